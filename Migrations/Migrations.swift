@@ -1,0 +1,17 @@
+/// The ledger schema, as the numbered SQL files beside this one.
+///
+/// Each file is applied once, in order, and recorded in the database
+/// (`grdb_migrations`). A released file is never edited: a schema change is a
+/// new file with the next number, added at the end of `all`.
+public enum LedgerMigrations {
+    /// One migration: its identifier (the file name without `.sql`) and its SQL.
+    public struct Migration: Sendable {
+        public let identifier: String
+        public let sql: String
+    }
+
+    /// Every migration, in the order it must be applied.
+    public static let all: [Migration] = [
+        Migration(identifier: "0001_ledger", sql: String(decoding: PackageResources._001_ledger_sql, as: UTF8.self)),
+    ]
+}

@@ -1,0 +1,77 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers, bottom to top:
+//   LedgerCore      formats and checks from SPEC.md: JCS, Merkle (RFC 9162), signed notes, identifiers. No I/O.
+//   LedgerMigrations the numbered SQL files in Migrations/, embedded in the binary.
+//   LedgerStore     the SQLite ledger file (GRDB): migrations, one append path, reads.
+//   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
+//   csledger        the command line, a thin shell over CSLedgerKit.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "csledger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "csledger", targets: ["csledger"]),
+        .library(name: "LedgerCore", targets: ["LedgerCore"]),
+        .library(name: "CSLedgerKit", targets: ["CSLedgerKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "LedgerCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LedgerMigrations",
+            path: "Migrations",
+            exclude: ["README.md"],
+            resources: [.embedInCode("0001_ledger.sql")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LedgerStore",
+            dependencies: [
+                "LedgerCore",
+                "LedgerMigrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CSLedgerKit",
+            dependencies: ["LedgerCore", "LedgerStore"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "csledger",
+            dependencies: [
+                "CSLedgerKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LedgerCoreTests",
+            dependencies: ["LedgerCore"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CSLedgerTests",
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
