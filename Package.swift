@@ -70,7 +70,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore"],
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "csledger"],
             swiftSettings: swiftSettings
         ),
     ]

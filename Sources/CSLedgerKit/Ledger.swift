@@ -1,0 +1,138 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+
+/// A ledger file and what people do with it: create, enrol, append, verify, prove.
+///
+/// Every write goes through `append`, which signs a new checkpoint with the
+/// facility key in the same transaction.
+public struct Ledger: Sendable {
+    public let database: LedgerDatabase
+    /// The projections (tables kept for speed) every append updates.
+    public var projections: [any LedgerProjection] = []
+
+    public init(database: LedgerDatabase) { self.database = database }
+
+    /// Opens the ledger file at `path`.
+    public static func open(path: String, readOnly: Bool = false) throws -> Ledger {
+        Ledger(database: try LedgerDatabase.open(path: path, readOnly: readOnly))
+    }
+
+    /// The ledger's origin (its unique name, the checkpoint key name).
+    public func origin() throws -> String {
+        guard let o = try database.meta("origin") else { throw LedgerError(.ledgerCorrupt, "the ledger has no origin recorded") }
+        return o
+    }
+
+    /// The facility key id recorded at creation.
+    public func facilityKeyID() throws -> KeyID {
+        guard let k = try database.meta("facility_key_id").flatMap(KeyID.init) else {
+            throw LedgerError(.ledgerCorrupt, "the ledger has no facility key recorded")
+        }
+        return k
+    }
+
+    /// Creates a ledger file: the schema, the genesis entry (`ledger.created`) signed by the facility key,
+    /// and the first checkpoint. Refuses an existing file; on any failure leaves no file behind.
+    public static func create(path: String, origin: String, facilityName: String, deaNumber: String,
+                              facilityKey: SignerKey, extraBody: [String: JSONValue] = [:],
+                              time: Timestamp = .now()) throws -> Ledger {
+        guard SignerRegistry.isValidOrigin(origin) else {
+            throw LedgerError(.invalidArgument, "origin \"\(origin.prefix(60))\" must be a name without spaces or '+', such as clinic.example.org/ledger")
+        }
+        let dea: DEANumber
+        do { dea = try DEANumber(deaNumber) } catch { throw LedgerError(.invalidArgument, "\(error)") }
+        guard !facilityName.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw LedgerError(.invalidArgument, "the facility name must not be empty")
+        }
+        var body = extraBody
+        body["origin"] = .string(origin)
+        body["public_key"] = .string(facilityKey.publicKey.base64)
+        body["facility_name"] = .string(facilityName)
+        body["dea_number"] = .string(dea.description)
+        let statement = try Statement(type: CoreStatementType.ledgerCreated, time: time, actor: facilityKey.keyID, body: body)
+        let signed = try SignedStatement(statement: statement, actorKey: facilityKey)
+        let db = try LedgerDatabase.create(path: path)
+        do {
+            var ledger = Ledger(database: db)
+            ledger.projections = []
+            try db.append([signed], checkpointSigner: CheckpointSigner(origin: origin, key: facilityKey))
+            return ledger
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw error
+        }
+    }
+
+    /// The signer of this ledger's checkpoints, after checking `facilityKey` is the facility's.
+    public func checkpointSigner(facilityKey: SignerKey) throws -> CheckpointSigner {
+        let expected = try facilityKeyID()
+        guard facilityKey.keyID == expected else {
+            throw LedgerError(.signatureInvalid, "the facility key given (\(facilityKey.keyID.short)) is not this ledger's facility key (\(expected.short))")
+        }
+        return CheckpointSigner(origin: try origin(), key: facilityKey)
+    }
+
+    /// Appends signed statements (one transaction, one new checkpoint).
+    @discardableResult
+    public func append(_ statements: [SignedStatement], facilityKey: SignerKey) throws -> [LedgerDatabase.Appended] {
+        try database.append(statements, checkpointSigner: checkpointSigner(facilityKey: facilityKey), projections: projections)
+    }
+
+    /// Signs `body` as a statement of `type` by `key` (and witnesses), then appends it.
+    @discardableResult
+    public func record(type: String, body: [String: JSONValue], key: SignerKey, witnessKeys: [SignerKey] = [],
+                       facilityKey: SignerKey, time: Timestamp = .now()) throws -> LedgerDatabase.Appended {
+        let statement = try Statement(type: type, time: time, actor: key.keyID, witnesses: witnessKeys.map(\.keyID), body: body)
+        let signed = try SignedStatement(statement: statement, actorKey: key, witnessKeys: witnessKeys)
+        return try append([signed], facilityKey: facilityKey)[0]
+    }
+
+    /// Enrols a signer (an `actor.enrolled` entry signed by an admin).
+    @discardableResult
+    public func enroll(name: String, role: Role, publicKey: SignerPublicKey, adminKey: SignerKey,
+                       facilityKey: SignerKey) throws -> LedgerDatabase.Appended {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 200 else {
+            throw LedgerError(.invalidArgument, "the signer's name must be 1 to 200 characters")
+        }
+        return try record(type: CoreStatementType.actorEnrolled,
+                          body: ["name": .string(trimmed), "role": .string(role.rawValue), "public_key": .string(publicKey.base64)],
+                          key: adminKey, facilityKey: facilityKey)
+    }
+
+    /// Revokes a signer (an `actor.revoked` entry signed by an admin); its later signatures no longer count.
+    @discardableResult
+    public func revoke(keyID: KeyID, reason: String?, adminKey: SignerKey, facilityKey: SignerKey) throws -> LedgerDatabase.Appended {
+        var body: [String: JSONValue] = ["key": .string(keyID.hex)]
+        if let reason, !reason.isEmpty { body["reason"] = .string(reason) }
+        return try record(type: CoreStatementType.actorRevoked, body: body, key: adminKey, facilityKey: facilityKey)
+    }
+
+    /// The latest signed checkpoint note.
+    public func checkpoint() throws -> LedgerDatabase.StoredCheckpoint {
+        guard let cp = try database.latestCheckpoint() else {
+            throw LedgerError(.ledgerCorrupt, "the ledger has no signed checkpoint; run verify")
+        }
+        return cp
+    }
+
+    /// A C2SP tlog-proof that entry `seq` is in the tree of the latest checkpoint.
+    public func inclusionProof(seq: Int) throws -> TlogProof {
+        let cp = try checkpoint()
+        guard seq >= 0, seq < cp.treeSize else {
+            throw LedgerError(.notFound, "entry \(seq) is not covered by the latest checkpoint (\(cp.treeSize) entries)")
+        }
+        let path = try database.inclusionProof(index: seq, size: cp.treeSize)
+        return TlogProof(index: seq, path: path, checkpoint: try SignedNote.parse(cp.note))
+    }
+
+    /// An RFC 9162 consistency proof from `oldSize` to the latest checkpoint.
+    public func consistencyProof(oldSize: Int) throws -> (newSize: Int, path: [Hash]) {
+        let cp = try checkpoint()
+        guard oldSize >= 1, oldSize <= cp.treeSize else {
+            throw LedgerError(.invalidArgument, "the old size must be between 1 and \(cp.treeSize), the latest checkpoint's size")
+        }
+        return (cp.treeSize, try database.consistencyProof(oldSize: oldSize, newSize: cp.treeSize))
+    }
+}

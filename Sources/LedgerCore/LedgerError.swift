@@ -1,0 +1,51 @@
+/// An error a person can act on: a stable code that scripts and tests match,
+/// and one sentence that says what is wrong in words a pharmacist understands.
+///
+/// Messages never contain patient data or key bytes. Two errors are equal
+/// when their codes are equal.
+public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Stable identifiers, grouped by what went wrong.
+    public enum Code: String, Sendable, CaseIterable {
+        // Keys
+        case keyFileMissing = "key-file-missing"
+        case keyFileUnreadable = "key-file-unreadable"
+        case keyFilePermissions = "key-file-permissions"
+        case keyFileInvalid = "key-file-invalid"
+        case keyFileExists = "key-file-exists"
+        case publicKeyInvalid = "public-key-invalid"
+        // Ledger file
+        case ledgerExists = "ledger-exists"
+        case ledgerMissing = "ledger-missing"
+        case ledgerCorrupt = "ledger-corrupt"
+        case ledgerReadOnly = "ledger-read-only"
+        case diskFull = "disk-full"
+        case storage = "storage"
+        // Statements and signers
+        case invalidStatement = "invalid-statement"
+        case invalidBody = "invalid-body"
+        case invalidArgument = "invalid-argument"
+        case signatureInvalid = "signature-invalid"
+        case signerNotEnrolled = "signer-not-enrolled"
+        case signerRevoked = "signer-revoked"
+        case roleNotAllowed = "role-not-allowed"
+        case witnessIsActor = "witness-is-actor"
+        case alreadyEnrolled = "already-enrolled"
+        // Reads and proofs
+        case notFound = "not-found"
+        case checkpointInvalid = "checkpoint-invalid"
+        case proofInvalid = "proof-invalid"
+    }
+
+    public let code: Code
+    /// One sentence, no patient data, no key bytes.
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(message) [\(code.rawValue)]" }
+
+    public static func == (a: LedgerError, b: LedgerError) -> Bool { a.code == b.code }
+}

@@ -1,0 +1,160 @@
+/// The statement types the ledger core itself understands: the genesis entry
+/// and the enrolment and revocation of signers (SPEC §3).
+public enum CoreStatementType {
+    /// Genesis; body: `origin`, `public_key`, `facility_name`, `dea_number`.
+    public static let ledgerCreated = "ledger.created"
+    /// Body: `name`, `role`, `public_key`.
+    public static let actorEnrolled = "actor.enrolled"
+    /// Body: `key` (key id), optional `reason`.
+    public static let actorRevoked = "actor.revoked"
+}
+
+/// A signer as enrolled in the ledger, with the seq numbers that bound its authority.
+public struct Signer: Sendable, Hashable {
+    public let keyID: KeyID
+    public let publicKey: SignerPublicKey
+    public let name: String
+    public let role: Role
+    /// The entry that enrolled it.
+    public let enrolledSeq: Int
+    /// The entry that revoked it, if any.
+    public var revokedSeq: Int?
+
+    public init(publicKey: SignerPublicKey, name: String, role: Role, enrolledSeq: Int, revokedSeq: Int? = nil) {
+        self.keyID = publicKey.keyID
+        self.publicKey = publicKey
+        self.name = name
+        self.role = role
+        self.enrolledSeq = enrolledSeq
+        self.revokedSeq = revokedSeq
+    }
+
+    /// True when a signature by this key counts on the entry at `seq`:
+    /// enrolled before it and not revoked before it.
+    public func isAuthorized(at seq: Int) -> Bool {
+        enrolledSeq < seq && (revokedSeq.map { $0 >= seq } ?? true)
+    }
+}
+
+/// The enrolment state of a ledger as it stands after some prefix of entries.
+///
+/// Verification replays it from the entries; appends check new statements
+/// against it.
+public struct SignerRegistry: Sendable {
+    public private(set) var signers: [KeyID: Signer] = [:]
+    /// The facility key and ledger origin, from the genesis entry.
+    public private(set) var facility: Signer?
+    public private(set) var origin: String?
+
+    public init() {}
+
+    public subscript(key: KeyID) -> Signer? { signers[key] }
+
+    /// Why the signature of `key` does not count on the entry at `seq`, or nil if it does.
+    public func authorizationProblem(_ key: KeyID, at seq: Int) -> String? {
+        guard let s = signers[key] else { return "key \(key.short) is not enrolled" }
+        if s.enrolledSeq >= seq { return "key \(key.short) is enrolled only at seq \(s.enrolledSeq), after this entry" }
+        if let r = s.revokedSeq, r < seq { return "key \(key.short) was revoked at seq \(r), before this entry" }
+        return nil
+    }
+
+    /// Checks that `statement`, about to stand at `seq`, may be applied (genesis shape,
+    /// admin authority for enrolment and revocation, valid bodies) without changing the registry.
+    public func problem(applying statement: Statement, at seq: Int) -> String? {
+        do {
+            var copy = self
+            try copy.apply(statement, at: seq)
+            return nil
+        } catch let e as LedgerError {
+            return e.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Applies the effect of `statement` recorded at `seq` (enrolment, revocation, genesis).
+    /// Throws when the statement is not allowed there.
+    public mutating func apply(_ statement: Statement, at seq: Int) throws {
+        let type = statement.type
+        if seq == 0 || type == CoreStatementType.ledgerCreated {
+            guard seq == 0, type == CoreStatementType.ledgerCreated else {
+                throw LedgerError(.invalidStatement, seq == 0 ? "the first entry must be ledger.created" : "ledger.created may only be the first entry")
+            }
+            guard let origin = statement.body["origin"]?.stringValue, Self.isValidOrigin(origin) else {
+                throw LedgerError(.invalidBody, "ledger.created needs an \"origin\" (a name without spaces, such as clinic.example.org/ledger)")
+            }
+            guard let pkText = statement.body["public_key"]?.stringValue else {
+                throw LedgerError(.invalidBody, "ledger.created needs the facility \"public_key\"")
+            }
+            let pk = try SignerPublicKey(base64: pkText)
+            guard pk.keyID == statement.actor else {
+                throw LedgerError(.invalidBody, "ledger.created must be signed by the facility key it enrols")
+            }
+            let name = statement.body["facility_name"]?.stringValue ?? origin
+            let f = Signer(publicKey: pk, name: name, role: .admin, enrolledSeq: -1)
+            signers[pk.keyID] = f
+            facility = f
+            self.origin = origin
+            return
+        }
+        switch type {
+        case CoreStatementType.actorEnrolled:
+            try requireAdmin(statement.actor)
+            guard let name = statement.body["name"]?.stringValue, !name.isEmpty else {
+                throw LedgerError(.invalidBody, "actor.enrolled needs the signer's \"name\"")
+            }
+            guard let roleText = statement.body["role"]?.stringValue else {
+                throw LedgerError(.invalidBody, "actor.enrolled needs a \"role\"")
+            }
+            let role = try Role(parsing: roleText)
+            guard let pkText = statement.body["public_key"]?.stringValue else {
+                throw LedgerError(.invalidBody, "actor.enrolled needs the signer's \"public_key\"")
+            }
+            let pk = try SignerPublicKey(base64: pkText)
+            if let existing = signers[pk.keyID] {
+                throw LedgerError(.alreadyEnrolled, existing.revokedSeq == nil
+                    ? "key \(pk.keyID.short) is already enrolled" : "key \(pk.keyID.short) was revoked and cannot be enrolled again; make a new key")
+            }
+            signers[pk.keyID] = Signer(publicKey: pk, name: name, role: role, enrolledSeq: seq)
+        case CoreStatementType.actorRevoked:
+            try requireAdmin(statement.actor)
+            guard let k = statement.body["key"]?.stringValue, let key = KeyID(k) else {
+                throw LedgerError(.invalidBody, "actor.revoked needs the \"key\" id to revoke")
+            }
+            guard var s = signers[key] else { throw LedgerError(.signerNotEnrolled, "key \(key.short) is not enrolled") }
+            guard s.revokedSeq == nil else { throw LedgerError(.signerRevoked, "key \(key.short) is already revoked") }
+            guard key != facility?.keyID else {
+                throw LedgerError(.roleNotAllowed, "the facility key cannot be revoked; it signs the ledger's checkpoints")
+            }
+            s.revokedSeq = seq
+            signers[key] = s
+        default:
+            break
+        }
+    }
+
+    private func requireAdmin(_ key: KeyID) throws {
+        guard signers[key]?.role == .admin else {
+            throw LedgerError(.roleNotAllowed, "only an admin may enrol or revoke signers")
+        }
+    }
+
+    /// An origin is printable ASCII without spaces or `+`, at most 255 bytes (a C2SP key name).
+    public static func isValidOrigin(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 255 && s.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f && $0 != 0x2b }
+    }
+}
+
+extension SignerRegistry {
+    /// Rebuilds the state from a stored signer table.
+    public init(origin: String, signers list: [Signer], facilityKey: KeyID) {
+        self.init()
+        self.origin = origin
+        for s in list { signers[s.keyID] = s }
+        if var f = signers[facilityKey] {
+            f.revokedSeq = nil
+            facility = Signer(publicKey: f.publicKey, name: f.name, role: f.role, enrolledSeq: -1)
+            signers[facilityKey] = facility
+        }
+    }
+}

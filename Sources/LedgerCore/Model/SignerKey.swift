@@ -1,0 +1,100 @@
+import Crypto
+import CryptoExtras
+
+/// An Ed25519 private key of a signer (facility, pharmacist, witness ...).
+///
+/// Reads PKCS#8 PEM as `openssl genpkey -algorithm ed25519` writes it and
+/// writes the same form. Its description names the key id only, never the
+/// key bytes.
+public struct SignerKey: Sendable, CustomStringConvertible {
+    let privateKey: Curve25519.Signing.PrivateKey
+
+    /// A new random key.
+    public init() { privateKey = Curve25519.Signing.PrivateKey() }
+
+    /// A key from its 32-byte seed (tests and fixtures).
+    public init(seed: some Collection<UInt8>) throws {
+        do { privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: Array(seed)) } catch {
+            throw LedgerError(.keyFileInvalid, "an Ed25519 private key seed must be 32 bytes")
+        }
+    }
+
+    /// Parses a PKCS#8 `-----BEGIN PRIVATE KEY-----` PEM holding an Ed25519 key.
+    public init(pem: String) throws {
+        do { privateKey = try Curve25519.Signing.PrivateKey(pemRepresentation: pem) } catch {
+            throw LedgerError(.keyFileInvalid, "the file is not an Ed25519 private key in PEM (PKCS#8) form")
+        }
+    }
+
+    /// The PKCS#8 PEM text.
+    public var pem: String { privateKey.pemRepresentation + "\n" }
+    /// The matching public key.
+    public var publicKey: SignerPublicKey { SignerPublicKey(publicKey: privateKey.publicKey) }
+    /// SHA-256 of the raw public key, hex.
+    public var keyID: KeyID { publicKey.keyID }
+
+    /// Ed25519 signature (64 bytes) over `message`, no pre-hash.
+    public func sign(_ message: some DataProtocol) -> [UInt8] {
+        // Signing with a valid key over in-memory bytes cannot fail in swift-crypto's BoringSSL backend.
+        Array(try! privateKey.signature(for: message))
+    }
+
+    /// The swift-crypto key, for the signed-note helpers.
+    public var curve25519: Curve25519.Signing.PrivateKey { privateKey }
+
+    public var description: String { "SignerKey(\(keyID.short))" }
+}
+
+/// An Ed25519 public key as enrolled in the ledger.
+public struct SignerPublicKey: Sendable, Hashable, CustomStringConvertible {
+    let publicKey: Curve25519.Signing.PublicKey
+    /// The 32 raw bytes.
+    public let raw: [UInt8]
+    /// SHA-256 of `raw`, hex.
+    public let keyID: KeyID
+
+    init(publicKey: Curve25519.Signing.PublicKey) {
+        self.publicKey = publicKey
+        self.raw = Array(publicKey.rawRepresentation)
+        self.keyID = KeyID(publicKey: raw)
+    }
+
+    /// A key from its 32 raw bytes.
+    public init(raw: some Collection<UInt8>) throws {
+        do { self.init(publicKey: try Curve25519.Signing.PublicKey(rawRepresentation: Array(raw))) } catch {
+            throw LedgerError(.publicKeyInvalid, "an Ed25519 public key must be 32 bytes")
+        }
+    }
+
+    /// A key from base64 of its 32 raw bytes, as statements carry it.
+    public init(base64: String) throws {
+        guard let b = Base64.decode(base64), b.count == 32 else {
+            throw LedgerError(.publicKeyInvalid, "public_key must be base64 of 32 bytes")
+        }
+        try self.init(raw: b)
+    }
+
+    /// Parses a SubjectPublicKeyInfo `-----BEGIN PUBLIC KEY-----` PEM.
+    public init(pem: String) throws {
+        do { self.init(publicKey: try Curve25519.Signing.PublicKey(pemRepresentation: pem)) } catch {
+            throw LedgerError(.publicKeyInvalid, "the file is not an Ed25519 public key in PEM (SubjectPublicKeyInfo) form")
+        }
+    }
+
+    /// The SubjectPublicKeyInfo PEM text.
+    public var pem: String { publicKey.pemRepresentation + "\n" }
+    /// Base64 of the 32 raw bytes.
+    public var base64: String { Base64.encode(raw) }
+    /// The swift-crypto key, for the signed-note helpers.
+    public var curve25519: Curve25519.Signing.PublicKey { publicKey }
+
+    /// True when `signature` is a valid Ed25519 signature of `message` by this key.
+    public func isValidSignature(_ signature: some DataProtocol, for message: some DataProtocol) -> Bool {
+        publicKey.isValidSignature(signature, for: message)
+    }
+
+    public var description: String { "SignerPublicKey(\(keyID.short))" }
+
+    public static func == (a: SignerPublicKey, b: SignerPublicKey) -> Bool { a.raw == b.raw }
+    public func hash(into h: inout Hasher) { h.combine(raw) }
+}

@@ -1,0 +1,297 @@
+import Dispatch
+
+/// Checks a whole ledger against SPEC §2-4, returning every failure with its seq.
+///
+/// Feed it the stored rows in seq order with `consume(_:)`, in batches of any
+/// size; the checks that do not depend on order (parsing, canonical form,
+/// hashing, Ed25519) run on all cores, the chain, the enrolment state and the
+/// Merkle tree are replayed in order. Then `finish()`.
+public struct LedgerVerifier: Sendable {
+    /// One stored row: its position and bytes, and the leaf hash the store kept beside them (if any).
+    public struct Row: Sendable {
+        public let seq: Int
+        public let bytes: [UInt8]
+        public let storedLeafHash: Hash?
+        public init(seq: Int, bytes: [UInt8], storedLeafHash: Hash? = nil) {
+            self.seq = seq
+            self.bytes = bytes
+            self.storedLeafHash = storedLeafHash
+        }
+    }
+
+    /// Options.
+    public struct Options: Sendable {
+        /// Check every Ed25519 signature (false: hash chain, Merkle tree and checkpoints only).
+        public var checkSignatures = true
+        /// Most failures kept in the report; the rest are only counted.
+        public var failureLimit = 10_000
+        /// The origin the ledger must have, if known.
+        public var expectedOrigin: String?
+        public init() {}
+    }
+
+    private let options: Options
+    private var registry = SignerRegistry()
+    private var frontier = MerkleFrontier()
+    private var expectedSeq = 0
+    private var prevLeaf = Hash.zero
+    private var lastLogged: Timestamp?
+    private var rootsAtSize: [Int: Hash] = [:]
+    private var wantedSizes: Set<Int> = []
+    private var report: VerificationReport
+
+    /// - Parameter checkpointSizes: tree sizes of checkpoints that `finish` will check, so their roots are kept on the way.
+    public init(options: Options = Options(), checkpointSizes: some Sequence<Int> = []) {
+        self.options = options
+        self.wantedSizes = Set(checkpointSizes)
+        self.report = VerificationReport(entries: 0, rootHash: MerkleTree.emptyRoot, signaturesChecked: 0,
+                                         checkpointsChecked: 0, failures: [], failuresOmitted: 0)
+    }
+
+    /// The enrolment state replayed so far.
+    public var signers: SignerRegistry { registry }
+
+    private mutating func fail(_ seq: Int?, _ code: VerificationFailure.Code, _ message: String, treeSize: Int? = nil) {
+        if report.failures.count < options.failureLimit {
+            report.failures.append(VerificationFailure(seq: seq, treeSize: treeSize, code: code, message: message))
+        } else {
+            report.failuresOmitted += 1
+        }
+    }
+
+    private struct Decoded: @unchecked Sendable {
+        // Written by exactly one concurrent iteration each, read after the barrier.
+        var leaf = Hash.zero
+        var entry: Entry?
+        var error: String?
+        var notCanonical = false
+        var signingInput: [UInt8] = []
+    }
+
+    /// A checkpoint stored in the ledger: the tree size it commits to and its signed note.
+    public struct StoredCheckpoint: Sendable {
+        public let treeSize: Int
+        public let note: String
+        public init(treeSize: Int, note: String) {
+            self.treeSize = treeSize
+            self.note = note
+        }
+    }
+
+    /// Checks the next rows, which must follow the previous batch in seq order, and the stored
+    /// checkpoints whose tree size falls within them (size `s` is checked after row `s - 1`).
+    public mutating func consume(_ rows: [Row], checkpoints: [StoredCheckpoint] = []) {
+        if rows.isEmpty {
+            // Checkpoints past the last entry: the ledger lost its tail.
+            for cp in checkpoints where cp.treeSize > frontier.size {
+                report.checkpointsChecked += 1
+                fail(nil, .checkpointBeyondLedger, "a stored checkpoint commits to \(cp.treeSize) entries but the ledger holds only \(frontier.size): entries were removed from the end", treeSize: cp.treeSize)
+            }
+            return
+        }
+        var pendingCheckpoints = checkpoints.sorted { $0.treeSize < $1.treeSize }[...]
+        // 1. In parallel: leaf hash, parse, canonical form, signing input.
+        var decoded = [Decoded](repeating: Decoded(), count: rows.count)
+        decoded.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Self.parallel(rows.count) { i in
+                var d = Decoded()
+                let bytes = rows[i].bytes
+                d.leaf = MerkleTree.leafHash(bytes)
+                do {
+                    let json = try JSONParser.parse(bytes)
+                    d.notCanonical = !JCS.serialize(json).elementsEqual(bytes)
+                    let e = try Entry(json: json)
+                    d.entry = e
+                    d.signingInput = e.statement.signingInput
+                } catch let e as LedgerError {
+                    d.error = e.message
+                } catch {
+                    d.error = "the entry is not valid JSON (\(error))"
+                }
+                (base + i).initialize(to: d)
+            }
+        }
+        // 2. In order: positions, chain, time, enrolment state, Merkle tree; collect signature checks.
+        struct SigJob { let index: Int; let key: SignerPublicKey; let sig: [UInt8]; var message: [UInt8]? = nil; var treeSize: Int? = nil }
+        var jobs: [SigJob] = []
+        for (i, row) in rows.enumerated() {
+            let d = decoded[i]
+            let seq = row.seq
+            if seq != expectedSeq {
+                if seq > expectedSeq {
+                    fail(expectedSeq, .seqGap, seq - expectedSeq == 1 ? "entry \(expectedSeq) is missing" : "entries \(expectedSeq) to \(seq - 1) are missing")
+                } else {
+                    fail(seq, .seqGap, "entry \(seq) is stored twice or out of order")
+                }
+            }
+            expectedSeq = seq + 1
+            if let stored = row.storedLeafHash, stored != d.leaf {
+                fail(seq, .storedHashMismatch, "the stored leaf hash does not match the entry's bytes")
+            }
+            if d.notCanonical { fail(seq, .notCanonical, "the entry's bytes are not in canonical (RFC 8785) form") }
+            if let error = d.error {
+                fail(seq, .malformedEntry, error)
+            } else if let e = d.entry {
+                if e.seq != seq { fail(seq, .seqMismatch, "the entry says it is seq \(e.seq) but is stored at seq \(seq)") }
+                if e.prev != prevLeaf {
+                    fail(seq, .prevMismatch, seq == 0 ? "the first entry's prev must be all zeros"
+                        : "prev does not match the hash of entry \(seq - 1): the chain is broken here")
+                }
+                if let last = lastLogged, e.logged < last {
+                    fail(seq, .timeBackwards, "logged at \(e.logged), before the previous entry (\(last))")
+                }
+                lastLogged = max(lastLogged ?? e.logged, e.logged)
+                // Signers: order, enrolment, revocation (against the state before this entry).
+                let signers = e.statement.signers
+                if e.signatures.map(\.key) != signers {
+                    fail(seq, .signersMismatch, "the signatures do not match the actor and witnesses in order")
+                }
+                var genesisKey: SignerPublicKey?
+                if seq == 0, e.statement.type == CoreStatementType.ledgerCreated,
+                   let pk = e.statement.body["public_key"]?.stringValue {
+                    genesisKey = try? SignerPublicKey(base64: pk)
+                }
+                for s in e.signatures {
+                    if let g = genesisKey, s.key == g.keyID {
+                        jobs.append(SigJob(index: i, key: g, sig: s.signature))
+                        continue
+                    }
+                    guard let signer = registry[s.key] else {
+                        fail(seq, .signerUnknown, "signed by key \(s.key.short), which is not enrolled")
+                        continue
+                    }
+                    if let problem = registry.authorizationProblem(s.key, at: seq) {
+                        fail(seq, signer.revokedSeq != nil ? .signerRevoked : .signerUnknown, "signed by \(problem)")
+                    }
+                    jobs.append(SigJob(index: i, key: signer.publicKey, sig: s.signature))
+                }
+                do { try registry.apply(e.statement, at: seq) } catch let err as LedgerError {
+                    fail(seq, .notAllowed, err.message)
+                } catch {
+                    fail(seq, .notAllowed, "\(error)")
+                }
+                if seq == 0, let expected = options.expectedOrigin, let origin = registry.origin, origin != expected {
+                    fail(0, .notAllowed, "the ledger's origin is \(origin), not \(expected)")
+                }
+            }
+            prevLeaf = d.leaf
+            frontier.append(d.leaf)
+            report.entries += 1
+            if wantedSizes.contains(frontier.size) { rootsAtSize[frontier.size] = frontier.root }
+            while let cp = pendingCheckpoints.first, cp.treeSize <= frontier.size {
+                pendingCheckpoints.removeFirst()
+                report.checkpointsChecked += 1
+                guard cp.treeSize == frontier.size else {
+                    fail(nil, .checkpointMalformed, "a stored checkpoint's size does not match an entry boundary", treeSize: cp.treeSize)
+                    continue
+                }
+                guard let (note, body) = checkStructure(cp.note, label: "stored checkpoint", treeSize: cp.treeSize) else { continue }
+                if body.rootHash != frontier.root {
+                    fail(nil, .checkpointRootMismatch,
+                         "the stored checkpoint of size \(cp.treeSize) does not match the entries: an entry at or before seq \(cp.treeSize - 1) was changed", treeSize: cp.treeSize)
+                }
+                if let sig = note.signatures.first(where: { $0.keyName == body.origin }), let f = registry.facility {
+                    jobs.append(SigJob(index: i, key: f.publicKey, sig: sig.signature, message: Array(note.text.utf8), treeSize: cp.treeSize))
+                } else {
+                    fail(nil, .checkpointSignature, "the stored checkpoint carries no signature by this ledger's facility key", treeSize: cp.treeSize)
+                }
+            }
+        }
+        for cp in pendingCheckpoints {
+            fail(nil, .checkpointBeyondLedger, "a stored checkpoint commits to \(cp.treeSize) entries but the ledger holds only \(frontier.size): entries were removed from the end", treeSize: cp.treeSize)
+        }
+        // 3. In parallel: Ed25519.
+        guard options.checkSignatures, !jobs.isEmpty else { return }
+        var ok = [Bool](repeating: false, count: jobs.count)
+        ok.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Self.parallel(jobs.count) { j in
+                let job = jobs[j]
+                let valid = job.sig.count == 64 && job.key.isValidSignature(job.sig, for: job.message ?? decoded[job.index].signingInput)
+                (base + j).initialize(to: valid)
+            }
+        }
+        report.signaturesChecked += jobs.count
+        for (j, job) in jobs.enumerated() where !ok[j] {
+            if let size = job.treeSize {
+                fail(nil, .checkpointSignature, "the stored checkpoint's signature does not verify with the facility key", treeSize: size)
+                continue
+            }
+            fail(rows[job.index].seq, .signatureInvalid, "the signature by key \(job.key.keyID.short) does not verify: the statement was changed or signed with another key")
+        }
+    }
+
+    /// Parses a checkpoint note and checks its origin; records a failure and returns nil when it is unusable.
+    private mutating func checkStructure(_ noteText: String, label: String, treeSize: Int?) -> (SignedNote, Checkpoint)? {
+        let note: SignedNote
+        let cp: Checkpoint
+        do {
+            note = try SignedNote.parse(noteText)
+            cp = try Checkpoint(body: note.text)
+        } catch {
+            fail(nil, .checkpointMalformed, "the \(label) is not a valid signed checkpoint (\(error))", treeSize: treeSize)
+            return nil
+        }
+        guard let origin = registry.origin, registry.facility != nil else {
+            fail(nil, .checkpointMalformed, "the \(label) cannot be checked: the ledger has no valid genesis entry", treeSize: cp.size)
+            return nil
+        }
+        if cp.origin != origin {
+            fail(nil, .checkpointOrigin, "the \(label) is for \(cp.origin), not this ledger (\(origin))", treeSize: cp.size)
+            return nil
+        }
+        if let treeSize, cp.size != treeSize {
+            fail(nil, .checkpointMalformed, "the \(label) is stored as size \(treeSize) but says \(cp.size)", treeSize: treeSize)
+            return nil
+        }
+        return (note, cp)
+    }
+
+    /// Checks a checkpoint kept outside the ledger (by an auditor) against the entries read:
+    /// signed by the facility key, and the ledger still holds exactly the entries it commits to.
+    /// Call after all rows are consumed; announce its size in `init(checkpointSizes:)`.
+    public mutating func check(checkpoint noteText: String, label: String = "checkpoint") {
+        report.checkpointsChecked += 1
+        guard let (note, cp) = checkStructure(noteText, label: label, treeSize: nil), let facility = registry.facility else { return }
+        let size = cp.size
+        if !note.verify(keyName: cp.origin, publicKey: facility.publicKey.curve25519) {
+            fail(nil, .checkpointSignature, "the \(label) is not signed by this ledger's facility key", treeSize: size)
+        }
+        if size > report.entries {
+            fail(nil, .checkpointBeyondLedger,
+                 "the \(label) commits to \(size) entries but the ledger holds only \(report.entries): entries were removed from the end", treeSize: size)
+            return
+        }
+        let root = size == report.entries ? frontier.root : rootsAtSize[size]
+        guard let root else {
+            fail(nil, .checkpointMalformed, "the \(label)'s size was not announced before verification", treeSize: size)
+            return
+        }
+        if root != cp.rootHash {
+            fail(nil, .checkpointRootMismatch,
+                 "the \(label) of size \(size) does not match the ledger's entries: an entry at or before seq \(size - 1) was changed", treeSize: size)
+        }
+    }
+
+    /// The report; call once, after every row and checkpoint.
+    public mutating func finish() -> VerificationReport {
+        if report.entries == 0 { fail(nil, .emptyLedger, "the ledger has no entries, not even the genesis entry") }
+        report.rootHash = frontier.root
+        report.failures.sort { ($0.seq ?? Int.max, $0.treeSize ?? 0) < ($1.seq ?? Int.max, $1.treeSize ?? 0) }
+        return report
+    }
+
+    /// Runs `body(i)` for i in 0..<n on all cores, in chunks.
+    static func parallel(_ n: Int, _ body: (Int) -> Void) {
+        if n < 64 {
+            for i in 0..<n { body(i) }
+            return
+        }
+        let chunks = min(n, 64)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = n * c / chunks, hi = n * (c + 1) / chunks
+            for i in lo..<hi { body(i) }
+        }
+    }
+}

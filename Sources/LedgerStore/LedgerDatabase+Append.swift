@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+extension Timestamp {
+    /// The current time, to the millisecond.
+    public static func now() -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+}
+
+extension LedgerDatabase {
+    /// How far a statement's own time may lie ahead of the ledger's clock.
+    static let allowedClockSkewMilliseconds: Int64 = 5 * 60 * 1000
+
+    /// Appends signed statements as consecutive entries, in one transaction, and issues one new signed checkpoint.
+    ///
+    /// Everything is checked before anything is written: each signer is enrolled and not revoked, every
+    /// signature verifies, enrolment rules hold, and every projection accepts the entry. If any check
+    /// fails, nothing is written and the ledger's checkpoint is unchanged. Two processes appending at the
+    /// same time are serialised by SQLite's write lock, so the chain never forks.
+    @discardableResult
+    public func append(_ statements: [SignedStatement], checkpointSigner: CheckpointSigner,
+                       projections: [any LedgerProjection] = [],
+                       clock: @Sendable () -> Timestamp = { Timestamp.now() }) throws -> [Appended] {
+        guard !statements.isEmpty else { return [] }
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: [Appended] = []
+                try db.inTransaction(.immediate) {
+                    result = try appendInTransaction(db, statements, checkpointSigner, projections, clock)
+                    return .commit
+                }
+                return result
+            }
+        } catch {
+            throw LedgerError.storage(error, path: path)
+        }
+    }
+
+    private func appendInTransaction(_ db: Database, _ statements: [SignedStatement], _ checkpointSigner: CheckpointSigner,
+                                     _ projections: [any LedgerProjection], _ clock: () -> Timestamp) throws -> [Appended] {
+        let start = try Self.size(db)
+        var registry = SignerRegistry()
+        var prev = Hash.zero
+        var lastLogged = Timestamp(millisecondsSinceEpoch: 0)
+        if start > 0 {
+            guard let origin = try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = 'origin'"),
+                  let fk = try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = 'facility_key_id'"),
+                  let facility = KeyID(fk) else {
+                throw LedgerError(.ledgerCorrupt, "the ledger file has entries but no origin or facility key recorded; run verify")
+            }
+            guard checkpointSigner.origin == origin, checkpointSigner.key.keyID == facility else {
+                throw LedgerError(.signatureInvalid, "the facility key given is not this ledger's facility key (\(facility.short)); checkpoints must be signed by it")
+            }
+            registry = SignerRegistry(origin: origin, signers: try Self.loadSigners(db), facilityKey: facility)
+            guard let last = try Row.fetchOne(db, sql: "SELECT leaf_hash, logged FROM entries WHERE seq = ?", arguments: [start - 1]),
+                  let leaf = Hash(bytes: last[0] as Data), let logged = Timestamp(last[1] as String) else {
+                throw LedgerError(.ledgerCorrupt, "the last entry of the ledger file cannot be read; run verify")
+            }
+            prev = leaf
+            lastLogged = logged
+        }
+        var frontier = try MerkleFrontier(size: start, subtree: { try Self.subtree(db, $0, $1) })
+        var appended: [Appended] = []
+        for (offset, signed) in statements.enumerated() {
+            let seq = start + offset
+            let statement = signed.statement
+            try Self.checkSignatures(signed, at: seq, registry: registry)
+            try registry.apply(statement, at: seq)
+            let logged = max(clock(), lastLogged)
+            if statement.time.millisecondsSinceEpoch > logged.millisecondsSinceEpoch + Self.allowedClockSkewMilliseconds {
+                throw LedgerError(.invalidStatement, "the statement's time \(statement.time) is in the future (now \(logged))")
+            }
+            let entry = Entry(seq: seq, prev: prev, logged: logged, signed: signed)
+            let bytes = entry.canonicalBytes
+            let leaf = MerkleTree.leafHash(bytes)
+            try db.execute(
+                sql: "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [seq, Data(bytes), Data(leaf.bytes), statement.type, statement.actor.hex, statement.time.description, logged.description])
+            for node in frontier.append(leaf) {
+                try db.execute(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
+                               arguments: [node.level, node.index, Data(node.hash.bytes)])
+            }
+            try Self.recordSigners(db, entry: entry, registry: registry)
+            for p in projections { try p.apply(entry, in: db) }
+            prev = leaf
+            lastLogged = logged
+            appended.append(Appended(entry: entry, leafHash: leaf))
+        }
+        guard let origin = registry.origin, checkpointSigner.origin == origin,
+              checkpointSigner.key.keyID == registry.facility?.keyID else {
+            throw LedgerError(.signatureInvalid, "the facility key given is not this ledger's facility key")
+        }
+        let note = try checkpointSigner.sign(size: frontier.size, root: frontier.root)
+        try db.execute(sql: "INSERT INTO checkpoints (tree_size, note, created) VALUES (?, ?, ?)",
+                       arguments: [frontier.size, note, lastLogged.description])
+        return appended
+    }
+
+    static func checkSignatures(_ signed: SignedStatement, at seq: Int, registry: SignerRegistry) throws {
+        let statement = signed.statement
+        guard signed.signatures.map(\.key) == statement.signers else {
+            throw LedgerError(.signatureInvalid, "every signer must sign, the actor first and then each witness in order (\(statement.signers.count) needed, \(signed.signatures.count) given)")
+        }
+        var keys: [KeyID: SignerPublicKey] = [:]
+        if seq == 0, let pk = statement.body["public_key"]?.stringValue, let key = try? SignerPublicKey(base64: pk) {
+            keys[key.keyID] = key
+        }
+        for key in statement.signers where keys[key] == nil {
+            if let problem = registry.authorizationProblem(key, at: seq) {
+                let revoked = registry[key]?.revokedSeq != nil
+                throw LedgerError(revoked ? .signerRevoked : .signerNotEnrolled,
+                                  "\(key == statement.actor ? "the signer" : "a witness"): \(problem)")
+            }
+            keys[key] = registry[key]?.publicKey
+        }
+        let problems = signed.signatureProblems(publicKey: { keys[$0] })
+        if let first = problems.first { throw LedgerError(.signatureInvalid, first) }
+    }
+
+    static func recordSigners(_ db: Database, entry: Entry, registry: SignerRegistry) throws {
+        let s = entry.statement
+        switch s.type {
+        case CoreStatementType.ledgerCreated:
+            guard let f = registry.facility, let origin = registry.origin else { return }
+            try insertSigner(db, f, enrolledSeq: entry.seq)
+            for (k, v) in [("origin", origin), ("facility_key_id", f.keyID.hex), ("created", entry.logged.description)] {
+                try db.execute(sql: "INSERT INTO ledger_meta (key, value) VALUES (?, ?)", arguments: [k, v])
+            }
+        case CoreStatementType.actorEnrolled:
+            guard let pk = s.body["public_key"]?.stringValue, let key = try? SignerPublicKey(base64: pk),
+                  let signer = registry[key.keyID] else { return }
+            try insertSigner(db, signer, enrolledSeq: entry.seq)
+        case CoreStatementType.actorRevoked:
+            guard let k = s.body["key"]?.stringValue else { return }
+            try db.execute(sql: "UPDATE signers SET revoked_seq = ? WHERE key_id = ?", arguments: [entry.seq, k])
+        default:
+            break
+        }
+    }
+
+    private static func insertSigner(_ db: Database, _ s: Signer, enrolledSeq: Int) throws {
+        try db.execute(
+            sql: "INSERT INTO signers (key_id, public_key, name, role, enrolled_seq) VALUES (?, ?, ?, ?, ?)",
+            arguments: [s.keyID.hex, Data(s.publicKey.raw), s.name, s.role.rawValue, enrolledSeq])
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import GRDB
+import LedgerCore
+import LedgerMigrations
+
+/// The ledger file: an SQLite database (WAL, synchronous=FULL, foreign keys)
+/// whose schema comes from `Migrations/`. All writes go through `append`.
+public final class LedgerDatabase: Sendable {
+    /// The file's path.
+    public let path: String
+    let pool: DatabasePool
+
+    /// An entry just appended, with its leaf hash.
+    public struct Appended: Sendable {
+        public let entry: Entry
+        public let leafHash: Hash
+    }
+
+    /// A stored checkpoint: its tree size and signed note.
+    public typealias StoredCheckpoint = LedgerVerifier.StoredCheckpoint
+
+    private init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    static func configuration(readOnly: Bool) -> Configuration {
+        var config = Configuration()
+        config.readonly = readOnly
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(30)
+        config.label = "csledger"
+        config.prepareDatabase { db in
+            // Every acknowledged entry is on disk: fsync the WAL at each commit.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return config
+    }
+
+    /// Creates a new, empty ledger file with the schema. Refuses an existing file.
+    public static func create(path: String) throws -> LedgerDatabase {
+        if FileManager.default.fileExists(atPath: path) {
+            throw LedgerError(.ledgerExists, "a ledger already exists at \(path); it was not touched")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration(readOnly: false))
+            try migrator.migrate(pool)
+            return LedgerDatabase(path: path, pool: pool)
+        } catch {
+            throw LedgerError.storage(error, path: path)
+        }
+    }
+
+    /// Opens an existing ledger file, applying any migrations it lacks (unless read-only).
+    public static func open(path: String, readOnly: Bool = false) throws -> LedgerDatabase {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw LedgerError(.ledgerMissing, "no ledger at \(path); create one with `csledger init` or pass --ledger")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
+            try pool.read { db in
+                // Touch the file so a non-database fails here, with a clear error.
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+            }
+            let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+            if superseded {
+                throw LedgerError(.storage, "the ledger file \(path) was written by a newer csledger; upgrade csledger to use it")
+            }
+            if !readOnly {
+                try migrator.migrate(pool)
+            } else {
+                let complete = try pool.read { db in try migrator.hasCompletedMigrations(db) }
+                if !complete { throw LedgerError(.storage, "the ledger file \(path) needs a schema upgrade; open it once without read-only") }
+            }
+            let db = LedgerDatabase(path: path, pool: pool)
+            guard try db.meta("origin") != nil else {
+                throw LedgerError(.ledgerCorrupt, "\(path) is an SQLite file but not a csledger ledger (no genesis entry)")
+            }
+            return db
+        } catch {
+            throw LedgerError.storage(error, path: path)
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        for migration in LedgerMigrations.all {
+            let sql = migration.sql
+            m.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }
+        }
+        return m
+    }
+
+    // MARK: - Reads
+
+    /// A value recorded about this ledger (`origin`, `facility_key_id`, ...).
+    public func meta(_ key: String) throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Runs a read against a consistent snapshot, mapping errors to `LedgerError`.
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch { throw LedgerError.storage(error, path: path) }
+    }
+
+    /// The number of entries.
+    public func size() throws -> Int {
+        try read { db in try Self.size(db) }
+    }
+
+    static func size(_ db: Database) throws -> Int {
+        (try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries")).map { $0 + 1 } ?? 0
+    }
+
+    /// The entry at `seq`, decoded.
+    public func entry(_ seq: Int) throws -> Entry {
+        guard let bytes = try entryBytes(seq) else { throw LedgerError(.notFound, "there is no entry \(seq) in this ledger") }
+        return try Entry.decode(canonicalBytes: bytes)
+    }
+
+    /// The stored canonical bytes of the entry at `seq`, or nil.
+    public func entryBytes(_ seq: Int) throws -> [UInt8]? {
+        try read { db in
+            (try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [seq])).map { Array($0) }
+        }
+    }
+
+    /// Streams stored rows in seq order, in batches, from one snapshot.
+    /// - Parameters:
+    ///   - range: the seq numbers wanted (default all).
+    ///   - type: only entries of this type.
+    ///   - body: called with each batch; return false to stop.
+    public func forEachBatch(range: ClosedRange<Int>? = nil, type: String? = nil, batchSize: Int = 4096,
+                             _ body: ([LedgerVerifier.Row]) throws -> Bool) throws {
+        try read { db in
+            var sql = "SELECT seq, bytes, leaf_hash FROM entries"
+            var conditions: [String] = []
+            var args: [any DatabaseValueConvertible] = []
+            if let range {
+                conditions.append("seq BETWEEN ? AND ?")
+                args += [range.lowerBound, range.upperBound]
+            }
+            if let type {
+                conditions.append("type = ?")
+                args.append(type)
+            }
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY seq"
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
+            var batch: [LedgerVerifier.Row] = []
+            batch.reserveCapacity(batchSize)
+            while let row = try cursor.next() {
+                let bytes: Data = row[1]
+                let leaf: Data? = row[2]
+                batch.append(LedgerVerifier.Row(seq: row[0], bytes: Array(bytes), storedLeafHash: leaf.flatMap { Hash(bytes: $0) }))
+                if batch.count == batchSize {
+                    guard try body(batch) else { return }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { _ = try body(batch) }
+        }
+    }
+
+    /// The stored checkpoints with a tree size in `sizes`, by tree size.
+    public func checkpoints(sizes: ClosedRange<Int> = 0...Int.max) throws -> [StoredCheckpoint] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT tree_size, note FROM checkpoints WHERE tree_size BETWEEN ? AND ? ORDER BY tree_size",
+                             arguments: [sizes.lowerBound, sizes.upperBound]).map {
+                StoredCheckpoint(treeSize: $0[0], note: $0[1])
+            }
+        }
+    }
+
+    /// The newest stored checkpoint.
+    public func latestCheckpoint() throws -> StoredCheckpoint? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT tree_size, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1").map {
+                StoredCheckpoint(treeSize: $0[0], note: $0[1])
+            }
+        }
+    }
+
+    /// The stored checkpoint of exactly `size` entries, if one was issued.
+    public func checkpoint(size: Int) throws -> StoredCheckpoint? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT tree_size, note FROM checkpoints WHERE tree_size = ?", arguments: [size]).map {
+                StoredCheckpoint(treeSize: $0[0], note: $0[1])
+            }
+        }
+    }
+
+    /// The enrolled signers (from the table kept beside the entries).
+    public func signers() throws -> [Signer] {
+        try read { db in try Self.loadSigners(db) }
+    }
+
+    static func loadSigners(_ db: Database) throws -> [Signer] {
+        try Row.fetchAll(db, sql: "SELECT public_key, name, role, enrolled_seq, revoked_seq FROM signers ORDER BY enrolled_seq").map { row in
+            let raw: Data = row[0]
+            let roleText: String = row[2]
+            guard let role = Role(rawValue: roleText) else {
+                throw LedgerError(.ledgerCorrupt, "the signer table holds an unknown role; run verify")
+            }
+            return Signer(publicKey: try SignerPublicKey(raw: raw), name: row[1], role: role, enrolledSeq: row[3], revokedSeq: row[4])
+        }
+    }
+
+    /// RFC 9162 inclusion proof of entry `index` in the tree of `size` entries.
+    public func inclusionProof(index: Int, size: Int) throws -> [Hash] {
+        try read { db in try MerkleTree.inclusionProof(index: index, size: size, subtree: { try Self.subtree(db, $0, $1) }) }
+    }
+
+    /// RFC 9162 consistency proof between the trees of `oldSize` and `newSize` entries.
+    public func consistencyProof(oldSize: Int, newSize: Int) throws -> [Hash] {
+        try read { db in try MerkleTree.consistencyProof(oldSize: oldSize, newSize: newSize, subtree: { try Self.subtree(db, $0, $1) }) }
+    }
+
+    /// The Merkle root of the first `size` entries, from the stored tree nodes.
+    public func rootHash(size: Int) throws -> Hash {
+        try read { db in try MerkleTree.rootHash(size: size, subtree: { try Self.subtree(db, $0, $1) }) }
+    }
+
+    static func subtree(_ db: Database, _ level: Int, _ index: Int) throws -> Hash {
+        guard let data = try Data.fetchOne(db, sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", arguments: [level, index]),
+              let h = Hash(bytes: data) else {
+            throw LedgerError(.ledgerCorrupt, "the ledger's tree node (\(level), \(index)) is missing; run verify")
+        }
+        return h
+    }
+}
+
+extension LedgerDatabase {
+    /// Keys of `ledger_meta` written by the genesis entry; they never change.
+    static let fixedMetaKeys: Set<String> = ["origin", "facility_key_id", "created"]
+
+    /// Records a local setting (not part of the signed ledger), such as where the facility key file is.
+    public func setSetting(_ key: String, _ value: String) throws {
+        guard !Self.fixedMetaKeys.contains(key) else {
+            throw LedgerError(.invalidArgument, "\(key) is fixed by the genesis entry and cannot be changed")
+        }
+        do {
+            try pool.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+        } catch { throw LedgerError.storage(error, path: path) }
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import CSLedgerKit
+import Foundation
+import LedgerCore
+
+/// `csledger`: the controlled-substance ledger from the command line.
+@main
+struct CSLedger: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "csledger",
+        abstract: "A signed, hash-chained ledger of controlled-substance receipts, doses, dispensings and counts.",
+        discussion: """
+            Every command takes --ledger PATH (default ./ledger.sqlite, or $CSLEDGER_LEDGER).
+            Signing commands take --key PATH (or $CSLEDGER_KEY) and the facility key that signs
+            checkpoints with --facility-key PATH (or $CSLEDGER_FACILITY_KEY; default: the key given to init).
+            Exit codes: 0 success, 1 verification failed, 2 bad input, 3 ledger file problem, 4 key problem.
+            """,
+        version: "0.1.0",
+        subcommands: [Demo.self, Keys.self, Init.self, Actor.self, Append.self, Verify.self, CheckpointCommand.self,
+                      Prove.self, Log.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as LedgerError {
+            fail(error)
+        } catch let error as IdentifierError {
+            fail(LedgerError(.invalidArgument, error.description))
+        } catch let error as JSONError {
+            fail(LedgerError(.invalidArgument, error.description))
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func fail(_ error: LedgerError) -> Never {
+        FileHandle.standardError.write(Data("csledger: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
+        Foundation.exit(exitCode(for: error.code))
+    }
+
+    static func exitCode(for code: LedgerError.Code) -> Int32 {
+        switch code {
+        case .ledgerExists, .ledgerMissing, .ledgerCorrupt, .ledgerReadOnly, .diskFull, .storage: return 3
+        case .keyFileMissing, .keyFileUnreadable, .keyFilePermissions, .keyFileInvalid, .keyFileExists, .publicKeyInvalid: return 4
+        default: return 2
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import CSLedgerKit
+import Foundation
+import LedgerCore
+
+/// --ledger, shared by every command.
+struct LedgerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The ledger file (default ./ledger.sqlite, or $CSLEDGER_LEDGER).", valueName: "path"))
+    var ledger: String?
+
+    var path: String { ledger ?? ProcessInfo.processInfo.environment["CSLEDGER_LEDGER"] ?? "ledger.sqlite" }
+
+    func open(readOnly: Bool = false) throws -> Ledger { try Ledger.open(path: path, readOnly: readOnly) }
+}
+
+/// --key and --facility-key, shared by every command that signs.
+struct SigningOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Your private key file (PEM), or $CSLEDGER_KEY.", valueName: "path"))
+    var key: String?
+
+    @Option(name: .long, help: ArgumentHelp("The facility key that signs checkpoints, or $CSLEDGER_FACILITY_KEY (default: the key given to init).", valueName: "path"))
+    var facilityKey: String?
+
+    func signerKey() throws -> SignerKey {
+        guard let path = key ?? ProcessInfo.processInfo.environment["CSLEDGER_KEY"] else {
+            throw LedgerError(.keyFileMissing, "no signing key given; pass --key PATH or set CSLEDGER_KEY")
+        }
+        return try KeyFiles.loadPrivateKey(path: path)
+    }
+
+    /// The facility key: --facility-key, $CSLEDGER_FACILITY_KEY, the signer's own key if it is the
+    /// facility's, or the path recorded at init.
+    func facilityKey(for ledger: Ledger, signer: SignerKey?) throws -> SignerKey {
+        if let path = facilityKey ?? ProcessInfo.processInfo.environment["CSLEDGER_FACILITY_KEY"] {
+            return try KeyFiles.loadPrivateKey(path: path)
+        }
+        let facility = try ledger.facilityKeyID()
+        if let signer, signer.keyID == facility { return signer }
+        guard let recorded = try ledger.database.meta("facility_key_path") else {
+            throw LedgerError(.keyFileMissing, "the facility key is needed to sign the new checkpoint; pass --facility-key PATH")
+        }
+        return try KeyFiles.loadPrivateKey(path: recorded)
+    }
+}
+
+/// --json, for commands that print.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+}
+
+enum Output {
+    /// Prints a JSON value in canonical form, one line.
+    static func json(_ value: JSONValue) {
+        print(JCS.serializeString(value))
+    }
+
+    static func line(_ text: String) { print(text) }
+
+    static func stderr(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+}
+
+/// Reads a JSON object given inline or as @file.
+func parseJSONObject(_ text: String, what: String) throws -> [String: JSONValue] {
+    var bytes = Array(text.utf8)
+    if text.hasPrefix("@") {
+        let path = String(text.dropFirst())
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LedgerError(.invalidArgument, "cannot read the \(what) file \(path)")
+        }
+        bytes = Array(data)
+    }
+    let value: JSONValue
+    do { value = try JSONParser.parse(bytes) } catch {
+        throw LedgerError(.invalidArgument, "the \(what) is not valid JSON: \(error)")
+    }
+    guard let object = value.objectValue else { throw LedgerError(.invalidArgument, "the \(what) must be a JSON object") }
+    return object
+}
+
+func parseTime(_ text: String?) throws -> Timestamp {
+    guard let text else { return .now() }
+    guard let t = Timestamp(text, allowDate: true) else {
+        throw LedgerError(.invalidArgument, "time \"\(text.prefix(40))\" must be UTC like 2026-11-23T14:05:09Z or a date like 2026-11-23")
+    }
+    return t
+}

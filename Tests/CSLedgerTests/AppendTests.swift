@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import CSLedgerKit
+@testable import LedgerCore
+@testable import LedgerStore
+
+@Suite("Appending")
+struct AppendTests {
+    @Test("two processes appending 500 entries each at once: 1,000 entries, one chain, verification clean")
+    func concurrentProcesses() throws {
+        let l = try CLILedger()
+        let before = try LedgerDatabase.open(path: l.ledgerPath, readOnly: true).size()
+        let args = ["append", "--type", "test.note", "--body", #"{"text":"load"}"#, "--key", "Keys/facility.pem", "--repeat", "500"]
+        let group = DispatchGroup()
+        nonisolated(unsafe) var results: [CLI.Result?] = [nil, nil]
+        for i in 0..<2 {
+            group.enter()
+            DispatchQueue.global().async {
+                results[i] = try? CLI.csledger(args, in: l.root)
+                group.leave()
+            }
+        }
+        group.wait()
+        for r in results { #expect(r?.status == 0, "\(r?.stderr ?? "did not run")") }
+        let v = try l.verify()
+        #expect(v.status == 0)
+        #expect(v.json["entries"]?.integerValue == before + 1000)
+        #expect(v.failures.isEmpty)
+    }
+
+    @Test("a failed append writes nothing: the checkpoint is unchanged", arguments: [
+        (["append", "--type", "test.note", "--body", "{}", "--key", "Keys/stranger.pem"], "signer-not-enrolled"),
+        (["append", "--type", "test.note", "--body", #"{"a":1,"a":2}"#, "--key", "Keys/facility.pem"], "invalid-argument"),
+        (["append", "--type", "test.note", "--body", "[1,2]", "--key", "Keys/facility.pem"], "invalid-argument"),
+        (["append", "--type", "Not A Type", "--body", "{}", "--key", "Keys/facility.pem"], "invalid-statement"),
+        (["append", "--type", "test.note", "--body", "{}", "--key", "Keys/pharmacist.pem"], "role-not-allowed"),
+        (["actor", "enroll", "--name", "X", "--role", "janitor", "--public-key", "Keys/stranger.pub.pem", "--key", "Keys/facility.pem"], "invalid-argument"),
+        (["actor", "enroll", "--name", "X", "--role", "witness", "--public-key", "Keys/stranger.pub.pem", "--key", "Keys/pharmacist.pem"], "role-not-allowed"),
+        (["actor", "enroll", "--name", "X", "--role", "witness", "--public-key", "Keys/witness.pub.pem", "--key", "Keys/facility.pem"], "already-enrolled"),
+        (["append", "--type", "test.note", "--body", "{}", "--key", "Keys/facility.pem", "--witness-key", "Keys/facility.pem"], "witness-is-actor"),
+        (["append", "--type", "test.note", "--body", "{}", "--key", "Keys/facility.pem", "--facility-key", "Keys/pharmacist.pem"], "signature-invalid"),
+        (["actor", "revoke", "0000", "--key", "Keys/facility.pem"], "invalid-argument"),
+    ] as [([String], String)])
+    func failedAppendWritesNothing(args: [String], code: String) throws {
+        let l = try CLILedger(entries: 1)
+        #expect(try l.csledger(["keys", "generate", "stranger"]).status == 0)
+        let before = try l.checkpoint()
+        let r = try l.csledger(args)
+        #expect(r.status != 0)
+        #expect(r.stderr.hasSuffix("[\(code)]\n"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(try l.checkpoint() == before)
+        #expect(try l.verify().status == 0)
+    }
+
+    @Test("init refuses to overwrite a ledger, and a bad DEA number leaves no file")
+    func initRefuses() throws {
+        let l = try CLILedger()
+        let before = try l.checkpoint()
+        let again = try l.csledger(["init", "--origin", "o.example/l", "--facility-name", "F", "--dea-number", CLILedger.dea, "--key", "Keys/facility.pem"])
+        #expect(again.status == 3)
+        #expect(again.stderr.contains("already exists"))
+        #expect(try l.checkpoint() == before)
+        let bad = try l.csledger(["init", "--ledger", "other.sqlite", "--origin", "o.example/l", "--facility-name", "F",
+                                  "--dea-number", "BD1234560", "--key", "Keys/facility.pem"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("check digit"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: l.dir.path("other.sqlite")))
+    }
+
+    @Test("a file that is not a ledger, and a missing ledger, get clear errors")
+    func notALedger() throws {
+        let d = try TempDir()
+        try Data("this is not a database, just some text that is long enough to look like one".utf8).write(to: URL(fileURLWithPath: d.path("junk.sqlite")))
+        let r = try CLI.csledger(["verify", "--ledger", "junk.sqlite"], in: d.url)
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("damaged") || r.stderr.contains("not a csledger"), "\(r.stderr)")
+        let m = try CLI.csledger(["verify"], in: d.url)
+        #expect(m.status == 3)
+        #expect(m.stderr.contains("no ledger at ledger.sqlite"))
+    }
+}
+
+@Suite("Reading and proving")
+struct ReadTests {
+    @Test("log prints each entry's exact canonical bytes, filtered by seq and type")
+    func log() throws {
+        let l = try CLILedger(entries: 3)
+        let db = try LedgerDatabase.open(path: l.ledgerPath, readOnly: true)
+        let all = try l.csledger(["log"])
+        var expected = Data()
+        for seq in 0..<6 { expected += Data(try #require(try db.entryBytes(seq))) + Data([0x0a]) }
+        #expect(all.stdoutBytes == expected)
+        let some = try l.csledger(["log", "--from", "2", "--to", "4", "--type", "test.note"])
+        #expect(some.stdout.split(separator: "\n").count == 2)
+    }
+
+    @Test("inclusion proofs (tlog-proof and JSON) and consistency proofs verify against the signed checkpoint")
+    func proofs() throws {
+        let l = try CLILedger(entries: 10)
+        let facility = try l.key("facility").publicKey
+        let early = try SignedNote.parse(try l.csledger(["checkpoint"]).stdout)
+        #expect(try l.csledger(["append", "--type", "test.note", "--body", "{}", "--key", "Keys/facility.pem", "--repeat", "7"]).status == 0)
+        let db = try LedgerDatabase.open(path: l.ledgerPath, readOnly: true)
+        for seq in [0, 5, 12, 19] {
+            let text = try l.csledger(["prove", "inclusion", String(seq)]).stdout
+            let proof = try TlogProof.parse(text)
+            #expect(proof.checkpoint.verify(keyName: "test.example.org/ledger", publicKey: facility.curve25519))
+            let cp = try Checkpoint(body: proof.checkpoint.text)
+            let leaf = MerkleTree.leafHash(try #require(try db.entryBytes(seq)))
+            #expect(MerkleTree.verifyInclusion(leaf: leaf, index: seq, size: cp.size, proof: proof.path, root: cp.rootHash))
+            let json = try JSONParser.parse(try l.csledger(["prove", "inclusion", String(seq), "--json"]).stdout)
+            #expect(json["leaf_index"]?.integerValue == seq)
+            #expect(json["path"]?.arrayValue?.compactMap { $0.stringValue.flatMap(Hash.init(base64:)) } == proof.path)
+        }
+        let oldCp = try Checkpoint(body: early.text)
+        let c = try JSONParser.parse(try l.csledger(["prove", "consistency", String(oldCp.size)]).stdout)
+        let newCp = try Checkpoint(body: try SignedNote.parse(try l.checkpoint()).text)
+        let path = try #require(c["path"]?.arrayValue?.compactMap { $0.stringValue.flatMap(Hash.init(base64:)) })
+        #expect(c["new_size"]?.integerValue == newCp.size)
+        #expect(MerkleTree.verifyConsistency(oldSize: oldCp.size, newSize: newCp.size, oldRoot: oldCp.rootHash, newRoot: newCp.rootHash, proof: path))
+        let bad = try l.csledger(["prove", "inclusion", "999"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("not covered"))
+    }
+
+    @Test("the demo builds, verifies and leaves files openssl can check")
+    func demo() throws {
+        let d = try TempDir()
+        let r = try CLI.csledger(["demo", "--dir", "demo"], in: d.url)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("OK"))
+        let again = try CLI.csledger(["demo", "--dir", "demo"], in: d.url)
+        #expect(again.status == 0, "a second demo run replaces the first: \(again.stderr)")
+        let line = try #require(again.stdout.split(separator: "\n").first { $0.contains("openssl pkeyutl") })
+        let args = line.trimmingCharacters(in: .whitespaces).split(separator: " ").dropFirst().map(String.init)
+        let o = try CLI.run("openssl", args, in: d.url)
+        #expect(o.status == 0, "\(o.stdout) \(o.stderr)")
+        let v = try CLI.csledger(["verify", "--ledger", "demo/ledger.sqlite", "--checkpoint", "demo/checkpoint.txt"], in: d.url)
+        #expect(v.status == 0, "\(v.stdout)")
+    }
+}
