@@ -25,7 +25,7 @@ public enum DemoScenario {
             try fm.removeItem(at: dir)
         }
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        fm.createFile(atPath: dir.appendingPathComponent(marker).path, contents: Data("csledger demo folder\n".utf8))
+        _ = fm.createFile(atPath: dir.appendingPathComponent(marker).path, contents: Data("csledger demo folder\n".utf8))
         let keysDir = dir.appendingPathComponent("Keys").path
         let ledgerPath = dir.appendingPathComponent("ledger.sqlite").path
 

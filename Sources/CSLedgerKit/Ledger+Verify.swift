@@ -16,20 +16,13 @@ extension Ledger {
             return cp.size
         }
         var verifier = LedgerVerifier(options: options, checkpointSizes: sizes)
-        let total = try database.size()
+        var total = 0
         var done = 0
-        var lastSeq = -1
-        try database.forEachBatch { rows in
-            guard let first = rows.first, let last = rows.last else { return true }
-            let cps = try database.checkpoints(sizes: (first.seq + 1)...(last.seq + 1))
-            verifier.consume(rows, checkpoints: cps)
+        try database.forEachBatchWithCheckpoints(start: { total = $0 }) { rows, checkpoints in
+            verifier.consume(rows, checkpoints: checkpoints)
             done += rows.count
-            lastSeq = last.seq
-            progress(done, total)
-            return true
+            if !rows.isEmpty { progress(done, total) }
         }
-        let beyond = try database.checkpoints(sizes: (lastSeq + 2)...Int.max)
-        verifier.consume([], checkpoints: beyond)
         for (i, text) in externalCheckpoints.enumerated() {
             verifier.check(checkpoint: text, label: externalCheckpoints.count == 1 ? "checkpoint given" : "checkpoint \(i + 1) given")
         }

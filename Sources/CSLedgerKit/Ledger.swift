@@ -124,7 +124,7 @@ public struct Ledger: Sendable {
             throw LedgerError(.notFound, "entry \(seq) is not covered by the latest checkpoint (\(cp.treeSize) entries)")
         }
         let path = try database.inclusionProof(index: seq, size: cp.treeSize)
-        return TlogProof(index: seq, path: path, checkpoint: try SignedNote.parse(cp.note))
+        return try TlogProof(index: seq, path: path, checkpoint: try SignedNote.parse(cp.note))
     }
 
     /// An RFC 9162 consistency proof from `oldSize` to the latest checkpoint.

@@ -132,44 +132,65 @@ public final class LedgerDatabase: Sendable {
     ///   - body: called with each batch; return false to stop.
     public func forEachBatch(range: ClosedRange<Int>? = nil, type: String? = nil, batchSize: Int = 4096,
                              _ body: ([LedgerVerifier.Row]) throws -> Bool) throws {
+        try read { db in try Self.scan(db, range: range, type: type, batchSize: batchSize, body) }
+    }
+
+    /// Streams every row with the stored checkpoints that fall within each batch (sizes first.seq+1 ... last.seq+1),
+    /// from one snapshot; a last call with no rows carries the checkpoints beyond the last entry.
+    /// `start` is called first with the number of entries.
+    public func forEachBatchWithCheckpoints(batchSize: Int = 4096, start: (Int) -> Void,
+                                            _ body: ([LedgerVerifier.Row], [StoredCheckpoint]) throws -> Void) throws {
         try read { db in
-            var sql = "SELECT seq, bytes, leaf_hash FROM entries"
-            var conditions: [String] = []
-            var args: [any DatabaseValueConvertible] = []
-            if let range {
-                conditions.append("seq BETWEEN ? AND ?")
-                args += [range.lowerBound, range.upperBound]
+            start(try Self.size(db))
+            var lastSeq = -1
+            try Self.scan(db, range: nil, type: nil, batchSize: batchSize) { rows in
+                let lo = rows[0].seq + 1, hi = rows[rows.count - 1].seq + 1
+                lastSeq = hi - 1
+                try body(rows, try Self.checkpoints(db, lo...hi))
+                return true
             }
-            if let type {
-                conditions.append("type = ?")
-                args.append(type)
-            }
-            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-            sql += " ORDER BY seq"
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
-            var batch: [LedgerVerifier.Row] = []
-            batch.reserveCapacity(batchSize)
-            while let row = try cursor.next() {
-                let bytes: Data = row[1]
-                let leaf: Data? = row[2]
-                batch.append(LedgerVerifier.Row(seq: row[0], bytes: Array(bytes), storedLeafHash: leaf.flatMap { Hash(bytes: $0) }))
-                if batch.count == batchSize {
-                    guard try body(batch) else { return }
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { _ = try body(batch) }
+            try body([], try Self.checkpoints(db, (lastSeq + 2)...Int.max))
         }
+    }
+
+    static func scan(_ db: Database, range: ClosedRange<Int>?, type: String?, batchSize: Int,
+                     _ body: ([LedgerVerifier.Row]) throws -> Bool) throws {
+        var sql = "SELECT seq, bytes, leaf_hash FROM entries"
+        var conditions: [String] = []
+        var args: [any DatabaseValueConvertible] = []
+        if let range {
+            conditions.append("seq BETWEEN ? AND ?")
+            args += [range.lowerBound, range.upperBound]
+        }
+        if let type {
+            conditions.append("type = ?")
+            args.append(type)
+        }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY seq"
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
+        var batch: [LedgerVerifier.Row] = []
+        batch.reserveCapacity(batchSize)
+        while let row = try cursor.next() {
+            let bytes: Data = row[1]
+            let leaf: Data? = row[2]
+            batch.append(LedgerVerifier.Row(seq: row[0], bytes: Array(bytes), storedLeafHash: leaf.flatMap { Hash(bytes: $0) }))
+            if batch.count == batchSize {
+                guard try body(batch) else { return }
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { _ = try body(batch) }
+    }
+
+    static func checkpoints(_ db: Database, _ sizes: ClosedRange<Int>) throws -> [StoredCheckpoint] {
+        try Row.fetchAll(db, sql: "SELECT tree_size, note FROM checkpoints WHERE tree_size BETWEEN ? AND ? ORDER BY tree_size",
+                         arguments: [sizes.lowerBound, sizes.upperBound]).map { StoredCheckpoint(treeSize: $0[0], note: $0[1]) }
     }
 
     /// The stored checkpoints with a tree size in `sizes`, by tree size.
     public func checkpoints(sizes: ClosedRange<Int> = 0...Int.max) throws -> [StoredCheckpoint] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT tree_size, note FROM checkpoints WHERE tree_size BETWEEN ? AND ? ORDER BY tree_size",
-                             arguments: [sizes.lowerBound, sizes.upperBound]).map {
-                StoredCheckpoint(treeSize: $0[0], note: $0[1])
-            }
-        }
+        try read { db in try Self.checkpoints(db, sizes) }
     }
 
     /// The newest stored checkpoint.

@@ -36,8 +36,11 @@ struct Append: ParsableCommand {
         let key = try signing.signerKey()
         let witnesses = try witnessKeys.map { try KeyFiles.loadPrivateKey(path: $0) }
         let ledger = try ledgerOptions.open()
-        guard let signer = try ledger.database.signers().first(where: { $0.keyID == key.keyID }), signer.role == .admin else {
-            throw LedgerError(.roleNotAllowed, "only an enrolled admin may append raw statements")
+        guard let signer = try ledger.database.signers().first(where: { $0.keyID == key.keyID }) else {
+            throw LedgerError(.signerNotEnrolled, "key \(key.keyID.short) is not enrolled in this ledger; an admin enrols it with `csledger actor enroll`")
+        }
+        guard signer.role == .admin else {
+            throw LedgerError(.roleNotAllowed, "only an enrolled admin may append raw statements (this key is a \(signer.role.rawValue))")
         }
         let facilityKey = try signing.facilityKey(for: ledger, signer: key)
         var appended = try ledger.record(type: type, body: object, key: key, witnessKeys: witnesses, facilityKey: facilityKey, time: time)

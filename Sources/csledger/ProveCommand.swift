@@ -74,9 +74,8 @@ struct Log: ParsableCommand {
                 out += r.bytes
                 out.append(0x0a)
             }
-            out.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
+            FileHandle.standardOutput.write(Data(out))
             return true
         }
-        fflush(stdout)
     }
 }

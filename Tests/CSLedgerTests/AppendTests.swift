@@ -11,12 +11,13 @@ struct AppendTests {
         let l = try CLILedger()
         let before = try LedgerDatabase.open(path: l.ledgerPath, readOnly: true).size()
         let args = ["append", "--type", "test.note", "--body", #"{"text":"load"}"#, "--key", "Keys/facility.pem", "--repeat", "500"]
+        let root = l.root
         let group = DispatchGroup()
         nonisolated(unsafe) var results: [CLI.Result?] = [nil, nil]
         for i in 0..<2 {
             group.enter()
             DispatchQueue.global().async {
-                results[i] = try? CLI.csledger(args, in: l.root)
+                results[i] = try? CLI.csledger(args, in: root)
                 group.leave()
             }
         }

@@ -130,9 +130,9 @@ struct TamperTests {
         let l = try CLILedger(entries: 2)
         try l.dropTriggers()
         let other = SignerKey()
-        let body = Checkpoint(origin: "test.example.org/ledger", size: 5, rootHash: Hash.sha256([1])).body
+        let body = try Checkpoint(origin: "test.example.org/ledger", size: 5, rootHash: Hash.sha256([1])).body
         let sig = try SignedNote.sign(text: body, keyName: "test.example.org/ledger", privateKey: other.curve25519)
-        let note = SignedNote(text: body, signatures: [sig]).serialized
+        let note = try SignedNote(text: body, signatures: [sig]).serialized
         try l.sqlite("UPDATE checkpoints SET note = '\(note)' WHERE tree_size = 5;")
         let v = try l.verify()
         #expect(v.status == 1)

@@ -11,8 +11,8 @@ public struct CheckpointSigner: Sendable {
 
     /// The signed checkpoint note for a tree of `size` entries with root `root`.
     public func sign(size: Int, root: Hash) throws -> String {
-        let body = Checkpoint(origin: origin, size: size, rootHash: root).body
+        let body = try Checkpoint(origin: origin, size: size, rootHash: root).body
         let sig = try SignedNote.sign(text: body, keyName: origin, privateKey: key.curve25519)
-        return SignedNote(text: body, signatures: [sig]).serialized
+        return try SignedNote(text: body, signatures: [sig]).serialized
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import CryptoExtras
 
 /// An Ed25519 private key of a signer (facility, pharmacist, witness ...).

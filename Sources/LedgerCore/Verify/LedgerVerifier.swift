@@ -289,9 +289,20 @@ public struct LedgerVerifier: Sendable {
             return
         }
         let chunks = min(n, 64)
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = n * c / chunks, hi = n * (c + 1) / chunks
-            for i in lo..<hi { body(i) }
+        withoutActuallyEscaping(body) { body in
+            // Safe: concurrentPerform returns only after every iteration has finished, and callers
+            // give each index its own output slot, so no two threads touch the same memory.
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = n * c / chunks, hi = n * (c + 1) / chunks
+                for i in lo..<hi { shared.value(i) }
+            }
         }
     }
+}
+
+/// Carries a value into a concurrent closure; see the call site for why that is safe there.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
