@@ -62,6 +62,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "csledger-bench",
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore"],
+            path: "Benchmarks/csledger-bench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LedgerCoreTests",
             dependencies: ["LedgerCore"],
