@@ -5,6 +5,8 @@ import PackageDescription
 //   LedgerCore      formats and checks from SPEC.md: JCS, Merkle (RFC 9162), signed notes, identifiers. No I/O.
 //   LedgerMigrations the numbered SQL files in Migrations/, embedded in the binary.
 //   LedgerStore     the SQLite ledger file (GRDB): migrations, one append path, reads.
+//   Dispensing      the records pharmacists keep: receipts, fills, doses, shipments, wastes, counts;
+//                   validated and projected into inventory inside the append transaction.
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
 //   csledger        the command line, a thin shell over CSLedgerKit.
 let swiftSettings: [SwiftSetting] = [
@@ -37,7 +39,7 @@ let package = Package(
             name: "LedgerMigrations",
             path: "Migrations",
             exclude: ["README.md"],
-            resources: [.embedInCode("0001_ledger.sql")],
+            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -50,14 +52,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Dispensing",
+            dependencies: [
+                "LedgerCore",
+                "LedgerStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CSLedgerKit",
-            dependencies: ["LedgerCore", "LedgerStore"],
+            dependencies: ["LedgerCore", "LedgerStore", "Dispensing", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "csledger",
             dependencies: [
                 "CSLedgerKit",
+                "Dispensing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -13,5 +13,6 @@ public enum LedgerMigrations {
     /// Every migration, in the order it must be applied.
     public static let all: [Migration] = [
         Migration(identifier: "0001_ledger", sql: String(decoding: PackageResources._001_ledger_sql, as: UTF8.self)),
+        Migration(identifier: "0002_dispensing", sql: String(decoding: PackageResources._002_dispensing_sql, as: UTF8.self)),
     ]
 }

@@ -1,3 +1,4 @@
+import Dispensing
 import Foundation
 import LedgerCore
 import LedgerStore
@@ -43,6 +44,7 @@ public enum DemoScenario {
         let origin = "demo.csledger.example/ledger"
         let ledger = try Ledger.create(path: ledgerPath, origin: origin, facilityName: "Demo Ketamine Clinic",
                                        deaNumber: "BD1234563", facilityKey: facility)
+        try ledger.database.setSetting("facility_key_path", URL(fileURLWithPath: keysDir).appendingPathComponent("facility.pem").standardizedFileURL.path)
 
         say("3. Signers enrolled by the facility (an admin):")
         for (name, role, person) in [("pharmacist", Role.pharmacist, "Dana Reyes, PharmD"),
@@ -53,21 +55,31 @@ public enum DemoScenario {
             say("   seq \(e.entry.seq): \(person) as \(role.rawValue)")
         }
 
+        try recordWeek(ledger: ledger, keys: keys, directory: dir, say: say)
+
+        let inventory = try ledger.inventory()
+        say("5. Inventory (on hand = received + returned − dispensed − administered − wasted − destroyed − lost):")
+        for l in inventory.lines {
+            say("   \(l.lot) \(l.drug): received \(l.received), administered \(l.administered), dispensed \(l.dispensed), wasted \(l.wasted), returned \(l.returned) → on hand \(l.onHand) \(l.unit)")
+        }
+
         let report = try ledger.verify()
-        say("4. Verification: \(report.entries) entries, \(report.signaturesChecked) signatures, \(report.checkpointsChecked) checkpoints: \(report.isClean ? "OK" : "FAILED")")
+        say("6. Verification: \(report.entries) entries, \(report.signaturesChecked) signatures, \(report.checkpointsChecked) checkpoints: \(report.isClean ? "OK" : "FAILED")")
         for f in report.failures { say("   \(f)") }
 
         let cp = try ledger.checkpoint()
         let cpPath = dir.appendingPathComponent("checkpoint.txt").path
         try Data(cp.note.utf8).write(to: URL(fileURLWithPath: cpPath))
-        say("5. Signed checkpoint (kept in \(cpPath)):")
+        say("7. Signed checkpoint (kept in \(cpPath)):")
         for line in cp.note.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { say("   \(line)") }
 
         let last = cp.treeSize - 1
+        let signer = try ledger.database.entry(last).statement.actor
+        let signerName = keys.first { $0.value.keyID == signer }?.key ?? "facility"
         let proof = try ledger.inclusionProof(seq: last)
         let proofPath = dir.appendingPathComponent("entry-\(last).tlog-proof").path
         try Data(proof.serialized.utf8).write(to: URL(fileURLWithPath: proofPath))
-        say("6. Inclusion proof of entry \(last): \(proofPath)")
+        say("8. Inclusion proof of entry \(last): \(proofPath)")
 
         // The files an outsider needs to check one signature with openssl alone.
         let entry = try ledger.database.entry(last)
@@ -75,9 +87,97 @@ public enum DemoScenario {
         let sigPath = dir.appendingPathComponent("entry-\(last).sig").path
         try Data(entry.statement.signingInput).write(to: URL(fileURLWithPath: stmtPath))
         try Data(entry.signatures[0].signature).write(to: URL(fileURLWithPath: sigPath))
-        say("7. Check entry \(last)'s signature without csledger:")
-        say("   openssl pkeyutl -verify -pubin -inkey \(keysDir)/facility.pub.pem -rawin -in \(stmtPath) -sigfile \(sigPath)")
+        say("9. Check entry \(last)'s signature without csledger:")
+        say("   openssl pkeyutl -verify -pubin -inkey \(keysDir)/\(signerName).pub.pem -rawin -in \(stmtPath) -sigfile \(sigPath)")
         say("   Then: csledger verify --ledger \(ledgerPath) --checkpoint \(cpPath)")
         return Result(ledgerPath: ledgerPath, report: report, checkpoint: cp.note)
+    }
+
+    /// A realistic week: two lots received, five patients, clinic doses with witnessed waste, home
+    /// fills shipped with adult signature, one delivered, one returned, a waste and a blind count.
+    static func recordWeek(ledger: Ledger, keys: [String: SignerKey], directory: URL, say: (String) -> Void) throws {
+        let facility = keys["facility"]!, pharmacist = keys["pharmacist"]!, clinician = keys["clinician"]!, witness = keys["witness"]!
+        let start = Timestamp.now().adding(milliseconds: -6 * 86_400_000)
+        var hour: Int64 = 0
+        func at(_ day: Int64, _ h: Int64) -> Timestamp { start.adding(milliseconds: (day * 24 + h) * 3_600_000) }
+        func rec(_ type: String, _ body: [String: JSONValue], by key: SignerKey, witnesses: [SignerKey] = [], day: Int64, _ h: Int64) throws -> Int {
+            hour = day * 24 + h
+            return try ledger.record(type: type, body: body, key: key, witnessKeys: witnesses, facilityKey: facility, time: at(day, h)).entry.seq
+        }
+        let supplier: JSONValue = ["name": "Demo Distribution Co.", "address": "1 Wholesale Way, Columbus, OH 43215",
+                                   "dea_number": .string(try DEANumber.completing("RD123456").description)]
+        let prescriber: JSONValue = ["name": "Dr. Maya Lin", "address": "200 Telehealth Ave, Austin, TX 78701",
+                                     "dea_number": .string(try DEANumber.completing("BL765432").description)]
+        say("4. A week of records:")
+        var seq = try rec(DispensingType.lotReceived, [
+            "supplier": supplier, "invoice": "INV-88120",
+            "drug": ["name": "Ketamine HCl", "strength": "50 mg/mL", "form": "injection, solution"],
+            "ndc": "70000-123-10", "lot": "KV2611A", "expiry": "2028-03-31",
+            "containers": 10, "units_per_container": "10", "unit": "mL", "quantity": "100",
+        ], by: pharmacist, witnesses: [witness], day: 0, 9)
+        say("   seq \(seq): received 10 vials × 10 mL of ketamine 50 mg/mL, lot KV2611A (verified by the witness)")
+        seq = try rec(DispensingType.lotReceived, [
+            "supplier": supplier, "invoice": "INV-88121",
+            "drug": ["name": "Ketamine HCl", "strength": "100 mg", "form": "tablet, sublingual"],
+            "ndc": "70000-456-30", "lot": "KT2610B", "expiry": "2027-10-31",
+            "containers": 3, "units_per_container": "30", "unit": "tablet", "quantity": "90",
+        ], by: pharmacist, witnesses: [witness], day: 0, 10)
+        say("   seq \(seq): received 3 bottles × 30 sublingual tablets, lot KT2610B")
+        var patients: [PersonalData.Reference] = []
+        for (name, address, dob) in [("Ana Diaz", "12 Elm St, Austin, TX 78702", "1985-04-12"), ("Ben Cole", "8 Oak Rd, Austin, TX 78704", "1979-09-30"),
+                                     ("Chen Wu", "44 Pine Ave, Austin, TX 78705", "1992-01-17"), ("Dee Ross", "9 Lake Dr, Dallas, TX 75201", "1968-06-02"),
+                                     ("Eli Shah", "71 Hill Ct, Houston, TX 77002", "1990-11-23")] {
+            patients.append(try ledger.personalData.add(kind: .patient, data: ["name": .string(name), "address": .string(address), "date_of_birth": .string(dob)]))
+        }
+        say("   five patients added; the ledger holds only their references and commitments")
+        let vial = DispensingProjection.lotID(ndc: try NDC("70000-123-10"), lot: "KV2611A")
+        let tablets = DispensingProjection.lotID(ndc: try NDC("70000-456-30"), lot: "KT2610B")
+        var day: Int64 = 1
+        for (i, p) in patients.prefix(3).enumerated() {
+            for session in 0..<2 {
+                day = Int64(1 + session * 2)
+                seq = try rec(DispensingType.doseAdministered, [
+                    "lot_id": .string(vial), "patient": p.json, "order": .string("ORD-\(300 + i)"),
+                    "drawn": "1", "given": "0.8", "wasted": "0.2", "waste_method": "drug disposal container",
+                ], by: clinician, witnesses: [witness], day: day, 9 + Int64(i))
+            }
+        }
+        say("   6 infusion doses: 1 mL drawn, 0.8 mL given, 0.2 mL wasted with the witness signing each time (last seq \(seq))")
+        for (rx, p, qty, refills) in [("RX-5001", patients[3], "6", 2), ("RX-5002", patients[4], "8", 1)] {
+            _ = try rec(DispensingType.prescriptionAdded, [
+                "rx_number": .string(rx), "issued": .string(at(0, 0).dateString), "patient": p.json, "prescriber": prescriber,
+                "drug": ["name": "Ketamine HCl", "strength": "100 mg", "form": "tablet, sublingual"],
+                "quantity": .string(qty), "unit": "tablet", "directions": "Dissolve 1 tablet under the tongue as directed, at most twice weekly",
+                "refills_authorized": .number(Double(refills)), "days_supply": 21,
+            ], by: pharmacist, day: 1, 14)
+            _ = try rec(DispensingType.prescriptionDispensed, [
+                "rx_number": .string(rx), "fill_number": 1, "quantity": .string(qty), "days_supply": 21,
+                "lots": [["lot_id": .string(tablets), "quantity": .string(qty)]], "patient": p.json,
+            ], by: pharmacist, day: 1, 15)
+        }
+        say("   2 prescriptions filled from lot KT2610B (6 and 8 tablets)")
+        _ = try rec(DispensingType.shipmentSent, ["fills": [["rx_number": "RX-5001", "fill_number": 1]], "carrier": "UPS",
+                                                  "service": "Next Day Air", "tracking": "1Z999AA10123456784", "adult_signature_required": true],
+                    by: pharmacist, day: 1, 16)
+        _ = try rec(DispensingType.shipmentSent, ["fills": [["rx_number": "RX-5002", "fill_number": 1]], "carrier": "UPS",
+                                                  "service": "Next Day Air", "tracking": "1Z999AA10123456795", "adult_signature_required": true],
+                    by: pharmacist, day: 1, 16)
+        let image = Data("demo signature image (PNG from the carrier's proof of delivery)".utf8)
+        let digest = Hash.sha256(Array(image)).hex
+        try ledger.keepFile(image, sha256: digest, folder: "proof-of-delivery", extension: "png")
+        let signer = try ledger.personalData.add(kind: .deliverySigner, data: ["name": "Dee Ross", "id_last_digits": "4821"])
+        _ = try rec(DispensingType.shipmentDelivered, ["tracking": "1Z999AA10123456784", "delivered": .string(at(2, 11).description),
+                                                       "signer": signer.json, "age_verified": true, "id_type": "drivers_license",
+                                                       "signature_image_sha256": .string(digest)], by: pharmacist, day: 2, 13)
+        _ = try rec(DispensingType.shipmentReturned, ["tracking": "1Z999AA10123456795", "disposition": "restock",
+                                                      "reason": "no adult available after 3 attempts"], by: pharmacist, day: 4, 10)
+        say("   2 parcels shipped Adult Signature Required: one delivered (ID checked, signature image kept), one returned to stock")
+        _ = try rec(DispensingType.wasteRecorded, ["lot_id": .string(vial), "quantity": "4", "reason": "opened vial past its beyond-use time",
+                                                   "method": "drug disposal container"], by: clinician, witnesses: [witness], day: 5, 17)
+        let onHand = try ledger.inventory(lot: "KV2611A").lines.first?.onHand ?? .zero
+        seq = try rec(DispensingType.countRecorded, ["lot_id": .string(vial), "counted": .string(onHand.description)],
+                      by: pharmacist, witnesses: [witness], day: 5, 18)
+        say("   a waste of 4 mL witnessed, and a blind count of lot KV2611A by two people (seq \(seq))")
+        _ = hour
     }
 }

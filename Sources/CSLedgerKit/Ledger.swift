@@ -1,4 +1,6 @@
+import Dispensing
 import Foundation
+import GRDB
 import LedgerCore
 import LedgerStore
 
@@ -8,10 +10,13 @@ import LedgerStore
 /// facility key in the same transaction.
 public struct Ledger: Sendable {
     public let database: LedgerDatabase
-    /// The projections (tables kept for speed) every append updates.
-    public var projections: [any LedgerProjection] = []
+    /// The projections (tables kept for speed) every append updates: the dispensing records.
+    public var projections: [any LedgerProjection] = [DispensingProjection()]
 
     public init(database: LedgerDatabase) { self.database = database }
+
+    /// The personal data kept off the chain beside this ledger.
+    public var personalData: PersonalData { PersonalData(database: database) }
 
     /// Opens the ledger file at `path`.
     public static func open(path: String, readOnly: Bool = false) throws -> Ledger {
@@ -54,8 +59,7 @@ public struct Ledger: Sendable {
         let signed = try SignedStatement(statement: statement, actorKey: facilityKey)
         let db = try LedgerDatabase.create(path: path)
         do {
-            var ledger = Ledger(database: db)
-            ledger.projections = []
+            let ledger = Ledger(database: db)
             try db.append([signed], checkpointSigner: CheckpointSigner(origin: origin, key: facilityKey))
             return ledger
         } catch {
@@ -134,5 +138,41 @@ public struct Ledger: Sendable {
             throw LedgerError(.invalidArgument, "the old size must be between 1 and \(cp.treeSize), the latest checkpoint's size")
         }
         return (cp.treeSize, try database.consistencyProof(oldSize: oldSize, newSize: cp.treeSize))
+    }
+
+    /// The lot id for a lot number printed on the label (and the NDC when the number is not unique).
+    public func lotID(lot: String, ndc: String?) throws -> String {
+        try InventoryReport.lotID(database, lot: lot, ndc: ndc)
+    }
+
+    /// The inventory at `asOf` (event time), for one lot or all.
+    public func inventory(asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
+        try InventoryReport.compute(database, asOf: asOf, lot: lot)
+    }
+
+    /// The patient reference on prescription `rx`.
+    public func prescriptionPatient(rx: String) throws -> String {
+        guard let ref = try database.read({ db in
+            try String.fetchOne(db, sql: "SELECT patient_ref FROM prescriptions WHERE rx_number = ?", arguments: [rx])
+        }) else {
+            throw LedgerError(.notFound, "prescription \(rx.prefix(40)) is not recorded; record it with `csledger rx add` first")
+        }
+        return ref
+    }
+
+    /// The folder beside the ledger file for files whose hash an entry records (`<ledger>.files`).
+    public var filesDirectory: URL { URL(fileURLWithPath: database.path + ".files") }
+
+    /// Keeps a copy of `data` beside the ledger as `<ledger>.files/<folder>/<sha256>.<ext>`.
+    public func keepFile(_ data: Data, sha256: String, folder: String, extension ext: String) throws {
+        let dir = filesDirectory.appendingPathComponent(folder)
+        let safeExt = ext.filter { $0.isLetter || $0.isNumber }.prefix(8)
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let url = dir.appendingPathComponent(safeExt.isEmpty ? sha256 : "\(sha256).\(safeExt)")
+            if !FileManager.default.fileExists(atPath: url.path) { try data.write(to: url, options: .atomic) }
+        } catch {
+            throw LedgerError(.storage, "cannot keep the file in \(dir.path)")
+        }
     }
 }

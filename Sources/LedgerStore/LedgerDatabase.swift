@@ -267,3 +267,11 @@ extension LedgerDatabase {
         } catch { throw LedgerError.storage(error, path: path) }
     }
 }
+
+extension LedgerDatabase {
+    /// Writes to tables that are NOT part of the signed ledger (personal data, settings), in one transaction.
+    /// Entries, tree nodes and checkpoints are written only by `append`.
+    public func writeLocal<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch { throw LedgerError.storage(error, path: path) }
+    }
+}

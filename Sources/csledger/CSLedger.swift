@@ -16,8 +16,10 @@ struct CSLedger: ParsableCommand {
             Exit codes: 0 success, 1 verification failed, 2 bad input, 3 ledger file problem, 4 key problem.
             """,
         version: "0.1.0",
-        subcommands: [Demo.self, Keys.self, Init.self, Actor.self, Append.self, Verify.self, CheckpointCommand.self,
-                      Prove.self, Log.self]
+        subcommands: [Demo.self, Keys.self, Init.self, Actor.self, Patient.self,
+                      Receive.self, Rx.self, Dispense.self, Administer.self, Ship.self, Deliver.self, Return.self, LostInTransit.self,
+                      Waste.self, Destroy.self, Loss.self, Count.self, Correct.self, LotStatus.self, Cosign.self, Submit.self,
+                      Inventory.self, Verify.self, CheckpointCommand.self, Prove.self, Log.self, Append.self]
     )
 
     static func main() {

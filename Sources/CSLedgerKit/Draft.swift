@@ -1,0 +1,50 @@
+import Foundation
+import LedgerCore
+
+/// A statement waiting for its witnesses' signatures (remote witnessing):
+/// `{"statement": {...}, "sigs": [{"key", "sig"}, ...]}` with the actor's signature first.
+public struct Draft: Sendable {
+    public var signed: SignedStatement
+
+    public init(signed: SignedStatement) { self.signed = signed }
+
+    /// The witnesses who have not signed yet.
+    public var missingSigners: [KeyID] {
+        let have = Set(signed.signatures.map(\.key))
+        return signed.statement.signers.filter { !have.contains($0) }
+    }
+
+    /// The file's JSON text (canonical, one line).
+    public var fileText: String {
+        JCS.serializeString(.object([
+            "statement": signed.statement.json,
+            "sigs": .array(signed.signatures.map { .object(["key": .string($0.key.hex), "sig": .string(Base64.encode($0.signature))]) }),
+        ])) + "\n"
+    }
+
+    /// Reads a draft file, checking every signature already on it.
+    public static func read(path: String) throws -> Draft {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LedgerError(.invalidArgument, "cannot read the draft file \(path)")
+        }
+        let json: JSONValue
+        do { json = try JSONParser.parse(Array(data)) } catch { throw LedgerError(.invalidArgument, "the draft file \(path) is not valid JSON: \(error)") }
+        guard let st = json["statement"], let sigs = json["sigs"]?.arrayValue else {
+            throw LedgerError(.invalidArgument, "the draft file \(path) has no statement and signatures")
+        }
+        let statement = try Statement(json: st)
+        let signatures = try sigs.map { s -> EntrySignature in
+            guard let k = s["key"]?.stringValue, let key = KeyID(k), let b = s["sig"]?.stringValue, let sig = Base64.decode(b), sig.count == 64 else {
+                throw LedgerError(.invalidArgument, "the draft file \(path) has a malformed signature")
+            }
+            return EntrySignature(key: key, signature: sig)
+        }
+        return Draft(signed: SignedStatement(statement: statement, signatures: signatures))
+    }
+
+    public func write(path: String, replacing: Bool = false) throws {
+        do { try Data(fileText.utf8).write(to: URL(fileURLWithPath: path), options: replacing ? .atomic : .withoutOverwriting) } catch {
+            throw LedgerError(.invalidArgument, "cannot write the draft file \(path) (does it exist already?)")
+        }
+    }
+}

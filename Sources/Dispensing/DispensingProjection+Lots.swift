@@ -1,0 +1,208 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// A lot as the inventory tables hold it.
+struct LotRow {
+    let lotID: String
+    let unit: String
+    let expiry: ExpiryDate
+    let status: String
+    let onHand: Int64
+    let receivedTime: Timestamp
+    let receivedSeq: Int
+
+    static func fetch(_ db: Database, _ lotID: String) throws -> LotRow? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT unit, expiry, status, on_hand_micros, received_time, received_seq FROM lots WHERE lot_id = ?
+            """, arguments: [lotID]) else { return nil }
+        guard let expiry = try? ExpiryDate(iso: row[1] as String), let received = Timestamp(row[4] as String) else {
+            throw LedgerError(.ledgerCorrupt, "the inventory table for lot \(lotID) is damaged; rebuild it")
+        }
+        return LotRow(lotID: lotID, unit: row[0], expiry: expiry, status: row[2], onHand: row[3], receivedTime: received, receivedSeq: row[5])
+    }
+}
+
+extension DispensingProjection {
+    func receive(_ c: Context, _ r: BodyReader) throws {
+        try c.requireWitnesses(1, what: "a receipt (the person who verified it)")
+        let supplier = try r.object("supplier")
+        _ = try supplier.string("name")
+        _ = try supplier.string("address", max: 300)
+        _ = try supplier.dea("dea_number")
+        _ = try r.string("invoice", max: 60)
+        let drug = try r.object("drug")
+        let drugName = try drug.string("name"), strength = try drug.string("strength", max: 60), form = try drug.string("form", max: 60)
+        let ndc = try r.ndc("ndc")
+        if r.has("gtin") {
+            let g: GTIN
+            do { g = try GTIN(try r.string("gtin", max: 14)) } catch let e as IdentifierError { throw r.error("gtin", "is not valid: \(e.message)") }
+            guard ndc.matchesGTIN(g) else { throw r.error("gtin", "does not contain the NDC \(ndc.hyphenated)") }
+        }
+        let lot = try r.string("lot", max: 20)
+        let expiryText = try r.date("expiry")
+        let expiry: ExpiryDate
+        do { expiry = try ExpiryDate(iso: expiryText) } catch { throw r.error("expiry", "is not a valid date") }
+        let (y, m, d) = c.time.civilDate
+        if expiry.isExpired(onYear: y, month: m, day: d) {
+            throw c.fail("lot \(lot) expired on \(expiry); an expired lot cannot be received into stock")
+        }
+        _ = try r.optionalString("serial", max: 20)
+        let containers = try r.integer("containers", 1...100_000)
+        let perContainer = try r.quantity("units_per_container")
+        let unit = try r.string("unit", max: 20)
+        let quantity = try r.quantity("quantity")
+        guard let expected = perContainer.multiplied(by: containers), expected == quantity else {
+            throw r.error("quantity", "must equal containers × units_per_container (\(containers) × \(perContainer))")
+        }
+        _ = try r.optionalQuantity("invoice_quantity", allowZero: true)
+        let lotID = Self.lotID(ndc: ndc, lot: lot)
+        if let existing = try LotRow.fetch(c.db, lotID) {
+            guard existing.unit == unit, existing.expiry == expiry else {
+                throw c.fail("lot \(lot) was received before with another unit or expiry; check the label")
+            }
+        } else {
+            try c.db.execute(sql: """
+                INSERT INTO lots (lot_id, ndc, ndc11, lot, expiry, drug_name, strength, form, unit, received_seq, received_time)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [lotID, ndc.hyphenated, ndc.normalized, lot, expiry.description, drugName, strength, form, unit,
+                                 c.seq, c.time.description])
+        }
+        try move(c, lotID, "received", quantity.micros)
+    }
+
+    func changeStatus(_ c: Context, _ r: BodyReader) throws {
+        let lotID = try r.string("lot_id", max: 60)
+        let status = try r.oneOf("status", ["active", "quarantined", "recalled"])
+        _ = try r.string("reason", max: 500)
+        guard try LotRow.fetch(c.db, lotID) != nil else { throw c.fail("lot \(lotID) was never received") }
+        try c.db.execute(sql: "UPDATE lots SET status = ? WHERE lot_id = ?", arguments: [status, lotID])
+    }
+
+    /// The lot named by `key`, checked usable at the event's time (received before, not expired,
+    /// active, same unit if one is given).
+    func usableLot(_ c: Context, _ r: BodyReader, key: String = "lot_id") throws -> LotRow {
+        let lotID = try r.string(key, max: 60)
+        guard let lot = try LotRow.fetch(c.db, lotID) else {
+            throw r.error(key, "names lot \(lotID), which was never received")
+        }
+        guard lot.receivedTime <= c.time else {
+            throw c.fail("lot \(lotID) is used at \(c.time), before it was received (\(lot.receivedTime))")
+        }
+        let (y, m, d) = c.time.civilDate
+        if lot.expiry.isExpired(onYear: y, month: m, day: d), c.type != DispensingType.destructionRecorded,
+           c.type != DispensingType.countRecorded, c.type != DispensingType.lossReported {
+            throw c.fail("lot \(lotID) expired on \(lot.expiry) and cannot be used")
+        }
+        if lot.status != "active", ![DispensingType.destructionRecorded, DispensingType.countRecorded, DispensingType.lossReported].contains(c.type) {
+            throw c.fail("lot \(lotID) is \(lot.status) and cannot be used")
+        }
+        if r.has("unit") {
+            let unit = try r.string("unit", max: 20)
+            guard unit == lot.unit else { throw r.error("unit", "is \(unit) but lot \(lotID) is counted in \(lot.unit)") }
+        }
+        return lot
+    }
+
+    /// Records a change of a lot's balance; refuses to go below zero unless the statement gives `override_reason`.
+    func move(_ c: Context, _ lotID: String, _ kind: String, _ micros: Int64) throws {
+        guard let lot = try LotRow.fetch(c.db, lotID) else { throw c.fail("lot \(lotID) was never received") }
+        let (after, overflow) = lot.onHand.addingReportingOverflow(micros)
+        guard !overflow else { throw c.fail("the quantity is too large") }
+        if after < 0, micros < 0, c.entry.statement.body["override_reason"]?.stringValue?.isEmpty ?? true {
+            throw LedgerError(.invalidBody, "\(c.type): lot \(lotID) holds \(Quantity(micros: lot.onHand)) \(lot.unit), less than the \(Quantity(micros: -micros)) \(lot.unit) taken; if the shelf really differs, record a count, or give --override-reason")
+        }
+        try c.db.execute(sql: "UPDATE lots SET on_hand_micros = ? WHERE lot_id = ?", arguments: [after, lotID])
+        try c.db.execute(sql: """
+            INSERT INTO movements (seq, lot_id, kind, micros, time) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (seq, lot_id, kind) DO UPDATE SET micros = micros + excluded.micros
+            """, arguments: [c.seq, lotID, kind, micros, c.time.description])
+    }
+
+    func waste(_ c: Context, _ r: BodyReader) throws {
+        try c.requireWitnesses(1, what: "a waste")
+        let lot = try usableLot(c, r)
+        let q = try r.quantity("quantity")
+        _ = try r.string("reason", max: 300)
+        _ = try r.string("method", max: 120)
+        try move(c, lot.lotID, "wasted", -q.micros)
+    }
+
+    /// Lots and quantities listed under `items`, each lot once.
+    func items(_ c: Context, _ r: BodyReader) throws -> [(LotRow, Quantity)] {
+        var seen = Set<String>()
+        return try r.objects("items").map { item in
+            let lot = try usableLot(c, item)
+            guard seen.insert(lot.lotID).inserted else { throw item.error("lot_id", "lists lot \(lot.lotID) twice") }
+            return (lot, try item.quantity("quantity"))
+        }
+    }
+
+    func destroy(_ c: Context, _ r: BodyReader) throws {
+        try c.requireWitnesses(2, what: "a destruction (DEA Form 41)")
+        _ = try r.string("method", max: 120)
+        _ = try r.string("location", max: 200)
+        _ = try r.optionalString("reason", max: 300)
+        for (lot, q) in try items(c, r) { try move(c, lot.lotID, "destroyed", -q.micros) }
+    }
+
+    func loss(_ c: Context, _ r: BodyReader) throws {
+        let kind = try r.oneOf("kind", ["theft", "loss", "in_transit"])
+        let discovered = try r.time("discovered")
+        guard discovered <= c.time.adding(milliseconds: 300_000) else { throw r.error("discovered", "is in the future") }
+        _ = try r.optionalString("description", max: 500)
+        if r.has("dea_notified") { _ = try r.time("dea_notified") }
+        if r.has("police_report") { _ = try r.string("police_report", max: 60) }
+        if kind == "in_transit" {
+            // The parcel's contents left the shelf when dispensed; the loss is the shipment's.
+            let tracking = try r.string("tracking", max: 60)
+            _ = try r.string("carrier", max: 60)
+            guard let status = try String.fetchOne(c.db, sql: "SELECT status FROM shipments WHERE tracking = ?", arguments: [tracking]) else {
+                throw r.error("tracking", "matches no shipment")
+            }
+            guard status == "lost" || status == "in_transit" else { throw c.fail("shipment \(tracking) was \(status), not lost") }
+            if status == "in_transit" {
+                try c.db.execute(sql: "UPDATE shipments SET status = 'lost', closed_seq = ? WHERE tracking = ?", arguments: [c.seq, tracking])
+            }
+            return
+        }
+        for (lot, q) in try items(c, r) { try move(c, lot.lotID, "lost", -q.micros) }
+    }
+
+    func count(_ c: Context, _ r: BodyReader) throws {
+        try c.requireWitnesses(1, what: "a count (the second counter)")
+        let lot = try usableLot(c, r)
+        let counted = try r.quantity("counted", allowZero: true)
+        try c.db.execute(sql: "INSERT INTO counts (seq, lot_id, time, expected_micros, counted_micros) VALUES (?, ?, ?, ?, ?)",
+                         arguments: [c.seq, lot.lotID, c.time.description, lot.onHand, counted.micros])
+    }
+
+    func correct(_ c: Context, _ r: BodyReader) throws {
+        let target = try r.integer("corrects", 0...Int.max / 2)
+        _ = try r.string("reason", max: 500)
+        guard target < c.seq else { throw r.error("corrects", "must name an earlier entry") }
+        guard let type = try String.fetchOne(c.db, sql: "SELECT type FROM entries WHERE seq = ?", arguments: [target]) else {
+            throw r.error("corrects", "names entry \(target), which does not exist")
+        }
+        guard DispensingType.all.contains(type), type != DispensingType.entryCorrected else {
+            throw r.error("corrects", "names entry \(target) (\(type)), which is not a dispensing record that can be corrected")
+        }
+        if try Int.fetchOne(c.db, sql: "SELECT seq FROM corrections WHERE corrected_seq = ?", arguments: [target]) != nil {
+            throw c.fail("entry \(target) was already corrected; correct the correction's replacement instead")
+        }
+        try c.db.execute(sql: "INSERT INTO corrections (corrected_seq, seq) VALUES (?, ?)", arguments: [target, c.seq])
+        // Reverse the balance changes of the corrected entry; the original stays in the chain.
+        let moves = try Row.fetchAll(c.db, sql: "SELECT lot_id, kind, micros FROM movements WHERE seq = ?", arguments: [target])
+        for m in moves {
+            let micros: Int64 = m[2]
+            try move(c, m[0], m[1], -micros)
+        }
+        if type == DispensingType.prescriptionDispensed {
+            try c.db.execute(sql: """
+                UPDATE prescriptions SET fills = fills - 1, dispensed_micros = dispensed_micros - (SELECT quantity_micros FROM fills WHERE seq = ?)
+                WHERE rx_number = (SELECT rx_number FROM fills WHERE seq = ?)
+                """, arguments: [target, target])
+            try c.db.execute(sql: "DELETE FROM fills WHERE seq = ?", arguments: [target])
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import LedgerCore
+import LedgerStore
+
+/// Checks every dispensing statement against the records so far and keeps the
+/// inventory tables, inside the append transaction: a statement that breaks a
+/// rule is refused and nothing is written.
+///
+/// Rules: the actor's role may record the type; witnesses are enrolled, of a
+/// witnessing role, and as many as the type needs; lots exist, were received
+/// before the event, are not expired, quarantined or recalled; a lot's balance
+/// never goes below zero unless the statement carries `override_reason`;
+/// prescriptions follow the Schedule III limits; deliveries and returns match a
+/// shipment still in transit.
+public struct DispensingProjection: LedgerProjection {
+    public init() {}
+
+    public func apply(_ entry: Entry, in db: Database) throws {
+        let type = entry.statement.type
+        guard let roles = DispensingType.actorRoles[type] else { return }
+        let ctx = Context(entry: entry, db: db)
+        try ctx.requireActor(roles)
+        let r = BodyReader(type: type, body: entry.statement.body)
+        switch type {
+        case DispensingType.lotReceived: try receive(ctx, r)
+        case DispensingType.lotStatusChanged: try changeStatus(ctx, r)
+        case DispensingType.prescriptionAdded: try addPrescription(ctx, r)
+        case DispensingType.doseAdministered: try administer(ctx, r)
+        case DispensingType.prescriptionDispensed: try dispense(ctx, r)
+        case DispensingType.shipmentSent: try ship(ctx, r)
+        case DispensingType.shipmentDelivered: try deliver(ctx, r)
+        case DispensingType.shipmentReturned: try returned(ctx, r)
+        case DispensingType.shipmentLost: try shipmentLost(ctx, r)
+        case DispensingType.wasteRecorded: try waste(ctx, r)
+        case DispensingType.destructionRecorded: try destroy(ctx, r)
+        case DispensingType.lossReported: try loss(ctx, r)
+        case DispensingType.countRecorded: try count(ctx, r)
+        case DispensingType.entryCorrected: try correct(ctx, r)
+        default: break
+        }
+    }
+
+    /// The lot id used in statements: normalised NDC and lot number.
+    public static func lotID(ndc: NDC, lot: String) -> String { "\(ndc.normalized):\(lot)" }
+}
+
+/// What every rule needs: the entry, its time, the database inside the transaction.
+struct Context {
+    let entry: Entry
+    let db: Database
+    var seq: Int { entry.seq }
+    var time: Timestamp { entry.statement.time }
+    var type: String { entry.statement.type }
+
+    func role(of key: KeyID) throws -> Role? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT role, revoked_seq FROM signers WHERE key_id = ?", arguments: [key.hex]) else { return nil }
+        let revoked: Int? = row[1]
+        if let revoked, revoked < seq { return nil }
+        return Role(rawValue: row[0])
+    }
+
+    func requireActor(_ roles: Set<Role>) throws {
+        guard let role = try role(of: entry.statement.actor), roles.contains(role) else {
+            let names = roles.map(\.rawValue).sorted().joined(separator: " or ")
+            throw LedgerError(.roleNotAllowed, "only a \(names) may record \(type)")
+        }
+    }
+
+    /// At least `count` witnesses, each enrolled with a witnessing role.
+    func requireWitnesses(_ count: Int, what: String) throws {
+        let witnesses = entry.statement.witnesses
+        guard witnesses.count >= count else {
+            throw LedgerError(.invalidStatement, count == 1
+                ? "\(what) needs a witness who signs too (--witness-key); none was given"
+                : "\(what) needs \(count) different witnesses who sign too; \(witnesses.count) given")
+        }
+        for w in witnesses {
+            guard let role = try role(of: w), DispensingType.witnessRoles.contains(role) else {
+                throw LedgerError(.roleNotAllowed, "witness \(w.short) is not an enrolled witness, pharmacist, clinician or compliance officer")
+            }
+        }
+    }
+
+    func fail(_ message: String, code: LedgerError.Code = .invalidBody) -> LedgerError {
+        LedgerError(code, "\(type): \(message)")
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import CSLedgerKit
+import Dispensing
+import LedgerCore
+
+struct Patient: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Keep patients' personal data off the chain; statements carry only a reference and a commitment.",
+        subcommands: [Add.self, Show.self, Erase.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a patient; prints the reference to use with --patient.")
+        @OptionGroup var ledgerOptions: LedgerOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: "Full name.") var name: String
+        @Option(help: "Home address.") var address: String
+        @Option(help: "Date of birth, YYYY-MM-DD.") var dob: String
+
+        func run() throws {
+            guard Timestamp(dob, allowDate: true) != nil, dob.count == 10 else {
+                throw LedgerError(.invalidArgument, "--dob must be a date YYYY-MM-DD")
+            }
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, !address.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw LedgerError(.invalidArgument, "--name and --address must not be empty")
+            }
+            let ref = try ledgerOptions.open().personalData.add(kind: .patient, data: [
+                "name": .string(name), "address": .string(address), "date_of_birth": .string(dob)])
+            if output.json { Output.json(ref.json) } else { Output.line("patient \(ref.ref) (commitment \(ref.commitment.prefix(12))…)") }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a patient's personal data and check it against its commitment.")
+        @OptionGroup var ledgerOptions: LedgerOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "The patient reference (P-...).") var ref: String
+
+        func run() throws {
+            guard let d = try ledgerOptions.open(readOnly: true).personalData.disclose(ref) else {
+                throw LedgerError(.notFound, "no personal data on file for \(ref.prefix(40)) (never added, or erased)")
+            }
+            let ok = PersonalData.commitment(salt: d.salt, data: d.data) == d.commitment
+            if output.json {
+                Output.json(["ref": .string(ref), "data": .object(d.data), "salt": .string(Hex.encode(d.salt)),
+                             "commitment": .string(d.commitment), "commitment_matches": .bool(ok)])
+            } else {
+                for (k, v) in d.data.sorted(by: { $0.key < $1.key }) { Output.line("\(k.padding(toLength: 14, withPad: " ", startingAt: 0)) \(v.stringValue ?? "")") }
+                Output.line("commitment     \(d.commitment) (\(ok ? "matches" : "DOES NOT MATCH"))")
+            }
+        }
+    }
+
+    struct Erase: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Erase a patient's personal data when retention ends; the ledger still verifies.")
+        @OptionGroup var ledgerOptions: LedgerOptions
+        @Argument(help: "The patient reference (P-...).") var ref: String
+
+        func run() throws {
+            try ledgerOptions.open().personalData.erase(ref)
+            Output.line("erased the personal data of \(ref); its commitment stays in the ledger")
+        }
+    }
+}
