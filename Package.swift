@@ -7,6 +7,7 @@ import PackageDescription
 //   LedgerStore     the SQLite ledger file (GRDB): migrations, one append path, reads.
 //   Dispensing      the records pharmacists keep: receipts, fills, doses, shipments, wastes, counts;
 //                   validated and projected into inventory inside the append transaction.
+//   Reconciliation  the compliance officer's rules: every discrepancy, explained, resolvable.
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
 //   csledger        the command line, a thin shell over CSLedgerKit.
 let swiftSettings: [SwiftSetting] = [
@@ -61,8 +62,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Reconciliation",
+            dependencies: [
+                "LedgerCore",
+                "LedgerStore",
+                "Dispensing",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CSLedgerKit",
-            dependencies: ["LedgerCore", "LedgerStore", "Dispensing", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LedgerCore", "LedgerStore", "Dispensing", "Reconciliation", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -88,7 +99,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "csledger"],
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "csledger"],
             swiftSettings: swiftSettings
         ),
     ]
