@@ -9,7 +9,9 @@ import PackageDescription
 //                   validated and projected into inventory inside the append transaction.
 //   Reconciliation  the compliance officer's rules: every discrepancy, explained, resolvable.
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
+//   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit. Tests import it.
 //   csledger        the command line, a thin shell over CSLedgerKit.
+//   csledgerd       the daemon, a thin shell over LedgerServer.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -19,6 +21,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "csledger", targets: ["csledger"]),
+        .executable(name: "csledgerd", targets: ["csledgerd"]),
         .library(name: "LedgerCore", targets: ["LedgerCore"]),
         .library(name: "CSLedgerKit", targets: ["CSLedgerKit"]),
     ],
@@ -26,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -40,7 +46,7 @@ let package = Package(
             name: "LedgerMigrations",
             path: "Migrations",
             exclude: ["README.md"],
-            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql")],
+            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql"), .embedInCode("0003_api_tokens.sql")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -76,6 +82,30 @@ let package = Package(
             dependencies: ["LedgerCore", "LedgerStore", "Dispensing", "Reconciliation", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "LedgerServer",
+            dependencies: [
+                "CSLedgerKit",
+                "Dispensing",
+                "LedgerCore",
+                "LedgerStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "csledgerd",
+            dependencies: [
+                "LedgerServer",
+                "CSLedgerKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "csledger",
             dependencies: [
@@ -95,6 +125,15 @@ let package = Package(
             name: "LedgerCoreTests",
             dependencies: ["LedgerCore"],
             resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LedgerServerTests",
+            dependencies: [
+                "LedgerServer", "CSLedgerKit", "LedgerCore", "LedgerStore", "Dispensing", "csledgerd",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

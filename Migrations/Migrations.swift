@@ -14,5 +14,6 @@ public enum LedgerMigrations {
     public static let all: [Migration] = [
         Migration(identifier: "0001_ledger", sql: String(decoding: PackageResources._001_ledger_sql, as: UTF8.self)),
         Migration(identifier: "0002_dispensing", sql: String(decoding: PackageResources._002_dispensing_sql, as: UTF8.self)),
+        Migration(identifier: "0003_api_tokens", sql: String(decoding: PackageResources._003_api_tokens_sql, as: UTF8.self)),
     ]
 }

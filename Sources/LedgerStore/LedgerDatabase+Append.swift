@@ -28,7 +28,28 @@ extension LedgerDatabase {
             return try pool.writeWithoutTransaction { db in
                 var result: [Appended] = []
                 try db.inTransaction(.immediate) {
-                    result = try appendInTransaction(db, statements, checkpointSigner, projections, clock)
+                    result = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: false).map { try $0.get() }
+                    return .commit
+                }
+                return result
+            }
+        } catch {
+            throw LedgerError.storage(error, path: path)
+        }
+    }
+
+    /// Appends statements that arrived together from different people (the daemon's group commit): one
+    /// transaction and one checkpoint for all, but each statement is checked on its own, so a refused one
+    /// does not hold back the others. Returns each statement's entry or the reason it was refused.
+    public func appendEach(_ statements: [SignedStatement], checkpointSigner: CheckpointSigner,
+                           projections: [any LedgerProjection] = [],
+                           clock: @Sendable () -> Timestamp = { Timestamp.now() }) throws -> [Result<Appended, LedgerError>] {
+        guard !statements.isEmpty else { return [] }
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: [Result<Appended, LedgerError>] = []
+                try db.inTransaction(.immediate) {
+                    result = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: true)
                     return .commit
                 }
                 return result
@@ -39,7 +60,8 @@ extension LedgerDatabase {
     }
 
     private func appendInTransaction(_ db: Database, _ statements: [SignedStatement], _ checkpointSigner: CheckpointSigner,
-                                     _ projections: [any LedgerProjection], _ clock: () -> Timestamp) throws -> [Appended] {
+                                     _ projections: [any LedgerProjection], _ clock: () -> Timestamp,
+                                     isolated: Bool) throws -> [Result<Appended, LedgerError>] {
         let start = try Self.size(db)
         var registry = SignerRegistry()
         var prev = Hash.zero
@@ -62,32 +84,35 @@ extension LedgerDatabase {
             lastLogged = logged
         }
         var frontier = try MerkleFrontier(size: start, subtree: { try Self.subtree(db, $0, $1) })
-        var appended: [Appended] = []
-        for (offset, signed) in statements.enumerated() {
-            let seq = start + offset
-            let statement = signed.statement
-            try Self.checkSignatures(signed, at: seq, registry: registry)
-            try registry.apply(statement, at: seq)
-            let logged = max(clock(), lastLogged)
-            if statement.time.millisecondsSinceEpoch > logged.millisecondsSinceEpoch + Self.allowedClockSkewMilliseconds {
-                throw LedgerError(.invalidStatement, "the statement's time \(statement.time) is in the future (now \(logged))")
+        var results: [Result<Appended, LedgerError>] = []
+        var written = 0
+        for signed in statements {
+            guard isolated else {
+                results.append(.success(try appendOne(db, signed, seq: start + written, registry: &registry, frontier: &frontier,
+                                                       prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock)))
+                written += 1
+                continue
             }
-            let entry = Entry(seq: seq, prev: prev, logged: logged, signed: signed)
-            let bytes = entry.canonicalBytes
-            let leaf = MerkleTree.leafHash(bytes)
-            try db.execute(
-                sql: "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [seq, Data(bytes), Data(leaf.bytes), statement.type, statement.actor.hex, statement.time.description, logged.description])
-            for node in frontier.append(leaf) {
-                try db.execute(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
-                               arguments: [node.level, node.index, Data(node.hash.bytes)])
+            var outcome: Result<Appended, LedgerError>?
+            do {
+                try db.inSavepoint {
+                    do {
+                        outcome = .success(try appendOne(db, signed, seq: start + written, registry: &registry, frontier: &frontier,
+                                                         prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock))
+                        return .commit
+                    } catch let e as LedgerError {
+                        outcome = .failure(e)
+                        return .rollback
+                    }
+                }
+            } catch {
+                // A storage failure (disk full, I/O) is not the statement's fault: fail the whole group.
+                throw error
             }
-            try Self.recordSigners(db, entry: entry, registry: registry)
-            for p in projections { try p.apply(entry, in: db) }
-            prev = leaf
-            lastLogged = logged
-            appended.append(Appended(entry: entry, leafHash: leaf))
+            if case .success = outcome { written += 1 }
+            results.append(outcome ?? .failure(LedgerError(.storage, "the statement could not be written")))
         }
+        guard written > 0 else { return results }
         guard let origin = registry.origin, checkpointSigner.origin == origin,
               checkpointSigner.key.keyID == registry.facility?.keyID else {
             throw LedgerError(.signatureInvalid, "the facility key given is not this ledger's facility key")
@@ -95,7 +120,39 @@ extension LedgerDatabase {
         let note = try checkpointSigner.sign(size: frontier.size, root: frontier.root)
         try db.execute(sql: "INSERT INTO checkpoints (tree_size, note, created) VALUES (?, ?, ?)",
                        arguments: [frontier.size, note, lastLogged.description])
-        return appended
+        return results
+    }
+
+    /// Checks and writes one entry; on success advances the chain state, on failure throws and leaves it unchanged.
+    private func appendOne(_ db: Database, _ signed: SignedStatement, seq: Int, registry: inout SignerRegistry,
+                           frontier: inout MerkleFrontier, prev: inout Hash, lastLogged: inout Timestamp,
+                           projections: [any LedgerProjection], clock: () -> Timestamp) throws -> Appended {
+        let statement = signed.statement
+        try Self.checkSignatures(signed, at: seq, registry: registry)
+        var newRegistry = registry
+        try newRegistry.apply(statement, at: seq)
+        let logged = max(clock(), lastLogged)
+        if statement.time.millisecondsSinceEpoch > logged.millisecondsSinceEpoch + Self.allowedClockSkewMilliseconds {
+            throw LedgerError(.invalidStatement, "the statement's time \(statement.time) is in the future (now \(logged))")
+        }
+        let entry = Entry(seq: seq, prev: prev, logged: logged, signed: signed)
+        let bytes = entry.canonicalBytes
+        let leaf = MerkleTree.leafHash(bytes)
+        try db.execute(
+            sql: "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [seq, Data(bytes), Data(leaf.bytes), statement.type, statement.actor.hex, statement.time.description, logged.description])
+        var newFrontier = frontier
+        for node in newFrontier.append(leaf) {
+            try db.execute(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
+                           arguments: [node.level, node.index, Data(node.hash.bytes)])
+        }
+        try Self.recordSigners(db, entry: entry, registry: newRegistry)
+        for p in projections { try p.apply(entry, in: db) }
+        registry = newRegistry
+        frontier = newFrontier
+        prev = leaf
+        lastLogged = logged
+        return Appended(entry: entry, leafHash: leaf)
     }
 
     static func checkSignatures(_ signed: SignedStatement, at seq: Int, registry: SignerRegistry) throws {

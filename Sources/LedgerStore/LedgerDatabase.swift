@@ -216,8 +216,16 @@ public final class LedgerDatabase: Sendable {
         try read { db in try Self.loadSigners(db) }
     }
 
-    static func loadSigners(_ db: Database) throws -> [Signer] {
-        try Row.fetchAll(db, sql: "SELECT public_key, name, role, enrolled_seq, revoked_seq FROM signers ORDER BY enrolled_seq").map { row in
+    /// One signer by key id, from the signer table.
+    public static func signer(_ db: Database, _ key: KeyID) throws -> Signer? {
+        try loadSigners(db, where: key).first
+    }
+
+    static func loadSigners(_ db: Database, where key: KeyID? = nil) throws -> [Signer] {
+        let filter = key == nil ? "" : " WHERE key_id = ?"
+        let args: StatementArguments = key.map { [$0.hex] } ?? []
+        return try Row.fetchAll(db, sql: "SELECT public_key, name, role, enrolled_seq, revoked_seq FROM signers\(filter) ORDER BY enrolled_seq",
+                                arguments: args).map { row in
             let raw: Data = row[0]
             let roleText: String = row[2]
             guard let role = Role(rawValue: roleText) else {

@@ -1,0 +1,185 @@
+import CSLedgerKit
+import Dispensing
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LedgerCore
+import LedgerStore
+import NIOCore
+
+/// The HTTP API: every route, its roles, and the handlers. `docs/openapi.yaml` describes the
+/// same routes (a test checks that the two agree).
+public struct LedgerAPI: Sendable {
+    /// One route: method, path (Hummingbird form, `:name` parameters), who may call it.
+    public struct Route: Sendable, Hashable {
+        public let method: String
+        public let path: String
+        public let roles: Set<Role>?   // nil: no token needed
+    }
+
+    static let everyone: Set<Role> = Set(Role.allCases)
+    static let writers: Set<Role> = [.pharmacist, .clinician, .compliance, .admin]
+    static let staff: Set<Role> = [.pharmacist, .clinician, .compliance, .admin]
+
+    /// Every route the API serves.
+    public static let routes: [Route] = [
+        Route(method: "GET", path: "/healthz", roles: nil),
+        Route(method: "GET", path: "/readyz", roles: nil),
+        Route(method: "GET", path: "/v1/checkpoint", roles: everyone),
+        Route(method: "GET", path: "/v1/entries", roles: everyone),
+        Route(method: "GET", path: "/v1/entries/:seq", roles: everyone),
+        Route(method: "GET", path: "/v1/proofs/inclusion/:seq", roles: everyone),
+        Route(method: "GET", path: "/v1/proofs/consistency", roles: everyone),
+        Route(method: "GET", path: "/v1/signers", roles: [.admin, .compliance, .regulator]),
+        Route(method: "GET", path: "/v1/inventory", roles: staff),
+        Route(method: "GET", path: "/v1/lots/:lot", roles: staff),
+        Route(method: "GET", path: "/v1/patients/:ref", roles: staff),
+        Route(method: "POST", path: "/v1/statements", roles: writers),
+    ]
+
+    let ledger: Ledger
+    let queue: WriteQueue
+
+    public init(ledger: Ledger, queue: WriteQueue) {
+        self.ledger = ledger
+        self.queue = queue
+    }
+
+    static func roles(_ method: String, _ path: String) -> Set<Role>? {
+        routes.first { $0.method == method && $0.path == path }?.roles
+    }
+
+    /// Builds the router with every route.
+    public func router() -> Router<LedgerRequestContext> {
+        let router = Router(context: LedgerRequestContext.self)
+        router.add(middleware: AuthMiddleware(tokens: APITokens(database: ledger.database)))
+        let api = self
+        router.get("/healthz") { _, _ in Self.json(["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            do { return Self.json(["status": "ready", "entries": .number(Double(try api.ledger.database.size()))]) } catch {
+                throw APIError(.serviceUnavailable, "not-ready", "the ledger file cannot be read")
+            }
+        }
+        router.get("/v1/checkpoint") { _, context in
+            _ = try context.require(Self.everyone)
+            return Self.text(try api.ledger.checkpoint().note)
+        }
+        router.get("/v1/entries") { request, context in
+            _ = try context.require(Self.everyone)
+            let from = try Self.intQuery(request, "from") ?? 0
+            let limit = min(try Self.intQuery(request, "limit") ?? 100, APIConfiguration.maxPage)
+            guard from >= 0, limit >= 1 else { throw APIError(.badRequest, "invalid-argument", "from must be 0 or more and limit 1 or more") }
+            var out = [UInt8]()
+            try api.ledger.database.forEachBatch(range: from...(from + limit - 1), batchSize: limit) { rows in
+                for r in rows { out += r.bytes; out.append(0x0a) }
+                return false
+            }
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init(byteBuffer: ByteBuffer(bytes: out)))
+        }
+        router.get("/v1/entries/:seq") { _, context in
+            _ = try context.require(Self.everyone)
+            let seq = try context.parameters.require("seq", as: Int.self)
+            guard let bytes = try api.ledger.database.entryBytes(seq) else { throw APIError(.notFound, "not-found", "there is no entry \(seq)") }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        router.get("/v1/proofs/inclusion/:seq") { request, context in
+            _ = try context.require(Self.everyone)
+            let seq = try context.parameters.require("seq", as: Int.self)
+            let proof = try api.ledger.inclusionProof(seq: seq)
+            if request.uri.queryParameters.get("format") == "tlog" { return Self.text(proof.serialized) }
+            return Self.json(["tree_size": .number(Double(proof.tree.size)), "leaf_index": .number(Double(seq)),
+                              "path": .array(proof.path.map { .string($0.base64) })])
+        }
+        router.get("/v1/proofs/consistency") { request, context in
+            _ = try context.require(Self.everyone)
+            guard let old = try Self.intQuery(request, "old_size") else { throw APIError(.badRequest, "invalid-argument", "old_size is required") }
+            let (newSize, path) = try api.ledger.consistencyProof(oldSize: old)
+            return Self.json(["old_size": .number(Double(old)), "new_size": .number(Double(newSize)), "path": .array(path.map { .string($0.base64) })])
+        }
+        router.get("/v1/signers") { _, context in
+            _ = try context.require([.admin, .compliance, .regulator])
+            return Self.json(.array(try api.ledger.database.signers().map { s in
+                var o: [String: JSONValue] = ["key_id": .string(s.keyID.hex), "name": .string(s.name), "role": .string(s.role.rawValue),
+                                              "enrolled_seq": .number(Double(s.enrolledSeq))]
+                if let r = s.revokedSeq { o["revoked_seq"] = .number(Double(r)) }
+                return .object(o)
+            }))
+        }
+        router.get("/v1/inventory") { request, context in
+            _ = try context.require(Self.staff)
+            var asOf: Timestamp?
+            if let t = request.uri.queryParameters.get("as_of") {
+                guard let ts = Timestamp(t, allowDate: true) else { throw APIError(.badRequest, "invalid-argument", "as_of must be a UTC time or a date") }
+                asOf = t.count == 10 ? ts.adding(milliseconds: 86_399_999) : ts
+            }
+            let report = try api.ledger.inventory(asOf: asOf, lot: request.uri.queryParameters.get("lot"))
+            return Self.json(.array(report.lines.map { l in
+                var o: [String: JSONValue] = ["lot_id": .string(l.lotID), "drug": .string(l.drug), "ndc": .string(l.ndc), "lot": .string(l.lot),
+                                              "expiry": .string(l.expiry), "unit": .string(l.unit), "status": .string(l.status)]
+                for (k, q) in l.figures { o[k] = .string(q.description) }
+                return .object(o)
+            }))
+        }
+        router.get("/v1/lots/:lot") { request, context in
+            _ = try context.require(Self.staff)
+            let lot = try context.parameters.require("lot")
+            return Self.json(["lot_id": .string(try api.ledger.lotID(lot: lot, ndc: request.uri.queryParameters.get("ndc").map { String($0) }))])
+        }
+        router.get("/v1/patients/:ref") { _, context in
+            _ = try context.require(Self.staff)
+            let ref = try context.parameters.require("ref")
+            return Self.json(try api.ledger.personalData.reference(ref).json)
+        }
+        router.post("/v1/statements") { request, context in
+            let signer = try context.require(Self.writers)
+            let buffer = try await request.body.collect(upTo: APIConfiguration.maxBodyBytes)
+            let signed = try Self.decodeSigned(Array(buffer.readableBytesView))
+            guard signed.statement.actor == signer.keyID else {
+                throw APIError(.forbidden, "actor-mismatch", "the statement's actor is not the signer this token belongs to")
+            }
+            switch await api.queue.submit(signed) {
+            case .success(let appended):
+                return Self.json(["seq": .number(Double(appended.entry.seq)), "leaf_hash": .string(appended.leafHash.hex),
+                                  "logged": .string(appended.entry.logged.description)], status: .created)
+            case .failure(let error):
+                throw APIError(error)
+            }
+        }
+        return router
+    }
+
+    /// Reads `{"statement": {...}, "sigs": [...]}` strictly.
+    static func decodeSigned(_ bytes: [UInt8]) throws -> SignedStatement {
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes, limits: .init(maxDepth: 16, maxBytes: APIConfiguration.maxBodyBytes)) } catch {
+            throw APIError(.badRequest, "invalid-json", "the request body is not valid JSON: \(error)")
+        }
+        guard let o = json.objectValue, o.count == 2, let st = o["statement"], let sigs = o["sigs"]?.arrayValue else {
+            throw APIError(.badRequest, "invalid-body", "the body must be {\"statement\": {...}, \"sigs\": [...]}")
+        }
+        let statement: Statement
+        do { statement = try Statement(json: st) } catch let e as LedgerError { throw APIError(.badRequest, e.code.rawValue, e.message) }
+        let signatures = try sigs.map { s -> EntrySignature in
+            guard let so = s.objectValue, so.count == 2, let k = so["key"]?.stringValue, let key = KeyID(k),
+                  let b = so["sig"]?.stringValue, let sig = Base64.decode(b), sig.count == 64 else {
+                throw APIError(.badRequest, "invalid-body", "each signature must be {\"key\": key id, \"sig\": base64 of 64 bytes}")
+            }
+            return EntrySignature(key: key, signature: sig)
+        }
+        return SignedStatement(statement: statement, signatures: signatures)
+    }
+
+    static func intQuery(_ request: Request, _ name: String) throws -> Int? {
+        guard let v = request.uri.queryParameters.get(name) else { return nil }
+        guard let i = Int(v) else { throw APIError(.badRequest, "invalid-argument", "\(name) must be a whole number") }
+        return i
+    }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JCS.serialize(value))))
+    }
+
+    static func text(_ s: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
+    }
+}

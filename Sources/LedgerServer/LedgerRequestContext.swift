@@ -1,0 +1,38 @@
+import Hummingbird
+import LedgerCore
+import Logging
+
+/// Per-request state: who the bearer token says the caller is.
+public struct LedgerRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The signer the token stands for, once authenticated.
+    public var signer: Signer?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.signer = nil
+    }
+
+    /// Largest request body accepted (a statement with its signatures is a few KiB).
+    public var maxUploadSize: Int { APIConfiguration.maxBodyBytes }
+
+    /// The authenticated signer, whose role must be one of `roles`; else 401 or 403.
+    func require(_ roles: Set<Role>) throws -> Signer {
+        guard let signer else { throw APIError(.unauthorized, "unauthenticated", "a bearer token is required") }
+        guard roles.contains(signer.role) else {
+            throw APIError(.forbidden, "role-not-allowed",
+                           "a \(signer.role.rawValue) may not do this; it needs: \(roles.map(\.rawValue).sorted().joined(separator: ", "))")
+        }
+        return signer
+    }
+}
+
+/// Limits of the API.
+public enum APIConfiguration {
+    /// Largest request body, in bytes.
+    public static let maxBodyBytes = 64 * 1024
+    /// Most entries one page of `GET /v1/entries` returns.
+    public static let maxPage = 1000
+    /// Most statements the writer puts in one transaction.
+    public static let maxGroup = 512
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import CSLedgerKit
+import Foundation
+import Hummingbird
+import LedgerCore
+import LedgerServer
+import Logging
+
+/// `csledgerd`: the ledger as an HTTP API for the pharmacy's other systems.
+@main
+struct CSLedgerd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "csledgerd",
+        abstract: "Serve a ledger over HTTP (loopback by default). Stops gracefully on SIGTERM and SIGINT.",
+        discussion: "Clients authenticate with bearer tokens from `csledger token issue` and send statements they signed themselves.")
+
+    @Option(help: ArgumentHelp("The ledger file (default ./ledger.sqlite, or $CSLEDGER_LEDGER).", valueName: "path"))
+    var ledger: String?
+
+    @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port"))
+    var listen = "127.0.0.1:8080"
+
+    @Option(help: ArgumentHelp("The facility key that signs checkpoints (default: the key given to init, or $CSLEDGER_FACILITY_KEY).", valueName: "path"))
+    var facilityKey: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    func run() async throws {
+        do {
+            let parts = listen.split(separator: ":")
+            guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+                throw LedgerError(.invalidArgument, "--listen must be host:port, e.g. 127.0.0.1:8080")
+            }
+            let path = ledger ?? ProcessInfo.processInfo.environment["CSLEDGER_LEDGER"] ?? "ledger.sqlite"
+            let l = try Ledger.open(path: path)
+            let recorded = try l.database.meta("facility_key_path")
+            guard let keyPath = facilityKey ?? ProcessInfo.processInfo.environment["CSLEDGER_FACILITY_KEY"] ?? recorded else {
+                throw LedgerError(.keyFileMissing, "the daemon signs checkpoints: pass --facility-key PATH")
+            }
+            let key = try KeyFiles.loadPrivateKey(path: keyPath)
+            var logger = Logger(label: "csledgerd")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            let app = try LedgerServer.application(ledger: l, facilityKey: key, host: String(parts[0]), port: port, logger: logger)
+            try await app.runService()
+        } catch let error as LedgerError {
+            FileHandle.standardError.write(Data("csledgerd: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
