@@ -66,7 +66,8 @@ struct RouterTests {
                 #expect(String(buffer: r.body).split(separator: "\n").count == 2)
             }
             try await client.execute(uri: "/v1/entries/1", method: .get, headers: f.auth("regulator")) { r in
-                #expect(Array(r.body.readableBytesView) == (try f.ledger.database.entryBytes(1)))
+                let expected = try f.ledger.database.entryBytes(1)
+                #expect(Array(r.body.readableBytesView) == expected)
             }
             try await client.execute(uri: "/v1/entries/99", method: .get, headers: f.auth("regulator")) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/v1/proofs/inclusion/1", method: .get, headers: f.auth("regulator")) { #expect($0.status == .ok) }
