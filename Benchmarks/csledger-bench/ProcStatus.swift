@@ -1,0 +1,31 @@
+import Foundation
+
+/// Facts the Linux kernel reports about this process (`/proc/self/status`, the process CPU clock).
+enum ProcStatus {
+    /// A `/proc/self/status` field given in kB, such as `VmHWM` (peak resident memory) or `VmRSS`, in KiB.
+    static func kibibytes(_ field: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.dropFirst(field.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        }
+        return nil
+    }
+
+    /// User plus system CPU seconds this process has used, on all its threads.
+    static func cpuSeconds() -> Double { seconds(of: CLOCK_PROCESS_CPUTIME_ID) }
+
+    /// CPU seconds the calling thread has used: unlike wall time, not inflated when other work shares the core.
+    static func threadCPUSeconds() -> Double { seconds(of: CLOCK_THREAD_CPUTIME_ID) }
+
+    /// The 1, 5 and 15 minute load averages (`/proc/loadavg`), as the kernel prints them.
+    static func loadAverage() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    private static func seconds(of clock: clockid_t) -> Double {
+        var t = timespec()
+        guard clock_gettime(clock, &t) == 0 else { return 0 }
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+}
