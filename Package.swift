@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "CSLedgerKit",
                 "Dispensing",
+                "Reconciliation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
