@@ -67,8 +67,8 @@ public struct ReconciliationReport: Sendable {
             if let e = f.expected { out.append("  expected  \(e)") }
             if let x = f.found { out.append("  found     \(x)") }
             for fig in f.figures { out.append("  · \(fig.name): \(fig.value)") }
-            out.append(wrap("basis     \(f.basis)", indent: "  ", hanging: "            "))
-            out.append(wrap("next      \(f.action)", indent: "  ", hanging: "            "))
+            out.append(wrap("basis     \(f.basis)", indent: "  ", hanging: "          "))
+            out.append(wrap("next      \(f.action)", indent: "  ", hanging: "          "))
             if let r = f.resolution {
                 let loss = r.lossReportSeq.map { ", loss report seq \($0)" } ?? ""
                 out.append(wrap("\(f.status == .resolved ? "resolved" : "was resolved") at seq \(r.seq) by \(personText(r.by))\(loss): \(r.reason)\(f.status == .reopened ? " (new evidence since: reopened)" : "")",

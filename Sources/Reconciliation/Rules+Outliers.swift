@@ -13,8 +13,9 @@ extension Run {
 
     /// Per calendar quarter, each person's rate is compared with their peers' with a robust z-score
     /// (x − median) / max(1.4826 × MAD, floor); only people with enough activity take part, and only
-    /// when enough of them do. Peers share a role (every counter is a peer of every other). Three rates: waste share per dose (clinicians), share of counts with a
-    /// variance (both counters), corrections per record (the person who corrects).
+    /// when enough of them do. Peers share a role; every counter is a peer of every other. Three rates:
+    /// waste share per dose (clinicians), share of counts with a variance (both counters), corrections
+    /// per record (the person who records the correction).
     mutating func outliers() {
         struct Activity { var n = 0; var sum = 0.0; var seqs: [Int] = []; var rate: Double { n == 0 ? 0 : sum / Double(n) } }
         // metric -> quarter -> person -> activity
@@ -45,31 +46,35 @@ extension Run {
             ("counts", config.outlierMinimumCounts, config.outlierCountScaleFloor, "share of counts with a variance", "counts"),
             ("corrections", config.outlierMinimumRecords, config.outlierCorrectionScaleFloor, "corrections per record", "records"),
         ]
-        for m in metrics {
+        // Peers share a role (clinicians with clinicians); every counter is a peer of every other.
+        var comparisons: [(metric: Int, quarter: String, group: String, people: [KeyID: Activity])] = []
+        for (i, m) in metrics.enumerated() {
             for (q, everyone) in data[m.key] ?? [:] {
-              // Peers share a role (clinicians with clinicians); every counter is a peer of every other.
-              let groups = Dictionary(grouping: everyone) { m.key == "counts" ? "counter" : (facts.signers[$0.key]?.role?.rawValue ?? "unknown") }
-              for (group, people) in groups {
-                let eligible = people.filter { $0.value.n >= m.minimum }.sorted { $0.key < $1.key }
-                guard eligible.count >= config.outlierMinimumPeers else { continue }
-                let rates = eligible.map(\.value.rate)
-                let (median, mad, scale, z) = Stats.robustZ(rates, floor: m.floor)
-                for (i, (person, activity)) in eligible.enumerated() where z[i] > config.outlierZ {
-                    let name = facts.signers[person]?.name ?? person.short
-                    add(rule: 10, check: "outlier-\(m.key)", subject: "\(person.hex)|\(q)", severity: .warning,
-                        title: "\(name) stands out from peers in \(q): \(m.name) \(fmt(rates[i], 3)) against a median of \(fmt(median, 3))",
-                        detail: "In \(q), the \(m.name) of \(who(person)) was \(fmt(rates[i], 3)) over \(activity.n) \(m.unit); the \(eligible.count) \(group == "counter" ? "counters" : "\(group)s") with at least \(m.minimum) \(m.unit) had a median of \(fmt(median, 3)) (MAD \(fmt(mad, 3))). Robust z-score \(fmt(z[i], 2)) = (\(fmt(rates[i], 3)) − \(fmt(median, 3))) / \(fmt(scale, 3)), above the threshold of \(fmt(config.outlierZ, 1)).",
-                        time: nil, entries: activity.seqs, people: [person],
-                        expected: "robust z-score at most \(fmt(config.outlierZ, 1))", found: "robust z-score \(fmt(z[i], 2))",
-                        figures: [Figure("statistic", "robust z-score of \(m.name) against peers"), Figure("quarter", q),
-                                  Figure("value", fmt(rates[i], 4)), Figure("peer median", fmt(median, 4)), Figure("MAD", fmt(mad, 4)),
-                                  Figure("scale", fmt(scale, 4)), Figure("z", fmt(z[i], 2)), Figure("threshold", fmt(config.outlierZ, 1)),
-                                  Figure("peers", "\(eligible.count)"), Figure(m.unit, "\(activity.n)")],
-                        basis: "21 CFR 1301.76(b)(3) (losses associated with access by specific individuals); 21 CFR 1301.71(a); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): compare individuals with peers, normalised per activity",
-                        action: "Look for an ordinary explanation first (different patients, shifts or duties). If there is none, review this person's records for the quarter with the diversion team, confidentially.",
-                        evidence: "outlier-\(m.key)|\(person.hex)|\(q)")
-                }
-              }
+                let groups = Dictionary(grouping: everyone) { m.key == "counts" ? "counter" : (facts.signers[$0.key]?.role?.rawValue ?? "unknown") }
+                for (group, people) in groups { comparisons.append((i, q, group, Dictionary(uniqueKeysWithValues: people.map { ($0.key, $0.value) }))) }
+            }
+        }
+        for c in comparisons {
+            let m = metrics[c.metric], q = c.quarter
+            let eligible = c.people.filter { $0.value.n >= m.minimum }.sorted { $0.key < $1.key }
+            guard eligible.count >= config.outlierMinimumPeers else { continue }
+            let rates = eligible.map(\.value.rate)
+            let (median, mad, scale, z) = Stats.robustZ(rates, floor: m.floor)
+            let peers = c.group == "counter" ? "counters" : "\(c.group)s"
+            for (i, (person, activity)) in eligible.enumerated() where z[i] > config.outlierZ {
+                let name = facts.signers[person]?.name ?? person.short
+                add(rule: 10, check: "outlier-\(m.key)", subject: "\(person.hex)|\(q)", severity: .warning,
+                    title: "\(name) stands out from peers in \(q): \(m.name) \(fmt(rates[i], 3)) against a median of \(fmt(median, 3))",
+                    detail: "In \(q), the \(m.name) of \(who(person)) was \(fmt(rates[i], 3)) over \(activity.n) \(m.unit); the \(eligible.count) \(peers) with at least \(m.minimum) \(m.unit) had a median of \(fmt(median, 3)) (MAD \(fmt(mad, 3))). Robust z-score \(fmt(z[i], 2)) = (\(fmt(rates[i], 3)) − \(fmt(median, 3))) / \(fmt(scale, 3)), above the threshold of \(fmt(config.outlierZ, 1)).",
+                    time: nil, entries: activity.seqs, people: [person],
+                    expected: "robust z-score at most \(fmt(config.outlierZ, 1))", found: "robust z-score \(fmt(z[i], 2))",
+                    figures: [Figure("statistic", "robust z-score of \(m.name) against peers"), Figure("quarter", q),
+                              Figure("value", fmt(rates[i], 4)), Figure("peer median", fmt(median, 4)), Figure("MAD", fmt(mad, 4)),
+                              Figure("scale", fmt(scale, 4)), Figure("z", fmt(z[i], 2)), Figure("threshold", fmt(config.outlierZ, 1)),
+                              Figure("peers", "\(eligible.count) \(peers)"), Figure(m.unit, "\(activity.n)")],
+                    basis: "21 CFR 1301.76(b)(3) (losses associated with access by specific individuals); 21 CFR 1301.71(a); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): compare individuals with peers, normalised per activity",
+                    action: "Look for an ordinary explanation first (different patients, shifts or duties). If there is none, review this person's records for the quarter with the diversion team, confidentially.",
+                    evidence: "outlier-\(m.key)|\(person.hex)|\(q)")
             }
         }
     }

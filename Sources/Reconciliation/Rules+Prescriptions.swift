@@ -141,7 +141,7 @@ extension Run {
                 if !problems.isEmpty {
                     add(rule: 6, check: "delivered-without-adult-check", subject: tracking, severity: .critical,
                         title: "Parcel \(tracking) delivered without adult signature or ID check",
-                        detail: "Parcel \(tracking) (seq \(s.seq)) was delivered (seq \(d.seq), \(d.string("delivered") ?? d.statement.time.short)) but \(problems.joined(separator: "; ")). Signer reference: \(d.statement.body["signer"]?["ref"]?.stringValue ?? "none").",
+                        detail: "Parcel \(tracking) (seq \(s.seq)) was delivered (seq \(d.seq), \((d.time("delivered") ?? d.statement.time).short)) but \(problems.joined(separator: "; ")). Signer reference: \(d.statement.body["signer"]?["ref"]?.stringValue ?? "none").",
                         time: d.time("delivered") ?? d.statement.time, entries: [s.seq, d.seq], patient: patient, people: [s.statement.actor, d.statement.actor],
                         expected: "Adult Signature Required, signer verified 21 or older, photo ID checked", found: problems.joined(separator: "; "),
                         basis: carrierBasis,
