@@ -81,7 +81,7 @@ struct Facts: Sendable {
     let movements: [Movement]
     let counts: [Int: CountRow]
 
-    static var types: [String] { DispensingType.all + [ReconciliationType.findingResolved] }
+    static var types: [String] { Array(Set(DispensingType.all + [ReconciliationType.findingResolved])).sorted() }
 
     static func load(_ database: LedgerDatabase, asOf: Timestamp) throws -> Facts {
         try database.read { db in

@@ -153,7 +153,8 @@ struct Run {
     /// Valid `finding.resolved` entries by finding id; invalid ones become findings (rule 11).
     mutating func resolutions() -> [String: [Resolution]] {
         var out: [String: [Resolution]] = [:]
-        for e in facts.byType[ReconciliationType.findingResolved] ?? [] {
+        // A resolution withdrawn by entry.corrected (once the projection accepts the type) does not count.
+        for e in facts.live(ReconciliationType.findingResolved) {
             let actor = e.statement.actor
             var problems: [String] = []
             if let s = facts.signers[actor], s.authorized(at: e.seq) {

@@ -8,6 +8,24 @@ extension Run {
     mutating func balances() {
         negativeBalances()
         countVariances()
+        countCounters()
+    }
+
+    /// A count needs a second counter who is a different person (checked on write; checked again here,
+    /// since a second key enrolled under the counter's own name passes the write check).
+    mutating func countCounters() {
+        for e in facts.live(DispensingType.countRecorded) {
+            let (count, problems) = independentWitnesses(e)
+            guard count < 1 else { continue }
+            let why = problems.isEmpty ? "it has no second counter" : problems.joined(separator: "; ")
+            add(rule: 1, check: "count-without-second-counter", subject: "\(e.seq)", severity: .warning,
+                title: "Count at seq \(e.seq) has no independent second counter",
+                detail: "The count of lot \(e.string("lot_id") ?? "?") at seq \(e.seq) (recorded by \(who(e.statement.actor))) needs a second person who counted too: \(why). Its result cannot be relied on.",
+                time: e.statement.time, entries: [e.seq], lot: e.string("lot_id"), people: e.people,
+                expected: "a second counter who is a different person", found: why,
+                basis: "21 CFR 1304.11 (inventories); 21 CFR 1301.71(a) (controls against diversion): counts by two people",
+                action: "Count the lot again with two different people and record it; find out why the count was signed this way.")
+        }
     }
 
     /// Replays each lot's movements in the order they were written (seq): a run of entries that keeps the

@@ -127,7 +127,8 @@ extension Run {
     }
 
     /// Per clinician, a one-sided CUSUM over each dose's waste share (wasted ÷ drawn) against a baseline: the
-    /// higher of the median of the person's own first doses and the clinic's median. It finds a lasting rise in
+    /// higher of the median of the person's own first doses and the clinic's median over every dose up to the
+    /// last of those (so the baseline is fixed once set). It finds a lasting rise in
     /// how much one person wastes; a person who always wastes more than peers is rule 10's to find.
     mutating func personWastePatterns() {
         var byPerson: [KeyID: [Entry]] = [:]
@@ -137,19 +138,23 @@ extension Run {
         }
         let b = config.wasteBaselineDoses
         func share(_ e: Entry) -> Double { Double(e.micros("wasted") ?? 0) / Double(e.micros("drawn") ?? 1) }
-        let clinic = Stats.median(byPerson.values.flatMap { $0.map(share) })
+        func order(_ a: Entry, _ b: Entry) -> Bool { (a.statement.time, a.seq) < (b.statement.time, b.seq) }
+        let everyone = byPerson.values.flatMap { $0 }.sorted(by: order)
         for (person, doses) in byPerson where doses.count > b {
-            let sorted = doses.sorted { ($0.statement.time, $0.seq) < ($1.statement.time, $1.seq) }
-            let share = sorted.map(share)
-            let own = Stats.median(Array(share.prefix(b)))
+            let sorted = doses.sorted(by: order)
+            let shares = sorted.map(share)
+            let own = Stats.median(Array(shares.prefix(b)))
+            // The clinic's median up to the person's last baseline dose: fixed once the baseline is set.
+            let last = sorted[b - 1]
+            let clinic = Stats.median(everyone.prefix { !order(last, $0) }.map(share))
             let baseline = max(own, clinic)
-            let x = Array(share.dropFirst(b))
+            let x = Array(shares.dropFirst(b))
             for ex in Stats.cusum(x, reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold) {
                 let run = Array(sorted[(b + ex.start)...(b + ex.alarm)])
                 let mean = x[ex.start...ex.alarm].reduce(0, +) / Double(ex.alarm - ex.start + 1)
                 add(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(run[0].seq)", severity: .warning,
                     title: "\(facts.signers[person]?.name ?? person.short) has been wasting more than their usual share",
-                    detail: "From seq \(run[0].seq) (\(run[0].statement.time.short)), \(who(person)) wasted on average \(fmt(mean * 100, 1))% of what they drew over \(run.count) dose(s), against a baseline of \(fmt(baseline * 100, 1))% (the higher of the median of their own first \(b) doses, \(fmt(own * 100, 1))%, and the clinic's median, \(fmt(clinic * 100, 1))%). The CUSUM of the excess over baseline + \(fmt(config.wasteAllowance * 100, 1)) points reached \(fmt(ex.atAlarm, 2)), above the threshold of \(fmt(config.wasteThreshold, 2)) at seq \(run.last!.seq).",
+                    detail: "From seq \(run[0].seq) (\(run[0].statement.time.short)), \(who(person)) wasted on average \(fmt(mean * 100, 1))% of what they drew over \(run.count) dose(s), against a baseline of \(fmt(baseline * 100, 1))% (the higher of the median of their own first \(b) doses, \(fmt(own * 100, 1))%, and the clinic's median up to then, \(fmt(clinic * 100, 1))%). The CUSUM of the excess over baseline + \(fmt(config.wasteAllowance * 100, 1)) points reached \(fmt(ex.atAlarm, 2)), above the threshold of \(fmt(config.wasteThreshold, 2)) at seq \(run.last!.seq).",
                     time: run[0].statement.time, entries: run.map(\.seq), people: [person],
                     expected: "CUSUM of waste share at most \(fmt(config.wasteThreshold, 2)) (baseline \(fmt(baseline * 100, 1))%)",
                     found: "CUSUM \(fmt(ex.atAlarm, 2)) over \(run.count) doses (mean waste \(fmt(mean * 100, 1))%)",

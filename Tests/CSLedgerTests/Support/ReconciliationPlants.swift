@@ -155,6 +155,8 @@ final class PlantedLedger: @unchecked Sendable {
         plant(24) { s, d in
             seq["deaLate"] = try s.loss(kind: "loss", items: [(lot["PLOSS"]!, 2 * u)], discovered: c.at(20, 9), deaNotified: c.at(d, 9), at: c.at(d, 10))
         }
+        // Rule 1: a count whose second counter is the counter under a second key.
+        plant(26) { s, d in seq["selfCount"] = try s.count(lot: lot["PLATE"]!, by: "pharm1", witness: "pharm1alt", at: c.at(d, 16)) }
         // Rule 6: a parcel still in transit at the end.
         plant(30) { s, d in
             let (_, rx) = try s.addRx(patient: patient(s), refills: 0, at: c.at(d, 11), rx: "RX-TRANSIT")
@@ -165,6 +167,7 @@ final class PlantedLedger: @unchecked Sendable {
 
         expect("negative balance", 1, "negative-balance", .critical, ["neg"])
         expect("count variance", 1, "count-variance", .critical, ["cnt"])
+        expect("count with the counter as second counter", 1, "count-without-second-counter", .warning, ["selfCount"])
         expect("receipt differs from invoice", 2, "invoice-quantity", .warning, ["inv1"])
         expect("lot received with different strength", 2, "lot-identity", .warning, ["inv1", "inv2"])
         expect("dose from a lot recalled retroactively", 3, "recalled-lot", .critical, ["recDose", "recall"])
