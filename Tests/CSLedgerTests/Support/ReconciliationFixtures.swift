@@ -77,10 +77,16 @@ final class ReconLedger {
     func flush(clock: Timestamp) throws {
         guard !pending.isEmpty else { return }
         let c = max(clock, lastClock)
-        try ledger.database.append(pending, checkpointSigner: ledger.checkpointSigner(facilityKey: keys["facility"]!),
-                                   projections: ledger.projections, clock: { c })
-        lastClock = c
+        let batch = pending
         pending = []
+        do {
+            try ledger.database.append(batch, checkpointSigner: ledger.checkpointSigner(facilityKey: keys["facility"]!),
+                                       projections: ledger.projections, clock: { c })
+        } catch {
+            nextSeq -= batch.count  // nothing was written
+            throw error
+        }
+        lastClock = c
     }
 
     /// Adds an enrolled key for an existing person (e.g. a second key under the same name).
