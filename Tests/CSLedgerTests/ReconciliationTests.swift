@@ -82,6 +82,7 @@ struct ReconciliationPlantedTests {
 
     @Test("the report gates on severity, as a nightly job would")
     func gating() throws {
+        // RECON_DUMP=/tmp/planted.txt swift test --filter ReconciliationPlantedTests/gating writes the report to read.
         if let path = ProcessInfo.processInfo.environment["RECON_DUMP"] {
             try Data(planted.report.text(all: true).utf8).write(to: URL(fileURLWithPath: path))
             try Data(JCS.serializeString(planted.report.json(all: true)).utf8).write(to: URL(fileURLWithPath: path + ".json"))
