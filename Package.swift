@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "CSLedgerKit",
                 "Dispensing",
+                "Reconciliation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,0 +1,193 @@
+import Dispensing
+import Foundation
+import LedgerCore
+import LedgerStore
+
+/// Runs every reconciliation rule over a ledger and applies the compliance officer's resolutions.
+///
+/// Rule 11 (integrity) needs the ledger's verification report, which the layer above computes
+/// (`Ledger.reconcile` in CSLedgerKit); without one, integrity is reported as not checked.
+public struct Reconciler: Sendable {
+    public let config: ReconciliationConfig
+    let calendar: BusinessCalendar
+
+    public init(config: ReconciliationConfig = ReconciliationConfig()) {
+        self.config = config
+        self.calendar = BusinessCalendar(holidays: config.holidays)
+    }
+
+    /// Reconciles `database` as of `asOf` (event time; default `now`).
+    /// - Parameters:
+    ///   - verification: the ledger's verification report, for rule 11.
+    ///   - now: the current time, used when `asOf` is not given.
+    public func run(_ database: LedgerDatabase, asOf: Timestamp? = nil, verification: VerificationReport? = nil,
+                    now: Timestamp = .now()) throws -> ReconciliationReport {
+        let at = asOf ?? now
+        let facts = try Facts.load(database, asOf: at)
+        return run(facts, asOfGiven: asOf != nil, verification: verification)
+    }
+
+    func run(_ facts: Facts, asOfGiven: Bool, verification: VerificationReport?) -> ReconciliationReport {
+        var run = Run(facts: facts, config: config, calendar: calendar)
+        run.balances()            // 1
+        run.receipts()            // 2
+        run.unusableLots()        // 3
+        run.prescriptions()       // 4
+        run.containersAndWaste()  // 5
+        run.shipments()           // 6
+        run.destructions()        // 7
+        run.losses()              // 8
+        run.biennialInventory()   // 9
+        run.outliers()            // 10
+        if let verification { run.integrity(verification) }  // 11
+        let resolutions = run.resolutions()
+        var findings = run.findings
+        for i in findings.indices {
+            guard let rs = resolutions[findings[i].id], let last = rs.last else { continue }
+            let f = findings[i]
+            let maxSeq = f.entries.max() ?? -1
+            if let match = rs.last(where: { r in r.evidence.map { $0 == f.evidence } ?? (maxSeq < r.seq) }) {
+                findings[i].status = .resolved
+                findings[i].resolution = match
+            } else {
+                findings[i].status = .reopened
+                findings[i].resolution = last
+            }
+        }
+        findings.sort { a, b in
+            if a.severity != b.severity { return a.severity > b.severity }
+            if a.rule != b.rule { return a.rule < b.rule }
+            let ae = a.entries.first ?? Int.max, be = b.entries.first ?? Int.max
+            if ae != be { return ae < be }
+            return a.id < b.id
+        }
+        var people: [KeyID: ReconciliationReport.Person] = [:]
+        for f in findings {
+            for k in f.people {
+                let s = facts.signers[k]
+                people[k] = ReconciliationReport.Person(keyID: k, name: s?.name ?? "(not enrolled)", role: s?.role?.rawValue ?? "none")
+            }
+            if let r = f.resolution {
+                let s = facts.signers[r.by]
+                people[r.by] = ReconciliationReport.Person(keyID: r.by, name: s?.name ?? "(not enrolled)", role: s?.role?.rawValue ?? "none")
+            }
+        }
+        return ReconciliationReport(asOf: facts.asOf, asOfGiven: asOfGiven, entries: facts.totalEntries,
+                                    entriesConsidered: facts.entries.count, integrityChecked: verification != nil,
+                                    findings: findings, people: people, config: config)
+    }
+}
+
+/// The state of one reconciliation run: the facts, and the findings so far.
+struct Run {
+    let facts: Facts
+    let config: ReconciliationConfig
+    let calendar: BusinessCalendar
+    var findings: [Finding] = []
+    private var ids: Set<String> = []
+
+    init(facts: Facts, config: ReconciliationConfig, calendar: BusinessCalendar) {
+        self.facts = facts
+        self.config = config
+        self.calendar = calendar
+    }
+
+    var asOf: Timestamp { facts.asOf }
+
+    /// Adds a finding; its id comes from rule, check and subject, its evidence fingerprint from the
+    /// check, the entries, the lot and the expected and found texts (or `evidence` when given).
+    mutating func add(rule: Int, check: String, subject: String, severity: Severity, title: String, detail: String,
+                      time: Timestamp?, entries: [Int], lot: String? = nil, patient: String? = nil, people: [KeyID],
+                      expected: String? = nil, found: String? = nil, figures: [Figure] = [], basis: String, action: String,
+                      evidence: String? = nil) {
+        let id = Finding.makeID(rule: rule, check: check, subject: subject)
+        guard ids.insert(id).inserted else { return }
+        var seen = Set<KeyID>()
+        let people = people.filter { seen.insert($0).inserted }
+        let entries = Array(Set(entries)).sorted()
+        let facts = evidence ?? "\(check)|\(entries.map(String.init).joined(separator: ","))|\(lot ?? "")|\(expected ?? "")|\(found ?? "")"
+        let fingerprint = String(Hash.sha256(Array(facts.utf8)).hex.prefix(16))
+        findings.append(Finding(id: id, rule: rule, check: check, severity: severity, title: title, detail: detail, time: time,
+                                entries: entries, lot: lot, patient: patient, people: people, expected: expected, found: found,
+                                figures: figures, basis: basis, action: action, evidence: fingerprint))
+    }
+
+    /// A person for sentences: `Dana Reyes (3fa29c0b1e2d)`.
+    func who(_ k: KeyID) -> String {
+        if let s = facts.signers[k] { return "\(s.name) (\(k.short))" }
+        return "key \(k.short) (not enrolled)"
+    }
+
+    /// The witnesses of `e` who count as independent, and what is wrong with the others:
+    /// enrolled and authorised at the entry, of a witnessing role, not the actor, and not a person
+    /// (by enrolled name) already counted or the actor under another key.
+    func independentWitnesses(_ e: Entry) -> (count: Int, problems: [String]) {
+        let witnessRoles: Set<Role> = [.witness, .pharmacist, .clinician, .compliance, .admin]
+        let actor = e.statement.actor
+        var people: Set<String> = []
+        if let a = facts.signers[actor] { people.insert(a.personKey) }
+        var count = 0
+        var problems: [String] = []
+        for w in e.statement.witnesses {
+            guard w != actor else { problems.append("the witness key is the actor's own key"); continue }
+            guard let s = facts.signers[w] else { problems.append("witness key \(w.short) is not enrolled"); continue }
+            guard s.authorized(at: e.seq) else {
+                problems.append("witness \(who(w)) was not enrolled or was already revoked at seq \(e.seq)")
+                continue
+            }
+            guard let role = s.role, witnessRoles.contains(role) else {
+                problems.append("witness \(who(w)) is enrolled as \(s.role?.rawValue ?? "unknown"), a role that may not witness")
+                continue
+            }
+            guard people.insert(s.personKey).inserted else {
+                problems.append(s.personKey == facts.signers[actor]?.personKey
+                    ? "witness \(who(w)) is enrolled under the same name as the person who recorded it: the same person with a second key"
+                    : "witness \(who(w)) is enrolled under the same name as another witness")
+                continue
+            }
+            count += 1
+        }
+        return (count, problems)
+    }
+
+    /// Valid `finding.resolved` entries by finding id; invalid ones become findings (rule 11).
+    mutating func resolutions() -> [String: [Resolution]] {
+        var out: [String: [Resolution]] = [:]
+        // A resolution withdrawn by entry.corrected (once the projection accepts the type) does not count.
+        for e in facts.live(ReconciliationType.findingResolved) {
+            let actor = e.statement.actor
+            var problems: [String] = []
+            if let s = facts.signers[actor], s.authorized(at: e.seq) {
+                if s.role != .compliance { problems.append("it is signed by \(who(actor)), enrolled as \(s.role?.rawValue ?? "unknown"), not a compliance officer") }
+            } else {
+                problems.append("it is signed by key \(actor.short), which was not enrolled or was revoked at seq \(e.seq)")
+            }
+            let id = e.string("finding_id") ?? ""
+            if id.isEmpty { problems.append("it names no finding_id") }
+            if (e.string("reason") ?? "").trimmingCharacters(in: .whitespaces).isEmpty { problems.append("it gives no reason") }
+            var lossSeq: Int?
+            if let v = e.statement.body["loss_report_seq"], v != .null {
+                lossSeq = v.integerValue
+                if let l = lossSeq, let le = facts.bySeq[l], le.statement.type == DispensingType.lossReported, !facts.corrected.contains(l), l < e.seq {
+                } else {
+                    problems.append("its loss_report_seq does not name an earlier, uncorrected loss.reported entry")
+                }
+            }
+            if problems.isEmpty {
+                out[id, default: []].append(Resolution(seq: e.seq, by: actor, time: e.statement.time, reason: e.string("reason") ?? "",
+                                                       lossReportSeq: lossSeq, evidence: e.string("evidence")))
+            } else {
+                add(rule: 11, check: "resolution-not-valid", subject: "\(e.seq)", severity: .warning,
+                    title: "A resolution at seq \(e.seq) does not count",
+                    detail: "The finding.resolved entry at seq \(e.seq)\(id.isEmpty ? "" : " for \(id.prefix(20))") is ignored: \(problems.joined(separator: "; ")). The finding it names stays open.",
+                    time: e.statement.time, entries: [e.seq], people: [actor],
+                    expected: "a finding.resolved signed by an enrolled compliance officer, with finding_id and reason",
+                    found: problems.joined(separator: "; "),
+                    basis: "21 CFR 1304.21(a) (complete and accurate records); 21 CFR 1301.71(a) (effective controls)",
+                    action: "Have a compliance officer resolve the finding again with their own key (csledger resolve FINDING_ID --reason ... --key compliance.pem), and find out why this entry was made.")
+            }
+        }
+        for k in out.keys { out[k]?.sort { $0.seq < $1.seq } }
+        return out
+    }
+}

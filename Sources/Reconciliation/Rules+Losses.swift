@@ -1,0 +1,170 @@
+import Dispensing
+import Foundation
+import LedgerCore
+
+extension Run {
+    // MARK: Rule 8: theft and loss reporting, and patterns of small losses
+
+    mutating func losses() {
+        lossReportTimeliness()
+        lotLossPatterns()
+        personWastePatterns()
+    }
+
+    /// DEA must be notified within one business day of discovering a theft or significant loss.
+    /// The time the report was written is the ledger's logged time (which the reporter cannot set).
+    mutating func lossReportTimeliness() {
+        let basis = "21 CFR 1301.76(b) (practitioners) and 1301.74(c): notify the DEA Field Division in writing within one business day of discovering a theft or significant loss; DEA Form 106"
+        for e in facts.live(DispensingType.lossReported) {
+            guard let discovered = e.time("discovered") else { continue }
+            let kind = e.string("kind") ?? "loss"
+            let deadline = calendar.deadline(after: discovered, businessDays: config.lossReportBusinessDays)
+            let items = e.lotItems
+            let what = kind == "in_transit" ? "parcel \(e.string("tracking") ?? "?")"
+                : items.map { facts.quantity($0.micros, $0.lotID) + " of lot " + $0.lotID }.joined(separator: ", ")
+            let lot = items.count == 1 ? items[0].lotID : nil
+            let common = [Figure("discovered", discovered.short), Figure("due by", deadline.short), Figure("recorded", e.logged.short)]
+            if let notified = e.time("dea_notified") {
+                guard notified > deadline else { continue }
+                let late = calendar.businessDays(from: discovered, to: notified)
+                add(rule: 8, check: "dea-notified-late", subject: "\(e.seq)", severity: .critical,
+                    title: "DEA notified of the \(kind.replacingOccurrences(of: "_", with: " ")) at seq \(e.seq) \(late) business days after discovery",
+                    detail: "The \(kind.replacingOccurrences(of: "_", with: " ")) of \(what) was discovered at \(discovered.short); DEA was notified at \(notified.short), after the deadline of \(deadline.short).",
+                    time: discovered, entries: [e.seq], lot: lot, people: e.people,
+                    expected: "DEA notified by \(deadline.short)", found: "DEA notified at \(notified.short)",
+                    figures: common + [Figure("DEA notified", notified.short), Figure("business days after discovery", "\(late)")],
+                    basis: basis,
+                    action: "Document why the notification was late in the Form 106 file, and review the reporting procedure so the next one goes out within one business day.")
+            } else if e.logged > deadline {
+                let late = calendar.businessDays(from: discovered, to: e.logged)
+                add(rule: 8, check: "loss-reported-late", subject: "\(e.seq)", severity: .critical,
+                    title: "The \(kind.replacingOccurrences(of: "_", with: " ")) at seq \(e.seq) was recorded \(late) business days after discovery, with no DEA notification",
+                    detail: "The \(kind.replacingOccurrences(of: "_", with: " ")) of \(what) was discovered at \(discovered.short) but recorded only at \(e.logged.short), after the one-business-day deadline (\(deadline.short)), and the entry records no DEA notification.",
+                    time: discovered, entries: [e.seq], lot: lot, people: e.people,
+                    expected: "reported and DEA notified by \(deadline.short)", found: "recorded at \(e.logged.short), DEA notification not recorded",
+                    figures: common + [Figure("business days after discovery", "\(late)")],
+                    basis: basis,
+                    action: "Notify DEA now (Form 106 online) and record the notification time; document why it was late.")
+            } else if asOf > deadline {
+                add(rule: 8, check: "dea-notification-not-recorded", subject: "\(e.seq)", severity: .warning,
+                    title: "No DEA notification recorded for the \(kind.replacingOccurrences(of: "_", with: " ")) at seq \(e.seq)",
+                    detail: "The \(kind.replacingOccurrences(of: "_", with: " ")) of \(what) was recorded in time, but the entry does not say when DEA was notified, and the deadline (\(deadline.short)) has passed.",
+                    time: discovered, entries: [e.seq], lot: lot, people: e.people,
+                    expected: "DEA notified by \(deadline.short)", found: "no notification time recorded", figures: common,
+                    basis: basis,
+                    action: "Check the Form 106 file. If DEA was notified, resolve this finding with the date and confirmation number; if not, notify DEA now.")
+            }
+        }
+    }
+
+    /// Days since 1970-01-01 → week number (weeks start on Monday).
+    static func week(_ t: Timestamp) -> Int64 {
+        let day = BusinessCalendar.day(t)
+        let shifted = day + 3
+        return shifted >= 0 ? shifted / 7 : (shifted - 6) / 7
+    }
+
+    /// Per lot, a one-sided CUSUM over weekly losses in containers: new count shortfalls (the part of a count's
+    /// shortage not already seen at the lot's previous count) and reported thefts and losses. Each week earns
+    /// back the allowance; an alarm needs the running excess above the threshold and at least the minimum
+    /// number of losses in the run.
+    mutating func lotLossPatterns() {
+        var events: [String: [(time: Timestamp, seq: Int, micros: Int64)]] = [:]
+        var countsByLot: [String: [CountRow]] = [:]
+        for e in facts.live(DispensingType.countRecorded) {
+            if let c = facts.counts[e.seq] { countsByLot[c.lotID, default: []].append(c) }
+        }
+        for (lot, counts) in countsByLot {
+            var prevShort: Int64 = 0
+            for c in counts.sorted(by: { ($0.time, $0.seq) < ($1.time, $1.seq) }) {
+                let short = max(0, c.expected - c.counted)
+                if short > prevShort { events[lot, default: []].append((c.time, c.seq, short - prevShort)) }
+                prevShort = short
+            }
+        }
+        for e in facts.live(DispensingType.lossReported) where e.string("kind") != "in_transit" {
+            for item in e.lotItems { events[item.lotID, default: []].append((e.statement.time, e.seq, item.micros)) }
+        }
+        let endWeek = Self.week(asOf)
+        for (lot, list) in events {
+            guard let size = facts.lots[lot]?.unitsPerContainer, size > 0 else { continue }
+            let sorted = list.sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }
+            let firstWeek = Self.week(sorted[0].time)
+            guard endWeek >= firstWeek else { continue }
+            let n = Int(endWeek - firstWeek + 1)
+            var x = [Double](repeating: 0, count: n)
+            var counts = [Int](repeating: 0, count: n)
+            var inWeek = [[Int]](repeating: [], count: n)
+            for ev in sorted {
+                let w = Int(Self.week(ev.time) - firstWeek)
+                guard w >= 0, w < n else { continue }
+                x[w] += Double(ev.micros) / Double(size)
+                counts[w] += 1
+                inWeek[w].append(ev.seq)
+            }
+            for ex in Stats.cusum(x, events: counts, reference: config.lotLossAllowancePerWeek, threshold: config.lotLossThreshold,
+                                  minimumEvents: config.lotLossMinimumEvents) {
+                let seqs = (ex.start...ex.alarm).flatMap { inWeek[$0] }
+                guard let first = seqs.first else { continue }
+                let total = (ex.start...ex.alarm).reduce(0.0) { $0 + x[$1] }
+                let lostMicros = sorted.filter { seqs.contains($0.seq) }.reduce(Int64(0)) { $0 + $1.micros }
+                let entries = seqs.compactMap { facts.bySeq[$0] }
+                let weeks = ex.alarm - ex.start + 1
+                add(rule: 8, check: "lot-loss-pattern", subject: "\(lot)|\(first)", severity: .critical,
+                    title: "A pattern of small losses on lot \(lot): \(seqs.count) losses in \(weeks) week(s)",
+                    detail: "Lot \(lot) lost \(facts.quantity(lostMicros, lot)) (\(fmt(total, 2)) containers) in \(seqs.count) separate shortfalls or losses over \(weeks) week(s) (seq \(seqs.map(String.init).joined(separator: ", "))). The weekly CUSUM (allowance \(fmt(config.lotLossAllowancePerWeek)) container a week) reached \(fmt(ex.atAlarm)) containers, above the threshold of \(fmt(config.lotLossThreshold)). DEA treats a continuing pattern of losses as significant even when each one is small.",
+                    time: sorted.first { $0.seq == first }?.time, entries: seqs, lot: lot, people: entries.flatMap(\.people),
+                    expected: "CUSUM of weekly losses at most \(fmt(config.lotLossThreshold)) containers",
+                    found: "CUSUM \(fmt(ex.atAlarm)) containers after \(seqs.count) losses",
+                    figures: [Figure("statistic", "one-sided CUSUM of weekly losses in containers"), Figure("CUSUM at alarm", fmt(ex.atAlarm)),
+                              Figure("threshold", fmt(config.lotLossThreshold)), Figure("allowance per week", fmt(config.lotLossAllowancePerWeek)),
+                              Figure("losses in run", "\(seqs.count)"), Figure("lost in run", facts.quantity(lostMicros, lot)),
+                              Figure("peak", fmt(ex.peak))],
+                    basis: "21 CFR 1301.76(b)(4) (a pattern of losses over a period is a factor of a significant loss); 21 CFR 1301.71(a)",
+                    action: "Investigate lot \(lot) as a possible diversion: who had access at each shortfall, the storage and count procedure. Report the pattern to DEA on Form 106 (csledger loss) unless the losses are explained, and resolve this finding naming the report.")
+            }
+        }
+    }
+
+    /// Per clinician, a one-sided CUSUM over each dose's waste share (wasted ÷ drawn) against a baseline: the
+    /// higher of the median of the person's own first doses and the clinic's median over every dose up to the
+    /// last of those (so the baseline is fixed once set). It finds a lasting rise in
+    /// how much one person wastes; a person who always wastes more than peers is rule 10's to find.
+    mutating func personWastePatterns() {
+        var byPerson: [KeyID: [Entry]] = [:]
+        for e in facts.live(DispensingType.doseAdministered) {
+            guard let drawn = e.micros("drawn"), drawn > 0 else { continue }
+            byPerson[e.statement.actor, default: []].append(e)
+        }
+        let b = config.wasteBaselineDoses
+        func share(_ e: Entry) -> Double { Double(e.micros("wasted") ?? 0) / Double(e.micros("drawn") ?? 1) }
+        func order(_ a: Entry, _ b: Entry) -> Bool { (a.statement.time, a.seq) < (b.statement.time, b.seq) }
+        let everyone = byPerson.values.flatMap { $0 }.sorted(by: order)
+        for (person, doses) in byPerson where doses.count > b {
+            let sorted = doses.sorted(by: order)
+            let shares = sorted.map(share)
+            let own = Stats.median(Array(shares.prefix(b)))
+            // The clinic's median up to the person's last baseline dose: fixed once the baseline is set.
+            let last = sorted[b - 1]
+            let clinic = Stats.median(everyone.prefix { !order(last, $0) }.map(share))
+            let baseline = max(own, clinic)
+            let x = Array(shares.dropFirst(b))
+            for ex in Stats.cusum(x, reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold) {
+                let run = Array(sorted[(b + ex.start)...(b + ex.alarm)])
+                let mean = x[ex.start...ex.alarm].reduce(0, +) / Double(ex.alarm - ex.start + 1)
+                add(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(run[0].seq)", severity: .warning,
+                    title: "\(facts.signers[person]?.name ?? person.short) has been wasting more than their usual share",
+                    detail: "From seq \(run[0].seq) (\(run[0].statement.time.short)), \(who(person)) wasted on average \(fmt(mean * 100, 1))% of what they drew over \(run.count) dose(s), against a baseline of \(fmt(baseline * 100, 1))% (the higher of the median of their own first \(b) doses, \(fmt(own * 100, 1))%, and the clinic's median up to then, \(fmt(clinic * 100, 1))%). The CUSUM of the excess over baseline + \(fmt(config.wasteAllowance * 100, 1)) points reached \(fmt(ex.atAlarm, 2)), above the threshold of \(fmt(config.wasteThreshold, 2)) at seq \(run.last!.seq).",
+                    time: run[0].statement.time, entries: run.map(\.seq), people: [person],
+                    expected: "CUSUM of waste share at most \(fmt(config.wasteThreshold, 2)) (baseline \(fmt(baseline * 100, 1))%)",
+                    found: "CUSUM \(fmt(ex.atAlarm, 2)) over \(run.count) doses (mean waste \(fmt(mean * 100, 1))%)",
+                    figures: [Figure("statistic", "one-sided CUSUM of waste ÷ drawn per dose"), Figure("baseline", fmt(baseline, 3)), Figure("own baseline", fmt(own, 3)), Figure("clinic median", fmt(clinic, 3)),
+                              Figure("allowance", fmt(config.wasteAllowance)), Figure("CUSUM at alarm", fmt(ex.atAlarm, 3)),
+                              Figure("threshold", fmt(config.wasteThreshold)), Figure("doses in run", "\(run.count)"),
+                              Figure("mean waste share in run", fmt(mean, 3)), Figure("peak", fmt(ex.peak, 3))],
+                    basis: "21 CFR 1301.76(b)(3)-(4) (losses associated with specific individuals; patterns over time); 21 CFR 1301.71(a); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022)",
+                    action: "Review this person's doses in the run with their witnesses: the amounts drawn against the orders, and who witnessed each waste. Consider auditing waste containers (assay) and talk to the person; keep the review confidential.")
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Dispensing
+import Foundation
+import LedgerCore
+
+extension Run {
+    // MARK: Rule 10: per-person outliers, per calendar quarter
+
+    /// `2025-Q1`.
+    static func quarter(_ t: Timestamp) -> String {
+        let (y, m, _) = t.civilDate
+        return "\(y)-Q\((m - 1) / 3 + 1)"
+    }
+
+    /// Per calendar quarter, each person's rate is compared with their peers' with a robust z-score
+    /// (x − median) / max(1.4826 × MAD, floor); only people with enough activity take part, and only
+    /// when enough of them do. Peers share a role; every counter is a peer of every other. Three rates:
+    /// waste share per dose (clinicians), share of counts with a variance (both counters), corrections
+    /// per record (the person who records the correction).
+    mutating func outliers() {
+        struct Activity { var n = 0; var sum = 0.0; var seqs: [Int] = []; var rate: Double { n == 0 ? 0 : sum / Double(n) } }
+        // metric -> quarter -> person -> activity
+        var data: [String: [String: [KeyID: Activity]]] = [:]
+        func note(_ metric: String, _ t: Timestamp, _ p: KeyID, _ value: Double, _ seq: Int?) {
+            var a = data[metric, default: [:]][Self.quarter(t), default: [:]][p, default: Activity()]
+            a.n += 1
+            a.sum += value
+            if let seq { a.seqs.append(seq) }
+            data[metric, default: [:]][Self.quarter(t), default: [:]][p] = a
+        }
+        for e in facts.live(DispensingType.doseAdministered) {
+            guard let drawn = e.micros("drawn"), drawn > 0 else { continue }
+            note("waste", e.statement.time, e.statement.actor, Double(e.micros("wasted") ?? 0) / Double(drawn), e.seq)
+        }
+        for e in facts.live(DispensingType.countRecorded) {
+            guard let c = facts.counts[e.seq] else { continue }
+            let variance = c.counted != c.expected
+            for p in e.people { note("counts", e.statement.time, p, variance ? 1 : 0, variance ? e.seq : nil) }
+        }
+        // Corrections per record: every dispensing record a person wrote counts as one activity.
+        for e in facts.entries where e.statement.type != ReconciliationType.findingResolved {
+            let isCorrection = e.statement.type == DispensingType.entryCorrected
+            note("corrections", e.statement.time, e.statement.actor, isCorrection ? 1 : 0, isCorrection ? e.seq : nil)
+        }
+        let metrics: [(key: String, minimum: Int, floor: Double, name: String, unit: String)] = [
+            ("waste", config.outlierMinimumDoses, config.outlierWasteScaleFloor, "waste share per dose", "doses"),
+            ("counts", config.outlierMinimumCounts, config.outlierCountScaleFloor, "share of counts with a variance", "counts"),
+            ("corrections", config.outlierMinimumRecords, config.outlierCorrectionScaleFloor, "corrections per record", "records"),
+        ]
+        // Peers share a role (clinicians with clinicians); every counter is a peer of every other.
+        var comparisons: [(metric: Int, quarter: String, group: String, people: [KeyID: Activity])] = []
+        for (i, m) in metrics.enumerated() {
+            for (q, everyone) in data[m.key] ?? [:] {
+                let groups = Dictionary(grouping: everyone) { m.key == "counts" ? "counter" : (facts.signers[$0.key]?.role?.rawValue ?? "unknown") }
+                for (group, people) in groups { comparisons.append((i, q, group, Dictionary(uniqueKeysWithValues: people.map { ($0.key, $0.value) }))) }
+            }
+        }
+        for c in comparisons {
+            let m = metrics[c.metric], q = c.quarter
+            let eligible = c.people.filter { $0.value.n >= m.minimum }.sorted { $0.key < $1.key }
+            guard eligible.count >= config.outlierMinimumPeers else { continue }
+            let rates = eligible.map(\.value.rate)
+            let (median, mad, scale, z) = Stats.robustZ(rates, floor: m.floor)
+            let peers = c.group == "counter" ? "counters" : "\(c.group)s"
+            for (i, (person, activity)) in eligible.enumerated() where z[i] > config.outlierZ {
+                let name = facts.signers[person]?.name ?? person.short
+                add(rule: 10, check: "outlier-\(m.key)", subject: "\(person.hex)|\(q)", severity: .warning,
+                    title: "\(name) stands out from peers in \(q): \(m.name) \(fmt(rates[i], 3)) against a median of \(fmt(median, 3))",
+                    detail: "In \(q), the \(m.name) of \(who(person)) was \(fmt(rates[i], 3)) over \(activity.n) \(m.unit); the \(eligible.count) \(peers) with at least \(m.minimum) \(m.unit) had a median of \(fmt(median, 3)) (MAD \(fmt(mad, 3))). Robust z-score \(fmt(z[i], 2)) = (\(fmt(rates[i], 3)) − \(fmt(median, 3))) / \(fmt(scale, 3)), above the threshold of \(fmt(config.outlierZ, 1)).",
+                    time: nil, entries: activity.seqs, people: [person],
+                    expected: "robust z-score at most \(fmt(config.outlierZ, 1))", found: "robust z-score \(fmt(z[i], 2))",
+                    figures: [Figure("statistic", "robust z-score of \(m.name) against peers"), Figure("quarter", q),
+                              Figure("value", fmt(rates[i], 4)), Figure("peer median", fmt(median, 4)), Figure("MAD", fmt(mad, 4)),
+                              Figure("scale", fmt(scale, 4)), Figure("z", fmt(z[i], 2)), Figure("threshold", fmt(config.outlierZ, 1)),
+                              Figure("peers", "\(eligible.count) \(peers)"), Figure(m.unit, "\(activity.n)")],
+                    basis: "21 CFR 1301.76(b)(3) (losses associated with access by specific individuals); 21 CFR 1301.71(a); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): compare individuals with peers, normalised per activity",
+                    action: "Look for an ordinary explanation first (different patients, shifts or duties). If there is none, review this person's records for the quarter with the diversion team, confidentially.",
+                    evidence: "outlier-\(m.key)|\(person.hex)|\(q)")
+            }
+        }
+    }
+
+    // MARK: Rule 11: integrity
+
+    mutating func integrity(_ report: VerificationReport) {
+        for f in report.failures {
+            let subject = "\(f.code.rawValue)|\(f.seq.map(String.init) ?? "-")|\(f.treeSize.map(String.init) ?? "-")"
+            let at = f.seq.map { "seq \($0)" } ?? f.treeSize.map { "the checkpoint of size \($0)" } ?? "the ledger"
+            add(rule: 11, check: f.code.rawValue, subject: subject, severity: .critical,
+                title: "Integrity: \(at): \(f.code.rawValue)",
+                detail: "Verification failed at \(at): \(f.message).",
+                time: nil, entries: f.seq.map { [$0] } ?? [], people: [],
+                expected: "every entry, signature and checkpoint verifies", found: f.message,
+                figures: f.treeSize.map { [Figure("checkpoint size", "\($0)")] } ?? [],
+                basis: "21 CFR 1304.04 (records kept complete, readily retrievable, never altered); the ledger's signed checkpoints (docs/FORMATS.md)",
+                action: "Do not rely on the records from \(at) on. Secure the ledger file and its backups, compare with the last checkpoint given to an inspector (csledger verify --checkpoint FILE), restore from a backup that verifies, and find out who had access to the file.")
+        }
+        if report.failuresOmitted > 0 {
+            add(rule: 11, check: "failures-omitted", subject: "omitted", severity: .critical,
+                title: "Integrity: \(report.failuresOmitted) more verification failures",
+                detail: "Verification stopped listing failures after \(report.failures.count); \(report.failuresOmitted) more were found.",
+                time: nil, entries: [], people: [], expected: "no failures", found: "\(report.failures.count + report.failuresOmitted) failures",
+                basis: "21 CFR 1304.04", action: "Run csledger verify for the full list; treat the ledger as damaged.",
+                evidence: "failures-omitted|\(report.failuresOmitted)")
+        }
+    }
+}

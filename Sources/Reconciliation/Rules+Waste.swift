@@ -1,0 +1,128 @@
+import Dispensing
+import Foundation
+import LedgerCore
+
+extension Run {
+    // MARK: Rule 5: opened containers and waste
+
+    mutating func containersAndWaste() {
+        openedContainers()
+        wasteWitnesses()
+        lateWaste()
+    }
+
+    /// A simple model of opened containers, for lots that doses are drawn from (vials).
+    ///
+    /// Containers are used one at a time: the lot's outflows (doses, wastes, destructions, losses, in
+    /// event-time order; corrected entries left out) fill containers of `units_per_container` in turn. The
+    /// outflow that first leaves a container partly used opens it; it must be used up or its rest wasted
+    /// within `openedContainerHours`. A container still partly full after that is a finding.
+    mutating func openedContainers() {
+        let lotsWithDoses = Set(facts.live(DispensingType.doseAdministered).compactMap { $0.string("lot_id") })
+        var outflows: [String: [(time: Timestamp, seq: Int, micros: Int64)]] = [:]
+        for m in facts.movements where m.micros < 0 && lotsWithDoses.contains(m.lotID) {
+            guard !facts.corrected.contains(m.seq), !facts.corrections.contains(m.seq) else { continue }
+            if var list = outflows[m.lotID], let last = list.last, last.seq == m.seq {
+                list[list.count - 1].micros += -m.micros
+                outflows[m.lotID] = list
+            } else {
+                outflows[m.lotID, default: []].append((m.time, m.seq, -m.micros))
+            }
+        }
+        let hours = config.openedContainerHours
+        for (lot, events) in outflows {
+            guard let size = facts.lots[lot]?.unitsPerContainer, size > 0 else { continue }
+            struct Open { let k: Int64; let at: Timestamp; let deadline: Timestamp; var seqs: [Int] }
+            var open: Open?
+            var reported = Set<Int64>()
+            var cum: Int64 = 0
+            func report(_ run: inout Run, _ o: Open, usedAtDeadline: Int64) {
+                reported.insert(o.k)
+                let left = (o.k + 1) * size - usedAtDeadline
+                let doses = o.seqs.compactMap { run.facts.bySeq[$0] }
+                let patients = Set(doses.compactMap(\.patientRef))
+                run.add(rule: 5, check: "opened-container-not-wasted", subject: "\(lot)|\(o.k)|\(o.seqs[0])", severity: .warning,
+                        title: "Opened container of lot \(lot) not used up or wasted within \(fmt(hours)) hours",
+                        detail: "Container \(o.k + 1) of lot \(lot) (\(run.facts.quantity(size, lot)) each) was opened by seq \(o.seqs[0]) at \(o.at.short). By \(o.deadline.short) it still held \(run.facts.quantity(left, lot)) that was neither used nor recorded as waste.",
+                        time: o.at, entries: o.seqs, lot: lot, patient: patients.count == 1 ? patients.first : nil, people: doses.flatMap(\.people),
+                        expected: "the rest of the opened container used or wasted (with a witness) by \(o.deadline.short)",
+                        found: "\(run.facts.quantity(left, lot)) left in it",
+                        figures: [Figure("container size", run.facts.quantity(size, lot)), Figure("opened", o.at.short),
+                                  Figure("beyond-use limit (hours)", fmt(hours)), Figure("left at the limit", run.facts.quantity(left, lot))],
+                        basis: "USP <797> beyond-use time of an opened container; 21 CFR 1304.22(c) (records of every quantity administered or wasted); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022)",
+                        action: "Find the opened container. If it is empty, the rest was used or discarded without a record: record the waste with a witness (csledger waste) or, if it cannot be explained, treat it as a loss. If it is still on the shelf past its beyond-use time, waste the rest with a witness now.")
+            }
+            for ev in events.sorted(by: { ($0.time, $0.seq) < ($1.time, $1.seq) }) {
+                if let o = open, ev.time > o.deadline {
+                    report(&self, o, usedAtDeadline: cum)
+                    open = nil
+                }
+                cum += ev.micros
+                if let o = open {
+                    if cum >= (o.k + 1) * size { open = nil } else { open?.seqs.append(ev.seq) }
+                }
+                let k = cum / size
+                if cum % size != 0, open == nil, !reported.contains(k) {
+                    open = Open(k: k, at: ev.time, deadline: ev.time.adding(hours: hours), seqs: [ev.seq])
+                }
+            }
+            if let o = open, asOf > o.deadline { report(&self, o, usedAtDeadline: cum) }
+        }
+    }
+
+    /// Wastes (standalone, or the rest of a dose) need one independent witness.
+    mutating func wasteWitnesses() {
+        let doses = facts.live(DispensingType.doseAdministered).filter { ($0.micros("wasted") ?? 0) > 0 }
+        for e in facts.live(DispensingType.wasteRecorded) + doses {
+            let (count, problems) = independentWitnesses(e)
+            guard count < 1 else { continue }
+            let lot = e.string("lot_id")
+            let amount = e.micros(e.statement.type == DispensingType.wasteRecorded ? "quantity" : "wasted") ?? 0
+            let why = problems.isEmpty ? "it has no witness" : problems.joined(separator: "; ")
+            add(rule: 5, check: "waste-without-independent-witness", subject: "\(e.seq)", severity: .critical,
+                title: "Waste at seq \(e.seq) has no independent witness",
+                detail: "The waste of \(lot.map { facts.quantity(amount, $0) } ?? "\(Quantity(micros: amount))") at seq \(e.seq) (\(e.statement.type), recorded by \(who(e.statement.actor))) needs a second licensed person who saw it: \(why).",
+                time: e.statement.time, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
+                expected: "one witness who is a different person, enrolled to witness", found: why,
+                basis: "21 CFR 1304.22(c) (records of controlled substances wasted); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): waste witnessed by a second licensed person; state board rules",
+                action: "Interview the person who recorded the waste and the named witness separately. If the waste cannot be confirmed, treat the quantity as unaccounted for (loss investigation, Form 106 if significant). Make sure each person has one key only.")
+        }
+    }
+
+    /// A waste recorded (logged) long after it happened: the ledger's own clock, which the person cannot set.
+    mutating func lateWaste() {
+        let doses = facts.live(DispensingType.doseAdministered).filter { ($0.micros("wasted") ?? 0) > 0 }
+        for e in facts.live(DispensingType.wasteRecorded) + doses {
+            let delay = e.logged.hours(since: e.statement.time)
+            guard delay > config.lateWasteHours else { continue }
+            let lot = e.string("lot_id")
+            add(rule: 5, check: "waste-recorded-late", subject: "\(e.seq)", severity: .warning,
+                title: "Waste at seq \(e.seq) recorded \(fmt(delay, 1)) hours after it happened",
+                detail: "The \(e.statement.type) entry at seq \(e.seq) says the waste happened at \(e.statement.time.short), but it was written to the ledger at \(e.logged.short), \(fmt(delay, 1)) hours later.",
+                time: e.statement.time, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
+                expected: "recorded within \(fmt(config.lateWasteHours)) hours", found: "recorded at \(e.logged.short)",
+                figures: [Figure("delay (hours)", fmt(delay, 1)), Figure("limit (hours)", fmt(config.lateWasteHours))],
+                basis: "21 CFR 1304.21(a) (records kept current and accurate); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): waste documented at the time it happens",
+                action: "Ask the person and the witness why the waste was recorded late and whether the witness saw it at the time; late waste documentation is a common sign of diversion when it repeats.")
+        }
+    }
+
+    // MARK: Rule 7: destruction witnesses
+
+    mutating func destructions() {
+        for e in facts.live(DispensingType.destructionRecorded) {
+            let (count, problems) = independentWitnesses(e)
+            guard count < 2 else { continue }
+            let items = e.lotItems
+            let what = items.map { facts.quantity($0.micros, $0.lotID) + " of lot " + $0.lotID }.joined(separator: ", ")
+            let why = (["\(count) independent witness\(count == 1 ? "" : "es") of the \(e.statement.witnesses.count) named"] + problems).joined(separator: "; ")
+            add(rule: 7, check: "destruction-witnesses", subject: "\(e.seq)", severity: .critical,
+                title: "Destruction at seq \(e.seq) has fewer than two independent witnesses",
+                detail: "The destruction of \(what) at seq \(e.seq) (recorded by \(who(e.statement.actor))) needs two witnesses who are different people: \(why).",
+                time: e.statement.time, entries: [e.seq], lot: items.count == 1 ? items[0].lotID : nil, people: e.people,
+                expected: "two witnesses, different people from the one recording it", found: why,
+                basis: "21 CFR 1317.95(d) (destruction witnessed by two authorized employees); 21 CFR 1304.21(e) (DEA Form 41 record)",
+                action: "Confirm with each person named that they saw the destruction. If it cannot be confirmed, treat the quantity as unaccounted for and investigate; correct the Form 41 record.")
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import LedgerCore
+
+/// The business calendar the deadlines use: Monday to Friday, UTC, minus configured holidays.
+public struct BusinessCalendar: Sendable {
+    let holidays: Set<Int64>
+
+    public init(holidays: [String] = []) {
+        self.holidays = Set(holidays.compactMap { Timestamp($0, allowDate: true).map { Self.day($0) } })
+    }
+
+    static let msPerDay: Int64 = 86_400_000
+
+    /// Days since 1970-01-01 of the UTC date of `t`.
+    static func day(_ t: Timestamp) -> Int64 {
+        let ms = t.millisecondsSinceEpoch
+        return ms >= 0 ? ms / msPerDay : (ms - msPerDay + 1) / msPerDay
+    }
+
+    /// True on Monday to Friday that is not a holiday.
+    public func isBusinessDay(_ day: Int64) -> Bool {
+        // 1970-01-01 was a Thursday (weekday 4, Sunday = 0).
+        let weekday = ((day % 7) + 7 + 4) % 7
+        return weekday != 0 && weekday != 6 && !holidays.contains(day)
+    }
+
+    /// The end (last millisecond) of the `n`-th business day after the date of `t`; with n = 0, the end of
+    /// the date of `t` itself. "Within one business day of discovery" means by `deadline(after: discovered, 1)`.
+    public func deadline(after t: Timestamp, businessDays n: Int) -> Timestamp {
+        var day = Self.day(t)
+        var k = 0
+        while k < n {
+            day += 1
+            if isBusinessDay(day) { k += 1 }
+        }
+        return Timestamp(millisecondsSinceEpoch: (day + 1) * Self.msPerDay - 1)
+    }
+
+    /// Business days from the date of `a` to the date of `b` (0 on the same day or when `b` is earlier).
+    public func businessDays(from a: Timestamp, to b: Timestamp) -> Int {
+        var day = Self.day(a)
+        let end = Self.day(b)
+        var n = 0
+        while day < end {
+            day += 1
+            if isBusinessDay(day) { n += 1 }
+        }
+        return n
+    }
+}
+
+/// The statistics the reconciliation shows, kept simple enough to check by hand.
+public enum Stats {
+    /// The median (mean of the two middle values for an even count); 0 for no values.
+    public static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let s = values.sorted()
+        let n = s.count
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+    }
+
+    /// The median absolute deviation from the median.
+    public static func mad(_ values: [Double]) -> Double {
+        let m = median(values)
+        return median(values.map { abs($0 - m) })
+    }
+
+    /// Robust z-scores: (x − median) / max(1.4826 × MAD, floor). 1.4826 × MAD estimates the standard
+    /// deviation for normal data; the floor keeps near-identical peers from making small differences look large.
+    public static func robustZ(_ values: [Double], floor: Double) -> (median: Double, mad: Double, scale: Double, z: [Double]) {
+        let m = median(values)
+        let d = mad(values)
+        let scale = max(1.4826 * d, floor, 1e-12)
+        return (m, d, scale, values.map { ($0 - m) / scale })
+    }
+
+    /// One excursion of a one-sided CUSUM: where it started, where it first passed the threshold, its peak.
+    public struct Excursion: Sendable, Equatable {
+        /// Index of the first observation of the run (the statistic left zero there).
+        public let start: Int
+        /// Index where the statistic first exceeded the threshold.
+        public let alarm: Int
+        /// Index of the last observation of the run (the statistic back at zero, or the last observation).
+        public let end: Int
+        /// Highest value reached.
+        public let peak: Double
+        /// Value at the alarm.
+        public let atAlarm: Double
+    }
+
+    /// One-sided (upper) CUSUM: S₀ = 0, Sᵢ = max(0, Sᵢ₋₁ + xᵢ − reference), alarm when Sᵢ > threshold
+    /// and the run holds at least `minimumEvents` events (`events[i]` per observation, 1 each by default).
+    /// Returns each run that raised an alarm (a run lasts until S returns to zero).
+    public static func cusum(_ x: [Double], events: [Int]? = nil, reference: Double, threshold: Double,
+                             minimumEvents: Int = 1) -> [Excursion] {
+        var out: [Excursion] = []
+        var s = 0.0
+        var start: Int?
+        var alarm: Int?
+        var atAlarm = 0.0
+        var peak = 0.0
+        var count = 0
+        for (i, v) in x.enumerated() {
+            let next = max(0, s + v - reference)
+            if next > 0, s == 0 { start = i; peak = 0; alarm = nil; count = 0 }
+            s = next
+            if s > 0 { count += events?[i] ?? 1 }
+            peak = max(peak, s)
+            if alarm == nil, s > threshold, count >= minimumEvents { alarm = i; atAlarm = s }
+            if s == 0 {
+                if let a = alarm, let st = start { out.append(Excursion(start: st, alarm: a, end: i, peak: peak, atAlarm: atAlarm)) }
+                start = nil
+                alarm = nil
+            }
+        }
+        if let a = alarm, let st = start { out.append(Excursion(start: st, alarm: a, end: x.count - 1, peak: peak, atAlarm: atAlarm)) }
+        return out
+    }
+}
+
+/// Formats a number for people: at most `digits` decimals, no trailing zeros.
+func fmt(_ d: Double, _ digits: Int = 3) -> String {
+    guard d.isFinite else { return d > 0 ? "∞" : "-∞" }
+    var s = String(format: "%.\(digits)f", d)
+    if s.contains(".") {
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+    }
+    if s == "-0" { s = "0" }
+    return s
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import CSLedgerKit
+import Foundation
+import LedgerCore
+import Reconciliation
+
+/// `--as-of`: a UTC time, or a date meaning the end of that day.
+func parseAsOf(_ text: String?) throws -> Timestamp? {
+    try text.map { t -> Timestamp in
+        guard let ts = Timestamp(t, allowDate: true) else { throw LedgerError(.invalidArgument, "--as-of must be a UTC time or a date YYYY-MM-DD") }
+        return t.count == 10 ? ts.adding(milliseconds: 86_399_999) : ts
+    }
+}
+
+struct Reconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run every reconciliation rule and list the discrepancies a compliance officer must look at.",
+        discussion: """
+            Each finding has a stable id, the rule, a severity (info, warning, critical), the entries, lot,
+            patient reference and people involved, the numbers, the regulation and what to do next.
+            Patients appear by reference only. Resolve a finding with `csledger resolve ID --reason ...`.
+            Exits 1 when an open finding is at or above --fail-on (default critical), so a nightly job can
+            gate on it; 0 otherwise. The rules and thresholds are in docs/RECONCILIATION.md.
+            """)
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: ArgumentHelp("Event-time cut-off (UTC time, or a date for the end of that day); default now.", valueName: "time"))
+    var asOf: String?
+
+    @Option(help: ArgumentHelp("Exit 1 when an open finding is at least this severe: info, warning, critical, or never.", valueName: "severity"))
+    var failOn = "critical"
+
+    @Flag(help: "Show resolved findings too.")
+    var all = false
+
+    @Option(help: ArgumentHelp("A JSON file overriding thresholds (see docs/RECONCILIATION.md).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .customLong("checkpoint"), help: ArgumentHelp("A signed checkpoint kept earlier, checked by the integrity rule (repeatable).", valueName: "file"))
+    var checkpointFiles: [String] = []
+
+    @Flag(help: "Skip the integrity rule (11): no signature and checkpoint verification.")
+    var noVerify = false
+
+    func run() throws {
+        let threshold: Severity? = failOn.lowercased() == "never" ? nil : try Severity(parsing: failOn)
+        let at = try parseAsOf(asOf)
+        let settings = try config.map { try ReconciliationConfig.load(path: $0) } ?? ReconciliationConfig()
+        let external = try checkpointFiles.map { path -> String in
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw LedgerError(.invalidArgument, "cannot read the checkpoint file \(path)")
+            }
+            return text
+        }
+        let ledger = try ledgerOptions.open(readOnly: true)
+        let report = try ledger.reconcile(asOf: at, config: settings, verify: !noVerify, externalCheckpoints: external)
+        if output.json {
+            Output.json(report.json(all: all))
+        } else {
+            print(report.text(all: all, ledger: ledgerOptions.path), terminator: "")
+        }
+        if let threshold, report.hasOpen(atLeast: threshold) { throw ExitCode(1) }
+    }
+}
+
+struct Resolve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Resolve a reconciliation finding with a signed entry (compliance officers only).",
+        discussion: """
+            Records `finding.resolved` with the finding's id, your reason, the evidence fingerprint you saw and
+            the loss report filed for it (--loss-report SEQ). The finding leaves the open list; if its evidence
+            changes later (new entries), it reopens.
+            """)
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var signing: SigningOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The finding's id, e.g. F01-3fa29c0b1e.")
+    var findingID: String
+
+    @Option(help: "Why the finding is resolved: what was found and done.")
+    var reason: String
+
+    @Option(help: ArgumentHelp("The seq of the loss.reported entry (DEA Form 106) filed for it.", valueName: "seq"))
+    var lossReport: Int?
+
+    @Option(help: ArgumentHelp("A JSON file overriding thresholds, as given to reconcile.", valueName: "file"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("When it was resolved, UTC (default now).", valueName: "time"))
+    var time: String?
+
+    func run() throws {
+        let settings = try config.map { try ReconciliationConfig.load(path: $0) } ?? ReconciliationConfig()
+        let key = try signing.signerKey()
+        let ledger = try ledgerOptions.open()
+        let appended = try ledger.resolve(findingID: findingID, reason: reason, lossReportSeq: lossReport, key: key,
+                                          facilityKey: signing.facilityKey(for: ledger, signer: key), config: settings,
+                                          time: try parseTime(time))
+        if output.json {
+            Output.json(["seq": .number(Double(appended.entry.seq)), "type": .string(ReconciliationType.findingResolved),
+                         "finding_id": .string(findingID)])
+        } else {
+            Output.line("finding \(findingID) resolved at seq \(appended.entry.seq)")
+        }
+    }
+}
