@@ -46,7 +46,7 @@ let package = Package(
             name: "LedgerMigrations",
             path: "Migrations",
             exclude: ["README.md"],
-            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql"), .embedInCode("0003_api_tokens.sql")],
+            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql"), .embedInCode("0003_api_tokens.sql"), .embedInCode("0004_statement_index.sql")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -15,5 +15,6 @@ public enum LedgerMigrations {
         Migration(identifier: "0001_ledger", sql: String(decoding: PackageResources._001_ledger_sql, as: UTF8.self)),
         Migration(identifier: "0002_dispensing", sql: String(decoding: PackageResources._002_dispensing_sql, as: UTF8.self)),
         Migration(identifier: "0003_api_tokens", sql: String(decoding: PackageResources._003_api_tokens_sql, as: UTF8.self)),
+        Migration(identifier: "0004_statement_index", sql: String(decoding: PackageResources._004_statement_index_sql, as: UTF8.self)),
     ]
 }

@@ -205,4 +205,18 @@ extension DispensingProjection {
             try c.db.execute(sql: "DELETE FROM fills WHERE seq = ?", arguments: [target])
         }
     }
+
+    /// `finding.resolved`: the finding's id, why, and optionally the loss report it led to.
+    func resolveFinding(_ c: Context, _ r: BodyReader) throws {
+        _ = try r.string("finding_id", max: 40)
+        _ = try r.string("reason", max: 1000)
+        if r.has("evidence") { _ = try r.string("evidence", max: 64) }
+        if r.has("loss_report_seq") {
+            let seq = try r.integer("loss_report_seq", 0...(Int.max / 2))
+            guard seq < c.seq,
+                  try String.fetchOne(c.db, sql: "SELECT type FROM entries WHERE seq = ?", arguments: [seq]) == DispensingType.lossReported else {
+                throw r.error("loss_report_seq", "must name an earlier loss.reported entry")
+            }
+        }
+    }
 }

@@ -27,7 +27,10 @@ extension DispensingProjection {
         guard (row[0] as String) == kind, (row[1] as String) == commitment else {
             throw p.error("commitment", "does not match the personal data on file for \(ref)")
         }
-        if (row[2] as String?) != nil { throw p.error("ref", "names a record whose personal data was erased") }
+        // Erased data was valid for entries written before the erasure (replay), never after.
+        if let erased = (row[2] as String?).flatMap({ Timestamp($0) }), erased <= c.entry.logged {
+            throw p.error("ref", "names a record whose personal data was erased")
+        }
         return ref
     }
 
@@ -88,6 +91,9 @@ extension DispensingProjection {
         }
         if let (y, m, d) = Self.sixMonthsAfter(issued), c.time.dateString > String(format: "%04d-%02d-%02d", y, m, d) {
             throw c.fail("prescription \(rx) was issued on \(issued); Schedule III fills end 6 months after issue")
+        }
+        if let issuedDate = Timestamp(issued, allowDate: true), c.time < issuedDate {
+            throw c.fail("the fill is dated before prescription \(rx) was issued (\(issued))")
         }
         let quantity = try r.quantity("quantity")
         _ = try r.integer("days_supply", 1...365)

@@ -37,6 +37,7 @@ public struct DispensingProjection: LedgerProjection {
         case DispensingType.lossReported: try loss(ctx, r)
         case DispensingType.countRecorded: try count(ctx, r)
         case DispensingType.entryCorrected: try correct(ctx, r)
+        case DispensingType.findingResolved: try resolveFinding(ctx, r)
         default: break
         }
     }

@@ -17,6 +17,8 @@ public enum DispensingType {
     public static let lossReported = "loss.reported"
     public static let countRecorded = "count.recorded"
     public static let entryCorrected = "entry.corrected"
+    /// A compliance officer's resolution of a reconciliation finding (not a stock event; cannot be corrected).
+    public static let findingResolved = "finding.resolved"
 
     /// Every dispensing type.
     public static let all: [String] = [
@@ -41,6 +43,7 @@ public enum DispensingType {
         lossReported: [.pharmacist, .compliance],
         countRecorded: [.pharmacist, .clinician, .compliance],
         entryCorrected: [.pharmacist, .clinician, .compliance],
+        findingResolved: [.compliance],
     ]
 
     /// The roles that may witness.

@@ -67,8 +67,9 @@ extension LedgerDatabase {
         var prev = Hash.zero
         var lastLogged = Timestamp(millisecondsSinceEpoch: 0)
         if start > 0 {
-            guard let origin = try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = 'origin'"),
-                  let fk = try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = 'facility_key_id'"),
+            let meta = try db.cachedStatement(sql: "SELECT value FROM ledger_meta WHERE key = ?")
+            guard let origin = try String.fetchOne(meta, arguments: ["origin"]),
+                  let fk = try String.fetchOne(meta, arguments: ["facility_key_id"]),
                   let facility = KeyID(fk) else {
                 throw LedgerError(.ledgerCorrupt, "the ledger file has entries but no origin or facility key recorded; run verify")
             }
@@ -76,7 +77,7 @@ extension LedgerDatabase {
                 throw LedgerError(.signatureInvalid, "the facility key given is not this ledger's facility key (\(facility.short)); checkpoints must be signed by it")
             }
             registry = SignerRegistry(origin: origin, signers: try Self.loadSigners(db), facilityKey: facility)
-            guard let last = try Row.fetchOne(db, sql: "SELECT leaf_hash, logged FROM entries WHERE seq = ?", arguments: [start - 1]),
+            guard let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash, logged FROM entries WHERE seq = ?"), arguments: [start - 1]),
                   let leaf = Hash(bytes: last[0] as Data), let logged = Timestamp(last[1] as String) else {
                 throw LedgerError(.ledgerCorrupt, "the last entry of the ledger file cannot be read; run verify")
             }
@@ -118,7 +119,7 @@ extension LedgerDatabase {
             throw LedgerError(.signatureInvalid, "the facility key given is not this ledger's facility key")
         }
         let note = try checkpointSigner.sign(size: frontier.size, root: frontier.root)
-        try db.execute(sql: "INSERT INTO checkpoints (tree_size, note, created) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO checkpoints (tree_size, note, created) VALUES (?, ?, ?)").execute(
                        arguments: [frontier.size, note, lastLogged.description])
         return results
     }
@@ -135,15 +136,19 @@ extension LedgerDatabase {
         if statement.time.millisecondsSinceEpoch > logged.millisecondsSinceEpoch + Self.allowedClockSkewMilliseconds {
             throw LedgerError(.invalidStatement, "the statement's time \(statement.time) is in the future (now \(logged))")
         }
+        let statementHash = Data(Hash.sha256(statement.signingInput).bytes)
+        if let earlier = try Int.fetchOne(db.cachedStatement(sql: "SELECT seq FROM statement_hashes WHERE hash = ?"), arguments: [statementHash]) {
+            throw LedgerError(.invalidStatement, "this signed statement is already in the ledger at seq \(earlier); it was not recorded twice")
+        }
         let entry = Entry(seq: seq, prev: prev, logged: logged, signed: signed)
         let bytes = entry.canonicalBytes
         let leaf = MerkleTree.leafHash(bytes)
-        try db.execute(
-            sql: "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [seq, Data(bytes), Data(leaf.bytes), statement.type, statement.actor.hex, statement.time.description, logged.description])
+        try db.cachedStatement(sql: "INSERT INTO statement_hashes (hash, seq) VALUES (?, ?)").execute(arguments: [statementHash, seq])
         var newFrontier = frontier
         for node in newFrontier.append(leaf) {
-            try db.execute(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)").execute(
                            arguments: [node.level, node.index, Data(node.hash.bytes)])
         }
         try Self.recordSigners(db, entry: entry, registry: newRegistry)

@@ -11,6 +11,14 @@ extension LedgerDatabase {
     public func replay(into path: String, projections: [any LedgerProjection]) throws -> LedgerDatabase {
         let target = try LedgerDatabase.create(path: path)
         var registry = SignerRegistry()
+        // Personal data is not in the chain; copy it so references still resolve.
+        let people = try read { db in try Row.fetchAll(db, sql: "SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data") }
+        try target.pool.write { db in
+            for p in people {
+                try db.execute(sql: "INSERT INTO personal_data (ref, kind, commitment, salt, data, created, erased) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: StatementArguments(p.databaseValues))
+            }
+        }
         try forEachBatch { rows in
             try target.pool.write { db in
                 for row in rows {
@@ -20,19 +28,13 @@ extension LedgerDatabase {
                         sql: "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         arguments: [entry.seq, Data(row.bytes), Data(MerkleTree.leafHash(row.bytes).bytes), entry.statement.type,
                                     entry.statement.actor.hex, entry.statement.time.description, entry.logged.description])
+                    try db.execute(sql: "INSERT OR IGNORE INTO statement_hashes (hash, seq) VALUES (?, ?)",
+                                   arguments: [Data(Hash.sha256(entry.statement.signingInput).bytes), entry.seq])
                     try Self.recordSigners(db, entry: entry, registry: registry)
                     for p in projections { try p.apply(entry, in: db) }
                 }
             }
             return true
-        }
-        // Personal data is not in the chain; copy it so references still resolve.
-        let people = try read { db in try Row.fetchAll(db, sql: "SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data") }
-        try target.pool.write { db in
-            for p in people {
-                try db.execute(sql: "INSERT INTO personal_data (ref, kind, commitment, salt, data, created, erased) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               arguments: StatementArguments(p.databaseValues))
-            }
         }
         return target
     }

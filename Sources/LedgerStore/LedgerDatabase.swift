@@ -109,7 +109,7 @@ public final class LedgerDatabase: Sendable {
     }
 
     static func size(_ db: Database) throws -> Int {
-        (try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries")).map { $0 + 1 } ?? 0
+        (try Int.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM entries"))).map { $0 + 1 } ?? 0
     }
 
     /// The entry at `seq`, decoded.
@@ -224,7 +224,7 @@ public final class LedgerDatabase: Sendable {
     static func loadSigners(_ db: Database, where key: KeyID? = nil) throws -> [Signer] {
         let filter = key == nil ? "" : " WHERE key_id = ?"
         let args: StatementArguments = key.map { [$0.hex] } ?? []
-        return try Row.fetchAll(db, sql: "SELECT public_key, name, role, enrolled_seq, revoked_seq FROM signers\(filter) ORDER BY enrolled_seq",
+        return try Row.fetchAll(db.cachedStatement(sql: "SELECT public_key, name, role, enrolled_seq, revoked_seq FROM signers\(filter) ORDER BY enrolled_seq"),
                                 arguments: args).map { row in
             let raw: Data = row[0]
             let roleText: String = row[2]
@@ -251,7 +251,7 @@ public final class LedgerDatabase: Sendable {
     }
 
     static func subtree(_ db: Database, _ level: Int, _ index: Int) throws -> Hash {
-        guard let data = try Data.fetchOne(db, sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", arguments: [level, index]),
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"), arguments: [level, index]),
               let h = Hash(bytes: data) else {
             throw LedgerError(.ledgerCorrupt, "the ledger's tree node (\(level), \(index)) is missing; run verify")
         }

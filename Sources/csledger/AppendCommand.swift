@@ -23,7 +23,7 @@ struct Append: ParsableCommand {
     @Option(help: ArgumentHelp("When it happened (default now).", valueName: "time"))
     var time: String?
 
-    @Option(help: ArgumentHelp("Append the statement N times, each in its own transaction with its own checkpoint (load tests).", valueName: "n"))
+    @Option(help: ArgumentHelp("Append the statement N times, each in its own transaction with its own checkpoint (load tests; copies after the first get a repeat_nonce).", valueName: "n"))
     var `repeat` = 1
 
     func validate() throws {
@@ -44,8 +44,11 @@ struct Append: ParsableCommand {
         }
         let facilityKey = try signing.facilityKey(for: ledger, signer: key)
         var appended = try ledger.record(type: type, body: object, key: key, witnessKeys: witnesses, facilityKey: facilityKey, time: time)
-        for _ in 1..<`repeat` {
-            appended = try ledger.record(type: type, body: object, key: key, witnessKeys: witnesses, facilityKey: facilityKey,
+        for i in 1..<`repeat` {
+            // The same signed statement is never recorded twice, so each copy carries its own nonce.
+            var copy = object
+            copy["repeat_nonce"] = .string("\(i)-\(UInt64.random(in: 0...UInt64.max))")
+            appended = try ledger.record(type: type, body: copy, key: key, witnessKeys: witnesses, facilityKey: facilityKey,
                                          time: self.time == nil ? .now() : time)
         }
         if output.json {

@@ -316,10 +316,9 @@ struct DispensingRefusalTests {
         let before = try f.checkpoint()
         let r = try f.csledger(D.dispense("RX-3001", lots: ["KT2602A"], time: "2026-03-05T10:00:00Z"))
         let after = try f.checkpoint()
-        withKnownIssue("dispense() (DispensingProjection+Prescriptions.swift) checks the 6-month end of a prescription but not its start") {
-            #expect(r.status == 2, "a fill on 2026-03-05 of a prescription issued on 2026-03-10 was recorded: \(r.stdout)")
-            #expect(after == before)
-        }
+        #expect(r.status == 2, "a fill on 2026-03-05 of a prescription issued on 2026-03-10 was recorded: \(r.stdout)")
+        #expect(r.stderr.contains("before prescription RX-3001 was issued"))
+        #expect(after == before)
     }
 
     @Test("--override-reason lets a lot go below zero (waste and dispensing), and is recorded")
