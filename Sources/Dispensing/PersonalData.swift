@@ -76,4 +76,12 @@ public struct PersonalData: Sendable {
         }
         guard changed == 1 else { throw LedgerError(.notFound, "no personal data on file for \(ref.prefix(40)), or it was already erased") }
     }
+
+    /// Removes a record that no entry refers to (a statement that was refused after the data was stored).
+    public func discard(_ ref: String) throws {
+        try database.writeLocal { db in
+            let used = try Int.fetchOne(db, sql: "SELECT count(*) FROM entries WHERE instr(CAST(bytes AS TEXT), ?) > 0", arguments: ["\"" + ref + "\""]) ?? 0
+            if used == 0 { try db.execute(sql: "DELETE FROM personal_data WHERE ref = ?", arguments: [ref]) }
+        }
+    }
 }

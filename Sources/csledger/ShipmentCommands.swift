@@ -54,7 +54,13 @@ struct Deliver: ParsableCommand {
         try ledger.keepFile(image, sha256: digest, folder: "proof-of-delivery", extension: URL(fileURLWithPath: signatureImage).pathExtension)
         let body: [String: JSONValue] = ["tracking": .string(tracking), "delivered": .string(delivered), "signer": signer.json,
                                          "age_verified": .bool(ageVerified), "id_type": .string(idType), "signature_image_sha256": .string(digest)]
-        try record.record(DispensingType.shipmentDelivered, body, ledger: ledger) { "delivery of \(tracking) recorded at seq \($0)" }
+        do {
+            try record.record(DispensingType.shipmentDelivered, body, ledger: ledger) { "delivery of \(tracking) recorded at seq \($0)" }
+        } catch {
+            // Nothing was recorded: keep no personal data of the signer.
+            if record.draft == nil { try? ledger.personalData.discard(signer.ref) }
+            throw error
+        }
     }
 }
 

@@ -84,8 +84,6 @@ struct PatientDataTests {
         let r = try f.csledger(D.deliver(tracking: "1ZNOPE0000000000", delivered: "2026-03-04T15:00:00Z", time: "2026-03-04T16:00:00Z"))
         try f.expectRefusal(r, "invalid-body", ["tracking 1ZNOPE0000000000 matches no shipment"])
         let kept = try f.sqlite(count)
-        withKnownIssue("Deliver.run (ShipmentCommands.swift) stores the signer's personal data and the image before the append is checked; a refused delivery leaves them behind") {
-            #expect(kept == "0", "the signer's name and ID digits of a refused delivery are kept")
-        }
+        #expect(kept == "0", "the signer's name and ID digits of a refused delivery are kept")
     }
 }
