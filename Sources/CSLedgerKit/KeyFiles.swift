@@ -31,7 +31,7 @@ public enum KeyFiles {
             throw LedgerError(.keyFileMissing, "no public key file at \(path)")
         }
         let text = try readText(path)
-        if text.contains("BEGIN PRIVATE KEY") { return try loadPrivateKey(path: path).publicKey }
+        if text.contains("PRIVATE KEY-----"), !text.contains("PUBLIC KEY-----") { return try loadPrivateKey(path: path).publicKey }
         do { return try SignerPublicKey(pem: text) } catch {
             throw LedgerError(.publicKeyInvalid, "\(path) is not an Ed25519 public key in PEM form")
         }

@@ -20,7 +20,7 @@ public struct SignerKey: Sendable, CustomStringConvertible {
         }
     }
 
-    /// Parses a PKCS#8 `-----BEGIN PRIVATE KEY-----` PEM holding an Ed25519 key.
+    /// Parses a PKCS#8 PEM (the "PRIVATE KEY" block openssl writes) holding an Ed25519 key.
     public init(pem: String) throws {
         do { privateKey = try Curve25519.Signing.PrivateKey(pemRepresentation: pem) } catch {
             throw LedgerError(.keyFileInvalid, "the file is not an Ed25519 private key in PEM (PKCS#8) form")
