@@ -10,6 +10,7 @@ import PackageDescription
 //   Reconciliation  the compliance officer's rules: every discrepancy, explained, resolvable.
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
 //   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit. Tests import it.
+//   Simulation      a seeded clinic-and-pharmacy simulation writing realistic ledgers (tests, benchmarks).
 //   csledger        the command line, a thin shell over CSLedgerKit.
 //   csledgerd       the daemon, a thin shell over LedgerServer.
 let swiftSettings: [SwiftSetting] = [
@@ -83,6 +84,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Simulation",
+            dependencies: ["CSLedgerKit", "Dispensing", "LedgerCore", "LedgerStore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LedgerServer",
             dependencies: [
                 "CSLedgerKit",
@@ -118,7 +124,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "csledger-bench",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore"],
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Simulation"],
             path: "Benchmarks/csledger-bench",
             swiftSettings: swiftSettings
         ),
@@ -139,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "csledger"],
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Simulation", "csledger"],
             swiftSettings: swiftSettings
         ),
     ]

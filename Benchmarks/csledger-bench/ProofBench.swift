@@ -1,5 +1,6 @@
 import CSLedgerKit
 import LedgerCore
+import Simulation
 
 /// Proof latency against the latest checkpoint: `Ledger.inclusionProof(seq:)` (a C2SP tlog-proof)
 /// and `Ledger.consistencyProof(oldSize:)`, at random positions.
@@ -8,7 +9,7 @@ struct ProofBench {
 
     func run(_ ledger: Ledger) throws -> (inclusion: Latencies, consistency: Latencies, treeSize: Int) {
         let size = try ledger.checkpoint().treeSize
-        var rng = SeededGenerator(seed: 0x5EED)
+        var rng = SeededRandom(seed: 0x5EED)
         var inclusion = Latencies(reservingCapacity: count)
         var consistency = Latencies(reservingCapacity: count)
         for _ in 0..<count {

@@ -3,6 +3,7 @@ import Testing
 @testable import CSLedgerKit
 @testable import LedgerCore
 import Reconciliation
+import Simulation
 
 @Suite("Reconciliation: the command line")
 struct ReconciliationCLITests {

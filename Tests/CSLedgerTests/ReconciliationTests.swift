@@ -5,6 +5,7 @@ import Testing
 @testable import LedgerCore
 @testable import LedgerStore
 @testable import Reconciliation
+import Simulation
 
 @Suite("Reconciliation: planted cases")
 struct ReconciliationPlantedTests {

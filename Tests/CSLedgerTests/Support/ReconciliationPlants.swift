@@ -4,6 +4,7 @@ import Foundation
 @testable import LedgerCore
 @testable import LedgerStore
 import Reconciliation
+import Simulation
 
 /// What a planted case must produce: a finding of this rule and check about exactly these entries.
 struct PlantedExpectation: Sendable, CustomStringConvertible {

@@ -1,0 +1,133 @@
+import CSLedgerKit
+import Dispatch
+import Foundation
+import LedgerCore
+import LedgerStore
+
+/// A ledger written through the real append path (signatures, enrolment, the dispensing projection,
+/// checkpoints) with statements dated in the past. The ledger's clock (`logged`) is simulated too, so a
+/// record written "the same evening" looks that way: every batch is appended with a clock the caller sets.
+///
+/// Statements are staged one by one (each learns its seq at once) and signed on all cores when the batch
+/// is flushed, so a million-entry ledger is built in minutes.
+public final class SimulatedLedger {
+    public let ledger: Ledger
+    public let origin: String
+    public private(set) var keys: [String: SignerKey] = [:]
+    public private(set) var nextSeq = 0
+    public private(set) var lastClock: Timestamp
+    /// Anything the owner wants kept alive as long as the ledger (a temporary folder, say).
+    public var keepAlive: AnyObject?
+
+    private struct Pending {
+        let statement: Statement
+        let actor: SignerKey
+        let witnesses: [SignerKey]
+    }
+    private var pending: [Pending] = []
+
+    /// Deterministic keys: the same name always gives the same key.
+    public static func key(_ name: String) -> SignerKey {
+        // A SHA-256 digest is always a valid Ed25519 seed.
+        try! SignerKey(seed: Hash.sha256(Array("csledger reconciliation fixture \(name)".utf8)).bytes)
+    }
+
+    /// Creates the ledger file at `path` (genesis at `created`) and enrols `people` as (key name, person's name, role).
+    public init(path: String, origin: String = "recon.test.example/ledger", created: Timestamp,
+                people: [(String, String, Role)]) throws {
+        self.origin = origin
+        let facility = Self.key("facility")
+        keys["facility"] = facility
+        let db = try LedgerDatabase.create(path: path)
+        let genesis = try Statement(type: CoreStatementType.ledgerCreated, time: created, actor: facility.keyID, body: [
+            "origin": .string(origin), "public_key": .string(facility.publicKey.base64),
+            "facility_name": "Reconciliation Test Clinic", "dea_number": "BD1234563",
+        ])
+        let clock = created.adding(milliseconds: 60_000)
+        try db.append([try SignedStatement(statement: genesis, actorKey: facility)],
+                      checkpointSigner: CheckpointSigner(origin: origin, key: facility), clock: { clock })
+        ledger = Ledger(database: db)
+        nextSeq = 1
+        lastClock = clock
+        for (name, person, role) in people {
+            let k = Self.key(name)
+            keys[name] = k
+            try stage(CoreStatementType.actorEnrolled, ["name": .string(person), "role": .string(role.rawValue),
+                                                        "public_key": .string(k.publicKey.base64)], by: "facility", at: created)
+        }
+        try flush(clock: created.adding(milliseconds: 120_000))
+    }
+
+    /// The key called `name`.
+    public func key(named name: String) throws -> SignerKey {
+        guard let k = keys[name] else { throw LedgerError(.invalidArgument, "the simulation has no key called \(name)") }
+        return k
+    }
+
+    /// Builds a statement and queues it for signing; returns the seq it will have.
+    @discardableResult
+    public func stage(_ type: String, _ body: [String: JSONValue], by actor: String, witnesses: [String] = [],
+                      at time: Timestamp) throws -> Int {
+        let a = try key(named: actor)
+        let w = try witnesses.map { try key(named: $0) }
+        let statement = try Statement(type: type, time: time, actor: a.keyID, witnesses: w.map(\.keyID), body: body)
+        pending.append(Pending(statement: statement, actor: a, witnesses: w))
+        defer { nextSeq += 1 }
+        return nextSeq
+    }
+
+    /// Signs the queued statements (on all cores) and appends them in one transaction, with the ledger's clock at `clock`.
+    public func flush(clock: Timestamp) throws {
+        guard !pending.isEmpty else { return }
+        let c = max(clock, lastClock)
+        let batch = pending
+        pending = []
+        let signed: [SignedStatement]
+        do {
+            signed = try Self.sign(batch)
+            try ledger.database.append(signed, checkpointSigner: ledger.checkpointSigner(facilityKey: keys["facility"]!),
+                                       projections: ledger.projections, clock: { c })
+        } catch {
+            nextSeq -= batch.count  // nothing was written
+            throw error
+        }
+        lastClock = c
+    }
+
+    private static func sign(_ batch: [Pending]) throws -> [SignedStatement] {
+        let results = UnsafeResults<Result<SignedStatement, any Error>>(count: batch.count)
+        DispatchQueue.concurrentPerform(iterations: min(batch.count, 64)) { chunk in
+            let lo = batch.count * chunk / min(batch.count, 64), hi = batch.count * (chunk + 1) / min(batch.count, 64)
+            for i in lo..<hi {
+                let p = batch[i]
+                results.set(i, Result { try SignedStatement(statement: p.statement, actorKey: p.actor, witnessKeys: p.witnesses) })
+            }
+        }
+        return try results.values.map { try $0!.get() }
+    }
+
+    /// Adds a key for a name (e.g. a second key for the same person) without enrolling it.
+    @discardableResult
+    public func addKey(_ name: String) -> SignerKey {
+        let k = Self.key(name)
+        keys[name] = k
+        return k
+    }
+
+    /// Writes every key as PEM files into `directory` (for CLI tests).
+    public func writeKeyFiles(directory: String) throws {
+        for (name, k) in keys { try KeyFiles.generate(name: name, directory: directory, key: k) }
+    }
+}
+
+/// Slots that concurrent iterations fill, one slot each; read only after they have all finished.
+final class UnsafeResults<T>: @unchecked Sendable {
+    private(set) var values: [T?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: T) {
+        lock.lock()
+        values[i] = value
+        lock.unlock()
+    }
+}
