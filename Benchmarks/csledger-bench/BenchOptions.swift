@@ -1,28 +1,34 @@
 import LedgerCore
 
-/// The command line: `csledger-bench [--entries N] [--dir DIR] [--json]`, and the child mode
-/// `--only verify|verify-hashes --ledger PATH` the main run uses for clean memory figures.
+/// The command line: `csledger-bench [--entries N] [--dir DIR] [--reuse] [--json] ...`, and the child
+/// mode `--only PHASE --ledger PATH` the main run uses for clean memory figures.
 struct BenchOptions {
-    /// Entries in the ledger that is verified and proved against.
-    var entries = 100_000
+    /// Entries in the ledger that is verified, reconciled and proved against.
+    var entries = 1_000_000
     /// Where the ledger is written; nil: a temporary folder, removed afterwards.
     var dir: String?
+    /// Use the ledger an earlier run left in --dir instead of building it again.
+    var reuse = false
     var json = false
-    /// Statements per transaction in the bulk append.
-    var batch = 1_000
-    /// Most one-entry transactions timed (each phase also stops after its time budget).
-    var singleAppends = 2_000
+    /// Most one-entry transactions timed (the phase also stops after 20 s).
+    var singleAppends = 20_000
+    /// Concurrent daemon clients, one run each.
+    var clients = [8, 32, 128]
+    /// Seconds of load at each client count.
+    var daemonSeconds = 10.0
     var only: String?
     var ledger: String?
 
     static let usage = """
-        usage: csledger-bench [--entries N] [--dir DIR] [--json] [--batch N] [--single-appends N]
-          --entries N         entries in the ledger that is verified and proved against (default 100000)
+        usage: csledger-bench [--entries N] [--dir DIR [--reuse]] [--json] [--single-appends N] [--clients A,B,C] [--daemon-seconds S]
+          --entries N         entries in the simulated clinic's ledger (default 1000000)
           --dir DIR           write the ledger in DIR and keep it (default: a temporary folder, removed)
+          --reuse             use DIR/ledger.sqlite from an earlier run instead of building it (its size wins)
           --json              also print the results as one JSON object (last line of output)
-          --batch N           statements per transaction in the bulk append (default 1000)
-          --single-appends N  most one-entry transactions to time (default 2000; 30 s at most)
-        child mode (used by the main run): --only verify|verify-hashes --ledger PATH
+          --single-appends N  most one-entry transactions to time (default 20000; 20 s at most)
+          --clients LIST      concurrent daemon clients, comma-separated (default 8,32,128; 0 skips the daemon)
+          --daemon-seconds S  seconds of load at each client count (default 10)
+        child mode (used by the main run): --only PHASE --ledger PATH
         """
 
     static func parse(_ args: [String]) throws -> BenchOptions {
@@ -39,11 +45,22 @@ struct BenchOptions {
         }
         while let arg = rest.popFirst() {
             switch arg {
-            case "--entries": o.entries = try count(arg, min: 100)
+            case "--entries": o.entries = try count(arg, min: 1_000)
             case "--dir": o.dir = try value(arg)
+            case "--reuse": o.reuse = true
             case "--json": o.json = true
-            case "--batch": o.batch = try count(arg, min: 1)
             case "--single-appends": o.singleAppends = try count(arg, min: 1)
+            case "--clients":
+                let text = try value(arg)
+                let list = text.split(separator: ",").compactMap { Int($0) }
+                guard list.count == text.split(separator: ",").count, list.allSatisfy({ $0 >= 0 && $0 <= 1_000 }) else {
+                    throw LedgerError(.invalidArgument, "--clients takes whole numbers from 0 to 1000, comma-separated, not \"\(text)\"")
+                }
+                o.clients = list.filter { $0 > 0 }
+            case "--daemon-seconds":
+                let text = try value(arg)
+                guard let s = Double(text), s >= 1, s <= 600 else { throw LedgerError(.invalidArgument, "--daemon-seconds must be 1 to 600, not \"\(text)\"") }
+                o.daemonSeconds = s
             case "--only": o.only = try value(arg)
             case "--ledger": o.ledger = try value(arg)
             case "-h", "--help": throw LedgerError(.invalidArgument, usage)
@@ -51,6 +68,7 @@ struct BenchOptions {
             }
         }
         if o.only != nil, o.ledger == nil { throw LedgerError(.invalidArgument, "--only needs --ledger PATH") }
+        if o.reuse, o.dir == nil { throw LedgerError(.invalidArgument, "--reuse needs --dir DIR") }
         return o
     }
 }

@@ -1,22 +1,22 @@
 import CSLedgerKit
+import Dispensing
 import Foundation
 import LedgerCore
 
-/// The whole run: every measurement in turn, on one ledger of `options.entries` entries.
+/// The whole run: every measurement in turn, on one simulated clinic ledger of `options.entries` entries.
 ///
-/// Order matters: the ledger is filled by the bulk append, then verified, proved against and
-/// measured at exactly `entries` entries; only then do the one-entry and two-writer phases add to it.
+/// Order matters: the ledger is built first, then verified, inventoried, reconciled and proved against
+/// at exactly its built size; only then do the append phases (one process, two processes, the daemon)
+/// add to it.
 struct Benchmark {
     let options: BenchOptions
     let directory: String
-    let workload: Workload
     private(set) var results: [BenchResult] = []
     private let started = Stopwatch()
 
-    init(options: BenchOptions, directory: String) throws {
+    init(options: BenchOptions, directory: String) {
         self.options = options
         self.directory = directory
-        self.workload = try Workload()
     }
 
     var ledgerPath: String { directory + "/ledger.sqlite" }
@@ -29,103 +29,122 @@ struct Benchmark {
         results.append(BenchResult(name, value, unit, limit: limit, limitIs: limitIs))
     }
 
+    private mutating func child(_ phase: String, _ name: String) throws -> ChildBench.Outcome {
+        say("\(phase) in a child process")
+        let o = try ChildBench.inChild(phase, path: ledgerPath)
+        add("\(name).time", o.seconds, "s")
+        add("\(name).peak_rss", o.peakMiB, "MiB")
+        return o
+    }
+
     mutating func run() throws {
         let cores = Parallel.cores
-        let n = options.entries
 
         // 1. The ceiling for everything that checks signatures.
         say("Ed25519 verification: 3 s on one core, then 3 s on \(cores) cores")
-        let ed = try Ed25519Bench(workload: workload, seconds: 3).run()
+        let sample = try Workload(patients: [PersonalData.Reference(ref: "P-0000000000", commitment: String(repeating: "ab", count: 32))])
+        let ed = try Ed25519Bench(workload: sample, seconds: 3).run()
         add("ed25519.verify.one_core", ed.oneCore, "verifications/s")
         add("ed25519.verify.all_cores", ed.allCores, "verifications/s", limit: ed.oneCore * Double(cores), limitIs: "\(cores) x one core")
         add("ed25519.verify.cpu_cost", ed.cpuSecondsPerVerify * 1e6, "us CPU")
-        add("ed25519.message_size", Double(ed.messageBytes), "bytes")
 
-        // 3. Bulk append up to n entries; the ledger is closed (WAL merged) before its size is read.
-        let appends = AppendBench(workload: workload)
-        let bulkCount = n - workload.setupEntries
-        say("bulk append: \(bulkCount) statements, \(options.batch) per transaction")
-        let bulk = try appends.bulk(try workload.create(path: ledgerPath), count: bulkCount, batch: options.batch) { done in
-            let step = max(bulkCount / 10, 1)
-            if done % step < options.batch || done == bulkCount { say("  \(done) / \(bulkCount)") }
+        // 2. The simulated clinic's ledger, through the real append path.
+        let patients: [PersonalData.Reference]
+        if options.reuse, FileManager.default.fileExists(atPath: ledgerPath) {
+            say("reusing \(ledgerPath)")
+            patients = try ClinicBuild.patients(try Ledger.open(path: ledgerPath))
+        } else {
+            say("building the simulated clinic's ledger: \(options.entries) entries, one transaction per business day")
+            let build = try ClinicBuild.build(path: ledgerPath, entries: options.entries) { [self] done in
+                if done * 10 / options.entries != (done - 1) * 10 / options.entries { say("  \(done) / \(options.entries)") }
+            }
+            add("build.entries_per_s", Double(build.entries) / build.seconds, "entries/s")
+            add("build.cpu_per_entry", build.cpuSeconds / Double(build.entries) * 1e6, "us CPU")
+            add("build.business_days", Double(build.businessDays), "days")
+            patients = build.patients
         }
-        add("bulk.sign", Double(bulk.entries) / bulk.signSeconds, "statements/s")
-        add("bulk.append", Double(bulk.entries) / bulk.appendSeconds, "entries/s", limit: ed.oneCore,
-            limitIs: "Ed25519 verify, one core")
-        add("bulk.append.cpu_per_entry", bulk.appendCPUSeconds / Double(bulk.entries) * 1e6, "us CPU",
-            limit: ed.cpuSecondsPerVerify * 1e6, limitIs: "one Ed25519 verify")
-        add("bulk.statement_size", bulk.statementBytes, "bytes")
+        let n = try Ledger.open(path: ledgerPath, readOnly: true).database.size()
+        add("ledger.entries", Double(n), "entries")
         let fileBytes = Self.fileBytes(ledgerPath)
+        add("storage.file_per_entry", Double(fileBytes) / Double(n), "bytes")
+        add("storage.file", Double(fileBytes) / 1_048_576, "MiB")
 
-        // 5. Full verification, in a fresh process for a clean peak-memory figure.
-        say("verify (signatures, hashes, Merkle tree, checkpoints) in a child process")
-        let full = try VerifyBench.verifyInChild(path: ledgerPath, checkSignatures: true)
-        try expectClean(full)
-        add("verify.full.entries", Double(full.entries) / full.seconds, "entries/s")
-        add("verify.full.signatures", Double(full.signaturesChecked) / full.seconds, "signatures/s", limit: ed.allCores,
-            limitIs: "Ed25519 verify, all cores")
-        add("verify.full.signatures_checked", Double(full.signaturesChecked), "signatures",
-            limit: Double(full.entries + full.checkpointsChecked), limitIs: "entries + checkpoints")
-        add("verify.full.checkpoints_checked", Double(full.checkpointsChecked), "checkpoints")
-        add("verify.full.time", full.seconds, "s")
+        // 3. Full verification: signatures, canonical form, chain, Merkle tree, every stored checkpoint.
+        let full = try child("verify", "verify.full")
+        try expectClean(full, entries: n)
+        add("verify.full.entries", full["entries"] / full.seconds, "entries/s")
+        add("verify.full.signatures", full["signatures_checked"] / full.seconds, "signatures/s", limit: ed.oneCore * Double(cores),
+            limitIs: "\(cores) x one-core Ed25519; target 0.9")
+        add("verify.full.vs_all_cores", full["signatures_checked"] / full.seconds, "signatures/s", limit: ed.allCores,
+            limitIs: "Ed25519 measured on all cores")
+        add("verify.full.signatures_checked", full["signatures_checked"], "signatures")
+        add("verify.full.checkpoints_checked", full["checkpoints_checked"], "checkpoints")
         add("verify.full.cpu_busy", full.cpuSeconds / full.seconds, "cores", limit: Double(cores), limitIs: "cores")
-        add("verify.full.cpu_per_entry", full.cpuSeconds / Double(full.entries) * 1e6, "us CPU",
-            limit: ed.cpuSecondsPerVerify * 1e6 * Double(full.signaturesChecked) / Double(full.entries), limitIs: "its Ed25519 verifies")
-        add("verify.full.peak_rss", Double(full.peakKiB) / 1024, "MiB")
-        add("verify.full.peak_rss_growth", Double(full.peakKiB - full.baselineKiB) / 1024, "MiB")
+        add("verify.full.peak_rss_target", full.peakMiB, "MiB", limit: 100, limitIs: "target (under)")
 
-        // 6. Hashes and Merkle tree only.
-        say("verify without signatures in a child process")
-        let hashes = try VerifyBench.verifyInChild(path: ledgerPath, checkSignatures: false)
-        try expectClean(hashes)
-        add("verify.hashes.entries", Double(hashes.entries) / hashes.seconds, "entries/s")
-        add("verify.hashes.time", hashes.seconds, "s")
-        add("verify.hashes.cpu_per_entry", hashes.cpuSeconds / Double(hashes.entries) * 1e6, "us CPU")
-        add("verify.hashes.peak_rss", Double(hashes.peakKiB) / 1024, "MiB")
+        // 4. Hash chain, Merkle tree and checkpoints only.
+        let hashes = try child("verify-hashes", "verify.hashes")
+        try expectClean(hashes, entries: n)
+        add("verify.hashes.entries", hashes["entries"] / hashes.seconds, "entries/s", limit: 1_000_000, limitIs: "target")
+        add("verify.hashes.cpu_per_entry", hashes.cpuSeconds / hashes["entries"] * 1e6, "us CPU")
 
-        // 7, 8. Proofs at n entries; storage per entry.
+        // 5. Inventory and reconciliation.
+        let inventory = try child("inventory", "inventory.now")
+        add("inventory.now.lots", inventory["lots"], "lots")
+        let asOf = try child("inventory-as-of", "inventory.as_of")
+        add("inventory.as_of.lots", asOf["lots"], "lots")
+        let recon = try child("reconcile", "reconcile.rules")
+        add("reconcile.rules.time_target", recon.seconds, "s", limit: 5, limitIs: "target (under)")
+        add("reconcile.rules.entries_considered", recon["considered"], "entries")
+        add("reconcile.rules.findings", recon["findings"], "findings")
+
+        // 6. Proofs at n entries.
         say("proofs: 1,000 inclusion and 1,000 consistency at \(n) entries")
         do {
-            let ledger = try Ledger.open(path: ledgerPath)
-            let proofs = try ProofBench(count: 1_000).run(ledger)
+            let proofs = try ProofBench(count: 1_000).run(try Ledger.open(path: ledgerPath))
             for (name, l) in [("inclusion", proofs.inclusion), ("consistency", proofs.consistency)] {
-                add("proof.\(name).mean", l.mean * 1e6, "us", limit: 1_000, limitIs: "target")
-                add("proof.\(name).p50", l.percentile(50) * 1e6, "us", limit: 1_000, limitIs: "target")
-                add("proof.\(name).p99", l.percentile(99) * 1e6, "us", limit: 1_000, limitIs: "target")
+                add("proof.\(name).mean", l.mean * 1e6, "us", limit: 1_000, limitIs: "target (under)")
+                add("proof.\(name).p99", l.percentile(99) * 1e6, "us", limit: 1_000, limitIs: "target (under)")
             }
-            let entryBytes = try Self.meanEntryBytes(ledger)
-            add("storage.file_per_entry", Double(fileBytes) / Double(n), "bytes", limit: entryBytes, limitIs: "entry JSON bytes")
-            add("storage.file", Double(fileBytes) / 1_048_576, "MiB")
         }
 
-        // 2. One durable transaction per entry, on the n-entry ledger; the disk's fsync rate just before.
+        // 7. One durable transaction per entry (fsync and a signed checkpoint each); the disk's fsync rate first.
+        let workload = try Workload(patients: patients)
+        let appends = AppendBench(workload: workload)
         say("disk: 4 KiB write + fsync for 2 s")
         let fsyncRate = try FsyncBench(directory: directory, seconds: 2).run()
         add("disk.fsync", fsyncRate, "fsyncs/s")
-        say("durable appends: up to \(options.singleAppends) one-entry transactions, 30 s at most")
-        let before = Self.fileBytes(ledgerPath)
+        say("durable appends, one process: up to \(options.singleAppends) one-entry transactions, 20 s at most")
         let cpuBefore = ProcStatus.cpuSeconds()
-        let single = try appends.oneByOne(try Ledger.open(path: ledgerPath), count: options.singleAppends, seconds: 30)
-        let singleCPU = ProcStatus.cpuSeconds() - cpuBefore
+        let single = try appends.oneByOne(try Ledger.open(path: ledgerPath), count: options.singleAppends, seconds: 20)
         let singleRate = Double(single.count) / single.total
         add("append.one_per_tx", singleRate, "appends/s", limit: fsyncRate, limitIs: "disk fsyncs/s")
-        add("append.one_per_tx.cpu", singleCPU / Double(single.count) * 1e3, "ms CPU", limit: single.mean * 1e3, limitIs: "mean latency")
+        add("append.one_per_tx.cpu", (ProcStatus.cpuSeconds() - cpuBefore) / Double(single.count) * 1e3, "ms CPU")
         add("append.one_per_tx.p50", single.percentile(50) * 1e3, "ms")
         add("append.one_per_tx.p99", single.percentile(99) * 1e3, "ms")
-        add("append.one_per_tx.count", Double(single.count), "appends")
-        add("storage.growth_per_tx_entry", Double(Self.fileBytes(ledgerPath) - before) / Double(single.count), "bytes")
-
-        // 4. Two writers, each with its own connection, one entry per transaction.
-        say("two concurrent writers for 10 s")
+        say("two processes' worth of writers (own connections) for 10 s")
         let two = try appends.concurrent(path: ledgerPath, writers: 2, seconds: 10)
         add("append.two_writers", Double(two.appends) / two.seconds, "appends/s", limit: singleRate, limitIs: "one writer")
         add("append.two_writers.p99", two.latencies.percentile(99) * 1e3, "ms")
+
+        // 8. Through the daemon: group commit over loopback HTTP.
+        if !options.clients.isEmpty {
+            say("daemon: csledgerd on loopback, \(options.clients.map(String.init).joined(separator: ", ")) clients")
+            let outcomes = try DaemonBench(workload: workload, ledgerPath: ledgerPath, directory: directory)
+                .run(clientCounts: options.clients, seconds: options.daemonSeconds, say: say)
+            for o in outcomes {
+                add("daemon.c\(o.clients).appends", o.rate, "appends/s", limit: 5_000, limitIs: "target")
+                add("daemon.c\(o.clients).p50", o.latencies.percentile(50) * 1e3, "ms")
+                add("daemon.c\(o.clients).p99", o.latencies.percentile(99) * 1e3, "ms")
+                if o.refused > 0 { add("daemon.c\(o.clients).refused", Double(o.refused), "requests") }
+            }
+        }
         say("done")
     }
 
-    private func expectClean(_ o: VerifyBench.Outcome) throws {
-        guard o.clean, o.entries == options.entries else {
-            throw LedgerError(.ledgerCorrupt, "verification of the benchmark ledger failed or read \(o.entries) of \(options.entries) entries")
+    private func expectClean(_ o: ChildBench.Outcome, entries: Int) throws {
+        guard o.clean, Int(o["entries"]) == entries else {
+            throw LedgerError(.ledgerCorrupt, "verification of the benchmark ledger failed or read \(Int(o["entries"])) of \(entries) entries")
         }
     }
 
@@ -135,16 +154,5 @@ struct Benchmark {
             let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? NSNumber)?.intValue
             return sum + (size ?? 0)
         }
-    }
-
-    /// The mean size of the entries' canonical bytes (what the chain hashes).
-    static func meanEntryBytes(_ ledger: Ledger) throws -> Double {
-        var bytes = 0, count = 0
-        try ledger.database.forEachBatch { rows in
-            bytes += rows.reduce(0) { $0 + $1.bytes.count }
-            count += rows.count
-            return true
-        }
-        return Double(bytes) / Double(max(count, 1))
     }
 }

@@ -18,7 +18,7 @@ struct Ed25519Bench {
     func run() throws -> Capacity {
         let time = Timestamp.now()
         let signed = try (0..<256).map { try workload.signed($0, time: time) }
-        let key = workload.pharmacists[0].publicKey
+        let key = workload.clinicians[0].publicKey
         let jobs = signed.map { (message: $0.statement.signingInput, signature: $0.signatures[0].signature) }
         guard jobs.allSatisfy({ key.isValidSignature($0.signature, for: $0.message) }) else {
             throw LedgerError(.signatureInvalid, "the benchmark's own signatures do not verify")

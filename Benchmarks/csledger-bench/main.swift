@@ -17,10 +17,8 @@ if arguments.contains("--help") || arguments.contains("-h") {
 do {
     let options = try BenchOptions.parse(arguments)
     if let only = options.only, let path = options.ledger {
-        // Child mode: one verification, one JSON line on stdout.
-        guard only == "verify" || only == "verify-hashes" else { fail("--only takes verify or verify-hashes, not \(only)") }
-        let outcome = try VerifyBench.verifyHere(path: path, checkSignatures: only == "verify")
-        print(JCS.serializeString(outcome.json))
+        // Child mode: one phase, one JSON line on stdout.
+        print(try ChildBench.runHere(phase: only, path: path))
         exit(0)
     }
 
@@ -32,7 +30,7 @@ do {
     let removeAfterwards: Bool
     if let dir = options.dir {
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        guard !fm.fileExists(atPath: dir + "/ledger.sqlite") else {
+        guard options.reuse || !fm.fileExists(atPath: dir + "/ledger.sqlite") else {
             fail("\(dir)/ledger.sqlite exists from an earlier run; remove it or choose another --dir")
         }
         directory = dir
@@ -51,7 +49,7 @@ do {
     print("ledger        \(directory)/ledger.sqlite\(removeAfterwards ? " (removed afterwards)" : "")")
     print("")
 
-    var bench = try Benchmark(options: options, directory: directory)
+    var bench = Benchmark(options: options, directory: directory)
     try bench.run()
 
     let table = ResultTable(machine: machine, entries: options.entries, results: bench.results, loadAtEnd: ProcStatus.loadAverage())

@@ -17,6 +17,10 @@ public struct PersonalData: Sendable {
         public let ref: String
         public let commitment: String
         public var json: JSONValue { .object(["ref": .string(ref), "commitment": .string(commitment)]) }
+        public init(ref: String, commitment: String) {
+            self.ref = ref
+            self.commitment = commitment
+        }
     }
 
     let database: LedgerDatabase
@@ -53,6 +57,14 @@ public struct PersonalData: Sendable {
         }
         if (row[2] as String?) != nil { throw LedgerError(.notFound, "the personal data of \(ref) was erased") }
         return Reference(ref: ref, commitment: row[1])
+    }
+
+    /// References on file of `kind` (not erased), in ref order, at most `limit`.
+    public func references(kind: Kind = .patient, limit: Int) throws -> [Reference] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT ref, commitment FROM personal_data WHERE kind = ? AND erased IS NULL ORDER BY ref LIMIT ?",
+                             arguments: [kind.rawValue, limit]).map { Reference(ref: $0[0], commitment: $0[1]) }
+        }
     }
 
     /// The stored data and salt of `ref` (nil once erased), for exports that must show it.

@@ -39,10 +39,12 @@ public struct LedgerAPI: Sendable {
 
     let ledger: Ledger
     let queue: WriteQueue
+    let keys: SignerKeyCache
 
     public init(ledger: Ledger, queue: WriteQueue) {
         self.ledger = ledger
         self.queue = queue
+        self.keys = SignerKeyCache(database: ledger.database)
     }
 
     static func roles(_ method: String, _ path: String) -> Set<Role>? {
@@ -137,7 +139,12 @@ public struct LedgerAPI: Sendable {
             guard signed.statement.actor == signer.keyID else {
                 throw APIError(.forbidden, "actor-mismatch", "the statement's actor is not the signer this token belongs to")
             }
-            switch await api.queue.submit(signed) {
+            // Ed25519 here, on this request's thread and in parallel with others; the writer confirms the keys.
+            let checked: CheckedStatement
+            do { checked = try CheckedStatement.check(signed, publicKey: { api.keys.publicKey($0) }) } catch let e as LedgerError {
+                throw APIError(e)
+            }
+            switch await api.queue.submit(checked) {
             case .success(let appended):
                 return Self.json(["seq": .number(Double(appended.entry.seq)), "leaf_hash": .string(appended.leafHash.hex),
                                   "logged": .string(appended.entry.logged.description)], status: .created)

@@ -12,7 +12,7 @@ import Synchronization
 public final class WriteQueue: Service, Sendable {
     typealias Outcome = Result<LedgerDatabase.Appended, LedgerError>
     private struct Pending {
-        let statement: SignedStatement
+        let statement: CheckedStatement
         let reply: CheckedContinuation<Outcome, Never>
     }
 
@@ -31,6 +31,11 @@ public final class WriteQueue: Service, Sendable {
 
     /// Appends one statement with the next group; returns its entry or why it was refused.
     public func submit(_ statement: SignedStatement) async -> Result<LedgerDatabase.Appended, LedgerError> {
+        await submit(CheckedStatement(unchecked: statement))
+    }
+
+    /// Appends one statement whose signatures the caller verified; the writer only confirms the keys.
+    public func submit(_ statement: CheckedStatement) async -> Result<LedgerDatabase.Appended, LedgerError> {
         await withCheckedContinuation { (reply: CheckedContinuation<Outcome, Never>) in
             guard accepting.load(ordering: .acquiring) else {
                 reply.resume(returning: .failure(LedgerError(.storage, "the server is shutting down; try again")))
@@ -70,12 +75,12 @@ public final class WriteQueue: Service, Sendable {
     }
 
     /// Runs the blocking SQLite transaction off the cooperative thread pool.
-    private func write(_ statements: [SignedStatement]) async -> [Outcome] {
+    private func write(_ statements: [CheckedStatement]) async -> [Outcome] {
         let ledger = self.ledger, signer = self.signer
         return await withCheckedContinuation { (done: CheckedContinuation<[Outcome], Never>) in
             DispatchQueue.global(qos: .userInitiated).async {
                 do {
-                    done.resume(returning: try ledger.database.appendEach(statements, checkpointSigner: signer, projections: ledger.projections))
+                    done.resume(returning: try ledger.database.appendEach(checked: statements, checkpointSigner: signer, projections: ledger.projections))
                 } catch let e as LedgerError {
                     done.resume(returning: statements.map { _ in .failure(e) })
                 } catch {

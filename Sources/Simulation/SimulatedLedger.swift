@@ -76,10 +76,12 @@ public final class SimulatedLedger {
         return nextSeq
     }
 
-    /// Signs the queued statements (on all cores) and appends them in one transaction, with the ledger's clock at `clock`.
+    /// Signs the queued statements (on all cores) and appends them in one transaction, with the ledger's clock at
+    /// `clock` (or the latest statement's time, if later).
     public func flush(clock: Timestamp) throws {
         guard !pending.isEmpty else { return }
-        let c = max(clock, lastClock)
+        // Never before the latest statement staged: a busy day's last records may run past the usual hour.
+        let c = max(clock, lastClock, pending.map(\.statement.time).max()!)
         let batch = pending
         pending = []
         let signed: [SignedStatement]

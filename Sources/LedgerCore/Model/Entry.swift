@@ -36,6 +36,30 @@ public struct Entry: Sendable, Hashable {
     /// The canonical bytes that are hashed into the chain and the Merkle tree.
     public var canonicalBytes: [UInt8] { JCS.serialize(json) }
 
+    /// The statement's canonical bytes within an entry's canonical bytes, without parsing them again.
+    ///
+    /// JCS orders an entry's members `logged`, `prev`, `seq`, `sigs`, `statement`, and nothing before
+    /// `statement` can hold the text `,"statement":` (a timestamp, hex, a number, key ids and base64), so
+    /// the statement runs from its first occurrence to the entry's closing brace. Returns nil when the
+    /// bytes do not have that shape. Only for bytes already known to be a canonical entry.
+    public static func statementBytes(inCanonical bytes: [UInt8]) -> [UInt8]? {
+        let marker: [UInt8] = Array(#","statement":"#.utf8)
+        guard bytes.count > marker.count + 2, bytes.last == 0x7d else { return nil }
+        return bytes.withUnsafeBufferPointer { b -> [UInt8]? in
+            var i = 0
+            let last = b.count - marker.count
+            while i < last {
+                if b[i] == 0x2c, b[i + 1] == 0x22, b[i + 2] == 0x73 {
+                    var k = 3
+                    while k < marker.count, b[i + k] == marker[k] { k += 1 }
+                    if k == marker.count { return Array(b[(i + marker.count)..<(b.count - 1)]) }
+                }
+                i += 1
+            }
+            return nil
+        }
+    }
+
     /// Reads an entry from its stored bytes, which must be exactly its canonical form.
     public static func decode(canonicalBytes bytes: some Collection<UInt8>) throws -> Entry {
         let json: JSONValue

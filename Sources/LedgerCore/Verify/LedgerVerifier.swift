@@ -100,10 +100,12 @@ public struct LedgerVerifier: Sendable {
                 d.leaf = MerkleTree.leafHash(bytes)
                 do {
                     let json = try JSONParser.parse(bytes)
-                    d.notCanonical = !JCS.serialize(json).elementsEqual(bytes)
+                    // The one-pass check settles almost every entry; anything it cannot vouch for is re-serialized.
+                    d.notCanonical = JCS.isCanonical(bytes) == true ? false : !JCS.serialize(json).elementsEqual(bytes)
                     let e = try Entry(json: json)
                     d.entry = e
-                    d.signingInput = e.statement.signingInput
+                    // In a canonical entry the statement's canonical bytes stand in it verbatim: slice them out.
+                    d.signingInput = (d.notCanonical ? nil : Entry.statementBytes(inCanonical: bytes)) ?? e.statement.signingInput
                 } catch let e as LedgerError {
                     d.error = e.message
                 } catch {

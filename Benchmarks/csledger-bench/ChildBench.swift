@@ -1,0 +1,93 @@
+import CSLedgerKit
+import Foundation
+import LedgerCore
+import Reconciliation
+
+/// One phase (verification, inventory, reconciliation) run in a fresh child process of this same binary
+/// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
+enum ChildBench {
+    static let phases = ["verify", "verify-hashes", "inventory", "inventory-as-of", "reconcile", "reconcile-verified"]
+
+    /// What one phase did and cost.
+    struct Outcome {
+        /// Phase figures: entries, signatures_checked, checkpoints_checked, clean (0/1), lots, findings ...
+        let figures: [String: Double]
+        let seconds: Double
+        /// User plus system CPU time of the child, all threads.
+        let cpuSeconds: Double
+        /// Peak resident memory of the child before opening the ledger, and at the end.
+        let baselineKiB: Int
+        let peakKiB: Int
+
+        subscript(_ name: String) -> Double { figures[name] ?? 0 }
+        var clean: Bool { self["clean"] == 1 }
+        var peakMiB: Double { Double(peakKiB) / 1024 }
+    }
+
+    /// In this process: opens the ledger read-only, runs `phase`, and prints one JSON line.
+    static func runHere(phase: String, path: String) throws -> String {
+        let baseline = ProcStatus.kibibytes("VmHWM") ?? 0
+        let cpuBefore = ProcStatus.cpuSeconds()
+        let watch = Stopwatch()
+        let ledger = try Ledger.open(path: path, readOnly: true)
+        var figures: [String: Double] = [:]
+        switch phase {
+        case "verify", "verify-hashes":
+            let report = try ledger.verify(checkSignatures: phase == "verify")
+            for failure in report.failures.prefix(5) { FileHandle.standardError.write(Data("verify: \(failure)\n".utf8)) }
+            figures = ["entries": Double(report.entries), "signatures_checked": Double(report.signaturesChecked),
+                       "checkpoints_checked": Double(report.checkpointsChecked), "clean": report.isClean ? 1 : 0]
+        case "inventory":
+            let inventory = try ledger.inventory()
+            figures = ["lots": Double(inventory.lines.count)]
+        case "inventory-as-of":
+            // Half way through the simulated period: the balances replayed from the movements.
+            let asOf = ClinicBuild.start.adding(milliseconds: try midpoint(ledger))
+            let inventory = try ledger.inventory(asOf: asOf)
+            figures = ["lots": Double(inventory.lines.count)]
+        case "reconcile", "reconcile-verified":
+            let report = try ledger.reconcile(verify: phase == "reconcile-verified")
+            figures = ["entries": Double(report.entries), "considered": Double(report.entriesConsidered),
+                       "findings": Double(report.findings.count), "open": Double(report.open.count)]
+        default:
+            throw LedgerError(.invalidArgument, "--only takes one of \(phases.joined(separator: ", ")), not \(phase)")
+        }
+        var json: [String: JSONValue] = figures.mapValues { .number($0) }
+        json["seconds"] = .number(watch.seconds)
+        json["cpu_seconds"] = .number(ProcStatus.cpuSeconds() - cpuBefore)
+        json["baseline_kib"] = .number(Double(baseline))
+        json["peak_kib"] = .number(Double(ProcStatus.kibibytes("VmHWM") ?? 0))
+        return JCS.serializeString(.object(json))
+    }
+
+    /// Milliseconds from the simulation's start to half way to the last entry's time.
+    static func midpoint(_ ledger: Ledger) throws -> Int64 {
+        let last = try ledger.database.size() - 1
+        guard let bytes = try ledger.database.entryBytes(last), let e = try? Entry(json: try JSONParser.parse(bytes)) else { return 0 }
+        return (e.statement.time.millisecondsSinceEpoch - ClinicBuild.start.millisecondsSinceEpoch) / 2
+    }
+
+    /// Runs `phase` in a child process and reads its one-line JSON report.
+    static func inChild(_ phase: String, path: String) throws -> Outcome {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        child.arguments = ["--only", phase, "--ledger", path]
+        let out = Pipe()
+        child.standardOutput = out
+        child.standardInput = FileHandle.nullDevice
+        try child.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        child.waitUntilExit()
+        guard child.terminationStatus == 0 else {
+            throw LedgerError(.storage, "the \(phase) child process failed (exit status \(child.terminationStatus))")
+        }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let object = (try? JSONParser.parse(text))?.objectValue else {
+            throw LedgerError(.invalidArgument, "the \(phase) child printed no JSON report: \(text.prefix(200))")
+        }
+        var figures: [String: Double] = [:]
+        for (k, v) in object { if case .number(let d) = v { figures[k] = d } }
+        return Outcome(figures: figures, seconds: figures["seconds"] ?? 0, cpuSeconds: figures["cpu_seconds"] ?? 0,
+                       baselineKiB: Int(figures["baseline_kib"] ?? 0), peakKiB: Int(figures["peak_kib"] ?? 0))
+    }
+}

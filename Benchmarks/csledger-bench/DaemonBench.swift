@@ -1,0 +1,130 @@
+import CSLedgerKit
+import Foundation
+import LedgerCore
+
+/// Durable appends through the daemon: the built `csledgerd` (found beside this binary) serves the
+/// ledger on a loopback port; `clients` threads, each with its own keep-alive connection and a
+/// clinician's bearer token, POST statements signed beforehand (so that signing does not compete with
+/// the daemon for the two cores) and wait for each answer, which comes only once the entry is durable.
+struct DaemonBench {
+    let workload: Workload
+    let ledgerPath: String
+    let directory: String
+
+    struct Outcome {
+        let clients: Int
+        let acknowledged: Int
+        let refused: Int
+        let seconds: Double
+        let latencies: Latencies
+        var rate: Double { Double(acknowledged) / seconds }
+    }
+
+    /// The daemon binary next to this one.
+    static func daemonPath() throws -> String {
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let path = me.deletingLastPathComponent().appendingPathComponent("csledgerd").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw LedgerError(.invalidArgument, "csledgerd is not built beside csledger-bench (\(path)); run swift build -c release")
+        }
+        return path
+    }
+
+    /// Starts the daemon, runs each client count for `seconds`, stops it with SIGTERM; checks that it
+    /// exits cleanly and that the ledger grew by exactly the acknowledged entries.
+    func run(clientCounts: [Int], seconds: Double, say: (String) -> Void) throws -> [Outcome] {
+        let ledger = try Ledger.open(path: ledgerPath)
+        let tokens = try workload.clinicians.map { try APITokens(database: ledger.database).issue(for: $0.keyID, expires: nil).token }
+        let keyDir = directory + "/Keys"
+        let facilityPath = try KeyFiles.generate(name: "bench-facility-\(getpid())", directory: keyDir, key: workload.facility).privatePath
+        let port = 20_000 + Int(getpid() % 20_000)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: try Self.daemonPath())
+        daemon.arguments = ["--ledger", ledgerPath, "--listen", "127.0.0.1:\(port)", "--facility-key", facilityPath, "--log-level", "warning"]
+        daemon.standardInput = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate() } }
+        try waitReady(port: port)
+        let sizeBefore = try ledger.database.size()
+        var outcomes: [Outcome] = []
+        for (level, clients) in clientCounts.enumerated() {
+            // Enough signed statements for 9,000 appends/s; each client takes its own share.
+            let perClient = Int(9_000 * seconds) / clients + 1
+            say("  \(clients) clients: signing \(perClient * clients) statements first")
+            let bodies = Parallel.map(clients * perClient) { i -> [UInt8] in
+                let signed = try! workload.signed(i, signer: i % clients, tag: "-\(getpid())-\(level)")
+                return JCS.serialize(.object(["statement": signed.statement.json, "sigs": .array(signed.signatures.map {
+                    .object(["key": .string($0.key.hex), "sig": .string(Base64.encode($0.signature))])
+                })]))
+            }
+            say("  \(clients) clients: appending for \(Int(seconds)) s")
+            outcomes.append(try load(port: port, clients: clients, tokens: tokens, bodies: bodies, perClient: perClient, seconds: seconds))
+        }
+        daemon.terminate()  // SIGTERM: the daemon finishes what is queued and exits
+        daemon.waitUntilExit()
+        guard daemon.terminationStatus == 0 else {
+            throw LedgerError(.storage, "csledgerd exited with status \(daemon.terminationStatus) after SIGTERM")
+        }
+        let grown = try ledger.database.size() - sizeBefore
+        let acknowledged = outcomes.reduce(0) { $0 + $1.acknowledged }
+        guard grown == acknowledged else {
+            throw LedgerError(.ledgerCorrupt, "the daemon acknowledged \(acknowledged) appends but the ledger grew by \(grown)")
+        }
+        return outcomes
+    }
+
+    private func waitReady(port: Int) throws {
+        let watch = Stopwatch()
+        while watch.seconds < 30 {
+            if let client = try? HTTPClient(port: port), let (status, _) = try? client.request("GET", "/readyz", token: nil), status == 200 { return }
+            usleep(50_000)
+        }
+        throw LedgerError(.storage, "csledgerd did not become ready on port \(port) within 30 s")
+    }
+
+    private func load(port: Int, clients: Int, tokens: [String], bodies: [[UInt8]], perClient: Int, seconds: Double) throws -> Outcome {
+        final class Shared: @unchecked Sendable {
+            // Each client thread writes only its own slot; read after every thread has finished.
+            var latencies: [[Double]]
+            var refused: [Int]
+            var errors: [String?]
+            init(_ n: Int) { latencies = Array(repeating: [], count: n); refused = Array(repeating: 0, count: n); errors = Array(repeating: nil, count: n) }
+        }
+        let shared = Shared(clients)
+        let group = DispatchGroup()
+        let start = Stopwatch()
+        for c in 0..<clients {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                do {
+                    let client = try HTTPClient(port: port)
+                    let token = tokens[c % tokens.count]
+                    var mine: [Double] = []
+                    mine.reserveCapacity(perClient)
+                    for k in 0..<perClient {
+                        if start.seconds >= seconds { break }
+                        let t = Stopwatch()
+                        let (status, body) = try client.request("POST", "/v1/statements", token: token, body: bodies[c * perClient + k])
+                        if status == 201 { mine.append(t.seconds) } else {
+                            shared.refused[c] += 1
+                            if shared.errors[c] == nil { shared.errors[c] = "HTTP \(status): \(String(decoding: body.prefix(200), as: UTF8.self))" }
+                        }
+                    }
+                    shared.latencies[c] = mine
+                } catch {
+                    shared.errors[c] = "\(error)"
+                }
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        let elapsed = start.seconds
+        var all = Latencies()
+        for l in shared.latencies { for s in l { all.add(s) } }
+        if let e = shared.errors.compactMap({ $0 }).first, all.count == 0 { throw LedgerError(.storage, "the daemon load failed: \(e)") }
+        if let e = shared.errors.compactMap({ $0 }).first { FileHandle.standardError.write(Data("daemon load: \(e)\n".utf8)) }
+        return Outcome(clients: clients, acknowledged: all.count, refused: shared.refused.reduce(0, +), seconds: elapsed, latencies: all)
+    }
+}

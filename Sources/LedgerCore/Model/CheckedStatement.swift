@@ -1,0 +1,45 @@
+/// A signed statement whose every signature has been verified, and the public keys that verified them.
+///
+/// Checking Ed25519 signatures is most of the cost of an append. The daemon checks each request's
+/// signatures on its own thread as it arrives, so the single writer only has to confirm that the same
+/// keys are enrolled and authorised when the entry is written. Only `check` makes one with keys, so a
+/// `CheckedStatement` with keys cannot exist unless its signatures verified.
+public struct CheckedStatement: Sendable {
+    public let signed: SignedStatement
+    /// The key each signature was verified with, in signer order; empty when nothing was checked yet.
+    public let keys: [SignerPublicKey]
+
+    /// A statement left for the writer to check in full.
+    public init(unchecked signed: SignedStatement) {
+        self.signed = signed
+        self.keys = []
+    }
+
+    private init(signed: SignedStatement, keys: [SignerPublicKey]) {
+        self.signed = signed
+        self.keys = keys
+    }
+
+    /// Verifies every signature with the public key `publicKey` gives for its key id.
+    ///
+    /// - Returns: the checked statement; without keys when some signer's key is not known here (the
+    ///   writer then checks it in full, e.g. a key enrolled by an entry not yet written).
+    /// - Throws: `signatureInvalid` when a signature does not verify, or the signers are not the actor and
+    ///   witnesses in order.
+    public static func check(_ signed: SignedStatement, publicKey: (KeyID) -> SignerPublicKey?) throws -> CheckedStatement {
+        let signers = signed.statement.signers
+        guard signed.signatures.map(\.key) == signers else {
+            throw LedgerError(.signatureInvalid, "every signer must sign, the actor first and then each witness in order (\(signers.count) needed, \(signed.signatures.count) given)")
+        }
+        var keys: [SignerPublicKey] = []
+        for s in signed.signatures {
+            guard let pk = publicKey(s.key), pk.keyID == s.key else { return CheckedStatement(unchecked: signed) }
+            keys.append(pk)
+        }
+        let input = signed.statement.signingInput
+        for (s, pk) in zip(signed.signatures, keys) where s.signature.count != 64 || !pk.isValidSignature(s.signature, for: input) {
+            throw LedgerError(.signatureInvalid, "the signature by key \(s.key.short) does not verify: the statement was changed or signed with another key")
+        }
+        return CheckedStatement(signed: signed, keys: keys)
+    }
+}
