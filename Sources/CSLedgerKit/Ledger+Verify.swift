@@ -16,12 +16,29 @@ extension Ledger {
             return cp.size
         }
         var verifier = LedgerVerifier(options: options, checkpointSizes: sizes)
+        // SQLite is read on its own thread, a batch ahead of the verification.
+        enum Item: Sendable {
+            case total(Int)
+            case batch([LedgerVerifier.Row], [LedgerVerifier.StoredCheckpoint])
+        }
+        let database = self.database
+        let reader = Prefetch<Item> { yield in
+            var open = true
+            try database.forEachBatchWithCheckpoints(start: { open = open && yield(.total($0)) }) { rows, checkpoints in
+                open = open && yield(.batch(rows, checkpoints))
+            }
+        }
+        defer { reader.cancel() }
         var total = 0
         var done = 0
-        try database.forEachBatchWithCheckpoints(start: { total = $0 }) { rows, checkpoints in
-            verifier.consume(rows, checkpoints: checkpoints)
-            done += rows.count
-            if !rows.isEmpty { progress(done, total) }
+        while let item = try reader.next() {
+            switch item {
+            case .total(let n): total = n
+            case .batch(let rows, let checkpoints):
+                verifier.consume(rows, checkpoints: checkpoints)
+                done += rows.count
+                if !rows.isEmpty { progress(done, total) }
+            }
         }
         for (i, text) in externalCheckpoints.enumerated() {
             verifier.check(checkpoint: text, label: externalCheckpoints.count == 1 ? "checkpoint given" : "checkpoint \(i + 1) given")
