@@ -8,6 +8,8 @@ import PackageDescription
 //   Dispensing      the records pharmacists keep: receipts, fills, doses, shipments, wastes, counts;
 //                   validated and projected into inventory inside the append transaction.
 //   Reconciliation  the compliance officer's rules: every discrepancy, explained, resolvable.
+//   Reports         regulator exports as signed bundles (SPEC §5): inspection package, ASAP 4.2A PMP file,
+//                   biennial inventory, DEA 41/106 data; and the offline bundle verifier (no database).
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
 //   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit. Tests import it.
 //   Simulation      a seeded clinic-and-pharmacy simulation writing realistic ledgers (tests, benchmarks).
@@ -79,6 +81,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Reports",
+            dependencies: [
+                "LedgerCore",
+                "LedgerStore",
+                "Dispensing",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CSLedgerKit",
             dependencies: ["LedgerCore", "LedgerStore", "Dispensing", "Reconciliation", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
@@ -118,6 +130,7 @@ let package = Package(
                 "CSLedgerKit",
                 "Dispensing",
                 "Reconciliation",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -145,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Simulation", "csledger"],
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,199 @@
+import Dispensing
+import GRDB
+import LedgerCore
+
+/// A state PDMP file in ASAP 4.2A: the day's prescription fills for patients living in one state.
+///
+/// Segments: `TH`, `IS`, `PHA`, then per record `PAT`, `DSP`, `PRE`, `CDI` (one per ingredient NDC when a fill
+/// used several products), `AIR` (the adult who signed for a shipped parcel, once delivered), then `TP` and `TT`.
+/// Elements are separated by `*`, segments end with `~` (and a line break, for people). NDCs are 11 digits,
+/// dates CCYYMMDD. A day without fills gives the ASAP zero report. A fill corrected (`entry.corrected`) on a later
+/// day is reported that day as a void (`DSP01` = `02`), or as a revision (`01`) when a replacement fill of the same
+/// prescription and fill number was recorded that day.
+///
+/// Patients' names, addresses and dates of birth come from the personal data kept off the chain; the bundle ships
+/// each with its salt (`personal-data.jsonl`) so the commitment in the ledger can be checked (SPEC §6).
+public struct ASAPReport: Sendable {
+    /// The ASAP text.
+    public let text: String
+    /// The number of DSP records (0 for a zero report).
+    public let records: Int
+    /// `personal-data.jsonl`: `{"ref","kind","commitment","salt","data"}` per person shown.
+    public let personalData: String
+    public let seqs: Set<Int>
+
+    /// Builds the file for fills on `date` (a UTC day) to patients in `state` (two letters).
+    public static func build(source: ExportSource, personalData: PersonalData, state: String, date: Timestamp,
+                             generated: Timestamp) throws -> ASAPReport {
+        let dayEnd = date.adding(milliseconds: 86_399_999)
+        let allCorrections = try source.corrections()
+        var seqs = Set<Int>()
+        var people: [String: String] = [:]  // ref -> JSONL line
+
+        func disclose(_ ref: String, kind: String, what: String) throws -> [String: JSONValue] {
+            guard let d = try personalData.disclose(ref) else {
+                throw LedgerError(.notFound, "the personal data of \(ref.prefix(20)) (\(what)) was erased or is not on file; the ASAP record cannot be made without it")
+            }
+            people[ref] = JCS.serializeString(["ref": .string(ref), "kind": .string(kind), "commitment": .string(d.commitment),
+                                               "salt": .string(Hex.encode(d.salt)), "data": .object(d.data)])
+            return d.data
+        }
+
+        // Which records the day holds: (status, the fill entry whose data is reported, entries it rests on).
+        var records: [(status: String, fill: Entry, extra: [Int])] = []
+        let fills = try source.entries(types: ["rx.dispensed"], from: date, to: dayEnd)
+        let dayCorrections = try source.entries(types: ["entry.corrected"], from: date, to: dayEnd)
+        var replaced = Set<Int>()
+        for c in dayCorrections {
+            guard let target = c.statement.body["corrects"]?.integerValue, let original = try source.entry(target),
+                  original.statement.type == "rx.dispensed", original.statement.time < date else { continue }
+            let rx = original.statement.body["rx_number"], n = original.statement.body["fill_number"]
+            if let replacement = fills.first(where: { $0.statement.body["rx_number"] == rx && $0.statement.body["fill_number"] == n
+                                                      && $0.seq > c.seq && allCorrections[$0.seq].map({ $0.statement.time > dayEnd }) ?? true }) {
+                records.append(("01", replacement, [c.seq, original.seq]))
+                replaced.insert(replacement.seq)
+            } else {
+                records.append(("02", original, [c.seq]))
+            }
+        }
+        for f in fills where !replaced.contains(f.seq) {
+            if let c = allCorrections[f.seq], c.statement.time <= dayEnd { continue }  // corrected the same day: never reported
+            records.append(("00", f, []))
+        }
+        records.sort { $0.fill.seq < $1.fill.seq }
+
+        var detail: [String] = []
+        var count = 0
+        for r in records {
+            let b = r.fill.statement.body
+            let rxNumber = b["rx_number"]?.stringValue ?? ""
+            let (rxSeq, rxEntry) = try prescription(rxNumber, source: source)
+            let patientRef = rxEntry.statement.body["patient"]?["ref"]?.stringValue ?? b["patient"]?["ref"]?.stringValue ?? ""
+            let patient = try disclose(patientRef, kind: "patient", what: "patient of prescription \(rxNumber.prefix(30))")
+            let address = PostalAddress(patient)
+            guard let patientState = address.state else {
+                throw LedgerError(.invalidArgument, "the address of patient \(patientRef.prefix(20)) has no US state (write it like \"12 Elm St, Austin, TX 78701\"); ASAP files are sent per state")
+            }
+            guard patientState == state else {
+                people[patientRef] = nil
+                continue
+            }
+            seqs.formUnion([r.fill.seq, rxSeq] + r.extra)
+            count += 1
+            let name = PersonName(patient["name"]?.stringValue ?? "")
+            detail.append(segment("PAT", ["", "03", patientRef, "", "", "", name.last, name.first, name.middle, "", "",
+                                          address.line1, address.line2, address.city, patientState, address.zip, "",
+                                          ccyymmdd(patient["date_of_birth"]?.stringValue ?? ""), "U", "01"]))
+            // The product: one NDC, or a compound of several (CDI per ingredient).
+            var items: [(ndc11: String, quantity: String, unit: String)] = []
+            for item in b["lots"]?.arrayValue ?? [] {
+                let lot = try source.lot(item["lot_id"]?.stringValue ?? "")
+                seqs.insert(lot.receivedSeq)
+                guard let ndc11 = try NDC(lot.ndc).normalized11 else {
+                    throw LedgerError(.invalidArgument, "lot \(lot.lot) has the 12-digit NDC \(lot.ndc), which ASAP 4.2A cannot carry")
+                }
+                items.append((ndc11, item["quantity"]?.stringValue ?? "", lot.unit))
+            }
+            let ndcs = Set(items.map(\.ndc11))
+            let quantity = b["quantity"]?.stringValue ?? ""
+            let unit = unitCode(items.first?.unit ?? rxEntry.statement.body["unit"]?.stringValue ?? "")
+            let fillNumber = b["fill_number"]?.integerValue ?? 1
+            detail.append(segment("DSP", [r.status, rxNumber, ccyymmdd(rxEntry.statement.body["issued"]?.stringValue ?? ""),
+                                          String(rxEntry.statement.body["refills_authorized"]?.integerValue ?? 0),
+                                          ccyymmdd(r.fill.statement.time.dateString), String(fillNumber - 1),
+                                          ndcs.count == 1 ? "01" : "06", ndcs.count == 1 ? items[0].ndc11 : "99999999999",
+                                          quantity, String(b["days_supply"]?.integerValue ?? 0), unit, "99", "00", "", "", "99"]))
+            let prescriber = rxEntry.statement.body["prescriber"]
+            let pname = PersonName(prescriber?["name"]?.stringValue ?? "")
+            detail.append(segment("PRE", ["", prescriber?["dea_number"]?.stringValue ?? "", "", "", pname.last, pname.first]))
+            if ndcs.count > 1 {
+                for (i, item) in items.enumerated() {
+                    detail.append(segment("CDI", [String(i + 1), "01", item.ndc11, item.quantity, unitCode(item.unit)]))
+                }
+            }
+            if r.status != "02", let air = try delivery(of: r.fill, source: source) {
+                seqs.formUnion(air.seqs)
+                let signer = try disclose(air.signerRef, kind: "delivery_signer", what: "the adult who signed for parcel \(air.tracking.prefix(30))")
+                let sname = PersonName(signer["name"]?.stringValue ?? "")
+                let relationship = sname.last == name.last && sname.first == name.first ? "01" : "99"
+                detail.append(segment("AIR", ["", "", "", idQualifier(air.idType), signer["id_last_digits"]?.stringValue ?? "", relationship,
+                                              sname.last, sname.first]))
+            }
+        }
+
+        let control = ccyymmdd(date.dateString) + state + String(generated.description.filter(\.isNumber).dropFirst(8).prefix(6))
+        var body: [String] = [segment("PHA", [source.registrant["npi"]?.stringValue ?? "", source.registrant["ncpdp"]?.stringValue ?? "",
+                                              source.deaNumber, source.facilityName])]
+        var message = ""
+        if count == 0 {
+            message = "#\(ccyymmdd(date.dateString))#-#\(ccyymmdd(date.dateString))#"
+            body += [segment("PAT", ["", "", "", "", "", "", "REPORT", "ZERO"]), segment("DSP", ["", "", "", "", ccyymmdd(date.dateString)]),
+                     segment("PRE", [""]), segment("CDI", [""]), segment("AIR", [""])]
+        } else {
+            body += detail
+        }
+        body.append(segment("TP", [String(body.count + 1)]))
+        let header = [segment("TH", ["4.2A", control, "01", "", ccyymmdd(generated.dateString), hhmmss(generated), "P", "", "~"]),
+                      segment("IS", [source.deaNumber, source.facilityName, message])]
+        let all = header + body
+        let text = (all + [segment("TT", [control, String(all.count + 1)])]).map { $0 + "\n" }.joined()
+        let pd = people.keys.sorted().map { people[$0]! + "\n" }.joined()
+        return ASAPReport(text: text, records: count, personalData: pd, seqs: seqs)
+    }
+
+    /// One segment: the id and its elements, `*`-separated, ended by `~`. `*` and `~` inside values become spaces.
+    static func segment(_ id: String, _ elements: [String]) -> String {
+        let clean = elements.map { $0.replacingOccurrences(of: "*", with: " ").replacingOccurrences(of: "~", with: " ")
+                                     .replacingOccurrences(of: "\n", with: " ") }
+        if id == "TH" { return ([id] + clean.dropLast()).joined(separator: "*") + "*~~" }
+        return ([id] + clean).joined(separator: "*") + "~"
+    }
+
+    /// `YYYY-MM-DD` → `CCYYMMDD`.
+    public static func ccyymmdd(_ date: String) -> String { String(date.prefix(10).filter(\.isNumber)) }
+
+    static func hhmmss(_ t: Timestamp) -> String { String(t.description.dropFirst(11).prefix(8).filter(\.isNumber)) }
+
+    /// DSP11 / CDI05: 01 each, 02 millilitres, 03 grams.
+    static func unitCode(_ unit: String) -> String {
+        switch unit.lowercased() {
+        case "ml", "millilitre", "milliliter", "milliliters", "millilitres": return "02"
+        case "g", "gram", "grams": return "03"
+        default: return "01"
+        }
+    }
+
+    /// AIR04: the kind of ID the person showed.
+    static func idQualifier(_ idType: String) -> String {
+        switch idType {
+        case "military_id": return "01"
+        case "state_id": return "02"
+        case "passport": return "05"
+        case "drivers_license": return "06"
+        default: return "99"
+        }
+    }
+
+    static func prescription(_ rx: String, source: ExportSource) throws -> (Int, Entry) {
+        guard let seq = try source.database.read({ db in try Int.fetchOne(db, sql: "SELECT seq FROM prescriptions WHERE rx_number = ?", arguments: [rx]) }),
+              let e = try source.entry(seq) else {
+            throw LedgerError(.ledgerCorrupt, "prescription \(rx.prefix(30)) of a fill is not recorded; run verify")
+        }
+        return (seq, e)
+    }
+
+    /// The delivery of the parcel that carried `fill`, if it was delivered: the first `shipment.sent` after the fill
+    /// that lists its prescription and fill number, and the `shipment.delivered` that closed it.
+    static func delivery(of fill: Entry, source: ExportSource) throws -> (signerRef: String, idType: String, tracking: String, seqs: [Int])? {
+        let rx = fill.statement.body["rx_number"], n = fill.statement.body["fill_number"]
+        let sent = try source.entries(types: ["shipment.sent"], from: fill.statement.time).first { e in
+            e.seq > fill.seq && (e.statement.body["fills"]?.arrayValue ?? []).contains { $0["rx_number"] == rx && $0["fill_number"] == n }
+        }
+        guard let sent, let tracking = sent.statement.body["tracking"]?.stringValue else { return nil }
+        let delivered = try source.entries(types: ["shipment.delivered"], from: sent.statement.time).first {
+            $0.seq > sent.seq && $0.statement.body["tracking"]?.stringValue == tracking
+        }
+        guard let delivered, let ref = delivered.statement.body["signer"]?["ref"]?.stringValue else { return nil }
+        return (ref, delivered.statement.body["id_type"]?.stringValue ?? "", tracking, [sent.seq, delivered.seq])
+    }
+}

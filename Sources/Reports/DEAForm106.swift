@@ -1,0 +1,67 @@
+import GRDB
+import LedgerCore
+
+/// The data of DEA Form 106 (theft or loss of controlled substances) for one `loss.reported` entry,
+/// as `dea106.csv`: one row per lot and quantity lost. For a parcel lost in transit the rows are the
+/// lots of the fills the parcel held, with the carrier and tracking number.
+public enum DEAForm106 {
+    /// The report for the loss at `seq`. Refuses a seq that is not a loss report.
+    public static func build(source: ExportSource, seq: Int) throws -> (files: [ReportFile], seqs: Set<Int>, time: Timestamp) {
+        guard let e = try source.entry(seq) else {
+            throw LedgerError(.notFound, "there is no entry \(seq) in the ledger (it holds \(source.limit) entries); give the seq of a loss report")
+        }
+        guard e.statement.type == "loss.reported" else {
+            throw LedgerError(.invalidArgument, "entry \(seq) is a \(e.statement.type), not a theft or loss report (loss.reported); give the seq of a loss report")
+        }
+        var seqs: Set<Int> = [seq]
+        let corrected = try source.corrections()[seq]
+        if let c = corrected { seqs.insert(c.seq) }
+        let b = e.statement.body
+        func s(_ k: String) -> String { b[k]?.stringValue ?? "" }
+        var rows: [[String]] = []
+        let (items, more) = try itemsAndSources(of: e, source: source)
+        seqs.formUnion(more)
+        for (id, q) in items {
+            let l = try source.lot(id)
+            seqs.insert(l.receivedSeq)
+            rows.append([source.facilityName, source.deaNumber, String(seq), e.statement.time.description, s("kind"), s("discovered"),
+                         l.ndc, l.ndc11, l.drug, l.strength, l.form, l.lot, q.description, l.unit, String(l.receivedSeq),
+                         s("carrier"), s("tracking"), s("dea_notified"), s("police_report"), s("description"), source.name(e.statement.actor),
+                         corrected.map { String($0.seq) } ?? ""])
+        }
+        let header = ["registrant", "dea_number", "seq", "recorded", "kind", "discovered", "ndc", "ndc11", "drug", "strength", "form", "lot",
+                      "quantity", "unit", "received_seq", "carrier", "tracking", "dea_notified", "police_report", "description", "recorded_by",
+                      "corrected_by_seq"]
+        return ([ReportFile(path: "dea106.csv", text: CSV.text(header: header, rows: rows))], seqs, e.statement.time)
+    }
+
+    /// The lots and quantities a loss report concerns.
+    static func items(of e: Entry, source: ExportSource) throws -> [(String, Quantity)] {
+        try itemsAndSources(of: e, source: source).0
+    }
+
+    /// The lots and quantities, and the entries they come from (for in transit: the shipment and its fills).
+    static func itemsAndSources(of e: Entry, source: ExportSource) throws -> ([(String, Quantity)], Set<Int>) {
+        let b = e.statement.body
+        if b["kind"]?.stringValue != "in_transit" {
+            let items = (b["items"]?.arrayValue ?? []).map { item -> (String, Quantity) in
+                (item["lot_id"]?.stringValue ?? "", (try? Quantity(parsing: item["quantity"]?.stringValue ?? "")) ?? .zero)
+            }
+            return (items, [])
+        }
+        let tracking = b["tracking"]?.stringValue ?? ""
+        return try source.database.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT m.lot_id, -sum(m.micros), group_concat(DISTINCT f.seq) FROM movements m JOIN fills f ON f.seq = m.seq
+                WHERE f.shipment = ? AND m.kind = 'dispensed' AND f.seq < ? GROUP BY m.lot_id ORDER BY m.lot_id
+                """, arguments: [tracking, source.limit])
+            var seqs = Set<Int>()
+            if let sent = try Int.fetchOne(db, sql: "SELECT sent_seq FROM shipments WHERE tracking = ?", arguments: [tracking]) { seqs.insert(sent) }
+            let items = rows.map { r -> (String, Quantity) in
+                for s in ((r[2] as String?) ?? "").split(separator: ",") { if let n = Int(s) { seqs.insert(n) } }
+                return (r[0], Quantity(micros: r[1]))
+            }
+            return (items, seqs)
+        }
+    }
+}

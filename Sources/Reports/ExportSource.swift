@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import LedgerCore
+import LedgerStore
+
+/// What every report reads from the ledger file, limited to the entries a checkpoint covers:
+/// the registrant (from the genesis entry), signers' names, lots, and entries by type and time.
+public struct ExportSource: Sendable {
+    /// A lot as received.
+    public struct Lot: Sendable {
+        public let lotID: String
+        public let ndc: String
+        public let ndc11: String
+        public let lot: String
+        public let expiry: String
+        public let drug: String
+        public let strength: String
+        public let form: String
+        public let unit: String
+        public let receivedSeq: Int
+    }
+
+    public let database: LedgerDatabase
+    /// Entries with a seq below this (the checkpoint's tree size) are used.
+    public let limit: Int
+    public let origin: String
+    /// The genesis body: `facility_name`, `dea_number`, and whatever else init recorded.
+    public let registrant: [String: JSONValue]
+    public let lots: [String: Lot]
+    let signerNames: [KeyID: String]
+
+    /// Reads from `database`, up to (not including) entry `limit`.
+    public init(database: LedgerDatabase, limit: Int) throws {
+        self.database = database
+        self.limit = limit
+        let genesis = try database.entry(0)
+        registrant = genesis.statement.body
+        origin = genesis.statement.body["origin"]?.stringValue ?? ""
+        var names: [KeyID: String] = [genesis.statement.actor: genesis.statement.body["facility_name"]?.stringValue ?? "facility"]
+        for s in try database.signers() where s.enrolledSeq < limit { names[s.keyID] = s.name }
+        signerNames = names
+        lots = try database.read { db in
+            var out: [String: Lot] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT lot_id, ndc, ndc11, lot, expiry, drug_name, strength, form, unit, received_seq FROM lots WHERE received_seq < ?", arguments: [limit]) {
+                let l = Lot(lotID: r[0], ndc: r[1], ndc11: r[2], lot: r[3], expiry: r[4], drug: r[5], strength: r[6], form: r[7], unit: r[8], receivedSeq: r[9])
+                out[l.lotID] = l
+            }
+            return out
+        }
+    }
+
+    /// The registrant's name, from the genesis entry.
+    public var facilityName: String { registrant["facility_name"]?.stringValue ?? origin }
+    /// The registrant's DEA number, from the genesis entry.
+    public var deaNumber: String { registrant["dea_number"]?.stringValue ?? "" }
+
+    /// A signer's enrolled name and short key id, for a report row.
+    public func name(_ key: KeyID) -> String { "\(signerNames[key] ?? "unknown signer") (\(key.short))" }
+
+    /// Entries of `types` whose statement time is within `from...to` (either end open when nil), in seq order.
+    public func entries(types: [String], from: Timestamp? = nil, to: Timestamp? = nil) throws -> [Entry] {
+        guard !types.isEmpty else { return [] }
+        let marks = types.map { _ in "?" }.joined(separator: ",")
+        var args: [any DatabaseValueConvertible] = types
+        var sql = "SELECT bytes FROM entries WHERE type IN (\(marks)) AND seq < ?"
+        args.append(limit)
+        if let from { sql += " AND time >= ?"; args.append(from.description) }
+        if let to { sql += " AND time <= ?"; args.append(to.description) }
+        sql += " ORDER BY seq"
+        return try database.read { db in
+            try Data.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Entry.decode(canonicalBytes: Array($0)) }
+        }
+    }
+
+    /// The entry at `seq`, if the checkpoint covers it.
+    public func entry(_ seq: Int) throws -> Entry? {
+        guard seq >= 0, seq < limit, let bytes = try database.entryBytes(seq) else { return nil }
+        return try Entry.decode(canonicalBytes: bytes)
+    }
+
+    /// Which entry corrected each corrected entry (`entry.corrected` up to `to`).
+    public func corrections(to: Timestamp? = nil) throws -> [Int: Entry] {
+        var out: [Int: Entry] = [:]
+        for e in try entries(types: ["entry.corrected"], to: to) {
+            if let target = e.statement.body["corrects"]?.integerValue { out[target] = e }
+        }
+        return out
+    }
+
+    /// The lot named by `lotID` (every lot used was received before).
+    func lot(_ lotID: String) throws -> Lot {
+        guard let l = lots[lotID] else { throw LedgerError(.ledgerCorrupt, "lot \(lotID) is used but its receipt is not in the ledger; run verify") }
+        return l
+    }
+}
