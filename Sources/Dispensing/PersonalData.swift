@@ -17,6 +17,11 @@ public struct PersonalData: Sendable {
         public let ref: String
         public let commitment: String
         public var json: JSONValue { .object(["ref": .string(ref), "commitment": .string(commitment)]) }
+
+        public init(ref: String, commitment: String) {
+            self.ref = ref
+            self.commitment = commitment
+        }
     }
 
     let database: LedgerDatabase
