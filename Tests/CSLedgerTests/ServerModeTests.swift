@@ -103,6 +103,60 @@ struct ServerModeTests {
         #expect(p.daemon.stop() == 0)
     }
 
+    @Test("admin and compliance work through the daemon: enrol, append, a remotely witnessed draft, resolve a finding")
+    func adminAndCompliance() throws {
+        let p = try Pair()
+        // An admin enrols a signer and appends raw statements.
+        let newKey = SignerKey()
+        try newKey.publicKey.pem.write(toFile: p.remote.dir.path("Keys/new.pub.pem"), atomically: true, encoding: .utf8)
+        try newKey.publicKey.pem.write(toFile: p.local.dir.path("Keys/new.pub.pem"), atomically: true, encoding: .utf8)
+        let (le, re) = try p.both(["actor", "enroll", "--name", "New Tech", "--role", "witness", "--public-key", "Keys/new.pub.pem",
+                                   "--key", "Keys/facility.pem"], as: "facility")
+        #expect(le.status == 0 && re.status == 0, "\(re.stderr)")
+        #expect(le.stdout == re.stdout)
+        let (la, ra) = try p.both(["append", "--type", "note.recorded", "--body", #"{"text":"shift change"}"#, "--repeat", "3",
+                                   "--key", "Keys/facility.pem"], as: "facility")
+        #expect(la.status == 0 && ra.status == 0, "\(ra.stderr)")
+        #expect(la.stdout == ra.stdout)
+        let (ln, rn) = try p.both(["append", "--type", "note.recorded", "--body", "{}"] + D.pharmacist, as: "pharmacist")
+        #expect(ln.status == 2 && rn.status == 2 && ln.stderr == rn.stderr, "\(rn.stderr)")
+
+        // A waste witnessed remotely: draft here, cosign, submit through the daemon.
+        let draft = p.remote.dir.path("waste.json")
+        let d = try CLI.csledger(["--server", p.daemon.url, "waste", "--lot", D.vialLot, "--quantity", "0.3", "--reason", "spilled",
+                                  "--method", "drug disposal container", "--witness", try p.remote.keyID("witness"), "--draft", draft] + D.pharmacist,
+                                 in: p.remote.root, env: ["CSLEDGER_TOKEN": p.tokens["pharmacist"]!])
+        #expect(d.status == 0, "\(d.stderr)")
+        #expect(try CLI.csledger(["cosign", draft, "--key", "Keys/witness.pem"], in: p.remote.root).status == 0)
+        let sub = try CLI.csledger(["submit", draft, "--server", p.daemon.url], in: p.remote.root, env: ["CSLEDGER_TOKEN": p.tokens["pharmacist"]!])
+        #expect(sub.status == 0 && sub.stdout.hasPrefix("submitted waste.recorded at seq "), "\(sub.stderr)")
+        // The same on the file, so both ledgers hold the same entries (finding ids name entries).
+        let localDraft = p.local.dir.path("waste.json")
+        #expect(try p.local.csledger(["waste", "--lot", D.vialLot, "--quantity", "0.3", "--reason", "spilled", "--method", "drug disposal container",
+                                      "--witness", try p.local.keyID("witness"), "--draft", localDraft] + D.pharmacist).status == 0)
+        #expect(try p.local.csledger(["cosign", localDraft, "--key", "Keys/witness.pem"]).status == 0)
+        #expect(try p.local.csledger(["submit", localDraft]).stdout == sub.stdout)
+
+        // A blind count that is off opens a finding; the compliance officer resolves it through the daemon.
+        let count = ["count", "--lot", D.tabletLot, "--counted", "80", "--time", "2026-03-05T09:00:00Z"] + D.pharmacist + D.witnessed
+        #expect(try p.both(count).remote.status == 0)
+        let compliance = ["CSLEDGER_TOKEN": p.tokens["compliance"]!, "CSLEDGER_SERVER": p.daemon.url]
+        let open = try CLI.csledger(["reconcile", "--json", "--no-verify"], in: p.remote.root, env: compliance)
+        let findings = try JSONParser.parse(open.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["findings"]?.arrayValue ?? []
+        let id = try #require(findings.first { $0["lot"]?.stringValue?.contains(D.tabletLot) == true }?["id"]?.stringValue, "\(open.stdout)")
+        let resolve = ["resolve", id, "--reason", "recount found 10 tablets in the returns bin"] + D.compliance
+        let (lres, rres) = try p.both(resolve, as: "compliance")
+        #expect(lres.status == 0 && rres.status == 0, "\(lres.stderr) \(rres.stderr)")
+        #expect(lres.stdout == rres.stdout && rres.stdout.hasPrefix("finding \(id) resolved at seq "))
+        let again = try CLI.csledger(resolve, in: p.remote.root, env: compliance)
+        #expect(again.status == 2 && again.stderr.contains("is already resolved"), "\(again.stderr)")
+        let after = try CLI.csledger(["reconcile", "--json", "--all", "--no-verify"], in: p.remote.root, env: compliance)
+        let resolved = try JSONParser.parse(after.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["findings"]?.arrayValue ?? []
+        #expect(resolved.first { $0["id"]?.stringValue == id }?["status"]?.stringValue == "resolved")
+        #expect(p.daemon.stop() == 0)
+        try p.remote.expectVerifies()
+    }
+
     @Test("a bad token, the wrong signer's token, a stopped server, an unsupported command: one line each, the right exit status")
     func errors() throws {
         let p = try Pair()
