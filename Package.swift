@@ -11,6 +11,7 @@ import PackageDescription
 //   Reports         regulator exports as signed bundles (SPEC §5): inspection package, ASAP 4.2A PMP file,
 //                   biennial inventory, DEA 41/106 data; and the offline bundle verifier (no database).
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
+//   LedgerClient    csledgerd seen from the command line: a LedgerTarget over HTTPS (AsyncHTTPClient).
 //   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit. Tests import it.
 //   Simulation      a seeded clinic-and-pharmacy simulation writing realistic ledgers (tests, benchmarks).
 //   csledger        the command line, a thin shell over CSLedgerKit.
@@ -35,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .target(
@@ -101,13 +105,32 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LedgerClient",
+            dependencies: [
+                "CSLedgerKit",
+                "Dispensing",
+                "LedgerCore",
+                "LedgerStore",
+                "Reconciliation",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LedgerServer",
             dependencies: [
                 "CSLedgerKit",
                 "Dispensing",
                 "LedgerCore",
                 "LedgerStore",
+                "Reconciliation",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -128,6 +151,7 @@ let package = Package(
             name: "csledger",
             dependencies: [
                 "CSLedgerKit",
+                "LedgerClient",
                 "Dispensing",
                 "Reconciliation",
                 "Reports",
@@ -158,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger"],
+            dependencies: ["CSLedgerKit", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd"],
             swiftSettings: swiftSettings
         ),
     ]

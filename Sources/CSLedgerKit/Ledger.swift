@@ -96,21 +96,30 @@ public struct Ledger: Sendable {
     @discardableResult
     public func enroll(name: String, role: Role, publicKey: SignerPublicKey, adminKey: SignerKey,
                        facilityKey: SignerKey) throws -> LedgerDatabase.Appended {
+        try record(type: CoreStatementType.actorEnrolled, body: try Self.enrollmentBody(name: name, role: role, publicKey: publicKey),
+                   key: adminKey, facilityKey: facilityKey)
+    }
+
+    /// The body of an `actor.enrolled` statement, after checking the name.
+    public static func enrollmentBody(name: String, role: Role, publicKey: SignerPublicKey) throws -> [String: JSONValue] {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.count <= 200 else {
             throw LedgerError(.invalidArgument, "the signer's name must be 1 to 200 characters")
         }
-        return try record(type: CoreStatementType.actorEnrolled,
-                          body: ["name": .string(trimmed), "role": .string(role.rawValue), "public_key": .string(publicKey.base64)],
-                          key: adminKey, facilityKey: facilityKey)
+        return ["name": .string(trimmed), "role": .string(role.rawValue), "public_key": .string(publicKey.base64)]
     }
 
     /// Revokes a signer (an `actor.revoked` entry signed by an admin); its later signatures no longer count.
     @discardableResult
     public func revoke(keyID: KeyID, reason: String?, adminKey: SignerKey, facilityKey: SignerKey) throws -> LedgerDatabase.Appended {
+        try record(type: CoreStatementType.actorRevoked, body: Self.revocationBody(keyID: keyID, reason: reason), key: adminKey, facilityKey: facilityKey)
+    }
+
+    /// The body of an `actor.revoked` statement.
+    public static func revocationBody(keyID: KeyID, reason: String?) -> [String: JSONValue] {
         var body: [String: JSONValue] = ["key": .string(keyID.hex)]
         if let reason, !reason.isEmpty { body["reason"] = .string(reason) }
-        return try record(type: CoreStatementType.actorRevoked, body: body, key: adminKey, facilityKey: facilityKey)
+        return body
     }
 
     /// The latest signed checkpoint note.

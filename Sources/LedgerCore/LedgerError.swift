@@ -34,6 +34,11 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case notFound = "not-found"
         case checkpointInvalid = "checkpoint-invalid"
         case proofInvalid = "proof-invalid"
+        // A ledger server (csledger --server)
+        case tokenInvalid = "token-invalid"
+        case serverUnreachable = "server-unreachable"
+        case serverRefused = "server-refused"
+        case serverUnavailable = "server-unavailable"
     }
 
     public let code: Code

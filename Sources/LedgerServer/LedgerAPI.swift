@@ -35,11 +35,16 @@ public struct LedgerAPI: Sendable {
         Route(method: "GET", path: "/v1/lots/:lot", roles: staff),
         Route(method: "GET", path: "/v1/patients/:ref", roles: staff),
         Route(method: "POST", path: "/v1/statements", roles: writers),
+        Route(method: "GET", path: "/v1/me", roles: everyone),
+        Route(method: "GET", path: "/v1/prescriptions/:rx", roles: staff),
+        Route(method: "GET", path: "/v1/reconciliation", roles: reconcilers),
     ]
 
     let ledger: Ledger
     let queue: WriteQueue
     let keys: SignerKeyCache
+    /// Time allowed for a request body to arrive (see `BodyDeadlineMiddleware`).
+    public var bodyTimeout: Duration = APIConfiguration.bodyTimeout
 
     public init(ledger: Ledger, queue: WriteQueue) {
         self.ledger = ledger
@@ -55,6 +60,7 @@ public struct LedgerAPI: Sendable {
     public func router() -> Router<LedgerRequestContext> {
         let router = Router(context: LedgerRequestContext.self)
         router.add(middleware: AuthMiddleware(tokens: APITokens(database: ledger.database)))
+        router.add(middleware: BodyDeadlineMiddleware(timeout: bodyTimeout))
         let api = self
         router.get("/healthz") { _, _ in Self.json(["status": "ok"]) }
         router.get("/readyz") { _, _ in
@@ -152,6 +158,8 @@ public struct LedgerAPI: Sendable {
                 throw APIError(error)
             }
         }
+        addLookupRoutes(to: router)
+        addReconciliationRoutes(to: router)
         return router
     }
 

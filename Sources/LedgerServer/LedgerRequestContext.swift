@@ -35,4 +35,9 @@ public enum APIConfiguration {
     public static let maxPage = 1000
     /// Most statements the writer puts in one transaction.
     public static let maxGroup = 512
+    /// A connection silent this long (no request head completed, no body part, no request in
+    /// progress) is closed, so a client that trickles a request head cannot hold it forever.
+    public static let idleTimeout: Duration = .seconds(30)
+    /// Time allowed for a whole request body to arrive once its head is read (slow-body clients get 408).
+    public static let bodyTimeout: Duration = .seconds(10)
 }

@@ -1,17 +1,37 @@
 import CSLedgerKit
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import LedgerCore
 import Logging
+import NIOCore
 
 /// Builds the daemon: the API's router and the write queue, as a Hummingbird application
 /// that shuts down gracefully (requests in flight finish, queued writes are written).
 public enum LedgerServer {
-    /// The application for `ledger`, listening on `host:port`.
-    public static func application(ledger: Ledger, facilityKey: SignerKey, host: String, port: Int,
-                                   logger: Logger) throws -> some ApplicationProtocol {
+    /// The application for `ledger`, listening on `host:port`, over TLS when `tls` is given.
+    ///
+    /// A connection that sends nothing for `idleTimeout` (a half-sent request head included) is
+    /// closed; a request body must arrive within `bodyTimeout`.
+    /// `onListening` is told the bound port (useful with port 0).
+    public static func application(ledger: Ledger, facilityKey: SignerKey, host: String, port: Int, tls: ServerTLS? = nil,
+                                   idleTimeout: Duration = APIConfiguration.idleTimeout,
+                                   bodyTimeout: Duration = APIConfiguration.bodyTimeout, logger: Logger,
+                                   onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let queue = WriteQueue(ledger: ledger, checkpointSigner: try ledger.checkpointSigner(facilityKey: facilityKey))
-        let api = LedgerAPI(ledger: ledger, queue: queue)
-        return Application(router: api.router(), configuration: .init(address: .hostname(host, port: port), serverName: "csledgerd"),
-                           services: [queue], logger: logger)
+        var api = LedgerAPI(ledger: ledger, queue: queue)
+        api.bodyTimeout = bodyTimeout
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .init(idleTimeout)))
+        let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0.configuration) } ?? http1
+        return Application(router: api.router(), server: server,
+                           configuration: .init(address: .hostname(host, port: port), serverName: "csledgerd"),
+                           services: [queue],
+                           onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
+                           logger: logger)
+    }
+
+    /// True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost).
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

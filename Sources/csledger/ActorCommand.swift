@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSLedgerKit
+import Foundation
 import LedgerCore
 
 struct Actor: ParsableCommand {
@@ -13,6 +14,7 @@ struct Actor: ParsableCommand {
 
         @OptionGroup var ledgerOptions: LedgerOptions
         @OptionGroup var signing: SigningOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Option(help: "The signer's full name.")
@@ -28,13 +30,21 @@ struct Actor: ParsableCommand {
             let role = try Role(parsing: role)
             let pk = try KeyFiles.loadPublicKey(path: publicKey)
             let admin = try signing.signerKey()
-            let ledger = try ledgerOptions.open()
-            let appended = try ledger.enroll(name: name, role: role, publicKey: pk, adminKey: admin,
-                                             facilityKey: signing.facilityKey(for: ledger, signer: admin))
-            if output.json {
-                Output.json(["seq": .number(Double(appended.entry.seq)), "key_id": .string(pk.keyID.hex), "role": .string(role.rawValue)])
+            let appended: AppendReceipt
+            if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
+                let statement = try Statement(type: CoreStatementType.actorEnrolled, time: .now(), actor: admin.keyID,
+                                              body: try Ledger.enrollmentBody(name: name, role: role, publicKey: pk))
+                appended = try remote.append(try SignedStatement(statement: statement, actorKey: admin))
             } else {
-                Output.line("enrolled \(pk.keyID.hex) as \(role.rawValue) at seq \(appended.entry.seq)")
+                let ledger = try ledgerOptions.open()
+                let a = try ledger.enroll(name: name, role: role, publicKey: pk, adminKey: admin,
+                                          facilityKey: signing.facilityKey(for: ledger, signer: admin))
+                appended = AppendReceipt(seq: a.entry.seq, leafHash: a.leafHash)
+            }
+            if output.json {
+                Output.json(["seq": .number(Double(appended.seq)), "key_id": .string(pk.keyID.hex), "role": .string(role.rawValue)])
+            } else {
+                Output.line("enrolled \(pk.keyID.hex) as \(role.rawValue) at seq \(appended.seq)")
             }
         }
     }
@@ -44,6 +54,7 @@ struct Actor: ParsableCommand {
 
         @OptionGroup var ledgerOptions: LedgerOptions
         @OptionGroup var signing: SigningOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "The key id to revoke (64 hex characters).")
@@ -57,13 +68,21 @@ struct Actor: ParsableCommand {
                 throw LedgerError(.invalidArgument, "\"\(keyID.prefix(70))\" is not a key id (64 hex characters); see `csledger actor list`")
             }
             let admin = try signing.signerKey()
-            let ledger = try ledgerOptions.open()
-            let appended = try ledger.revoke(keyID: id, reason: reason, adminKey: admin,
-                                             facilityKey: signing.facilityKey(for: ledger, signer: admin))
-            if output.json {
-                Output.json(["seq": .number(Double(appended.entry.seq)), "key_id": .string(id.hex)])
+            let appended: AppendReceipt
+            if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
+                let statement = try Statement(type: CoreStatementType.actorRevoked, time: .now(), actor: admin.keyID,
+                                              body: Ledger.revocationBody(keyID: id, reason: reason))
+                appended = try remote.append(try SignedStatement(statement: statement, actorKey: admin))
             } else {
-                Output.line("revoked \(id.hex) at seq \(appended.entry.seq)")
+                let ledger = try ledgerOptions.open()
+                let a = try ledger.revoke(keyID: id, reason: reason, adminKey: admin,
+                                          facilityKey: signing.facilityKey(for: ledger, signer: admin))
+                appended = AppendReceipt(seq: a.entry.seq, leafHash: a.leafHash)
+            }
+            if output.json {
+                Output.json(["seq": .number(Double(appended.seq)), "key_id": .string(id.hex)])
+            } else {
+                Output.line("revoked \(id.hex) at seq \(appended.seq)")
             }
         }
     }
@@ -72,9 +91,22 @@ struct Actor: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List enrolled signers.")
 
         @OptionGroup var ledgerOptions: LedgerOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
+            if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
+                let list = try remote.signers()
+                if output.json { list.forEach { Output.json($0) }; return }
+                Output.line("KEY ID        ROLE        ENROLLED  REVOKED  NAME")
+                for s in list {
+                    let role = (s["role"]?.stringValue ?? "").padding(toLength: 11, withPad: " ", startingAt: 0)
+                    let enrolled = String(s["enrolled_seq"]?.integerValue ?? 0).padding(toLength: 9, withPad: " ", startingAt: 0)
+                    let revoked = (s["revoked_seq"]?.integerValue.map(String.init) ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
+                    Output.line("\(s["key_id"]?.stringValue?.prefix(12) ?? "")  \(role) \(enrolled) \(revoked) \(s["name"]?.stringValue ?? "")")
+                }
+                return
+            }
             let signers = try ledgerOptions.open(readOnly: true).database.signers()
             if output.json {
                 for s in signers {

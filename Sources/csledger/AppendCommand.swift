@@ -9,6 +9,7 @@ struct Append: ParsableCommand {
 
     @OptionGroup var ledgerOptions: LedgerOptions
     @OptionGroup var signing: SigningOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
     @Option(help: "The statement type, e.g. note.recorded.")
@@ -35,26 +36,28 @@ struct Append: ParsableCommand {
         let time = try parseTime(time)
         let key = try signing.signerKey()
         let witnesses = try witnessKeys.map { try KeyFiles.loadPrivateKey(path: $0) }
-        let ledger = try ledgerOptions.open()
-        guard let signer = try ledger.database.signers().first(where: { $0.keyID == key.keyID }) else {
+        let ledger = try ledgerOptions.target(server: server, signing: signing)
+        guard let role = try ledger.signerRole(key.keyID) else {
             throw LedgerError(.signerNotEnrolled, "key \(key.keyID.short) is not enrolled in this ledger; an admin enrols it with `csledger actor enroll`")
         }
-        guard signer.role == .admin else {
-            throw LedgerError(.roleNotAllowed, "only an enrolled admin may append raw statements (this key is a \(signer.role.rawValue))")
+        guard role == .admin else {
+            throw LedgerError(.roleNotAllowed, "only an enrolled admin may append raw statements (this key is a \(role.rawValue))")
         }
-        let facilityKey = try signing.facilityKey(for: ledger, signer: key)
-        var appended = try ledger.record(type: type, body: object, key: key, witnessKeys: witnesses, facilityKey: facilityKey, time: time)
+        func record(_ body: [String: JSONValue], at time: Timestamp) throws -> AppendReceipt {
+            let statement = try Statement(type: type, time: time, actor: key.keyID, witnesses: witnesses.map(\.keyID), body: body)
+            return try ledger.append(try SignedStatement(statement: statement, actorKey: key, witnessKeys: witnesses))
+        }
+        var appended = try record(object, at: time)
         for i in 1..<`repeat` {
             // The same signed statement is never recorded twice, so each copy carries its own nonce.
             var copy = object
             copy["repeat_nonce"] = .string("\(i)-\(UInt64.random(in: 0...UInt64.max))")
-            appended = try ledger.record(type: type, body: copy, key: key, witnessKeys: witnesses, facilityKey: facilityKey,
-                                         time: self.time == nil ? .now() : time)
+            appended = try record(copy, at: self.time == nil ? .now() : time)
         }
         if output.json {
-            Output.json(["seq": .number(Double(appended.entry.seq)), "leaf_hash": .string(appended.leafHash.hex)])
+            Output.json(["seq": .number(Double(appended.seq)), "leaf_hash": .string(appended.leafHash.hex)])
         } else {
-            Output.line("appended seq \(appended.entry.seq) (\(type))")
+            Output.line("appended seq \(appended.seq) (\(type))")
         }
     }
 }

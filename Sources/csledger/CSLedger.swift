@@ -13,7 +13,9 @@ struct CSLedger: ParsableCommand {
             Every command takes --ledger PATH (default ./ledger.sqlite, or $CSLEDGER_LEDGER).
             Signing commands take --key PATH (or $CSLEDGER_KEY) and the facility key that signs
             checkpoints with --facility-key PATH (or $CSLEDGER_FACILITY_KEY; default: the key given to init).
-            Exit codes: 0 success, 1 verification failed, 2 bad input, 3 ledger file problem, 4 key problem.
+            With --server URL (or $CSLEDGER_SERVER) and a token (--token or $CSLEDGER_TOKEN), the recording and
+            reading commands work against a csledgerd daemon: statements are signed here and only they are sent.
+            Exit codes: 0 success, 1 verification failed, 2 bad input, 3 ledger file or server problem, 4 key or token problem.
             """,
         version: "0.1.0",
         subcommands: [Demo.self, Keys.self, Init.self, Actor.self, Patient.self,
@@ -25,7 +27,7 @@ struct CSLedger: ParsableCommand {
 
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(ServerOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as LedgerError {
             fail(error)
@@ -45,8 +47,10 @@ struct CSLedger: ParsableCommand {
 
     static func exitCode(for code: LedgerError.Code) -> Int32 {
         switch code {
-        case .ledgerExists, .ledgerMissing, .ledgerCorrupt, .ledgerReadOnly, .diskFull, .storage: return 3
-        case .keyFileMissing, .keyFileUnreadable, .keyFilePermissions, .keyFileInvalid, .keyFileExists, .publicKeyInvalid: return 4
+        case .ledgerExists, .ledgerMissing, .ledgerCorrupt, .ledgerReadOnly, .diskFull, .storage,
+             .serverUnreachable, .serverUnavailable: return 3
+        case .keyFileMissing, .keyFileUnreadable, .keyFilePermissions, .keyFileInvalid, .keyFileExists, .publicKeyInvalid,
+             .tokenInvalid: return 4
         default: return 2
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import CSLedgerKit
+import LedgerClient
 import LedgerCore
 
 struct Prove: ParsableCommand {
@@ -14,12 +15,18 @@ struct Prove: ParsableCommand {
             abstract: "Prove that entry SEQ is in the ledger (a C2SP tlog-proof, or JSON with --json).")
 
         @OptionGroup var ledgerOptions: LedgerOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "The entry's seq.")
         var seq: Int
 
         func run() throws {
+            if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
+                let text = try remote.inclusionProof(seq: seq, tlog: !output.json)
+                print(text, terminator: output.json ? "\n" : "")
+                return
+            }
             let proof = try ledgerOptions.open(readOnly: true).inclusionProof(seq: seq)
             if output.json {
                 let size = try Checkpoint(body: proof.checkpoint.text).size
@@ -36,11 +43,16 @@ struct Prove: ParsableCommand {
             abstract: "Prove that the ledger of OLD_SIZE entries is a prefix of the latest checkpoint's (RFC 9162, JSON).")
 
         @OptionGroup var ledgerOptions: LedgerOptions
+        @OptionGroup var server: ServerOptions
 
         @Argument(help: "The tree size of the older checkpoint.")
         var oldSize: Int
 
         func run() throws {
+            if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
+                Output.json(try remote.consistencyProof(oldSize: oldSize))
+                return
+            }
             let (newSize, path) = try ledgerOptions.open(readOnly: true).consistencyProof(oldSize: oldSize)
             Output.json(["old_size": .number(Double(oldSize)), "new_size": .number(Double(newSize)),
                          "path": .array(path.map { .string($0.base64) })])
@@ -53,6 +65,7 @@ struct Log: ParsableCommand {
         abstract: "Print entries as JSON lines, each exactly the entry's canonical bytes.")
 
     @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var server: ServerOptions
 
     @Option(help: "First seq to print.")
     var from: Int?
@@ -66,6 +79,10 @@ struct Log: ParsableCommand {
     func run() throws {
         let lo = from ?? 0, hi = to ?? Int.max
         guard lo >= 0, lo <= hi else { throw LedgerError(.invalidArgument, "--from must be 0 or more and not after --to") }
+        if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
+            try remoteLog(remote, from: lo, to: hi)
+            return
+        }
         let ledger = try ledgerOptions.open(readOnly: true)
         var out = [UInt8]()
         try ledger.database.forEachBatch(range: lo...hi, type: type) { rows in
@@ -76,6 +93,27 @@ struct Log: ParsableCommand {
             }
             FileHandle.standardOutput.write(Data(out))
             return true
+        }
+    }
+}
+
+extension Log {
+    /// Pages through `GET /v1/entries`, printing each entry's bytes as the server holds them.
+    func remoteLog(_ remote: RemoteLedger, from lo: Int, to hi: Int) throws {
+        let page = 1000
+        var next = lo
+        while next <= hi {
+            let want = hi - next >= page ? page : hi - next + 1
+            let rows = try remote.entries(from: next, limit: want)
+            var out = [UInt8]()
+            for r in rows {
+                if let type, (try? JSONParser.parse(r))?["statement"]?["type"]?.stringValue != type { continue }
+                out += r
+                out.append(0x0a)
+            }
+            FileHandle.standardOutput.write(Data(out))
+            if rows.count < want { return }
+            next += rows.count
         }
     }
 }

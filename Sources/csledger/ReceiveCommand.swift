@@ -32,7 +32,7 @@ struct Receive: ParsableCommand {
     @Option(help: "The quantity the invoice states, when it differs from what arrived.") var invoiceQuantity: String?
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         var lotNumber = lot, expiryDate = expiry, serialNumber = serial
         var gtin: String?
         var ndcText = ndc
@@ -79,7 +79,7 @@ struct LotStatus: ParsableCommand {
     @Option(help: "Why.") var reason: String
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         let body: [String: JSONValue] = ["lot_id": .string(try ledger.lotID(lot: lot, ndc: ndc)), "status": .string(status), "reason": .string(reason)]
         try record.record(DispensingType.lotStatusChanged, body, ledger: ledger) { "lot \(lot) is now \(status) (seq \($0))" }
     }

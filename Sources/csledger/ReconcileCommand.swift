@@ -24,6 +24,7 @@ struct Reconcile: ParsableCommand {
             """)
 
     @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Event-time cut-off (UTC time, or a date for the end of that day); default now.", valueName: "time"))
@@ -47,6 +48,15 @@ struct Reconcile: ParsableCommand {
     func run() throws {
         let threshold: Severity? = failOn.lowercased() == "never" ? nil : try Severity(parsing: failOn)
         let at = try parseAsOf(asOf)
+        if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
+            guard config == nil, checkpointFiles.isEmpty else {
+                throw LedgerError(.invalidArgument, "--config and --checkpoint work on a ledger file; the server reconciles with its own settings")
+            }
+            let r = try remote.reconciliation(asOf: asOf, all: all, verify: !noVerify, text: !output.json)
+            print(String(decoding: r.body, as: UTF8.self), terminator: output.json ? "\n" : "")
+            if let threshold, let worst = Severity(rawValue: r.worstOpen), worst >= threshold { throw ExitCode(1) }
+            return
+        }
         let settings = try config.map { try ReconciliationConfig.load(path: $0) } ?? ReconciliationConfig()
         let external = try checkpointFiles.map { path -> String in
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
@@ -76,6 +86,7 @@ struct Resolve: ParsableCommand {
 
     @OptionGroup var ledgerOptions: LedgerOptions
     @OptionGroup var signing: SigningOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
     @Argument(help: "The finding's id, e.g. F01-3fa29c0b1e.")
@@ -96,15 +107,21 @@ struct Resolve: ParsableCommand {
     func run() throws {
         let settings = try config.map { try ReconciliationConfig.load(path: $0) } ?? ReconciliationConfig()
         let key = try signing.signerKey()
-        let ledger = try ledgerOptions.open()
-        let appended = try ledger.resolve(findingID: findingID, reason: reason, lossReportSeq: lossReport, key: key,
-                                          facilityKey: signing.facilityKey(for: ledger, signer: key), config: settings,
-                                          time: try parseTime(time))
+        let seq: Int
+        if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
+            guard config == nil else { throw LedgerError(.invalidArgument, "--config works on a ledger file; the server reconciles with its own settings") }
+            seq = try remote.resolve(findingID: findingID, reason: reason, lossReportSeq: lossReport, key: key, time: try parseTime(time)).seq
+        } else {
+            let ledger = try ledgerOptions.open()
+            seq = try ledger.resolve(findingID: findingID, reason: reason, lossReportSeq: lossReport, key: key,
+                                     facilityKey: signing.facilityKey(for: ledger, signer: key), config: settings,
+                                     time: try parseTime(time)).entry.seq
+        }
         if output.json {
-            Output.json(["seq": .number(Double(appended.entry.seq)), "type": .string(ReconciliationType.findingResolved),
+            Output.json(["seq": .number(Double(seq)), "type": .string(ReconciliationType.findingResolved),
                          "finding_id": .string(findingID)])
         } else {
-            Output.line("finding \(findingID) resolved at seq \(appended.entry.seq)")
+            Output.line("finding \(findingID) resolved at seq \(seq)")
         }
     }
 }

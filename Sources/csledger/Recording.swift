@@ -7,6 +7,7 @@ import LedgerCore
 struct RecordOptions: ParsableArguments {
     @OptionGroup var ledgerOptions: LedgerOptions
     @OptionGroup var signing: SigningOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
     @Option(name: .customLong("witness-key"), help: ArgumentHelp("A witness's private key, when the witness is here (repeatable).", valueName: "path"))
@@ -21,8 +22,11 @@ struct RecordOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write the signed draft to FILE for remote witnesses (`csledger cosign`, then `csledger submit`) instead of appending.", valueName: "file"))
     var draft: String?
 
+    /// Where the command records: the ledger file, or csledgerd with --server.
+    func target() throws -> any LedgerTarget { try ledgerOptions.target(server: server, signing: signing) }
+
     /// Signs `body` as `type` and appends it (or writes a draft); prints the result.
-    func record(_ type: String, _ body: [String: JSONValue], ledger: Ledger, summary: (Int) -> String) throws {
+    func record(_ type: String, _ body: [String: JSONValue], ledger: any LedgerTarget, summary: (Int) -> String) throws {
         let key = try signing.signerKey()
         let witnesses = try witnessKeys.map { try KeyFiles.loadPrivateKey(path: $0) }
         let remote = try remoteWitnesses.map { text -> KeyID in
@@ -41,11 +45,11 @@ struct RecordOptions: ParsableArguments {
             return
         }
         let signed = try SignedStatement(statement: statement, actorKey: key, witnessKeys: witnesses)
-        let appended = try ledger.append([signed], facilityKey: signing.facilityKey(for: ledger, signer: key))[0]
+        let appended = try ledger.append(signed)
         if output.json {
-            Output.json(["seq": .number(Double(appended.entry.seq)), "type": .string(type), "leaf_hash": .string(appended.leafHash.hex)])
+            Output.json(["seq": .number(Double(appended.seq)), "type": .string(type), "leaf_hash": .string(appended.leafHash.hex)])
         } else {
-            Output.line(summary(appended.entry.seq))
+            Output.line(summary(appended.seq))
         }
     }
 }
@@ -67,7 +71,7 @@ struct LotUse {
 }
 
 /// Resolves lot numbers to lot ids, with the quantity each one gives.
-func lotItems(_ uses: [String], ndc: String?, ledger: Ledger, total: String? = nil) throws -> [JSONValue] {
+func lotItems(_ uses: [String], ndc: String?, ledger: any LedgerTarget, total: String? = nil) throws -> [JSONValue] {
     guard !uses.isEmpty else { throw LedgerError(.invalidArgument, "name the lot with --lot LOT (or LOT=QUANTITY for several)") }
     let parsed = uses.map(LotUse.init)
     return try parsed.map { u in

@@ -27,8 +27,8 @@ struct Rx: ParsableCommand {
         @Option(help: "Days supply per fill.") var daysSupply: Int?
 
         func run() throws {
-            let ledger = try record.ledgerOptions.open()
-            let ref = try ledger.personalData.reference(patient)
+            let ledger = try record.target()
+            let ref = try ledger.patientReference(patient)
             var body: [String: JSONValue] = [
                 "rx_number": .string(rx), "issued": .string(issued), "patient": ref.json,
                 "prescriber": ["name": .string(prescriberName), "address": .string(prescriberAddress), "dea_number": .string(prescriberDea)],
@@ -55,12 +55,12 @@ struct Dispense: ParsableCommand {
     @Option(help: "Why a lot may go below zero (the reconciliation will flag it).") var overrideReason: String?
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         let patientRef = try ledger.prescriptionPatient(rx: rx)
         var body: [String: JSONValue] = [
             "rx_number": .string(rx), "fill_number": .number(Double(fill)), "quantity": try quantityText(quantity, "--quantity"),
             "days_supply": .number(Double(daysSupply)), "lots": .array(try lotItems(lot, ndc: ndc, ledger: ledger, total: quantity)),
-            "patient": try ledger.personalData.reference(patientRef).json,
+            "patient": try ledger.patientReference(patientRef).json,
         ]
         if let overrideReason { body["override_reason"] = .string(overrideReason) }
         try record.record(DispensingType.prescriptionDispensed, body, ledger: ledger) { "fill \(fill) of \(rx) (\(quantity)) recorded at seq \($0)" }
@@ -82,13 +82,13 @@ struct Administer: ParsableCommand {
     @Option(help: "Why a lot may go below zero.") var overrideReason: String?
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         let d = try Quantity(parsing: try quantityText(drawn, "--drawn").stringValue!)
         let g = try Quantity(parsing: try quantityText(given, "--given", allowZero: true).stringValue!)
         let w = try wasted.map { try Quantity(parsing: try quantityText($0, "--wasted", allowZero: true).stringValue!) } ?? (d.subtracting(g) ?? .zero)
         guard !w.isNegative else { throw LedgerError(.invalidArgument, "--given (\(g)) is more than --drawn (\(d))") }
         var body: [String: JSONValue] = [
-            "lot_id": .string(try ledger.lotID(lot: lot, ndc: ndc)), "patient": try ledger.personalData.reference(patient).json,
+            "lot_id": .string(try ledger.lotID(lot: lot, ndc: ndc)), "patient": try ledger.patientReference(patient).json,
             "order": .string(order), "drawn": .string(d.description), "given": .string(g.description), "wasted": .string(w.description),
         ]
         if w.isPositive {

@@ -15,7 +15,7 @@ struct Ship: ParsableCommand {
     @Option(help: "Why.") var overrideReason: String?
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         guard !fill.isEmpty else { throw LedgerError(.invalidArgument, "name each fill in the parcel with --fill RX/FILL") }
         let fills = try fill.map { f -> JSONValue in
             let parts = f.split(separator: "/")
@@ -42,7 +42,11 @@ struct Deliver: ParsableCommand {
     @Option(help: "The signature image file from the carrier (kept beside the ledger; its SHA-256 is recorded).") var signatureImage: String
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        if try record.server.remote(ledgerFlag: record.ledgerOptions.ledger) != nil {
+            throw LedgerError(.invalidArgument, "deliver keeps the signer's name and the signature image beside the ledger file, so it runs where the file is (--ledger), not with --server")
+        }
+        let target = try record.ledgerOptions.localTarget(signing: record.signing)
+        let ledger = target.ledger
         guard let image = FileManager.default.contents(atPath: signatureImage), !image.isEmpty else {
             throw LedgerError(.invalidArgument, "cannot read the signature image \(signatureImage)")
         }
@@ -55,7 +59,7 @@ struct Deliver: ParsableCommand {
         let body: [String: JSONValue] = ["tracking": .string(tracking), "delivered": .string(delivered), "signer": signer.json,
                                          "age_verified": .bool(ageVerified), "id_type": .string(idType), "signature_image_sha256": .string(digest)]
         do {
-            try record.record(DispensingType.shipmentDelivered, body, ledger: ledger) { "delivery of \(tracking) recorded at seq \($0)" }
+            try record.record(DispensingType.shipmentDelivered, body, ledger: target) { "delivery of \(tracking) recorded at seq \($0)" }
         } catch {
             // Nothing was recorded: keep no personal data of the signer.
             if record.draft == nil { try? ledger.personalData.discard(signer.ref) }
@@ -72,7 +76,7 @@ struct Return: ParsableCommand {
     @Option(help: "Why it came back.") var reason: String
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         let body: [String: JSONValue] = ["tracking": .string(tracking), "disposition": .string(disposition), "reason": .string(reason)]
         try record.record(DispensingType.shipmentReturned, body, ledger: ledger) { "return of \(tracking) recorded at seq \($0)" }
     }
@@ -86,7 +90,7 @@ struct LostInTransit: ParsableCommand {
     @Option(help: "What the carrier said.") var reason: String
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         try record.record(DispensingType.shipmentLost, ["tracking": .string(tracking), "reason": .string(reason)], ledger: ledger) {
             "shipment \(tracking) recorded as lost at seq \($0); report it to DEA (Form 106) within 1 business day: csledger loss --kind in_transit --tracking \(tracking)"
         }

@@ -15,7 +15,7 @@ struct Waste: ParsableCommand {
     @Option(help: "Why a lot may go below zero.") var overrideReason: String?
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         var body: [String: JSONValue] = ["lot_id": .string(try ledger.lotID(lot: lot, ndc: ndc)), "quantity": try quantityText(quantity, "--quantity"),
                                          "reason": .string(reason), "method": .string(method)]
         if let overrideReason { body["override_reason"] = .string(overrideReason) }
@@ -33,7 +33,7 @@ struct Destroy: ParsableCommand {
     @Option(help: "Why (e.g. expired).") var reason: String?
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         var body: [String: JSONValue] = ["items": .array(try lotItems(lot, ndc: ndc, ledger: ledger)), "method": .string(method), "location": .string(location)]
         if let reason { body["reason"] = .string(reason) }
         try record.record(DispensingType.destructionRecorded, body, ledger: ledger) { "destruction recorded at seq \($0)" }
@@ -54,7 +54,7 @@ struct Loss: ParsableCommand {
     @Option(help: "Police report number.") var policeReport: String?
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         var body: [String: JSONValue] = ["kind": .string(kind), "discovered": .string(discovered)]
         if kind == "in_transit" {
             guard let tracking, let carrier else { throw LedgerError(.invalidArgument, "an in-transit loss needs --tracking and --carrier") }
@@ -79,7 +79,7 @@ struct Count: ParsableCommand {
     @Option(help: "What is on the shelf, in the lot's unit.") var counted: String
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         let body: [String: JSONValue] = ["lot_id": .string(try ledger.lotID(lot: lot, ndc: ndc)), "counted": try quantityText(counted, "--counted", allowZero: true)]
         try record.record(DispensingType.countRecorded, body, ledger: ledger) { "count of lot \(lot) recorded at seq \($0); the compliance officer sees any variance in the reconciliation" }
     }
@@ -93,7 +93,7 @@ struct Correct: ParsableCommand {
     @Option(help: "Why.") var reason: String
 
     func run() throws {
-        let ledger = try record.ledgerOptions.open()
+        let ledger = try record.target()
         try record.record(DispensingType.entryCorrected, ["corrects": .number(Double(seq)), "reason": .string(reason)], ledger: ledger) {
             "entry \(seq) corrected by seq \($0); record the right event now if one is needed"
         }
@@ -103,14 +103,30 @@ struct Correct: ParsableCommand {
 struct Inventory: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show what each lot received, used and must hold now (or at --as-of).")
     @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "Event time to compute at (UTC time or date).") var asOf: String?
     @Option(help: "One lot only.") var lot: String?
+
+    static let headers = ["LOT", "DRUG", "EXPIRY", "UNIT", "RECEIVED", "DISPENSED", "ADMIN", "SHIPPED", "WASTED", "DESTROYED", "LOST", "RETURNED", "ADJUSTED", "ON HAND"]
+    /// The figures' JSON names, in the order of the columns.
+    static let figureNames = ["received", "dispensed", "administered", "shipped", "wasted", "destroyed", "lost", "returned", "adjusted", "on_hand"]
 
     func run() throws {
         let at = try asOf.map { text -> Timestamp in
             guard let t = Timestamp(text, allowDate: true) else { throw LedgerError(.invalidArgument, "--as-of must be a UTC time or a date YYYY-MM-DD") }
             return text.count == 10 ? t.adding(milliseconds: 86_399_999) : t
+        }
+        if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
+            let lines = try remote.inventory(asOf: asOf, lot: lot)
+            if output.json {
+                lines.forEach { Output.json($0) }
+            } else {
+                printTable(lines.map { l in
+                    ["lot", "drug", "expiry", "unit"].map { l[$0]?.stringValue ?? "" } + Self.figureNames.map { l[$0]?.stringValue ?? "" }
+                })
+            }
+            return
         }
         let report = try ledgerOptions.open(readOnly: true).inventory(asOf: at, lot: lot)
         if output.json {
@@ -122,17 +138,18 @@ struct Inventory: ParsableCommand {
             }
             return
         }
-        let headers = ["LOT", "DRUG", "EXPIRY", "UNIT", "RECEIVED", "DISPENSED", "ADMIN", "SHIPPED", "WASTED", "DESTROYED", "LOST", "RETURNED", "ADJUSTED", "ON HAND"]
-        var rows = [headers]
-        for l in report.lines {
-            rows.append([l.lot, l.drug, l.expiry, l.unit] + l.figures.map { $0.1.description })
-        }
+        printTable(report.lines.map { l in [l.lot, l.drug, l.expiry, l.unit] + l.figures.map { $0.1.description } })
+    }
+
+    func printTable(_ lines: [[String]]) {
+        let headers = Self.headers
+        let rows = [headers] + lines
         let widths = headers.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
         for r in rows {
             Output.line(r.enumerated().map { i, v in i < 4 ? v.padding(toLength: widths[i], withPad: " ", startingAt: 0)
                                                    : String(repeating: " ", count: widths[i] - v.count) + v }.joined(separator: "  "))
         }
-        if report.lines.isEmpty { Output.line("(no lots received\(asOf.map { " by \($0)" } ?? ""))") }
+        if lines.isEmpty { Output.line("(no lots received\(asOf.map { " by \($0)" } ?? ""))") }
     }
 }
 
@@ -155,6 +172,7 @@ struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Append a fully signed draft.")
     @OptionGroup var ledgerOptions: LedgerOptions
     @OptionGroup var signing: SigningOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The draft file.") var file: String
 
@@ -163,10 +181,8 @@ struct Submit: ParsableCommand {
         guard d.missingSigners.isEmpty else {
             throw LedgerError(.signatureInvalid, "the draft still needs \(d.missingSigners.count) witness signature(s): csledger cosign \(file) --key WITNESS.pem")
         }
-        let ledger = try ledgerOptions.open()
-        let key = try? signing.signerKey()
-        let appended = try ledger.append([d.signed], facilityKey: signing.facilityKey(for: ledger, signer: key))[0]
-        if output.json { Output.json(["seq": .number(Double(appended.entry.seq)), "type": .string(d.signed.statement.type)]) }
-        else { Output.line("submitted \(d.signed.statement.type) at seq \(appended.entry.seq)") }
+        let appended = try ledgerOptions.target(server: server, signing: signing).append(d.signed)
+        if output.json { Output.json(["seq": .number(Double(appended.seq)), "type": .string(d.signed.statement.type)]) }
+        else { Output.line("submitted \(d.signed.statement.type) at seq \(appended.seq)") }
     }
 }

@@ -73,8 +73,13 @@ struct CheckpointCommand: ParsableCommand {
         abstract: "Print the latest signed checkpoint (a C2SP signed note); keep it to check the ledger later.")
 
     @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var server: ServerOptions
 
     func run() throws {
+        if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
+            print(try remote.checkpoint(), terminator: "")
+            return
+        }
         print(try ledgerOptions.open(readOnly: true).checkpoint().note, terminator: "")
     }
 }

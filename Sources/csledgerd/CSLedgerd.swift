@@ -23,11 +23,30 @@ struct CSLedgerd: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The facility key that signs checkpoints (default: the key given to init, or $CSLEDGER_FACILITY_KEY).", valueName: "path"))
     var facilityKey: String?
 
+    @Option(help: ArgumentHelp("TLS certificate chain (PEM); needs --tls-key. Serve HTTPS.", valueName: "pem"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("TLS private key (PEM) of --tls-cert.", valueName: "pem"))
+    var tlsKey: String?
+
+    @Option(help: ArgumentHelp("Close a connection silent this many seconds (a slow request head included).", valueName: "seconds"))
+    var idleTimeout = 30
+
+    @Option(help: ArgumentHelp("Seconds a request body may take to arrive (then 408).", valueName: "seconds"))
+    var bodyTimeout = 10
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
+
     func run() async throws {
         do {
+            guard (tlsCert == nil) == (tlsKey == nil) else {
+                throw LedgerError(.invalidArgument, "give both --tls-cert and --tls-key, or neither")
+            }
+            guard (1...3600).contains(idleTimeout), (1...3600).contains(bodyTimeout) else {
+                throw LedgerError(.invalidArgument, "--idle-timeout and --body-timeout must be from 1 to 3600 seconds")
+            }
             let parts = listen.split(separator: ":")
             guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
                 throw LedgerError(.invalidArgument, "--listen must be host:port, e.g. 127.0.0.1:8080")
@@ -39,9 +58,21 @@ struct CSLedgerd: AsyncParsableCommand {
                 throw LedgerError(.keyFileMissing, "the daemon signs checkpoints: pass --facility-key PATH")
             }
             let key = try KeyFiles.loadPrivateKey(path: keyPath)
+            let tls = try tlsCert.map { try ServerTLS(certificatePath: $0, keyPath: tlsKey ?? "") }
+            let host = String(parts[0])
+            if tls == nil, !LedgerServer.isLoopback(host) {
+                FileHandle.standardError.write(Data("csledgerd: warning: listening on \(host) without TLS: tokens and records cross the network in clear; give --tls-cert and --tls-key\n".utf8))
+            }
             var logger = Logger(label: "csledgerd")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-            let app = try LedgerServer.application(ledger: l, facilityKey: key, host: String(parts[0]), port: port, logger: logger)
+            let scheme = tls == nil ? "http" : "https"
+            let app = try LedgerServer.application(
+                ledger: l, facilityKey: key, host: host, port: port, tls: tls,
+                idleTimeout: .seconds(idleTimeout), bodyTimeout: .seconds(bodyTimeout), logger: logger,
+                onListening: { bound in
+                    // One line scripts (and the live tests) wait for; port 0 picks a free port.
+                    FileHandle.standardError.write(Data("csledgerd: listening on \(scheme)://\(host):\(bound)\n".utf8))
+                })
             try await app.runService()
         } catch let error as LedgerError {
             FileHandle.standardError.write(Data("csledgerd: error: \(error.message) [\(error.code.rawValue)]\n".utf8))

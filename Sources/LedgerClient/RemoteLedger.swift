@@ -1,0 +1,222 @@
+import AsyncHTTPClient
+import CSLedgerKit
+import Dispensing
+import Foundation
+import LedgerCore
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// A csledgerd daemon as a `LedgerTarget`: statements signed here are posted to `/v1/statements`
+/// with a bearer token; lookups and reads use the API's GET routes. Private keys never leave
+/// this process; only signed statements are sent.
+///
+/// Calls block the calling thread (the command line is synchronous). Server errors
+/// (`{"error":{"code","message"}}`) become `LedgerError`s with the server's code when it is one of
+/// ours, so the command line prints and exits as it would on a local file.
+public final class RemoteLedger: LedgerTarget {
+    /// The server's base URL, as given (no trailing slash).
+    public let url: String
+    let token: String?
+    let client: HTTPClient
+
+    /// - Parameters:
+    ///   - url: `http://host:port` or `https://host:port`.
+    ///   - token: the bearer token from `csledger token issue` (only `/healthz`-like calls work without).
+    ///   - caFile: PEM file of the certificate authorities to trust instead of the system's.
+    public init(url: String, token: String?, caFile: String? = nil) throws {
+        var base = url
+        while base.hasSuffix("/") { base.removeLast() }
+        guard let parsed = URL(string: base), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              parsed.host != nil, parsed.path.isEmpty, parsed.query == nil else {
+            throw LedgerError(.invalidArgument, "the server URL \(url.prefix(80)) must look like https://host:port")
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw LedgerError(.keyFileMissing, "the CA certificate file \(caFile) does not exist or cannot be read")
+            }
+            do { _ = try NIOSSLCertificate.fromPEMFile(caFile) } catch {
+                throw LedgerError(.keyFileInvalid, "the CA certificate file \(caFile) is not a PEM certificate")
+            }
+            tls.trustRoots = .file(caFile)
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: .seconds(5), read: .seconds(300)), connectionPool: .init())
+        configuration.httpVersion = .http1Only
+        self.url = base
+        self.token = token
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    deinit { try? client.syncShutdown() }
+
+    // MARK: LedgerTarget
+
+    public func append(_ signed: SignedStatement) throws -> AppendReceipt {
+        let body = Array(Draft(signed: signed).fileText.utf8)
+        let json = try requestJSON("POST", "/v1/statements", body: body)
+        guard let seq = json["seq"]?.integerValue, let hex = json["leaf_hash"]?.stringValue, let leaf = Hash(hex: hex) else {
+            throw LedgerError(.serverUnavailable, "the server at \(url) answered the append with an unexpected body")
+        }
+        return AppendReceipt(seq: seq, leafHash: leaf)
+    }
+
+    public func lotID(lot: String, ndc: String?) throws -> String {
+        let json = try requestJSON("GET", "/v1/lots/\(Self.escape(lot))" + (ndc.map { "?ndc=\(Self.escape($0))" } ?? ""))
+        guard let id = json["lot_id"]?.stringValue else { throw unexpected("lot") }
+        return id
+    }
+
+    public func prescriptionPatient(rx: String) throws -> String {
+        guard let ref = try requestJSON("GET", "/v1/prescriptions/\(Self.escape(rx))")["patient"]?["ref"]?.stringValue else {
+            throw unexpected("prescription")
+        }
+        return ref
+    }
+
+    public func patientReference(_ ref: String) throws -> PersonalData.Reference {
+        let json = try requestJSON("GET", "/v1/patients/\(Self.escape(ref))")
+        guard let r = json["ref"]?.stringValue, let c = json["commitment"]?.stringValue else { throw unexpected("patient") }
+        return PersonalData.Reference(ref: r, commitment: c)
+    }
+
+    public func signerRole(_ key: KeyID) throws -> Role? {
+        let me = try self.me()
+        guard me.keyID == key else {
+            throw LedgerError(.tokenInvalid, "the token belongs to signer \(me.keyID.short), not to the key given (\(key.short)); use that signer's token")
+        }
+        return me.role
+    }
+
+    // MARK: Reads
+
+    /// True once the daemon answers `/readyz` (its ledger file can be read).
+    public func isReady() -> Bool { (try? request("GET", "/readyz")) != nil }
+
+    /// The signer the token stands for.
+    public func me() throws -> (keyID: KeyID, name: String, role: Role) {
+        let json = try requestJSON("GET", "/v1/me")
+        guard let k = json["key_id"]?.stringValue.flatMap({ KeyID($0) }), let n = json["name"]?.stringValue,
+              let r = json["role"]?.stringValue, let role = try? Role(parsing: r) else { throw unexpected("signer") }
+        return (k, n, role)
+    }
+
+    /// The latest signed checkpoint note, verbatim.
+    public func checkpoint() throws -> String { try requestText("GET", "/v1/checkpoint") }
+
+    /// Entries `from...` (at most `limit`), each exactly its canonical bytes.
+    public func entries(from: Int, limit: Int) throws -> [[UInt8]] {
+        let bytes = try request("GET", "/v1/entries?from=\(from)&limit=\(limit)").body
+        return bytes.split(separator: 0x0a, omittingEmptySubsequences: true).map(Array.init)
+    }
+
+    /// An inclusion proof of entry `seq`: the C2SP tlog-proof text, or its JSON form.
+    public func inclusionProof(seq: Int, tlog: Bool) throws -> String {
+        try requestText("GET", "/v1/proofs/inclusion/\(seq)" + (tlog ? "?format=tlog" : ""))
+    }
+
+    /// A consistency proof from `oldSize` to the latest checkpoint, as JSON.
+    public func consistencyProof(oldSize: Int) throws -> JSONValue { try requestJSON("GET", "/v1/proofs/consistency?old_size=\(oldSize)") }
+
+    /// The inventory lines as the API gives them (one JSON object per lot).
+    public func inventory(asOf: String?, lot: String?) throws -> [JSONValue] {
+        var q: [String] = []
+        if let asOf { q.append("as_of=\(Self.escape(asOf))") }
+        if let lot { q.append("lot=\(Self.escape(lot))") }
+        guard let lines = try requestJSON("GET", "/v1/inventory" + (q.isEmpty ? "" : "?" + q.joined(separator: "&"))).arrayValue else {
+            throw unexpected("inventory")
+        }
+        return lines
+    }
+
+    /// Enrolled signers as the API gives them.
+    public func signers() throws -> [JSONValue] {
+        guard let list = try requestJSON("GET", "/v1/signers").arrayValue else { throw unexpected("signer list") }
+        return list
+    }
+
+    /// The reconciliation report (JSON or text) and the most severe open finding (`none` when none is open).
+    public func reconciliation(asOf: String?, all: Bool, verify: Bool, text: Bool) throws -> (body: [UInt8], worstOpen: String) {
+        var q = ["all=\(all)", "verify=\(verify)", "format=\(text ? "text" : "json")"]
+        if let asOf { q.append("as_of=\(Self.escape(asOf))") }
+        let r = try request("GET", "/v1/reconciliation?" + q.joined(separator: "&"))
+        return (r.body, r.headers.first(name: "Csledger-Worst-Open") ?? "none")
+    }
+
+    // MARK: HTTP
+
+    struct Reply {
+        let headers: HTTPHeaders
+        let body: [UInt8]
+    }
+
+    func requestText(_ method: String, _ path: String) throws -> String {
+        String(decoding: try request(method, path).body, as: UTF8.self)
+    }
+
+    func requestJSON(_ method: String, _ path: String, body: [UInt8]? = nil) throws -> JSONValue {
+        let reply = try request(method, path, body: body)
+        do { return try JSONParser.parse(reply.body) } catch { throw unexpected("request") }
+    }
+
+    /// One request; a non-2xx answer becomes the `LedgerError` it stands for.
+    func request(_ method: String, _ path: String, body: [UInt8]? = nil) throws -> Reply {
+        var headers = HTTPHeaders()
+        headers.add(name: "User-Agent", value: "csledger")
+        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let response: HTTPClient.Response
+        do {
+            let request = try HTTPClient.Request(url: url + path, method: HTTPMethod(rawValue: method), headers: headers,
+                                                 body: body.map { .bytes($0) })
+            response = try client.execute(request: request).wait()
+        } catch {
+            throw transportError(error)
+        }
+        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
+        guard (200..<300).contains(Int(response.status.code)) else {
+            throw Self.serverError(status: Int(response.status.code), body: bytes, url: url)
+        }
+        return Reply(headers: response.headers, body: bytes)
+    }
+
+    /// The error a server's JSON error body stands for, with the same code (and so the same exit status) as locally.
+    static func serverError(status: Int, body: [UInt8], url: String) -> LedgerError {
+        let json = try? JSONParser.parse(body)
+        let code = json?["error"]?["code"]?.stringValue
+        let message = json?["error"]?["message"]?.stringValue ?? "the server at \(url) answered HTTP \(status)"
+        if let code, let known = LedgerError.Code(rawValue: code) { return LedgerError(known, message) }
+        switch status {
+        case 401: return LedgerError(.tokenInvalid, "the server at \(url) did not accept the token: \(message); issue one with `csledger token issue`")
+        case 500...: return LedgerError(.serverUnavailable, "the server at \(url) could not answer: \(message)")
+        default: return LedgerError(.serverRefused, "the server at \(url) refused the request: \(message)\(code.map { " (\($0))" } ?? "")")
+        }
+    }
+
+    func transportError(_ error: any Error) -> LedgerError {
+        let text = "\(error)"
+        let type = String(reflecting: Swift.type(of: error))
+        if type.contains("NIOSSL") || type.contains("BoringSSL") || text.contains("handshake") || text.contains("certificate") {
+            return LedgerError(.serverUnreachable, "cannot reach the ledger server at \(url): the TLS handshake failed (is --cacert the CA that signed the server's certificate?)")
+        }
+        if text.lowercased().contains("refused") {
+            return LedgerError(.serverUnreachable, "cannot reach the ledger server at \(url): connection refused (is csledgerd running there?)")
+        }
+        if text.lowercased().contains("timeout") || text.lowercased().contains("timed out") {
+            return LedgerError(.serverUnreachable, "cannot reach the ledger server at \(url): it did not answer in time")
+        }
+        return LedgerError(.serverUnreachable, "cannot reach the ledger server at \(url): \(text.prefix(120))")
+    }
+
+    func unexpected(_ what: String) -> LedgerError {
+        LedgerError(.serverUnavailable, "the server at \(url) answered the \(what) request with an unexpected body")
+    }
+
+    /// Percent-escapes a path segment or query value.
+    static func escape(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}

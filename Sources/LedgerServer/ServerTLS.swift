@@ -1,0 +1,43 @@
+import Foundation
+import LedgerCore
+import NIOSSL
+
+/// The daemon's certificate and private key, loaded and checked before it listens.
+///
+/// Both files are PEM. Loading fails with one sentence naming the file when either is missing,
+/// unreadable or not PEM, or when the key does not belong to the certificate.
+public struct ServerTLS: Sendable {
+    let configuration: TLSConfiguration
+
+    public init(certificatePath: String, keyPath: String) throws {
+        let chain: [NIOSSLCertificate]
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificatePath) } catch {
+            throw Self.fileError(certificatePath, what: "TLS certificate", expected: "a PEM certificate")
+        }
+        guard !chain.isEmpty else {
+            throw LedgerError(.keyFileInvalid, "the TLS certificate file \(certificatePath) holds no PEM certificate")
+        }
+        let key: NIOSSLPrivateKey
+        do { key = try NIOSSLPrivateKey(file: keyPath, format: .pem) } catch {
+            throw Self.fileError(keyPath, what: "TLS private key", expected: "a PEM private key")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        // Building a context makes BoringSSL check that the key is the certificate's.
+        do { _ = try NIOSSLContext(configuration: configuration) } catch {
+            throw LedgerError(.keyFileInvalid, "the TLS private key \(keyPath) does not belong to the certificate \(certificatePath)")
+        }
+        self.configuration = configuration
+    }
+
+    static func fileError(_ path: String, what: String, expected: String) -> LedgerError {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return LedgerError(.keyFileMissing, "the \(what) file \(path) does not exist")
+        }
+        guard !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: path) else {
+            return LedgerError(.keyFileUnreadable, "the \(what) file \(path) cannot be read")
+        }
+        return LedgerError(.keyFileInvalid, "the \(what) file \(path) is not \(expected)")
+    }
+}
