@@ -28,6 +28,8 @@ struct ClinicBuild {
         o.clinicPatients = 3_000
         o.homePatients = 4_000
         o.seed = 2026
+        // At this volume a quarantined parcel's lot is drawn down before its destruction two days later.
+        o.quarantineReturnDay = nil
         o.clinicians = ["clin1", "clin2", "clin3", "clin4", "clin5"]
         return o
     }

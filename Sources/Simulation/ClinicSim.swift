@@ -163,7 +163,7 @@ public final class ClinicSim {
         var uses: [(String, Int64)] = []
         while left > 0 {
             if balance[tabletQueue[0], default: 0] == 0 { tabletQueue.removeFirst() }
-            if tabletQueue.count < 2 { try receiveTablets(at: t.adding(milliseconds: -3_600_000)) }
+            if tabletQueue.count < 2 { try receiveTablets(at: restockTime(before: t)) }
             let lot = tabletQueue[0]
             let take = min(left, balance[lot, default: 0])
             guard take > 0 else { tabletQueue.removeFirst(); continue }
@@ -244,8 +244,14 @@ public final class ClinicSim {
     /// The first tablet lot holding at least `need`, receiving a new one if none does.
     public func tabletLot(need: Int64, at t: Timestamp) throws -> String {
         if let lot = tabletQueue.first(where: { balance[$0, default: 0] >= need }) { return lot }
-        try receiveTablets(at: t.adding(milliseconds: -3_600_000))
+        try receiveTablets(at: restockTime(before: t))
         return tabletQueue.last!
+    }
+
+    /// When a lot needed at `t` is received: an hour before, and no later than 07:00 that day, so that a
+    /// busy day's records, staged out of time order, never use it before it arrived.
+    func restockTime(before t: Timestamp) -> Timestamp {
+        min(t.adding(milliseconds: -3_600_000), cal.at(day, 7))
     }
 
     public func receiveTablets(at t: Timestamp) throws {
