@@ -122,6 +122,13 @@ let package = Package(
             path: "Benchmarks/csledger-bench",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "crash-harness",
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/crash-harness",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LedgerCoreTests",
             dependencies: ["LedgerCore"],
@@ -139,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "csledger"],
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "csledger", "csledgerd", "crash-harness"],
             swiftSettings: swiftSettings
         ),
     ]
