@@ -132,7 +132,11 @@ public struct LedgerAPI: Sendable {
         }
         router.post("/v1/statements") { request, context in
             let signer = try context.require(Self.writers)
-            let buffer = try await request.body.collect(upTo: APIConfiguration.maxBodyBytes)
+            // An oversized body gets the API's JSON error (found by the hostile-input tests: it was a bare 413).
+            let buffer: ByteBuffer
+            do { buffer = try await request.body.collect(upTo: APIConfiguration.maxBodyBytes) } catch {
+                throw APIError(.contentTooLarge, "body-too-large", "the request body is larger than \(APIConfiguration.maxBodyBytes / 1024) KB")
+            }
             let signed = try Self.decodeSigned(Array(buffer.readableBytesView))
             guard signed.statement.actor == signer.keyID else {
                 throw APIError(.forbidden, "actor-mismatch", "the statement's actor is not the signer this token belongs to")
