@@ -118,7 +118,9 @@ final class HarnessLedger: @unchecked Sendable {
             case 5..<7:
                 return receives[n % receives.count] + common
             default:
-                return ["waste", "--lot", Self.vialLot, "--quantity", "0.01", "--reason", "remainder of opened vial",
+                // Distinct reasons: two workers may sign in the same millisecond, and an identical signed statement
+                // is (rightly) refused as recorded twice.
+                return ["waste", "--lot", Self.vialLot, "--quantity", "0.01", "--reason", "remainder of opened vial r\(round)w\(worker)n\(n)",
                         "--method", "drug disposal container", "--key", "Keys/pharmacist.pem", "--witness-key", "Keys/witness.pem"] + common
             }
         }
