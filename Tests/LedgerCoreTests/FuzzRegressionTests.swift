@@ -21,4 +21,18 @@ struct FuzzRegressionTests {
         #expect(throws: LedgerError.self) { try Statement(json: ["a\r\nb": "x", "v": 1]) }
         do { _ = try Statement(json: ["x\ny": "1"]) } catch let e as LedgerError { #expect(!e.message.contains("\n")) }
     }
+
+    /// fuzz-http-statement, second finding: the same through an invalid statement type (and, by reading the
+    /// code, an unknown entry member and an unknown role name).
+    @Test("an invalid statement type with control characters gives a one-line refusal")
+    func typeNewline() throws {
+        let bytes = Array(try #require(Data(base64Encoded: "eyJzdGF0ZW1lbnQiOnsiYWN0b3IiOiI1NmM0NTUxNTU4NWRmYWMwNWRmYTU4NzllZWUwYWU3OWYxNzZkNDRhM2IzYjJkMWVhNGU1NTJiNGRiM2ExY2JiIiwiYm9keSI6eyJ0ZXh0IjoieCJ9LCJ0aW1lIjoiMjAyNi0xMS0yM1QxMjoyOToyOS42ODhaIiwidHlwZSI6InRlc3QubnRudHRlc2VtZVxudHR0ZW1lXG5lbWVcbnRzYXRudHRlbWN0ZW1lXG50c2VtZVxudHR0ZW1lXG5udGVcbnR0dGVtZVxuZW1cbnRvdGUiLCJ2IjoxfSwic2lncyI6W3sia2V5IjoicTJjNDU1MTU1ODVkZmFjMDVkZmE1ODc5ZWVlMGFlNzlmMTc2ZDQ0YTNlYjEyZDJiYTRlNTUyYjRkYjNhMWNiYiIsInNpZyI6ImtJSmlrVmJLeHRzaU0rbms2T0VxYlhMSW5QQ0RnPT0ifV19")))
+        do {
+            _ = try StatementSubmission.decode(bytes, maxBytes: 1 << 20)
+            Issue.record("accepted")
+        } catch {
+            #expect(!error.message.contains("\n"), "\(error.message)")
+        }
+        do { _ = try Role(parsing: "admin\nroot") } catch let e as LedgerError { #expect(!e.message.contains("\n")) }
+    }
 }

@@ -19,7 +19,7 @@ public struct Statement: Sendable, Hashable {
     /// Builds a statement, checking the rules every statement follows.
     public init(type: String, time: Timestamp, actor: KeyID, witnesses: [KeyID] = [], body: [String: JSONValue]) throws {
         guard Statement.isValidType(type) else {
-            throw LedgerError(.invalidStatement, "statement type \"\(type.prefix(40))\" is not a dotted lowercase name such as dose.administered")
+            throw LedgerError(.invalidStatement, "statement type \"\(type.printablePrefix(40))\" is not a dotted lowercase name such as dose.administered")
         }
         if witnesses.contains(actor) {
             throw LedgerError(.witnessIsActor, "a witness must be a different person from the one recording the event")
