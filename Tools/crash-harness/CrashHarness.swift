@@ -64,7 +64,8 @@ struct CrashHarness: ParsableCommand {
         print("crash-harness: OK: \(cliKills + daemonKills) SIGKILLs (\(cliKills) csledger, \(daemonKills) csledgerd) in \(kills) rounds"
               + "\(finishedBeforeKill > 0 ? ", \(finishedBeforeKill) rounds ended before the kill" : ""); "
               + "\(acks.all.count) acknowledged entries all present with identical bytes; ledger \(size) entries verifies clean; "
-              + "checkpoint = tree size and inventory = replay after every round; \(String(format: "%.0f", seconds)) s")
+              + "checkpoint = tree size after every round, inventory = replay every \(replayEvery) round(s) and at the end; "
+              + "\(String(format: "%.0f", seconds)) s")
         if work == nil { try? FileManager.default.removeItem(at: dir) }
     }
 }
