@@ -165,6 +165,13 @@ let package = Package(
             path: "Benchmarks/csledger-bench",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "crash-harness",
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/crash-harness",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LedgerCoreTests",
             dependencies: ["LedgerCore"],
@@ -182,7 +189,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd"],
+            dependencies: ["CSLedgerKit", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd", "crash-harness"],
             swiftSettings: swiftSettings
         ),
     ]

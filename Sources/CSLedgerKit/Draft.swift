@@ -24,9 +24,7 @@ public struct Draft: Sendable {
 
     /// Reads a draft file, checking every signature already on it.
     public static func read(path: String) throws -> Draft {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LedgerError(.invalidArgument, "cannot read the draft file \(path)")
-        }
+        let data = try InputFile.read(path, what: "draft", maxBytes: 1 << 20)
         let json: JSONValue
         do { json = try JSONParser.parse(Array(data)) } catch { throw LedgerError(.invalidArgument, "the draft file \(path) is not valid JSON: \(error)") }
         guard let st = json["statement"], let sigs = json["sigs"]?.arrayValue else {

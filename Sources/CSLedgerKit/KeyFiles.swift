@@ -61,7 +61,7 @@ public enum KeyFiles {
     }
 
     static func readText(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try? InputFile.read(path, what: "key", maxBytes: 64 * 1024) else {
             throw LedgerError(.keyFileUnreadable, "cannot read \(path) (no permission?)")
         }
         guard data.count < 64 * 1024, let text = String(data: data, encoding: .utf8) else {

@@ -84,7 +84,9 @@ extension LedgerDatabase {
                   let facility = KeyID(fk) else {
                 throw LedgerError(.ledgerCorrupt, "the ledger file has entries but no origin or facility key recorded; run verify")
             }
-            guard checkpointSigner.origin == origin, checkpointSigner.key.keyID == facility else {
+            // A batch that rotates the facility key is signed by the new key (checked per statement in appendOne).
+            let rotatesToSigner = statements.contains { Self.rotationTarget($0.signed.statement) == checkpointSigner.key.keyID }
+            guard checkpointSigner.origin == origin, checkpointSigner.key.keyID == facility || rotatesToSigner else {
                 throw LedgerError(.signatureInvalid, "the facility key given is not this ledger's facility key (\(facility.short)); checkpoints must be signed by it")
             }
             registry = SignerRegistry(origin: origin, signers: try Self.loadSigners(db), facilityKey: facility)
@@ -101,7 +103,8 @@ extension LedgerDatabase {
         for signed in statements {
             guard isolated else {
                 results.append(.success(try appendOne(db, signed, seq: start + written, registry: &registry, frontier: &frontier,
-                                                       prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock)))
+                                                       prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock,
+                                                       checkpointSigner: checkpointSigner)))
                 written += 1
                 continue
             }
@@ -110,7 +113,8 @@ extension LedgerDatabase {
                 try db.inSavepoint {
                     do {
                         outcome = .success(try appendOne(db, signed, seq: start + written, registry: &registry, frontier: &frontier,
-                                                         prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock))
+                                                         prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock,
+                                                       checkpointSigner: checkpointSigner))
                         return .commit
                     } catch let e as LedgerError {
                         outcome = .failure(e)
@@ -138,10 +142,14 @@ extension LedgerDatabase {
     /// Checks and writes one entry; on success advances the chain state, on failure throws and leaves it unchanged.
     private func appendOne(_ db: Database, _ checked: CheckedStatement, seq: Int, registry: inout SignerRegistry,
                            frontier: inout MerkleFrontier, prev: inout Hash, lastLogged: inout Timestamp,
-                           projections: [any LedgerProjection], clock: () -> Timestamp) throws -> Appended {
+                           projections: [any LedgerProjection], clock: () -> Timestamp,
+                           checkpointSigner: CheckpointSigner) throws -> Appended {
         let signed = checked.signed
         let statement = signed.statement
         try Self.checkSignatures(checked, at: seq, registry: registry)
+        if statement.type == CoreStatementType.facilityKeyRotated, Self.rotationTarget(statement) != checkpointSigner.key.keyID {
+            throw LedgerError(.signatureInvalid, "after a facility key rotation the checkpoint must be signed by the new facility key; use `csledger facility rotate`")
+        }
         var newRegistry = registry
         try newRegistry.apply(statement, at: seq)
         let logged = max(clock(), lastLogged)
@@ -215,9 +223,21 @@ extension LedgerDatabase {
         case CoreStatementType.actorRevoked:
             guard let k = s.body["key"]?.stringValue else { return }
             try db.execute(sql: "UPDATE signers SET revoked_seq = ? WHERE key_id = ?", arguments: [entry.seq, k])
+        case CoreStatementType.facilityKeyRotated:
+            // The old key is retired at this seq; the new one signs checkpoints from here on.
+            guard let previous = s.body["previous_key"]?.stringValue, let f = registry.facility else { return }
+            try db.execute(sql: "UPDATE signers SET revoked_seq = ? WHERE key_id = ?", arguments: [entry.seq, previous])
+            try db.execute(sql: "UPDATE ledger_meta SET value = ? WHERE key = 'facility_key_id'", arguments: [f.keyID.hex])
         default:
             break
         }
+    }
+
+    /// The key id a `facility.key_rotated` statement hands over to, or nil for any other statement.
+    static func rotationTarget(_ statement: LedgerCore.Statement) -> KeyID? {
+        guard statement.type == CoreStatementType.facilityKeyRotated, let pk = statement.body["public_key"]?.stringValue,
+              let key = try? SignerPublicKey(base64: pk) else { return nil }
+        return key.keyID
     }
 
     private static func insertSigner(_ db: Database, _ s: Signer, enrolledSeq: Int) throws {

@@ -67,10 +67,7 @@ func parseJSONObject(_ text: String, what: String) throws -> [String: JSONValue]
     var bytes = Array(text.utf8)
     if text.hasPrefix("@") {
         let path = String(text.dropFirst())
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LedgerError(.invalidArgument, "cannot read the \(what) file \(path)")
-        }
-        bytes = Array(data)
+        bytes = Array(try InputFile.read(path, what: what, maxBytes: 1 << 20))
     }
     let value: JSONValue
     do { value = try JSONParser.parse(bytes) } catch {

@@ -59,7 +59,7 @@ struct Reconcile: ParsableCommand {
         }
         let settings = try config.map { try ReconciliationConfig.load(path: $0) } ?? ReconciliationConfig()
         let external = try checkpointFiles.map { path -> String in
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = try? InputFile.read(path, what: "configuration", maxBytes: 1 << 20), let text = String(data: data, encoding: .utf8) else {
                 throw LedgerError(.invalidArgument, "cannot read the checkpoint file \(path)")
             }
             return text

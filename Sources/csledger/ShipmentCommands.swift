@@ -47,7 +47,7 @@ struct Deliver: ParsableCommand {
         }
         let target = try record.ledgerOptions.localTarget(signing: record.signing)
         let ledger = target.ledger
-        guard let image = FileManager.default.contents(atPath: signatureImage), !image.isEmpty else {
+        guard let image = try? InputFile.read(signatureImage, what: "signature image"), !image.isEmpty else {
             throw LedgerError(.invalidArgument, "cannot read the signature image \(signatureImage)")
         }
         guard Timestamp(delivered) != nil else { throw LedgerError(.invalidArgument, "--delivered must be a UTC time like 2026-11-23T15:30:00Z") }

@@ -20,7 +20,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let external = try checkpointFiles.map { path -> String in
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = try? InputFile.read(path, what: "checkpoint", maxBytes: 1 << 20), let text = String(data: data, encoding: .utf8) else {
                 throw LedgerError(.invalidArgument, "cannot read the checkpoint file \(path)")
             }
             return text

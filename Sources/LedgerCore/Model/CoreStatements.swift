@@ -7,6 +7,10 @@ public enum CoreStatementType {
     public static let actorEnrolled = "actor.enrolled"
     /// Body: `key` (key id), optional `reason`.
     public static let actorRevoked = "actor.revoked"
+    /// The facility key hands over to a new key. Body: `public_key` (b64 of the new key, already enrolled as an
+    /// admin), `previous_key` (the key id being replaced), optional `reason`. Actor: the current facility key;
+    /// its only witness: the new key. Checkpoints from the tree that includes this entry on are signed by the new key.
+    public static let facilityKeyRotated = "facility.key_rotated"
 }
 
 /// A signer as enrolled in the ledger, with the seq numbers that bound its authority.
@@ -45,8 +49,15 @@ public struct SignerRegistry: Sendable {
     /// The facility key and ledger origin, from the genesis entry.
     public private(set) var facility: Signer?
     public private(set) var origin: String?
+    /// Every facility key the ledger has had, oldest first, with the first tree size whose checkpoint it signs.
+    public private(set) var facilityHistory: [FacilityKeyPeriod] = []
 
     public init() {}
+
+    /// The facility key that must sign the checkpoint of `treeSize` entries (the one in force after entry `treeSize - 1`).
+    public func facility(atTreeSize treeSize: Int) -> Signer? {
+        facilityHistory.last { $0.fromTreeSize <= treeSize }?.signer ?? facility
+    }
 
     public subscript(key: KeyID) -> Signer? { signers[key] }
 
@@ -94,6 +105,7 @@ public struct SignerRegistry: Sendable {
             let f = Signer(publicKey: pk, name: name, role: .admin, enrolledSeq: -1)
             signers[pk.keyID] = f
             facility = f
+            facilityHistory = [FacilityKeyPeriod(fromTreeSize: 1, signer: f)]
             self.origin = origin
             return
         }
@@ -128,9 +140,38 @@ public struct SignerRegistry: Sendable {
             }
             s.revokedSeq = seq
             signers[key] = s
+        case CoreStatementType.facilityKeyRotated:
+            try applyRotation(statement, at: seq)
         default:
             break
         }
+    }
+
+    /// `facility.key_rotated`: the current facility key hands over to an enrolled admin key that cosigns.
+    /// The old key is retired (revoked at this seq): it can sign neither entries nor checkpoints after it.
+    private mutating func applyRotation(_ statement: Statement, at seq: Int) throws {
+        guard var old = facility, statement.actor == old.keyID else {
+            throw LedgerError(.roleNotAllowed, "only the current facility key may hand over to a new facility key")
+        }
+        guard let pkText = statement.body["public_key"]?.stringValue, let pk = try? SignerPublicKey(base64: pkText) else {
+            throw LedgerError(.invalidBody, "facility.key_rotated needs the new key's \"public_key\" (base64 of 32 bytes)")
+        }
+        guard statement.body["previous_key"]?.stringValue == old.keyID.hex else {
+            throw LedgerError(.invalidBody, "facility.key_rotated must name the key it replaces in \"previous_key\" (\(old.keyID.short))")
+        }
+        guard pk.keyID != old.keyID else {
+            throw LedgerError(.invalidBody, "the new facility key is the same as the current one")
+        }
+        guard statement.witnesses == [pk.keyID] else {
+            throw LedgerError(.invalidBody, "facility.key_rotated must be cosigned by the new key, as its only witness")
+        }
+        guard let new = signers[pk.keyID], new.role == .admin, new.revokedSeq == nil, new.enrolledSeq < seq else {
+            throw LedgerError(.signerNotEnrolled, "the new facility key \(pk.keyID.short) must first be enrolled as an admin")
+        }
+        old.revokedSeq = seq
+        signers[old.keyID] = old
+        facility = new
+        facilityHistory.append(FacilityKeyPeriod(fromTreeSize: seq + 1, signer: new))
     }
 
     private func requireAdmin(_ key: KeyID) throws {
@@ -153,8 +194,11 @@ extension SignerRegistry {
         for s in list { signers[s.keyID] = s }
         if var f = signers[facilityKey] {
             f.revokedSeq = nil
-            facility = Signer(publicKey: f.publicKey, name: f.name, role: f.role, enrolledSeq: -1)
-            signers[facilityKey] = facility
+            let current = Signer(publicKey: f.publicKey, name: f.name, role: f.role, enrolledSeq: -1)
+            facility = current
+            signers[facilityKey] = current
+            // Only the key in force is known here; the full history comes from replaying the entries (verify).
+            facilityHistory = [FacilityKeyPeriod(fromTreeSize: 1, signer: current)]
         }
     }
 }

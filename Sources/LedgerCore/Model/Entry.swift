@@ -77,7 +77,7 @@ public struct Entry: Sendable, Hashable {
     public init(json: JSONValue) throws {
         guard let o = json.objectValue else { throw LedgerError(.ledgerCorrupt, "an entry must be a JSON object") }
         for key in o.keys where !["seq", "prev", "logged", "statement", "sigs"].contains(key) {
-            throw LedgerError(.ledgerCorrupt, "an entry has an unknown member \"\(key.prefix(40))\"")
+            throw LedgerError(.ledgerCorrupt, "an entry has an unknown member \"\(key.printablePrefix(40))\"")
         }
         guard let seq = o["seq"]?.integerValue, seq >= 0 else { throw LedgerError(.ledgerCorrupt, "entry \"seq\" must be a whole number from 0") }
         guard let p = o["prev"]?.stringValue, p.utf8.count == 64, p.lowercased() == p, let prev = Hash(hex: p) else {

@@ -16,7 +16,7 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     /// Parses a role name, with a clear error listing the valid ones.
     public init(parsing text: String) throws {
         guard let r = Role(rawValue: text.lowercased()) else {
-            throw LedgerError(.invalidArgument, "unknown role \"\(text.prefix(40))\"; use one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw LedgerError(.invalidArgument, "unknown role \"\(text.printablePrefix(40))\"; use one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self = r
     }

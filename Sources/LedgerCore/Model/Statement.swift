@@ -19,7 +19,7 @@ public struct Statement: Sendable, Hashable {
     /// Builds a statement, checking the rules every statement follows.
     public init(type: String, time: Timestamp, actor: KeyID, witnesses: [KeyID] = [], body: [String: JSONValue]) throws {
         guard Statement.isValidType(type) else {
-            throw LedgerError(.invalidStatement, "statement type \"\(type.prefix(40))\" is not a dotted lowercase name such as dose.administered")
+            throw LedgerError(.invalidStatement, "statement type \"\(type.printablePrefix(40))\" is not a dotted lowercase name such as dose.administered")
         }
         if witnesses.contains(actor) {
             throw LedgerError(.witnessIsActor, "a witness must be a different person from the one recording the event")
@@ -39,7 +39,7 @@ public struct Statement: Sendable, Hashable {
     public init(json: JSONValue) throws {
         guard let o = json.objectValue else { throw LedgerError(.invalidStatement, "a statement must be a JSON object") }
         for key in o.keys where !["v", "type", "time", "actor", "witnesses", "body"].contains(key) {
-            throw LedgerError(.invalidStatement, "a statement has an unknown member \"\(key.prefix(40))\"")
+            throw LedgerError(.invalidStatement, "a statement has an unknown member \"\(key.printablePrefix(40))\"")
         }
         guard o["v"]?.integerValue == 1 else { throw LedgerError(.invalidStatement, "statement version \"v\" must be 1") }
         guard let type = o["type"]?.stringValue else { throw LedgerError(.invalidStatement, "a statement needs a \"type\"") }

@@ -263,7 +263,8 @@ public struct LedgerVerifier: Sendable {
     /// Call after all rows are consumed; announce its size in `init(checkpointSizes:)`.
     public mutating func check(checkpoint noteText: String, label: String = "checkpoint") {
         report.checkpointsChecked += 1
-        guard let (note, cp) = checkStructure(noteText, label: label, treeSize: nil), let facility = registry.facility else { return }
+        // The facility key in force at the checkpoint's size: a key rotated out later still vouches for older checkpoints.
+        guard let (note, cp) = checkStructure(noteText, label: label, treeSize: nil), let facility = registry.facility(atTreeSize: cp.size) else { return }
         let size = cp.size
         if !note.verify(keyName: cp.origin, publicKey: facility.publicKey.curve25519) {
             fail(nil, .checkpointSignature, "the \(label) is not signed by this ledger's facility key", treeSize: size)
