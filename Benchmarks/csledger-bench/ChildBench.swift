@@ -6,7 +6,7 @@ import Reconciliation
 /// One phase (verification, inventory, reconciliation) run in a fresh child process of this same binary
 /// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
 enum ChildBench {
-    static let phases = ["verify", "verify-hashes", "inventory", "inventory-as-of", "reconcile", "reconcile-verified"]
+    static let phases = ["verify", "verify-hashes", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append"]
 
     /// What one phase did and cost.
     struct Outcome {
@@ -29,7 +29,7 @@ enum ChildBench {
         let baseline = ProcStatus.kibibytes("VmHWM") ?? 0
         let cpuBefore = ProcStatus.cpuSeconds()
         let watch = Stopwatch()
-        let ledger = try Ledger.open(path: path, readOnly: true)
+        let ledger = try Ledger.open(path: path, readOnly: phase != "append")
         var figures: [String: Double] = [:]
         switch phase {
         case "verify", "verify-hashes":
@@ -49,6 +49,11 @@ enum ChildBench {
             let report = try ledger.reconcile(verify: phase == "reconcile-verified")
             figures = ["entries": Double(report.entries), "considered": Double(report.entriesConsidered),
                        "findings": Double(report.findings.count), "open": Double(report.open.count)]
+        case "append":
+            // 2,000 durable one-entry appends (for profiling the write path on its own).
+            let workload = try Workload(patients: try ClinicBuild.patients(ledger))
+            let latencies = try AppendBench(workload: workload).oneByOne(ledger, count: 2_000, seconds: 60, tag: "-p\(getpid())")
+            figures = ["appends": Double(latencies.count), "mean_ms": latencies.mean * 1e3]
         default:
             throw LedgerError(.invalidArgument, "--only takes one of \(phases.joined(separator: ", ")), not \(phase)")
         }

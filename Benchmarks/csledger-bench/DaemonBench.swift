@@ -52,7 +52,8 @@ struct DaemonBench {
             let perClient = Int(9_000 * seconds) / clients + 1
             say("  \(clients) clients: signing \(perClient * clients) statements first")
             let bodies = Parallel.map(clients * perClient) { i -> [UInt8] in
-                let signed = try! workload.signed(i, signer: i % clients, tag: "-\(getpid())-\(level)")
+                // Client c sends statements signed by clinician c (mod 4), with that clinician's token.
+                let signed = try! workload.signed(i, signer: i / perClient, tag: "-\(getpid())-\(level)")
                 return JCS.serialize(.object(["statement": signed.statement.json, "sigs": .array(signed.signatures.map {
                     .object(["key": .string($0.key.hex), "sig": .string(Base64.encode($0.signature))])
                 })]))

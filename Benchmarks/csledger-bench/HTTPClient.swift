@@ -79,9 +79,12 @@ final class HTTPClient {
         return (status, body)
     }
 
+    /// Where the header block ends (`\r\n\r\n`), without allocating.
     private static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
-        guard hay.count >= needle.count else { return nil }
-        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle { return i }
-        return nil
+        guard hay.count >= 4 else { return nil }
+        return hay.withUnsafeBufferPointer { h in
+            for i in 0...(h.count - 4) where h[i] == 13 && h[i + 1] == 10 && h[i + 2] == 13 && h[i + 3] == 10 { return i }
+            return nil
+        }
     }
 }

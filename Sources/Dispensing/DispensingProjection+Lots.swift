@@ -13,9 +13,9 @@ struct LotRow {
     let receivedSeq: Int
 
     static func fetch(_ db: Database, _ lotID: String) throws -> LotRow? {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT unit, expiry, status, on_hand_micros, received_time, received_seq FROM lots WHERE lot_id = ?
-            """, arguments: [lotID]) else { return nil }
+            """), arguments: [lotID]) else { return nil }
         guard let expiry = try? ExpiryDate(iso: row[1] as String), let received = Timestamp(row[4] as String) else {
             throw LedgerError(.ledgerCorrupt, "the inventory table for lot \(lotID) is damaged; rebuild it")
         }
@@ -62,10 +62,10 @@ extension DispensingProjection {
                 throw c.fail("lot \(lot) was received before with another unit or expiry; check the label")
             }
         } else {
-            try c.db.execute(sql: """
+            try c.db.cachedStatement(sql: """
                 INSERT INTO lots (lot_id, ndc, ndc11, lot, expiry, drug_name, strength, form, unit, received_seq, received_time)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [lotID, ndc.hyphenated, ndc.normalized, lot, expiry.description, drugName, strength, form, unit,
+                """).execute(arguments: [lotID, ndc.hyphenated, ndc.normalized, lot, expiry.description, drugName, strength, form, unit,
                                  c.seq, c.time.description])
         }
         try move(c, lotID, "received", quantity.micros)
@@ -76,7 +76,7 @@ extension DispensingProjection {
         let status = try r.oneOf("status", ["active", "quarantined", "recalled"])
         _ = try r.string("reason", max: 500)
         guard try LotRow.fetch(c.db, lotID) != nil else { throw c.fail("lot \(lotID) was never received") }
-        try c.db.execute(sql: "UPDATE lots SET status = ? WHERE lot_id = ?", arguments: [status, lotID])
+        try c.db.cachedStatement(sql: "UPDATE lots SET status = ? WHERE lot_id = ?").execute(arguments: [status, lotID])
     }
 
     /// The lot named by `key`, checked usable at the event's time (received before, not expired,
@@ -112,11 +112,11 @@ extension DispensingProjection {
         if after < 0, micros < 0, c.entry.statement.body["override_reason"]?.stringValue?.isEmpty ?? true {
             throw LedgerError(.invalidBody, "\(c.type): lot \(lotID) holds \(Quantity(micros: lot.onHand)) \(lot.unit), less than the \(Quantity(micros: -micros)) \(lot.unit) taken; if the shelf really differs, record a count, or give --override-reason")
         }
-        try c.db.execute(sql: "UPDATE lots SET on_hand_micros = ? WHERE lot_id = ?", arguments: [after, lotID])
-        try c.db.execute(sql: """
+        try c.db.cachedStatement(sql: "UPDATE lots SET on_hand_micros = ? WHERE lot_id = ?").execute(arguments: [after, lotID])
+        try c.db.cachedStatement(sql: """
             INSERT INTO movements (seq, lot_id, kind, micros, time) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (seq, lot_id, kind) DO UPDATE SET micros = micros + excluded.micros
-            """, arguments: [c.seq, lotID, kind, micros, c.time.description])
+            """).execute(arguments: [c.seq, lotID, kind, micros, c.time.description])
     }
 
     func waste(_ c: Context, _ r: BodyReader) throws {
@@ -157,12 +157,12 @@ extension DispensingProjection {
             // The parcel's contents left the shelf when dispensed; the loss is the shipment's.
             let tracking = try r.string("tracking", max: 60)
             _ = try r.string("carrier", max: 60)
-            guard let status = try String.fetchOne(c.db, sql: "SELECT status FROM shipments WHERE tracking = ?", arguments: [tracking]) else {
+            guard let status = try String.fetchOne(c.db.cachedStatement(sql: "SELECT status FROM shipments WHERE tracking = ?"), arguments: [tracking]) else {
                 throw r.error("tracking", "matches no shipment")
             }
             guard status == "lost" || status == "in_transit" else { throw c.fail("shipment \(tracking) was \(status), not lost") }
             if status == "in_transit" {
-                try c.db.execute(sql: "UPDATE shipments SET status = 'lost', closed_seq = ? WHERE tracking = ?", arguments: [c.seq, tracking])
+                try c.db.cachedStatement(sql: "UPDATE shipments SET status = 'lost', closed_seq = ? WHERE tracking = ?").execute(arguments: [c.seq, tracking])
             }
             return
         }
@@ -173,36 +173,36 @@ extension DispensingProjection {
         try c.requireWitnesses(1, what: "a count (the second counter)")
         let lot = try usableLot(c, r)
         let counted = try r.quantity("counted", allowZero: true)
-        try c.db.execute(sql: "INSERT INTO counts (seq, lot_id, time, expected_micros, counted_micros) VALUES (?, ?, ?, ?, ?)",
-                         arguments: [c.seq, lot.lotID, c.time.description, lot.onHand, counted.micros])
+        try c.db.cachedStatement(sql: "INSERT INTO counts (seq, lot_id, time, expected_micros, counted_micros) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [c.seq, lot.lotID, c.time.description, lot.onHand, counted.micros])
     }
 
     func correct(_ c: Context, _ r: BodyReader) throws {
         let target = try r.integer("corrects", 0...Int.max / 2)
         _ = try r.string("reason", max: 500)
         guard target < c.seq else { throw r.error("corrects", "must name an earlier entry") }
-        guard let type = try String.fetchOne(c.db, sql: "SELECT type FROM entries WHERE seq = ?", arguments: [target]) else {
+        guard let type = try String.fetchOne(c.db.cachedStatement(sql: "SELECT type FROM entries WHERE seq = ?"), arguments: [target]) else {
             throw r.error("corrects", "names entry \(target), which does not exist")
         }
         guard DispensingType.all.contains(type), type != DispensingType.entryCorrected else {
             throw r.error("corrects", "names entry \(target) (\(type)), which is not a dispensing record that can be corrected")
         }
-        if try Int.fetchOne(c.db, sql: "SELECT seq FROM corrections WHERE corrected_seq = ?", arguments: [target]) != nil {
+        if try Int.fetchOne(c.db.cachedStatement(sql: "SELECT seq FROM corrections WHERE corrected_seq = ?"), arguments: [target]) != nil {
             throw c.fail("entry \(target) was already corrected; correct the correction's replacement instead")
         }
-        try c.db.execute(sql: "INSERT INTO corrections (corrected_seq, seq) VALUES (?, ?)", arguments: [target, c.seq])
+        try c.db.cachedStatement(sql: "INSERT INTO corrections (corrected_seq, seq) VALUES (?, ?)").execute(arguments: [target, c.seq])
         // Reverse the balance changes of the corrected entry; the original stays in the chain.
-        let moves = try Row.fetchAll(c.db, sql: "SELECT lot_id, kind, micros FROM movements WHERE seq = ?", arguments: [target])
+        let moves = try Row.fetchAll(c.db.cachedStatement(sql: "SELECT lot_id, kind, micros FROM movements WHERE seq = ?"), arguments: [target])
         for m in moves {
             let micros: Int64 = m[2]
             try move(c, m[0], m[1], -micros)
         }
         if type == DispensingType.prescriptionDispensed {
-            try c.db.execute(sql: """
+            try c.db.cachedStatement(sql: """
                 UPDATE prescriptions SET fills = fills - 1, dispensed_micros = dispensed_micros - (SELECT quantity_micros FROM fills WHERE seq = ?)
                 WHERE rx_number = (SELECT rx_number FROM fills WHERE seq = ?)
-                """, arguments: [target, target])
-            try c.db.execute(sql: "DELETE FROM fills WHERE seq = ?", arguments: [target])
+                """).execute(arguments: [target, target])
+            try c.db.cachedStatement(sql: "DELETE FROM fills WHERE seq = ?").execute(arguments: [target])
         }
     }
 
@@ -214,7 +214,7 @@ extension DispensingProjection {
         if r.has("loss_report_seq") {
             let seq = try r.integer("loss_report_seq", 0...(Int.max / 2))
             guard seq < c.seq,
-                  try String.fetchOne(c.db, sql: "SELECT type FROM entries WHERE seq = ?", arguments: [seq]) == DispensingType.lossReported else {
+                  try String.fetchOne(c.db.cachedStatement(sql: "SELECT type FROM entries WHERE seq = ?"), arguments: [seq]) == DispensingType.lossReported else {
                 throw r.error("loss_report_seq", "must name an earlier loss.reported entry")
             }
         }

@@ -21,7 +21,7 @@ extension DispensingProjection {
         let p = try r.object(key)
         let ref = try p.string("ref", max: 40)
         let commitment = try p.hex64("commitment")
-        guard let row = try Row.fetchOne(c.db, sql: "SELECT kind, commitment, erased FROM personal_data WHERE ref = ?", arguments: [ref]) else {
+        guard let row = try Row.fetchOne(c.db.cachedStatement(sql: "SELECT kind, commitment, erased FROM personal_data WHERE ref = ?"), arguments: [ref]) else {
             throw p.error("ref", "names no \(kind == "patient" ? "patient" : "person") on file; add them first")
         }
         guard (row[0] as String) == kind, (row[1] as String) == commitment else {
@@ -62,20 +62,20 @@ extension DispensingProjection {
         if let (y, m, d) = Self.sixMonthsAfter(issued), c.time.dateString > String(format: "%04d-%02d-%02d", y, m, d) {
             throw c.fail("prescription \(rx) was issued on \(issued), more than 6 months ago; it can no longer be filled")
         }
-        if try String.fetchOne(c.db, sql: "SELECT rx_number FROM prescriptions WHERE rx_number = ?", arguments: [rx]) != nil {
+        if try String.fetchOne(c.db.cachedStatement(sql: "SELECT rx_number FROM prescriptions WHERE rx_number = ?"), arguments: [rx]) != nil {
             throw r.error("rx_number", "\(rx) is already recorded")
         }
-        try c.db.execute(sql: """
+        try c.db.cachedStatement(sql: """
             INSERT INTO prescriptions (rx_number, seq, issued, patient_ref, quantity_micros, unit, refills_authorized, days_supply)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [rx, c.seq, issued, patientRef, quantity.micros, unit, refillsValue, daysSupply])
+            """).execute(arguments: [rx, c.seq, issued, patientRef, quantity.micros, unit, refillsValue, daysSupply])
     }
 
     func dispense(_ c: Context, _ r: BodyReader) throws {
         let rx = try r.string("rx_number", max: 40)
-        guard let p = try Row.fetchOne(c.db, sql: """
+        guard let p = try Row.fetchOne(c.db.cachedStatement(sql: """
             SELECT issued, patient_ref, quantity_micros, unit, refills_authorized, fills, dispensed_micros FROM prescriptions WHERE rx_number = ?
-            """, arguments: [rx]) else {
+            """), arguments: [rx]) else {
             throw r.error("rx_number", "\(rx) is not a recorded prescription; record it with `csledger rx add` first")
         }
         let issued: String = p[0], patientOnRx: String = p[1], rxQuantity: Int64 = p[2], unit: String = p[3]
@@ -120,11 +120,11 @@ extension DispensingProjection {
             throw r.error("lots", "add up to \(Quantity(micros: total)) \(unit), not the \(quantity) \(unit) dispensed")
         }
         for (lotID, micros) in uses { try move(c, lotID, "dispensed", -micros) }
-        try c.db.execute(sql: """
+        try c.db.cachedStatement(sql: """
             INSERT INTO fills (rx_number, fill_number, seq, time, quantity_micros, days_supply, patient_ref) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [rx, fillNumber, c.seq, c.time.description, quantity.micros, try r.integer("days_supply", 1...365), patientRef])
-        try c.db.execute(sql: "UPDATE prescriptions SET fills = fills + 1, dispensed_micros = ? WHERE rx_number = ?",
-                         arguments: [dispensed + quantity.micros, rx])
+            """).execute(arguments: [rx, fillNumber, c.seq, c.time.description, quantity.micros, try r.integer("days_supply", 1...365), patientRef])
+        try c.db.cachedStatement(sql: "UPDATE prescriptions SET fills = fills + 1, dispensed_micros = ? WHERE rx_number = ?")
+            .execute(arguments: [dispensed + quantity.micros, rx])
     }
 
     func administer(_ c: Context, _ r: BodyReader) throws {

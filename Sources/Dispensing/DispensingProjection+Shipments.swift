@@ -11,27 +11,27 @@ extension DispensingProjection {
         if !adult, r.body["override_reason"]?.stringValue?.isEmpty ?? true {
             throw r.error("adult_signature_required", "must be true: a controlled substance goes to the patient's home only with Adult Signature Required")
         }
-        if try String.fetchOne(c.db, sql: "SELECT tracking FROM shipments WHERE tracking = ?", arguments: [tracking]) != nil {
+        if try String.fetchOne(c.db.cachedStatement(sql: "SELECT tracking FROM shipments WHERE tracking = ?"), arguments: [tracking]) != nil {
             throw r.error("tracking", "\(tracking) is already recorded for another shipment")
         }
         for f in try r.objects("fills", max: 20) {
             let rx = try f.string("rx_number", max: 40)
             let n = try f.integer("fill_number", 1...6)
-            guard let row = try Row.fetchOne(c.db, sql: "SELECT shipment FROM fills WHERE rx_number = ? AND fill_number = ?", arguments: [rx, n]) else {
+            guard let row = try Row.fetchOne(c.db.cachedStatement(sql: "SELECT shipment FROM fills WHERE rx_number = ? AND fill_number = ?"), arguments: [rx, n]) else {
                 throw f.error("fill_number", "matches no fill of prescription \(rx)")
             }
             if let already = row[0] as String? { throw c.fail("fill \(n) of \(rx) was already shipped (\(already))") }
-            try c.db.execute(sql: "UPDATE fills SET shipment = ? WHERE rx_number = ? AND fill_number = ?", arguments: [tracking, rx, n])
+            try c.db.cachedStatement(sql: "UPDATE fills SET shipment = ? WHERE rx_number = ? AND fill_number = ?").execute(arguments: [tracking, rx, n])
         }
-        try c.db.execute(sql: """
+        try c.db.cachedStatement(sql: """
             INSERT INTO shipments (tracking, carrier, sent_seq, sent_time, adult_signature, status) VALUES (?, ?, ?, ?, ?, 'in_transit')
-            """, arguments: [tracking, carrier, c.seq, c.time.description, adult])
+            """).execute(arguments: [tracking, carrier, c.seq, c.time.description, adult])
     }
 
     /// The shipment named by `tracking`, which must still be in transit.
     func openShipment(_ c: Context, _ r: BodyReader) throws -> (tracking: String, sent: Timestamp) {
         let tracking = try r.string("tracking", max: 60)
-        guard let row = try Row.fetchOne(c.db, sql: "SELECT status, sent_time FROM shipments WHERE tracking = ?", arguments: [tracking]) else {
+        guard let row = try Row.fetchOne(c.db.cachedStatement(sql: "SELECT status, sent_time FROM shipments WHERE tracking = ?"), arguments: [tracking]) else {
             throw r.error("tracking", "\(tracking) matches no shipment")
         }
         let status: String = row[0]
@@ -48,7 +48,7 @@ extension DispensingProjection {
         _ = try r.bool("age_verified")
         _ = try r.oneOf("id_type", ["drivers_license", "state_id", "passport", "military_id", "other", "none"])
         _ = try r.hex64("signature_image_sha256")
-        try c.db.execute(sql: "UPDATE shipments SET status = 'delivered', closed_seq = ? WHERE tracking = ?", arguments: [c.seq, tracking])
+        try c.db.cachedStatement(sql: "UPDATE shipments SET status = 'delivered', closed_seq = ? WHERE tracking = ?").execute(arguments: [c.seq, tracking])
     }
 
     func returned(_ c: Context, _ r: BodyReader) throws {
@@ -56,20 +56,20 @@ extension DispensingProjection {
         _ = try r.oneOf("disposition", ["restock", "quarantine"])
         _ = try r.string("reason", max: 300)
         // The parcel's contents come back to the lots they were dispensed from.
-        let moves = try Row.fetchAll(c.db, sql: """
+        let moves = try Row.fetchAll(c.db.cachedStatement(sql: """
             SELECT m.lot_id, m.micros FROM movements m JOIN fills f ON f.seq = m.seq
             WHERE f.shipment = ? AND m.kind = 'dispensed'
-            """, arguments: [tracking])
+            """), arguments: [tracking])
         for m in moves {
             let micros: Int64 = m[1]
             try move(c, m[0], "returned", -micros)
         }
-        try c.db.execute(sql: "UPDATE shipments SET status = 'returned', closed_seq = ? WHERE tracking = ?", arguments: [c.seq, tracking])
+        try c.db.cachedStatement(sql: "UPDATE shipments SET status = 'returned', closed_seq = ? WHERE tracking = ?").execute(arguments: [c.seq, tracking])
     }
 
     func shipmentLost(_ c: Context, _ r: BodyReader) throws {
         let (tracking, _) = try openShipment(c, r)
         _ = try r.string("reason", max: 300)
-        try c.db.execute(sql: "UPDATE shipments SET status = 'lost', closed_seq = ? WHERE tracking = ?", arguments: [c.seq, tracking])
+        try c.db.cachedStatement(sql: "UPDATE shipments SET status = 'lost', closed_seq = ? WHERE tracking = ?").execute(arguments: [c.seq, tracking])
     }
 }

@@ -55,7 +55,7 @@ struct Context {
     var type: String { entry.statement.type }
 
     func role(of key: KeyID) throws -> Role? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT role, revoked_seq FROM signers WHERE key_id = ?", arguments: [key.hex]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT role, revoked_seq FROM signers WHERE key_id = ?"), arguments: [key.hex]) else { return nil }
         let revoked: Int? = row[1]
         if let revoked, revoked < seq { return nil }
         return Role(rawValue: row[0])

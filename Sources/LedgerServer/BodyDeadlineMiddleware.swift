@@ -16,7 +16,14 @@ struct BodyDeadlineMiddleware: RouterMiddleware {
         let limit = APIConfiguration.maxBodyBytes
         let timeout = self.timeout
         let collected: ByteBuffer? = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: limit) }
+            group.addTask {
+                // Too large: the API's JSON error, not a bare 413.
+                do { return try await body.collect(upTo: limit) } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    throw APIError(.contentTooLarge, "body-too-large", "the request body is larger than \(limit / 1024) KB")
+                }
+            }
             group.addTask {
                 try await Task.sleep(for: timeout)
                 return nil
