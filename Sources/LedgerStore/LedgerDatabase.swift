@@ -172,9 +172,10 @@ public final class LedgerDatabase: Sendable {
         var batch: [LedgerVerifier.Row] = []
         batch.reserveCapacity(batchSize)
         while let row = try cursor.next() {
-            let bytes: Data = row[1]
-            let leaf: Data? = row[2]
-            batch.append(LedgerVerifier.Row(seq: row[0], bytes: Array(bytes), storedLeafHash: leaf.flatMap { Hash(bytes: $0) }))
+            // One copy of each blob, straight from SQLite's buffer.
+            let bytes = try row.withUnsafeData(atIndex: 1) { $0.map { [UInt8]($0) } ?? [] }
+            let leaf = try row.withUnsafeData(atIndex: 2) { $0.flatMap { Hash(bytes: $0) } }
+            batch.append(LedgerVerifier.Row(seq: row[0], bytes: bytes, storedLeafHash: leaf))
             if batch.count == batchSize {
                 guard try body(batch) else { return }
                 batch.removeAll(keepingCapacity: true)

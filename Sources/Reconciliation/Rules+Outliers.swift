@@ -21,11 +21,11 @@ extension Run {
         // metric -> quarter -> person -> activity
         var data: [String: [String: [KeyID: Activity]]] = [:]
         func note(_ metric: String, _ t: Timestamp, _ p: KeyID, _ value: Double, _ seq: Int?) {
-            var a = data[metric, default: [:]][Self.quarter(t), default: [:]][p, default: Activity()]
-            a.n += 1
-            a.sum += value
-            if let seq { a.seqs.append(seq) }
-            data[metric, default: [:]][Self.quarter(t), default: [:]][p] = a
+            // In place: copying the activity out and back would copy its seq list on every dose.
+            let q = Self.quarter(t)
+            data[metric, default: [:]][q, default: [:]][p, default: Activity()].n += 1
+            data[metric, default: [:]][q, default: [:]][p, default: Activity()].sum += value
+            if let seq { data[metric, default: [:]][q, default: [:]][p, default: Activity()].seqs.append(seq) }
         }
         for e in facts.live(DispensingType.doseAdministered) {
             guard let drawn = e.micros("drawn"), drawn > 0 else { continue }

@@ -41,9 +41,11 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible,
     public init(parsing text: String, allowNegative: Bool = false) throws(IdentifierError) {
         let b = Array(text.utf8)
         let n = b.count
-        let shown = IdentifierText.quoted(text)
-        let notDecimal = IdentifierError(.invalidQuantity,
-            "quantity \(shown) is not a decimal number such as 12.5")
+        // The errors are built only when needed: quantities are parsed on every dispensing record.
+        var shown: String { IdentifierText.quoted(text) }
+        var notDecimal: IdentifierError {
+            IdentifierError(.invalidQuantity, "quantity \(shown) is not a decimal number such as 12.5")
+        }
         var i = 0
         let negative = n > 0 && b[0] == UInt8(ascii: "-")
         if negative { i = 1 }
@@ -66,8 +68,9 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible,
         guard !negative || allowNegative else {
             throw IdentifierError(.invalidQuantity, "quantity \(shown) must not be negative")
         }
-        let tooLarge = IdentifierError(.invalidQuantity,
-            "quantity \(shown) is too large (at most \(Quantity(micros: .max)))")
+        var tooLarge: IdentifierError {
+            IdentifierError(.invalidQuantity, "quantity \(shown) is too large (at most \(Quantity(micros: .max)))")
+        }
         var v: Int64 = 0
         for c in b[intStart..<intEnd] {
             let (m, o1) = v.multipliedReportingOverflow(by: 10)
