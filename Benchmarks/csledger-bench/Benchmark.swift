@@ -55,8 +55,12 @@ struct Benchmark {
             patients = try ClinicBuild.patients(try Ledger.open(path: ledgerPath))
         } else {
             say("building the simulated clinic's ledger: \(options.entries) entries, one transaction per business day")
+            var decile = 0
             let build = try ClinicBuild.build(path: ledgerPath, entries: options.entries) { [self] done in
-                if done * 10 / options.entries != (done - 1) * 10 / options.entries { say("  \(done) / \(options.entries)") }
+                if done * 10 / options.entries > decile {
+                    decile = done * 10 / options.entries
+                    say("  \(done) / \(options.entries)")
+                }
             }
             add("build.entries_per_s", Double(build.entries) / build.seconds, "entries/s")
             add("build.cpu_per_entry", build.cpuSeconds / Double(build.entries) * 1e6, "us CPU")

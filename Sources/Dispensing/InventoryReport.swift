@@ -54,15 +54,26 @@ public struct InventoryReport: Sendable, Equatable {
                 Line(lotID: $0[0], drug: $0[1], ndc: $0[2], lot: $0[3], expiry: $0[4], unit: $0[5], status: $0[6])
             }
             let limit = asOf?.description ?? "9999"
+            // Two passes over the movements for every lot at once (per-lot queries grow with lots × parcels).
+            var totals: [String: [(String, Int64)]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT lot_id, kind, sum(micros) FROM movements WHERE time <= ? GROUP BY lot_id, kind",
+                                        arguments: [limit]) {
+                totals[row[0] as String, default: []].append((row[1], row[2]))
+            }
+            var shippedByLot: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT m.lot_id, -sum(m.micros) FROM shipments s JOIN fills f ON f.shipment = s.tracking
+                JOIN movements m ON m.seq = f.seq AND m.kind = 'dispensed'
+                WHERE s.sent_time <= ? GROUP BY m.lot_id
+                """, arguments: [limit]) {
+                shippedByLot[row[0] as String] = row[1]
+            }
             for i in lines.indices {
-                let rows = try Row.fetchAll(db, sql: "SELECT kind, sum(micros) FROM movements WHERE lot_id = ? AND time <= ? GROUP BY kind",
-                                            arguments: [lines[i].lotID, limit])
                 var total: Int64 = 0
-                for row in rows {
-                    let micros: Int64 = row[1]
+                for (kind, micros) in totals[lines[i].lotID] ?? [] {
                     total += micros
                     let q = Quantity(micros: abs(micros))
-                    switch row[0] as String {
+                    switch kind {
                     case "received": lines[i].received = q
                     case "dispensed": lines[i].dispensed = q
                     case "administered": lines[i].administered = q
@@ -74,11 +85,7 @@ public struct InventoryReport: Sendable, Equatable {
                     }
                 }
                 lines[i].onHand = Quantity(micros: total)
-                let shipped = try Int64.fetchOne(db, sql: """
-                    SELECT -sum(m.micros) FROM movements m JOIN fills f ON f.seq = m.seq JOIN shipments s ON s.tracking = f.shipment
-                    WHERE m.lot_id = ? AND m.kind = 'dispensed' AND s.sent_time <= ?
-                    """, arguments: [lines[i].lotID, limit]) ?? 0
-                lines[i].shipped = Quantity(micros: shipped)
+                lines[i].shipped = Quantity(micros: shippedByLot[lines[i].lotID] ?? 0)
             }
             return InventoryReport(asOf: asOf, lines: lines.filter { asOf == nil || $0.received.isPositive || $0.onHand.micros != 0 })
         }

@@ -23,13 +23,22 @@ extension LedgerDatabase {
     public func append(_ statements: [SignedStatement], checkpointSigner: CheckpointSigner,
                        projections: [any LedgerProjection] = [],
                        clock: @Sendable () -> Timestamp = { Timestamp.now() }) throws -> [Appended] {
+        try append(checked: statements.map(CheckedStatement.init(unchecked:)), checkpointSigner: checkpointSigner,
+                   projections: projections, clock: clock)
+    }
+
+    /// `append` (all or nothing) for statements whose signatures were already verified on other cores
+    /// (`CheckedStatement.check`): the writer confirms each signer is enrolled with the key that verified.
+    @discardableResult
+    public func append(checked statements: [CheckedStatement], checkpointSigner: CheckpointSigner,
+                       projections: [any LedgerProjection] = [],
+                       clock: @Sendable () -> Timestamp = { Timestamp.now() }) throws -> [Appended] {
         guard !statements.isEmpty else { return [] }
         do {
             return try pool.writeWithoutTransaction { db in
                 var result: [Appended] = []
                 try db.inTransaction(.immediate) {
-                    result = try appendInTransaction(db, statements.map(CheckedStatement.init(unchecked:)), checkpointSigner, projections, clock,
-                                                     isolated: false).map { try $0.get() }
+                    result = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: false).map { try $0.get() }
                     return .commit
                 }
                 return result

@@ -174,7 +174,7 @@ public final class LedgerDatabase: Sendable {
         while let row = try cursor.next() {
             // One copy of each blob, straight from SQLite's buffer.
             let bytes = try row.withUnsafeData(atIndex: 1) { $0.map { [UInt8]($0) } ?? [] }
-            let leaf = try row.withUnsafeData(atIndex: 2) { $0.flatMap { Hash(bytes: $0) } }
+            let leaf = try row.withUnsafeData(atIndex: 2) { $0.flatMap { Hash(bytes: [UInt8]($0)) } }
             batch.append(LedgerVerifier.Row(seq: row[0], bytes: bytes, storedLeafHash: leaf))
             if batch.count == batchSize {
                 guard try body(batch) else { return }

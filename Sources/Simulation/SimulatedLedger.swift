@@ -84,10 +84,10 @@ public final class SimulatedLedger {
         let c = max(clock, lastClock, pending.map(\.statement.time).max()!)
         let batch = pending
         pending = []
-        let signed: [SignedStatement]
         do {
-            signed = try Self.sign(batch)
-            try ledger.database.append(signed, checkpointSigner: ledger.checkpointSigner(facilityKey: keys["facility"]!),
+            // Signed and their signatures checked on all cores; the writer confirms the keys are enrolled.
+            let checked = try Self.sign(batch, publicKeys: publicKeys)
+            try ledger.database.append(checked: checked, checkpointSigner: ledger.checkpointSigner(facilityKey: keys["facility"]!),
                                        projections: ledger.projections, clock: { c })
         } catch {
             nextSeq -= batch.count  // nothing was written
@@ -96,13 +96,21 @@ public final class SimulatedLedger {
         lastClock = c
     }
 
-    private static func sign(_ batch: [Pending]) throws -> [SignedStatement] {
-        let results = UnsafeResults<Result<SignedStatement, any Error>>(count: batch.count)
+    /// The public keys of every key the simulation has (enrolled or not: the writer decides).
+    private var publicKeys: [KeyID: SignerPublicKey] {
+        Dictionary(uniqueKeysWithValues: keys.values.map { ($0.keyID, $0.publicKey) })
+    }
+
+    private static func sign(_ batch: [Pending], publicKeys: [KeyID: SignerPublicKey]) throws -> [CheckedStatement] {
+        let results = UnsafeResults<Result<CheckedStatement, any Error>>(count: batch.count)
         DispatchQueue.concurrentPerform(iterations: min(batch.count, 64)) { chunk in
             let lo = batch.count * chunk / min(batch.count, 64), hi = batch.count * (chunk + 1) / min(batch.count, 64)
             for i in lo..<hi {
                 let p = batch[i]
-                results.set(i, Result { try SignedStatement(statement: p.statement, actorKey: p.actor, witnessKeys: p.witnesses) })
+                results.set(i, Result {
+                    try CheckedStatement.check(try SignedStatement(statement: p.statement, actorKey: p.actor, witnessKeys: p.witnesses),
+                                               publicKey: { publicKeys[$0] })
+                })
             }
         }
         return try results.values.map { try $0!.get() }

@@ -90,5 +90,22 @@ struct JCSCheckTests {
         #expect(JCS.isCanonical(bytes) == true)
         #expect(Entry.statementBytes(inCanonical: bytes) == statement.signingInput)
         #expect(Entry.statementBytes(inCanonical: Array(#"{"a":1}"#.utf8)) == nil)
+        // The chain-only verification's header: the same seq, prev and logged as the full decode.
+        let header = try #require(EntryHeader(canonical: bytes))
+        #expect(header == EntryHeader(logged: entry.logged, prev: entry.prev, seq: entry.seq))
+    }
+
+    @Test("the fixed-place header refuses what is not exactly the canonical shape", arguments: [
+        #"{"logged":"2026-11-23T10:00:01.000Z","prev":"\#(String(repeating: "ab", count: 32))","seq":5,"sigs":[]}"#,
+        #"{"logged":"2026-13-23T10:00:01.000Z","prev":"\#(String(repeating: "ab", count: 32))","seq":5,"sigs":[]}"#,
+        #"{"logged":"2026-02-30T10:00:01.000Z","prev":"\#(String(repeating: "ab", count: 32))","seq":5,"sigs":[]}"#,
+        #"{"logged":"2026-11-23T10:00:01.000Z","prev":"\#(String(repeating: "AB", count: 32))","seq":5,"sigs":[]}"#,
+        #"{"logged":"2026-11-23T10:00:01.000Z","prev":"\#(String(repeating: "ab", count: 32))","seq":05,"sigs":[]}"#,
+        #"{"logged":"2026-11-23T10:00:01.000Z","prev":"\#(String(repeating: "ab", count: 32))","seq":-5,"sigs":[]}"#,
+        #"{"logged":"2026-11-23T10:00:01Z","prev":"\#(String(repeating: "ab", count: 32))","seq":5,"sigs":[]}"#,
+    ])
+    func headerShape(_ text: String) {
+        let valid = text.contains("2026-11-23T10:00:01.000Z") && !text.contains("AB") && text.contains(#""seq":5,"#)
+        #expect((EntryHeader(canonical: Array(text.utf8)) != nil) == valid, "\(text.prefix(60))")
     }
 }
