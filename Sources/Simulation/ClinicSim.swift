@@ -365,9 +365,12 @@ public final class ClinicSim {
         // Friday: blind count of every lot holding stock.
         if d % 5 == 4 {
             var i = 0
+            // Three minutes a lot, or less when the shelf is full, so the count ends the same evening.
+            let stocked = baseLots.filter { balance[$0, default: 0] > 0 }.count
+            let spacing = min(0.05, 0.4 / Double(max(stocked, 1)))
             for lot in baseLots where balance[lot, default: 0] > 0 {
                 let (by, w) = i % 2 == 0 ? ("pharm1", "witness1") : ("pharm2", "witness2")
-                try count(lot: lot, by: by, witness: w, at: cal.at(d, 17.5 + Double(i) * 0.05))
+                try count(lot: lot, by: by, witness: w, at: cal.at(d, 17.5 + Double(i) * spacing))
                 i += 1
             }
         }

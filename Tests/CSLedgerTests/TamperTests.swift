@@ -33,6 +33,24 @@ struct TamperTests {
         #expect(!v.failures.contains { ($0.seq ?? 99) < 5 })
     }
 
+    @Test("verify --chain-only: no signatures checked, yet a changed byte is caught at its seq")
+    func chainOnly() throws {
+        let l = try CLILedger(entries: 6)
+        let clean = try l.verify(["--chain-only"])
+        #expect(clean.status == 0)
+        #expect(clean.json["chain_only"] == .bool(true))
+        #expect(clean.json["signatures_checked"]?.integerValue == 0)
+        #expect(clean.json["entries"]?.integerValue == 9)
+        try l.dropTriggers()
+        try l.sqlite("UPDATE entries SET bytes = CAST(replace(CAST(bytes AS TEXT), 'hello', 'hellp') AS BLOB) WHERE seq = 5;")
+        let v = try l.verify(["--chain-only"])
+        #expect(v.status == 1)
+        #expect(v.failures.contains { $0.seq == 5 && $0.code == "stored-hash-mismatch" })
+        #expect(v.failures.contains { $0.seq == 6 && $0.code == "prev-mismatch" })
+        #expect(v.failures.contains { $0.size == 6 && $0.code == "checkpoint-root-mismatch" })
+        #expect(!v.failures.contains { $0.code == "signature-invalid" })
+    }
+
     @Test("a row deleted")
     func rowDeleted() throws {
         let l = try CLILedger(entries: 6)
