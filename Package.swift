@@ -167,7 +167,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "crash-harness",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing",
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Simulation",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/crash-harness",
             swiftSettings: swiftSettings

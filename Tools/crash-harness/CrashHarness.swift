@@ -4,6 +4,7 @@ import Dispensing
 import Foundation
 import LedgerCore
 import LedgerStore
+import Simulation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +30,7 @@ struct CrashHarness: ParsableCommand {
 
     func run() throws {
         let seed = self.seed ?? UInt64.random(in: 0...UInt64.max)
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let binDir = bin ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let dir = URL(fileURLWithPath: work ?? FileManager.default.temporaryDirectory.appendingPathComponent("crash-harness-\(UUID().uuidString)").path)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -75,15 +76,3 @@ struct HarnessFailure: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// A small seedable generator, so a failing run can be repeated with --seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -3,6 +3,7 @@ import Dispensing
 import Foundation
 import LedgerCore
 import LedgerStore
+import Simulation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -59,7 +60,7 @@ final class HarnessLedger: @unchecked Sendable {
 
     /// One CLI round: two workers run appends, receipts and wastes back to back until the kill moment,
     /// when whatever is running gets SIGKILL. Returns whether a process was killed.
-    func cliRound(_ round: Int, delay: Double, acks: AckLog, rng: inout SplitMix64) throws -> Bool {
+    func cliRound(_ round: Int, delay: Double, acks: AckLog, rng: inout SeededRandom) throws -> Bool {
         let deadline = Date().addingTimeInterval(delay)
         let killedAny = SharedFlag()
         let group = DispatchGroup()
@@ -108,7 +109,7 @@ final class HarnessLedger: @unchecked Sendable {
         let receiveArgs = { (lot: String) in self.receive(lot: lot, containers: 2) }
         let receives = (0..<64).map { receiveArgs("R\(round)W\(worker)N\($0)") }
         return { n in
-            var rng = SplitMix64(seed: seed &+ UInt64(n))
+            var rng = SeededRandom(seed: seed &+ UInt64(n))
             let common = ["--ledger", path, "--json"]
             switch rng.next() % 10 {
             case 0..<5:
@@ -128,7 +129,7 @@ final class HarnessLedger: @unchecked Sendable {
 
     /// One daemon round: start csledgerd, three clients POST signed statements as fast as they are answered,
     /// SIGKILL the daemon `delay` seconds after it is ready. Returns true (the daemon is always killed).
-    func daemonRound(_ round: Int, delay: Double, acks: AckLog, rng: inout SplitMix64) throws -> Bool {
+    func daemonRound(_ round: Int, delay: Double, acks: AckLog, rng: inout SeededRandom) throws -> Bool {
         let port = LoopbackHTTP.freePort()
         let daemon = try Child(csledgerd, ["--ledger", path, "--listen", "127.0.0.1:\(port)", "--facility-key", "Keys/facility.pem",
                                            "--log-level", "error"], in: dir, logPath: dir.appendingPathComponent("csledgerd.log").path)
