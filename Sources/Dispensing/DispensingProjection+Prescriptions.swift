@@ -71,6 +71,17 @@ extension DispensingProjection {
             """).execute(arguments: [rx, c.seq, issued, patientRef, quantity.micros, unit, refillsValue, daysSupply])
     }
 
+    /// The highest fill number prescription `rx` has used, counting fills withdrawn by a correction.
+    static func lastFillNumber(_ db: Database, _ rx: String) throws -> Int {
+        let standing = try Int.fetchOne(db.cachedStatement(sql: "SELECT max(fill_number) FROM fills WHERE rx_number = ?"), arguments: [rx]) ?? 0
+        let corrected = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT max(json_extract(CAST(e.bytes AS TEXT), '$.statement.body.fill_number')) FROM corrections c
+            JOIN entries e ON e.seq = c.corrected_seq
+            WHERE e.type = 'rx.dispensed' AND json_extract(CAST(e.bytes AS TEXT), '$.statement.body.rx_number') = ?
+            """), arguments: [rx]) ?? 0
+        return max(standing, corrected)
+    }
+
     func dispense(_ c: Context, _ r: BodyReader) throws {
         let rx = try r.string("rx_number", max: 40)
         guard let p = try Row.fetchOne(c.db.cachedStatement(sql: """
@@ -82,11 +93,13 @@ extension DispensingProjection {
         let refills: Int = p[4], fills: Int = p[5], dispensed: Int64 = p[6]
         let patientRef = try patient(c, r)
         guard patientRef == patientOnRx else { throw r.error("patient", "is not the patient on prescription \(rx)") }
-        let fillNumber = try r.integer("fill_number", 1...6)
-        guard fillNumber == fills + 1 else {
-            throw r.error("fill_number", "must be \(fills + 1): prescription \(rx) has \(fills) fill(s) so far")
+        let fillNumber = try r.integer("fill_number", 1...99)
+        // Fill numbers are never reused: a corrected fill keeps its number, but no longer counts as a fill.
+        let lastNumber = try Self.lastFillNumber(c.db, rx)
+        guard fillNumber == lastNumber + 1 else {
+            throw r.error("fill_number", "must be \(lastNumber + 1): prescription \(rx) has \(fills) fill(s) on file\(lastNumber > fills ? " and \(lastNumber - fills) corrected" : "")")
         }
-        guard fillNumber - 1 <= refills else {
+        guard fills <= refills else {
             throw c.fail("prescription \(rx) has no refills left (\(refills) authorized, all used)")
         }
         if let (y, m, d) = Self.sixMonthsAfter(issued), c.time.dateString > String(format: "%04d-%02d-%02d", y, m, d) {

@@ -29,11 +29,13 @@ struct CorrectionTests {
         try f.record(["correct", "--seq", String(first), "--reason", "fill 1 was keyed against the wrong prescription",
                       "--time", "2026-03-25T09:00:00Z"] + D.pharmacist)
         try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "6", "on_hand": "84"])
-        // RX-1001 allows 3 fills; one stands. The next fill must be accepted under some fill number.
-        let attempts = [2, 3].map { n in (n, try? f.csledger(D.dispense(fill: n, time: "2026-04-14T10:00:00Z"))) }
-        withKnownIssue("correct() (DispensingProjection+Lots.swift) decrements prescriptions.fills and deletes the fill row, so the next fill number collides with the later fill still on file") {
-            #expect(attempts.contains { $0.1?.status == 0 }, "no fill number is accepted: \(attempts.map { "\($0.0): \($0.1?.stderr ?? "")" })")
-        }
+        // RX-1001 allows 3 fills; one stands. Fill numbers are not reused: 2 is taken, the next is 3.
+        let reused = try f.csledger(D.dispense(fill: 2, time: "2026-04-14T10:00:00Z"))
+        #expect(reused.status != 0)
+        #expect(reused.stderr.contains("must be 3"), "\(reused.stderr)")
+        let next = try f.csledger(D.dispense(fill: 3, time: "2026-04-14T10:00:00Z"))
+        #expect(next.status == 0, "\(next.stderr)")
+        try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "12", "on_hand": "78"])
         try f.expectVerifies()
     }
 
@@ -47,10 +49,10 @@ struct CorrectionTests {
         try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "6", "shipped": "6", "returned": "6", "on_hand": "90"])
         let before = try f.checkpoint()
         let r = try f.csledger(["correct", "--seq", String(fill), "--reason", "fill entered in error", "--time", "2026-03-06T10:00:00Z"] + D.pharmacist)
-        withKnownIssue("correct() reverses the fill's 'dispensed' movements although the return already brought them back: on hand becomes 96 of 90 received") {
-            // Either the correction is refused, or the shelf still holds exactly what was received.
-            let onHand = try f.inventory()[D.tabletLot]?["on_hand"]
-            #expect(r.status != 0 ? (try f.checkpoint()) == before : onHand == "90", "on hand \(onHand ?? "?") after the correction")
-        }
+        // The correction is refused (the return already restocked the tablets) and nothing is written.
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("came back"), "\(r.stderr)")
+        #expect(try f.checkpoint() == before)
+        try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "6", "shipped": "6", "returned": "6", "on_hand": "90"])
     }
 }
