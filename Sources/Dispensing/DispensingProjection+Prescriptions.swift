@@ -71,15 +71,13 @@ extension DispensingProjection {
             """).execute(arguments: [rx, c.seq, issued, patientRef, quantity.micros, unit, refillsValue, daysSupply])
     }
 
-    /// The highest fill number prescription `rx` has used, counting fills withdrawn by a correction.
-    static func lastFillNumber(_ db: Database, _ rx: String) throws -> Int {
-        let standing = try Int.fetchOne(db.cachedStatement(sql: "SELECT max(fill_number) FROM fills WHERE rx_number = ?"), arguments: [rx]) ?? 0
-        let corrected = try Int.fetchOne(db.cachedStatement(sql: """
+    /// The highest fill number of prescription `rx` among fills withdrawn by a correction (0 if none).
+    static func lastCorrectedFillNumber(_ db: Database, _ rx: String) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: """
             SELECT max(json_extract(CAST(e.bytes AS TEXT), '$.statement.body.fill_number')) FROM corrections c
             JOIN entries e ON e.seq = c.corrected_seq
             WHERE e.type = 'rx.dispensed' AND json_extract(CAST(e.bytes AS TEXT), '$.statement.body.rx_number') = ?
             """), arguments: [rx]) ?? 0
-        return max(standing, corrected)
     }
 
     func dispense(_ c: Context, _ r: BodyReader) throws {
@@ -94,10 +92,14 @@ extension DispensingProjection {
         let patientRef = try patient(c, r)
         guard patientRef == patientOnRx else { throw r.error("patient", "is not the patient on prescription \(rx)") }
         let fillNumber = try r.integer("fill_number", 1...99)
-        // Fill numbers are never reused: a corrected fill keeps its number, but no longer counts as a fill.
-        let lastNumber = try Self.lastFillNumber(c.db, rx)
-        guard fillNumber == lastNumber + 1 else {
-            throw r.error("fill_number", "must be \(lastNumber + 1): prescription \(rx) has \(fills) fill(s) on file\(lastNumber > fills ? " and \(lastNumber - fills) corrected" : "")")
+        // A fill number names one fill: the next new one, or one whose fill was corrected (entered again, as
+        // ASAP's revise record does); never one that stands on file.
+        let standing = try Set(Int.fetchAll(c.db.cachedStatement(sql: "SELECT fill_number FROM fills WHERE rx_number = ?"), arguments: [rx]))
+        let lastNumber = max(standing.max() ?? 0, try Self.lastCorrectedFillNumber(c.db, rx))
+        let vacated = lastNumber == 0 ? [] : (1...lastNumber).filter { !standing.contains($0) }
+        guard fillNumber == lastNumber + 1 || vacated.contains(fillNumber) else {
+            let reentry = vacated.isEmpty ? "" : ", or \(vacated.map(String.init).joined(separator: " or ")) to enter a corrected fill again"
+            throw r.error("fill_number", "must be \(lastNumber + 1)\(reentry): prescription \(rx) has \(fills) fill(s) so far")
         }
         guard fills <= refills else {
             throw c.fail("prescription \(rx) has no refills left (\(refills) authorized, all used)")

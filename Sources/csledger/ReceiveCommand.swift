@@ -43,6 +43,13 @@ struct Receive: ParsableCommand {
             expiryDate = expiryDate ?? s.expiry?.description
             serialNumber = serialNumber ?? s.serial
             if let lot, let scanned = s.lot, lot != scanned { throw LedgerError(.invalidArgument, "--lot \(lot) differs from the scanned lot \(scanned)") }
+            // A typed value may repeat the barcode, never contradict it: the label is what was received.
+            if let expiry, let scanned = s.expiry?.description, expiry != scanned {
+                throw LedgerError(.invalidArgument, "--expiry \(expiry.prefix(20)) differs from the scanned expiry \(scanned); check the label")
+            }
+            if let serial, let scanned = s.serial, serial != scanned {
+                throw LedgerError(.invalidArgument, "--serial \(serial.prefix(40)) differs from the scanned serial \(scanned); check the label")
+            }
             if ndcText == nil {
                 throw LedgerError(.invalidArgument, "the scan gives the NDC digits \(s.gtin.ndc10Digits ?? "?") but not their layout; add --ndc with hyphens (e.g. 12345-678-90)")
             }

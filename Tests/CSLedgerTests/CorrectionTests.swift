@@ -29,10 +29,11 @@ struct CorrectionTests {
         try f.record(["correct", "--seq", String(first), "--reason", "fill 1 was keyed against the wrong prescription",
                       "--time", "2026-03-25T09:00:00Z"] + D.pharmacist)
         try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "6", "on_hand": "84"])
-        // RX-1001 allows 3 fills; one stands. Fill numbers are not reused: 2 is taken, the next is 3.
+        // RX-1001 allows 3 fills; one stands. Fill 2 stands and cannot be taken again; 1 (entering the corrected
+        // fill again) or 3 may follow.
         let reused = try f.csledger(D.dispense(fill: 2, time: "2026-04-14T10:00:00Z"))
         #expect(reused.status != 0)
-        #expect(reused.stderr.contains("must be 3"), "\(reused.stderr)")
+        #expect(reused.stderr.contains("must be 3, or 1 to enter a corrected fill again"), "\(reused.stderr)")
         let next = try f.csledger(D.dispense(fill: 3, time: "2026-04-14T10:00:00Z"))
         #expect(next.status == 0, "\(next.stderr)")
         try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "12", "on_hand": "78"])
