@@ -90,6 +90,10 @@ public enum DemoScenario {
         say("9. Check entry \(last)'s signature without csledger:")
         say("   openssl pkeyutl -verify -pubin -inkey \(keysDir)/\(signerName).pub.pem -rawin -in \(stmtPath) -sigfile \(sigPath)")
         say("   Then: csledger verify --ledger \(ledgerPath) --checkpoint \(cpPath)")
+        let from = Timestamp.now().adding(milliseconds: -7 * 86_400_000).dateString, to = Timestamp.now().dateString
+        say("10. For an inspector, a signed bundle they can check with openssl and sha256sum (docs/verify-bundle.sh):")
+        say("   csledger export inspection --ledger \(ledgerPath) --from \(from) --to \(to) --out inspection-\(to)")
+        say("   csledger verify-report inspection-\(to)")
         return Result(ledgerPath: ledgerPath, report: report, checkpoint: cp.note)
     }
 
