@@ -37,6 +37,19 @@ struct Export: ParsableCommand {
             return try BundleWriter(database: ledger.database, facilityKey: key)
         }
 
+        /// Checks `out` first, then builds one report against the latest checkpoint and writes its signed
+        /// bundle; `build` returns the files, the entries they rest on, and the period they cover.
+        func writeBundle(kind: String, out: String,
+                         build: (ExportSource) throws -> (files: [ReportFile], seqs: Set<Int>, from: Timestamp, to: Timestamp)) throws {
+            _ = try BundleWriter.checkDestination(out)
+            let ledger = try ledgerOptions.open(readOnly: true)
+            let writer = try writer(ledger)
+            let built = try build(try ExportSource(database: ledger.database, limit: writer.checkpoint.treeSize))
+            let s = try writer.write(kind: kind, range: ["from": .string(built.from.description), "to": .string(built.to.description)],
+                                     files: built.files, entrySeqs: built.seqs, to: out)
+            report(kind, s)
+        }
+
         func report(_ kind: String, _ s: BundleWriter.Summary, extra: [String: JSONValue] = [:], line: String? = nil) {
             if output.json {
                 var o: [String: JSONValue] = ["kind": .string(kind), "out": .string(s.path), "entries": .number(Double(s.entries)),
@@ -144,14 +157,10 @@ struct Export: ParsableCommand {
         func run() throws {
             let day = try date.map { try Export.day($0, "--date") } ?? Timestamp(Timestamp.now().dateString, allowDate: true)!
             let asOf = day.adding(milliseconds: 86_399_999)
-            _ = try BundleWriter.checkDestination(out)
-            let ledger = try common.ledgerOptions.open(readOnly: true)
-            let writer = try common.writer(ledger)
-            let source = try ExportSource(database: ledger.database, limit: writer.checkpoint.treeSize)
-            let report = try BiennialInventory.build(source: source, asOf: asOf)
-            let s = try writer.write(kind: "biennial-inventory", range: ["from": .string(asOf.description), "to": .string(asOf.description)],
-                                     files: report.files, entrySeqs: report.seqs, to: out)
-            common.report("biennial-inventory", s)
+            try common.writeBundle(kind: "biennial-inventory", out: out) { source in
+                let report = try BiennialInventory.build(source: source, asOf: asOf)
+                return (report.files, report.seqs, asOf, asOf)
+            }
         }
     }
 
@@ -163,14 +172,10 @@ struct Export: ParsableCommand {
 
         func run() throws {
             let seq = try Export.seqArgument(destruction, "--destruction")
-            _ = try BundleWriter.checkDestination(out)
-            let ledger = try common.ledgerOptions.open(readOnly: true)
-            let writer = try common.writer(ledger)
-            let source = try ExportSource(database: ledger.database, limit: writer.checkpoint.treeSize)
-            let report = try DEAForm41.build(source: source, seq: seq)
-            let s = try writer.write(kind: "dea41", range: ["from": .string(report.time.description), "to": .string(report.time.description)],
-                                     files: report.files, entrySeqs: report.seqs, to: out)
-            common.report("dea41", s)
+            try common.writeBundle(kind: "dea41", out: out) { source in
+                let report = try DEAForm41.build(source: source, seq: seq)
+                return (report.files, report.seqs, report.time, report.time)
+            }
         }
     }
 
@@ -182,14 +187,10 @@ struct Export: ParsableCommand {
 
         func run() throws {
             let seq = try Export.seqArgument(loss, "--loss")
-            _ = try BundleWriter.checkDestination(out)
-            let ledger = try common.ledgerOptions.open(readOnly: true)
-            let writer = try common.writer(ledger)
-            let source = try ExportSource(database: ledger.database, limit: writer.checkpoint.treeSize)
-            let report = try DEAForm106.build(source: source, seq: seq)
-            let s = try writer.write(kind: "dea106", range: ["from": .string(report.time.description), "to": .string(report.time.description)],
-                                     files: report.files, entrySeqs: report.seqs, to: out)
-            common.report("dea106", s)
+            try common.writeBundle(kind: "dea106", out: out) { source in
+                let report = try DEAForm106.build(source: source, seq: seq)
+                return (report.files, report.seqs, report.time, report.time)
+            }
         }
     }
 
