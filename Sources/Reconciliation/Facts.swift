@@ -1,3 +1,4 @@
+import Dispatch
 import Dispensing
 import Foundation
 import GRDB
@@ -23,9 +24,16 @@ struct SignerInfo: Sendable {
     func authorized(at seq: Int) -> Bool { enrolledSeq < seq && (revokedSeq.map { $0 >= seq } ?? true) }
 
     /// The name as people are told apart: before any comma (titles), lowercase, letters and digits only.
-    var personKey: String {
+    let personKey: String
+
+    init(keyID: KeyID, name: String, role: Role?, enrolledSeq: Int, revokedSeq: Int?) {
+        self.keyID = keyID
+        self.name = name
+        self.role = role
+        self.enrolledSeq = enrolledSeq
+        self.revokedSeq = revokedSeq
         let base = name.split(separator: ",", maxSplits: 1).first.map(String.init) ?? name
-        return String(base.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
+        personKey = String(base.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
     }
 }
 
@@ -37,9 +45,28 @@ struct LotFacts: Sendable {
     let unitsPerContainer: Int64
     let expiry: ExpiryDate?
     /// The first receipt that was not corrected (nil when every receipt was corrected).
-    let firstReceipt: Entry?
+    let firstReceipt: Record?
     /// Every receipt of the lot, by seq.
-    let receipts: [Entry]
+    let receipts: [Record]
+}
+
+/// A `dose.administered` entry and the figures the rules use.
+struct Dose: Sendable {
+    let record: Record
+    let lotID: String?
+    /// The quantity drawn up, in micro-units, when recorded and above zero.
+    let drawn: Int64?
+    let wasted: Int64
+
+    init(_ record: Record) {
+        self.record = record
+        lotID = record.string("lot_id")
+        drawn = record.micros("drawn").flatMap { $0 > 0 ? $0 : nil }
+        wasted = record.micros("wasted") ?? 0
+    }
+
+    /// The part of what was drawn that was wasted.
+    var share: Double? { drawn.map { Double(wasted) / Double($0) } }
 }
 
 /// One change to a lot's balance, from the movements table.
@@ -69,9 +96,14 @@ struct Facts: Sendable {
     /// All entries in the ledger file.
     let totalEntries: Int
     /// Dispensing and resolution entries with time ≤ as-of, by seq.
-    let entries: [Entry]
-    let bySeq: [Int: Entry]
-    let byType: [String: [Entry]]
+    let entries: [Record]
+    /// `entries` by seq (nil for other entries).
+    private let index: [Record?]
+    let byType: [String: [Record]]
+    /// The uncorrected entries of each type.
+    private let liveByType: [String: [Record]]
+    /// The uncorrected doses, with their figures read once (several rules look at every dose).
+    let doses: [Dose]
     /// Entries corrected by an `entry.corrected` at or before as-of.
     let corrected: Set<Int>
     /// The seqs of `entry.corrected` entries.
@@ -84,80 +116,155 @@ struct Facts: Sendable {
     static var types: [String] { Array(Set(DispensingType.all + [ReconciliationType.findingResolved])).sorted() }
 
     static func load(_ database: LedgerDatabase, asOf: Timestamp) throws -> Facts {
-        try database.read { db in
+        // The size and the signers from one snapshot. Entries and the tables kept beside them are
+        // append-only, so the rows below that size read later (in parallel, below) are the same in
+        // every later snapshot.
+        let (total, signers) = try database.read { db in
             let total = (try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries")).map { $0 + 1 } ?? 0
-            var created: Timestamp?
-            if let g = try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = 0"),
-               let json = try? JSONParser.parse(Array(g)), let e = try? Entry(json: json) {
-                created = e.statement.time
-            }
-            let placeholders = types.map { _ in "?" }.joined(separator: ", ")
-            let cursor = try Row.fetchCursor(db, sql: "SELECT seq, bytes FROM entries WHERE type IN (\(placeholders)) ORDER BY seq",
-                                             arguments: StatementArguments(types))
-            // Read in order, decoded on all cores a batch at a time (decoding is most of the load).
-            var entries: [Entry] = []
-            var batch: [[UInt8]] = []
-            func decodeBatch() {
-                let decoded = ParallelDecode.entries(batch)
-                for e in decoded { if let e, e.statement.time <= asOf { entries.append(e) } }
-                batch.removeAll(keepingCapacity: true)
-            }
-            while let row = try cursor.next() {
-                batch.append(try row.withUnsafeData(atIndex: 1) { $0.map { Array($0) } ?? [] })
-                if batch.count == 8192 { decodeBatch() }
-            }
-            decodeBatch()
             var signers: [KeyID: SignerInfo] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key_id, name, role, enrolled_seq, revoked_seq FROM signers") {
                 guard let k = KeyID(row[0] as String) else { continue }
                 signers[k] = SignerInfo(keyID: k, name: row[1], role: Role(rawValue: row[2] as String), enrolledSeq: row[3], revokedSeq: row[4])
             }
+            return (total, signers)
+        }
+        let decoder = RecordDecoder(keys: Array(signers.keys), types: types)
+        let created = try readRecords(database, seqs: 0..<min(1, total), types: nil, decoder: decoder).first?.statement.time
+        // Decoding is most of the work: ranges of seqs, each read and decoded on its own core, beside
+        // the reading of the tables (task 0, started first since it is the longest single task).
+        let chunks = total < 4096 ? 1 : 16
+        let parts = Slots<Result<Chunk, any Error>>(count: chunks)
+        let tables = Slots<Result<Tables, any Error>>(count: 1)
+        DispatchQueue.concurrentPerform(iterations: chunks + 1) { c in
+            guard c > 0 else {
+                tables[0] = Result { try database.read { db in try Tables(db, below: total, asOf: asOf) } }
+                return
+            }
+            let range = (total * (c - 1) / chunks)..<(total * c / chunks)
+            parts[c - 1] = Result { Chunk(try readRecords(database, seqs: range, types: types, decoder: decoder).filter { $0.statement.time <= asOf }) }
+        }
+        let read = try (0..<chunks).map { try parts[$0]!.get() }
+        let t = try tables[0]!.get()
+        return Facts(asOf: asOf, created: created, totalEntries: total, chunks: read, signers: signers,
+                     movements: t.movements, counts: t.counts, units: t.units)
+    }
+
+    /// The projection tables the rules read: stock movements, counts and lot units.
+    private struct Tables {
+        var movements: [Movement] = []
+        var counts: [Int: CountRow] = [:]
+        var units: [String: String] = [:]
+
+        /// The rows of entries below seq `total` with event time at or before `asOf`.
+        init(_ db: Database, below total: Int, asOf: Timestamp) throws {
             let limit = asOf.description
-            var movements: [Movement] = []
-            for row in try Row.fetchAll(db, sql: "SELECT seq, lot_id, kind, micros, time FROM movements WHERE time <= ? ORDER BY seq, lot_id, kind",
-                                        arguments: [limit]) {
-                guard let t = Timestamp(row[4] as String) else { continue }
-                movements.append(Movement(seq: row[0], lotID: row[1], kind: row[2], micros: row[3], time: t))
+            // Lot ids and kinds repeat on every row: one copy of each.
+            var strings: [String: String] = [:]
+            func shared(_ s: String) -> String {
+                if let k = strings[s] { return k }
+                strings[s] = s
+                return s
             }
-            var counts: [Int: CountRow] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT seq, lot_id, time, expected_micros, counted_micros FROM counts WHERE time <= ?",
-                                        arguments: [limit]) {
-                guard let t = Timestamp(row[2] as String) else { continue }
-                counts[row[0]] = CountRow(seq: row[0], lotID: row[1], time: t, expected: row[3], counted: row[4])
+            let m = try Row.fetchCursor(db, sql: "SELECT seq, lot_id, kind, micros, time FROM movements WHERE seq < ? AND time <= ? ORDER BY seq, lot_id, kind",
+                                        arguments: [total, limit])
+            while let row = try m.next() {
+                guard let t = try Self.time(row, 4) else { continue }
+                movements.append(Movement(seq: row[0], lotID: shared(row[1]), kind: shared(row[2]), micros: row[3], time: t))
             }
-            var units: [String: String] = [:]
+            let c = try Row.fetchCursor(db, sql: "SELECT seq, lot_id, time, expected_micros, counted_micros FROM counts WHERE seq < ? AND time <= ?",
+                                        arguments: [total, limit])
+            while let row = try c.next() {
+                guard let t = try Self.time(row, 2) else { continue }
+                counts[row[0]] = CountRow(seq: row[0], lotID: shared(row[1]), time: t, expected: row[3], counted: row[4])
+            }
             for row in try Row.fetchAll(db, sql: "SELECT lot_id, unit FROM lots") { units[row[0]] = row[1] }
-            return Facts(asOf: asOf, created: created, totalEntries: total, entries: entries, signers: signers,
-                         movements: movements, counts: counts, units: units)
+        }
+
+        /// A stored time, read from its bytes (the projection writes the canonical form).
+        static func time(_ row: Row, _ column: Int) throws -> Timestamp? {
+            try row.withUnsafeData(atIndex: column) { data in
+                guard let data else { return nil }
+                return data.withUnsafeBytes { raw in
+                    let b = raw.bindMemory(to: UInt8.self)
+                    return b.count == 24 ? Timestamp(canonicalUTF8: b, at: 0) : Timestamp(String(decoding: b, as: UTF8.self))
+                }
+            }
         }
     }
 
-    init(asOf: Timestamp, created: Timestamp?, totalEntries: Int, entries: [Entry], signers: [KeyID: SignerInfo],
+    /// The entries with seq in `seqs` (of the given types), decoded from their bytes in place.
+    private static func readRecords(_ database: LedgerDatabase, seqs: Range<Int>, types: [String]?,
+                                    decoder: RecordDecoder) throws -> [Record] {
+        guard !seqs.isEmpty else { return [] }
+        return try database.read { db in
+            var sql = "SELECT seq, bytes FROM entries NOT INDEXED WHERE seq >= ? AND seq < ?"
+            var arguments: StatementArguments = [seqs.lowerBound, seqs.upperBound]
+            if let types {
+                sql += " AND type IN (\(types.map { _ in "?" }.joined(separator: ", ")))"
+                arguments += StatementArguments(types)
+            }
+            let cursor = try Row.fetchCursor(db, sql: sql + " ORDER BY seq", arguments: arguments)
+            var out: [Record] = []
+            out.reserveCapacity(seqs.count)
+            while let row = try cursor.next() {
+                let seq: Int = row[0]
+                let record = try row.withUnsafeData(atIndex: 1) { data -> Record? in
+                    guard let data else { return nil }
+                    return data.withUnsafeBytes { raw in decoder.decode(seq: seq, bytes: raw.bindMemory(to: UInt8.self)) }
+                }
+                if let record { out.append(record) }
+            }
+            return out
+        }
+    }
+
+    /// Records read and decoded by one worker, in seq order, grouped there (in parallel) by type.
+    struct Chunk: Sendable {
+        let records: [Record]
+        let byType: [String: [Record]]
+        /// Every dose among them, corrected or not.
+        let doses: [Dose]
+
+        init(_ records: [Record]) {
+            self.records = records
+            var byType: [String: [Record]] = [:]
+            for r in records { byType[r.statement.type, default: []].append(r) }
+            self.byType = byType
+            doses = (byType[DispensingType.doseAdministered] ?? []).map(Dose.init)
+        }
+    }
+
+    init(asOf: Timestamp, created: Timestamp?, totalEntries: Int, chunks: [Chunk], signers: [KeyID: SignerInfo],
          movements: [Movement], counts: [Int: CountRow], units: [String: String]) {
         self.asOf = asOf
         self.created = created
         self.totalEntries = totalEntries
-        self.entries = entries
         self.signers = signers
         self.movements = movements
         self.counts = counts
-        var bySeq: [Int: Entry] = [:]
-        var byType: [String: [Entry]] = [:]
+        var entries: [Record] = []
+        entries.reserveCapacity(chunks.reduce(0) { $0 + $1.records.count })
+        var byType: [String: [Record]] = [:]
+        for c in chunks {
+            entries += c.records
+            for (type, list) in c.byType { byType[type, default: []] += list }
+        }
+        self.entries = entries
+        var index = [Record?](repeating: nil, count: (entries.last?.seq ?? -1) + 1)
+        for e in entries { index[e.seq] = e }
         var corrected = Set<Int>()
         var corrections = Set<Int>()
-        for e in entries {
-            bySeq[e.seq] = e
-            byType[e.statement.type, default: []].append(e)
-            if e.statement.type == DispensingType.entryCorrected {
-                corrections.insert(e.seq)
-                if let c = e.statement.body["corrects"]?.integerValue { corrected.insert(c) }
-            }
+        for e in byType[DispensingType.entryCorrected] ?? [] {
+            corrections.insert(e.seq)
+            if let c = e.statement.body["corrects"]?.integerValue { corrected.insert(c) }
         }
-        self.bySeq = bySeq
+        self.index = index
         self.byType = byType
+        liveByType = corrected.isEmpty ? byType : byType.mapValues { list in list.filter { !corrected.contains($0.seq) } }
+        doses = chunks.flatMap { c in corrected.isEmpty ? c.doses : c.doses.filter { !corrected.contains($0.record.seq) } }
         self.corrected = corrected
         self.corrections = corrections
-        var receipts: [String: [Entry]] = [:]
+        var receipts: [String: [Record]] = [:]
         for e in byType[DispensingType.lotReceived] ?? [] {
             if let id = e.receivedLotID { receipts[id, default: []].append(e) }
         }
@@ -173,7 +280,10 @@ struct Facts: Sendable {
     }
 
     /// Entries of `type` that were not corrected.
-    func live(_ type: String) -> [Entry] { (byType[type] ?? []).filter { !corrected.contains($0.seq) } }
+    func live(_ type: String) -> [Record] { liveByType[type] ?? [] }
+
+    /// The entry at `seq`, if it is one of `entries`.
+    subscript(seq seq: Int) -> Record? { seq >= 0 && seq < index.count ? index[seq] : nil }
 
     func unit(_ lotID: String) -> String { lots[lotID]?.unit ?? "" }
 
@@ -182,40 +292,6 @@ struct Facts: Sendable {
         let u = unit(lotID)
         return u.isEmpty ? Quantity(micros: micros).description : "\(Quantity(micros: micros)) \(u)"
     }
-}
-
-extension Entry {
-    func string(_ key: String) -> String? { statement.body[key]?.stringValue }
-
-    func micros(_ key: String) -> Int64? {
-        guard let s = string(key) else { return nil }
-        return (try? Quantity(parsing: s))?.micros
-    }
-
-    func integer(_ key: String) -> Int? { statement.body[key]?.integerValue }
-
-    func time(_ key: String) -> Timestamp? { string(key).flatMap { Timestamp($0) } }
-
-    /// The `ref` of the `patient` object, if any.
-    var patientRef: String? { statement.body["patient"]?["ref"]?.stringValue }
-
-    /// The lot id a `lot.received` entry names (normalised NDC and lot number).
-    var receivedLotID: String? {
-        guard let ndc = string("ndc").flatMap({ try? NDC($0) }), let lot = string("lot") else { return nil }
-        return DispensingProjection.lotID(ndc: ndc, lot: lot)
-    }
-
-    /// `[{lot_id, quantity}]` items (dispensings, destructions, losses).
-    var lotItems: [(lotID: String, micros: Int64)] {
-        (statement.body[statement.type == DispensingType.prescriptionDispensed ? "lots" : "items"]?.arrayValue ?? []).compactMap { item in
-            guard let id = item["lot_id"]?.stringValue, let q = item["quantity"]?.stringValue,
-                  let m = (try? Quantity(parsing: q))?.micros else { return nil }
-            return (id, m)
-        }
-    }
-
-    /// The actor and the witnesses.
-    var people: [KeyID] { [statement.actor] + statement.witnesses }
 }
 
 extension Timestamp {

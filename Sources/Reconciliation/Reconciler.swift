@@ -1,3 +1,4 @@
+import Dispatch
 import Dispensing
 import Foundation
 import LedgerCore
@@ -24,21 +25,31 @@ public struct Reconciler: Sendable {
                     now: Timestamp = .now()) throws -> ReconciliationReport {
         let at = asOf ?? now
         let facts = try Facts.load(database, asOf: at)
-        return run(facts, asOfGiven: asOf != nil, verification: verification)
+        let report = run(facts, asOfGiven: asOf != nil, verification: verification)
+        // Freeing a million decoded records takes a while; the report need not wait for it.
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(facts) {} }
+        return report
     }
 
     func run(_ facts: Facts, asOfGiven: Bool, verification: VerificationReport?) -> ReconciliationReport {
+        // The rules read the facts and nothing else, so they run side by side; their findings are
+        // then taken in rule order, as if they had run one after the other.
+        let groups: [@Sendable (inout Run) -> Void] = [
+            { $0.balances(); $0.receipts(); $0.unusableLots() },  // 1, 2, 3
+            { $0.prescriptions() },                                 // 4
+            { $0.containersAndWaste() },                            // 5
+            { $0.shipments(); $0.destructions(); $0.losses() },    // 6, 7, 8
+            { $0.biennialInventory(); $0.outliers() },             // 9, 10
+        ]
+        let done = Slots<Run>(count: groups.count)
+        let (config, calendar) = (self.config, self.calendar)
+        DispatchQueue.concurrentPerform(iterations: groups.count) { g in
+            var part = Run(facts: facts, config: config, calendar: calendar)
+            groups[g](&part)
+            done[g] = part
+        }
         var run = Run(facts: facts, config: config, calendar: calendar)
-        run.balances()            // 1
-        run.receipts()            // 2
-        run.unusableLots()        // 3
-        run.prescriptions()       // 4
-        run.containersAndWaste()  // 5
-        run.shipments()           // 6
-        run.destructions()        // 7
-        run.losses()              // 8
-        run.biennialInventory()   // 9
-        run.outliers()            // 10
+        for g in groups.indices { run.take(done[g]!) }
         if let verification { run.integrity(verification) }  // 11
         let resolutions = run.resolutions()
         var findings = run.findings
@@ -94,6 +105,11 @@ struct Run {
 
     var asOf: Timestamp { facts.asOf }
 
+    /// Adds the findings of `other` (a run of later rules over the same facts) not already found here.
+    mutating func take(_ other: Run) {
+        for f in other.findings where ids.insert(f.id).inserted { findings.append(f) }
+    }
+
     /// Adds a finding; its id comes from rule, check and subject, its evidence fingerprint from the
     /// check, the entries, the lot and the expected and found texts (or `evidence` when given).
     mutating func add(rule: Int, check: String, subject: String, severity: Severity, title: String, detail: String,
@@ -118,11 +134,14 @@ struct Run {
         return "key \(k.short) (not enrolled)"
     }
 
+    /// The roles that may witness.
+    static let witnessRoles: Set<Role> = [.witness, .pharmacist, .clinician, .compliance, .admin]
+
     /// The witnesses of `e` who count as independent, and what is wrong with the others:
     /// enrolled and authorised at the entry, of a witnessing role, not the actor, and not a person
     /// (by enrolled name) already counted or the actor under another key.
-    func independentWitnesses(_ e: Entry) -> (count: Int, problems: [String]) {
-        let witnessRoles: Set<Role> = [.witness, .pharmacist, .clinician, .compliance, .admin]
+    func independentWitnesses(_ e: Record) -> (count: Int, problems: [String]) {
+        let witnessRoles = Self.witnessRoles
         let actor = e.statement.actor
         var people: Set<String> = []
         if let a = facts.signers[actor] { people.insert(a.personKey) }
@@ -168,7 +187,7 @@ struct Run {
             var lossSeq: Int?
             if let v = e.statement.body["loss_report_seq"], v != .null {
                 lossSeq = v.integerValue
-                if let l = lossSeq, let le = facts.bySeq[l], le.statement.type == DispensingType.lossReported, !facts.corrected.contains(l), l < e.seq {
+                if let l = lossSeq, let le = facts[seq: l], le.statement.type == DispensingType.lossReported, !facts.corrected.contains(l), l < e.seq {
                 } else {
                     problems.append("its loss_report_seq does not name an earlier, uncorrected loss.reported entry")
                 }

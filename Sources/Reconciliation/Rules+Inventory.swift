@@ -71,7 +71,7 @@ extension Run {
             let deadline = calendar.deadline(after: ep.start, businessDays: config.resolveWithinBusinessDays)
             let stillNegative = ep.closedBy == nil
             let severity: Severity = stillNegative && asOf > deadline ? .critical : .warning
-            let entries = ep.seqs.compactMap { facts.bySeq[$0] }
+            let entries = ep.seqs.compactMap { facts[seq: $0] }
             let reasons = entries.compactMap { e in e.string("override_reason").map { "seq \(e.seq): \"\($0.prefix(120))\"" } }
             let patients = Set(entries.compactMap(\.patientRef))
             var figures = [Figure("balance before", facts.quantity(ep.before, lot)), Figure("lowest balance", facts.quantity(ep.lowest, lot)),
@@ -106,7 +106,7 @@ extension Run {
                 let variance = first.counted - first.expected
                 let deadline = run.calendar.deadline(after: first.time, businessDays: run.config.resolveWithinBusinessDays)
                 let severity: Severity = matchedBy != nil ? .info : (run.asOf > deadline ? .critical : .warning)
-                let entries = group.compactMap { run.facts.bySeq[$0.seq] }
+                let entries = group.compactMap { run.facts[seq: $0.seq] }
                 var figures = [Figure("expected", run.facts.quantity(first.expected, lot)), Figure("counted", run.facts.quantity(first.counted, lot)),
                                Figure("variance", run.facts.quantity(variance, lot)), Figure("resolve by", deadline.short)]
                 if group.count > 1 { figures.append(Figure("seen again at seq", group.dropFirst().map { "\($0.seq)" }.joined(separator: ", "))) }
@@ -204,7 +204,7 @@ extension Run {
         for (lot, info) in facts.lots where info.receipts.count > 1 {
             let live = info.receipts.filter { !facts.corrected.contains($0.seq) }
             guard let first = live.first else { continue }
-            func describe(_ e: Entry) -> [String: String] {
+            func describe(_ e: Record) -> [String: String] {
                 let drug = e.statement.body["drug"]
                 return ["drug name": drug?["name"]?.stringValue ?? "", "strength": drug?["strength"]?.stringValue ?? "",
                         "form": drug?["form"]?.stringValue ?? "", "unit": e.string("unit") ?? "", "expiry": e.string("expiry") ?? "",
@@ -236,13 +236,13 @@ extension Run {
     // MARK: Rule 3: use of lots that were not usable
 
     mutating func unusableLots() {
-        var statusChanges: [String: [Entry]] = [:]
+        var statusChanges: [String: [Record]] = [:]
         for e in facts.live(DispensingType.lotStatusChanged) {
             if let id = e.string("lot_id") { statusChanges[id, default: []].append(e) }
         }
         for k in statusChanges.keys { statusChanges[k]?.sort { ($0.statement.time, $0.seq) < ($1.statement.time, $1.seq) } }
-        var uses: [(Entry, String)] = []
-        for e in facts.live(DispensingType.doseAdministered) { if let id = e.string("lot_id") { uses.append((e, id)) } }
+        var uses: [(Record, String)] = []
+        for d in facts.doses { if let id = d.lotID { uses.append((d.record, id)) } }
         for e in facts.live(DispensingType.prescriptionDispensed) { for item in e.lotItems { uses.append((e, item.lotID)) } }
         let basis = "21 U.S.C. 351 (adulterated drugs); 21 CFR part 7 (recalls); 21 CFR 1304.22(c) (dispensing records name the lot)"
         for (e, lot) in uses {
@@ -304,7 +304,7 @@ extension Run {
         guard let created = facts.created else { return }
         var stock: [String: Int64] = [:]
         for m in facts.movements { stock[m.lotID, default: 0] += m.micros }
-        var lastCount: [String: Entry] = [:]
+        var lastCount: [String: Record] = [:]
         for e in facts.live(DispensingType.countRecorded) {
             guard let id = e.string("lot_id") else { continue }
             if let prev = lastCount[id], prev.statement.time > e.statement.time { continue }

@@ -108,7 +108,7 @@ extension Run {
                 guard let first = seqs.first else { continue }
                 let total = (ex.start...ex.alarm).reduce(0.0) { $0 + x[$1] }
                 let lostMicros = sorted.filter { seqs.contains($0.seq) }.reduce(Int64(0)) { $0 + $1.micros }
-                let entries = seqs.compactMap { facts.bySeq[$0] }
+                let entries = seqs.compactMap { facts[seq: $0] }
                 let weeks = ex.alarm - ex.start + 1
                 add(rule: 8, check: "lot-loss-pattern", subject: "\(lot)|\(first)", severity: .critical,
                     title: "A pattern of small losses on lot \(lot): \(seqs.count) losses in \(weeks) week(s)",
@@ -131,22 +131,23 @@ extension Run {
     /// last of those (so the baseline is fixed once set). It finds a lasting rise in
     /// how much one person wastes; a person who always wastes more than peers is rule 10's to find.
     mutating func personWastePatterns() {
-        var byPerson: [KeyID: [Entry]] = [:]
-        for e in facts.live(DispensingType.doseAdministered) {
-            guard let drawn = e.micros("drawn"), drawn > 0 else { continue }
-            byPerson[e.statement.actor, default: []].append(e)
-        }
+        // Every dose with an amount drawn, in event-time order (then seq), sorted as plain numbers;
+        // then each person's doses, in the same order, as positions in that list.
+        let ds = facts.doses
+        let all = ds.indices.filter { ds[$0].drawn != nil }
+        let keys = all.map { (ds[$0].record.statement.time.millisecondsSinceEpoch, ds[$0].record.seq) }
+        let order = all.indices.sorted { keys[$0] < keys[$1] }
+        let everyone = order.map { ds[all[$0]] }
+        let everyoneShares = everyone.map { $0.share ?? 0 }
+        var byPerson: [KeyID: [Int]] = [:]
+        for (position, d) in everyone.enumerated() { byPerson[d.record.statement.actor, default: []].append(position) }
         let b = config.wasteBaselineDoses
-        func share(_ e: Entry) -> Double { Double(e.micros("wasted") ?? 0) / Double(e.micros("drawn") ?? 1) }
-        func order(_ a: Entry, _ b: Entry) -> Bool { (a.statement.time, a.seq) < (b.statement.time, b.seq) }
-        let everyone = byPerson.values.flatMap { $0 }.sorted(by: order)
-        for (person, doses) in byPerson where doses.count > b {
-            let sorted = doses.sorted(by: order)
-            let shares = sorted.map(share)
+        for (person, positions) in byPerson where positions.count > b {
+            let sorted = positions.map { everyone[$0].record }
+            let shares = positions.map { everyoneShares[$0] }
             let own = Stats.median(Array(shares.prefix(b)))
             // The clinic's median up to the person's last baseline dose: fixed once the baseline is set.
-            let last = sorted[b - 1]
-            let clinic = Stats.median(everyone.prefix { !order(last, $0) }.map(share))
+            let clinic = Stats.median(Array(everyoneShares[...positions[b - 1]]))
             let baseline = max(own, clinic)
             let x = Array(shares.dropFirst(b))
             for ex in Stats.cusum(x, reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold) {

@@ -6,10 +6,15 @@ extension Run {
     // MARK: Rule 10: per-person outliers, per calendar quarter
 
     /// `2025-Q1`.
-    static func quarter(_ t: Timestamp) -> String {
+    static func quarter(_ t: Timestamp) -> String { quarter(number: quarterNumber(t)) }
+
+    /// Quarters counted from year 0: year × 4 + (quarter − 1).
+    static func quarterNumber(_ t: Timestamp) -> Int {
         let (y, m, _) = t.civilDate
-        return "\(y)-Q\((m - 1) / 3 + 1)"
+        return y * 4 + (m - 1) / 3
     }
+
+    static func quarter(number: Int) -> String { "\(number / 4)-Q\(number % 4 + 1)" }
 
     /// Per calendar quarter, each person's rate is compared with their peers' with a robust z-score
     /// (x − median) / max(1.4826 × MAD, floor); only people with enough activity take part, and only
@@ -17,19 +22,26 @@ extension Run {
     /// waste share per dose (clinicians), share of counts with a variance (both counters), corrections
     /// per record (the person who records the correction).
     mutating func outliers() {
-        struct Activity { var n = 0; var sum = 0.0; var seqs: [Int] = []; var rate: Double { n == 0 ? 0 : sum / Double(n) } }
-        // metric -> quarter -> person -> activity
-        var data: [String: [String: [KeyID: Activity]]] = [:]
-        func note(_ metric: String, _ t: Timestamp, _ p: KeyID, _ value: Double, _ seq: Int?) {
-            // In place: copying the activity out and back would copy its seq list on every dose.
-            let q = Self.quarter(t)
-            data[metric, default: [:]][q, default: [:]][p, default: Activity()].n += 1
-            data[metric, default: [:]][q, default: [:]][p, default: Activity()].sum += value
-            if let seq { data[metric, default: [:]][q, default: [:]][p, default: Activity()].seqs.append(seq) }
+        struct Activity {
+            var n = 0
+            var sum = 0.0
+            var seqs: [Int] = []
+            var rate: Double { n == 0 ? 0 : sum / Double(n) }
+            mutating func add(_ value: Double, _ seq: Int?) {
+                n += 1
+                sum += value
+                if let seq { seqs.append(seq) }
+            }
         }
-        for e in facts.live(DispensingType.doseAdministered) {
-            guard let drawn = e.micros("drawn"), drawn > 0 else { continue }
-            note("waste", e.statement.time, e.statement.actor, Double(e.micros("wasted") ?? 0) / Double(drawn), e.seq)
+        // (metric, quarter, person) -> activity; one lookup for each record, updated in place.
+        struct Slot: Hashable { let metric: String; let quarter: Int; let person: KeyID }
+        var data: [Slot: Activity] = [:]
+        func note(_ metric: String, _ t: Timestamp, _ p: KeyID, _ value: Double, _ seq: Int?) {
+            data[Slot(metric: metric, quarter: Self.quarterNumber(t), person: p), default: Activity()].add(value, seq)
+        }
+        for d in facts.doses {
+            guard let share = d.share else { continue }
+            note("waste", d.record.statement.time, d.record.statement.actor, share, d.record.seq)
         }
         for e in facts.live(DispensingType.countRecorded) {
             guard let c = facts.counts[e.seq] else { continue }
@@ -48,8 +60,11 @@ extension Run {
         ]
         // Peers share a role (clinicians with clinicians); every counter is a peer of every other.
         var comparisons: [(metric: Int, quarter: String, group: String, people: [KeyID: Activity])] = []
+        var byMetric: [String: [Int: [KeyID: Activity]]] = [:]
+        for (slot, activity) in data { byMetric[slot.metric, default: [:]][slot.quarter, default: [:]][slot.person] = activity }
         for (i, m) in metrics.enumerated() {
-            for (q, everyone) in data[m.key] ?? [:] {
+            for (qn, everyone) in byMetric[m.key] ?? [:] {
+                let q = Self.quarter(number: qn)
                 let groups = Dictionary(grouping: everyone) { m.key == "counts" ? "counter" : (facts.signers[$0.key]?.role?.rawValue ?? "unknown") }
                 for (group, people) in groups { comparisons.append((i, q, group, Dictionary(uniqueKeysWithValues: people.map { ($0.key, $0.value) }))) }
             }

@@ -17,7 +17,7 @@ extension Run {
 
     mutating func prescriptions() {
         let basis = "21 CFR 1306.22 (Schedule III refills: at most 5, none after 6 months); 21 CFR 1306.04(a) (corresponding responsibility of the pharmacist)"
-        var rxs: [String: Entry] = [:]
+        var rxs: [String: Record] = [:]
         for e in facts.live(DispensingType.prescriptionAdded) {
             guard let rx = e.string("rx_number"), rxs[rx] == nil else { continue }
             rxs[rx] = e
@@ -30,7 +30,7 @@ extension Run {
                     action: "Treat refills beyond the fifth as invalid; contact the prescriber for a new prescription, and run csledger verify.")
             }
         }
-        var fills: [String: [Entry]] = [:]
+        var fills: [String: [Record]] = [:]
         for e in facts.live(DispensingType.prescriptionDispensed) {
             if let rx = e.string("rx_number") { fills[rx, default: []].append(e) }
         }
@@ -95,11 +95,11 @@ extension Run {
         for e in facts.live(DispensingType.prescriptionDispensed) {
             if let rx = e.string("rx_number"), let n = e.integer("fill_number"), let p = e.patientRef { fillPatient["\(rx)/\(n)"] = p }
         }
-        var closing: [String: [Entry]] = [:]
+        var closing: [String: [Record]] = [:]
         for type in [DispensingType.shipmentDelivered, DispensingType.shipmentReturned, DispensingType.shipmentLost] {
             for e in facts.live(type) { if let t = e.string("tracking") { closing[t, default: []].append(e) } }
         }
-        var inTransitReports: [String: [Entry]] = [:]
+        var inTransitReports: [String: [Record]] = [:]
         for e in facts.live(DispensingType.lossReported) where e.string("kind") == "in_transit" {
             if let t = e.string("tracking") { inTransitReports[t, default: []].append(e) }
         }
@@ -189,7 +189,7 @@ extension Run {
         }
     }
 
-    private mutating func shippedWithoutAdultSignature(_ s: Entry, _ tracking: String, _ patient: String?, delivered: Entry?, basis: String) {
+    private mutating func shippedWithoutAdultSignature(_ s: Record, _ tracking: String, _ patient: String?, delivered: Record?, basis: String) {
         add(rule: 6, check: "shipped-without-adult-signature", subject: tracking, severity: .warning,
             title: "Parcel \(tracking) shipped without Adult Signature Required",
             detail: "Parcel \(tracking) (seq \(s.seq)) was shipped without the carrier's Adult Signature Required option; override reason: \"\((s.string("override_reason") ?? "none").prefix(120))\".",

@@ -18,7 +18,7 @@ extension Run {
     /// outflow that first leaves a container partly used opens it; it must be used up or its rest wasted
     /// within `openedContainerHours`. A container still partly full after that is a finding.
     mutating func openedContainers() {
-        let lotsWithDoses = Set(facts.live(DispensingType.doseAdministered).compactMap { $0.string("lot_id") })
+        let lotsWithDoses = Set(facts.doses.compactMap(\.lotID))
         var outflows: [String: [(time: Timestamp, seq: Int, micros: Int64)]] = [:]
         for m in facts.movements where m.micros < 0 && lotsWithDoses.contains(m.lotID) {
             guard !facts.corrected.contains(m.seq), !facts.corrections.contains(m.seq) else { continue }
@@ -39,7 +39,7 @@ extension Run {
             func report(_ run: inout Run, _ o: Open, usedAtDeadline: Int64) {
                 reported.insert(o.k)
                 let left = (o.k + 1) * size - usedAtDeadline
-                let doses = o.seqs.compactMap { run.facts.bySeq[$0] }
+                let doses = o.seqs.compactMap { run.facts[seq: $0] }
                 let patients = Set(doses.compactMap(\.patientRef))
                 run.add(rule: 5, check: "opened-container-not-wasted", subject: "\(lot)|\(o.k)|\(o.seqs[0])", severity: .warning,
                         title: "Opened container of lot \(lot) not used up or wasted within \(fmt(hours)) hours",
@@ -72,7 +72,7 @@ extension Run {
 
     /// Wastes (standalone, or the rest of a dose) need one independent witness.
     mutating func wasteWitnesses() {
-        let doses = facts.live(DispensingType.doseAdministered).filter { ($0.micros("wasted") ?? 0) > 0 }
+        let doses = facts.doses.filter { $0.wasted > 0 }.map(\.record)
         for e in facts.live(DispensingType.wasteRecorded) + doses {
             let (count, problems) = independentWitnesses(e)
             guard count < 1 else { continue }
@@ -91,7 +91,7 @@ extension Run {
 
     /// A waste recorded (logged) long after it happened: the ledger's own clock, which the person cannot set.
     mutating func lateWaste() {
-        let doses = facts.live(DispensingType.doseAdministered).filter { ($0.micros("wasted") ?? 0) > 0 }
+        let doses = facts.doses.filter { $0.wasted > 0 }.map(\.record)
         for e in facts.live(DispensingType.wasteRecorded) + doses {
             let delay = e.logged.hours(since: e.statement.time)
             guard delay > config.lateWasteHours else { continue }

@@ -1,5 +1,6 @@
 import Dispensing
 import Foundation
+import GRDB
 import Testing
 @testable import CSLedgerKit
 @testable import LedgerCore
@@ -374,5 +375,49 @@ struct ReconciliationUnitTests {
         #expect(throws: LedgerError.self) { try ReconciliationConfig.parse(try JSONParser.parse(#"{"early_refill_fraction": 2}"#)) }
         // Every setting round-trips through its JSON form.
         #expect(try ReconciliationConfig.parse(d.json) == d)
+    }
+}
+
+@Suite("Reconciliation: reading entries in place")
+struct RecordDecoderTests {
+    var planted: PlantedLedger { PlantedLedger.shared }
+
+    /// Every stored entry of the planted ledger, with its seq.
+    func stored() throws -> [(Int, [UInt8])] {
+        try planted.sim.fx.ledger.database.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, bytes FROM entries ORDER BY seq").map { ($0[0], Array(($0[1] as Data))) }
+        }
+    }
+
+    @Test("the in-place reader gives what the full entry decoder gives, for every entry, and reads them all itself")
+    func agreesWithEntryDecoder() throws {
+        let signers = try planted.sim.fx.ledger.database.signers().map(\.keyID)
+        let decoder = RecordDecoder(keys: Array(signers.dropLast(2)), types: Facts.types)  // some keys not shared
+        let rows = try stored()
+        #expect(rows.count > 1_000)
+        for (seq, bytes) in rows {
+            let entry = try Entry.decode(canonicalBytes: bytes)
+            let fast = bytes.withUnsafeBufferPointer { decoder.fast(seq: seq, b: $0) }
+            let r = try #require(fast, "seq \(seq) (\(entry.statement.type)) should take the fast path")
+            #expect(r.seq == entry.seq && r.logged == entry.logged && r.statement == entry.statement, "seq \(seq)")
+        }
+    }
+
+    @Test("bytes not in canonical shape go to the full parser; bytes that do not decode are left out")
+    func otherShapes() throws {
+        let decoder = RecordDecoder(keys: [], types: Facts.types)
+        let (seq, bytes) = try #require(try stored().first { (_, b) in String(decoding: b, as: UTF8.self).contains("\"witnesses\"") })
+        let entry = try Entry.decode(canonicalBytes: bytes)
+        // The same entry with a space after the first colon: not canonical, still the same JSON.
+        var spaced = bytes
+        spaced.insert(0x20, at: #"{"logged":"#.utf8.count)
+        #expect(spaced.withUnsafeBufferPointer { decoder.fast(seq: seq, b: $0) } == nil)
+        let viaParser = try #require(spaced.withUnsafeBufferPointer { decoder.decode(seq: seq, bytes: $0) })
+        #expect(viaParser.statement == entry.statement && viaParser.logged == entry.logged)
+        // Cut short, or a witness id that is not hex: nothing.
+        for broken in [Array(bytes.dropLast(3)), Array(String(decoding: bytes, as: UTF8.self)
+            .replacingOccurrences(of: "\"witnesses\":[\"", with: "\"witnesses\":[\"Z").utf8)] {
+            #expect(broken.withUnsafeBufferPointer { decoder.decode(seq: seq, bytes: $0) } == nil)
+        }
     }
 }

@@ -64,6 +64,20 @@ public enum JSONParser: Sendable {
         try parse(text.utf8, limits: limits)
     }
 
+    /// Parses the one JSON value that starts at `offset` in `buffer` (no whitespace before it) and
+    /// returns it with the offset just after it; the bytes after it are not looked at. For readers that
+    /// take apart a canonical document they already know the shape of, such as one member of an entry.
+    ///
+    /// - Throws: `JSONError` with the offset of the first fault.
+    public static func parseValue(
+        in buffer: UnsafeBufferPointer<UInt8>, at offset: Int, limits: Limits = .init()
+    ) throws(JSONError) -> (value: JSONValue, end: Int) {
+        var reader = JSONReader(buffer, limits: limits)
+        reader.pos = offset
+        let value = try reader.parseValue()
+        return (value, reader.pos)
+    }
+
     static func parseBuffer(_ buffer: UnsafeBufferPointer<UInt8>, limits: Limits) -> Result<JSONValue, JSONError> {
         var reader = JSONReader(buffer, limits: limits)
         do throws(JSONError) {

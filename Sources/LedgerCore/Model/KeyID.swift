@@ -16,6 +16,15 @@ public struct KeyID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
         self.hex = text
     }
 
+    public static func == (a: KeyID, b: KeyID) -> Bool { a.hex == b.hex }
+
+    /// Hashes the first 16 hex characters: a key id is SHA-256 output, so they spread as well as all 64,
+    /// and key ids are hashed on every record that reconciliation and the indexes look at.
+    public func hash(into hasher: inout Hasher) {
+        var text = hex
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0.prefix(16)))) }
+    }
+
     /// The first 12 hex characters, enough to tell people apart on a screen.
     public var short: String { String(hex.prefix(12)) }
     public var description: String { hex }

@@ -82,12 +82,24 @@ public struct Statement: Sendable, Hashable {
     public var signers: [KeyID] { [actor] + witnesses }
 
     static func isValidType(_ t: String) -> Bool {
-        let parts = t.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count >= 2, t.utf8.count <= 64 else { return false }
-        return parts.allSatisfy { p in
-            guard let f = p.utf8.first, (0x61...0x7a).contains(f) else { return false }
-            return p.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f }
+        // Dot-separated parts, at least two, each a lowercase letter then letters, digits or `_`.
+        // A byte loop: every statement read or written passes through here.
+        let u = t.utf8
+        guard u.count <= 64 else { return false }
+        var parts = 1
+        var atPartStart = true
+        for c in u {
+            if atPartStart {
+                guard (0x61...0x7a).contains(c) else { return false }
+                atPartStart = false
+            } else if c == 0x2e {
+                parts += 1
+                atPartStart = true
+            } else {
+                guard (0x61...0x7a).contains(c) || (0x30...0x39).contains(c) || c == 0x5f else { return false }
+            }
         }
+        return parts >= 2 && !atPartStart
     }
 }
 

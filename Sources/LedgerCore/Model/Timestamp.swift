@@ -46,6 +46,28 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         self.millisecondsSinceEpoch = ((days * 24 + Int64(h)) * 60 + Int64(mi)) * 60_000 + Int64(s) * 1000 + Int64(ms)
     }
 
+    /// Reads the 24 bytes at `offset` in exactly the form the ledger writes (`YYYY-MM-DDTHH:MM:SS.mmmZ`),
+    /// without making a string; nil for anything else (a caller with other text uses `init?(_:)`).
+    public init?(canonicalUTF8 b: UnsafeBufferPointer<UInt8>, at offset: Int) {
+        guard offset >= 0, offset + 24 <= b.count else { return nil }
+        func num(_ at: Int, _ count: Int) -> Int? {
+            var v = 0
+            for k in 0..<count {
+                let c = b[offset + at + k]
+                guard c >= 0x30, c <= 0x39 else { return nil }
+                v = v * 10 + Int(c - 0x30)
+            }
+            return v
+        }
+        guard b[offset + 4] == 0x2d, b[offset + 7] == 0x2d, b[offset + 10] == 0x54, b[offset + 13] == 0x3a, b[offset + 16] == 0x3a,
+              b[offset + 19] == 0x2e, b[offset + 23] == 0x5a,
+              let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let s = num(17, 2),
+              let ms = num(20, 3), (1...12).contains(mo), d >= 1, d <= Timestamp.daysInMonth(year: y, month: mo), h < 24, mi < 60, s < 60
+        else { return nil }
+        let days = Timestamp.daysFromCivil(y, mo, d)
+        self.millisecondsSinceEpoch = ((days * 24 + Int64(h)) * 60 + Int64(mi)) * 60_000 + Int64(s) * 1000 + Int64(ms)
+    }
+
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     public var description: String {
         let (days, msOfDay) = millisecondsSinceEpoch.quotientAndRemainderFloored(dividingBy: 86_400_000)
