@@ -22,12 +22,8 @@ extension Run {
         var outflows: [String: [(time: Timestamp, seq: Int, micros: Int64)]] = [:]
         for m in facts.movements where m.micros < 0 && lotsWithDoses.contains(m.lotID) {
             guard !facts.corrected.contains(m.seq), !facts.corrections.contains(m.seq) else { continue }
-            if var list = outflows[m.lotID], let last = list.last, last.seq == m.seq {
-                list[list.count - 1].micros += -m.micros
-                outflows[m.lotID] = list
-            } else {
-                outflows[m.lotID, default: []].append((m.time, m.seq, -m.micros))
-            }
+            // In place: copying a lot's list out and back would copy all of it for every dose with waste.
+            outflows[m.lotID, default: []].withLast(seq: m.seq, time: m.time, add: -m.micros)
         }
         let hours = config.openedContainerHours
         for (lot, events) in outflows {
@@ -123,6 +119,17 @@ extension Run {
                 expected: "two witnesses, different people from the one recording it", found: why,
                 basis: "21 CFR 1317.95(d) (destruction witnessed by two authorized employees); 21 CFR 1304.21(e) (DEA Form 41 record)",
                 action: "Confirm with each person named that they saw the destruction. If it cannot be confirmed, treat the quantity as unaccounted for and investigate; correct the Form 41 record.")
+        }
+    }
+}
+
+extension Array where Element == (time: Timestamp, seq: Int, micros: Int64) {
+    /// Adds `add` to the last element when it is the same entry (a dose's use and its waste), else appends.
+    mutating func withLast(seq: Int, time: Timestamp, add: Int64) {
+        if let last = indices.last, self[last].seq == seq {
+            self[last].micros += add
+        } else {
+            append((time, seq, add))
         }
     }
 }
