@@ -97,8 +97,6 @@ struct Facts: Sendable {
     let totalEntries: Int
     /// Dispensing and resolution entries with time ≤ as-of, by seq.
     let entries: [Record]
-    /// `entries` by seq (nil for other entries).
-    private let index: [Record?]
     let byType: [String: [Record]]
     /// The uncorrected entries of each type.
     private let liveByType: [String: [Record]]
@@ -250,15 +248,12 @@ struct Facts: Sendable {
             for (type, list) in c.byType { byType[type, default: []] += list }
         }
         self.entries = entries
-        var index = [Record?](repeating: nil, count: (entries.last?.seq ?? -1) + 1)
-        for e in entries { index[e.seq] = e }
         var corrected = Set<Int>()
         var corrections = Set<Int>()
         for e in byType[DispensingType.entryCorrected] ?? [] {
             corrections.insert(e.seq)
             if let c = e.statement.body["corrects"]?.integerValue { corrected.insert(c) }
         }
-        self.index = index
         self.byType = byType
         liveByType = corrected.isEmpty ? byType : byType.mapValues { list in list.filter { !corrected.contains($0.seq) } }
         doses = chunks.flatMap { c in corrected.isEmpty ? c.doses : c.doses.filter { !corrected.contains($0.record.seq) } }
@@ -283,7 +278,15 @@ struct Facts: Sendable {
     func live(_ type: String) -> [Record] { liveByType[type] ?? [] }
 
     /// The entry at `seq`, if it is one of `entries`.
-    subscript(seq seq: Int) -> Record? { seq >= 0 && seq < index.count ? index[seq] : nil }
+    subscript(seq seq: Int) -> Record? {
+        // Entries are in seq order; the rules look up only the few entries a finding cites.
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].seq < seq { low = mid + 1 } else { high = mid }
+        }
+        return low < entries.count && entries[low].seq == seq ? entries[low] : nil
+    }
 
     func unit(_ lotID: String) -> String { lots[lotID]?.unit ?? "" }
 
