@@ -17,44 +17,57 @@ public struct EntryHeader: Sendable, Equatable {
         self.seq = seq
     }
 
-    private static let head = Array(#"{"logged":""#.utf8)
-    private static let prevKey = Array(#"","prev":""#.utf8)
-    private static let seqKey = Array(#"","seq":"#.utf8)
-    private static let sigsKey = Array(#","sigs":"#.utf8)
+    // The fixed words around the three values: `{"logged":"`, `","prev":"`, `","seq":`, `,"sigs":`.
+    private static let headLength = 11, prevKeyLength = 10, seqKeyLength = 8, sigsKeyLength = 8
 
     /// Reads the header; nil when the bytes do not start in the canonical shape.
     public init?(canonical bytes: [UInt8]) {
-        let loggedAt = Self.head.count, prevKeyAt = loggedAt + 24, prevAt = prevKeyAt + Self.prevKey.count
-        let seqKeyAt = prevAt + 64, seqAt = seqKeyAt + Self.seqKey.count
-        guard bytes.count > seqAt + 1 + Self.sigsKey.count else { return nil }
-        let parsed: (Timestamp, Hash, Int)? = bytes.withUnsafeBufferPointer { b in
-            func matches(_ word: [UInt8], at offset: Int) -> Bool {
-                for k in 0..<word.count where b[offset + k] != word[k] { return false }
-                return true
-            }
-            guard matches(Self.head, at: 0), matches(Self.prevKey, at: prevKeyAt), matches(Self.seqKey, at: seqKeyAt) else { return nil }
-            guard let logged = Self.canonicalTime(b, at: loggedAt) else { return nil }
-            var prev = [UInt8](repeating: 0, count: 32)
-            for k in 0..<32 {
-                guard let hi = Self.nibble(b[prevAt + 2 * k]), let lo = Self.nibble(b[prevAt + 2 * k + 1]) else { return nil }
-                prev[k] = hi << 4 | lo
-            }
-            var i = seqAt
-            var seq = 0
-            while i < b.count, (0x30...0x39).contains(b[i]), i - seqAt < 16 {
-                seq = seq * 10 + Int(b[i] - 0x30)
-                i += 1
-            }
-            guard i > seqAt, b[seqAt] != 0x30 || i == seqAt + 1, i + Self.sigsKey.count <= b.count, matches(Self.sigsKey, at: i) else { return nil }
-            return (logged, Hash(unchecked: prev), seq)
+        guard let h = bytes.withUnsafeBytes({ EntryHeader(canonical: $0) }) else { return nil }
+        self = h
+    }
+
+    /// Reads the header from bytes in place (a database page, a batch buffer), allocating nothing;
+    /// nil when the bytes do not start in the canonical shape.
+    public init?(canonical b: UnsafeRawBufferPointer) {
+        let loggedAt = Self.headLength, prevKeyAt = loggedAt + 24, prevAt = prevKeyAt + Self.prevKeyLength
+        let seqKeyAt = prevAt + 64, seqAt = seqKeyAt + Self.seqKeyLength
+        guard b.count > seqAt + 1 + Self.sigsKeyLength else { return nil }
+        @inline(__always) func matches(_ word: StaticString, at offset: Int) -> Bool {
+            let w = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+            for k in 0..<w.count where b[offset + k] != w[k] { return false }
+            return true
         }
-        guard let parsed else { return nil }
-        (logged, prev, seq) = parsed
+        guard matches(#"{"logged":""#, at: 0), matches(#"","prev":""#, at: prevKeyAt), matches(#"","seq":"#, at: seqKeyAt),
+              let logged = Self.canonicalTime(b, at: loggedAt) else { return nil }
+        var prev = Hash.zero
+        let hexOK = prev.withUnsafeMutableBytes { out -> Bool in
+            // Branch-free (hex digits are random, so branches would mispredict half the time): every
+            // digit is decoded, and one flag says whether all of them were lowercase hex.
+            var bad: UInt8 = 0
+            for k in 0..<32 {
+                let (hi, hiBad) = Self.hexValue(b[prevAt + 2 * k])
+                let (lo, loBad) = Self.hexValue(b[prevAt + 2 * k + 1])
+                out[k] = hi << 4 | lo
+                bad |= hiBad | loBad
+            }
+            return bad == 0
+        }
+        guard hexOK else { return nil }
+        var i = seqAt
+        var seq = 0
+        while i < b.count, (0x30...0x39).contains(b[i]), i - seqAt < 16 {
+            seq = seq * 10 + Int(b[i] - 0x30)
+            i += 1
+        }
+        guard i > seqAt, b[seqAt] != 0x30 || i == seqAt + 1, i + Self.sigsKeyLength <= b.count, matches(#","sigs":"#, at: i) else { return nil }
+        self.logged = logged
+        self.prev = prev
+        self.seq = seq
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` at `offset`, read from the bytes: a valid date and time in exactly this
     /// fixed-width form is the one way the ledger writes that instant, so nothing else needs comparing.
-    private static func canonicalTime(_ b: UnsafeBufferPointer<UInt8>, at offset: Int) -> Timestamp? {
+    private static func canonicalTime(_ b: UnsafeRawBufferPointer, at offset: Int) -> Timestamp? {
         func num(_ at: Int, _ count: Int) -> Int? {
             var v = 0
             for k in 0..<count {
@@ -73,13 +86,11 @@ public struct EntryHeader: Sendable, Equatable {
         return Timestamp(millisecondsSinceEpoch: ((days * 24 + Int64(h)) * 60 + Int64(mi)) * 60_000 + Int64(s) * 1000 + Int64(ms))
     }
 
-    /// Lowercase hex only, as the canonical form writes it.
+    /// A lowercase hex digit's value, and 1 if `c` is not one (else 0); computed without branches.
     @inline(__always)
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
+    private static func hexValue(_ c: UInt8) -> (value: UInt8, bad: UInt8) {
+        let digit = c &- 0x30, letter = c &- 0x61
+        let isDigit: UInt8 = digit < 10 ? 1 : 0, isLetter: UInt8 = letter < 6 ? 1 : 0
+        return (isDigit == 1 ? digit : letter &+ 10, (isDigit | isLetter) ^ 1)
     }
 }
