@@ -77,7 +77,8 @@ private final class SpareBatches: @unchecked Sendable {
         batch.removeAll()
         lock.lock()
         defer { lock.unlock() }
-        if batches.count < 4 { batches.append(batch) }
+        // As many as can be in flight: the pipeline's capacity, the one being checked and the one being filled.
+        if batches.count < 10 { batches.append(batch) }
     }
 
     func take() -> LedgerVerifier.Batch? {

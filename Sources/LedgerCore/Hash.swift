@@ -170,7 +170,11 @@ public enum Base64 {
     }
 
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let u = Array(text.utf8)
+        Array(text.utf8).withUnsafeBufferPointer { decode(utf8: $0) }
+    }
+
+    /// Decodes base64 given as UTF-8 bytes (read in place).
+    static func decode(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard u.count % 4 == 0 else { return nil }
         var out = [UInt8]()
         out.reserveCapacity(u.count / 4 * 3)

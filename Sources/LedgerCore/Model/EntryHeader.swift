@@ -19,6 +19,8 @@ public struct EntryHeader: Sendable, Equatable {
 
     // The fixed words around the three values: `{"logged":"`, `","prev":"`, `","seq":`, `,"sigs":`.
     private static let headLength = 11, prevKeyLength = 10, seqKeyLength = 8, sigsKeyLength = 8
+    /// Where the digits of `seq` begin.
+    static let seqOffset = headLength + 24 + prevKeyLength + 64 + seqKeyLength
 
     /// Reads the header; nil when the bytes do not start in the canonical shape.
     public init?(canonical bytes: [UInt8]) {
@@ -40,17 +42,18 @@ public struct EntryHeader: Sendable, Equatable {
         guard matches(#"{"logged":""#, at: 0), matches(#"","prev":""#, at: prevKeyAt), matches(#"","seq":"#, at: seqKeyAt),
               let logged = Self.canonicalTime(b, at: loggedAt) else { return nil }
         var prev = Hash.zero
+        // Eight digits at a time: the digits are random, so a branch per digit would mispredict half the time.
         let hexOK = prev.withUnsafeMutableBytes { out -> Bool in
-            // Branch-free (hex digits are random, so branches would mispredict half the time): every
-            // digit is decoded, and one flag says whether all of them were lowercase hex.
-            var bad: UInt8 = 0
-            for k in 0..<32 {
-                let (hi, hiBad) = Self.hexValue(b[prevAt + 2 * k])
-                let (lo, loBad) = Self.hexValue(b[prevAt + 2 * k + 1])
-                out[k] = hi << 4 | lo
-                bad |= hiBad | loBad
+            var valid = true
+            for k in 0..<8 {
+                let word = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: prevAt + 8 * k, as: UInt64.self))
+                guard let four = Self.hexWord(word) else {
+                    valid = false
+                    break
+                }
+                withUnsafeBytes(of: four.littleEndian) { out.baseAddress!.advanced(by: 4 * k).copyMemory(from: $0.baseAddress!, byteCount: 4) }
             }
-            return bad == 0
+            return valid
         }
         guard hexOK else { return nil }
         var i = seqAt
@@ -67,7 +70,7 @@ public struct EntryHeader: Sendable, Equatable {
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` at `offset`, read from the bytes: a valid date and time in exactly this
     /// fixed-width form is the one way the ledger writes that instant, so nothing else needs comparing.
-    private static func canonicalTime(_ b: UnsafeRawBufferPointer, at offset: Int) -> Timestamp? {
+    static func canonicalTime(_ b: UnsafeRawBufferPointer, at offset: Int) -> Timestamp? {
         func num(_ at: Int, _ count: Int) -> Int? {
             var v = 0
             for k in 0..<count {
@@ -86,11 +89,22 @@ public struct EntryHeader: Sendable, Equatable {
         return Timestamp(millisecondsSinceEpoch: ((days * 24 + Int64(h)) * 60 + Int64(mi)) * 60_000 + Int64(s) * 1000 + Int64(ms))
     }
 
-    /// A lowercase hex digit's value, and 1 if `c` is not one (else 0); computed without branches.
+    /// Eight lowercase hex digits (the first in the lowest byte) as four bytes (the first in the lowest byte);
+    /// nil if any is not a lowercase hex digit. Every byte is handled at once, within the word.
     @inline(__always)
-    private static func hexValue(_ c: UInt8) -> (value: UInt8, bad: UInt8) {
-        let digit = c &- 0x30, letter = c &- 0x61
-        let isDigit: UInt8 = digit < 10 ? 1 : 0, isLetter: UInt8 = letter < 6 ? 1 : 0
-        return (isDigit == 1 ? digit : letter &+ 10, (isDigit | isLetter) ^ 1)
+    static func hexWord(_ x: UInt64) -> UInt32? {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        guard x & highs == 0 else { return nil }
+        // For bytes below 0x80: the high bit of each byte of `atLeast(n)` says whether that byte is >= n.
+        @inline(__always) func atLeast(_ n: UInt64) -> UInt64 { (x &+ (0x80 &- n) &* ones) & highs }
+        let digit = atLeast(0x30) & ~atLeast(0x3a)
+        let letter = atLeast(0x61) & ~atLeast(0x67)
+        guard digit | letter == highs else { return nil }
+        // '0'...'9' are 0x30...0x39 and 'a'...'f' 0x61...0x66: the low nibble, plus 9 for a letter.
+        let value = (x & (ones &* 0x0f)) &+ (letter >> 7) &* 9
+        // Pairs of nibbles into bytes: in each 16-bit lane the first digit (low byte) is the high nibble.
+        let lanes = ((value << 4) & 0x00f0_00f0_00f0_00f0) | ((value >> 8) & 0x000f_000f_000f_000f)
+        return UInt32(truncatingIfNeeded: lanes & 0xff) | UInt32(truncatingIfNeeded: (lanes >> 16) & 0xff) << 8
+            | UInt32(truncatingIfNeeded: (lanes >> 32) & 0xff) << 16 | UInt32(truncatingIfNeeded: (lanes >> 48) & 0xff) << 24
     }
 }

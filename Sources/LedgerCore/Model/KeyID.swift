@@ -16,6 +16,9 @@ public struct KeyID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
         self.hex = text
     }
 
+    /// Wraps text the caller has checked is 64 lowercase hex characters.
+    init(checkedHex: String) { self.hex = checkedHex }
+
     /// The first 12 hex characters, enough to tell people apart on a screen.
     public var short: String { String(hex.prefix(12)) }
     public var description: String { hex }

@@ -81,13 +81,24 @@ public struct Statement: Sendable, Hashable {
     /// Everyone who must sign, in order: the actor, then the witnesses.
     public var signers: [KeyID] { [actor] + witnesses }
 
+    /// At least two dot-separated parts, each a lowercase letter then lowercase letters, digits or `_`;
+    /// at most 64 bytes. (One pass over the bytes: the verifier asks for every entry.)
     static func isValidType(_ t: String) -> Bool {
-        let parts = t.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count >= 2, t.utf8.count <= 64 else { return false }
-        return parts.allSatisfy { p in
-            guard let f = p.utf8.first, (0x61...0x7a).contains(f) else { return false }
-            return p.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f }
+        guard t.utf8.count <= 64 else { return false }
+        var parts = 1
+        var atPartStart = true
+        for c in t.utf8 {
+            if atPartStart {
+                guard (0x61...0x7a).contains(c) else { return false }
+                atPartStart = false
+            } else if c == 0x2e {
+                parts += 1
+                atPartStart = true
+            } else {
+                guard (0x61...0x7a).contains(c) || (0x30...0x39).contains(c) || c == 0x5f else { return false }
+            }
         }
+        return parts >= 2 && !atPartStart
     }
 }
 

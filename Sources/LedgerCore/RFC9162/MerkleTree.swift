@@ -36,6 +36,15 @@ public enum MerkleTree {
         return finish(h)
     }
 
+    /// The leaf hash of entry bytes stored right after their `0x00` prefix: `prefixed` is `0x00 || entry
+    /// bytes`, hashed in one pass (the verifier's batches keep entries that way).
+    static func leafHash(prefixed: UnsafeRawBufferPointer) -> Hash {
+        precondition(prefixed.first == 0x00, "a leaf's input starts with 0x00")
+        var h = SHA256()
+        h.update(bufferPointer: prefixed)
+        return finish(h)
+    }
+
     /// The interior node hash `SHA-256(0x01 || left || right)`.
     public static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
         var h = SHA256()

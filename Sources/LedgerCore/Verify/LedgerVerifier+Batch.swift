@@ -3,7 +3,8 @@ extension LedgerVerifier {
     /// once, straight from its page, and nothing is allocated per row.
     public struct Batch: Sendable {
         public private(set) var seqs: [Int] = []
-        /// Every entry's bytes, one after the other; entry `i` ends at `ends[i]`.
+        /// Every entry's bytes, one after the other, each after a `0x00` byte (so that the leaf hash's input,
+        /// `0x00 || bytes`, lies in one piece); entry `i` ends at `ends[i]`.
         private(set) var storage: [UInt8] = []
         private(set) var ends: [Int] = []
         private(set) var storedLeafHashes: [Hash?] = []
@@ -17,7 +18,7 @@ extension LedgerVerifier {
         }
 
         public init(_ rows: [Row]) {
-            self.init(rows: rows.count, bytes: rows.reduce(0) { $0 + $1.bytes.count })
+            self.init(rows: rows.count, bytes: rows.reduce(0) { $0 + 1 + $1.bytes.count })
             for row in rows { append(row) }
         }
 
@@ -31,12 +32,13 @@ extension LedgerVerifier {
 
         public var count: Int { seqs.count }
         public var isEmpty: Bool { seqs.isEmpty }
-        /// The entries' bytes in all.
+        /// The buffer's size: the entries' bytes, and one more per entry.
         public var byteCount: Int { storage.count }
 
         /// Adds a row; `storedLeafHash` is the hash stored beside the bytes, if any (ignored unless 32 bytes).
         public mutating func append(seq: Int, bytes: UnsafeRawBufferPointer, storedLeafHash: UnsafeRawBufferPointer?) {
             seqs.append(seq)
+            storage.append(0x00)
             storage.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self))
             ends.append(storage.count)
             storedLeafHashes.append(storedLeafHash.flatMap { $0.count == 32 ? Hash(unchecked: $0) : nil })
@@ -44,16 +46,17 @@ extension LedgerVerifier {
 
         public mutating func append(_ row: Row) {
             seqs.append(row.seq)
+            storage.append(0x00)
             storage.append(contentsOf: row.bytes)
             ends.append(storage.count)
             storedLeafHashes.append(row.storedLeafHash)
         }
 
         /// Where row `i`'s bytes sit in `storage`.
-        func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+        func range(_ i: Int) -> Range<Int> { ((i == 0 ? 0 : ends[i - 1]) + 1)..<ends[i] }
 
-        /// Row `i`'s bytes as an array (copied).
-        func bytes(_ i: Int) -> [UInt8] { Array(storage[range(i)]) }
+        /// Row `i`'s leaf hash input, `0x00 || bytes`, in `storage`.
+        func leafInput(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
     }
 
     /// A batch after the checks that need no order (leaf hashes, parsing, canonical form), ready for
@@ -74,7 +77,10 @@ extension LedgerVerifier {
 
     /// What the full reading of one entry found.
     struct Decoded: Sendable {
+        /// The entry read in full (a JSON tree), or ...
         var entry: Entry?
+        /// ... only the fields the checks need, read in place (an ordinary canonical entry).
+        var fields: SignedEntryFields?
         var error: String?
         var notCanonical = false
         /// The statement's canonical bytes (the signing input).

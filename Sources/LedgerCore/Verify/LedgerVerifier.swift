@@ -96,13 +96,13 @@ public struct LedgerVerifier: Sendable {
                         let body = { (i: Int) in
                             let range = batch.range(i)
                             let bytes = UnsafeRawBufferPointer(rebasing: all[range])
-                            leaves[i] = MerkleTree.leafHash(bytes)
+                            leaves[i] = MerkleTree.leafHash(prefixed: UnsafeRawBufferPointer(rebasing: all[batch.leafInput(i)]))
                             // Chain-only: the fixed-place header is all the chain needs (the genesis entry is read in
                             // full for the origin and facility key the checkpoints are checked against).
                             if !checkSignatures, batch.seqs[i] != 0, let header = EntryHeader(canonical: bytes) {
                                 headers[i] = header
                             } else {
-                                decoded[i] = Self.decode(bytes, storage: batch.storage, range: range)
+                                decoded[i] = Self.decode(bytes, storage: batch.storage, range: range, genesis: batch.seqs[i] == 0)
                             }
                         }
                         if parallel {
@@ -119,13 +119,21 @@ public struct LedgerVerifier: Sendable {
     }
 
     /// The full reading of one entry: parse, canonical form, fields, and where its signing input lies.
-    static func decode(_ bytes: UnsafeRawBufferPointer, storage: [UInt8], range: Range<Int>) -> Decoded {
+    /// `genesis`: stored at seq 0, where the entry must create the ledger.
+    static func decode(_ bytes: UnsafeRawBufferPointer, storage: [UInt8], range: Range<Int>, genesis: Bool) -> Decoded {
         var d = Decoded()
         let buffer = bytes.assumingMemoryBound(to: UInt8.self)
+        // The one-pass check settles almost every entry; anything it cannot vouch for is re-serialized.
+        let canonical = JCS.isCanonical(buffer)
+        // An ordinary canonical entry needs no JSON tree: its fields are read in place.
+        if canonical == true, !genesis, let fields = SignedEntryFields(canonical: bytes) {
+            d.fields = fields
+            d.signingInput = storage[(range.lowerBound + fields.statement.lowerBound)..<(range.lowerBound + fields.statement.upperBound)]
+            return d
+        }
         do {
             let json = try JSONParser.parse(buffer)
-            // The one-pass check settles almost every entry; anything it cannot vouch for is re-serialized.
-            d.notCanonical = JCS.isCanonical(buffer) == true ? false : !JCS.serialize(json).elementsEqual(buffer)
+            d.notCanonical = canonical == true ? false : !JCS.serialize(json).elementsEqual(buffer)
             let e = try Entry(json: json)
             d.entry = e
             // In a canonical entry the statement's canonical bytes stand in it verbatim: point at them.
@@ -157,7 +165,6 @@ public struct LedgerVerifier: Sendable {
         }
         var pendingCheckpoints = checkpoints.sorted { $0.treeSize < $1.treeSize }[...]
         // 2. In order: positions, chain, time, enrolment state, Merkle tree; collect signature checks.
-        struct SigJob { let index: Int; let key: SignerPublicKey; let sig: [UInt8]; var message: ArraySlice<UInt8>? = nil; var treeSize: Int? = nil }
         var jobs: [SigJob] = []
         let checkRoots = !wantedSizes.isEmpty
         for i in 0..<rows.count {
@@ -186,47 +193,11 @@ public struct LedgerVerifier: Sendable {
                 if let error = d.error {
                     fail(seq, .malformedEntry, error)
                 } else if let e = d.entry {
-                    if e.seq != seq { fail(seq, .seqMismatch, "the entry says it is seq \(e.seq) but is stored at seq \(seq)") }
-                    if e.prev != prevLeaf {
-                        fail(seq, .prevMismatch, seq == 0 ? "the first entry's prev must be all zeros"
-                            : "prev does not match the hash of entry \(seq - 1): the chain is broken here")
-                    }
-                    if let last = lastLogged, e.logged < last {
-                        fail(seq, .timeBackwards, "logged at \(e.logged), before the previous entry (\(last))")
-                    }
-                    lastLogged = max(lastLogged ?? e.logged, e.logged)
-                    // Signers: order, enrolment, revocation (against the state before this entry).
-                    let signers = e.statement.signers
-                    if e.signatures.map(\.key) != signers {
-                        fail(seq, .signersMismatch, "the signatures do not match the actor and witnesses in order")
-                    }
-                    var genesisKey: SignerPublicKey?
-                    if seq == 0, e.statement.type == CoreStatementType.ledgerCreated,
-                       let pk = e.statement.body["public_key"]?.stringValue {
-                        genesisKey = try? SignerPublicKey(base64: pk)
-                    }
-                    for s in e.signatures {
-                        if let g = genesisKey, s.key == g.keyID {
-                            jobs.append(SigJob(index: i, key: g, sig: s.signature))
-                            continue
-                        }
-                        guard let signer = registry[s.key] else {
-                            fail(seq, .signerUnknown, "signed by key \(s.key.short), which is not enrolled")
-                            continue
-                        }
-                        if let problem = registry.authorizationProblem(s.key, at: seq) {
-                            fail(seq, signer.revokedSeq != nil ? .signerRevoked : .signerUnknown, "signed by \(problem)")
-                        }
-                        jobs.append(SigJob(index: i, key: signer.publicKey, sig: s.signature))
-                    }
-                    do { try registry.apply(e.statement, at: seq) } catch let err as LedgerError {
-                        fail(seq, .notAllowed, err.message)
-                    } catch {
-                        fail(seq, .notAllowed, "\(error)")
-                    }
-                    if seq == 0, let expected = options.expectedOrigin, let origin = registry.origin, origin != expected {
-                        fail(0, .notAllowed, "the ledger's origin is \(origin), not \(expected)")
-                    }
+                    checkSigned(row: i, seq: seq, entrySeq: e.seq, prev: e.prev, logged: e.logged, signers: e.statement.signers,
+                                signatures: e.signatures, statement: e.statement, jobs: &jobs)
+                } else if let f = d.fields {
+                    checkSigned(row: i, seq: seq, entrySeq: f.header.seq, prev: f.header.prev, logged: f.header.logged,
+                                signers: f.signers, signatures: f.signatures, statement: nil, jobs: &jobs)
                 }
             }
             prevLeaf = leaf
@@ -263,6 +234,59 @@ public struct LedgerVerifier: Sendable {
             SignatureWork.Job(seq: job.treeSize == nil ? rows.seqs[job.index] : nil, treeSize: job.treeSize, key: job.key,
                               signature: job.sig, message: job.message ?? prepared.decoded[job.index]?.signingInput ?? [])
         })
+    }
+
+    /// A signature to check: the row it belongs to (or a stored checkpoint's note), the key and the signature.
+    private struct SigJob { let index: Int; let key: SignerPublicKey; let sig: [UInt8]; var message: ArraySlice<UInt8>? = nil; var treeSize: Int? = nil }
+
+    /// The ordered checks of one signed entry stored at `seq`: its own seq, prev, time, its signers against the
+    /// enrolment state before it, and (given its statement) what it changes in that state; the signatures
+    /// to check go to `jobs`.
+    private mutating func checkSigned(row: Int, seq: Int, entrySeq: Int, prev: Hash, logged: Timestamp, signers: [KeyID],
+                                      signatures: [EntrySignature], statement: Statement?, jobs: inout [SigJob]) {
+        if entrySeq != seq { fail(seq, .seqMismatch, "the entry says it is seq \(entrySeq) but is stored at seq \(seq)") }
+        if prev != prevLeaf {
+            fail(seq, .prevMismatch, seq == 0 ? "the first entry's prev must be all zeros"
+                : "prev does not match the hash of entry \(seq - 1): the chain is broken here")
+        }
+        if let last = lastLogged, logged < last {
+            fail(seq, .timeBackwards, "logged at \(logged), before the previous entry (\(last))")
+        }
+        lastLogged = max(lastLogged ?? logged, logged)
+        // Signers: order, enrolment, revocation (against the state before this entry).
+        if signatures.map(\.key) != signers {
+            fail(seq, .signersMismatch, "the signatures do not match the actor and witnesses in order")
+        }
+        var genesisKey: SignerPublicKey?
+        if seq == 0, let statement, statement.type == CoreStatementType.ledgerCreated,
+           let pk = statement.body["public_key"]?.stringValue {
+            genesisKey = try? SignerPublicKey(base64: pk)
+        }
+        for s in signatures {
+            if let g = genesisKey, s.key == g.keyID {
+                jobs.append(SigJob(index: row, key: g, sig: s.signature))
+                continue
+            }
+            guard let signer = registry[s.key] else {
+                fail(seq, .signerUnknown, "signed by key \(s.key.short), which is not enrolled")
+                continue
+            }
+            if let problem = registry.authorizationProblem(s.key, at: seq) {
+                fail(seq, signer.revokedSeq != nil ? .signerRevoked : .signerUnknown, "signed by \(problem)")
+            }
+            jobs.append(SigJob(index: row, key: signer.publicKey, sig: s.signature))
+        }
+        // Without a statement (read in place) the entry is none the enrolment state acts on, and not at seq 0.
+        if let statement {
+            do { try registry.apply(statement, at: seq) } catch let err as LedgerError {
+                fail(seq, .notAllowed, err.message)
+            } catch {
+                fail(seq, .notAllowed, "\(error)")
+            }
+        }
+        if seq == 0, let expected = options.expectedOrigin, let origin = registry.origin, origin != expected {
+            fail(0, .notAllowed, "the ledger's origin is \(origin), not \(expected)")
+        }
     }
 
     /// Parses a checkpoint note and checks its origin; records a failure and returns nil when it is unusable.
