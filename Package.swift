@@ -62,6 +62,8 @@ let package = Package(
                 "LedgerCore",
                 "LedgerMigrations",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, for reading blobs in place where GRDB would copy them (verification).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

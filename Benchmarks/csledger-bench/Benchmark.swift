@@ -91,6 +91,10 @@ struct Benchmark {
         try expectClean(hashes, entries: n)
         add("verify.hashes.entries", hashes["entries"] / hashes.seconds, "entries/s", limit: 1_000_000, limitIs: "target")
         add("verify.hashes.cpu_per_entry", hashes.cpuSeconds / hashes["entries"] * 1e6, "us CPU")
+        let floor = try child("leaf-hash", "verify.hashes.leaf_hash")
+        add("verify.hashes.leaf_hash.cpu_per_entry", floor["cpu_us_per_entry"], "us CPU", limit: hashes.cpuSeconds / hashes["entries"] * 1e6,
+            limitIs: "verify.hashes.cpu_per_entry (SHA-256 alone, one core)")
+        add("verify.hashes.leaf_hash.bytes_per_entry", floor["bytes_per_entry"], "bytes")
 
         // 5. Inventory and reconciliation.
         let inventory = try child("inventory", "inventory.now")

@@ -6,7 +6,7 @@ import Reconciliation
 /// One phase (verification, inventory, reconciliation) run in a fresh child process of this same binary
 /// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
 enum ChildBench {
-    static let phases = ["verify", "verify-hashes", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append"]
+    static let phases = ["verify", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append"]
 
     /// What one phase did and cost.
     struct Outcome {
@@ -37,6 +37,11 @@ enum ChildBench {
             for failure in report.failures.prefix(5) { FileHandle.standardError.write(Data("verify: \(failure)\n".utf8)) }
             figures = ["entries": Double(report.entries), "signatures_checked": Double(report.signaturesChecked),
                        "checkpoints_checked": Double(report.checkpointsChecked), "clean": report.isClean ? 1 : 0]
+        case "leaf-hash":
+            // The floor under verify-hashes: SHA-256 of the first 20,000 entries, 2 s on one core.
+            let cost = try LeafHashBench(sample: 20_000, seconds: 2).run(ledger)
+            figures = ["cpu_us_per_entry": cost.cpuSecondsPerEntry * 1e6, "bytes_per_entry": cost.bytesPerEntry,
+                       "mb_per_cpu_s": cost.bytesPerSecond / 1e6]
         case "inventory":
             let inventory = try ledger.inventory()
             figures = ["lots": Double(inventory.lines.count)]

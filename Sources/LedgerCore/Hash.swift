@@ -1,20 +1,56 @@
 import Crypto
 
 /// A SHA-256 digest: leaf hashes, Merkle nodes, key ids, commitments.
+///
+/// The 32 bytes are held inline (no heap storage), so making, copying and comparing hashes allocates
+/// nothing: the verifier handles millions of them.
 public struct Hash: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The digest's bytes in memory order (byte 0 first), as four words.
+    private var words: (UInt64, UInt64, UInt64, UInt64)
+
     /// The 32 digest bytes.
-    public let bytes: [UInt8]
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 
     /// The all-zero hash, the `prev` of the genesis entry.
-    public static let zero = Hash(unchecked: [UInt8](repeating: 0, count: 32))
+    public static let zero = Hash(words: (0, 0, 0, 0))
+
+    private init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
 
     /// Wraps 32 bytes; returns nil for any other length.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 32 else { return nil }
-        self.bytes = Array(bytes)
+        self.init(words: (0, 0, 0, 0))
+        withUnsafeMutableBytes { out in
+            if bytes.withContiguousStorageIfAvailable({ out.copyMemory(from: UnsafeRawBufferPointer($0)) }) == nil {
+                for (i, b) in bytes.enumerated() { out[i] = b }
+            }
+        }
     }
 
-    init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+    /// Copies exactly 32 bytes (the caller has checked the count).
+    init(unchecked raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == 32)
+        self.init(words: (0, 0, 0, 0))
+        withUnsafeMutableBytes { $0.copyMemory(from: raw) }
+    }
+
+    init(unchecked bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { Hash(unchecked: $0) }
+    }
+
+    /// A finished SHA-256 digest.
+    init(_ digest: SHA256.Digest) {
+        self = digest.withUnsafeBytes { Hash(unchecked: $0) }
+    }
+
+    /// Calls `body` with the 32 bytes.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: words, body)
+    }
+
+    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeMutableBytes(of: &words, body)
+    }
 
     /// SHA-256 of `data`.
     public static func sha256(_ data: some Collection<UInt8>) -> Hash {
@@ -24,19 +60,19 @@ public struct Hash: Sendable, Hashable, Comparable, CustomStringConvertible {
         } else {
             h.update(data: Array(data))
         }
-        return Hash(unchecked: Array(h.finalize()))
+        return Hash(h.finalize())
     }
 
     /// Parses 64 hex digits (either case).
     public init?(hex: some StringProtocol) {
         guard let b = Hex.decode(hex), b.count == 32 else { return nil }
-        self.bytes = b
+        self.init(unchecked: b)
     }
 
     /// Decodes RFC 4648 base64 of 32 bytes.
     public init?(base64: String) {
         guard let b = Base64.decode(base64), b.count == 32 else { return nil }
-        self.bytes = b
+        self.init(unchecked: b)
     }
 
     /// Lowercase hex, 64 characters.
@@ -45,7 +81,24 @@ public struct Hash: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var base64: String { Base64.encode(bytes) }
     public var description: String { hex }
 
-    public static func < (a: Hash, b: Hash) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    public static func == (a: Hash, b: Hash) -> Bool {
+        (a.words.0 ^ b.words.0) | (a.words.1 ^ b.words.1) | (a.words.2 ^ b.words.2) | (a.words.3 ^ b.words.3) == 0
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
+    }
+
+    /// Byte-wise order (as the hex strings sort).
+    public static func < (a: Hash, b: Hash) -> Bool {
+        // Read as big-endian numbers, the words compare in byte order.
+        let x = (UInt64(bigEndian: a.words.0), UInt64(bigEndian: a.words.1), UInt64(bigEndian: a.words.2), UInt64(bigEndian: a.words.3))
+        let y = (UInt64(bigEndian: b.words.0), UInt64(bigEndian: b.words.1), UInt64(bigEndian: b.words.2), UInt64(bigEndian: b.words.3))
+        return x < y
+    }
 }
 
 /// Lowercase hexadecimal.
@@ -117,17 +170,23 @@ public enum Base64 {
     }
 
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let u = Array(text.utf8)
+        Array(text.utf8).withUnsafeBufferPointer { decode(utf8: $0) }
+    }
+
+    /// Decodes base64 given as UTF-8 bytes (read in place).
+    static func decode(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard u.count % 4 == 0 else { return nil }
         var out = [UInt8]()
         out.reserveCapacity(u.count / 4 * 3)
         var i = 0
         while i < u.count {
             let last = i + 4 == u.count
-            var vals = [UInt32](repeating: 0, count: 4)
+            // The four sextets, accumulated into one number (no array per quad: signatures are decoded by the million).
+            var n: UInt32 = 0
             var pad = 0
             for j in 0..<4 {
                 let c = u[i + j]
+                n <<= 6
                 if c == 0x3d {
                     guard last, j >= 2 else { return nil }
                     pad += 1
@@ -136,9 +195,8 @@ public enum Base64 {
                 guard pad == 0 else { return nil }
                 let v = reverse[Int(c)]
                 guard v != 0xff else { return nil }
-                vals[j] = UInt32(v)
+                n |= UInt32(v)
             }
-            let n = vals[0] << 18 | vals[1] << 12 | vals[2] << 6 | vals[3]
             out.append(UInt8(n >> 16 & 0xff))
             if pad < 2 { out.append(UInt8(n >> 8 & 0xff)) }
             if pad < 1 { out.append(UInt8(n & 0xff)) }

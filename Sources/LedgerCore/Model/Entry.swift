@@ -43,21 +43,25 @@ public struct Entry: Sendable, Hashable {
     /// the statement runs from its first occurrence to the entry's closing brace. Returns nil when the
     /// bytes do not have that shape. Only for bytes already known to be a canonical entry.
     public static func statementBytes(inCanonical bytes: [UInt8]) -> [UInt8]? {
-        let marker: [UInt8] = Array(#","statement":"#.utf8)
-        guard bytes.count > marker.count + 2, bytes.last == 0x7d else { return nil }
-        return bytes.withUnsafeBufferPointer { b -> [UInt8]? in
-            var i = 0
-            let last = b.count - marker.count
-            while i < last {
-                if b[i] == 0x2c, b[i + 1] == 0x22, b[i + 2] == 0x73 {
-                    var k = 3
-                    while k < marker.count, b[i + k] == marker[k] { k += 1 }
-                    if k == marker.count { return Array(b[(i + marker.count)..<(b.count - 1)]) }
-                }
-                i += 1
+        bytes.withUnsafeBytes { b in statementRange(inCanonical: b).map { Array(b[$0]) } }
+    }
+
+    /// Where `statementBytes(inCanonical:)` lies in the entry's bytes, found in place.
+    public static func statementRange(inCanonical b: UnsafeRawBufferPointer) -> Range<Int>? {
+        let marker: StaticString = #","statement":"#
+        let m = UnsafeRawBufferPointer(start: marker.utf8Start, count: marker.utf8CodeUnitCount)
+        guard b.count > m.count + 2, b[b.count - 1] == 0x7d else { return nil }
+        var i = 0
+        let last = b.count - m.count
+        while i < last {
+            if b[i] == 0x2c, b[i + 1] == 0x22, b[i + 2] == 0x73 {
+                var k = 3
+                while k < m.count, b[i + k] == m[k] { k += 1 }
+                if k == m.count { return (i + m.count)..<(b.count - 1) }
             }
-            return nil
+            i += 1
         }
+        return nil
     }
 
     /// Reads an entry from its stored bytes, which must be exactly its canonical form.

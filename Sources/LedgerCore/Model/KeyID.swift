@@ -25,6 +25,9 @@ public struct KeyID: Sendable, Hashable, Comparable, CustomStringConvertible, Co
         text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0.prefix(16)))) }
     }
 
+    /// Wraps text the caller has checked is 64 lowercase hex characters.
+    init(checkedHex: String) { self.hex = checkedHex }
+
     /// The first 12 hex characters, enough to tell people apart on a screen.
     public var short: String { String(hex.prefix(12)) }
     public var description: String { hex }

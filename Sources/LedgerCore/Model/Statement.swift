@@ -82,14 +82,13 @@ public struct Statement: Sendable, Hashable {
     /// Everyone who must sign, in order: the actor, then the witnesses.
     public var signers: [KeyID] { [actor] + witnesses }
 
+    /// At least two dot-separated parts, each a lowercase letter then lowercase letters, digits or `_`;
+    /// at most 64 bytes. (One pass over the bytes: the verifier asks for every entry.)
     static func isValidType(_ t: String) -> Bool {
-        // Dot-separated parts, at least two, each a lowercase letter then letters, digits or `_`.
-        // A byte loop: every statement read or written passes through here.
-        let u = t.utf8
-        guard u.count <= 64 else { return false }
+        guard t.utf8.count <= 64 else { return false }
         var parts = 1
         var atPartStart = true
-        for c in u {
+        for c in t.utf8 {
             if atPartStart {
                 guard (0x61...0x7a).contains(c) else { return false }
                 atPartStart = false

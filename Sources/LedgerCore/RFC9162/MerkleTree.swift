@@ -13,7 +13,7 @@ public enum MerkleTree {
     public typealias SubtreeLookup = (_ level: Int, _ index: Int) throws -> Hash
 
     /// MTH of the empty tree: SHA-256 of the empty string.
-    public static let emptyRoot = Hash(unchecked: SHA256.hash(data: [UInt8]()).withUnsafeBytes { Array($0) })
+    public static let emptyRoot = Hash(SHA256.hash(data: [UInt8]()))
 
     /// The leaf hash `SHA-256(0x00 || entryBytes)`.
     public static func leafHash(_ entryBytes: some Collection<UInt8>) -> Hash {
@@ -28,12 +28,29 @@ public enum MerkleTree {
         return finish(h)
     }
 
+    /// The leaf hash of entry bytes read in place (from a database page or a batch buffer).
+    public static func leafHash(_ entryBytes: UnsafeRawBufferPointer) -> Hash {
+        var h = SHA256()
+        withUnsafeBytes(of: UInt8(0x00)) { h.update(bufferPointer: $0) }
+        h.update(bufferPointer: entryBytes)
+        return finish(h)
+    }
+
+    /// The leaf hash of entry bytes stored right after their `0x00` prefix: `prefixed` is `0x00 || entry
+    /// bytes`, hashed in one pass (the verifier's batches keep entries that way).
+    static func leafHash(prefixed: UnsafeRawBufferPointer) -> Hash {
+        precondition(prefixed.first == 0x00, "a leaf's input starts with 0x00")
+        var h = SHA256()
+        h.update(bufferPointer: prefixed)
+        return finish(h)
+    }
+
     /// The interior node hash `SHA-256(0x01 || left || right)`.
     public static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
         var h = SHA256()
         withUnsafeBytes(of: UInt8(0x01)) { h.update(bufferPointer: $0) }
-        left.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
-        right.bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+        left.withUnsafeBytes { h.update(bufferPointer: $0) }
+        right.withUnsafeBytes { h.update(bufferPointer: $0) }
         return finish(h)
     }
 
@@ -217,6 +234,6 @@ public enum MerkleTree {
 
     @inline(__always)
     static func finish(_ h: SHA256) -> Hash {
-        Hash(unchecked: h.finalize().withUnsafeBytes { Array($0) })
+        Hash(h.finalize())
     }
 }

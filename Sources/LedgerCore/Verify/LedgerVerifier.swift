@@ -62,16 +62,6 @@ public struct LedgerVerifier: Sendable {
         }
     }
 
-    private struct Decoded: @unchecked Sendable {
-        // Written by exactly one concurrent iteration each, read after the barrier.
-        var leaf = Hash.zero
-        var header: EntryHeader?
-        var entry: Entry?
-        var error: String?
-        var notCanonical = false
-        var signingInput: [UInt8] = []
-    }
-
     /// A checkpoint stored in the ledger: the tree size it commits to and its signed note.
     public struct StoredCheckpoint: Sendable {
         public let treeSize: Int
@@ -85,6 +75,86 @@ public struct LedgerVerifier: Sendable {
     /// Checks the next rows, which must follow the previous batch in seq order, and the stored
     /// checkpoints whose tree size falls within them (size `s` is checked after row `s - 1`).
     public mutating func consume(_ rows: [Row], checkpoints: [StoredCheckpoint] = []) {
+        consume(Self.prepare(Batch(rows), options: options, parallel: true), checkpoints: checkpoints)
+    }
+
+    /// The checks that need no order, for one batch: every leaf hash and, as `options` ask, each entry's
+    /// fixed-place header (chain only) or its full reading (parse, canonical form, fields, signing input).
+    /// Touches no verifier state, so batches can be prepared on other threads while earlier ones are
+    /// consumed; `parallel` spreads this one batch over all cores.
+    public static func prepare(_ batch: Batch, options: Options, parallel: Bool = false) -> Prepared {
+        let n = batch.count
+        let checkSignatures = options.checkSignatures
+        var leaves = [Hash](repeating: .zero, count: n)
+        var headers = [EntryHeader?](repeating: nil, count: n)
+        var decoded = [Decoded?](repeating: nil, count: n)
+        batch.storage.withUnsafeBytes { all in
+            leaves.withUnsafeMutableBufferPointer { leavesOut in
+                headers.withUnsafeMutableBufferPointer { headersOut in
+                    decoded.withUnsafeMutableBufferPointer { decodedOut in
+                        let (leaves, headers, decoded) = (leavesOut, headersOut, decodedOut)
+                        let body = { (i: Int) in
+                            let range = batch.range(i)
+                            let bytes = UnsafeRawBufferPointer(rebasing: all[range])
+                            leaves[i] = MerkleTree.leafHash(prefixed: UnsafeRawBufferPointer(rebasing: all[batch.leafInput(i)]))
+                            // Chain-only: the fixed-place header is all the chain needs (the genesis entry is read in
+                            // full for the origin and facility key the checkpoints are checked against).
+                            if !checkSignatures, batch.seqs[i] != 0, let header = EntryHeader(canonical: bytes) {
+                                headers[i] = header
+                            } else {
+                                decoded[i] = Self.decode(bytes, storage: batch.storage, range: range, genesis: batch.seqs[i] == 0)
+                            }
+                        }
+                        if parallel {
+                            // Each index writes only its own slots of the three buffers.
+                            Self.parallel(n, body)
+                        } else {
+                            for i in 0..<n { body(i) }
+                        }
+                    }
+                }
+            }
+        }
+        return Prepared(batch: batch, checkSignatures: checkSignatures, leaves: leaves, headers: headers, decoded: decoded)
+    }
+
+    /// The full reading of one entry: parse, canonical form, fields, and where its signing input lies.
+    /// `genesis`: stored at seq 0, where the entry must create the ledger.
+    static func decode(_ bytes: UnsafeRawBufferPointer, storage: [UInt8], range: Range<Int>, genesis: Bool) -> Decoded {
+        var d = Decoded()
+        let buffer = bytes.assumingMemoryBound(to: UInt8.self)
+        // The one-pass check settles almost every entry; anything it cannot vouch for is re-serialized.
+        let canonical = JCS.isCanonical(buffer)
+        // An ordinary canonical entry needs no JSON tree: its fields are read in place.
+        if canonical == true, !genesis, let fields = SignedEntryFields(canonical: bytes) {
+            d.fields = fields
+            d.signingInput = storage[(range.lowerBound + fields.statement.lowerBound)..<(range.lowerBound + fields.statement.upperBound)]
+            return d
+        }
+        do {
+            let json = try JSONParser.parse(buffer)
+            d.notCanonical = canonical == true ? false : !JCS.serialize(json).elementsEqual(buffer)
+            let e = try Entry(json: json)
+            d.entry = e
+            // In a canonical entry the statement's canonical bytes stand in it verbatim: point at them.
+            if !d.notCanonical, let r = Entry.statementRange(inCanonical: bytes) {
+                d.signingInput = storage[(range.lowerBound + r.lowerBound)..<(range.lowerBound + r.upperBound)]
+            } else {
+                d.signingInput = e.statement.signingInput[...]
+            }
+        } catch let e as LedgerError {
+            d.error = e.message
+        } catch {
+            d.error = "the entry is not valid JSON (\(error))"
+        }
+        return d
+    }
+
+    /// Checks the next prepared batch (from `prepare` with this verifier's options), which must follow
+    /// the previous one in seq order, and the stored checkpoints whose tree size falls within it.
+    public mutating func consume(_ prepared: Prepared, checkpoints: [StoredCheckpoint] = []) {
+        precondition(prepared.checkSignatures == options.checkSignatures, "a batch prepared with other options")
+        let rows = prepared.batch
         if rows.isEmpty {
             // Checkpoints past the last entry: the ledger lost its tail.
             for cp in checkpoints where cp.treeSize > frontier.size {
@@ -94,44 +164,12 @@ public struct LedgerVerifier: Sendable {
             return
         }
         var pendingCheckpoints = checkpoints.sorted { $0.treeSize < $1.treeSize }[...]
-        // 1. In parallel: leaf hash, parse, canonical form, signing input.
-        let checkSignatures = options.checkSignatures
-        var decoded = [Decoded](repeating: Decoded(), count: rows.count)
-        decoded.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
-            Self.parallel(rows.count) { i in
-                var d = Decoded()
-                let bytes = rows[i].bytes
-                d.leaf = MerkleTree.leafHash(bytes)
-                // Chain-only: the fixed-place header is all the chain needs (the genesis entry is read in full
-                // for the origin and facility key the checkpoints are checked against).
-                if !checkSignatures, rows[i].seq != 0, let header = EntryHeader(canonical: bytes) {
-                    d.header = header
-                    (base + i).initialize(to: d)
-                    return
-                }
-                do {
-                    let json = try JSONParser.parse(bytes)
-                    // The one-pass check settles almost every entry; anything it cannot vouch for is re-serialized.
-                    d.notCanonical = JCS.isCanonical(bytes) == true ? false : !JCS.serialize(json).elementsEqual(bytes)
-                    let e = try Entry(json: json)
-                    d.entry = e
-                    // In a canonical entry the statement's canonical bytes stand in it verbatim: slice them out.
-                    d.signingInput = (d.notCanonical ? nil : Entry.statementBytes(inCanonical: bytes)) ?? e.statement.signingInput
-                } catch let e as LedgerError {
-                    d.error = e.message
-                } catch {
-                    d.error = "the entry is not valid JSON (\(error))"
-                }
-                (base + i).initialize(to: d)
-            }
-        }
         // 2. In order: positions, chain, time, enrolment state, Merkle tree; collect signature checks.
-        struct SigJob { let index: Int; let key: SignerPublicKey; let sig: [UInt8]; var message: [UInt8]? = nil; var treeSize: Int? = nil }
         var jobs: [SigJob] = []
-        for (i, row) in rows.enumerated() {
-            let d = decoded[i]
-            let seq = row.seq
+        let checkRoots = !wantedSizes.isEmpty
+        for i in 0..<rows.count {
+            let seq = rows.seqs[i]
+            let leaf = prepared.leaves[i]
             if seq != expectedSeq {
                 if seq > expectedSeq {
                     fail(expectedSeq, .seqGap, seq - expectedSeq == 1 ? "entry \(expectedSeq) is missing" : "entries \(expectedSeq) to \(seq - 1) are missing")
@@ -140,66 +178,32 @@ public struct LedgerVerifier: Sendable {
                 }
             }
             expectedSeq = seq + 1
-            if let stored = row.storedLeafHash, stored != d.leaf {
+            if let stored = rows.storedLeafHashes[i], stored != leaf {
                 fail(seq, .storedHashMismatch, "the stored leaf hash does not match the entry's bytes")
             }
-            if d.notCanonical { fail(seq, .notCanonical, "the entry's bytes are not in canonical (RFC 8785) form") }
-            if let h = d.header {
+            if let h = prepared.headers[i] {
                 if h.seq != seq { fail(seq, .seqMismatch, "the entry says it is seq \(h.seq) but is stored at seq \(seq)") }
                 if h.prev != prevLeaf { fail(seq, .prevMismatch, "prev does not match the hash of entry \(seq - 1): the chain is broken here") }
                 if let last = lastLogged, h.logged < last {
                     fail(seq, .timeBackwards, "logged at \(h.logged), before the previous entry (\(last))")
                 }
                 lastLogged = max(lastLogged ?? h.logged, h.logged)
-            } else if let error = d.error {
-                fail(seq, .malformedEntry, error)
-            } else if let e = d.entry {
-                if e.seq != seq { fail(seq, .seqMismatch, "the entry says it is seq \(e.seq) but is stored at seq \(seq)") }
-                if e.prev != prevLeaf {
-                    fail(seq, .prevMismatch, seq == 0 ? "the first entry's prev must be all zeros"
-                        : "prev does not match the hash of entry \(seq - 1): the chain is broken here")
-                }
-                if let last = lastLogged, e.logged < last {
-                    fail(seq, .timeBackwards, "logged at \(e.logged), before the previous entry (\(last))")
-                }
-                lastLogged = max(lastLogged ?? e.logged, e.logged)
-                // Signers: order, enrolment, revocation (against the state before this entry).
-                let signers = e.statement.signers
-                if e.signatures.map(\.key) != signers {
-                    fail(seq, .signersMismatch, "the signatures do not match the actor and witnesses in order")
-                }
-                var genesisKey: SignerPublicKey?
-                if seq == 0, e.statement.type == CoreStatementType.ledgerCreated,
-                   let pk = e.statement.body["public_key"]?.stringValue {
-                    genesisKey = try? SignerPublicKey(base64: pk)
-                }
-                for s in e.signatures {
-                    if let g = genesisKey, s.key == g.keyID {
-                        jobs.append(SigJob(index: i, key: g, sig: s.signature))
-                        continue
-                    }
-                    guard let signer = registry[s.key] else {
-                        fail(seq, .signerUnknown, "signed by key \(s.key.short), which is not enrolled")
-                        continue
-                    }
-                    if let problem = registry.authorizationProblem(s.key, at: seq) {
-                        fail(seq, signer.revokedSeq != nil ? .signerRevoked : .signerUnknown, "signed by \(problem)")
-                    }
-                    jobs.append(SigJob(index: i, key: signer.publicKey, sig: s.signature))
-                }
-                do { try registry.apply(e.statement, at: seq) } catch let err as LedgerError {
-                    fail(seq, .notAllowed, err.message)
-                } catch {
-                    fail(seq, .notAllowed, "\(error)")
-                }
-                if seq == 0, let expected = options.expectedOrigin, let origin = registry.origin, origin != expected {
-                    fail(0, .notAllowed, "the ledger's origin is \(origin), not \(expected)")
+            } else if let d = prepared.decoded[i] {
+                if d.notCanonical { fail(seq, .notCanonical, "the entry's bytes are not in canonical (RFC 8785) form") }
+                if let error = d.error {
+                    fail(seq, .malformedEntry, error)
+                } else if let e = d.entry {
+                    checkSigned(row: i, seq: seq, entrySeq: e.seq, prev: e.prev, logged: e.logged, signers: e.statement.signers,
+                                signatures: e.signatures, statement: e.statement, jobs: &jobs)
+                } else if let f = d.fields {
+                    checkSigned(row: i, seq: seq, entrySeq: f.header.seq, prev: f.header.prev, logged: f.header.logged,
+                                signers: f.signers, signatures: f.signatures, statement: nil, jobs: &jobs)
                 }
             }
-            prevLeaf = d.leaf
-            frontier.append(d.leaf)
+            prevLeaf = leaf
+            frontier.append(leaf) { _, _, _ in }
             report.entries += 1
-            if wantedSizes.contains(frontier.size) { rootsAtSize[frontier.size] = frontier.root }
+            if checkRoots, wantedSizes.contains(frontier.size) { rootsAtSize[frontier.size] = frontier.root }
             while let cp = pendingCheckpoints.first, cp.treeSize <= frontier.size {
                 pendingCheckpoints.removeFirst()
                 report.checkpointsChecked += 1
@@ -213,7 +217,7 @@ public struct LedgerVerifier: Sendable {
                          "the stored checkpoint of size \(cp.treeSize) does not match the entries: an entry at or before seq \(cp.treeSize - 1) was changed", treeSize: cp.treeSize)
                 }
                 if let sig = note.signatures.first(where: { $0.keyName == body.origin }), let f = registry.facility {
-                    jobs.append(SigJob(index: i, key: f.publicKey, sig: sig.signature, message: Array(note.text.utf8), treeSize: cp.treeSize))
+                    jobs.append(SigJob(index: i, key: f.publicKey, sig: sig.signature, message: Array(note.text.utf8)[...], treeSize: cp.treeSize))
                 } else {
                     fail(nil, .checkpointSignature, "the stored checkpoint carries no signature by this ledger's facility key", treeSize: cp.treeSize)
                 }
@@ -222,14 +226,67 @@ public struct LedgerVerifier: Sendable {
         for cp in pendingCheckpoints {
             fail(nil, .checkpointBeyondLedger, "a stored checkpoint commits to \(cp.treeSize) entries but the ledger holds only \(frontier.size): entries were removed from the end", treeSize: cp.treeSize)
         }
-        // 3. Ed25519, in the background on all cores, while the next batch is read and decoded. At most one
-        //    batch waits, so memory stays flat; `finish` collects the outcome.
+        // 3. Ed25519, in the background on all cores, while the next batches are read and decoded. A bounded
+        //    number of chunks waits, so memory stays flat; `finish` collects the outcome.
         guard options.checkSignatures, !jobs.isEmpty else { return }
         report.signaturesChecked += jobs.count
         signatureWork.submit(jobs.map { job in
-            SignatureWork.Job(seq: job.treeSize == nil ? rows[job.index].seq : nil, treeSize: job.treeSize, key: job.key,
-                              signature: job.sig, message: job.message ?? decoded[job.index].signingInput)
+            SignatureWork.Job(seq: job.treeSize == nil ? rows.seqs[job.index] : nil, treeSize: job.treeSize, key: job.key,
+                              signature: job.sig, message: job.message ?? prepared.decoded[job.index]?.signingInput ?? [])
         })
+    }
+
+    /// A signature to check: the row it belongs to (or a stored checkpoint's note), the key and the signature.
+    private struct SigJob { let index: Int; let key: SignerPublicKey; let sig: [UInt8]; var message: ArraySlice<UInt8>? = nil; var treeSize: Int? = nil }
+
+    /// The ordered checks of one signed entry stored at `seq`: its own seq, prev, time, its signers against the
+    /// enrolment state before it, and (given its statement) what it changes in that state; the signatures
+    /// to check go to `jobs`.
+    private mutating func checkSigned(row: Int, seq: Int, entrySeq: Int, prev: Hash, logged: Timestamp, signers: [KeyID],
+                                      signatures: [EntrySignature], statement: Statement?, jobs: inout [SigJob]) {
+        if entrySeq != seq { fail(seq, .seqMismatch, "the entry says it is seq \(entrySeq) but is stored at seq \(seq)") }
+        if prev != prevLeaf {
+            fail(seq, .prevMismatch, seq == 0 ? "the first entry's prev must be all zeros"
+                : "prev does not match the hash of entry \(seq - 1): the chain is broken here")
+        }
+        if let last = lastLogged, logged < last {
+            fail(seq, .timeBackwards, "logged at \(logged), before the previous entry (\(last))")
+        }
+        lastLogged = max(lastLogged ?? logged, logged)
+        // Signers: order, enrolment, revocation (against the state before this entry).
+        if signatures.map(\.key) != signers {
+            fail(seq, .signersMismatch, "the signatures do not match the actor and witnesses in order")
+        }
+        var genesisKey: SignerPublicKey?
+        if seq == 0, let statement, statement.type == CoreStatementType.ledgerCreated,
+           let pk = statement.body["public_key"]?.stringValue {
+            genesisKey = try? SignerPublicKey(base64: pk)
+        }
+        for s in signatures {
+            if let g = genesisKey, s.key == g.keyID {
+                jobs.append(SigJob(index: row, key: g, sig: s.signature))
+                continue
+            }
+            guard let signer = registry[s.key] else {
+                fail(seq, .signerUnknown, "signed by key \(s.key.short), which is not enrolled")
+                continue
+            }
+            if let problem = registry.authorizationProblem(s.key, at: seq) {
+                fail(seq, signer.revokedSeq != nil ? .signerRevoked : .signerUnknown, "signed by \(problem)")
+            }
+            jobs.append(SigJob(index: row, key: signer.publicKey, sig: s.signature))
+        }
+        // Without a statement (read in place) the entry is none the enrolment state acts on, and not at seq 0.
+        if let statement {
+            do { try registry.apply(statement, at: seq) } catch let err as LedgerError {
+                fail(seq, .notAllowed, err.message)
+            } catch {
+                fail(seq, .notAllowed, "\(error)")
+            }
+        }
+        if seq == 0, let expected = options.expectedOrigin, let origin = registry.origin, origin != expected {
+            fail(0, .notAllowed, "the ledger's origin is \(origin), not \(expected)")
+        }
     }
 
     /// Parses a checkpoint note and checks its origin; records a failure and returns nil when it is unusable.

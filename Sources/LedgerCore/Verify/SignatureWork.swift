@@ -3,29 +3,34 @@ import Dispatch
 /// The verifier's Ed25519 checks, run in the background on all cores.
 ///
 /// `submit` hands over one batch's signatures in chunks to the global concurrent queue and returns at
-/// once, after waiting for the batch before it (so at most one batch is in flight and memory stays
-/// flat); `finish` waits for the last and returns the signatures that did not verify.
+/// once, unless `maxChunks` chunks are already queued or running: then it waits for one to finish. So
+/// there is always work queued (no core idles between batches) and memory stays flat. `finish` waits
+/// for the last and returns the signatures that did not verify.
 final class SignatureWork: @unchecked Sendable {
-    // `failed` is only touched on `results` (a serial queue); the group orders everything else.
+    // `failed` is only touched on `results` (a serial queue); the group and the semaphore order everything else.
     struct Job: Sendable {
         /// The entry signed, or nil for a stored checkpoint (then `treeSize`).
         let seq: Int?
         let treeSize: Int?
         let key: SignerPublicKey
         let signature: [UInt8]
-        let message: [UInt8]
+        /// The signed bytes (usually a slice of the batch's buffer, not a copy).
+        let message: ArraySlice<UInt8>
     }
 
+    private static let chunk = 64
+    private static let maxChunks = 32
     private let group = DispatchGroup()
+    private let slots = DispatchSemaphore(value: SignatureWork.maxChunks)
     private let results = DispatchQueue(label: "csledger.verify.signatures")
     private var failed: [Job] = []
 
     func submit(_ jobs: [Job]) {
-        group.wait()
-        let chunk = 128
-        for start in stride(from: 0, to: jobs.count, by: chunk) {
-            let slice = jobs[start..<min(start + chunk, jobs.count)]
-            DispatchQueue.global(qos: .userInitiated).async(group: group) { [results] in
+        for start in stride(from: 0, to: jobs.count, by: Self.chunk) {
+            let slice = jobs[start..<min(start + Self.chunk, jobs.count)]
+            slots.wait()
+            DispatchQueue.global(qos: .userInitiated).async(group: group) { [results, slots] in
+                defer { slots.signal() }
                 let bad = slice.filter { $0.signature.count != 64 || !$0.key.isValidSignature($0.signature, for: $0.message) }
                 guard !bad.isEmpty else { return }
                 results.sync { self.failed += bad }
