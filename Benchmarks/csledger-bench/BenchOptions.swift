@@ -16,11 +16,13 @@ struct BenchOptions {
     var clients = [8, 32, 128]
     /// Seconds of load at each client count.
     var daemonSeconds = 10.0
+    /// Only the daemon phase, on the ledger an earlier run left in --dir (needs --reuse).
+    var daemonOnly = false
     var only: String?
     var ledger: String?
 
     static let usage = """
-        usage: csledger-bench [--entries N] [--dir DIR [--reuse]] [--json] [--single-appends N] [--clients A,B,C] [--daemon-seconds S]
+        usage: csledger-bench [--entries N] [--dir DIR [--reuse [--daemon-only]]] [--json] [--single-appends N] [--clients A,B,C] [--daemon-seconds S]
           --entries N         entries in the simulated clinic's ledger (default 1000000)
           --dir DIR           write the ledger in DIR and keep it (default: a temporary folder, removed)
           --reuse             use DIR/ledger.sqlite from an earlier run instead of building it (its size wins)
@@ -28,6 +30,7 @@ struct BenchOptions {
           --single-appends N  most one-entry transactions to time (default 20000; 20 s at most)
           --clients LIST      concurrent daemon clients, comma-separated (default 8,32,128; 0 skips the daemon)
           --daemon-seconds S  seconds of load at each client count (default 10)
+          --daemon-only       with --dir DIR --reuse: only the daemon phase, on that ledger (for profiling it)
         child mode (used by the main run): --only PHASE --ledger PATH
         """
 
@@ -61,6 +64,7 @@ struct BenchOptions {
                 let text = try value(arg)
                 guard let s = Double(text), s >= 1, s <= 600 else { throw LedgerError(.invalidArgument, "--daemon-seconds must be 1 to 600, not \"\(text)\"") }
                 o.daemonSeconds = s
+            case "--daemon-only": o.daemonOnly = true
             case "--only": o.only = try value(arg)
             case "--ledger": o.ledger = try value(arg)
             case "-h", "--help": throw LedgerError(.invalidArgument, usage)
@@ -69,6 +73,9 @@ struct BenchOptions {
         }
         if o.only != nil, o.ledger == nil { throw LedgerError(.invalidArgument, "--only needs --ledger PATH") }
         if o.reuse, o.dir == nil { throw LedgerError(.invalidArgument, "--reuse needs --dir DIR") }
+        if o.daemonOnly, !o.reuse || o.clients.isEmpty {
+            throw LedgerError(.invalidArgument, "--daemon-only needs --dir DIR --reuse and at least one client count")
+        }
         return o
     }
 }

@@ -38,6 +38,14 @@ struct Benchmark {
     }
 
     mutating func run() throws {
+        if options.daemonOnly {
+            say("reusing \(ledgerPath), daemon phase only")
+            let workload = try Workload(patients: try ClinicBuild.patients(try Ledger.open(path: ledgerPath)))
+            add("ledger.entries", Double(try Ledger.open(path: ledgerPath, readOnly: true).database.size()), "entries")
+            try runDaemon(workload)
+            say("done")
+            return
+        }
         let cores = Parallel.cores
 
         // 1. The ceiling for everything that checks signatures.
@@ -136,18 +144,23 @@ struct Benchmark {
         add("append.two_writers.p99", two.latencies.percentile(99) * 1e3, "ms")
 
         // 8. Through the daemon: group commit over loopback HTTP.
-        if !options.clients.isEmpty {
-            say("daemon: csledgerd on loopback, \(options.clients.map(String.init).joined(separator: ", ")) clients")
-            let outcomes = try DaemonBench(workload: workload, ledgerPath: ledgerPath, directory: directory)
-                .run(clientCounts: options.clients, seconds: options.daemonSeconds, say: say)
-            for o in outcomes {
-                add("daemon.c\(o.clients).appends", o.rate, "appends/s", limit: 5_000, limitIs: "target")
-                add("daemon.c\(o.clients).p50", o.latencies.percentile(50) * 1e3, "ms")
-                add("daemon.c\(o.clients).p99", o.latencies.percentile(99) * 1e3, "ms")
-                if o.refused > 0 { add("daemon.c\(o.clients).refused", Double(o.refused), "requests") }
-            }
-        }
+        try runDaemon(workload)
         say("done")
+    }
+
+    private mutating func runDaemon(_ workload: Workload) throws {
+        guard !options.clients.isEmpty else { return }
+        say("daemon: csledgerd on loopback, \(options.clients.map(String.init).joined(separator: ", ")) clients")
+        let outcomes = try DaemonBench(workload: workload, ledgerPath: ledgerPath, directory: directory)
+            .run(clientCounts: options.clients, seconds: options.daemonSeconds, say: say)
+        for o in outcomes {
+            add("daemon.c\(o.clients).appends", o.rate, "appends/s", limit: 5_000, limitIs: "target")
+            add("daemon.c\(o.clients).p50", o.latencies.percentile(50) * 1e3, "ms")
+            add("daemon.c\(o.clients).p99", o.latencies.percentile(99) * 1e3, "ms")
+            add("daemon.c\(o.clients).daemon_cpu", o.daemonCPUSeconds / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append")
+            add("daemon.c\(o.clients).client_cpu", o.clientCPUSeconds / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append")
+            if o.refused > 0 { add("daemon.c\(o.clients).refused", Double(o.refused), "requests") }
+        }
     }
 
     private func expectClean(_ o: ChildBench.Outcome, entries: Int) throws {

@@ -17,6 +17,9 @@ struct DaemonBench {
         let refused: Int
         let seconds: Double
         let latencies: Latencies
+        /// CPU time the daemon and this process (the clients) used during the load.
+        var daemonCPUSeconds = 0.0
+        var clientCPUSeconds = 0.0
         var rate: Double { Double(acknowledged) / seconds }
     }
 
@@ -59,7 +62,12 @@ struct DaemonBench {
                 })]))
             }
             say("  \(clients) clients: appending for \(Int(seconds)) s")
-            outcomes.append(try load(port: port, clients: clients, tokens: tokens, bodies: bodies, perClient: perClient, seconds: seconds))
+            let daemonBefore = ProcStatus.cpuSeconds(pid: daemon.processIdentifier) ?? 0
+            let clientBefore = ProcStatus.cpuSeconds()
+            var outcome = try load(port: port, clients: clients, tokens: tokens, bodies: bodies, perClient: perClient, seconds: seconds)
+            outcome.daemonCPUSeconds = (ProcStatus.cpuSeconds(pid: daemon.processIdentifier) ?? 0) - daemonBefore
+            outcome.clientCPUSeconds = ProcStatus.cpuSeconds() - clientBefore
+            outcomes.append(outcome)
         }
         daemon.terminate()  // SIGTERM: the daemon finishes what is queued and exits
         daemon.waitUntilExit()

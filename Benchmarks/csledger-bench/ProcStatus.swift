@@ -14,6 +14,16 @@ enum ProcStatus {
     /// User plus system CPU seconds this process has used, on all its threads.
     static func cpuSeconds() -> Double { seconds(of: CLOCK_PROCESS_CPUTIME_ID) }
 
+    /// User plus system CPU seconds another process has used (`/proc/PID/stat`, in clock ticks), or nil.
+    static func cpuSeconds(pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // After the command name in parentheses: state is field 3, utime 14, stime 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// CPU seconds the calling thread has used: unlike wall time, not inflated when other work shares the core.
     static func threadCPUSeconds() -> Double { seconds(of: CLOCK_THREAD_CPUTIME_ID) }
 

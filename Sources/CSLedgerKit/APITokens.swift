@@ -58,12 +58,15 @@ public struct APITokens: Sendable {
     public func holder(of token: String, now: Timestamp = .now()) throws -> Holder? {
         guard token.hasPrefix("csl_"), token.utf8.count < 100 else { return nil }
         let h = Self.hash(token)
-        return try database.read { db -> Holder? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT token_id, key_id, expires, revoked FROM api_tokens WHERE token_hash = ?", arguments: [h]),
-                  (row[3] as String?) == nil else { return nil }
-            if let e = (row[2] as String?).flatMap({ Timestamp($0) }), e <= now { return nil }
-            guard let key = KeyID(row[1] as String),
-                  let s = try LedgerDatabase.signer(db, key), s.revokedSeq == nil else { return nil }
+        // The daemon asks this on every request: one statement (consistent by itself), prepared once.
+        return try database.readSingleStatement { db -> Holder? in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT t.token_id, t.expires, t.revoked, s.public_key, s.name, s.role, s.enrolled_seq, s.revoked_seq
+                FROM api_tokens t JOIN signers s ON s.key_id = t.key_id WHERE t.token_hash = ?
+                """), arguments: [h]), (row[2] as String?) == nil else { return nil }
+            if let e = (row[1] as String?).flatMap({ Timestamp($0) }), e <= now { return nil }
+            let s = try LedgerDatabase.signer(row, from: 3)
+            guard s.revokedSeq == nil else { return nil }
             return Holder(tokenID: row[0], signer: s)
         }
     }

@@ -26,13 +26,21 @@ struct BodyReader {
     func string(_ key: String, max: Int = 200) throws -> String {
         guard let v = body[key] else { throw error(key, "is missing") }
         guard let s = v.stringValue else { throw error(key, "must be text") }
-        let t = s.trimmingCharacters(in: .whitespaces)
+        // Foundation's trimming is slow on Linux and runs inside every append; most values need none.
+        let t = Self.mayNeedTrimming(s) ? s.trimmingCharacters(in: .whitespaces) : s
         guard !t.isEmpty else { throw error(key, "must not be empty") }
         guard t.count <= max else { throw error(key, "is longer than \(max) characters") }
         guard !t.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
             throw error(key, "must not contain control characters")
         }
         return t
+    }
+
+    /// False when `s` neither starts nor ends with what `CharacterSet.whitespaces` holds (tab, Zs).
+    static func mayNeedTrimming(_ s: String) -> Bool {
+        func blank(_ u: Unicode.Scalar) -> Bool { u == "\t" || u.properties.generalCategory == .spaceSeparator }
+        guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return false }
+        return blank(first) || blank(last)
     }
 
     func optionalString(_ key: String, max: Int = 200) throws -> String? {

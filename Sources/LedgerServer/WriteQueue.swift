@@ -1,5 +1,5 @@
 import CSLedgerKit
-import Dispatch
+import Foundation
 import LedgerCore
 import LedgerStore
 import ServiceLifecycle
@@ -9,6 +9,11 @@ import Synchronization
 /// written wait together and go into the next one (group commit): one fsync and
 /// one checkpoint for all of them, each statement still checked on its own.
 /// A request is answered only after its transaction is durable.
+///
+/// The writer is a thread of its own, not a task: SQLite blocks it for the whole
+/// transaction and its fsync, which must not hold up a thread of the cooperative
+/// pool, and a thread that sleeps on a semaphore costs one wake-up per group instead
+/// of a task hop and a dispatch hop per group.
 public final class WriteQueue: Service, Sendable {
     typealias Outcome = Result<LedgerDatabase.Appended, LedgerError>
     private struct Pending {
@@ -16,17 +21,26 @@ public final class WriteQueue: Service, Sendable {
         let reply: CheckedContinuation<Outcome, Never>
     }
 
+    private struct State {
+        var pending: [Pending] = []
+        /// False once shutdown began: new statements are refused, queued ones are still written.
+        var accepting = true
+        /// The writer sleeps on `wake`; whoever makes it runnable again signals once.
+        var writerAsleep = false
+        /// Told when the writer thread has written everything and ended.
+        var stopped: CheckedContinuation<Void, Never>?
+        var writerEnded = false
+        var writerStarted = false
+    }
+
     private let ledger: Ledger
     private let signer: CheckpointSigner
-    private let pending = Mutex<[Pending]>([])
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
-    private let accepting = Atomic<Bool>(true)
+    private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
 
     public init(ledger: Ledger, checkpointSigner: CheckpointSigner) {
         self.ledger = ledger
         self.signer = checkpointSigner
-        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Appends one statement with the next group; returns its entry or why it was refused.
@@ -37,56 +51,107 @@ public final class WriteQueue: Service, Sendable {
     /// Appends one statement whose signatures the caller verified; the writer only confirms the keys.
     public func submit(_ statement: CheckedStatement) async -> Result<LedgerDatabase.Appended, LedgerError> {
         await withCheckedContinuation { (reply: CheckedContinuation<Outcome, Never>) in
-            guard accepting.load(ordering: .acquiring) else {
+            let (accepted, signal) = state.withLock { s -> (Bool, Bool) in
+                guard s.accepting else { return (false, false) }
+                s.pending.append(Pending(statement: statement, reply: reply))
+                let signal = s.writerAsleep
+                s.writerAsleep = false
+                return (true, signal)
+            }
+            guard accepted else {
                 reply.resume(returning: .failure(LedgerError(.storage, "the server is shutting down; try again")))
                 return
             }
-            pending.withLock { $0.append(Pending(statement: statement, reply: reply)) }
-            wake.yield()
+            if signal { wake.signal() }
         }
     }
 
     /// Writes groups until graceful shutdown, then finishes what is queued.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            for await _ in wakeups {
-                await drain()
+        startWriter()
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withCheckedContinuation { (stopped: CheckedContinuation<Void, Never>) in
+                    let ended = state.withLock { s -> Bool in
+                        if s.writerEnded { return true }
+                        s.stopped = stopped
+                        return false
+                    }
+                    if ended { stopped.resume() }
+                }
+            } onGracefulShutdown: {
+                self.stop()
             }
-            await drain()
-        } onGracefulShutdown: {
-            self.wake.finish()
+        } onCancel: {
+            self.stop()
         }
-        accepting.store(false, ordering: .releasing)
-        await drain()
     }
 
-    private func drain() async {
+    /// Refuses new statements and lets the writer end once the queue is empty.
+    private func stop() {
+        let signal = state.withLock { s -> Bool in
+            s.accepting = false
+            let signal = s.writerAsleep
+            s.writerAsleep = false
+            return signal
+        }
+        if signal { wake.signal() }
+    }
+
+    private func startWriter() {
+        let first = state.withLock { s -> Bool in
+            defer { s.writerStarted = true }
+            return !s.writerStarted
+        }
+        guard first else { return }
+        let thread = Thread { [self] in
+            Thread.current.name = "ledger-writer"  // in ps, top and perf
+            writerLoop()
+        }
+        thread.stackSize = 1 << 22
+        thread.start()
+    }
+
+    private func writerLoop() {
         while true {
-            let group: [Pending] = pending.withLock { queue in
-                let n = min(queue.count, APIConfiguration.maxGroup)
-                let head = Array(queue.prefix(n))
-                queue.removeFirst(n)
+            let group: [Pending]? = state.withLock { s in
+                if s.pending.isEmpty {
+                    if !s.accepting { return nil }
+                    s.writerAsleep = true
+                    return []
+                }
+                if s.pending.count <= APIConfiguration.maxGroup {
+                    defer { s.pending = [] }
+                    return s.pending
+                }
+                let head = Array(s.pending.prefix(APIConfiguration.maxGroup))
+                s.pending.removeFirst(APIConfiguration.maxGroup)
                 return head
             }
-            if group.isEmpty { return }
-            let outcomes = await write(group.map(\.statement))
+            guard let group else { break }
+            if group.isEmpty {
+                wake.wait()
+                continue
+            }
+            let outcomes = write(group.map(\.statement))
             for (p, o) in zip(group, outcomes) { p.reply.resume(returning: o) }
         }
+        let stopped = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.writerEnded = true
+            defer { s.stopped = nil }
+            return s.stopped
+        }
+        stopped?.resume()
     }
 
-    /// Runs the blocking SQLite transaction off the cooperative thread pool.
-    private func write(_ statements: [CheckedStatement]) async -> [Outcome] {
-        let ledger = self.ledger, signer = self.signer
-        return await withCheckedContinuation { (done: CheckedContinuation<[Outcome], Never>) in
-            DispatchQueue.global(qos: .userInitiated).async {
-                do {
-                    done.resume(returning: try ledger.database.appendEach(checked: statements, checkpointSigner: signer, projections: ledger.projections))
-                } catch let e as LedgerError {
-                    done.resume(returning: statements.map { _ in .failure(e) })
-                } catch {
-                    done.resume(returning: statements.map { _ in .failure(LedgerError(.storage, "the ledger could not be written")) })
-                }
-            }
+    /// One transaction for the group; a storage failure fails every statement in it.
+    private func write(_ statements: [CheckedStatement]) -> [Outcome] {
+        do {
+            return try ledger.database.appendEach(checked: statements, checkpointSigner: signer, projections: ledger.projections)
+        } catch let e as LedgerError {
+            return statements.map { _ in .failure(e) }
+        } catch {
+            return statements.map { _ in .failure(LedgerError(.storage, "the ledger could not be written")) }
         }
     }
 }

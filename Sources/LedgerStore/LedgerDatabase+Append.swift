@@ -9,6 +9,20 @@ extension Timestamp {
     }
 }
 
+/// The end of the ledger as the last append on this connection left it: what the next append would
+/// otherwise read again (size, last leaf and time, Merkle frontier, signers).
+struct AppendTip: Sendable {
+    /// `PRAGMA data_version` when it was current; any other connection's commit changes it.
+    let dataVersion: Int
+    let size: Int
+    let origin: String
+    let facility: KeyID
+    let registry: SignerRegistry
+    let prev: Hash
+    let lastLogged: Timestamp
+    let frontier: MerkleFrontier
+}
+
 extension LedgerDatabase {
     /// How far a statement's own time may lie ahead of the ledger's clock.
     static let allowedClockSkewMilliseconds: Int64 = 5 * 60 * 1000
@@ -37,13 +51,18 @@ extension LedgerDatabase {
         do {
             return try pool.writeWithoutTransaction { db in
                 var result: [Appended] = []
+                var tip: AppendTip?
                 try db.inTransaction(.immediate) {
-                    result = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: false).map { try $0.get() }
+                    let (outcomes, newTip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: false)
+                    result = try outcomes.map { try $0.get() }
+                    tip = newTip
                     return .commit
                 }
+                appendTip.withLock { $0 = tip }
                 return result
             }
         } catch {
+            appendTip.withLock { $0 = nil }
             throw LedgerError.storage(error, path: path)
         }
     }
@@ -68,45 +87,66 @@ extension LedgerDatabase {
         do {
             return try pool.writeWithoutTransaction { db in
                 var result: [Result<Appended, LedgerError>] = []
+                var tip: AppendTip?
                 try db.inTransaction(.immediate) {
-                    result = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: true)
+                    (result, tip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: true)
                     return .commit
                 }
+                appendTip.withLock { $0 = tip }
                 return result
             }
         } catch {
+            appendTip.withLock { $0 = nil }
             throw LedgerError.storage(error, path: path)
         }
     }
 
     private func appendInTransaction(_ db: Database, _ statements: [CheckedStatement], _ checkpointSigner: CheckpointSigner,
                                      _ projections: [any LedgerProjection], _ clock: () -> Timestamp,
-                                     isolated: Bool) throws -> [Result<Appended, LedgerError>] {
-        let start = try Self.size(db)
+                                     isolated: Bool) throws -> ([Result<Appended, LedgerError>], AppendTip?) {
+        // SQLite changes `data_version` when another connection (another process) has committed; this
+        // connection's own commits leave it alone. Unchanged since our last append: the tip kept then is
+        // still the ledger's end, and this transaction need not read it again.
+        let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1
+        let start: Int
+        var origin = "", facility: KeyID?
         var registry = SignerRegistry()
         var prev = Hash.zero
         var lastLogged = Timestamp(millisecondsSinceEpoch: 0)
-        if start > 0 {
-            let meta = try db.cachedStatement(sql: "SELECT value FROM ledger_meta WHERE key = ?")
-            guard let origin = try String.fetchOne(meta, arguments: ["origin"]),
-                  let fk = try String.fetchOne(meta, arguments: ["facility_key_id"]),
-                  let facility = KeyID(fk) else {
-                throw LedgerError(.ledgerCorrupt, "the ledger file has entries but no origin or facility key recorded; run verify")
+        var frontier: MerkleFrontier
+        if let kept = appendTip.withLock({ $0 }), kept.dataVersion == version {
+            (start, origin, facility, registry) = (kept.size, kept.origin, kept.facility, kept.registry)
+            (prev, lastLogged, frontier) = (kept.prev, kept.lastLogged, kept.frontier)
+        } else {
+            start = try Self.size(db)
+            if start > 0 {
+                let meta = try db.cachedStatement(sql: "SELECT value FROM ledger_meta WHERE key = ?")
+                guard let o = try String.fetchOne(meta, arguments: ["origin"]),
+                      let fk = try String.fetchOne(meta, arguments: ["facility_key_id"]),
+                      let f = KeyID(fk) else {
+                    throw LedgerError(.ledgerCorrupt, "the ledger file has entries but no origin or facility key recorded; run verify")
+                }
+                (origin, facility) = (o, f)
+                registry = SignerRegistry(origin: o, signers: try Self.loadSigners(db), facilityKey: f)
+                guard let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash, logged FROM entries WHERE seq = ?"), arguments: [start - 1]),
+                      let leaf = Hash(bytes: last[0] as Data), let logged = Timestamp(last[1] as String) else {
+                    throw LedgerError(.ledgerCorrupt, "the last entry of the ledger file cannot be read; run verify")
+                }
+                prev = leaf
+                lastLogged = logged
             }
+            frontier = try MerkleFrontier(size: start, subtree: { try Self.subtree(db, $0, $1) })
+        }
+        if let facility {
             // A batch that rotates the facility key is signed by the new key (checked per statement in appendOne).
             let rotatesToSigner = statements.contains { Self.rotationTarget($0.signed.statement) == checkpointSigner.key.keyID }
             guard checkpointSigner.origin == origin, checkpointSigner.key.keyID == facility || rotatesToSigner else {
                 throw LedgerError(.signatureInvalid, "the facility key given is not this ledger's facility key (\(facility.short)); checkpoints must be signed by it")
             }
-            registry = SignerRegistry(origin: origin, signers: try Self.loadSigners(db), facilityKey: facility)
-            guard let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash, logged FROM entries WHERE seq = ?"), arguments: [start - 1]),
-                  let leaf = Hash(bytes: last[0] as Data), let logged = Timestamp(last[1] as String) else {
-                throw LedgerError(.ledgerCorrupt, "the last entry of the ledger file cannot be read; run verify")
-            }
-            prev = leaf
-            lastLogged = logged
         }
-        var frontier = try MerkleFrontier(size: start, subtree: { try Self.subtree(db, $0, $1) })
+        // The tip is kept only while the signers are those read from the file (no enrolment, revocation,
+        // rotation or genesis written since); a group that changes them makes the next one read again.
+        var keepable = facility != nil
         var results: [Result<Appended, LedgerError>] = []
         var written = 0
         for signed in statements {
@@ -115,6 +155,7 @@ extension LedgerDatabase {
                                                        prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock,
                                                        checkpointSigner: checkpointSigner)))
                 written += 1
+                if Self.changesSigners(signed.signed.statement) { keepable = false }
                 continue
             }
             var outcome: Result<Appended, LedgerError>?
@@ -134,10 +175,18 @@ extension LedgerDatabase {
                 // A storage failure (disk full, I/O) is not the statement's fault: fail the whole group.
                 throw error
             }
-            if case .success = outcome { written += 1 }
+            if case .success = outcome {
+                written += 1
+                if Self.changesSigners(signed.signed.statement) { keepable = false }
+            }
             results.append(outcome ?? .failure(LedgerError(.storage, "the statement could not be written")))
         }
-        guard written > 0 else { return results }
+        func tip() -> AppendTip? {
+            guard keepable, let facility else { return nil }
+            return AppendTip(dataVersion: version, size: start + written, origin: origin, facility: facility, registry: registry,
+                             prev: prev, lastLogged: lastLogged, frontier: frontier)
+        }
+        guard written > 0 else { return (results, tip()) }
         guard let origin = registry.origin, checkpointSigner.origin == origin,
               checkpointSigner.key.keyID == registry.facility?.keyID else {
             throw LedgerError(.signatureInvalid, "the facility key given is not this ledger's facility key")
@@ -145,7 +194,13 @@ extension LedgerDatabase {
         let note = try checkpointSigner.sign(size: frontier.size, root: frontier.root)
         try db.cachedStatement(sql: "INSERT INTO checkpoints (tree_size, note, created) VALUES (?, ?, ?)").execute(
                        arguments: [frontier.size, note, lastLogged.description])
-        return results
+        return (results, tip())
+    }
+
+    /// True for the statements that change who may sign (and the registry kept between appends).
+    static func changesSigners(_ statement: LedgerCore.Statement) -> Bool {
+        [CoreStatementType.ledgerCreated, CoreStatementType.actorEnrolled, CoreStatementType.actorRevoked,
+         CoreStatementType.facilityKeyRotated].contains(statement.type)
     }
 
     /// Checks and writes one entry; on success advances the chain state, on failure throws and leaves it unchanged.
@@ -165,12 +220,12 @@ extension LedgerDatabase {
         if statement.time.millisecondsSinceEpoch > logged.millisecondsSinceEpoch + Self.allowedClockSkewMilliseconds {
             throw LedgerError(.invalidStatement, "the statement's time \(statement.time) is in the future (now \(logged))")
         }
-        let statementHash = Data(Hash.sha256(statement.signingInput).bytes)
+        let statementHash = Data(Hash.sha256(checked.signingInput).bytes)
         if let earlier = try Int.fetchOne(db.cachedStatement(sql: "SELECT seq FROM statement_hashes WHERE hash = ?"), arguments: [statementHash]) {
             throw LedgerError(.invalidStatement, "this signed statement is already in the ledger at seq \(earlier); it was not recorded twice")
         }
         let entry = Entry(seq: seq, prev: prev, logged: logged, signed: signed)
-        let bytes = entry.canonicalBytes
+        let bytes = entry.canonicalBytes(statementBytes: checked.signingInput)
         let leaf = MerkleTree.leafHash(bytes)
         try db.cachedStatement(sql: "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [seq, Data(bytes), Data(leaf.bytes), statement.type, statement.actor.hex, statement.time.description, logged.description])

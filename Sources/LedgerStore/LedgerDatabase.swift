@@ -3,6 +3,7 @@ import GRDB
 import GRDBSQLite
 import LedgerCore
 import LedgerMigrations
+import Synchronization
 
 /// The ledger file: an SQLite database (WAL, synchronous=FULL, foreign keys)
 /// whose schema comes from `Migrations/`. All writes go through `append`.
@@ -10,6 +11,9 @@ public final class LedgerDatabase: Sendable {
     /// The file's path.
     public let path: String
     let pool: DatabasePool
+    /// Kept by `append` between transactions on the writer connection (see `AppendTip`); any other write
+    /// through this connection clears it.
+    let appendTip = Mutex<AppendTip?>(nil)
 
     /// An entry just appended, with its leaf hash.
     public struct Appended: Sendable {
@@ -34,6 +38,17 @@ public final class LedgerDatabase: Sendable {
         config.prepareDatabase { db in
             // Every acknowledged entry is on disk: fsync the WAL at each commit.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            if !db.configuration.readonly {
+                // The writer's page cache (SQLite's default is 2 MiB). A group commit touches a few random
+                // index pages per entry (statement hashes, movements); with too small a cache they are read
+                // again for every entry and, once the transaction outgrows the cache, spilled to the WAL
+                // and written more than once. Readers keep the default (the verifier's memory target).
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+                // Each entry of a group is written in its own savepoint, and SQLite keeps the pages a
+                // savepoint changes in a sub-journal so it can roll them back: in memory, not a temp file
+                // written (page by page, twice per page) for every entry.
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            }
         }
         return config
     }
@@ -102,6 +117,12 @@ public final class LedgerDatabase: Sendable {
     /// Runs a read against a consistent snapshot, mapping errors to `LedgerError`.
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch { throw LedgerError.storage(error, path: path) }
+    }
+
+    /// A read made of a single SQL statement, which SQLite runs on one consistent snapshot by itself, so it
+    /// needs no BEGIN and COMMIT around it (the daemon makes one such read per request, for its token).
+    public func readSingleStatement<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.unsafeRead(body) } catch { throw LedgerError.storage(error, path: path) }
     }
 
     /// The number of entries.
@@ -248,14 +269,17 @@ public final class LedgerDatabase: Sendable {
         let filter = key == nil ? "" : " WHERE key_id = ?"
         let args: StatementArguments = key.map { [$0.hex] } ?? []
         return try Row.fetchAll(db.cachedStatement(sql: "SELECT public_key, name, role, enrolled_seq, revoked_seq FROM signers\(filter) ORDER BY enrolled_seq"),
-                                arguments: args).map { row in
-            let raw: Data = row[0]
-            let roleText: String = row[2]
-            guard let role = Role(rawValue: roleText) else {
-                throw LedgerError(.ledgerCorrupt, "the signer table holds an unknown role; run verify")
-            }
-            return Signer(publicKey: try SignerPublicKey(raw: raw), name: row[1], role: role, enrolledSeq: row[3], revokedSeq: row[4])
+                                arguments: args).map { row in try signer(row, from: 0) }
+    }
+
+    /// The signer in `row`'s columns `public_key, name, role, enrolled_seq, revoked_seq`, from column `first`.
+    public static func signer(_ row: Row, from first: Int) throws -> Signer {
+        let raw: Data = row[first]
+        let roleText: String = row[first + 2]
+        guard let role = Role(rawValue: roleText) else {
+            throw LedgerError(.ledgerCorrupt, "the signer table holds an unknown role; run verify")
         }
+        return Signer(publicKey: try SignerPublicKey(raw: raw), name: row[first + 1], role: role, enrolledSeq: row[first + 3], revokedSeq: row[first + 4])
     }
 
     /// RFC 9162 inclusion proof of entry `index` in the tree of `size` entries.
@@ -291,6 +315,7 @@ extension LedgerDatabase {
         guard !Self.fixedMetaKeys.contains(key) else {
             throw LedgerError(.invalidArgument, "\(key) is fixed by the genesis entry and cannot be changed")
         }
+        appendTip.withLock { $0 = nil }
         do {
             try pool.write { db in
                 try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?)", arguments: [key, value])
@@ -303,6 +328,7 @@ extension LedgerDatabase {
     /// Writes to tables that are NOT part of the signed ledger (personal data, settings), in one transaction.
     /// Entries, tree nodes and checkpoints are written only by `append`.
     public func writeLocal<T>(_ body: (Database) throws -> T) throws -> T {
+        appendTip.withLock { $0 = nil }
         do { return try pool.write(body) } catch { throw LedgerError.storage(error, path: path) }
     }
 }

@@ -38,6 +38,21 @@ struct CSLedgerd: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
+    /// Installs the event loops as the concurrency executor before anything else runs, then parses and runs.
+    static func main() async {
+        LedgerServer.runConcurrencyOnEventLoops()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
 
     func run() async throws {
         do {

@@ -29,6 +29,32 @@ struct AppendTests {
         #expect(v.failures.isEmpty)
     }
 
+    @Test("two connections appending in turn: each sees the other's entries and revocations, and the chain stays one")
+    func alternatingConnections() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csledger-alt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("l.sqlite").path
+        let facility = SignerKey(), pharmacist = SignerKey()
+        let a = try Ledger.create(path: path, origin: "alt.example/ledger", facilityName: "Alt", deaNumber: "BD1234563", facilityKey: facility)
+        let b = try Ledger.open(path: path)
+        try a.enroll(name: "Pharmacist", role: .pharmacist, publicKey: pharmacist.publicKey, adminKey: facility, facilityKey: facility)
+        for i in 0..<20 {
+            let appended = try (i % 3 == 0 ? b : a).record(type: "test.note", body: ["n": .number(Double(i))], key: facility, facilityKey: facility)
+            #expect(appended.entry.seq == 2 + i)
+        }
+        // a kept its tip after its last append; b revokes the pharmacist: a must see it.
+        try a.record(type: "test.note", body: ["by": "pharmacist"], key: pharmacist, facilityKey: facility)
+        try b.revoke(keyID: pharmacist.keyID, reason: nil, adminKey: facility, facilityKey: facility)
+        #expect(throws: LedgerError(.signerRevoked, "")) {
+            try a.record(type: "test.note", body: ["by": "pharmacist"], key: pharmacist, facilityKey: facility)
+        }
+        try a.record(type: "test.note", body: ["last": true], key: facility, facilityKey: facility)
+        let report = try Ledger.open(path: path, readOnly: true).verify()
+        #expect(report.isClean, "\(report.failures)")
+        #expect(report.entries == 25)
+    }
+
     @Test("a failed append writes nothing: the checkpoint is unchanged", arguments: [
         (["append", "--type", "test.note", "--body", "{}", "--key", "Keys/stranger.pem"], "signer-not-enrolled"),
         (["append", "--type", "test.note", "--body", #"{"a":1,"a":2}"#, "--key", "Keys/facility.pem"], "invalid-argument"),

@@ -67,6 +67,19 @@ struct ModelTests {
         #expect(forged.signatureProblems(publicKey: { $0 == pk.keyID ? pk : nil }).count == 1)
     }
 
+    @Test("an entry's bytes built around its statement's signing input are its canonical bytes")
+    func entrySplicedBytes() throws {
+        let actor = SignerKey(), witness = SignerKey()
+        let t = try #require(Timestamp("2026-11-23T14:05:09.120Z"))
+        for (seq, witnesses) in [(0, [KeyID]()), (41, [witness.keyID]), (1_000_000, [])] {
+            let s = try Statement(type: "dose.administered", time: t, actor: actor.keyID, witnesses: witnesses,
+                                  body: ["given": "0.5", "note": "é \u{1F600} \"quoted\"", "n": 12, "nested": ["b": [1, "x"], "a": .null]])
+            let signed = try SignedStatement(statement: s, actorKey: actor, witnessKeys: witnesses.isEmpty ? [] : [witness])
+            let e = Entry(seq: seq, prev: Hash.sha256([UInt8(seq & 0xff)]), logged: t, signed: signed)
+            #expect(e.canonicalBytes(statementBytes: s.signingInput) == e.canonicalBytes)
+        }
+    }
+
     @Test("key ids are SHA-256 of the raw public key")
     func keyIDs() throws {
         let key = try SignerKey(seed: [UInt8](repeating: 7, count: 32))

@@ -8,16 +8,21 @@ public struct CheckedStatement: Sendable {
     public let signed: SignedStatement
     /// The key each signature was verified with, in signer order; empty when nothing was checked yet.
     public let keys: [SignerPublicKey]
+    /// The statement's signing input (its canonical bytes), serialized once for the signature check,
+    /// the duplicate check and the entry's bytes.
+    public let signingInput: [UInt8]
 
     /// A statement left for the writer to check in full.
     public init(unchecked signed: SignedStatement) {
         self.signed = signed
         self.keys = []
+        self.signingInput = signed.statement.signingInput
     }
 
-    private init(signed: SignedStatement, keys: [SignerPublicKey]) {
+    private init(signed: SignedStatement, keys: [SignerPublicKey], signingInput: [UInt8]) {
         self.signed = signed
         self.keys = keys
+        self.signingInput = signingInput
     }
 
     /// Verifies every signature with the public key `publicKey` gives for its key id.
@@ -32,14 +37,14 @@ public struct CheckedStatement: Sendable {
             throw LedgerError(.signatureInvalid, "every signer must sign, the actor first and then each witness in order (\(signers.count) needed, \(signed.signatures.count) given)")
         }
         var keys: [SignerPublicKey] = []
+        let input = signed.statement.signingInput
         for s in signed.signatures {
-            guard let pk = publicKey(s.key), pk.keyID == s.key else { return CheckedStatement(unchecked: signed) }
+            guard let pk = publicKey(s.key), pk.keyID == s.key else { return CheckedStatement(signed: signed, keys: [], signingInput: input) }
             keys.append(pk)
         }
-        let input = signed.statement.signingInput
         for (s, pk) in zip(signed.signatures, keys) where s.signature.count != 64 || !pk.isValidSignature(s.signature, for: input) {
             throw LedgerError(.signatureInvalid, "the signature by key \(s.key.short) does not verify: the statement was changed or signed with another key")
         }
-        return CheckedStatement(signed: signed, keys: keys)
+        return CheckedStatement(signed: signed, keys: keys, signingInput: input)
     }
 }

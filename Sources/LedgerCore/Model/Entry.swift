@@ -36,6 +36,26 @@ public struct Entry: Sendable, Hashable {
     /// The canonical bytes that are hashed into the chain and the Merkle tree.
     public var canonicalBytes: [UInt8] { JCS.serialize(json) }
 
+    /// `canonicalBytes`, reusing the statement's canonical bytes (its signing input, already serialized
+    /// by whoever checked its signatures) instead of serializing the statement again.
+    ///
+    /// JCS orders an entry's members `logged`, `prev`, `seq`, `sigs`, `statement`, and a member's value is
+    /// serialized the same wherever it stands, so the entry's bytes are those of the other four members
+    /// with `,"statement":` and the statement's bytes spliced in before the closing brace.
+    ///
+    /// - Precondition: `statementBytes` is `statement.signingInput`.
+    public func canonicalBytes(statementBytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(statementBytes.count + 160 + 110 * signatures.count)
+        JCS.serialize(.object(["seq": .number(Double(seq)), "prev": .string(prev.hex), "logged": .string(logged.description),
+                               "sigs": .array(signatures.map(\.json))]), into: &out)
+        out.removeLast()  // the closing brace
+        out.append(contentsOf: #","statement":"#.utf8)
+        out.append(contentsOf: statementBytes)
+        out.append(0x7d)
+        return out
+    }
+
     /// The statement's canonical bytes within an entry's canonical bytes, without parsing them again.
     ///
     /// JCS orders an entry's members `logged`, `prev`, `seq`, `sigs`, `statement`, and nothing before
