@@ -72,10 +72,13 @@ extension DispensingProjection {
     }
 
     /// The highest fill number of prescription `rx` among fills withdrawn by a correction (0 if none).
+    ///
+    /// CROSS JOIN keeps SQLite on the (small) corrections table first: left to itself it walked every
+    /// dispensing entry by the type index and parsed each one's JSON, on every fill.
     static func lastCorrectedFillNumber(_ db: Database, _ rx: String) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: """
             SELECT max(json_extract(CAST(e.bytes AS TEXT), '$.statement.body.fill_number')) FROM corrections c
-            JOIN entries e ON e.seq = c.corrected_seq
+            CROSS JOIN entries e ON e.seq = c.corrected_seq
             WHERE e.type = 'rx.dispensed' AND json_extract(CAST(e.bytes AS TEXT), '$.statement.body.rx_number') = ?
             """), arguments: [rx]) ?? 0
     }
