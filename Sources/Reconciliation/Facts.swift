@@ -131,8 +131,8 @@ struct Facts: Sendable {
         // Decoding is most of the work: ranges of seqs, each read and decoded on its own core, beside
         // the reading of the tables (task 0, started first since it is the longest single task).
         let chunks = total < 4096 ? 1 : 16
-        let parts = Slots<Result<Chunk, any Error>>(count: chunks)
-        let tables = Slots<Result<Tables, any Error>>(count: 1)
+        let parts = ParallelSlots<Result<Chunk, any Error>>(count: chunks)
+        let tables = ParallelSlots<Result<Tables, any Error>>(count: 1)
         DispatchQueue.concurrentPerform(iterations: chunks + 1) { c in
             guard c > 0 else {
                 tables[0] = Result { try database.read { db in try Tables(db, below: total, asOf: asOf) } }

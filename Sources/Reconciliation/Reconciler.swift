@@ -41,7 +41,7 @@ public struct Reconciler: Sendable {
             { $0.shipments(); $0.destructions(); $0.losses() },    // 6, 7, 8
             { $0.biennialInventory(); $0.outliers() },             // 9, 10
         ]
-        let done = Slots<Run>(count: groups.count)
+        let done = ParallelSlots<Run>(count: groups.count)
         let (config, calendar) = (self.config, self.calendar)
         DispatchQueue.concurrentPerform(iterations: groups.count) { g in
             var part = Run(facts: facts, config: config, calendar: calendar)

@@ -102,18 +102,18 @@ public final class SimulatedLedger {
     }
 
     private static func sign(_ batch: [Pending], publicKeys: [KeyID: SignerPublicKey]) throws -> [CheckedStatement] {
-        let results = UnsafeResults<Result<CheckedStatement, any Error>>(count: batch.count)
+        let results = ParallelSlots<Result<CheckedStatement, any Error>>(count: batch.count)
         DispatchQueue.concurrentPerform(iterations: min(batch.count, 64)) { chunk in
             let lo = batch.count * chunk / min(batch.count, 64), hi = batch.count * (chunk + 1) / min(batch.count, 64)
             for i in lo..<hi {
                 let p = batch[i]
-                results.set(i, Result {
+                results[i] = Result {
                     try CheckedStatement.check(try SignedStatement(statement: p.statement, actorKey: p.actor, witnessKeys: p.witnesses),
                                                publicKey: { publicKeys[$0] })
-                })
+                }
             }
         }
-        return try results.values.map { try $0!.get() }
+        return try results.values.map { try $0.get() }
     }
 
     /// Adds a key for a name (e.g. a second key for the same person) without enrolling it.
@@ -130,14 +130,3 @@ public final class SimulatedLedger {
     }
 }
 
-/// Slots that concurrent iterations fill, one slot each; read only after they have all finished.
-final class UnsafeResults<T>: @unchecked Sendable {
-    private(set) var values: [T?]
-    private let lock = NSLock()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: T) {
-        lock.lock()
-        values[i] = value
-        lock.unlock()
-    }
-}
