@@ -127,7 +127,7 @@ struct Facts: Sendable {
             return (total, signers)
         }
         let decoder = RecordDecoder(keys: Array(signers.keys), types: types)
-        let created = try readRecords(database, seqs: 0..<min(1, total), types: nil, decoder: decoder).first?.statement.time
+        let created = try readRecords(database, seqs: 0..<min(1, total), types: nil, decoder: decoder).first?.time
         // Decoding is most of the work: ranges of seqs, each read and decoded on its own core, beside
         // the reading of the tables (task 0, started first since it is the longest single task).
         let chunks = total < 4096 ? 1 : 16
@@ -139,7 +139,7 @@ struct Facts: Sendable {
                 return
             }
             let range = (total * (c - 1) / chunks)..<(total * c / chunks)
-            parts[c - 1] = Result { Chunk(try readRecords(database, seqs: range, types: types, decoder: decoder).filter { $0.statement.time <= asOf }) }
+            parts[c - 1] = Result { Chunk(try readRecords(database, seqs: range, types: types, decoder: decoder).filter { $0.time <= asOf }) }
         }
         let read = try (0..<chunks).map { try parts[$0]!.get() }
         let t = try tables[0]!.get()
@@ -226,7 +226,7 @@ struct Facts: Sendable {
         init(_ records: [Record]) {
             self.records = records
             var byType: [String: [Record]] = [:]
-            for r in records { byType[r.statement.type, default: []].append(r) }
+            for r in records { byType[r.type, default: []].append(r) }
             self.byType = byType
             doses = (byType[DispensingType.doseAdministered] ?? []).map(Dose.init)
         }
@@ -252,7 +252,7 @@ struct Facts: Sendable {
         var corrections = Set<Int>()
         for e in byType[DispensingType.entryCorrected] ?? [] {
             corrections.insert(e.seq)
-            if let c = e.statement.body["corrects"]?.integerValue { corrected.insert(c) }
+            if let c = e.integer("corrects") { corrected.insert(c) }
         }
         self.byType = byType
         liveByType = corrected.isEmpty ? byType : byType.mapValues { list in list.filter { !corrected.contains($0.seq) } }

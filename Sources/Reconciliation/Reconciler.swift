@@ -142,12 +142,12 @@ struct Run {
     /// (by enrolled name) already counted or the actor under another key.
     func independentWitnesses(_ e: Record) -> (count: Int, problems: [String]) {
         let witnessRoles = Self.witnessRoles
-        let actor = e.statement.actor
+        let actor = e.actor
         var people: [String] = []  // a few names: a list is cheaper than a set, on every waste and count
         if let a = facts.signers[actor] { people.append(a.personKey) }
         var count = 0
         var problems: [String] = []
-        for w in e.statement.witnesses {
+        for w in e.witnesses {
             guard w != actor else { problems.append("the witness key is the actor's own key"); continue }
             guard let s = facts.signers[w] else { problems.append("witness key \(w.short) is not enrolled"); continue }
             guard s.authorized(at: e.seq) else {
@@ -175,7 +175,7 @@ struct Run {
         var out: [String: [Resolution]] = [:]
         // A resolution withdrawn by entry.corrected (once the projection accepts the type) does not count.
         for e in facts.live(ReconciliationType.findingResolved) {
-            let actor = e.statement.actor
+            let actor = e.actor
             var problems: [String] = []
             if let s = facts.signers[actor], s.authorized(at: e.seq) {
                 if s.role != .compliance { problems.append("it is signed by \(who(actor)), enrolled as \(s.role?.rawValue ?? "unknown"), not a compliance officer") }
@@ -186,21 +186,21 @@ struct Run {
             if id.isEmpty { problems.append("it names no finding_id") }
             if (e.string("reason") ?? "").trimmingCharacters(in: .whitespaces).isEmpty { problems.append("it gives no reason") }
             var lossSeq: Int?
-            if let v = e.statement.body["loss_report_seq"], v != .null {
+            if let v = e.value("loss_report_seq"), v != .null {
                 lossSeq = v.integerValue
-                if let l = lossSeq, let le = facts[seq: l], le.statement.type == DispensingType.lossReported, !facts.corrected.contains(l), l < e.seq {
+                if let l = lossSeq, let le = facts[seq: l], le.type == DispensingType.lossReported, !facts.corrected.contains(l), l < e.seq {
                 } else {
                     problems.append("its loss_report_seq does not name an earlier, uncorrected loss.reported entry")
                 }
             }
             if problems.isEmpty {
-                out[id, default: []].append(Resolution(seq: e.seq, by: actor, time: e.statement.time, reason: e.string("reason") ?? "",
+                out[id, default: []].append(Resolution(seq: e.seq, by: actor, time: e.time, reason: e.string("reason") ?? "",
                                                        lossReportSeq: lossSeq, evidence: e.string("evidence")))
             } else {
                 add(rule: 11, check: "resolution-not-valid", subject: "\(e.seq)", severity: .warning,
                     title: "A resolution at seq \(e.seq) does not count",
                     detail: "The finding.resolved entry at seq \(e.seq)\(id.isEmpty ? "" : " for \(id.prefix(20))") is ignored: \(problems.joined(separator: "; ")). The finding it names stays open.",
-                    time: e.statement.time, entries: [e.seq], people: [actor],
+                    time: e.time, entries: [e.seq], people: [actor],
                     expected: "a finding.resolved signed by an enrolled compliance officer, with finding_id and reason",
                     found: problems.joined(separator: "; "),
                     basis: "21 CFR 1304.21(a) (complete and accurate records); 21 CFR 1301.71(a) (effective controls)",

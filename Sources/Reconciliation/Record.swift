@@ -1,40 +1,60 @@
 import Dispensing
 import LedgerCore
 
-/// One entry as the rules read it: its seq, the ledger's time and the signed statement, without the
-/// chain fields and signatures (verification checks those; rule 11 reports what it finds).
+/// One entry as the rules read it: its seq, the ledger's time and the signed statement's fields,
+/// without the chain fields and signatures (verification checks those; rule 11 reports what it finds).
 ///
-/// A class, so that the many lists the rules build (by type, by lot, by person) share one copy.
+/// A class, so that the many lists the rules build (by type, by lot, by person) share one copy. The
+/// body stays in its bytes (`RecordBody`) until a rule asks for a member.
 final class Record: Sendable {
     let seq: Int
     /// When the ledger recorded it (the entry's `logged`).
     let logged: Timestamp
-    let statement: Statement
+    /// The statement's type, time (when the actor says it happened), actor and witnesses.
+    let type: String
+    let time: Timestamp
+    let actor: KeyID
+    let witnesses: [KeyID]
+    let body: RecordBody
 
-    init(seq: Int, logged: Timestamp, statement: Statement) {
+    init(seq: Int, logged: Timestamp, type: String, time: Timestamp, actor: KeyID, witnesses: [KeyID], body: RecordBody) {
         self.seq = seq
         self.logged = logged
-        self.statement = statement
+        self.type = type
+        self.time = time
+        self.actor = actor
+        self.witnesses = witnesses
+        self.body = body
     }
 
-    /// The record of a decoded entry.
+    /// The record of an entry decoded by the full parser.
     convenience init(_ entry: Entry) {
-        self.init(seq: entry.seq, logged: entry.logged, statement: entry.statement)
+        let s = entry.statement
+        self.init(seq: entry.seq, logged: entry.logged, type: s.type, time: s.time, actor: s.actor, witnesses: s.witnesses,
+                  body: RecordBody(s.body))
     }
 
-    func string(_ key: String) -> String? { statement.body[key]?.stringValue }
+    /// The statement again, as the full parser reads it (tests compare the two).
+    func statement() throws -> Statement {
+        try Statement(type: type, time: time, actor: actor, witnesses: witnesses, body: body.object ?? [:])
+    }
+
+    func string(_ key: String) -> String? { body.string(key) }
+
+    /// A member of the body, parsed.
+    func value(_ key: String) -> JSONValue? { body[key] }
 
     func micros(_ key: String) -> Int64? {
         guard let s = string(key) else { return nil }
         return (try? Quantity(parsing: s))?.micros
     }
 
-    func integer(_ key: String) -> Int? { statement.body[key]?.integerValue }
+    func integer(_ key: String) -> Int? { value(key)?.integerValue }
 
     func time(_ key: String) -> Timestamp? { string(key).flatMap { Timestamp($0) } }
 
     /// The `ref` of the `patient` object, if any.
-    var patientRef: String? { statement.body["patient"]?["ref"]?.stringValue }
+    var patientRef: String? { body.string("patient", "ref") }
 
     /// The lot id a `lot.received` entry names (normalised NDC and lot number).
     var receivedLotID: String? {
@@ -44,7 +64,7 @@ final class Record: Sendable {
 
     /// `[{lot_id, quantity}]` items (dispensings, destructions, losses).
     var lotItems: [(lotID: String, micros: Int64)] {
-        (statement.body[statement.type == DispensingType.prescriptionDispensed ? "lots" : "items"]?.arrayValue ?? []).compactMap { item in
+        (value(type == DispensingType.prescriptionDispensed ? "lots" : "items")?.arrayValue ?? []).compactMap { item in
             guard let id = item["lot_id"]?.stringValue, let q = item["quantity"]?.stringValue,
                   let m = (try? Quantity(parsing: q))?.micros else { return nil }
             return (id, m)
@@ -52,5 +72,5 @@ final class Record: Sendable {
     }
 
     /// The actor and the witnesses.
-    var people: [KeyID] { [statement.actor] + statement.witnesses }
+    var people: [KeyID] { [actor] + witnesses }
 }

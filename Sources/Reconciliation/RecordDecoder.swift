@@ -5,8 +5,9 @@ import LedgerCore
 ///
 /// Stored entries are canonical (RFC 8785), so the statement sits at the end in a fixed shape:
 /// `,"statement":{"actor":"<id>","body":{...},"time":"<time>","type":"<type>","v":1[,"witnesses":[...]]}}`.
-/// The fast path reads that shape directly, parsing only the body as JSON and sharing one copy of
-/// each key id and type name; anything else goes to the full parser, which decides as it always has
+/// The fast path reads that shape directly, checking the body in place and keeping its bytes
+/// (`RecordBody`), and sharing one copy of each key id and type name; anything else goes to the full
+/// parser, which decides as it always has
 /// (an entry that does not decode is left out here and reported by verification, rule 11).
 struct RecordDecoder: Sendable {
     /// Key ids by their hex text, for sharing: enrolled signers.
@@ -59,8 +60,9 @@ struct RecordDecoder: Sendable {
         i += 64
         guard matches(Self.bodyKey, at: i) else { return nil }
         i += Self.bodyKey.count
-        guard let (value, end) = try? JSONParser.parseValue(in: b, at: i), case .object(let body) = value else { return nil }
-        i = end
+        let bodyStart = i
+        guard let bodyEnd = RecordBody.canonicalEnd(b, object: i) else { return nil }
+        i = bodyEnd
         guard matches(Self.timeKey, at: i), let time = Timestamp(canonicalUTF8: b, at: i + Self.timeKey.count) else { return nil }
         i += Self.timeKey.count + 24
         guard matches(Self.typeKey, at: i) else { return nil }
@@ -87,8 +89,11 @@ struct RecordDecoder: Sendable {
             guard !witnesses.isEmpty else { return nil }
         }
         guard i + 2 == n, b[i] == 0x7d, b[i + 1] == 0x7d else { return nil }
-        guard let statement = try? Statement(type: type, time: time, actor: actor, witnesses: witnesses, body: body) else { return nil }
-        return Record(seq: seq, logged: logged, statement: statement)
+        // What `Statement` checks of every statement; the type is one of the known names (below).
+        guard !witnesses.contains(actor),
+              !witnesses.indices.contains(where: { k in witnesses[(k + 1)...].contains(witnesses[k]) }) else { return nil }
+        return Record(seq: seq, logged: logged, type: type, time: time, actor: actor, witnesses: witnesses,
+                      body: RecordBody(bytes: Array(UnsafeBufferPointer(rebasing: b[bodyStart..<bodyEnd]))))
     }
 
     private static func prefix(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt64 {
@@ -108,12 +113,13 @@ struct RecordDecoder: Sendable {
         return KeyID(String(decoding: UnsafeBufferPointer(rebasing: b[at..<(at + 64)]), as: UTF8.self))
     }
 
+    /// One of the known type names; any other goes to the full parser, which checks the name.
     private func type(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String? {
         let count = end - start
         outer: for t in types where t.bytes.count == count {
             for j in 0..<count where b[start + j] != t.bytes[j] { continue outer }
             return t.type
         }
-        return String(validating: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        return nil
     }
 }

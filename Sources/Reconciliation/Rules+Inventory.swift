@@ -20,8 +20,8 @@ extension Run {
             let why = problems.isEmpty ? "it has no second counter" : problems.joined(separator: "; ")
             add(rule: 1, check: "count-without-second-counter", subject: "\(e.seq)", severity: .warning,
                 title: "Count at seq \(e.seq) has no independent second counter",
-                detail: "The count of lot \(e.string("lot_id") ?? "?") at seq \(e.seq) (recorded by \(who(e.statement.actor))) needs a second person who counted too: \(why). Its result cannot be relied on.",
-                time: e.statement.time, entries: [e.seq], lot: e.string("lot_id"), people: e.people,
+                detail: "The count of lot \(e.string("lot_id") ?? "?") at seq \(e.seq) (recorded by \(who(e.actor))) needs a second person who counted too: \(why). Its result cannot be relied on.",
+                time: e.time, entries: [e.seq], lot: e.string("lot_id"), people: e.people,
                 expected: "a second counter who is a different person", found: why,
                 basis: "21 CFR 1304.11 (inventories); 21 CFR 1301.71(a) (controls against diversion): counts by two people",
                 action: "Count the lot again with two different people and record it; find out why the count was signed this way.")
@@ -153,13 +153,13 @@ extension Run {
                 add(rule: 2, check: "invoice-quantity", subject: "\(e.seq)", severity: .warning,
                     title: "Receipt at seq \(e.seq) differs from its invoice: \(facts.quantity(q, id)) received, \(facts.quantity(inv, id)) invoiced",
                     detail: "Lot \(id) was received at seq \(e.seq) (invoice \(e.string("invoice") ?? "?")) with \(facts.quantity(q, id)), but the invoice states \(facts.quantity(inv, id)) (\(q < inv ? "short" : "over") by \(facts.quantity(abs(inv - q), id))).",
-                    time: e.statement.time, entries: [e.seq], lot: lot, people: people,
+                    time: e.time, entries: [e.seq], lot: lot, people: people,
                     expected: "\(facts.quantity(inv, id)) as invoiced", found: "\(facts.quantity(q, id)) received",
                     basis: basisRecords + "; a shortage in transit is the supplier's loss to report (21 CFR 1301.74(c))",
                     action: "Tell the supplier in writing the same day and keep their answer; record the quantity actually received (never the invoiced one). If the supplier confirms the drug was shipped, the difference is an in-transit loss the supplier reports to DEA; note it when you resolve this finding.")
             }
             var problems: [String] = []
-            let supplierDEA = e.statement.body["supplier"]?["dea_number"]?.stringValue
+            let supplierDEA = e.body.string("supplier", "dea_number")
             if let d = supplierDEA {
                 if (try? DEANumber(d)) == nil { problems.append("the supplier's DEA number fails its check digit") }
             } else {
@@ -181,7 +181,7 @@ extension Run {
             }
             if let x = e.string("expiry") {
                 if let exp = try? ExpiryDate(iso: x) {
-                    let (y, m, d) = e.statement.time.civilDate
+                    let (y, m, d) = e.time.civilDate
                     if exp.isExpired(onYear: y, month: m, day: d) { problems.append("the lot had already expired (\(x)) when received") }
                 } else {
                     problems.append("the expiry date is not valid")
@@ -194,7 +194,7 @@ extension Run {
                 add(rule: 2, check: "receipt-identifiers", subject: "\(e.seq)", severity: .critical,
                     title: "Receipt at seq \(e.seq) has invalid identifiers",
                     detail: "The receipt at seq \(e.seq) should have been refused when it was written: \(problems.joined(separator: "; ")). csledger checks these on every write, so this entry came in another way.",
-                    time: e.statement.time, entries: [e.seq], lot: lot, people: people,
+                    time: e.time, entries: [e.seq], lot: lot, people: people,
                     expected: "valid supplier DEA number, NDC, GTIN matching the NDC, unexpired lot", found: problems.joined(separator: "; "),
                     basis: basisRecords + "; DSCSA product identifier (21 U.S.C. 360eee-1)",
                     action: "Check the packing slip and the label against the entry; quarantine the lot (csledger lot-status) until the supplier confirms its identity, and run csledger verify to find how the entry was written.")
@@ -205,7 +205,7 @@ extension Run {
             let live = info.receipts.filter { !facts.corrected.contains($0.seq) }
             guard let first = live.first else { continue }
             func describe(_ e: Record) -> [String: String] {
-                let drug = e.statement.body["drug"]
+                let drug = e.value("drug")
                 return ["drug name": drug?["name"]?.stringValue ?? "", "strength": drug?["strength"]?.stringValue ?? "",
                         "form": drug?["form"]?.stringValue ?? "", "unit": e.string("unit") ?? "", "expiry": e.string("expiry") ?? "",
                         "units per container": e.string("units_per_container").flatMap { try? Quantity(parsing: $0) }?.description ?? ""]
@@ -225,7 +225,7 @@ extension Run {
             add(rule: 2, check: "lot-identity", subject: lot, severity: .warning,
                 title: "Lot \(lot) was received with different product details",
                 detail: "Lot \(lot) was received more than once, and the receipts disagree: \(diffs.joined(separator: "; ")). One lot number of one NDC is one product.",
-                time: first.statement.time, entries: [first.seq] + differing, lot: lot, people: ([first] + live.filter { differing.contains($0.seq) }).flatMap(\.people),
+                time: first.time, entries: [first.seq] + differing, lot: lot, people: ([first] + live.filter { differing.contains($0.seq) }).flatMap(\.people),
                 expected: "the same drug, strength, form, unit, expiry and container size on every receipt of the lot",
                 found: diffs.joined(separator: "; "),
                 basis: "21 CFR 1304.22(a)(2)(i)-(ii) (name, form, strength and containers of the substance received); DSCSA product identifier",
@@ -240,30 +240,30 @@ extension Run {
         for e in facts.live(DispensingType.lotStatusChanged) {
             if let id = e.string("lot_id") { statusChanges[id, default: []].append(e) }
         }
-        for k in statusChanges.keys { statusChanges[k]?.sort { ($0.statement.time, $0.seq) < ($1.statement.time, $1.seq) } }
+        for k in statusChanges.keys { statusChanges[k]?.sort { ($0.time, $0.seq) < ($1.time, $1.seq) } }
         var uses: [(Record, String)] = []
         for d in facts.doses { if let id = d.lotID { uses.append((d.record, id)) } }
         for e in facts.live(DispensingType.prescriptionDispensed) { for item in e.lotItems { uses.append((e, item.lotID)) } }
         let basis = "21 U.S.C. 351 (adulterated drugs); 21 CFR part 7 (recalls); 21 CFR 1304.22(c) (dispensing records name the lot)"
         for (e, lot) in uses {
-            let t = e.statement.time
-            let what = e.statement.type == DispensingType.doseAdministered ? "administered" : "dispensed"
+            let t = e.time
+            let what = e.type == DispensingType.doseAdministered ? "administered" : "dispensed"
             guard let info = facts.lots[lot], let receipt = info.firstReceipt else {
                 add(rule: 3, check: "never-received", subject: "\(e.seq)|\(lot)", severity: .critical,
                     title: "Seq \(e.seq) \(what) from lot \(lot), which was never received",
-                    detail: "The \(e.statement.type) entry at seq \(e.seq) takes from lot \(lot), but no uncorrected receipt of that lot is in the ledger as of \(asOf.short).",
+                    detail: "The \(e.type) entry at seq \(e.seq) takes from lot \(lot), but no uncorrected receipt of that lot is in the ledger as of \(asOf.short).",
                     time: t, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
                     expected: "a receipt of lot \(lot) before \(t.short)", found: "no receipt",
                     basis: basis + "; 21 CFR 1304.22(a)(2) (receipt records)",
                     action: "Find the receipt paperwork for lot \(lot) and record the receipt; if the drug did not come from that lot, correct the entry (csledger correct) and record it with the right lot.")
                 continue
             }
-            if receipt.statement.time > t {
+            if receipt.time > t {
                 add(rule: 3, check: "before-receipt", subject: "\(e.seq)|\(lot)", severity: .critical,
                     title: "Seq \(e.seq) \(what) from lot \(lot) before the lot was received",
-                    detail: "The \(e.statement.type) entry at seq \(e.seq) happened at \(t.short), but lot \(lot) was received at \(receipt.statement.time.short) (seq \(receipt.seq)).",
+                    detail: "The \(e.type) entry at seq \(e.seq) happened at \(t.short), but lot \(lot) was received at \(receipt.time.short) (seq \(receipt.seq)).",
                     time: t, entries: [e.seq, receipt.seq], lot: lot, patient: e.patientRef, people: e.people,
-                    expected: "received before \(t.short)", found: "received at \(receipt.statement.time.short)",
+                    expected: "received before \(t.short)", found: "received at \(receipt.time.short)",
                     basis: basis + "; 21 CFR 1304.22(a)(2)",
                     action: "Check both times against the paper trail and correct whichever entry is wrong (csledger correct, then record it again with the right time).")
             }
@@ -272,21 +272,21 @@ extension Run {
                 if exp.isExpired(onYear: y, month: m, day: d) {
                     add(rule: 3, check: "expired-lot", subject: "\(e.seq)|\(lot)", severity: .critical,
                         title: "Seq \(e.seq) \(what) from lot \(lot) after it expired (\(exp))",
-                        detail: "Lot \(lot) expired at the end of \(exp); the \(e.statement.type) entry at seq \(e.seq) is dated \(t.short).",
+                        detail: "Lot \(lot) expired at the end of \(exp); the \(e.type) entry at seq \(e.seq) is dated \(t.short).",
                         time: t, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
                         expected: "used on or before \(exp)", found: "used on \(t.dateString)",
                         basis: basis, action: "Tell the prescriber and the patient's clinician; quarantine what is left of lot \(lot) and destroy it with two witnesses (csledger destroy).")
                 }
             }
-            if let change = statusChanges[lot]?.last(where: { $0.statement.time <= t }), let status = change.string("status"), status != "active" {
+            if let change = statusChanges[lot]?.last(where: { $0.time <= t }), let status = change.string("status"), status != "active" {
                 let recalled = status == "recalled"
                 add(rule: 3, check: "\(status)-lot", subject: "\(e.seq)|\(lot)", severity: recalled ? .critical : .warning,
                     title: "Seq \(e.seq) \(what) from lot \(lot) while it was \(status)",
-                    detail: "Lot \(lot) was \(status) as of \(change.statement.time.short) (seq \(change.seq), reason: \"\((change.string("reason") ?? "").prefix(120))\")"
+                    detail: "Lot \(lot) was \(status) as of \(change.time.short) (seq \(change.seq), reason: \"\((change.string("reason") ?? "").prefix(120))\")"
                         + (change.seq > e.seq ? ", an entry written after this use but dated before it" : "")
-                        + "; the \(e.statement.type) entry at seq \(e.seq) is dated \(t.short).",
-                    time: t, entries: [e.seq, change.seq], lot: lot, patient: e.patientRef, people: e.people + [change.statement.actor],
-                    expected: "lot active at \(t.short)", found: "lot \(status) since \(change.statement.time.short)",
+                        + "; the \(e.type) entry at seq \(e.seq) is dated \(t.short).",
+                    time: t, entries: [e.seq, change.seq], lot: lot, patient: e.patientRef, people: e.people + [change.actor],
+                    expected: "lot active at \(t.short)", found: "lot \(status) since \(change.time.short)",
                     basis: basis,
                     action: recalled
                         ? "Follow the recall notice: contact the patient's clinician about the dose from a recalled lot, and keep the lot quarantined until it is returned or destroyed."
@@ -307,16 +307,16 @@ extension Run {
         var lastCount: [String: Record] = [:]
         for e in facts.live(DispensingType.countRecorded) {
             guard let id = e.string("lot_id") else { continue }
-            if let prev = lastCount[id], prev.statement.time > e.statement.time { continue }
+            if let prev = lastCount[id], prev.time > e.time { continue }
             lastCount[id] = e
         }
         var overdue: [(lot: String, since: Timestamp, seq: Int?, counted: Bool)] = []
         for (lot, micros) in stock where micros > 0 {
             if let c = lastCount[lot] {
-                if asOf.hours(since: c.statement.time) > config.inventoryIntervalDays * 24 { overdue.append((lot, c.statement.time, c.seq, true)) }
+                if asOf.hours(since: c.time) > config.inventoryIntervalDays * 24 { overdue.append((lot, c.time, c.seq, true)) }
             } else {
                 let receipt = facts.lots[lot]?.firstReceipt
-                let since = max(created, receipt?.statement.time ?? created)
+                let since = max(created, receipt?.time ?? created)
                 if asOf.hours(since: since) > config.inventoryIntervalDays * 24 { overdue.append((lot, since, receipt?.seq, false)) }
             }
         }

@@ -83,7 +83,7 @@ extension Run {
             }
         }
         for e in facts.live(DispensingType.lossReported) where e.string("kind") != "in_transit" {
-            for item in e.lotItems { events[item.lotID, default: []].append((e.statement.time, e.seq, item.micros)) }
+            for item in e.lotItems { events[item.lotID, default: []].append((e.time, e.seq, item.micros)) }
         }
         let endWeek = Self.week(asOf)
         for (lot, list) in events {
@@ -135,12 +135,12 @@ extension Run {
         // then each person's doses, in the same order, as positions in that list.
         let ds = facts.doses
         let all = ds.indices.filter { ds[$0].drawn != nil }
-        let keys = all.map { (ds[$0].record.statement.time.millisecondsSinceEpoch, ds[$0].record.seq) }
+        let keys = all.map { (ds[$0].record.time.millisecondsSinceEpoch, ds[$0].record.seq) }
         let order = all.indices.sorted { keys[$0] < keys[$1] }
         let everyone = order.map { ds[all[$0]] }
         let everyoneShares = everyone.map { $0.share ?? 0 }
         var byPerson: [KeyID: [Int]] = [:]
-        for (position, d) in everyone.enumerated() { byPerson[d.record.statement.actor, default: []].append(position) }
+        for (position, d) in everyone.enumerated() { byPerson[d.record.actor, default: []].append(position) }
         let b = config.wasteBaselineDoses
         for (person, positions) in byPerson where positions.count > b {
             let sorted = positions.map { everyone[$0].record }
@@ -155,8 +155,8 @@ extension Run {
                 let mean = x[ex.start...ex.alarm].reduce(0, +) / Double(ex.alarm - ex.start + 1)
                 add(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(run[0].seq)", severity: .warning,
                     title: "\(facts.signers[person]?.name ?? person.short) has been wasting more than their usual share",
-                    detail: "From seq \(run[0].seq) (\(run[0].statement.time.short)), \(who(person)) wasted on average \(fmt(mean * 100, 1))% of what they drew over \(run.count) dose(s), against a baseline of \(fmt(baseline * 100, 1))% (the higher of the median of their own first \(b) doses, \(fmt(own * 100, 1))%, and the clinic's median up to then, \(fmt(clinic * 100, 1))%). The CUSUM of the excess over baseline + \(fmt(config.wasteAllowance * 100, 1)) points reached \(fmt(ex.atAlarm, 2)), above the threshold of \(fmt(config.wasteThreshold, 2)) at seq \(run.last!.seq).",
-                    time: run[0].statement.time, entries: run.map(\.seq), people: [person],
+                    detail: "From seq \(run[0].seq) (\(run[0].time.short)), \(who(person)) wasted on average \(fmt(mean * 100, 1))% of what they drew over \(run.count) dose(s), against a baseline of \(fmt(baseline * 100, 1))% (the higher of the median of their own first \(b) doses, \(fmt(own * 100, 1))%, and the clinic's median up to then, \(fmt(clinic * 100, 1))%). The CUSUM of the excess over baseline + \(fmt(config.wasteAllowance * 100, 1)) points reached \(fmt(ex.atAlarm, 2)), above the threshold of \(fmt(config.wasteThreshold, 2)) at seq \(run.last!.seq).",
+                    time: run[0].time, entries: run.map(\.seq), people: [person],
                     expected: "CUSUM of waste share at most \(fmt(config.wasteThreshold, 2)) (baseline \(fmt(baseline * 100, 1))%)",
                     found: "CUSUM \(fmt(ex.atAlarm, 2)) over \(run.count) doses (mean waste \(fmt(mean * 100, 1))%)",
                     figures: [Figure("statistic", "one-sided CUSUM of waste ÷ drawn per dose"), Figure("baseline", fmt(baseline, 3)), Figure("own baseline", fmt(own, 3)), Figure("clinic median", fmt(clinic, 3)),

@@ -41,17 +41,17 @@ extension Run {
         }
         for d in facts.doses {
             guard let share = d.share else { continue }
-            note("waste", d.record.statement.time, d.record.statement.actor, share, d.record.seq)
+            note("waste", d.record.time, d.record.actor, share, d.record.seq)
         }
         for e in facts.live(DispensingType.countRecorded) {
             guard let c = facts.counts[e.seq] else { continue }
             let variance = c.counted != c.expected
-            for p in e.people { note("counts", e.statement.time, p, variance ? 1 : 0, variance ? e.seq : nil) }
+            for p in e.people { note("counts", e.time, p, variance ? 1 : 0, variance ? e.seq : nil) }
         }
         // Corrections per record: every dispensing record a person wrote counts as one activity.
-        for e in facts.entries where e.statement.type != ReconciliationType.findingResolved {
-            let isCorrection = e.statement.type == DispensingType.entryCorrected
-            note("corrections", e.statement.time, e.statement.actor, isCorrection ? 1 : 0, isCorrection ? e.seq : nil)
+        for e in facts.entries where e.type != ReconciliationType.findingResolved {
+            let isCorrection = e.type == DispensingType.entryCorrected
+            note("corrections", e.time, e.actor, isCorrection ? 1 : 0, isCorrection ? e.seq : nil)
         }
         let metrics: [(key: String, minimum: Int, floor: Double, name: String, unit: String)] = [
             ("waste", config.outlierMinimumDoses, config.outlierWasteScaleFloor, "waste share per dose", "doses"),

@@ -25,7 +25,7 @@ extension Run {
                 add(rule: 4, check: "too-many-refills", subject: rx, severity: .critical,
                     title: "Prescription \(rx) authorizes \(refills) refills",
                     detail: "Prescription \(rx) (seq \(e.seq)) authorizes \(refills) refills; a Schedule III prescription allows at most 5. csledger refuses this on write, so the entry came in another way.",
-                    time: e.statement.time, entries: [e.seq], patient: e.patientRef, people: e.people,
+                    time: e.time, entries: [e.seq], patient: e.patientRef, people: e.people,
                     expected: "at most 5 refills", found: "\(refills) refills", basis: basis,
                     action: "Treat refills beyond the fifth as invalid; contact the prescriber for a new prescription, and run csledger verify.")
             }
@@ -35,13 +35,13 @@ extension Run {
             if let rx = e.string("rx_number") { fills[rx, default: []].append(e) }
         }
         for (rx, list) in fills {
-            let sorted = list.sorted { ($0.statement.time, $0.seq) < ($1.statement.time, $1.seq) }
+            let sorted = list.sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }
             let p = rxs[rx]
             let rxQuantity = p?.micros("quantity")
             let unit = p?.string("unit") ?? ""
             func q(_ m: Int64) -> String { "\(Quantity(micros: m))\(unit.isEmpty ? "" : " \(unit)")" }
             for (i, f) in sorted.enumerated() {
-                let t = f.statement.time
+                let t = f.time
                 if let p, let issued = p.string("issued"), let last = Self.lastFillDate(issued), t.dateString > last {
                     add(rule: 4, check: "fill-after-six-months", subject: "\(f.seq)", severity: .critical,
                         title: "Fill of \(rx) at seq \(f.seq) is more than 6 months after issue",
@@ -69,13 +69,13 @@ extension Run {
                 guard i > 0 else { continue }
                 let prev = sorted[i - 1]
                 guard let days = prev.integer("days_supply"), days > 0 else { continue }
-                let earliest = prev.statement.time.adding(days: Double(days) * config.earlyRefillFraction)
+                let earliest = prev.time.adding(days: Double(days) * config.earlyRefillFraction)
                 if t < earliest {
-                    let after = t.hours(since: prev.statement.time) / 24
+                    let after = t.hours(since: prev.time) / 24
                     add(rule: 4, check: "early-refill", subject: "\(f.seq)", severity: .warning,
                         title: "Early refill of \(rx): \(fmt(after, 1)) days after a \(days)-day supply",
-                        detail: "Fill \(f.integer("fill_number") ?? i + 1) of \(rx) (seq \(f.seq), \(t.short)) came \(fmt(after, 1)) days after the previous fill (seq \(prev.seq), \(prev.statement.time.short)), which was a \(days)-day supply. The earliest expected refill is after \(fmt(config.earlyRefillFraction * 100, 0))% of it: \(earliest.short).",
-                        time: t, entries: [prev.seq, f.seq], patient: f.patientRef ?? prev.patientRef, people: [f.statement.actor, prev.statement.actor],
+                        detail: "Fill \(f.integer("fill_number") ?? i + 1) of \(rx) (seq \(f.seq), \(t.short)) came \(fmt(after, 1)) days after the previous fill (seq \(prev.seq), \(prev.time.short)), which was a \(days)-day supply. The earliest expected refill is after \(fmt(config.earlyRefillFraction * 100, 0))% of it: \(earliest.short).",
+                        time: t, entries: [prev.seq, f.seq], patient: f.patientRef ?? prev.patientRef, people: [f.actor, prev.actor],
                         expected: "not before \(earliest.short) (\(fmt(config.earlyRefillFraction * 100, 0))% of \(days) days after seq \(prev.seq))",
                         found: "filled \(t.short)",
                         figures: [Figure("days since previous fill", fmt(after, 1)), Figure("days supply", "\(days)"),
@@ -109,23 +109,23 @@ extension Run {
         let carrierBasis = "21 CFR 1301.74(e) (carriers with adequate security against in-transit loss); carrier Adult Signature Required terms (signer 21 or older, government photo ID); state mail-order pharmacy rules"
         for s in facts.live(DispensingType.shipmentSent) {
             guard let tracking = s.string("tracking") else { continue }
-            let sent = s.statement.time
-            let patients = Set((s.statement.body["fills"]?.arrayValue ?? []).compactMap { f -> String? in
+            let sent = s.time
+            let patients = Set((s.value("fills")?.arrayValue ?? []).compactMap { f -> String? in
                 guard let rx = f["rx_number"]?.stringValue, let n = f["fill_number"]?.integerValue else { return nil }
                 return fillPatient["\(rx)/\(n)"]
             })
             let patient = patients.count == 1 ? patients.first : nil
-            let adult = s.statement.body["adult_signature_required"] == .bool(true)
+            let adult = s.body.isTrue("adult_signature_required")
             let closes = (closing[tracking] ?? []) + (inTransitReports[tracking] ?? [])
             let close = closes.min { $0.seq < $1.seq }
-            switch close?.statement.type {
+            switch close?.type {
             case nil:
                 let days = asOf.hours(since: sent) / 24
                 if days > config.inTransitDays {
                     add(rule: 6, check: "in-transit-too-long", subject: tracking, severity: .warning,
                         title: "Parcel \(tracking) in transit for \(fmt(days, 1)) days",
                         detail: "Parcel \(tracking) (\(s.string("carrier") ?? "carrier unknown"), seq \(s.seq)) was shipped at \(sent.short) and has no delivery, return or loss recorded as of \(asOf.short).",
-                        time: sent, entries: [s.seq], patient: patient, people: [s.statement.actor],
+                        time: sent, entries: [s.seq], patient: patient, people: [s.actor],
                         expected: "delivered or returned within \(fmt(config.inTransitDays)) days", found: "in transit since \(sent.short)",
                         figures: [Figure("days in transit", fmt(days, 1)), Figure("limit (days)", fmt(config.inTransitDays))],
                         basis: carrierBasis + "; 21 CFR 1301.76(b) (in-transit loss is the shipper's to report)",
@@ -136,13 +136,13 @@ extension Run {
                 let d = close!
                 var problems: [String] = []
                 if !adult { problems.append("shipped without Adult Signature Required (override: \"\((s.string("override_reason") ?? "none").prefix(100))\")") }
-                if d.statement.body["age_verified"] != .bool(true) { problems.append("the carrier did not verify the signer is 21 or older") }
+                if !d.body.isTrue("age_verified") { problems.append("the carrier did not verify the signer is 21 or older") }
                 if let idType = d.string("id_type"), idType == "none" { problems.append("no ID was checked (id_type none)") }
                 if !problems.isEmpty {
                     add(rule: 6, check: "delivered-without-adult-check", subject: tracking, severity: .critical,
                         title: "Parcel \(tracking) delivered without adult signature or ID check",
-                        detail: "Parcel \(tracking) (seq \(s.seq)) was delivered (seq \(d.seq), \((d.time("delivered") ?? d.statement.time).short)) but \(problems.joined(separator: "; ")). Signer reference: \(d.statement.body["signer"]?["ref"]?.stringValue ?? "none").",
-                        time: d.time("delivered") ?? d.statement.time, entries: [s.seq, d.seq], patient: patient, people: [s.statement.actor, d.statement.actor],
+                        detail: "Parcel \(tracking) (seq \(s.seq)) was delivered (seq \(d.seq), \((d.time("delivered") ?? d.time).short)) but \(problems.joined(separator: "; ")). Signer reference: \(d.body.string("signer", "ref") ?? "none").",
+                        time: d.time("delivered") ?? d.time, entries: [s.seq, d.seq], patient: patient, people: [s.actor, d.actor],
                         expected: "Adult Signature Required, signer verified 21 or older, photo ID checked", found: problems.joined(separator: "; "),
                         basis: carrierBasis,
                         action: "Get the carrier's full proof of delivery; confirm with the patient that they received the parcel themselves. Review why it was shipped or accepted this way, and brief staff; if the patient did not receive it, treat it as an in-transit loss (Form 106).")
@@ -151,13 +151,13 @@ extension Run {
                 let r = close!
                 if !adult { shippedWithoutAdultSignature(s, tracking, patient, delivered: nil, basis: carrierBasis) }
                 guard r.string("disposition") == "quarantine" else { break }
-                let days = asOf.hours(since: r.statement.time) / 24
+                let days = asOf.hours(since: r.time) / 24
                 guard days > config.quarantinedReturnDays else { break }
                 var missing: [String] = []
                 var destroyedSeqs: [Int] = []
                 for (lot, micros) in returnedMoves[r.seq] ?? [] {
                     var destroyed: Int64 = 0
-                    for d in destructions where d.statement.time >= r.statement.time {
+                    for d in destructions where d.time >= r.time {
                         for item in d.lotItems where item.lotID == lot { destroyed += item.micros; destroyedSeqs.append(d.seq) }
                     }
                     if destroyed < micros { missing.append("\(facts.quantity(micros - destroyed, lot)) of lot \(lot)") }
@@ -165,8 +165,8 @@ extension Run {
                 guard !missing.isEmpty else { break }
                 add(rule: 6, check: "quarantined-return-not-destroyed", subject: tracking, severity: .warning,
                     title: "Returned parcel \(tracking) quarantined \(fmt(days, 0)) days ago and not destroyed",
-                    detail: "Parcel \(tracking) came back at \(r.statement.time.short) (seq \(r.seq)) with disposition quarantine (\"\((r.string("reason") ?? "").prefix(100))\"). No destruction after it covers \(missing.joined(separator: ", ")).",
-                    time: r.statement.time, entries: [s.seq, r.seq], patient: patient, people: [s.statement.actor, r.statement.actor],
+                    detail: "Parcel \(tracking) came back at \(r.time.short) (seq \(r.seq)) with disposition quarantine (\"\((r.string("reason") ?? "").prefix(100))\"). No destruction after it covers \(missing.joined(separator: ", ")).",
+                    time: r.time, entries: [s.seq, r.seq], patient: patient, people: [s.actor, r.actor],
                     expected: "destroyed with two witnesses within \(fmt(config.quarantinedReturnDays)) days of the return",
                     found: "not destroyed: \(missing.joined(separator: ", "))",
                     figures: [Figure("days since return", fmt(days, 0)), Figure("limit (days)", fmt(config.quarantinedReturnDays))],
@@ -175,12 +175,12 @@ extension Run {
             default:  // lost (shipment.lost or an in-transit loss report)
                 let lost = close!
                 if !adult { shippedWithoutAdultSignature(s, tracking, patient, delivered: nil, basis: carrierBasis) }
-                guard lost.statement.type == DispensingType.shipmentLost, (inTransitReports[tracking] ?? []).isEmpty else { break }
-                let deadline = calendar.deadline(after: lost.statement.time, businessDays: config.lossReportBusinessDays)
+                guard lost.type == DispensingType.shipmentLost, (inTransitReports[tracking] ?? []).isEmpty else { break }
+                let deadline = calendar.deadline(after: lost.time, businessDays: config.lossReportBusinessDays)
                 add(rule: 6, check: "lost-without-loss-report", subject: tracking, severity: asOf > deadline ? .critical : .warning,
                     title: "Parcel \(tracking) lost without a loss report",
-                    detail: "Parcel \(tracking) (seq \(s.seq)) was recorded lost at \(lost.statement.time.short) (seq \(lost.seq)), but no loss.reported entry of kind in_transit names it as of \(asOf.short). The report is due by \(deadline.short).",
-                    time: lost.statement.time, entries: [s.seq, lost.seq], patient: patient, people: [s.statement.actor, lost.statement.actor],
+                    detail: "Parcel \(tracking) (seq \(s.seq)) was recorded lost at \(lost.time.short) (seq \(lost.seq)), but no loss.reported entry of kind in_transit names it as of \(asOf.short). The report is due by \(deadline.short).",
+                    time: lost.time, entries: [s.seq, lost.seq], patient: patient, people: [s.actor, lost.actor],
                     expected: "loss.reported (in_transit) for \(tracking) by \(deadline.short)", found: "no loss report",
                     figures: [Figure("report due by", deadline.short)],
                     basis: "21 CFR 1301.76(b) and 1301.74(c) (in-transit loss reported by the shipper to DEA within one business day of discovery, Form 106)",
@@ -193,7 +193,7 @@ extension Run {
         add(rule: 6, check: "shipped-without-adult-signature", subject: tracking, severity: .warning,
             title: "Parcel \(tracking) shipped without Adult Signature Required",
             detail: "Parcel \(tracking) (seq \(s.seq)) was shipped without the carrier's Adult Signature Required option; override reason: \"\((s.string("override_reason") ?? "none").prefix(120))\".",
-            time: s.statement.time, entries: [s.seq], patient: patient, people: [s.statement.actor],
+            time: s.time, entries: [s.seq], patient: patient, people: [s.actor],
             expected: "Adult Signature Required", found: "no adult signature option", basis: basis,
             action: "Check the override reason with the pharmacist in charge; if it is not justified, ask the carrier to add adult signature to the parcel if it is still in transit, and brief staff.")
     }

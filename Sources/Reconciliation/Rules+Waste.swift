@@ -73,12 +73,12 @@ extension Run {
             let (count, problems) = independentWitnesses(e)
             guard count < 1 else { continue }
             let lot = e.string("lot_id")
-            let amount = e.micros(e.statement.type == DispensingType.wasteRecorded ? "quantity" : "wasted") ?? 0
+            let amount = e.micros(e.type == DispensingType.wasteRecorded ? "quantity" : "wasted") ?? 0
             let why = problems.isEmpty ? "it has no witness" : problems.joined(separator: "; ")
             add(rule: 5, check: "waste-without-independent-witness", subject: "\(e.seq)", severity: .critical,
                 title: "Waste at seq \(e.seq) has no independent witness",
-                detail: "The waste of \(lot.map { facts.quantity(amount, $0) } ?? "\(Quantity(micros: amount))") at seq \(e.seq) (\(e.statement.type), recorded by \(who(e.statement.actor))) needs a second licensed person who saw it: \(why).",
-                time: e.statement.time, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
+                detail: "The waste of \(lot.map { facts.quantity(amount, $0) } ?? "\(Quantity(micros: amount))") at seq \(e.seq) (\(e.type), recorded by \(who(e.actor))) needs a second licensed person who saw it: \(why).",
+                time: e.time, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
                 expected: "one witness who is a different person, enrolled to witness", found: why,
                 basis: "21 CFR 1304.22(c) (records of controlled substances wasted); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): waste witnessed by a second licensed person; state board rules",
                 action: "Interview the person who recorded the waste and the named witness separately. If the waste cannot be confirmed, treat the quantity as unaccounted for (loss investigation, Form 106 if significant). Make sure each person has one key only.")
@@ -89,13 +89,13 @@ extension Run {
     mutating func lateWaste() {
         let doses = facts.doses.filter { $0.wasted > 0 }.map(\.record)
         for e in facts.live(DispensingType.wasteRecorded) + doses {
-            let delay = e.logged.hours(since: e.statement.time)
+            let delay = e.logged.hours(since: e.time)
             guard delay > config.lateWasteHours else { continue }
             let lot = e.string("lot_id")
             add(rule: 5, check: "waste-recorded-late", subject: "\(e.seq)", severity: .warning,
                 title: "Waste at seq \(e.seq) recorded \(fmt(delay, 1)) hours after it happened",
-                detail: "The \(e.statement.type) entry at seq \(e.seq) says the waste happened at \(e.statement.time.short), but it was written to the ledger at \(e.logged.short), \(fmt(delay, 1)) hours later.",
-                time: e.statement.time, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
+                detail: "The \(e.type) entry at seq \(e.seq) says the waste happened at \(e.time.short), but it was written to the ledger at \(e.logged.short), \(fmt(delay, 1)) hours later.",
+                time: e.time, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
                 expected: "recorded within \(fmt(config.lateWasteHours)) hours", found: "recorded at \(e.logged.short)",
                 figures: [Figure("delay (hours)", fmt(delay, 1)), Figure("limit (hours)", fmt(config.lateWasteHours))],
                 basis: "21 CFR 1304.21(a) (records kept current and accurate); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): waste documented at the time it happens",
@@ -111,11 +111,11 @@ extension Run {
             guard count < 2 else { continue }
             let items = e.lotItems
             let what = items.map { facts.quantity($0.micros, $0.lotID) + " of lot " + $0.lotID }.joined(separator: ", ")
-            let why = (["\(count) independent witness\(count == 1 ? "" : "es") of the \(e.statement.witnesses.count) named"] + problems).joined(separator: "; ")
+            let why = (["\(count) independent witness\(count == 1 ? "" : "es") of the \(e.witnesses.count) named"] + problems).joined(separator: "; ")
             add(rule: 7, check: "destruction-witnesses", subject: "\(e.seq)", severity: .critical,
                 title: "Destruction at seq \(e.seq) has fewer than two independent witnesses",
-                detail: "The destruction of \(what) at seq \(e.seq) (recorded by \(who(e.statement.actor))) needs two witnesses who are different people: \(why).",
-                time: e.statement.time, entries: [e.seq], lot: items.count == 1 ? items[0].lotID : nil, people: e.people,
+                detail: "The destruction of \(what) at seq \(e.seq) (recorded by \(who(e.actor))) needs two witnesses who are different people: \(why).",
+                time: e.time, entries: [e.seq], lot: items.count == 1 ? items[0].lotID : nil, people: e.people,
                 expected: "two witnesses, different people from the one recording it", found: why,
                 basis: "21 CFR 1317.95(d) (destruction witnessed by two authorized employees); 21 CFR 1304.21(e) (DEA Form 41 record)",
                 action: "Confirm with each person named that they saw the destruction. If it cannot be confirmed, treat the quantity as unaccounted for and investigate; correct the Form 41 record.")

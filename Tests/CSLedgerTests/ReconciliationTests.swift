@@ -392,15 +392,43 @@ struct RecordDecoderTests {
     @Test("the in-place reader gives what the full entry decoder gives, for every entry, and reads them all itself")
     func agreesWithEntryDecoder() throws {
         let signers = try planted.sim.fx.ledger.database.signers().map(\.keyID)
-        let decoder = RecordDecoder(keys: Array(signers.dropLast(2)), types: Facts.types)  // some keys not shared
         let rows = try stored()
+        // Every type in the ledger (the enrolments and the genesis too); some keys not shared.
+        let types = try Set(rows.map { try Entry.decode(canonicalBytes: $0.1).statement.type })
+        let decoder = RecordDecoder(keys: Array(signers.dropLast(2)), types: Array(types))
         #expect(rows.count > 1_000)
         for (seq, bytes) in rows {
             let entry = try Entry.decode(canonicalBytes: bytes)
             let fast = bytes.withUnsafeBufferPointer { decoder.fast(seq: seq, b: $0) }
             let r = try #require(fast, "seq \(seq) (\(entry.statement.type)) should take the fast path")
-            #expect(r.seq == entry.seq && r.logged == entry.logged && r.statement == entry.statement, "seq \(seq)")
+            #expect(try r.seq == entry.seq && r.logged == entry.logged && r.statement() == entry.statement, "seq \(seq)")
+            // Every member the rules could ask for, found in the bytes, is what the parser read.
+            for (key, value) in entry.statement.body {
+                #expect(r.value(key) == value, "seq \(seq) \(key)")
+                #expect(r.string(key) == value.stringValue, "seq \(seq) \(key)")
+            }
+            #expect(r.value("no_such_member") == nil && r.string("no_such_member") == nil)
+            #expect(r.patientRef == entry.statement.body["patient"]?["ref"]?.stringValue, "seq \(seq)")
         }
+    }
+
+    @Test("a body is read in place only in the plain canonical form; other bodies go through the parser and read the same")
+    func bodyForms() throws {
+        func end(_ text: String) -> Int? { Array(text.utf8).withUnsafeBufferPointer { RecordBody.canonicalEnd($0, object: 0) } }
+        let plain = #"{"a":"x","b":[1,-20,{"c":true,"d":null}],"e":false,"f":{}}"#
+        #expect(end(plain) == plain.utf8.count)
+        #expect(end(plain + "}") == plain.utf8.count)  // what follows is the caller's
+        for other in [#"{"b":1,"a":2}"#, #"{"a":1,"a":2}"#, #"{"a":"x"y"}"#, #"{"a":"é"}"#, #"{"a":1.5}"#, #"{"a":1e3}"#,
+                      #"{"a":01}"#, #"{ "a":1}"#, #"{"a":1234567890123456}"#, #"{"a":tru}"#, #"{"a":[1,]}"#, #"{"a":1"#, "{"] {
+            #expect(end(other) == nil, "\(other)")
+        }
+        // Escapes and non-ASCII, from the parser's dictionary: the members read back unescaped.
+        let object = try #require(try JSONParser.parse(#"{"note":"said \"hi\", café","patient":{"ref":"P-1\n"},"n":3,"ok":true}"#).objectValue)
+        let body = RecordBody(object)
+        #expect(body.string("note") == "said \"hi\", café")
+        #expect(body.string("patient", "ref") == "P-1\n")
+        #expect(body["n"]?.integerValue == 3 && body.isTrue("ok") && !body.isTrue("n") && !body.isTrue("none"))
+        #expect(body.object == object)
     }
 
     @Test("bytes not in canonical shape go to the full parser; bytes that do not decode are left out")
@@ -413,7 +441,11 @@ struct RecordDecoderTests {
         spaced.insert(0x20, at: #"{"logged":"#.utf8.count)
         #expect(spaced.withUnsafeBufferPointer { decoder.fast(seq: seq, b: $0) } == nil)
         let viaParser = try #require(spaced.withUnsafeBufferPointer { decoder.decode(seq: seq, bytes: $0) })
-        #expect(viaParser.statement == entry.statement && viaParser.logged == entry.logged)
+        #expect(try viaParser.statement() == entry.statement && viaParser.logged == entry.logged)
+        // A type the reader was not told of: the full parser reads it.
+        let otherType = RecordDecoder(keys: [], types: [])
+        #expect(bytes.withUnsafeBufferPointer { otherType.fast(seq: seq, b: $0) } == nil)
+        #expect(try bytes.withUnsafeBufferPointer { otherType.decode(seq: seq, bytes: $0) }?.statement() == entry.statement)
         // Cut short, or a witness id that is not hex: nothing.
         for broken in [Array(bytes.dropLast(3)), Array(String(decoding: bytes, as: UTF8.self)
             .replacingOccurrences(of: "\"witnesses\":[\"", with: "\"witnesses\":[\"Z").utf8)] {
