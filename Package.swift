@@ -83,6 +83,7 @@ let package = Package(
                 "LedgerStore",
                 "Dispensing",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -114,139 +114,124 @@ struct Facts: Sendable {
     static var types: [String] { Array(Set(DispensingType.all + [ReconciliationType.findingResolved])).sorted() }
 
     static func load(_ database: LedgerDatabase, asOf: Timestamp) throws -> Facts {
-        // The size and the signers from one snapshot. Entries and the tables kept beside them are
-        // append-only, so the rows below that size read later (in parallel, below) are the same in
-        // every later snapshot.
-        let (total, signers) = try database.read { db in
+        // The size, the signers and the lots' units from one snapshot. Entries and the tables kept
+        // beside them are append-only, so the rows below that size read later (in parallel, below)
+        // are the same in every later snapshot.
+        let (total, signers, units) = try database.read { db in
             let total = (try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries")).map { $0 + 1 } ?? 0
             var signers: [KeyID: SignerInfo] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key_id, name, role, enrolled_seq, revoked_seq FROM signers") {
                 guard let k = KeyID(row[0] as String) else { continue }
                 signers[k] = SignerInfo(keyID: k, name: row[1], role: Role(rawValue: row[2] as String), enrolledSeq: row[3], revokedSeq: row[4])
             }
-            return (total, signers)
+            var units: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT lot_id, unit FROM lots") { units[row[0]] = row[1] }
+            return (total, signers, units)
         }
         let decoder = RecordDecoder(keys: Array(signers.keys), types: types)
-        let created = try readRecords(database, seqs: 0..<min(1, total), types: nil, decoder: decoder).first?.time
-        // Decoding is most of the work: ranges of seqs, each read and decoded on its own core, beside
-        // the reading of the tables (task 0, started first since it is the longest single task).
+        let created = try database.read { db in
+            try Chunk(db, seqs: 0..<min(1, total), types: nil, asOf: nil, decoder: decoder).records.first?.time
+        }
+        // Ranges of seqs, each read and decoded on its own core: the entries, and the movements and
+        // counts the projection kept for them.
         let chunks = total < 4096 ? 1 : 16
         let parts = ParallelSlots<Result<Chunk, any Error>>(count: chunks)
-        let tables = ParallelSlots<Result<Tables, any Error>>(count: 1)
-        DispatchQueue.concurrentPerform(iterations: chunks + 1) { c in
-            guard c > 0 else {
-                tables[0] = Result { try database.read { db in try Tables(db, below: total, asOf: asOf) } }
-                return
-            }
-            let range = (total * (c - 1) / chunks)..<(total * c / chunks)
-            parts[c - 1] = Result { Chunk(try readRecords(database, seqs: range, types: types, decoder: decoder).filter { $0.time <= asOf }) }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let range = (total * c / chunks)..<(total * (c + 1) / chunks)
+            parts[c] = Result { try database.read { db in try Chunk(db, seqs: range, types: types, asOf: asOf, decoder: decoder) } }
         }
         let read = try (0..<chunks).map { try parts[$0]!.get() }
-        let t = try tables[0]!.get()
-        return Facts(asOf: asOf, created: created, totalEntries: total, chunks: read, signers: signers,
-                     movements: t.movements, counts: t.counts, units: t.units)
+        return Facts(asOf: asOf, created: created, totalEntries: total, chunks: read, signers: signers, units: units)
     }
 
-    /// The projection tables the rules read: stock movements, counts and lot units.
-    private struct Tables {
+    /// What one worker reads for a range of seqs: the records (in seq order, grouped by type, with the
+    /// doses' figures), the movements and the counts with event time at or before as-of.
+    struct Chunk: Sendable {
+        var records: [Record] = []
+        var byType: [String: [Record]] = [:]
+        /// Every dose among them, corrected or not.
+        var doses: [Dose] = []
         var movements: [Movement] = []
         var counts: [Int: CountRow] = [:]
-        var units: [String: String] = [:]
 
-        /// The rows of entries below seq `total` with event time at or before `asOf`.
-        init(_ db: Database, below total: Int, asOf: Timestamp) throws {
-            let limit = asOf.description
-            // Lot ids and kinds repeat on every row: one copy of each.
-            var strings: [String: String] = [:]
-            func shared(_ s: String) -> String {
-                if let k = strings[s] { return k }
-                strings[s] = s
-                return s
-            }
-            let m = try Row.fetchCursor(db, sql: "SELECT seq, lot_id, kind, micros, time FROM movements WHERE seq < ? AND time <= ? ORDER BY seq, lot_id, kind",
-                                        arguments: [total, limit])
-            while let row = try m.next() {
-                guard let t = try Self.time(row, 4) else { continue }
-                movements.append(Movement(seq: row[0], lotID: shared(row[1]), kind: shared(row[2]), micros: row[3], time: t))
-            }
-            let c = try Row.fetchCursor(db, sql: "SELECT seq, lot_id, time, expected_micros, counted_micros FROM counts WHERE seq < ? AND time <= ?",
-                                        arguments: [total, limit])
-            while let row = try c.next() {
-                guard let t = try Self.time(row, 2) else { continue }
-                counts[row[0]] = CountRow(seq: row[0], lotID: shared(row[1]), time: t, expected: row[3], counted: row[4])
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT lot_id, unit FROM lots") { units[row[0]] = row[1] }
-        }
-
-        /// A stored time, read from its bytes (the projection writes the canonical form).
-        static func time(_ row: Row, _ column: Int) throws -> Timestamp? {
-            try row.withUnsafeData(atIndex: column) { data in
-                guard let data else { return nil }
-                return data.withUnsafeBytes { raw in
-                    let b = raw.bindMemory(to: UInt8.self)
-                    return b.count == 24 ? Timestamp(canonicalUTF8: b, at: 0) : Timestamp(String(decoding: b, as: UTF8.self))
-                }
-            }
-        }
-    }
-
-    /// The entries with seq in `seqs` (of the given types), decoded from their bytes in place.
-    private static func readRecords(_ database: LedgerDatabase, seqs: Range<Int>, types: [String]?,
-                                    decoder: RecordDecoder) throws -> [Record] {
-        guard !seqs.isEmpty else { return [] }
-        return try database.read { db in
+        /// Reads the range; `types` nil reads every type, `asOf` nil reads only the entries.
+        init(_ db: Database, seqs: Range<Int>, types: [String]?, asOf: Timestamp?, decoder: RecordDecoder) throws {
+            guard !seqs.isEmpty else { return }
             var sql = "SELECT seq, bytes FROM entries NOT INDEXED WHERE seq >= ? AND seq < ?"
             var arguments: StatementArguments = [seqs.lowerBound, seqs.upperBound]
             if let types {
                 sql += " AND type IN (\(types.map { _ in "?" }.joined(separator: ", ")))"
                 arguments += StatementArguments(types)
             }
-            let cursor = try Row.fetchCursor(db, sql: sql + " ORDER BY seq", arguments: arguments)
-            var out: [Record] = []
-            out.reserveCapacity(seqs.count)
-            while let row = try cursor.next() {
-                let seq: Int = row[0]
-                let record = try row.withUnsafeData(atIndex: 1) { data -> Record? in
-                    guard let data else { return nil }
-                    return data.withUnsafeBytes { raw in decoder.decode(seq: seq, bytes: raw.bindMemory(to: UInt8.self)) }
-                }
-                if let record { out.append(record) }
+            records.reserveCapacity(seqs.count)
+            try RawRows.each(db, sql + " ORDER BY seq", arguments) { row in
+                // Entries dated after as-of are not considered (their rows in the tables neither, below).
+                if let r = decoder.decode(seq: row.int(0), bytes: row.bytes(1)), asOf.map({ r.time <= $0 }) ?? true { records.append(r) }
             }
-            return out
+            for r in records { byType[r.type, default: []].append(r) }
+            doses = (byType[DispensingType.doseAdministered] ?? []).map(Dose.init)
+            guard let asOf else { return }
+            let limit = asOf.description
+            // Lot ids and kinds repeat on every row: one copy of each.
+            var strings = Interner()
+            try RawRows.each(db, "SELECT seq, lot_id, kind, micros, time FROM movements WHERE seq >= ? AND seq < ? AND time <= ? ORDER BY seq, lot_id, kind",
+                             [seqs.lowerBound, seqs.upperBound, limit]) { row in
+                guard let t = Self.time(row.bytes(4)) else { return }
+                movements.append(Movement(seq: row.int(0), lotID: strings.string(row.bytes(1)), kind: strings.string(row.bytes(2)), micros: Int64(row.int(3)), time: t))
+            }
+            try RawRows.each(db, "SELECT seq, lot_id, time, expected_micros, counted_micros FROM counts WHERE seq >= ? AND seq < ? AND time <= ?",
+                             [seqs.lowerBound, seqs.upperBound, limit]) { row in
+                guard let t = Self.time(row.bytes(2)) else { return }
+                counts[row.int(0)] = CountRow(seq: row.int(0), lotID: strings.string(row.bytes(1)), time: t, expected: Int64(row.int(3)), counted: Int64(row.int(4)))
+            }
+        }
+
+        /// A stored time, read from its bytes (the projection writes the canonical form).
+        static func time(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+            b.count == 24 ? Timestamp(canonicalUTF8: b, at: 0) : Timestamp(String(decoding: b, as: UTF8.self))
         }
     }
 
-    /// Records read and decoded by one worker, in seq order, grouped there (in parallel) by type.
-    struct Chunk: Sendable {
-        let records: [Record]
-        let byType: [String: [Record]]
-        /// Every dose among them, corrected or not.
-        let doses: [Dose]
+    /// One shared `String` for each distinct text read (lot ids and kinds repeat on every row).
+    struct Interner {
+        private var last: (bytes: [UInt8], string: String)? = nil
+        private var known: [UInt64: [(bytes: [UInt8], string: String)]] = [:]
 
-        init(_ records: [Record]) {
-            self.records = records
-            var byType: [String: [Record]] = [:]
-            for r in records { byType[r.type, default: []].append(r) }
-            self.byType = byType
-            doses = (byType[DispensingType.doseAdministered] ?? []).map(Dose.init)
+        mutating func string(_ b: UnsafeBufferPointer<UInt8>) -> String {
+            if let l = last, l.bytes.elementsEqual(b) { return l.string }
+            var h: UInt64 = 0xcbf29ce484222325  // FNV-1a
+            for c in b { h = (h ^ UInt64(c)) &* 0x100000001b3 }
+            if let found = known[h]?.first(where: { $0.bytes.elementsEqual(b) }) {
+                last = found
+                return found.string
+            }
+            let made = (bytes: Array(b), string: String(decoding: b, as: UTF8.self))
+            known[h, default: []].append(made)
+            last = made
+            return made.string
         }
     }
 
     init(asOf: Timestamp, created: Timestamp?, totalEntries: Int, chunks: [Chunk], signers: [KeyID: SignerInfo],
-         movements: [Movement], counts: [Int: CountRow], units: [String: String]) {
+         units: [String: String]) {
         self.asOf = asOf
         self.created = created
         self.totalEntries = totalEntries
         self.signers = signers
-        self.movements = movements
-        self.counts = counts
         var entries: [Record] = []
         entries.reserveCapacity(chunks.reduce(0) { $0 + $1.records.count })
+        var movements: [Movement] = []
+        movements.reserveCapacity(chunks.reduce(0) { $0 + $1.movements.count })
+        var counts: [Int: CountRow] = [:]
         var byType: [String: [Record]] = [:]
         for c in chunks {
             entries += c.records
+            movements += c.movements
+            counts.merge(c.counts) { a, _ in a }
             for (type, list) in c.byType { byType[type, default: []] += list }
         }
+        self.movements = movements
+        self.counts = counts
         self.entries = entries
         var corrected = Set<Int>()
         var corrections = Set<Int>()

@@ -49,7 +49,7 @@ final class Record: Sendable {
         return (try? Quantity(parsing: s))?.micros
     }
 
-    func integer(_ key: String) -> Int? { value(key)?.integerValue }
+    func integer(_ key: String) -> Int? { body.integer(key) }
 
     func time(_ key: String) -> Timestamp? { string(key).flatMap { Timestamp($0) } }
 

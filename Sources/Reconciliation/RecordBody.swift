@@ -36,6 +36,26 @@ struct RecordBody: Sendable {
         }
     }
 
+    /// The integer member `key`; nil when absent or not an integer.
+    func integer(_ key: String) -> Int? {
+        bytes.withUnsafeBufferPointer { b in
+            guard let r = Self.range(b, key), !r.isEmpty else { return nil }
+            // Plain digits (what integers look like in canonical form) are read here; anything else
+            // (an exponent, a fraction) goes to the parser.
+            var i = r.lowerBound, value = 0
+            let negative = b[i] == 0x2d
+            if negative { i += 1 }
+            guard r.upperBound - i >= 1, r.upperBound - i <= 15 else { return (try? JSONParser.parseValue(in: b, at: r.lowerBound).value)?.integerValue }
+            while i < r.upperBound {
+                let d = b[i] &- 0x30
+                guard d < 10 else { return (try? JSONParser.parseValue(in: b, at: r.lowerBound).value)?.integerValue }
+                value = value * 10 + Int(d)
+                i += 1
+            }
+            return negative ? -value : value
+        }
+    }
+
     /// Whether the member `key` is the literal `true`.
     func isTrue(_ key: String) -> Bool {
         bytes.withUnsafeBufferPointer { b in

@@ -241,57 +241,71 @@ extension Run {
             if let id = e.string("lot_id") { statusChanges[id, default: []].append(e) }
         }
         for k in statusChanges.keys { statusChanges[k]?.sort { ($0.time, $0.seq) < ($1.time, $1.seq) } }
-        var uses: [(Record, String)] = []
-        for d in facts.doses { if let id = d.lotID { uses.append((d.record, id)) } }
-        for e in facts.live(DispensingType.prescriptionDispensed) { for item in e.lotItems { uses.append((e, item.lotID)) } }
+        // What the checks need of a lot, looked up once per run of uses of the same lot.
+        var states: [String: UnusableLotState] = [:]
+        var current: UnusableLotState? = nil
+        func state(_ lot: String) -> UnusableLotState {
+            if let c = current, c.lot == lot { return c }
+            if let known = states[lot] { current = known; return known }
+            let info = facts.lots[lot]
+            let expiredFrom = info?.expiry.flatMap { Timestamp($0.description, allowDate: true) }?.adding(days: 1)
+            let made = UnusableLotState(lot: lot, info: info, expiredFrom: expiredFrom, changes: statusChanges[lot] ?? [])
+            states[lot] = made
+            current = made
+            return made
+        }
+        for d in facts.doses { if let id = d.lotID { useOfLot(d.record, state(id)) } }
+        for e in facts.live(DispensingType.prescriptionDispensed) { for item in e.lotItems { useOfLot(e, state(item.lotID)) } }
+    }
+
+    /// Rule 3 for one use of a lot (a dose or a dispensing).
+    private mutating func useOfLot(_ e: Record, _ state: UnusableLotState) {
+        let lot = state.lot
         let basis = "21 U.S.C. 351 (adulterated drugs); 21 CFR part 7 (recalls); 21 CFR 1304.22(c) (dispensing records name the lot)"
-        for (e, lot) in uses {
-            let t = e.time
-            let what = e.type == DispensingType.doseAdministered ? "administered" : "dispensed"
-            guard let info = facts.lots[lot], let receipt = info.firstReceipt else {
-                add(rule: 3, check: "never-received", subject: "\(e.seq)|\(lot)", severity: .critical,
-                    title: "Seq \(e.seq) \(what) from lot \(lot), which was never received",
-                    detail: "The \(e.type) entry at seq \(e.seq) takes from lot \(lot), but no uncorrected receipt of that lot is in the ledger as of \(asOf.short).",
+        let t = e.time
+        let what = e.type == DispensingType.doseAdministered ? "administered" : "dispensed"
+        guard let info = state.info, let receipt = info.firstReceipt else {
+            add(rule: 3, check: "never-received", subject: "\(e.seq)|\(lot)", severity: .critical,
+                title: "Seq \(e.seq) \(what) from lot \(lot), which was never received",
+                detail: "The \(e.type) entry at seq \(e.seq) takes from lot \(lot), but no uncorrected receipt of that lot is in the ledger as of \(asOf.short).",
+                time: t, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
+                expected: "a receipt of lot \(lot) before \(t.short)", found: "no receipt",
+                basis: basis + "; 21 CFR 1304.22(a)(2) (receipt records)",
+                action: "Find the receipt paperwork for lot \(lot) and record the receipt; if the drug did not come from that lot, correct the entry (csledger correct) and record it with the right lot.")
+            return
+        }
+        if receipt.time > t {
+            add(rule: 3, check: "before-receipt", subject: "\(e.seq)|\(lot)", severity: .critical,
+                title: "Seq \(e.seq) \(what) from lot \(lot) before the lot was received",
+                detail: "The \(e.type) entry at seq \(e.seq) happened at \(t.short), but lot \(lot) was received at \(receipt.time.short) (seq \(receipt.seq)).",
+                time: t, entries: [e.seq, receipt.seq], lot: lot, patient: e.patientRef, people: e.people,
+                expected: "received before \(t.short)", found: "received at \(receipt.time.short)",
+                basis: basis + "; 21 CFR 1304.22(a)(2)",
+                action: "Check both times against the paper trail and correct whichever entry is wrong (csledger correct, then record it again with the right time).")
+        }
+        if let exp = info.expiry, let expiredFrom = state.expiredFrom {
+            if t >= expiredFrom {  // a day after the expiry date
+                add(rule: 3, check: "expired-lot", subject: "\(e.seq)|\(lot)", severity: .critical,
+                    title: "Seq \(e.seq) \(what) from lot \(lot) after it expired (\(exp))",
+                    detail: "Lot \(lot) expired at the end of \(exp); the \(e.type) entry at seq \(e.seq) is dated \(t.short).",
                     time: t, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
-                    expected: "a receipt of lot \(lot) before \(t.short)", found: "no receipt",
-                    basis: basis + "; 21 CFR 1304.22(a)(2) (receipt records)",
-                    action: "Find the receipt paperwork for lot \(lot) and record the receipt; if the drug did not come from that lot, correct the entry (csledger correct) and record it with the right lot.")
-                continue
+                    expected: "used on or before \(exp)", found: "used on \(t.dateString)",
+                    basis: basis, action: "Tell the prescriber and the patient's clinician; quarantine what is left of lot \(lot) and destroy it with two witnesses (csledger destroy).")
             }
-            if receipt.time > t {
-                add(rule: 3, check: "before-receipt", subject: "\(e.seq)|\(lot)", severity: .critical,
-                    title: "Seq \(e.seq) \(what) from lot \(lot) before the lot was received",
-                    detail: "The \(e.type) entry at seq \(e.seq) happened at \(t.short), but lot \(lot) was received at \(receipt.time.short) (seq \(receipt.seq)).",
-                    time: t, entries: [e.seq, receipt.seq], lot: lot, patient: e.patientRef, people: e.people,
-                    expected: "received before \(t.short)", found: "received at \(receipt.time.short)",
-                    basis: basis + "; 21 CFR 1304.22(a)(2)",
-                    action: "Check both times against the paper trail and correct whichever entry is wrong (csledger correct, then record it again with the right time).")
-            }
-            if let exp = info.expiry {
-                let (y, m, d) = t.civilDate
-                if exp.isExpired(onYear: y, month: m, day: d) {
-                    add(rule: 3, check: "expired-lot", subject: "\(e.seq)|\(lot)", severity: .critical,
-                        title: "Seq \(e.seq) \(what) from lot \(lot) after it expired (\(exp))",
-                        detail: "Lot \(lot) expired at the end of \(exp); the \(e.type) entry at seq \(e.seq) is dated \(t.short).",
-                        time: t, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
-                        expected: "used on or before \(exp)", found: "used on \(t.dateString)",
-                        basis: basis, action: "Tell the prescriber and the patient's clinician; quarantine what is left of lot \(lot) and destroy it with two witnesses (csledger destroy).")
-                }
-            }
-            if let change = statusChanges[lot]?.last(where: { $0.time <= t }), let status = change.string("status"), status != "active" {
-                let recalled = status == "recalled"
-                add(rule: 3, check: "\(status)-lot", subject: "\(e.seq)|\(lot)", severity: recalled ? .critical : .warning,
-                    title: "Seq \(e.seq) \(what) from lot \(lot) while it was \(status)",
-                    detail: "Lot \(lot) was \(status) as of \(change.time.short) (seq \(change.seq), reason: \"\((change.string("reason") ?? "").prefix(120))\")"
-                        + (change.seq > e.seq ? ", an entry written after this use but dated before it" : "")
-                        + "; the \(e.type) entry at seq \(e.seq) is dated \(t.short).",
-                    time: t, entries: [e.seq, change.seq], lot: lot, patient: e.patientRef, people: e.people + [change.actor],
-                    expected: "lot active at \(t.short)", found: "lot \(status) since \(change.time.short)",
-                    basis: basis,
-                    action: recalled
-                        ? "Follow the recall notice: contact the patient's clinician about the dose from a recalled lot, and keep the lot quarantined until it is returned or destroyed."
-                        : "Find out why the lot was quarantined and whether the dose was affected; tell the patient's clinician if it was.")
-            }
+        }
+        if let change = state.changes.last(where: { $0.time <= t }), let status = change.string("status"), status != "active" {
+            let recalled = status == "recalled"
+            add(rule: 3, check: "\(status)-lot", subject: "\(e.seq)|\(lot)", severity: recalled ? .critical : .warning,
+                title: "Seq \(e.seq) \(what) from lot \(lot) while it was \(status)",
+                detail: "Lot \(lot) was \(status) as of \(change.time.short) (seq \(change.seq), reason: \"\((change.string("reason") ?? "").prefix(120))\")"
+                    + (change.seq > e.seq ? ", an entry written after this use but dated before it" : "")
+                    + "; the \(e.type) entry at seq \(e.seq) is dated \(t.short).",
+                time: t, entries: [e.seq, change.seq], lot: lot, patient: e.patientRef, people: e.people + [change.actor],
+                expected: "lot active at \(t.short)", found: "lot \(status) since \(change.time.short)",
+                basis: basis,
+                action: recalled
+                    ? "Follow the recall notice: contact the patient's clinician about the dose from a recalled lot, and keep the lot quarantined until it is returned or destroyed."
+                    : "Find out why the lot was quarantined and whether the dose was affected; tell the patient's clinician if it was.")
         }
     }
 
@@ -334,4 +348,14 @@ extension Run {
             basis: "21 CFR 1304.11(c) (biennial inventory); 21 CFR 1304.11(e)(3) (Schedule III: opened containers may be estimated)",
             action: "Take the biennial inventory: count every lot on the shelf with a second person on one day (csledger count for each lot), at the opening or close of business, and keep the printed inventory with the records.")
     }
+}
+
+/// What rule 3 needs of one lot.
+struct UnusableLotState {
+    let lot: String
+    let info: LotFacts?
+    /// The first moment after the expiry date (uses from then on are after expiry).
+    let expiredFrom: Timestamp?
+    /// Status changes, by time.
+    let changes: [Record]
 }

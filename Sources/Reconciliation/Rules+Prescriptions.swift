@@ -39,10 +39,15 @@ extension Run {
             let p = rxs[rx]
             let rxQuantity = p?.micros("quantity")
             let unit = p?.string("unit") ?? ""
+            let refillsAuthorized = p?.integer("refills_authorized")
             func q(_ m: Int64) -> String { "\(Quantity(micros: m))\(unit.isEmpty ? "" : " \(unit)")" }
+            // The last fill date, once per prescription; fills dated after that day are late.
+            let issued = p?.string("issued")
+            let last = issued.flatMap(Self.lastFillDate)
+            let lateFrom = last.flatMap { Timestamp($0, allowDate: true) }?.adding(days: 1)
             for (i, f) in sorted.enumerated() {
                 let t = f.time
-                if let p, let issued = p.string("issued"), let last = Self.lastFillDate(issued), t.dateString > last {
+                if let p, let issued, let last, let lateFrom, t >= lateFrom {
                     add(rule: 4, check: "fill-after-six-months", subject: "\(f.seq)", severity: .critical,
                         title: "Fill of \(rx) at seq \(f.seq) is more than 6 months after issue",
                         detail: "Prescription \(rx) was issued on \(issued); Schedule III fills end on \(last), but seq \(f.seq) is dated \(t.dateString).",
@@ -58,7 +63,7 @@ extension Run {
                         expected: "at most \(q(rxQuantity))", found: "\(q(fq)) dispensed", basis: basis,
                         action: "Find where the extra quantity went; contact the patient and prescriber, and report a loss if it cannot be accounted for.")
                 }
-                if let p, let refills = p.integer("refills_authorized"), i > refills {
+                if let p, let refills = refillsAuthorized, i > refills {
                     add(rule: 4, check: "refills-exceeded", subject: "\(f.seq)", severity: .critical,
                         title: "Fill \(i + 1) of \(rx) exceeds the \(refills) refill(s) authorized",
                         detail: "Prescription \(rx) authorizes \(refills) refill(s) (\(refills + 1) fills); seq \(f.seq) is fill number \(i + 1).",
@@ -91,9 +96,10 @@ extension Run {
 
     mutating func shipments() {
         // Fills by (rx, fill number), for the patient of each parcel.
-        var fillPatient: [String: String] = [:]
+        struct Fill: Hashable { let rx: String; let number: Int }
+        var fillPatient: [Fill: String] = [:]
         for e in facts.live(DispensingType.prescriptionDispensed) {
-            if let rx = e.string("rx_number"), let n = e.integer("fill_number"), let p = e.patientRef { fillPatient["\(rx)/\(n)"] = p }
+            if let rx = e.string("rx_number"), let n = e.integer("fill_number"), let p = e.patientRef { fillPatient[Fill(rx: rx, number: n)] = p }
         }
         var closing: [String: [Record]] = [:]
         for type in [DispensingType.shipmentDelivered, DispensingType.shipmentReturned, DispensingType.shipmentLost] {
@@ -112,7 +118,7 @@ extension Run {
             let sent = s.time
             let patients = Set((s.value("fills")?.arrayValue ?? []).compactMap { f -> String? in
                 guard let rx = f["rx_number"]?.stringValue, let n = f["fill_number"]?.integerValue else { return nil }
-                return fillPatient["\(rx)/\(n)"]
+                return fillPatient[Fill(rx: rx, number: n)]
             })
             let patient = patients.count == 1 ? patients.first : nil
             let adult = s.body.isTrue("adult_signature_required")

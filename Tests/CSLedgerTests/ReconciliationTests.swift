@@ -406,6 +406,7 @@ struct RecordDecoderTests {
             for (key, value) in entry.statement.body {
                 #expect(r.value(key) == value, "seq \(seq) \(key)")
                 #expect(r.string(key) == value.stringValue, "seq \(seq) \(key)")
+                #expect(r.integer(key) == value.integerValue, "seq \(seq) \(key)")
             }
             #expect(r.value("no_such_member") == nil && r.string("no_such_member") == nil)
             #expect(r.patientRef == entry.statement.body["patient"]?["ref"]?.stringValue, "seq \(seq)")
@@ -427,6 +428,9 @@ struct RecordDecoderTests {
         let body = RecordBody(object)
         #expect(body.string("note") == "said \"hi\", café")
         #expect(body.string("patient", "ref") == "P-1\n")
+        #expect(body.integer("n") == 3 && body.integer("note") == nil && body.integer("ok") == nil)
+        let numbers = RecordBody(["a": .number(-12), "b": .number(1e20), "c": .number(2.5), "d": .number(0)])
+        #expect(numbers.integer("a") == -12 && numbers.integer("b") == JSONValue.number(1e20).integerValue && numbers.integer("c") == nil && numbers.integer("d") == 0)
         #expect(body["n"]?.integerValue == 3 && body.isTrue("ok") && !body.isTrue("n") && !body.isTrue("none"))
         #expect(body.object == object)
     }
