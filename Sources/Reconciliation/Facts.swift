@@ -60,9 +60,43 @@ struct Dose: Sendable {
 
     init(_ record: Record) {
         self.record = record
-        lotID = record.string("lot_id")
-        drawn = record.micros("drawn").flatMap { $0 > 0 ? $0 : nil }
-        wasted = record.micros("wasted") ?? 0
+        // One pass over the body for the three members (canonical bodies hold plain strings).
+        var lotID: String? = nil, drawn: Int64? = nil, wasted: Int64? = nil
+        var plain = true
+        record.body.forEachMember { name, value in
+            guard name.count <= 7, let k = Dose.member(name) else { return }
+            guard value.count >= 2, value[0] == 0x22 else {
+                if k == 0 { lotID = nil }
+                return
+            }
+            let text = UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])
+            if text.contains(0x5c) { plain = false; return }
+            let s = String(decoding: text, as: UTF8.self)
+            switch k {
+            case 0: lotID = s
+            case 1: drawn = (try? Quantity(parsing: s))?.micros
+            default: wasted = (try? Quantity(parsing: s))?.micros
+            }
+        }
+        if !plain {  // an escaped string: the general reader
+            lotID = record.string("lot_id")
+            drawn = record.micros("drawn")
+            wasted = record.micros("wasted")
+        }
+        self.lotID = lotID
+        self.drawn = drawn.flatMap { $0 > 0 ? $0 : nil }
+        self.wasted = wasted ?? 0
+    }
+
+    /// 0, 1, 2 for `lot_id`, `drawn`, `wasted`.
+    private static func member(_ name: UnsafeBufferPointer<UInt8>) -> Int? {
+        func equals(_ word: StaticString) -> Bool {
+            name.count == word.utf8CodeUnitCount && name.elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+        }
+        if equals("lot_id") { return 0 }
+        if equals("drawn") { return 1 }
+        if equals("wasted") { return 2 }
+        return nil
     }
 
     /// The part of what was drawn that was wasted.
@@ -240,8 +274,21 @@ struct Facts: Sendable {
             if let c = e.integer("corrects") { corrected.insert(c) }
         }
         self.byType = byType
-        liveByType = corrected.isEmpty ? byType : byType.mapValues { list in list.filter { !corrected.contains($0.seq) } }
-        doses = chunks.flatMap { c in corrected.isEmpty ? c.doses : c.doses.filter { !corrected.contains($0.record.seq) } }
+        // Only the lists that hold a corrected entry are filtered; the others are shared as they are.
+        var correctedTypes = Set<String>()
+        for seq in corrected {
+            var low = 0, high = entries.count
+            while low < high {
+                let mid = (low + high) / 2
+                if entries[mid].seq < seq { low = mid + 1 } else { high = mid }
+            }
+            if low < entries.count, entries[low].seq == seq { correctedTypes.insert(entries[low].type) }
+        }
+        var live = byType
+        for type in correctedTypes { live[type] = byType[type]?.filter { !corrected.contains($0.seq) } }
+        liveByType = live
+        let dosesCorrected = correctedTypes.contains(DispensingType.doseAdministered)
+        doses = chunks.flatMap { c in dosesCorrected ? c.doses.filter { !corrected.contains($0.record.seq) } : c.doses }
         self.corrected = corrected
         self.corrections = corrections
         var receipts: [String: [Record]] = [:]

@@ -64,9 +64,8 @@ final class Record: Sendable {
 
     /// `[{lot_id, quantity}]` items (dispensings, destructions, losses).
     var lotItems: [(lotID: String, micros: Int64)] {
-        (value(type == DispensingType.prescriptionDispensed ? "lots" : "items")?.arrayValue ?? []).compactMap { item in
-            guard let id = item["lot_id"]?.stringValue, let q = item["quantity"]?.stringValue,
-                  let m = (try? Quantity(parsing: q))?.micros else { return nil }
+        body.objects(type == DispensingType.prescriptionDispensed ? "lots" : "items").compactMap { item in
+            guard let id = item.string("lot_id"), let q = item.string("quantity"), let m = (try? Quantity(parsing: q))?.micros else { return nil }
             return (id, m)
         }
     }

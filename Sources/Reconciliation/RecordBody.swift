@@ -36,6 +36,43 @@ struct RecordBody: Sendable {
         }
     }
 
+    /// The objects in the array member `key` (a dispensing's lots, a parcel's fills); empty when absent.
+    func objects(_ key: String) -> [RecordBody] {
+        bytes.withUnsafeBufferPointer { b in
+            guard let r = Self.range(b, key), r.count >= 2, b[r.lowerBound] == Self.openBracket else { return [] }
+            var out: [RecordBody] = []
+            var i = r.lowerBound + 1
+            while i < r.upperBound, b[i] == Self.openBrace {
+                let end = Self.valueEnd(b, i)
+                out.append(RecordBody(bytes: Array(UnsafeBufferPointer(rebasing: b[i..<end]))))
+                i = end
+                guard i < r.upperBound, b[i] == Self.comma else { break }
+                i += 1
+            }
+            return out
+        }
+    }
+
+    /// Calls `visit` with each member's name and the bytes of its value, in order, in one pass.
+    func forEachMember(_ visit: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Void) {
+        bytes.withUnsafeBufferPointer { b in
+            guard b.count >= 2, b[0] == Self.openBrace else { return }
+            var i = 1
+            while i < b.count, b[i] == Self.quote {
+                let keyEnd = Self.stringEnd(b, i)
+                let name = UnsafeBufferPointer(rebasing: b[(i + 1)..<max(i + 1, keyEnd - 1)])
+                i = keyEnd
+                guard i < b.count, b[i] == Self.colon else { return }
+                i += 1
+                let end = Self.valueEnd(b, i)
+                visit(name, UnsafeBufferPointer(rebasing: b[i..<end]))
+                i = end
+                guard i < b.count, b[i] == Self.comma else { return }
+                i += 1
+            }
+        }
+    }
+
     /// The integer member `key`; nil when absent or not an integer.
     func integer(_ key: String) -> Int? {
         bytes.withUnsafeBufferPointer { b in

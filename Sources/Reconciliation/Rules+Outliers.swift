@@ -34,24 +34,24 @@ extension Run {
             }
         }
         // (metric, quarter, person) -> activity; one lookup for each record, updated in place.
-        struct Slot: Hashable { let metric: String; let quarter: Int; let person: KeyID }
+        struct Slot: Hashable { let metric: Int; let quarter: Int; let person: KeyID }  // metric: index in `metrics`
         var data: [Slot: Activity] = [:]
-        func note(_ metric: String, _ t: Timestamp, _ p: KeyID, _ value: Double, _ seq: Int?) {
+        func note(_ metric: Int, _ t: Timestamp, _ p: KeyID, _ value: Double, _ seq: Int?) {
             data[Slot(metric: metric, quarter: Self.quarterNumber(t), person: p), default: Activity()].add(value, seq)
         }
         for d in facts.doses {
             guard let share = d.share else { continue }
-            note("waste", d.record.time, d.record.actor, share, d.record.seq)
+            note(0, d.record.time, d.record.actor, share, d.record.seq)
         }
         for e in facts.live(DispensingType.countRecorded) {
             guard let c = facts.counts[e.seq] else { continue }
             let variance = c.counted != c.expected
-            for p in e.people { note("counts", e.time, p, variance ? 1 : 0, variance ? e.seq : nil) }
+            for p in e.people { note(1, e.time, p, variance ? 1 : 0, variance ? e.seq : nil) }
         }
         // Corrections per record: every dispensing record a person wrote counts as one activity.
         for e in facts.entries where e.type != ReconciliationType.findingResolved {
             let isCorrection = e.type == DispensingType.entryCorrected
-            note("corrections", e.time, e.actor, isCorrection ? 1 : 0, isCorrection ? e.seq : nil)
+            note(2, e.time, e.actor, isCorrection ? 1 : 0, isCorrection ? e.seq : nil)
         }
         let metrics: [(key: String, minimum: Int, floor: Double, name: String, unit: String)] = [
             ("waste", config.outlierMinimumDoses, config.outlierWasteScaleFloor, "waste share per dose", "doses"),
@@ -60,10 +60,10 @@ extension Run {
         ]
         // Peers share a role (clinicians with clinicians); every counter is a peer of every other.
         var comparisons: [(metric: Int, quarter: String, group: String, people: [KeyID: Activity])] = []
-        var byMetric: [String: [Int: [KeyID: Activity]]] = [:]
+        var byMetric: [Int: [Int: [KeyID: Activity]]] = [:]
         for (slot, activity) in data { byMetric[slot.metric, default: [:]][slot.quarter, default: [:]][slot.person] = activity }
         for (i, m) in metrics.enumerated() {
-            for (qn, everyone) in byMetric[m.key] ?? [:] {
+            for (qn, everyone) in byMetric[i] ?? [:] {
                 let q = Self.quarter(number: qn)
                 let groups = Dictionary(grouping: everyone) { m.key == "counts" ? "counter" : (facts.signers[$0.key]?.role?.rawValue ?? "unknown") }
                 for (group, people) in groups { comparisons.append((i, q, group, Dictionary(uniqueKeysWithValues: people.map { ($0.key, $0.value) }))) }

@@ -116,8 +116,8 @@ extension Run {
         for s in facts.live(DispensingType.shipmentSent) {
             guard let tracking = s.string("tracking") else { continue }
             let sent = s.time
-            let patients = Set((s.value("fills")?.arrayValue ?? []).compactMap { f -> String? in
-                guard let rx = f["rx_number"]?.stringValue, let n = f["fill_number"]?.integerValue else { return nil }
+            let patients = Set(s.body.objects("fills").compactMap { f -> String? in
+                guard let rx = f.string("rx_number"), let n = f.integer("fill_number") else { return nil }
                 return fillPatient[Fill(rx: rx, number: n)]
             })
             let patient = patients.count == 1 ? patients.first : nil
