@@ -180,11 +180,7 @@ struct Facts: Sendable {
             parts[c] = Result { try database.read { db in try Chunk(db, seqs: range, types: types, asOf: asOf, decoder: decoder) } }
         }
         let read = try (0..<chunks).map { try parts[$0]!.get() }
-        var ts = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); let c0 = ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
-        let f = Facts(asOf: asOf, created: created, totalEntries: total, chunks: read, signers: signers, units: units)
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); let c1 = ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
-        if ProcessInfo.processInfo.environment["TIMING"] != nil { FileHandle.standardError.write("facts init cpu \(c1 - c0) ms\n".data(using: .utf8)!) }
-        return f
+        return Facts(asOf: asOf, created: created, totalEntries: total, chunks: read, signers: signers, units: units)
     }
 
     /// What one worker reads for a range of seqs: the records (in seq order, grouped by type, with the

@@ -34,22 +34,31 @@ public struct Reconciler: Sendable {
     func run(_ facts: Facts, asOfGiven: Bool, verification: VerificationReport?) -> ReconciliationReport {
         // The rules read the facts and nothing else, so they run side by side; their findings are
         // then taken in rule order, as if they had run one after the other.
-        let groups: [@Sendable (inout Run) -> Void] = [
-            { $0.balances(); $0.receipts(); $0.unusableLots() },  // 1, 2, 3
-            { $0.prescriptions() },                                 // 4
-            { $0.containersAndWaste() },                            // 5
-            { $0.shipments(); $0.destructions(); $0.losses() },    // 6, 7, 8
-            { $0.biennialInventory(); $0.outliers() },             // 9, 10
+        // In rule order; each is one task, and the costliest start first so that no long one is left
+        // to run alone at the end.
+        let rules: [(cost: Int, run: @Sendable (inout Run) -> Void)] = [
+            (5, { $0.negativeBalances() }), (1, { $0.countVariances() }), (0, { $0.countCounters() }),  // 1
+            (0, { $0.receipts() }),                                                                      // 2
+            (8, { $0.unusableLots() }),                                                                  // 3
+            (7, { $0.prescriptions() }),                                                                 // 4
+            (4, { $0.openedContainers() }), (4, { $0.wasteWitnesses() }), (2, { $0.lateWaste() }),       // 5
+            (9, { $0.shipments() }),                                                                     // 6
+            (0, { $0.destructions() }),                                                                  // 7
+            (0, { $0.lossReportTimeliness() }), (3, { $0.lotLossPatterns() }), (6, { $0.personWastePatterns() }),  // 8
+            (1, { $0.biennialInventory() }),                                                             // 9
+            (6, { $0.outliers() }),                                                                      // 10
         ]
-        let done = ParallelSlots<Run>(count: groups.count)
+        let order = rules.indices.sorted { rules[$0].cost > rules[$1].cost }
+        let done = ParallelSlots<Run>(count: rules.count)
         let (config, calendar) = (self.config, self.calendar)
-        DispatchQueue.concurrentPerform(iterations: groups.count) { g in
+        DispatchQueue.concurrentPerform(iterations: rules.count) { k in
+            let r = order[k]
             var part = Run(facts: facts, config: config, calendar: calendar)
-            groups[g](&part)
-            done[g] = part
+            rules[r].run(&part)
+            done[r] = part
         }
         var run = Run(facts: facts, config: config, calendar: calendar)
-        for g in groups.indices { run.take(done[g]!) }
+        for r in rules.indices { run.take(done[r]!) }
         if let verification { run.integrity(verification) }  // 11
         let resolutions = run.resolutions()
         var findings = run.findings

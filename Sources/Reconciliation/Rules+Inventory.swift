@@ -5,12 +5,6 @@ import LedgerCore
 extension Run {
     // MARK: Rule 1: lot balance and physical counts
 
-    mutating func balances() {
-        negativeBalances()
-        countVariances()
-        countCounters()
-    }
-
     /// A count needs a second counter who is a different person (checked on write; checked again here,
     /// since a second key enrolled under the counter's own name passes the write check).
     mutating func countCounters() {

@@ -5,12 +5,6 @@ import LedgerCore
 extension Run {
     // MARK: Rule 8: theft and loss reporting, and patterns of small losses
 
-    mutating func losses() {
-        lossReportTimeliness()
-        lotLossPatterns()
-        personWastePatterns()
-    }
-
     /// DEA must be notified within one business day of discovering a theft or significant loss.
     /// The time the report was written is the ledger's logged time (which the reporter cannot set).
     mutating func lossReportTimeliness() {

@@ -5,12 +5,6 @@ import LedgerCore
 extension Run {
     // MARK: Rule 5: opened containers and waste
 
-    mutating func containersAndWaste() {
-        openedContainers()
-        wasteWitnesses()
-        lateWaste()
-    }
-
     /// A simple model of opened containers, for lots that doses are drawn from (vials).
     ///
     /// Containers are used one at a time: the lot's outflows (doses, wastes, destructions, losses, in
