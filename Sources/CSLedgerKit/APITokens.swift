@@ -22,6 +22,8 @@ public struct APITokens: Sendable {
     public struct Holder: Sendable {
         public let tokenID: String
         public let signer: Signer
+        /// When the token stops being valid, if it expires.
+        public let expires: Timestamp?
     }
 
     static func hash(_ token: String) -> String { Hash.sha256(Array(token.utf8)).hex }
@@ -64,10 +66,11 @@ public struct APITokens: Sendable {
                 SELECT t.token_id, t.expires, t.revoked, s.public_key, s.name, s.role, s.enrolled_seq, s.revoked_seq
                 FROM api_tokens t JOIN signers s ON s.key_id = t.key_id WHERE t.token_hash = ?
                 """), arguments: [h]), (row[2] as String?) == nil else { return nil }
-            if let e = (row[1] as String?).flatMap({ Timestamp($0) }), e <= now { return nil }
+            let expires = (row[1] as String?).flatMap({ Timestamp($0) })
+            if let expires, expires <= now { return nil }
             let s = try LedgerDatabase.signer(row, from: 3)
             guard s.revokedSeq == nil else { return nil }
-            return Holder(tokenID: row[0], signer: s)
+            return Holder(tokenID: row[0], signer: s, expires: expires)
         }
     }
 

@@ -21,6 +21,11 @@ struct LotRow {
         }
         return LotRow(lotID: lotID, unit: row[0], expiry: expiry, status: row[2], onHand: row[3], receivedTime: received, receivedSeq: row[5])
     }
+
+    /// The same lot with another balance (after a movement written in this transaction).
+    func with(onHand: Int64) -> LotRow {
+        LotRow(lotID: lotID, unit: unit, expiry: expiry, status: status, onHand: onHand, receivedTime: receivedTime, receivedSeq: receivedSeq)
+    }
 }
 
 extension DispensingProjection {
@@ -107,6 +112,14 @@ extension DispensingProjection {
     /// Records a change of a lot's balance; refuses to go below zero unless the statement gives `override_reason`.
     func move(_ c: Context, _ lotID: String, _ kind: String, _ micros: Int64) throws {
         guard let lot = try LotRow.fetch(c.db, lotID) else { throw c.fail("lot \(lotID) was never received") }
+        _ = try move(c, lot, kind, micros)
+    }
+
+    /// `move` for a lot this statement just read (`usableLot`), so a dose reads its lot row once, not once
+    /// per movement; returns the row with its new balance, for a second movement of the same statement.
+    @discardableResult
+    func move(_ c: Context, _ lot: LotRow, _ kind: String, _ micros: Int64) throws -> LotRow {
+        let lotID = lot.lotID
         let (after, overflow) = lot.onHand.addingReportingOverflow(micros)
         guard !overflow else { throw c.fail("the quantity is too large") }
         if after < 0, micros < 0, c.entry.statement.body["override_reason"]?.stringValue?.isEmpty ?? true {
@@ -117,6 +130,7 @@ extension DispensingProjection {
             INSERT INTO movements (seq, lot_id, kind, micros, time) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (seq, lot_id, kind) DO UPDATE SET micros = micros + excluded.micros
             """).execute(arguments: [c.seq, lotID, kind, micros, c.time.description])
+        return lot.with(onHand: after)
     }
 
     func waste(_ c: Context, _ r: BodyReader) throws {
@@ -125,7 +139,7 @@ extension DispensingProjection {
         let q = try r.quantity("quantity")
         _ = try r.string("reason", max: 300)
         _ = try r.string("method", max: 120)
-        try move(c, lot.lotID, "wasted", -q.micros)
+        try move(c, lot, "wasted", -q.micros)
     }
 
     /// Lots and quantities listed under `items`, each lot once.
@@ -143,7 +157,7 @@ extension DispensingProjection {
         _ = try r.string("method", max: 120)
         _ = try r.string("location", max: 200)
         _ = try r.optionalString("reason", max: 300)
-        for (lot, q) in try items(c, r) { try move(c, lot.lotID, "destroyed", -q.micros) }
+        for (lot, q) in try items(c, r) { try move(c, lot, "destroyed", -q.micros) }
     }
 
     func loss(_ c: Context, _ r: BodyReader) throws {
@@ -166,7 +180,7 @@ extension DispensingProjection {
             }
             return
         }
-        for (lot, q) in try items(c, r) { try move(c, lot.lotID, "lost", -q.micros) }
+        for (lot, q) in try items(c, r) { try move(c, lot, "lost", -q.micros) }
     }
 
     func count(_ c: Context, _ r: BodyReader) throws {

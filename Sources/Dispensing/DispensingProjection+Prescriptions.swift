@@ -125,19 +125,19 @@ extension DispensingProjection {
         let lots = try r.objects("lots", max: 20)
         var total: Int64 = 0
         var seen = Set<String>()
-        var uses: [(String, Int64)] = []
+        var uses: [(LotRow, Int64)] = []
         for item in lots {
             let lot = try usableLot(c, item)
             guard seen.insert(lot.lotID).inserted else { throw item.error("lot_id", "lists lot \(lot.lotID) twice") }
             guard lot.unit == unit else { throw item.error("lot_id", "lot \(lot.lotID) is counted in \(lot.unit), the prescription in \(unit)") }
             let q = try item.quantity("quantity")
             total += q.micros
-            uses.append((lot.lotID, q.micros))
+            uses.append((lot, q.micros))
         }
         guard total == quantity.micros else {
             throw r.error("lots", "add up to \(Quantity(micros: total)) \(unit), not the \(quantity) \(unit) dispensed")
         }
-        for (lotID, micros) in uses { try move(c, lotID, "dispensed", -micros) }
+        for (lot, micros) in uses { try move(c, lot, "dispensed", -micros) }
         try c.db.cachedStatement(sql: """
             INSERT INTO fills (rx_number, fill_number, seq, time, quantity_micros, days_supply, patient_ref) VALUES (?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [rx, fillNumber, c.seq, c.time.description, quantity.micros, try r.integer("days_supply", 1...365), patientRef])
@@ -159,7 +159,8 @@ extension DispensingProjection {
             try c.requireWitnesses(1, what: "wasting the rest of a dose")
             _ = try r.string("waste_method", max: 120)
         }
-        if given.isPositive { try move(c, lot.lotID, "administered", -given.micros) }
-        if wasted.isPositive { try move(c, lot.lotID, "wasted", -wasted.micros) }
+        var balance = lot
+        if given.isPositive { balance = try move(c, balance, "administered", -given.micros) }
+        if wasted.isPositive { try move(c, balance, "wasted", -wasted.micros) }
     }
 }

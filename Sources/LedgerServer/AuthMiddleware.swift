@@ -8,7 +8,7 @@ import Logging
 /// structured form (method, path, status, signer key id, duration; never bodies or patient data).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = LedgerRequestContext
-    let tokens: APITokens
+    let tokens: TokenCache
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now

@@ -43,13 +43,16 @@ public struct LedgerAPI: Sendable {
     let ledger: Ledger
     let queue: WriteQueue
     let keys: SignerKeyCache
+    /// Bearer tokens resolved earlier and still valid (checked against every commit since).
+    let tokens: TokenCache
     /// Time allowed for a request body to arrive (see `BodyDeadlineMiddleware`).
     public var bodyTimeout: Duration = APIConfiguration.bodyTimeout
 
-    public init(ledger: Ledger, queue: WriteQueue) {
+    public init(ledger: Ledger, queue: WriteQueue) throws {
         self.ledger = ledger
         self.queue = queue
         self.keys = SignerKeyCache(database: ledger.database)
+        self.tokens = TokenCache(tokens: APITokens(database: ledger.database), watch: try DataVersionWatch(path: ledger.database.path))
     }
 
     static func roles(_ method: String, _ path: String) -> Set<Role>? {
@@ -59,7 +62,7 @@ public struct LedgerAPI: Sendable {
     /// Builds the router with every route.
     public func router() -> Router<LedgerRequestContext> {
         let router = Router(context: LedgerRequestContext.self)
-        router.add(middleware: AuthMiddleware(tokens: APITokens(database: ledger.database)))
+        router.add(middleware: AuthMiddleware(tokens: tokens))
         router.add(middleware: BodyDeadlineMiddleware(timeout: bodyTimeout))
         let api = self
         router.get("/healthz") { _, _ in Self.json(["status": "ok"]) }

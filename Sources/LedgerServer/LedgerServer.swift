@@ -20,7 +20,7 @@ public enum LedgerServer {
                                    bodyTimeout: Duration = APIConfiguration.bodyTimeout, logger: Logger,
                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let queue = WriteQueue(ledger: ledger, checkpointSigner: try ledger.checkpointSigner(facilityKey: facilityKey))
-        var api = LedgerAPI(ledger: ledger, queue: queue)
+        var api = try LedgerAPI(ledger: ledger, queue: queue)
         api.bodyTimeout = bodyTimeout
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyTimeout)],
                                                                  idleTimeout: .init(idleTimeout)))

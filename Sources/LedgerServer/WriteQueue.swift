@@ -37,10 +37,13 @@ public final class WriteQueue: Service, Sendable {
     private let signer: CheckpointSigner
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
+    /// Copies the WAL into the main file beside the writer, not inside its commits.
+    private let checkpointer: WALCheckpointer
 
     public init(ledger: Ledger, checkpointSigner: CheckpointSigner) {
         self.ledger = ledger
         self.signer = checkpointSigner
+        self.checkpointer = WALCheckpointer(database: ledger.database)
     }
 
     /// Appends one statement with the next group; returns its entry or why it was refused.
@@ -68,6 +71,8 @@ public final class WriteQueue: Service, Sendable {
 
     /// Writes groups until graceful shutdown, then finishes what is queued.
     public func run() async throws {
+        try checkpointer.start()
+        defer { checkpointer.stop() }
         startWriter()
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {

@@ -159,21 +159,17 @@ extension LedgerDatabase {
                 continue
             }
             var outcome: Result<Appended, LedgerError>?
-            do {
-                try db.inSavepoint {
-                    do {
-                        outcome = .success(try appendOne(db, signed, seq: start + written, registry: &registry, frontier: &frontier,
-                                                         prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock,
-                                                       checkpointSigner: checkpointSigner))
-                        return .commit
-                    } catch let e as LedgerError {
-                        outcome = .failure(e)
-                        return .rollback
-                    }
+            // A storage failure (disk full, I/O) is not the statement's fault: it fails the whole group.
+            try Self.inEntrySavepoint(db) {
+                do {
+                    outcome = .success(try appendOne(db, signed, seq: start + written, registry: &registry, frontier: &frontier,
+                                                     prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock,
+                                                     checkpointSigner: checkpointSigner))
+                    return .commit
+                } catch let e as LedgerError {
+                    outcome = .failure(e)
+                    return .rollback
                 }
-            } catch {
-                // A storage failure (disk full, I/O) is not the statement's fault: fail the whole group.
-                throw error
             }
             if case .success = outcome {
                 written += 1
@@ -195,6 +191,23 @@ extension LedgerDatabase {
         try db.cachedStatement(sql: "INSERT INTO checkpoints (tree_size, note, created) VALUES (?, ?, ?)").execute(
                        arguments: [frontier.size, note, lastLogged.description])
         return (results, tip())
+    }
+
+    /// `Database.inSavepoint` with its three statements prepared once per connection (GRDB parses them
+    /// again for every call, twice per entry of a group); inside a transaction only. An error thrown by
+    /// `body` rolls the savepoint back and is thrown again.
+    static func inEntrySavepoint(_ db: Database, _ body: () throws -> Database.TransactionCompletion) throws {
+        try db.cachedStatement(sql: "SAVEPOINT ledger_entry").execute()
+        let completion: Database.TransactionCompletion
+        do { completion = try body() } catch {
+            try? db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT ledger_entry").execute()
+            try? db.cachedStatement(sql: "RELEASE SAVEPOINT ledger_entry").execute()
+            throw error
+        }
+        if completion == .rollback {
+            try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT ledger_entry").execute()
+        }
+        try db.cachedStatement(sql: "RELEASE SAVEPOINT ledger_entry").execute()
     }
 
     /// True for the statements that change who may sign (and the registry kept between appends).

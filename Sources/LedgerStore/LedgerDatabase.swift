@@ -60,6 +60,7 @@ public final class LedgerDatabase: Sendable {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readOnly: false))
+            try syncEveryCommit(pool)
             try migrator.migrate(pool)
             return LedgerDatabase(path: path, pool: pool)
         } catch {
@@ -74,6 +75,7 @@ public final class LedgerDatabase: Sendable {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
+            if !readOnly { try syncEveryCommit(pool) }
             try pool.read { db in
                 // Touch the file so a non-database fails here, with a clear error.
                 _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
@@ -94,6 +96,25 @@ public final class LedgerDatabase: Sendable {
             }
             return db
         } catch {
+            throw LedgerError.storage(error, path: path)
+        }
+    }
+
+    /// `synchronous = FULL` on the writer connection, again: GRDB's `DatabasePool` sets `NORMAL` on it when
+    /// it turns WAL on, after `prepareDatabase` ran, and with `NORMAL` a commit is not fsynced (only
+    /// checkpoints are), so an acknowledged entry could be lost to a power cut.
+    static func syncEveryCommit(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            guard try Int.fetchOne(db, sql: "PRAGMA synchronous") == 2 else {
+                throw LedgerError(.storage, "SQLite refused synchronous = FULL on the ledger file; appends would not be durable")
+            }
+        }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 is FULL: every commit fsynced), for tests.
+    public func writerSynchronousLevel() throws -> Int {
+        do { return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 } } catch {
             throw LedgerError.storage(error, path: path)
         }
     }

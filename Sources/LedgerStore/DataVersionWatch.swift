@@ -1,0 +1,53 @@
+import Foundation
+import GRDBSQLite
+import LedgerCore
+import Synchronization
+
+/// Tells whether anything was committed to the ledger file since the last look: SQLite's
+/// `PRAGMA data_version`, on a read-only connection of its own, which changes whenever any other
+/// connection (this process's writer, another process such as `csledger token revoke`) commits.
+///
+/// For caches of what is read from the file (the daemon's bearer tokens): an answer kept with the
+/// version it was read at is still the file's answer while `version()` returns the same number.
+public final class DataVersionWatch: Sendable {
+    private let connection: Mutex<Connection>
+
+    private struct Connection: @unchecked Sendable {  // used only with the mutex held
+        let db: OpaquePointer
+        let pragma: OpaquePointer
+    }
+
+    /// Opens the connection (read-only) to the ledger file at `path`.
+    public init(path: String) throws {
+        var db: OpaquePointer?
+        var rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        var pragma: OpaquePointer?
+        if rc == SQLITE_OK, let db {
+            sqlite3_busy_timeout(db, 5_000)
+            rc = sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &pragma, nil)
+        }
+        guard rc == SQLITE_OK, let db, let pragma else {
+            if let db { sqlite3_close_v2(db) }
+            throw LedgerError(.storage, "the ledger file \(path) could not be opened (SQLite \(rc))")
+        }
+        connection = Mutex(Connection(db: db, pragma: pragma))
+    }
+
+    deinit {
+        connection.withLock { c in
+            sqlite3_finalize(c.pragma)
+            sqlite3_close_v2(c.db)
+        }
+    }
+
+    /// The current data version; a different number than before means something was committed since.
+    public func version() throws -> Int64 {
+        try connection.withLock { c in
+            defer { sqlite3_reset(c.pragma) }
+            guard sqlite3_step(c.pragma) == SQLITE_ROW else {
+                throw LedgerError(.storage, "the ledger file's data version could not be read")
+            }
+            return sqlite3_column_int64(c.pragma, 0)
+        }
+    }
+}
