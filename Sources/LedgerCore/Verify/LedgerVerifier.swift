@@ -41,6 +41,9 @@ public struct LedgerVerifier: Sendable {
     private var lastLogged: Timestamp?
     private var rootsAtSize: [Int: Hash] = [:]
     private var wantedSizes: Set<Int> = []
+    /// Stored checkpoints handed in with earlier rows but beyond every row so far (rows were missing before
+    /// them): checked once the tree reaches their size, or reported as beyond the ledger at the end.
+    private var pendingCheckpoints: [StoredCheckpoint] = []
     private var report: VerificationReport
 
     /// - Parameter checkpointSizes: tree sizes of checkpoints that `finish` will check, so their roots are kept on the way.
@@ -157,13 +160,15 @@ public struct LedgerVerifier: Sendable {
         let rows = prepared.batch
         if rows.isEmpty {
             // Checkpoints past the last entry: the ledger lost its tail.
+            let checkpoints = pendingCheckpoints + checkpoints
+            pendingCheckpoints = []
             for cp in checkpoints where cp.treeSize > frontier.size {
                 report.checkpointsChecked += 1
                 fail(nil, .checkpointBeyondLedger, "a stored checkpoint commits to \(cp.treeSize) entries but the ledger holds only \(frontier.size): entries were removed from the end", treeSize: cp.treeSize)
             }
             return
         }
-        var pendingCheckpoints = checkpoints.sorted { $0.treeSize < $1.treeSize }[...]
+        var pendingCheckpoints = (self.pendingCheckpoints + checkpoints).sorted { $0.treeSize < $1.treeSize }[...]
         // 2. In order: positions, chain, time, enrolment state, Merkle tree; collect signature checks.
         var jobs: [SigJob] = []
         // About one and a half signatures an entry: no regrowing while the batch is walked.
@@ -225,9 +230,8 @@ public struct LedgerVerifier: Sendable {
                 }
             }
         }
-        for cp in pendingCheckpoints {
-            fail(nil, .checkpointBeyondLedger, "a stored checkpoint commits to \(cp.treeSize) entries but the ledger holds only \(frontier.size): entries were removed from the end", treeSize: cp.treeSize)
-        }
+        // Not reached yet: the next rows may reach them (when rows are missing, the tree lags the seq numbers).
+        self.pendingCheckpoints = Array(pendingCheckpoints)
         // 3. Ed25519, in the background on all cores, while the next batches are read and decoded. A bounded
         //    number of chunks waits, so memory stays flat; `finish` collects the outcome.
         guard options.checkSignatures, !jobs.isEmpty else { return }
@@ -348,6 +352,10 @@ public struct LedgerVerifier: Sendable {
 
     /// The report; call once, after every row and checkpoint.
     public mutating func finish() -> VerificationReport {
+        for cp in pendingCheckpoints {
+            fail(nil, .checkpointBeyondLedger, "a stored checkpoint commits to \(cp.treeSize) entries but the ledger holds only \(frontier.size): entries were removed from the end", treeSize: cp.treeSize)
+        }
+        pendingCheckpoints = []
         for bad in signatureWork.finish() {
             if let size = bad.treeSize {
                 fail(nil, .checkpointSignature, "the stored checkpoint's signature does not verify with the facility key", treeSize: size)
