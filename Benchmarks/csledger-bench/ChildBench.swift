@@ -6,7 +6,7 @@ import Reconciliation
 /// One phase (verification, inventory, reconciliation) run in a fresh child process of this same binary
 /// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
 enum ChildBench {
-    static let phases = ["verify", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append"]
+    static let phases = ["verify", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append", "proof"]
 
     /// What one phase did and cost.
     struct Outcome {
@@ -54,6 +54,18 @@ enum ChildBench {
             let report = try ledger.reconcile(verify: phase == "reconcile-verified")
             figures = ["entries": Double(report.entries), "considered": Double(report.entriesConsidered),
                        "findings": Double(report.findings.count), "open": Double(report.open.count)]
+        case "proof":
+            // The proof phase on its own (for profiling): 1,000 of each, as the main run does them.
+            let cpuBefore = ProcStatus.threadCPUSeconds()
+            let proofs = try ProofBench(count: 1_000).run(ledger)
+            figures["cpu_us_per_proof"] = (ProcStatus.threadCPUSeconds() - cpuBefore) / 2_000 * 1e6
+            for (name, l) in [("inclusion", proofs.inclusion), ("consistency", proofs.consistency)] {
+                figures["\(name)_mean_us"] = l.mean * 1e6
+                figures["\(name)_p50_us"] = l.percentile(50) * 1e6
+                figures["\(name)_p99_us"] = l.percentile(99) * 1e6
+                figures["\(name)_max_us"] = l.percentile(100) * 1e6
+            }
+            figures["tree_size"] = Double(proofs.treeSize)
         case "append":
             // 2,000 durable one-entry appends (for profiling the write path on its own).
             let workload = try Workload(patients: try ClinicBuild.patients(ledger))

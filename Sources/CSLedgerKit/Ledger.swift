@@ -132,21 +132,25 @@ public struct Ledger: Sendable {
 
     /// A C2SP tlog-proof that entry `seq` is in the tree of the latest checkpoint.
     public func inclusionProof(seq: Int) throws -> TlogProof {
-        let cp = try checkpoint()
+        // The checkpoint and the proof come from one snapshot (one read), so they always agree.
+        guard let (cp, path) = try database.inclusionProofAtLatestCheckpoint(index: seq) else {
+            throw LedgerError(.ledgerCorrupt, "the ledger has no signed checkpoint; run verify")
+        }
         guard seq >= 0, seq < cp.treeSize else {
             throw LedgerError(.notFound, "entry \(seq) is not covered by the latest checkpoint (\(cp.treeSize) entries)")
         }
-        let path = try database.inclusionProof(index: seq, size: cp.treeSize)
         return try TlogProof(index: seq, path: path, checkpoint: try SignedNote.parse(cp.note))
     }
 
     /// An RFC 9162 consistency proof from `oldSize` to the latest checkpoint.
     public func consistencyProof(oldSize: Int) throws -> (newSize: Int, path: [Hash]) {
-        let cp = try checkpoint()
+        guard let (cp, path) = try database.consistencyProofToLatestCheckpoint(oldSize: oldSize) else {
+            throw LedgerError(.ledgerCorrupt, "the ledger has no signed checkpoint; run verify")
+        }
         guard oldSize >= 1, oldSize <= cp.treeSize else {
             throw LedgerError(.invalidArgument, "the old size must be between 1 and \(cp.treeSize), the latest checkpoint's size")
         }
-        return (cp.treeSize, try database.consistencyProof(oldSize: oldSize, newSize: cp.treeSize))
+        return (cp.treeSize, path)
     }
 
     /// The lot id for a lot number printed on the label (and the NDC when the number is not unique).

@@ -260,10 +260,12 @@ public final class LedgerDatabase: Sendable {
 
     /// The newest stored checkpoint.
     public func latestCheckpoint() throws -> StoredCheckpoint? {
-        try read { db in
-            try Row.fetchOne(db, sql: "SELECT tree_size, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1").map {
-                StoredCheckpoint(treeSize: $0[0], note: $0[1])
-            }
+        try read { db in try Self.latestCheckpoint(db) }
+    }
+
+    static func latestCheckpoint(_ db: Database) throws -> StoredCheckpoint? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT tree_size, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1")).map {
+            StoredCheckpoint(treeSize: $0[0], note: $0[1])
         }
     }
 
@@ -301,21 +303,6 @@ public final class LedgerDatabase: Sendable {
             throw LedgerError(.ledgerCorrupt, "the signer table holds an unknown role; run verify")
         }
         return Signer(publicKey: try SignerPublicKey(raw: raw), name: row[first + 1], role: role, enrolledSeq: row[first + 3], revokedSeq: row[first + 4])
-    }
-
-    /// RFC 9162 inclusion proof of entry `index` in the tree of `size` entries.
-    public func inclusionProof(index: Int, size: Int) throws -> [Hash] {
-        try read { db in try MerkleTree.inclusionProof(index: index, size: size, subtree: { try Self.subtree(db, $0, $1) }) }
-    }
-
-    /// RFC 9162 consistency proof between the trees of `oldSize` and `newSize` entries.
-    public func consistencyProof(oldSize: Int, newSize: Int) throws -> [Hash] {
-        try read { db in try MerkleTree.consistencyProof(oldSize: oldSize, newSize: newSize, subtree: { try Self.subtree(db, $0, $1) }) }
-    }
-
-    /// The Merkle root of the first `size` entries, from the stored tree nodes.
-    public func rootHash(size: Int) throws -> Hash {
-        try read { db in try MerkleTree.rootHash(size: size, subtree: { try Self.subtree(db, $0, $1) }) }
     }
 
     static func subtree(_ db: Database, _ level: Int, _ index: Int) throws -> Hash {

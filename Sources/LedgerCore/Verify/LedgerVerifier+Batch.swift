@@ -87,3 +87,60 @@ extension LedgerVerifier {
         var signingInput: ArraySlice<UInt8> = []
     }
 }
+
+extension LedgerVerifier {
+    /// Builds one prepared batch while its rows are read, each from bytes in place (an SQLite page, valid
+    /// only during `add`), so that the thread reading a range of the ledger also does its order-free checks.
+    ///
+    /// Checking signatures, each entry's bytes are copied (the signing input is checked later, in the
+    /// background) and read in full by `finish`. Chain only, each row is hashed and its fixed-place header
+    /// read where it lies, and nothing is copied, except the rows the header cannot settle (the genesis
+    /// entry, or anything not in the canonical shape), which `finish` reads in full.
+    public struct Builder: Sendable {
+        private let options: Options
+        private var batch: Batch
+        /// Chain only: the leaf hash and header of every row, computed in `add`.
+        private var leaves: [Hash] = []
+        private var headers: [EntryHeader?] = []
+
+        /// An empty batch expecting about `rows` rows.
+        public init(options: Options, rows: Int) {
+            self.options = options
+            let copies = options.checkSignatures
+            // Entries average under a kilobyte; the buffer grows if they do not.
+            self.batch = Batch(rows: rows, bytes: copies ? rows * 1024 : 0)
+            if !copies {
+                leaves.reserveCapacity(rows)
+                headers.reserveCapacity(rows)
+            }
+        }
+
+        public var count: Int { batch.count }
+
+        /// Adds the next row in seq order; `bytes` and `storedLeafHash` need only be valid during the call.
+        public mutating func add(seq: Int, bytes: UnsafeRawBufferPointer, storedLeafHash: UnsafeRawBufferPointer?) {
+            guard !options.checkSignatures else {
+                batch.append(seq: seq, bytes: bytes, storedLeafHash: storedLeafHash)
+                return
+            }
+            leaves.append(MerkleTree.leafHash(bytes))
+            let header = seq != 0 ? EntryHeader(canonical: bytes) : nil
+            headers.append(header)
+            // Only a row read in full later keeps its bytes.
+            batch.append(seq: seq, bytes: header == nil ? bytes : UnsafeRawBufferPointer(start: nil, count: 0), storedLeafHash: storedLeafHash)
+        }
+
+        /// The batch, prepared as `LedgerVerifier.prepare` would have (on this thread).
+        public consuming func finish() -> Prepared {
+            guard !options.checkSignatures else { return LedgerVerifier.prepare(batch, options: options) }
+            var decoded = [Decoded?](repeating: nil, count: batch.count)
+            for i in 0..<batch.count where headers[i] == nil {
+                decoded[i] = batch.storage.withUnsafeBytes { all in
+                    LedgerVerifier.decode(UnsafeRawBufferPointer(rebasing: all[batch.range(i)]), storage: batch.storage,
+                                          range: batch.range(i), genesis: batch.seqs[i] == 0)
+                }
+            }
+            return Prepared(batch: batch, checkSignatures: false, leaves: leaves, headers: headers, decoded: decoded)
+        }
+    }
+}

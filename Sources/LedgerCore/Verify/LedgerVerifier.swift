@@ -41,6 +41,9 @@ public struct LedgerVerifier: Sendable {
     private var lastLogged: Timestamp?
     private var rootsAtSize: [Int: Hash] = [:]
     private var wantedSizes: Set<Int> = []
+    /// Stored checkpoints handed in with earlier rows but beyond every row so far (rows were missing before
+    /// them): checked once the tree reaches their size, or reported as beyond the ledger at the end.
+    private var pendingCheckpoints: [StoredCheckpoint] = []
     private var report: VerificationReport
 
     /// - Parameter checkpointSizes: tree sizes of checkpoints that `finish` will check, so their roots are kept on the way.
@@ -157,15 +160,19 @@ public struct LedgerVerifier: Sendable {
         let rows = prepared.batch
         if rows.isEmpty {
             // Checkpoints past the last entry: the ledger lost its tail.
+            let checkpoints = pendingCheckpoints + checkpoints
+            pendingCheckpoints = []
             for cp in checkpoints where cp.treeSize > frontier.size {
                 report.checkpointsChecked += 1
                 fail(nil, .checkpointBeyondLedger, "a stored checkpoint commits to \(cp.treeSize) entries but the ledger holds only \(frontier.size): entries were removed from the end", treeSize: cp.treeSize)
             }
             return
         }
-        var pendingCheckpoints = checkpoints.sorted { $0.treeSize < $1.treeSize }[...]
+        var pendingCheckpoints = (self.pendingCheckpoints + checkpoints).sorted { $0.treeSize < $1.treeSize }[...]
         // 2. In order: positions, chain, time, enrolment state, Merkle tree; collect signature checks.
         var jobs: [SigJob] = []
+        // About one and a half signatures an entry: no regrowing while the batch is walked.
+        if options.checkSignatures { jobs.reserveCapacity(rows.count * 2) }
         let checkRoots = !wantedSizes.isEmpty
         for i in 0..<rows.count {
             let seq = rows.seqs[i]
@@ -193,11 +200,11 @@ public struct LedgerVerifier: Sendable {
                 if let error = d.error {
                     fail(seq, .malformedEntry, error)
                 } else if let e = d.entry {
-                    checkSigned(row: i, seq: seq, entrySeq: e.seq, prev: e.prev, logged: e.logged, signers: e.statement.signers,
-                                signatures: e.signatures, statement: e.statement, jobs: &jobs)
+                    checkSigned(row: i, seq: seq, entrySeq: e.seq, prev: e.prev, logged: e.logged, actor: e.statement.actor,
+                                witnesses: e.statement.witnesses, signatures: e.signatures, statement: e.statement, jobs: &jobs)
                 } else if let f = d.fields {
                     checkSigned(row: i, seq: seq, entrySeq: f.header.seq, prev: f.header.prev, logged: f.header.logged,
-                                signers: f.signers, signatures: f.signatures, statement: nil, jobs: &jobs)
+                                actor: f.actor, witnesses: f.witnesses, signatures: f.signatures, statement: nil, jobs: &jobs)
                 }
             }
             prevLeaf = leaf
@@ -223,9 +230,8 @@ public struct LedgerVerifier: Sendable {
                 }
             }
         }
-        for cp in pendingCheckpoints {
-            fail(nil, .checkpointBeyondLedger, "a stored checkpoint commits to \(cp.treeSize) entries but the ledger holds only \(frontier.size): entries were removed from the end", treeSize: cp.treeSize)
-        }
+        // Not reached yet: the next rows may reach them (when rows are missing, the tree lags the seq numbers).
+        self.pendingCheckpoints = Array(pendingCheckpoints)
         // 3. Ed25519, in the background on all cores, while the next batches are read and decoded. A bounded
         //    number of chunks waits, so memory stays flat; `finish` collects the outcome.
         guard options.checkSignatures, !jobs.isEmpty else { return }
@@ -242,7 +248,7 @@ public struct LedgerVerifier: Sendable {
     /// The ordered checks of one signed entry stored at `seq`: its own seq, prev, time, its signers against the
     /// enrolment state before it, and (given its statement) what it changes in that state; the signatures
     /// to check go to `jobs`.
-    private mutating func checkSigned(row: Int, seq: Int, entrySeq: Int, prev: Hash, logged: Timestamp, signers: [KeyID],
+    private mutating func checkSigned(row: Int, seq: Int, entrySeq: Int, prev: Hash, logged: Timestamp, actor: KeyID, witnesses: [KeyID],
                                       signatures: [EntrySignature], statement: Statement?, jobs: inout [SigJob]) {
         if entrySeq != seq { fail(seq, .seqMismatch, "the entry says it is seq \(entrySeq) but is stored at seq \(seq)") }
         if prev != prevLeaf {
@@ -254,7 +260,9 @@ public struct LedgerVerifier: Sendable {
         }
         lastLogged = max(lastLogged ?? logged, logged)
         // Signers: order, enrolment, revocation (against the state before this entry).
-        if signatures.map(\.key) != signers {
+        // The actor, then the witnesses, compared in place (no array of signers built per entry).
+        if signatures.count != 1 + witnesses.count || signatures.first?.key != actor
+            || !signatures.dropFirst().elementsEqual(witnesses, by: { $0.key == $1 }) {
             fail(seq, .signersMismatch, "the signatures do not match the actor and witnesses in order")
         }
         var genesisKey: SignerPublicKey?
@@ -344,6 +352,10 @@ public struct LedgerVerifier: Sendable {
 
     /// The report; call once, after every row and checkpoint.
     public mutating func finish() -> VerificationReport {
+        for cp in pendingCheckpoints {
+            fail(nil, .checkpointBeyondLedger, "a stored checkpoint commits to \(cp.treeSize) entries but the ledger holds only \(frontier.size): entries were removed from the end", treeSize: cp.treeSize)
+        }
+        pendingCheckpoints = []
         for bad in signatureWork.finish() {
             if let size = bad.treeSize {
                 fail(nil, .checkpointSignature, "the stored checkpoint's signature does not verify with the facility key", treeSize: size)
