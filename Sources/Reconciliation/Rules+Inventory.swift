@@ -239,7 +239,7 @@ extension Run {
         var states: [String: UnusableLotState] = [:]
         var current: UnusableLotState? = nil
         func state(_ lot: String) -> UnusableLotState {
-            if let c = current, c.lot == lot { return c }
+            if let c = current, c.lot == lot { return c }  // doses come in runs from the same lot
             if let known = states[lot] { current = known; return known }
             let info = facts.lots[lot]
             let expiredFrom = info?.expiry.flatMap { Timestamp($0.description, allowDate: true) }?.adding(days: 1)
@@ -344,12 +344,19 @@ extension Run {
     }
 }
 
-/// What rule 3 needs of one lot.
-struct UnusableLotState {
+/// What rule 3 needs of one lot (a class: it is handed to the check for every use of the lot).
+final class UnusableLotState {
     let lot: String
     let info: LotFacts?
     /// The first moment after the expiry date (uses from then on are after expiry).
     let expiredFrom: Timestamp?
     /// Status changes, by time.
     let changes: [Record]
+
+    init(lot: String, info: LotFacts?, expiredFrom: Timestamp?, changes: [Record]) {
+        self.lot = lot
+        self.info = info
+        self.expiredFrom = expiredFrom
+        self.changes = changes
+    }
 }

@@ -131,13 +131,12 @@ extension Run {
         let all = ds.indices.filter { ds[$0].drawn != nil }
         let keys = all.map { (ds[$0].record.time.millisecondsSinceEpoch, ds[$0].record.seq) }
         let order = all.indices.sorted { keys[$0] < keys[$1] }
-        let everyone = order.map { ds[all[$0]] }
-        let everyoneShares = everyone.map { $0.share ?? 0 }
+        let everyone = order.map { all[$0] }  // indices into `ds`
+        let everyoneShares = everyone.map { ds[$0].share ?? 0 }
         var byPerson: [KeyID: [Int]] = [:]
-        for (position, d) in everyone.enumerated() { byPerson[d.record.actor, default: []].append(position) }
+        for (position, i) in everyone.enumerated() { byPerson[ds[i].record.actor, default: []].append(position) }
         let b = config.wasteBaselineDoses
         for (person, positions) in byPerson where positions.count > b {
-            let sorted = positions.map { everyone[$0].record }
             let shares = positions.map { everyoneShares[$0] }
             let own = Stats.median(Array(shares.prefix(b)))
             // The clinic's median up to the person's last baseline dose: fixed once the baseline is set.
@@ -145,7 +144,7 @@ extension Run {
             let baseline = max(own, clinic)
             let x = Array(shares.dropFirst(b))
             for ex in Stats.cusum(x, reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold) {
-                let run = Array(sorted[(b + ex.start)...(b + ex.alarm)])
+                let run = positions[(b + ex.start)...(b + ex.alarm)].map { ds[everyone[$0]].record }
                 let mean = x[ex.start...ex.alarm].reduce(0, +) / Double(ex.alarm - ex.start + 1)
                 add(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(run[0].seq)", severity: .warning,
                     title: "\(facts.signers[person]?.name ?? person.short) has been wasting more than their usual share",

@@ -62,39 +62,43 @@ extension Run {
 
     /// Wastes (standalone, or the rest of a dose) need one independent witness.
     mutating func wasteWitnesses() {
-        let doses = facts.doses.filter { $0.wasted > 0 }.map(\.record)
-        for e in facts.live(DispensingType.wasteRecorded) + doses {
-            let (count, problems) = independentWitnesses(e)
-            guard count < 1 else { continue }
-            let lot = e.string("lot_id")
-            let amount = e.micros(e.type == DispensingType.wasteRecorded ? "quantity" : "wasted") ?? 0
-            let why = problems.isEmpty ? "it has no witness" : problems.joined(separator: "; ")
-            add(rule: 5, check: "waste-without-independent-witness", subject: "\(e.seq)", severity: .critical,
-                title: "Waste at seq \(e.seq) has no independent witness",
-                detail: "The waste of \(lot.map { facts.quantity(amount, $0) } ?? "\(Quantity(micros: amount))") at seq \(e.seq) (\(e.type), recorded by \(who(e.actor))) needs a second licensed person who saw it: \(why).",
-                time: e.time, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
-                expected: "one witness who is a different person, enrolled to witness", found: why,
-                basis: "21 CFR 1304.22(c) (records of controlled substances wasted); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): waste witnessed by a second licensed person; state board rules",
-                action: "Interview the person who recorded the waste and the named witness separately. If the waste cannot be confirmed, treat the quantity as unaccounted for (loss investigation, Form 106 if significant). Make sure each person has one key only.")
-        }
+        for e in facts.live(DispensingType.wasteRecorded) { wasteWitness(e) }
+        for d in facts.doses where d.wasted > 0 { wasteWitness(d.record) }
+    }
+
+    private mutating func wasteWitness(_ e: Record) {
+        let (count, problems) = independentWitnesses(e)
+        guard count < 1 else { return }
+        let lot = e.string("lot_id")
+        let amount = e.micros(e.type == DispensingType.wasteRecorded ? "quantity" : "wasted") ?? 0
+        let why = problems.isEmpty ? "it has no witness" : problems.joined(separator: "; ")
+        add(rule: 5, check: "waste-without-independent-witness", subject: "\(e.seq)", severity: .critical,
+            title: "Waste at seq \(e.seq) has no independent witness",
+            detail: "The waste of \(lot.map { facts.quantity(amount, $0) } ?? "\(Quantity(micros: amount))") at seq \(e.seq) (\(e.type), recorded by \(who(e.actor))) needs a second licensed person who saw it: \(why).",
+            time: e.time, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
+            expected: "one witness who is a different person, enrolled to witness", found: why,
+            basis: "21 CFR 1304.22(c) (records of controlled substances wasted); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): waste witnessed by a second licensed person; state board rules",
+            action: "Interview the person who recorded the waste and the named witness separately. If the waste cannot be confirmed, treat the quantity as unaccounted for (loss investigation, Form 106 if significant). Make sure each person has one key only.")
     }
 
     /// A waste recorded (logged) long after it happened: the ledger's own clock, which the person cannot set.
     mutating func lateWaste() {
-        let doses = facts.doses.filter { $0.wasted > 0 }.map(\.record)
-        for e in facts.live(DispensingType.wasteRecorded) + doses {
-            let delay = e.logged.hours(since: e.time)
-            guard delay > config.lateWasteHours else { continue }
-            let lot = e.string("lot_id")
-            add(rule: 5, check: "waste-recorded-late", subject: "\(e.seq)", severity: .warning,
-                title: "Waste at seq \(e.seq) recorded \(fmt(delay, 1)) hours after it happened",
-                detail: "The \(e.type) entry at seq \(e.seq) says the waste happened at \(e.time.short), but it was written to the ledger at \(e.logged.short), \(fmt(delay, 1)) hours later.",
-                time: e.time, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
-                expected: "recorded within \(fmt(config.lateWasteHours)) hours", found: "recorded at \(e.logged.short)",
-                figures: [Figure("delay (hours)", fmt(delay, 1)), Figure("limit (hours)", fmt(config.lateWasteHours))],
-                basis: "21 CFR 1304.21(a) (records kept current and accurate); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): waste documented at the time it happens",
-                action: "Ask the person and the witness why the waste was recorded late and whether the witness saw it at the time; late waste documentation is a common sign of diversion when it repeats.")
-        }
+        for e in facts.live(DispensingType.wasteRecorded) { lateWaste(e) }
+        for d in facts.doses where d.wasted > 0 { lateWaste(d.record) }
+    }
+
+    private mutating func lateWaste(_ e: Record) {
+        let delay = e.logged.hours(since: e.time)
+        guard delay > config.lateWasteHours else { return }
+        let lot = e.string("lot_id")
+        add(rule: 5, check: "waste-recorded-late", subject: "\(e.seq)", severity: .warning,
+            title: "Waste at seq \(e.seq) recorded \(fmt(delay, 1)) hours after it happened",
+            detail: "The \(e.type) entry at seq \(e.seq) says the waste happened at \(e.time.short), but it was written to the ledger at \(e.logged.short), \(fmt(delay, 1)) hours later.",
+            time: e.time, entries: [e.seq], lot: lot, patient: e.patientRef, people: e.people,
+            expected: "recorded within \(fmt(config.lateWasteHours)) hours", found: "recorded at \(e.logged.short)",
+            figures: [Figure("delay (hours)", fmt(delay, 1)), Figure("limit (hours)", fmt(config.lateWasteHours))],
+            basis: "21 CFR 1304.21(a) (records kept current and accurate); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022): waste documented at the time it happens",
+            action: "Ask the person and the witness why the waste was recorded late and whether the witness saw it at the time; late waste documentation is a common sign of diversion when it repeats.")
     }
 
     // MARK: Rule 7: destruction witnesses
