@@ -178,45 +178,6 @@ public final class LedgerDatabase: Sendable {
         try read { db in try Self.scan(db, range: range, type: type, batchSize: batchSize, body) }
     }
 
-    /// Streams every row with the stored checkpoints that fall within each batch (sizes first.seq+1 ... last.seq+1),
-    /// from one snapshot; a last call with no rows carries the checkpoints beyond the last entry.
-    /// `start` is called first with the number of entries.
-    /// `emptyBatch` supplies the buffers to fill (such as batches already verified, emptied, to reuse their memory).
-    public func forEachBatchWithCheckpoints(batchSize: Int = 4096, emptyBatch: () -> LedgerVerifier.Batch? = { nil }, start: (Int) -> Void,
-                                            _ body: (LedgerVerifier.Batch, [StoredCheckpoint]) throws -> Void) throws {
-        try read { db in
-            start(try Self.size(db))
-            var lastSeq = -1
-            // Each blob is copied once, from SQLite's page straight into the batch's buffer (GRDB's row
-            // accessors would wrap or copy it first): verification reads about a million rows a second.
-            let statement = try db.makeStatement(sql: "SELECT seq, bytes, leaf_hash FROM entries ORDER BY seq")
-            let cursor = try Row.fetchCursor(statement)
-            let raw = statement.sqliteStatement
-            var batch = emptyBatch() ?? LedgerVerifier.Batch(rows: batchSize)
-            func flush() throws {
-                let lo = batch.seqs[0] + 1, hi = batch.seqs[batch.count - 1] + 1
-                lastSeq = hi - 1
-                let full = batch
-                // A new buffer is sized like this one, so it rarely grows.
-                batch = emptyBatch() ?? LedgerVerifier.Batch(rows: batchSize, bytes: full.byteCount + full.byteCount / 8)
-                try body(full, try Self.checkpoints(db, lo...hi))
-            }
-            while try cursor.next() != nil {
-                batch.append(seq: Int(sqlite3_column_int64(raw, 0)), bytes: Self.blob(raw, 1), storedLeafHash: Self.blob(raw, 2))
-                if batch.count == batchSize { try flush() }
-            }
-            if !batch.isEmpty { try flush() }
-            try body(LedgerVerifier.Batch(), try Self.checkpoints(db, (lastSeq + 2)...Int.max))
-        }
-    }
-
-    /// Column `index` of the current row as bytes in place (valid until the next step); empty for NULL.
-    private static func blob(_ statement: SQLiteStatement, _ index: CInt) -> UnsafeRawBufferPointer {
-        // sqlite3_column_blob first, then sqlite3_column_bytes, as SQLite's documentation asks.
-        guard let start = sqlite3_column_blob(statement, index) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, index)))
-    }
-
     static func scan(_ db: Database, range: ClosedRange<Int>?, type: String?, batchSize: Int,
                      _ body: ([LedgerVerifier.Row]) throws -> Bool) throws {
         var sql = "SELECT seq, bytes, leaf_hash FROM entries"
