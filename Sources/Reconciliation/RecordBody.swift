@@ -42,9 +42,10 @@ struct RecordBody: Sendable {
             guard let r = Self.range(b, key), r.count >= 2, b[r.lowerBound] == Self.openBracket else { return [] }
             var out: [RecordBody] = []
             var i = r.lowerBound + 1
-            while i < r.upperBound, b[i] == Self.openBrace {
+            while i < r.upperBound, b[i] != Self.closeBracket {
                 let end = Self.valueEnd(b, i)
-                out.append(RecordBody(bytes: Array(UnsafeBufferPointer(rebasing: b[i..<end]))))
+                // Items that are not objects are passed over, as the rules always have.
+                if b[i] == Self.openBrace { out.append(RecordBody(bytes: Array(UnsafeBufferPointer(rebasing: b[i..<end])))) }
                 i = end
                 guard i < r.upperBound, b[i] == Self.comma else { break }
                 i += 1

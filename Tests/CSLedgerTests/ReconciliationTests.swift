@@ -433,6 +433,9 @@ struct RecordDecoderTests {
         #expect(numbers.integer("a") == -12 && numbers.integer("b") == JSONValue.number(1e20).integerValue && numbers.integer("c") == nil && numbers.integer("d") == 0)
         #expect(body["n"]?.integerValue == 3 && body.isTrue("ok") && !body.isTrue("n") && !body.isTrue("none"))
         #expect(body.object == object)
+        // Array items that are not objects are passed over.
+        let list = RecordBody(["lots": .array([.number(1), .object(["lot_id": .string("A")]), .string("x"), .object(["lot_id": .string("B")])])])
+        #expect(list.objects("lots").map { $0.string("lot_id") } == ["A", "B"] && list.objects("none").isEmpty)
     }
 
     @Test("bytes not in canonical shape go to the full parser; bytes that do not decode are left out")
