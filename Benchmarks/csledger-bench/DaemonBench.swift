@@ -54,9 +54,14 @@ struct DaemonBench {
             // Enough signed statements for 9,000 appends/s; each client takes its own share.
             let perClient = Int(9_000 * seconds) / clients + 1
             say("  \(clients) clients: signing \(perClient * clients) statements first")
+            // A terminal signs a dose just before it sends it, so the statements reach the daemon in the
+            // order of their times. Signed beforehand here, each gets the time it would have had: the
+            // k-th statement of every client the same millisecond, k milliseconds after signing began.
+            let firstTime = Timestamp.now().millisecondsSinceEpoch
             let bodies = Parallel.map(clients * perClient) { i -> [UInt8] in
                 // Client c sends statements signed by clinician c (mod 4), with that clinician's token.
-                let signed = try! workload.signed(i, signer: i / perClient, tag: "-\(getpid())-\(level)")
+                let time = Timestamp(millisecondsSinceEpoch: firstTime + Int64(i % perClient))
+                let signed = try! workload.signed(i, signer: i / perClient, tag: "-\(getpid())-\(level)", time: time)
                 return JCS.serialize(.object(["statement": signed.statement.json, "sigs": .array(signed.signatures.map {
                     .object(["key": .string($0.key.hex), "sig": .string(Base64.encode($0.signature))])
                 })]))
