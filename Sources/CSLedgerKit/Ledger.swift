@@ -18,6 +18,11 @@ public struct Ledger: Sendable {
     /// The personal data kept off the chain beside this ledger.
     public var personalData: PersonalData { PersonalData(database: database) }
 
+    /// The schema migrations the ledger file at `path` still needs (`open` for writing applies them).
+    public static func pendingMigrations(path: String) throws -> [String] {
+        try LedgerDatabase.pendingMigrations(path: path)
+    }
+
     /// Opens the ledger file at `path`.
     public static func open(path: String, readOnly: Bool = false) throws -> Ledger {
         Ledger(database: try LedgerDatabase.open(path: path, readOnly: readOnly))

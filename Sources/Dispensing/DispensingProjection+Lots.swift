@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LedgerCore
+import LedgerStore
 
 /// A lot as the inventory tables hold it.
 struct LotRow {
@@ -13,13 +14,15 @@ struct LotRow {
     let receivedSeq: Int
 
     static func fetch(_ db: Database, _ lotID: String) throws -> LotRow? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT unit, expiry, status, on_hand_micros, received_time, received_seq FROM lots WHERE lot_id = ?
-            """), arguments: [lotID]) else { return nil }
-        guard let expiry = try? ExpiryDate(iso: row[1] as String), let received = Timestamp(row[4] as String) else {
-            throw LedgerError(.ledgerCorrupt, "the inventory table for lot \(lotID) is damaged; rebuild it")
+        let lookup = try BoundStatement(db, "SELECT unit, expiry, status, on_hand_micros, received_time, received_seq FROM lots WHERE lot_id = ?")
+        lookup.bind(1, lotID)
+        return try lookup.firstRow { row in
+            guard let expiry = try? ExpiryDate(iso: row.text(1)), let received = Timestamp(row.text(4)) else {
+                throw LedgerError(.ledgerCorrupt, "the inventory table for lot \(lotID) is damaged; rebuild it")
+            }
+            return LotRow(lotID: lotID, unit: row.text(0), expiry: expiry, status: row.text(2), onHand: row.int64(3),
+                          receivedTime: received, receivedSeq: row.int(5))
         }
-        return LotRow(lotID: lotID, unit: row[0], expiry: expiry, status: row[2], onHand: row[3], receivedTime: received, receivedSeq: row[5])
     }
 
     /// The same lot with another balance (after a movement written in this transaction).
@@ -125,11 +128,20 @@ extension DispensingProjection {
         if after < 0, micros < 0, c.entry.statement.body["override_reason"]?.stringValue?.isEmpty ?? true {
             throw LedgerError(.invalidBody, "\(c.type): lot \(lotID) holds \(Quantity(micros: lot.onHand)) \(lot.unit), less than the \(Quantity(micros: -micros)) \(lot.unit) taken; if the shelf really differs, record a count, or give --override-reason")
         }
-        try c.db.cachedStatement(sql: "UPDATE lots SET on_hand_micros = ? WHERE lot_id = ?").execute(arguments: [after, lotID])
-        try c.db.cachedStatement(sql: """
+        let update = try BoundStatement(c.db, "UPDATE lots SET on_hand_micros = ? WHERE lot_id = ?")
+        update.bind(1, after)
+        update.bind(2, lotID)
+        try update.run()
+        let insert = try BoundStatement(c.db, """
             INSERT INTO movements (seq, lot_id, kind, micros, time) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (seq, lot_id, kind) DO UPDATE SET micros = micros + excluded.micros
-            """).execute(arguments: [c.seq, lotID, kind, micros, c.time.description])
+            """)
+        insert.bind(1, c.seq)
+        insert.bind(2, lotID)
+        insert.bind(3, kind)
+        insert.bind(4, micros)
+        insert.bind(5, c.time.description)
+        try insert.run()
         return lot.with(onHand: after)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LedgerCore
+import LedgerStore
 
 extension DispensingProjection {
     /// Schedule III: at most 5 refills, and no fill more than 6 months after the date issued.
@@ -21,14 +22,16 @@ extension DispensingProjection {
         let p = try r.object(key)
         let ref = try p.string("ref", max: 40)
         let commitment = try p.hex64("commitment")
-        guard let row = try Row.fetchOne(c.db.cachedStatement(sql: "SELECT kind, commitment, erased FROM personal_data WHERE ref = ?"), arguments: [ref]) else {
+        let lookup = try BoundStatement(c.db, "SELECT kind, commitment, erased FROM personal_data WHERE ref = ?")
+        lookup.bind(1, ref)
+        guard let row = try lookup.firstRow({ ($0.text(0), $0.text(1), $0.isNull(2) ? nil : $0.text(2)) }) else {
             throw p.error("ref", "names no \(kind == "patient" ? "patient" : "person") on file; add them first")
         }
-        guard (row[0] as String) == kind, (row[1] as String) == commitment else {
+        guard row.0 == kind, row.1 == commitment else {
             throw p.error("commitment", "does not match the personal data on file for \(ref)")
         }
         // Erased data was valid for entries written before the erasure (replay), never after.
-        if let erased = (row[2] as String?).flatMap({ Timestamp($0) }), erased <= c.entry.logged {
+        if let erased = row.2.flatMap({ Timestamp($0) }), erased <= c.entry.logged {
             throw p.error("ref", "names a record whose personal data was erased")
         }
         return ref

@@ -55,10 +55,11 @@ struct Context {
     var type: String { entry.statement.type }
 
     func role(of key: KeyID) throws -> Role? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT role, revoked_seq FROM signers WHERE key_id = ?"), arguments: [key.hex]) else { return nil }
-        let revoked: Int? = row[1]
+        let lookup = try BoundStatement(db, "SELECT role, revoked_seq FROM signers WHERE key_id = ?")
+        lookup.bind(1, key.hex)
+        guard let (role, revoked) = try lookup.firstRow({ ($0.text(0), $0.isNull(1) ? nil : $0.int(1)) }) else { return nil }
         if let revoked, revoked < seq { return nil }
-        return Role(rawValue: row[0])
+        return Role(rawValue: role)
     }
 
     func requireActor(_ roles: Set<Role>) throws {

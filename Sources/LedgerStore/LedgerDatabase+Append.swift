@@ -233,20 +233,38 @@ extension LedgerDatabase {
         if statement.time.millisecondsSinceEpoch > logged.millisecondsSinceEpoch + Self.allowedClockSkewMilliseconds {
             throw LedgerError(.invalidStatement, "the statement's time \(statement.time) is in the future (now \(logged))")
         }
-        let statementHash = Data(Hash.sha256(checked.signingInput).bytes)
-        if let earlier = try Int.fetchOne(db.cachedStatement(sql: "SELECT seq FROM statement_hashes WHERE hash = ?"), arguments: [statementHash]) {
+        let statementHash = Hash.sha256(checked.signingInput)
+        let statementTime = statement.time.description
+        let lookup = try BoundStatement(db, "SELECT seq FROM statement_index WHERE time = ? AND hash = ?")
+        lookup.bind(1, statementTime)
+        statementHash.withUnsafeBytes { lookup.bind(2, blob: $0) }
+        if let earlier = try lookup.firstRow({ $0.int(0) }) {
             throw LedgerError(.invalidStatement, "this signed statement is already in the ledger at seq \(earlier); it was not recorded twice")
         }
         let entry = Entry(seq: seq, prev: prev, logged: logged, signed: signed)
         let bytes = entry.canonicalBytes(statementBytes: checked.signingInput)
         let leaf = MerkleTree.leafHash(bytes)
-        try db.cachedStatement(sql: "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
-            arguments: [seq, Data(bytes), Data(leaf.bytes), statement.type, statement.actor.hex, statement.time.description, logged.description])
-        try db.cachedStatement(sql: "INSERT INTO statement_hashes (hash, seq) VALUES (?, ?)").execute(arguments: [statementHash, seq])
+        let insertEntry = try BoundStatement(db, "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        insertEntry.bind(1, seq)
+        insertEntry.bind(2, blob: bytes)
+        leaf.withUnsafeBytes { insertEntry.bind(3, blob: $0) }
+        insertEntry.bind(4, statement.type)
+        insertEntry.bind(5, statement.actor.hex)
+        insertEntry.bind(6, statementTime)
+        insertEntry.bind(7, logged.description)
+        try insertEntry.run()
+        let insertIndex = try BoundStatement(db, "INSERT INTO statement_index (time, hash, seq) VALUES (?, ?, ?)")
+        insertIndex.bind(1, statementTime)
+        statementHash.withUnsafeBytes { insertIndex.bind(2, blob: $0) }
+        insertIndex.bind(3, seq)
+        try insertIndex.run()
         var newFrontier = frontier
         for node in newFrontier.append(leaf) {
-            try db.cachedStatement(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)").execute(
-                           arguments: [node.level, node.index, Data(node.hash.bytes)])
+            let insertNode = try BoundStatement(db, "INSERT INTO merkle_tree (ends, level, hash) VALUES (?, ?, ?)")
+            insertNode.bind(1, MerkleTree.subtreeEnd(level: node.level, index: node.index))
+            insertNode.bind(2, node.level)
+            node.hash.withUnsafeBytes { insertNode.bind(3, blob: $0) }
+            try insertNode.run()
         }
         try Self.recordSigners(db, entry: entry, registry: newRegistry)
         for p in projections { try p.apply(entry, in: db) }

@@ -43,13 +43,13 @@ extension LedgerDatabase {
     /// million entries reads 20 to 40 nodes; through GRDB's generic fetch (argument checks, a `Data` per
     /// value, a statement-cache lookup) those reads cost several times what SQLite itself does.
     static func withTreeNodes<T>(_ db: Database, _ body: (MerkleTree.SubtreeLookup) throws -> T) throws -> T {
-        let statement = try db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")
+        let statement = try db.cachedStatement(sql: "SELECT hash FROM merkle_tree WHERE ends = ? AND level = ?")
         let raw = statement.sqliteStatement
         defer { sqlite3_reset(raw) }
         return try body { level, index in
             sqlite3_reset(raw)
-            sqlite3_bind_int64(raw, 1, Int64(level))
-            sqlite3_bind_int64(raw, 2, Int64(index))
+            sqlite3_bind_int64(raw, 1, Int64(MerkleTree.subtreeEnd(level: level, index: index)))
+            sqlite3_bind_int64(raw, 2, Int64(level))
             let rc = sqlite3_step(raw)
             if rc == SQLITE_ROW {
                 // sqlite3_column_blob first, then sqlite3_column_bytes, as SQLite's documentation asks.

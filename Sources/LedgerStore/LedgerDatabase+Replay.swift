@@ -28,8 +28,8 @@ extension LedgerDatabase {
                         sql: "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         arguments: [entry.seq, Data(row.bytes), Data(MerkleTree.leafHash(row.bytes).bytes), entry.statement.type,
                                     entry.statement.actor.hex, entry.statement.time.description, entry.logged.description])
-                    try db.execute(sql: "INSERT OR IGNORE INTO statement_hashes (hash, seq) VALUES (?, ?)",
-                                   arguments: [Data(Hash.sha256(entry.statement.signingInput).bytes), entry.seq])
+                    try db.execute(sql: "INSERT OR IGNORE INTO statement_index (time, hash, seq) VALUES (?, ?, ?)",
+                                   arguments: [entry.statement.time.description, Data(Hash.sha256(entry.statement.signingInput).bytes), entry.seq])
                     try Self.recordSigners(db, entry: entry, registry: registry)
                     for p in projections { try p.apply(entry, in: db) }
                 }

@@ -88,7 +88,9 @@ public final class LedgerDatabase: Sendable {
                 try migrator.migrate(pool)
             } else {
                 let complete = try pool.read { db in try migrator.hasCompletedMigrations(db) }
-                if !complete { throw LedgerError(.storage, "the ledger file \(path) needs a schema upgrade; open it once without read-only") }
+                if !complete {
+                    throw LedgerError(.storage, "the ledger file \(path) was written by an older csledger; run `csledger migrate` once to upgrade it (every entry is kept)")
+                }
             }
             let db = LedgerDatabase(path: path, pool: pool)
             guard try db.meta("origin") != nil else {
@@ -115,6 +117,21 @@ public final class LedgerDatabase: Sendable {
     /// The writer connection's `PRAGMA synchronous` (2 is FULL: every commit fsynced), for tests.
     public func writerSynchronousLevel() throws -> Int {
         do { return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 } } catch {
+            throw LedgerError.storage(error, path: path)
+        }
+    }
+
+    /// The schema migrations the ledger file at `path` has not had yet, in the order they would run
+    /// (opening it for writing runs them).
+    public static func pendingMigrations(path: String) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw LedgerError(.ledgerMissing, "no ledger at \(path); create one with `csledger init` or pass --ledger")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration(readOnly: true))
+            let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+            return LedgerMigrations.all.map(\.identifier).filter { !applied.contains($0) }
+        } catch {
             throw LedgerError.storage(error, path: path)
         }
     }
@@ -267,7 +284,8 @@ public final class LedgerDatabase: Sendable {
     }
 
     static func subtree(_ db: Database, _ level: Int, _ index: Int) throws -> Hash {
-        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"), arguments: [level, index]),
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM merkle_tree WHERE ends = ? AND level = ?"),
+                                           arguments: [MerkleTree.subtreeEnd(level: level, index: index), level]),
               let h = Hash(bytes: data) else {
             throw LedgerError(.ledgerCorrupt, "the ledger's tree node (\(level), \(index)) is missing; run verify")
         }

@@ -12,6 +12,11 @@ public enum MerkleTree {
     /// starting at leaf `index << level`; level 0 is a leaf hash.
     public typealias SubtreeLookup = (_ level: Int, _ index: Int) throws -> Hash
 
+    /// The tree size at which the perfect subtree `(level, index)` is complete, `(index + 1) * 2^level`:
+    /// with the level, the key a ledger file stores the subtree under, so that nodes are kept in the order
+    /// appends create them.
+    public static func subtreeEnd(level: Int, index: Int) -> Int { (index + 1) << level }
+
     /// MTH of the empty tree: SHA-256 of the empty string.
     public static let emptyRoot = Hash(SHA256.hash(data: [UInt8]()))
 

@@ -49,7 +49,7 @@ final class CLILedger {
     func dropTriggers() throws {
         let r = try sqlite("""
             DROP TRIGGER entries_append_only_update; DROP TRIGGER entries_append_only_delete;
-            DROP TRIGGER merkle_nodes_append_only_update; DROP TRIGGER merkle_nodes_append_only_delete;
+            DROP TRIGGER merkle_tree_append_only_update; DROP TRIGGER merkle_tree_append_only_delete;
             DROP TRIGGER checkpoints_append_only_update; DROP TRIGGER checkpoints_append_only_delete;
             """)
         #expect(r.status == 0, "drop triggers: \(r.stderr)")
