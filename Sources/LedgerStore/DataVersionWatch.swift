@@ -15,27 +15,31 @@ public final class DataVersionWatch: Sendable {
     private struct Connection: @unchecked Sendable {  // used only with the mutex held
         let db: OpaquePointer
         let pragma: OpaquePointer
+        let epoch: OpaquePointer
     }
 
     /// Opens the connection (read-only) to the ledger file at `path`.
     public init(path: String) throws {
         var db: OpaquePointer?
         var rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
-        var pragma: OpaquePointer?
+        var pragma: OpaquePointer?, epoch: OpaquePointer?
         if rc == SQLITE_OK, let db {
             sqlite3_busy_timeout(db, 5_000)
             rc = sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &pragma, nil)
+            if rc == SQLITE_OK { rc = sqlite3_prepare_v2(db, "SELECT n FROM auth_epoch WHERE id = 1", -1, &epoch, nil) }
         }
-        guard rc == SQLITE_OK, let db, let pragma else {
+        guard rc == SQLITE_OK, let db, let pragma, let epoch else {
+            if let pragma { sqlite3_finalize(pragma) }
             if let db { sqlite3_close_v2(db) }
             throw LedgerError(.storage, "the ledger file \(path) could not be opened (SQLite \(rc))")
         }
-        connection = Mutex(Connection(db: db, pragma: pragma))
+        connection = Mutex(Connection(db: db, pragma: pragma, epoch: epoch))
     }
 
     deinit {
         connection.withLock { c in
             sqlite3_finalize(c.pragma)
+            sqlite3_finalize(c.epoch)
             sqlite3_close_v2(c.db)
         }
     }
@@ -48,6 +52,18 @@ public final class DataVersionWatch: Sendable {
                 throw LedgerError(.storage, "the ledger file's data version could not be read")
             }
             return sqlite3_column_int64(c.pragma, 0)
+        }
+    }
+
+    /// The access-control epoch (schema 6): it moves whenever a bearer token or a signer row changes, in
+    /// this process or another. A token resolved at one epoch is resolved the same way while it holds.
+    public func authEpoch() throws -> Int64 {
+        try connection.withLock { c in
+            defer { sqlite3_reset(c.epoch) }
+            guard sqlite3_step(c.epoch) == SQLITE_ROW else {
+                throw LedgerError(.storage, "the ledger file's access-control epoch could not be read")
+            }
+            return sqlite3_column_int64(c.epoch, 0)
         }
     }
 }

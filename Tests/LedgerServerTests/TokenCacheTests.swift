@@ -55,6 +55,25 @@ struct TokenCacheTests {
         #expect(try cache.holder(of: "csl_unknown", now: now) == nil)
     }
 
+    @Test("the access-control epoch moves when a token or a signer changes, and not with ordinary entries")
+    func authEpoch() throws {
+        let f = try ServerFixture()
+        let watch = try DataVersionWatch(path: f.ledger.database.path)
+        let e0 = try watch.authEpoch()
+        try f.ledger.record(type: "test.note", body: ["n": 1], key: f.facility, facilityKey: f.facility)
+        #expect(try watch.authEpoch() == e0)
+        let tokens = APITokens(database: f.ledger.database)
+        _ = try tokens.issue(for: f.pharmacist.keyID, expires: nil)
+        let e1 = try watch.authEpoch()
+        #expect(e1 != e0)
+        let id = try #require(try tokens.list().first { $0.keyID == f.pharmacist.keyID.hex }).tokenID
+        try tokens.revoke(tokenID: id)
+        let e2 = try watch.authEpoch()
+        #expect(e2 != e1)
+        try f.ledger.revoke(keyID: f.regulator.keyID, reason: "left", adminKey: f.facility, facilityKey: f.facility)
+        #expect(try watch.authEpoch() != e2)
+    }
+
     @Test("the data version moves with a commit by any other connection, and only then")
     func dataVersion() throws {
         let f = try ServerFixture()
