@@ -46,9 +46,13 @@ struct MigrationTests {
         // Read-only commands refuse a file that needs the upgrade, and say how to get it.
         let refused = try l.csledger(["verify"])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("schema upgrade"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("run `csledger migrate`"), "\(refused.stderr)")
+        let migrated = try l.csledger(["migrate"])
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        #expect(migrated.stdout.hasPrefix("applied 0005_append_order in "), "\(migrated.stdout)")
+        #expect(try l.csledger(["migrate"]).stdout.contains("up to date"))
 
-        let ledger = try Ledger.open(path: l.ledgerPath)  // opened for writing: 0005 runs
+        let ledger = try Ledger.open(path: l.ledgerPath)
         let moved = try ledger.database.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM merkle_tree"),
              try Int.fetchOne(db, sql: "SELECT count(*) FROM statement_index"),

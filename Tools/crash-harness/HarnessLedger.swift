@@ -200,11 +200,11 @@ final class HarnessLedger: @unchecked Sendable {
             throw HarnessFailure("after kill \(round) the stored Merkle nodes disagree with the entries")
         }
         let counts = try db.read { d in
-            try [Int.fetchOne(d, sql: "SELECT count(*) FROM entries"), Int.fetchOne(d, sql: "SELECT count(*) FROM statement_hashes"),
-                 Int.fetchOne(d, sql: "SELECT count(*) FROM merkle_nodes WHERE level = 0")]
+            try [Int.fetchOne(d, sql: "SELECT count(*) FROM entries"), Int.fetchOne(d, sql: "SELECT count(*) FROM statement_index"),
+                 Int.fetchOne(d, sql: "SELECT count(*) FROM merkle_tree WHERE level = 0")]
         }
         guard counts.allSatisfy({ $0 == size }) else {
-            throw HarnessFailure("after kill \(round): \(size) entries but rows entries/statement_hashes/leaves = \(counts)")
+            throw HarnessFailure("after kill \(round): \(size) entries but rows entries/statement_index/leaves = \(counts)")
         }
         var seen = Set<Int>()
         for ack in acks.all {
