@@ -88,6 +88,23 @@ extension LedgerDatabase {
             return try pool.writeWithoutTransaction { db in
                 var result: [Result<Appended, LedgerError>] = []
                 var tip: AppendTip?
+                // Nearly every group is accepted whole, so it is first written without a savepoint per entry
+                // (each savepoint copies every page its entry changes into SQLite's sub-journal, and most
+                // entries change the same last pages). If a statement is refused, that transaction is rolled
+                // back, nothing of it remains, and the group is written again with a savepoint per entry, so
+                // that the others still go in. A lone statement's refusal is its answer.
+                do {
+                    try db.inTransaction(.immediate) {
+                        (result, tip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: false)
+                        return .commit
+                    }
+                    appendTip.withLock { $0 = tip }
+                    return result
+                } catch let refusal as LedgerError where statements.count == 1 {
+                    return [.failure(refusal)]
+                } catch is LedgerError {
+                    // Written again below, one savepoint per entry.
+                }
                 try db.inTransaction(.immediate) {
                     (result, tip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: true)
                     return .commit

@@ -55,6 +55,45 @@ struct AppendTests {
         #expect(report.entries == 25)
     }
 
+    @Test("a group with refused statements (the daemon's group commit): the others are written in order, each refusal is its own, the ledger verifies")
+    func groupWithRefusals() throws {
+        let dir = try TempDir()
+        let path = dir.path("l.sqlite")
+        let facility = SignerKey(), stranger = SignerKey()
+        let ledger = try Ledger.create(path: path, origin: "group.example/ledger", facilityName: "Group", deaNumber: "BD1234563", facilityKey: facility)
+        let signer = try ledger.checkpointSigner(facilityKey: facility)
+        func note(_ n: Int, key: SignerKey = facility) throws -> SignedStatement {
+            try SignedStatement(statement: Statement(type: "test.note", time: .now(), actor: key.keyID, body: ["n": .number(Double(n))]), actorKey: key)
+        }
+        // Accepted whole: consecutive seq numbers, one checkpoint.
+        let first = try ledger.database.appendEach([note(1), note(2), note(3)], checkpointSigner: signer)
+        #expect(first.map { (try? $0.get())?.entry.seq } == [1, 2, 3])
+        let earlier = try note(4)
+        _ = try ledger.database.appendEach([earlier], checkpointSigner: signer)
+        let checkpointsBefore = try ledger.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoints") }
+
+        // A replay, an unenrolled signer and a duplicate inside the group, between good statements.
+        let twice = try note(6)
+        let mixed = try ledger.database.appendEach([note(5), earlier, twice, note(7, key: stranger), twice, note(8)], checkpointSigner: signer)
+        #expect(mixed.map { (try? $0.get())?.entry.seq } == [5, nil, 6, nil, nil, 7])
+        #expect(mixed[1].failureMessage?.contains("already in the ledger at seq 4") == true)
+        #expect((try? mixed[3].get()) == nil && mixed[3].failureCode == .signerNotEnrolled)
+        #expect(mixed[4].failureMessage?.contains("already in the ledger at seq 6") == true)
+        #expect(try ledger.database.size() == 8)
+        let checkpointsAfter = try ledger.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoints") }
+        #expect(checkpointsAfter == (checkpointsBefore ?? 0) + 1)
+
+        // A lone refused statement writes nothing, not even a checkpoint.
+        let lone = try ledger.database.appendEach([note(9, key: stranger)], checkpointSigner: signer)
+        #expect(lone.first?.failureCode == .signerNotEnrolled)
+        #expect(try ledger.database.size() == 8)
+        #expect(try ledger.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoints") } == checkpointsAfter)
+
+        let report = try Ledger.open(path: path, readOnly: true).verify()
+        #expect(report.isClean, "\(report.failures)")
+        #expect(report.entries == 8)
+    }
+
     @Test("a failed append writes nothing: the checkpoint is unchanged", arguments: [
         (["append", "--type", "test.note", "--body", "{}", "--key", "Keys/stranger.pem"], "signer-not-enrolled"),
         (["append", "--type", "test.note", "--body", #"{"a":1,"a":2}"#, "--key", "Keys/facility.pem"], "invalid-argument"),
@@ -166,4 +205,9 @@ struct ReadTests {
         let v = try CLI.csledger(["verify", "--ledger", "demo/ledger.sqlite", "--checkpoint", "demo/checkpoint.txt"], in: d.url)
         #expect(v.status == 0, "\(v.stdout)")
     }
+}
+
+extension Result where Failure == LedgerError {
+    var failureMessage: String? { if case .failure(let e) = self { return e.message }; return nil }
+    var failureCode: LedgerError.Code? { if case .failure(let e) = self { return e.code }; return nil }
 }
