@@ -16,6 +16,20 @@ struct ModelTests {
         #expect(Timestamp(canonical) == t)
     }
 
+    @Test("timestamps: every millisecond pattern formats as 24 characters and reads back the same, years 0000 to 9999")
+    func timestampRoundTrip() throws {
+        var g = SystemRandomNumberGenerator()
+        let lowest: Int64 = -62_167_219_200_000       // 0000-01-01T00:00:00.000Z
+        let highest: Int64 = 253_402_300_799_999      // 9999-12-31T23:59:59.999Z
+        for ms in [lowest, highest, 0, -1, 86_399_999, 951_782_400_000] + (0..<2_000).map({ _ in Int64.random(in: lowest...highest, using: &g) }) {
+            let text = Timestamp(millisecondsSinceEpoch: ms).description
+            #expect(text.utf8.count == 24, "\(ms): \(text)")
+            #expect(Timestamp(text)?.millisecondsSinceEpoch == ms, "\(ms): \(text)")
+        }
+        #expect(Timestamp(millisecondsSinceEpoch: lowest).description == "0000-01-01T00:00:00.000Z")
+        #expect(Timestamp(millisecondsSinceEpoch: highest).description == "9999-12-31T23:59:59.999Z")
+    }
+
     @Test("timestamps that are not RFC 3339 UTC are refused", arguments: [
         "2026-11-23 14:05:09Z", "2026-11-23T14:05:09+01:00", "2026-02-30T00:00:00Z", "2026-11-23T24:00:00Z",
         "2026-11-23T14:05:09.Z", "2026-11-23", "", "2025-02-29T00:00:00Z",

@@ -73,7 +73,24 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let (days, msOfDay) = millisecondsSinceEpoch.quotientAndRemainderFloored(dividingBy: 86_400_000)
         let (y, m, d) = Timestamp.civilFromDays(days)
         let h = msOfDay / 3_600_000, mi = msOfDay / 60_000 % 60, s = msOfDay / 1000 % 60, ms = msOfDay % 1000
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(ms, 3))Z"
+        guard (0...9999).contains(y) else {
+            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(ms, 3))Z"
+        }
+        // Written digit by digit into the string's own storage: every append formats several of these
+        // (entry, index, movements, checkpoint, the answer), and interpolation allocates for each part.
+        return String(unsafeUninitializedCapacity: 24) { b in
+            func put(_ v: Int64, _ width: Int, at start: Int) {
+                var v = v
+                for i in stride(from: start + width - 1, through: start, by: -1) {
+                    b[i] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 4, at: 0); b[4] = 0x2D; put(m, 2, at: 5); b[7] = 0x2D; put(d, 2, at: 8); b[10] = 0x54
+            put(h, 2, at: 11); b[13] = 0x3A; put(mi, 2, at: 14); b[16] = 0x3A; put(s, 2, at: 17); b[19] = 0x2E
+            put(ms, 3, at: 20); b[23] = 0x5A
+            return 24
+        }
     }
 
     /// The calendar date in UTC, `YYYY-MM-DD`.
