@@ -156,8 +156,8 @@ extension LedgerDatabase {
         }
         if let facility {
             // A batch that rotates the facility key is signed by the new key (checked per statement in appendOne).
-            let rotatesToSigner = statements.contains { Self.rotationTarget($0.signed.statement) == checkpointSigner.key.keyID }
-            guard checkpointSigner.origin == origin, checkpointSigner.key.keyID == facility || rotatesToSigner else {
+            let rotatesToSigner = statements.contains { Self.rotationTarget($0.signed.statement) == checkpointSigner.keyID }
+            guard checkpointSigner.origin == origin, checkpointSigner.keyID == facility || rotatesToSigner else {
                 throw LedgerError(.signatureInvalid, "the facility key given is not this ledger's facility key (\(facility.short)); checkpoints must be signed by it")
             }
         }
@@ -201,7 +201,7 @@ extension LedgerDatabase {
         }
         guard written > 0 else { return (results, tip()) }
         guard let origin = registry.origin, checkpointSigner.origin == origin,
-              checkpointSigner.key.keyID == registry.facility?.keyID else {
+              checkpointSigner.keyID == registry.facility?.keyID else {
             throw LedgerError(.signatureInvalid, "the facility key given is not this ledger's facility key")
         }
         let note = try checkpointSigner.sign(size: frontier.size, root: frontier.root)
@@ -241,7 +241,7 @@ extension LedgerDatabase {
         let signed = checked.signed
         let statement = signed.statement
         try Self.checkSignatures(checked, at: seq, registry: registry)
-        if statement.type == CoreStatementType.facilityKeyRotated, Self.rotationTarget(statement) != checkpointSigner.key.keyID {
+        if statement.type == CoreStatementType.facilityKeyRotated, Self.rotationTarget(statement) != checkpointSigner.keyID {
             throw LedgerError(.signatureInvalid, "after a facility key rotation the checkpoint must be signed by the new facility key; use `csledger facility rotate`")
         }
         var newRegistry = registry
