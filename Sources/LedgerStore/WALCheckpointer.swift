@@ -62,7 +62,7 @@ public final class WALCheckpointer: Sendable {
         try database.setWriterAutoCheckpoint(pages: writerThreshold)
         let handle = ConnectionHandle(connection)
         let thread = Thread { [self] in
-            Thread.current.name = "ledger-checkpoint"  // in ps, top and perf
+            Thread.current.name = "ledger-wal-ckpt"  // in ps, top and perf (Linux keeps at most 15 characters)
             loop(handle.connection)
             sqlite3_close_v2(handle.connection)
             state.withLock { $0.ended = true }
