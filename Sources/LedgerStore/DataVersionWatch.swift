@@ -46,24 +46,24 @@ public final class DataVersionWatch: Sendable {
 
     /// The current data version; a different number than before means something was committed since.
     public func version() throws -> Int64 {
-        try connection.withLock { c in
-            defer { sqlite3_reset(c.pragma) }
-            guard sqlite3_step(c.pragma) == SQLITE_ROW else {
-                throw LedgerError(.storage, "the ledger file's data version could not be read")
-            }
-            return sqlite3_column_int64(c.pragma, 0)
-        }
+        try integer(\.pragma, "data version")
     }
 
     /// The access-control epoch (schema 6): it moves whenever a bearer token or a signer row changes, in
     /// this process or another. A token resolved at one epoch is resolved the same way while it holds.
     public func authEpoch() throws -> Int64 {
+        try integer(\.epoch, "access-control epoch")
+    }
+
+    /// Steps one of the connection's one-integer statements and resets it.
+    private func integer(_ statement: KeyPath<Connection, OpaquePointer>, _ what: String) throws -> Int64 {
         try connection.withLock { c in
-            defer { sqlite3_reset(c.epoch) }
-            guard sqlite3_step(c.epoch) == SQLITE_ROW else {
-                throw LedgerError(.storage, "the ledger file's access-control epoch could not be read")
+            let s = c[keyPath: statement]
+            defer { sqlite3_reset(s) }
+            guard sqlite3_step(s) == SQLITE_ROW else {
+                throw LedgerError(.storage, "the ledger file's \(what) could not be read")
             }
-            return sqlite3_column_int64(c.epoch, 0)
+            return sqlite3_column_int64(s, 0)
         }
     }
 }
