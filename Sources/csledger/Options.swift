@@ -10,7 +10,13 @@ struct LedgerOptions: ParsableArguments {
 
     var path: String { ledger ?? ProcessInfo.processInfo.environment["CSLEDGER_LEDGER"] ?? "ledger.sqlite" }
 
-    func open(readOnly: Bool = false) throws -> Ledger { try Ledger.open(path: path, readOnly: readOnly) }
+    /// Opens the ledger; for writing, a file from an older csledger is upgraded first, and the user is told.
+    func open(readOnly: Bool = false) throws -> Ledger {
+        if !readOnly, let pending = try? Ledger.pendingMigrations(path: path), !pending.isEmpty {
+            Output.stderr("csledger: upgrading the ledger file's schema first (\(pending.joined(separator: ", "))); about 15 s per million entries, once")
+        }
+        return try Ledger.open(path: path, readOnly: readOnly)
+    }
 }
 
 /// --key and --facility-key, shared by every command that signs.

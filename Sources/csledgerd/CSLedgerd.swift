@@ -67,6 +67,9 @@ struct CSLedgerd: AsyncParsableCommand {
                 throw LedgerError(.invalidArgument, "--listen must be host:port, e.g. 127.0.0.1:8080")
             }
             let path = ledger ?? ProcessInfo.processInfo.environment["CSLEDGER_LEDGER"] ?? "ledger.sqlite"
+            if let pending = try? Ledger.pendingMigrations(path: path), !pending.isEmpty {
+                FileHandle.standardError.write(Data("csledgerd: upgrading the ledger file's schema first (\(pending.joined(separator: ", "))); about 15 s per million entries, once\n".utf8))
+            }
             let l = try Ledger.open(path: path)
             let recorded = try l.database.meta("facility_key_path")
             guard let keyPath = facilityKey ?? ProcessInfo.processInfo.environment["CSLEDGER_FACILITY_KEY"] ?? recorded else {

@@ -49,6 +49,7 @@ struct MigrationTests {
         #expect(refused.stderr.contains("run `csledger migrate`"), "\(refused.stderr)")
         let migrated = try l.csledger(["migrate"])
         #expect(migrated.status == 0, "\(migrated.stderr)")
+        #expect(migrated.stderr.contains("upgrading the ledger file's schema first (0005_append_order)"), "\(migrated.stderr)")
         #expect(migrated.stdout.hasPrefix("applied 0005_append_order in "), "\(migrated.stdout)")
         #expect(try l.csledger(["migrate"]).stdout.contains("up to date"))
 
