@@ -218,10 +218,13 @@ struct CheckpointTests {
     @Test("key names and texts are validated when signing")
     func signingValidation() {
         let key = Fixed.privateKey
-        for name in ["", "a b", "a+b", "a\nb", "a\u{2003}b", "a\u{0085}b"] {
+        for name in ["", "a b", "a+b", "a\nb", "a\tb", "a\u{1F}b", "a\u{7F}b", "a\u{2003}b", "a\u{0085}b", "a\u{00A0}b"] {
             #expect(throws: NoteError(.invalidKeyName), "\(name.debugDescription)") {
                 try SignedNote.sign(text: Fixed.body, keyName: name, privateKey: key)
             }
+        }
+        for name in ["pharmacy.example/ledger-1", "a!b~c_d=e", "caf\u{E9}.example/ledger"] {
+            #expect(throws: Never.self, "\(name.debugDescription)") { try SignedNote.sign(text: Fixed.body, keyName: name, privateKey: key) }
         }
         #expect(throws: NoteError(.invalidText)) { try SignedNote.sign(text: "no newline", keyName: "k", privateKey: key) }
         #expect(throws: NoteError(.invalidText)) { try SignedNote.sign(text: "", keyName: "k", privateKey: key) }

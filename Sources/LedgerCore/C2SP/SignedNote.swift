@@ -198,7 +198,11 @@ public struct NoteSignature: Sendable, Hashable {
     static func checkKeyName(_ name: String) throws {
         guard !name.isEmpty else { throw NoteError(.invalidKeyName) }
         for s in name.unicodeScalars {
-            if s == "+" || s.properties.isWhitespace || s.value < 0x20 || (0x7F...0x9F).contains(s.value) {
+            if s.value < 0x80 {
+                // ASCII (every origin in practice) without Unicode's property tables, whose first use
+                // costs tens of milliseconds: refused are controls, space, DEL and "+".
+                if s.value <= 0x20 || s.value == 0x7F || s == "+" { throw NoteError(.invalidKeyName) }
+            } else if s.properties.isWhitespace || (0x80...0x9F).contains(s.value) {
                 throw NoteError(.invalidKeyName)
             }
         }
