@@ -157,4 +157,18 @@ struct TamperTests {
         #expect(v.failures.contains { $0.size == 5 && $0.code == "checkpoint-root-mismatch" })
         #expect(v.failures.contains { $0.size == 5 && $0.code == "checkpoint-signature" })
     }
+
+    @Test("a stored checkpoint that is not a signed note is reported by tree size, with and without signatures", arguments: [false, true])
+    func checkpointGarbled(chainOnly: Bool) throws {
+        let l = try CLILedger(entries: 3)
+        try l.dropTriggers()
+        try l.sqlite("UPDATE checkpoints SET note = 'not a note' WHERE tree_size = 5;")
+        let v = try l.verify(chainOnly ? ["--chain-only"] : [])
+        #expect(v.status == 1)
+        let malformed = v.failures.filter { $0.code == "checkpoint-malformed" }
+        #expect(malformed.count == 1)
+        #expect(malformed.first?.size == 5)
+        // The other checkpoints are still checked, and nothing else is reported.
+        #expect(v.failures.count == 1, "\(v.failures)")
+    }
 }
