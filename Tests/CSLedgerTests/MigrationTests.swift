@@ -3,34 +3,40 @@ import Testing
 @testable import CSLedgerKit
 @testable import LedgerCore
 @testable import LedgerStore
+import LedgerMigrations
 
 @Suite("Schema migrations")
 struct MigrationTests {
     /// Puts a ledger file back the way schema 4 kept it: tree nodes by (level, idx), statement hashes by
-    /// hash alone, and 0005 not yet recorded as applied. The rows are the same; only their keys differ.
-    static let backToSchema4 = """
-        CREATE TABLE merkle_nodes (
-            level INTEGER NOT NULL CHECK (level >= 0 AND level < 64),
-            idx   INTEGER NOT NULL CHECK (idx >= 0),
-            hash  BLOB    NOT NULL CHECK (length(hash) = 32),
-            PRIMARY KEY (level, idx)
-        ) WITHOUT ROWID;
-        INSERT INTO merkle_nodes (level, idx, hash) SELECT level, (ends >> level) - 1, hash FROM merkle_tree;
-        CREATE TRIGGER merkle_nodes_append_only_update BEFORE UPDATE ON merkle_nodes
-        BEGIN SELECT RAISE(ABORT, 'ledger tree nodes are append-only'); END;
-        CREATE TRIGGER merkle_nodes_append_only_delete BEFORE DELETE ON merkle_nodes
-        BEGIN SELECT RAISE(ABORT, 'ledger tree nodes are append-only'); END;
-        DROP TRIGGER merkle_tree_append_only_update;
-        DROP TRIGGER merkle_tree_append_only_delete;
-        DROP TABLE merkle_tree;
-        CREATE TABLE statement_hashes (
-            hash  BLOB PRIMARY KEY NOT NULL CHECK (length(hash) = 32),
-            seq   INTEGER NOT NULL REFERENCES entries (seq)
-        ) WITHOUT ROWID;
-        INSERT INTO statement_hashes (hash, seq) SELECT hash, seq FROM statement_index;
-        DROP TABLE statement_index;
-        DELETE FROM grdb_migrations WHERE identifier = '0005_append_order';
-        """
+    /// hash alone, and 0005 not yet recorded as applied. The old tables and triggers are made by the released
+    /// migrations' own SQL (0001 and 0004); the rows are copied over with their old keys.
+    static func backToSchema4() throws -> String {
+        func released(_ id: String) throws -> String { try #require(LedgerMigrations.all.first { $0.identifier == id }).sql }
+        /// The statements of `sql` that start with `prefix` (each ends with ";" at the end of a line).
+        func statements(_ sql: String, _ prefixes: [String]) -> String {
+            var out: [String] = [], current: [Substring] = []
+            for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+                if current.isEmpty, !prefixes.contains(where: { line.hasPrefix($0) }) { continue }
+                current.append(line)
+                if line.hasSuffix(";") { out.append(current.joined(separator: "\n")); current = [] }
+            }
+            return out.joined(separator: "\n")
+        }
+        let nodes = statements(try released("0001_ledger"), ["CREATE TABLE merkle_nodes", "CREATE TRIGGER merkle_nodes_"])
+        let hashes = statements(try released("0004_statement_index"), ["CREATE TABLE statement_hashes"])
+        #expect(nodes.contains("PRIMARY KEY (level, idx)") && nodes.contains("merkle_nodes_append_only_delete") && hashes.contains("statement_hashes"))
+        return """
+            \(nodes)
+            INSERT INTO merkle_nodes (level, idx, hash) SELECT level, (ends >> level) - 1, hash FROM merkle_tree;
+            DROP TRIGGER merkle_tree_append_only_update;
+            DROP TRIGGER merkle_tree_append_only_delete;
+            DROP TABLE merkle_tree;
+            \(hashes)
+            INSERT INTO statement_hashes (hash, seq) SELECT hash, seq FROM statement_index;
+            DROP TABLE statement_index;
+            DELETE FROM grdb_migrations WHERE identifier = '0005_append_order';
+            """
+    }
 
     @Test("a schema-4 ledger opened for writing moves to schema 5: the same proofs, duplicates still refused, appends and verification as before")
     func schema4To5() throws {
@@ -41,7 +47,7 @@ struct MigrationTests {
         let consistency = try (1...size).map { try before.consistencyProof(oldSize: $0).path }
         let nodes = try before.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM merkle_tree") }
 
-        let rewound = try l.sqlite(Self.backToSchema4)
+        let rewound = try l.sqlite(try Self.backToSchema4())
         #expect(rewound.status == 0, "\(rewound.stderr)")
         // Read-only commands refuse a file that needs the upgrade, and say how to get it.
         let refused = try l.csledger(["verify"])
