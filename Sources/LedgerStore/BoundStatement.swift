@@ -100,12 +100,5 @@ public struct BoundStatement {
             let n = Int(sqlite3_column_bytes(handle, column))
             return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
         }
-
-        /// The column's blob bytes, valid only inside `body`.
-        public func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-            // sqlite3_column_blob first, then sqlite3_column_bytes, as SQLite's documentation asks.
-            let p = sqlite3_column_blob(handle, column)
-            return try body(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(handle, column))))
-        }
     }
 }

