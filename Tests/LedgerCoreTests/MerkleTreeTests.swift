@@ -133,6 +133,29 @@ struct MerkleTreeReferenceTests {
         #expect(MerkleTree.nodeHash(a, b).bytes == Reference.sha256([1] + a.bytes + b.bytes))
     }
 
+    /// The leaf and node hashes call BoringSSL's SHA-256 directly (state on the stack); swift-crypto's
+    /// `SHA256` is the reference. Every length across the 64-byte block and padding boundaries, and long
+    /// inputs, through each entry point the verifier uses.
+    @Test("direct SHA-256 equals swift-crypto's at every length")
+    func directSHA256() {
+        var rng = SystemRandomNumberGenerator()
+        for length in Array(0...300) + [1_000, 4_095, 4_096, 70_000] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let expected = Reference.sha256([0] + bytes)
+            #expect(MerkleTree.leafHash(bytes).bytes == expected, "leafHash, \(length) bytes")
+            let inPlace = bytes.withUnsafeBytes { MerkleTree.leafHash($0) }
+            #expect(inPlace.bytes == expected, "leafHash in place, \(length) bytes")
+            let prefixed = ([0] + bytes).withUnsafeBytes { MerkleTree.leafHash(prefixed: $0) }
+            #expect(prefixed.bytes == expected, "leafHash(prefixed:), \(length) bytes")
+            #expect(bytes.withUnsafeBytes { SHA256Direct.hash($0) }.bytes == Reference.sha256(bytes), "plain, \(length) bytes")
+        }
+        for _ in 0..<100 {
+            let a = Hash(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })!
+            let b = Hash(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })!
+            #expect(MerkleTree.nodeHash(a, b).bytes == Reference.sha256([1] + a.bytes + b.bytes))
+        }
+    }
+
     @Test("roots, frontier, inclusion and consistency proofs for every size", arguments: 1...70)
     func everySize(n: Int) throws {
         let root = f.root(n)

@@ -23,7 +23,7 @@ final class Child {
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CSLEDGER_") }
         process.standardInput = FileHandle.nullDevice
         if let logPath {
-            FileManager.default.createFile(atPath: logPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             let h = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             logHandle = h
             process.standardOutput = h

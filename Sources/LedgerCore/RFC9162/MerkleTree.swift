@@ -22,41 +22,27 @@ public enum MerkleTree {
 
     /// The leaf hash `SHA-256(0x00 || entryBytes)`.
     public static func leafHash(_ entryBytes: some Collection<UInt8>) -> Hash {
-        var h = SHA256()
-        withUnsafeBytes(of: UInt8(0x00)) { h.update(bufferPointer: $0) }
-        let done: Void? = entryBytes.withContiguousStorageIfAvailable {
-            h.update(bufferPointer: UnsafeRawBufferPointer($0))
+        if let hash = entryBytes.withContiguousStorageIfAvailable({ leafHash(UnsafeRawBufferPointer($0)) }) {
+            return hash
         }
-        if done == nil {
-            Array(entryBytes).withUnsafeBytes { h.update(bufferPointer: $0) }
-        }
-        return finish(h)
+        return Array(entryBytes).withUnsafeBytes { leafHash($0) }
     }
 
     /// The leaf hash of entry bytes read in place (from a database page or a batch buffer).
     public static func leafHash(_ entryBytes: UnsafeRawBufferPointer) -> Hash {
-        var h = SHA256()
-        withUnsafeBytes(of: UInt8(0x00)) { h.update(bufferPointer: $0) }
-        h.update(bufferPointer: entryBytes)
-        return finish(h)
+        SHA256Direct.hash(prefix: 0x00, entryBytes)
     }
 
     /// The leaf hash of entry bytes stored right after their `0x00` prefix: `prefixed` is `0x00 || entry
     /// bytes`, hashed in one pass (the verifier's batches keep entries that way).
     static func leafHash(prefixed: UnsafeRawBufferPointer) -> Hash {
         precondition(prefixed.first == 0x00, "a leaf's input starts with 0x00")
-        var h = SHA256()
-        h.update(bufferPointer: prefixed)
-        return finish(h)
+        return SHA256Direct.hash(prefixed)
     }
 
     /// The interior node hash `SHA-256(0x01 || left || right)`.
     public static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
-        var h = SHA256()
-        withUnsafeBytes(of: UInt8(0x01)) { h.update(bufferPointer: $0) }
-        left.withUnsafeBytes { h.update(bufferPointer: $0) }
-        right.withUnsafeBytes { h.update(bufferPointer: $0) }
-        return finish(h)
+        SHA256Direct.hash(prefix: 0x01, left, right)
     }
 
     /// The Merkle Tree Hash of already-hashed leaves; `emptyRoot` for none.
@@ -235,10 +221,5 @@ public enum MerkleTree {
             acc = acc.map { nodeHash(h, $0) } ?? h
         }
         return acc!
-    }
-
-    @inline(__always)
-    static func finish(_ h: SHA256) -> Hash {
-        Hash(h.finalize())
     }
 }

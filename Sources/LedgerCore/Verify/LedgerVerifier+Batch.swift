@@ -67,8 +67,12 @@ extension LedgerVerifier {
         let leaves: [Hash]
         /// The fixed-place header, for rows the chain-only check reads no further.
         let headers: [EntryHeader?]
-        /// The full reading, for every other row.
+        /// The full reading, for every other row; empty when no row needed one (a chain-only batch of
+        /// ordinary entries: no array of a thousand empty readings is made and torn down per chunk).
         let decoded: [Decoded?]
+
+        /// Row `i`'s full reading, if it was read in full.
+        func decoded(_ i: Int) -> Decoded? { decoded.isEmpty ? nil : decoded[i] }
 
         public var count: Int { batch.count }
         /// The rows it was prepared from (to reuse their buffers once consumed).
@@ -133,8 +137,9 @@ extension LedgerVerifier {
         /// The batch, prepared as `LedgerVerifier.prepare` would have (on this thread).
         public consuming func finish() -> Prepared {
             guard !options.checkSignatures else { return LedgerVerifier.prepare(batch, options: options) }
-            var decoded = [Decoded?](repeating: nil, count: batch.count)
+            var decoded: [Decoded?] = []
             for i in 0..<batch.count where headers[i] == nil {
+                if decoded.isEmpty { decoded = [Decoded?](repeating: nil, count: batch.count) }
                 decoded[i] = batch.storage.withUnsafeBytes { all in
                     LedgerVerifier.decode(UnsafeRawBufferPointer(rebasing: all[batch.range(i)]), storage: batch.storage,
                                           range: batch.range(i), genesis: batch.seqs[i] == 0)

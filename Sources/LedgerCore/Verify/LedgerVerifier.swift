@@ -214,7 +214,7 @@ public struct LedgerVerifier: Sendable {
                     fail(seq, .timeBackwards, "logged at \(h.logged), before the previous entry (\(last))")
                 }
                 lastLogged = max(lastLogged ?? h.logged, h.logged)
-            } else if let d = prepared.decoded[i] {
+            } else if let d = prepared.decoded(i) {
                 if d.notCanonical { fail(seq, .notCanonical, "the entry's bytes are not in canonical (RFC 8785) form") }
                 if let error = d.error {
                     fail(seq, .malformedEntry, error)
@@ -259,7 +259,7 @@ public struct LedgerVerifier: Sendable {
         report.signaturesChecked += jobs.count
         signatureWork.submit(jobs.map { job in
             SignatureWork.Job(seq: job.treeSize == nil ? rows.seqs[job.index] : nil, treeSize: job.treeSize, key: job.key,
-                              signature: job.sig, message: job.message ?? prepared.decoded[job.index]?.signingInput ?? [])
+                              signature: job.sig, message: job.message ?? prepared.decoded(job.index)?.signingInput ?? [])
         })
     }
 
