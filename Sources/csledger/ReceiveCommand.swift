@@ -35,7 +35,7 @@ struct Receive: ParsableCommand {
         let ledger = try record.target()
         var lotNumber = lot, expiryDate = expiry, serialNumber = serial
         var gtin: String?
-        var ndcText = ndc
+        let ndcText = ndc
         if let scan {
             let s = try GS1Scan.parse(scan)
             gtin = s.gtin.digits
