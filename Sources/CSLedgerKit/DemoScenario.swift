@@ -166,13 +166,12 @@ public enum DemoScenario {
         _ = try rec(DispensingType.shipmentSent, ["fills": [["rx_number": "RX-5002", "fill_number": 1]], "carrier": "UPS",
                                                   "service": "Next Day Air", "tracking": "1Z999AA10123456795", "adult_signature_required": true],
                     by: pharmacist, day: 1, 16)
-        let image = Data("demo signature image (PNG from the carrier's proof of delivery)".utf8)
-        let digest = Hash.sha256(Array(image)).hex
-        try ledger.keepFile(image, sha256: digest, folder: "proof-of-delivery", extension: "png")
-        let signer = try ledger.personalData.add(kind: .deliverySigner, data: ["name": "Dee Ross", "id_last_digits": "4821"])
+        let image = Array("demo signature image (PNG from the carrier's proof of delivery)".utf8)
+        let signer = try ledger.addDeliverySigner(try PersonalData.deliverySignerData(name: "Dee Ross", idLastDigits: "4821"),
+                                                  signatureImage: image, imageType: "png")
         _ = try rec(DispensingType.shipmentDelivered, ["tracking": "1Z999AA10123456784", "delivered": .string(at(2, 11).description),
-                                                       "signer": signer.json, "age_verified": true, "id_type": "drivers_license",
-                                                       "signature_image_sha256": .string(digest)], by: pharmacist, day: 2, 13)
+                                                       "signer": signer.reference.json, "age_verified": true, "id_type": "drivers_license",
+                                                       "signature_image_sha256": .string(signer.signatureImageSHA256)], by: pharmacist, day: 2, 13)
         _ = try rec(DispensingType.shipmentReturned, ["tracking": "1Z999AA10123456795", "disposition": "restock",
                                                       "reason": "no adult available after 3 attempts"], by: pharmacist, day: 4, 10)
         say("   2 parcels shipped Adult Signature Required: one delivered (ID checked, signature image kept), one returned to stock")

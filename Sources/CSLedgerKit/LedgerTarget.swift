@@ -19,6 +19,15 @@ public protocol LedgerTarget: Sendable {
     func patientReference(_ ref: String) throws -> PersonalData.Reference
     /// The role of the enrolled signer with this key id (nil when it is not enrolled).
     func signerRole(_ key: KeyID) throws -> Role?
+    /// Keeps a patient's personal data off the chain (`PersonalData.patientData`); returns the reference
+    /// and commitment that statements carry.
+    func addPatient(_ data: [String: JSONValue]) throws -> PersonalData.Reference
+    /// Keeps the adult who signed for a parcel off the chain and the signature image beside the ledger
+    /// (`Ledger.addDeliverySigner`).
+    func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner
+    /// Removes a delivery signer that no entry refers to (the delivery was refused); false if an entry does.
+    @discardableResult
+    func discardDeliverySigner(_ ref: String) throws -> Bool
 }
 
 /// What an append returns: the entry's seq and leaf hash.
@@ -59,4 +68,12 @@ public final class LocalLedgerTarget: LedgerTarget {
     public func prescriptionPatient(rx: String) throws -> String { try ledger.prescriptionPatient(rx: rx) }
     public func patientReference(_ ref: String) throws -> PersonalData.Reference { try ledger.personalData.reference(ref) }
     public func signerRole(_ key: KeyID) throws -> Role? { try ledger.database.signers().first { $0.keyID == key }?.role }
+    public func addPatient(_ data: [String: JSONValue]) throws -> PersonalData.Reference {
+        try ledger.personalData.add(kind: .patient, data: data)
+    }
+    public func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner {
+        try ledger.addDeliverySigner(data, signatureImage: signatureImage, imageType: imageType)
+    }
+    @discardableResult
+    public func discardDeliverySigner(_ ref: String) throws -> Bool { try ledger.personalData.discard(ref, kind: .deliverySigner) }
 }

@@ -89,11 +89,62 @@ public struct PersonalData: Sendable {
         guard changed == 1 else { throw LedgerError(.notFound, "no personal data on file for \(ref.prefix(40)), or it was already erased") }
     }
 
-    /// Removes a record that no entry refers to (a statement that was refused after the data was stored).
-    public func discard(_ ref: String) throws {
+    /// Removes a record of `kind` that no entry refers to (its statement was refused, or never sent, after
+    /// the data was stored). Returns false, and keeps it, when an entry refers to it.
+    ///
+    /// Only entries logged since the record was made can refer to it (a statement names a reference
+    /// only once it exists, and logged times never go backwards), so the entries are read from the
+    /// newest back to then (less ten minutes, should the clock have been set back), not all of them.
+    @discardableResult
+    public func discard(_ ref: String, kind: Kind) throws -> Bool {
         try database.writeLocal { db in
-            let used = try Int.fetchOne(db, sql: "SELECT count(*) FROM entries WHERE instr(CAST(bytes AS TEXT), ?) > 0", arguments: ["\"" + ref + "\""]) ?? 0
-            if used == 0 { try db.execute(sql: "DELETE FROM personal_data WHERE ref = ?", arguments: [ref]) }
+            guard let created = try String.fetchOne(db, sql: "SELECT created FROM personal_data WHERE ref = ? AND kind = ?",
+                                                    arguments: [ref, kind.rawValue]),
+                  let since = Timestamp(created)?.adding(milliseconds: -600_000) else {
+                throw LedgerError(.notFound, "no \(kind == .patient ? "patient" : "delivery signer") \(ref.prefix(40)) on file")
+            }
+            let quoted = Array(("\"" + ref + "\"").utf8)
+            let rows = try Row.fetchCursor(db, sql: "SELECT logged, bytes FROM entries ORDER BY seq DESC")
+            while let row = try rows.next() {
+                guard let logged = Timestamp(row[0] as String), logged >= since else { break }
+                let bytes: Data = row[1]
+                if bytes.range(of: Data(quoted)) != nil { return false }
+            }
+            try db.execute(sql: "DELETE FROM personal_data WHERE ref = ?", arguments: [ref])
+            return true
         }
+    }
+
+    /// A patient's personal data as `patient add` keeps it, checked: a name, an address and a date of birth.
+    /// Errors name each field by `labels` (the command line's flags, the API's member names).
+    public static func patientData(name: String, address: String, dateOfBirth: String,
+                                   labels: (name: String, address: String, dateOfBirth: String) = ("name", "address", "date_of_birth"))
+        throws -> [String: JSONValue] {
+        guard dateOfBirth.count == 10, let born = Timestamp(dateOfBirth, allowDate: true), born <= .now() else {
+            throw LedgerError(.invalidArgument, "\(labels.dateOfBirth) must be a past date YYYY-MM-DD")
+        }
+        let name = try Self.text(name, labels.name), address = try Self.text(address, labels.address)
+        return ["name": .string(name), "address": .string(address), "date_of_birth": .string(dateOfBirth)]
+    }
+
+    /// The adult who signed for a parcel, as `deliver` keeps them: a name and, if the carrier gave it, the
+    /// last digits of the ID shown (at most 6 letters or digits; never the whole number).
+    public static func deliverySignerData(name: String, idLastDigits: String?,
+                                          labels: (name: String, idLast: String) = ("name", "id_last_digits")) throws -> [String: JSONValue] {
+        var data: [String: JSONValue] = ["name": .string(try Self.text(name, labels.name))]
+        if let idLastDigits {
+            guard (1...6).contains(idLastDigits.count), idLastDigits.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                throw LedgerError(.invalidArgument, "\(labels.idLast) must be the last 1 to 6 letters or digits of the ID")
+            }
+            data["id_last_digits"] = .string(idLastDigits)
+        }
+        return data
+    }
+
+    /// Trimmed text of 1 to 200 characters.
+    private static func text(_ value: String, _ what: String) throws -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(trimmed.count) else { throw LedgerError(.invalidArgument, "\(what) must be 1 to 200 characters") }
+        return trimmed
     }
 }

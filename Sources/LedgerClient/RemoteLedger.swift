@@ -89,6 +89,36 @@ public final class RemoteLedger: LedgerTarget {
         return me.role
     }
 
+    public func addPatient(_ data: [String: JSONValue]) throws -> PersonalData.Reference {
+        let json = try requestJSON("POST", "/v1/patients", body: JCS.serialize(.object(data)))
+        guard let r = json["ref"]?.stringValue, let c = json["commitment"]?.stringValue else { throw unexpected("patient") }
+        return PersonalData.Reference(ref: r, commitment: c)
+    }
+
+    public func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner {
+        var body = data
+        body["signature_image"] = .string(Base64.encode(signatureImage))
+        body["signature_image_type"] = .string(imageType)
+        let json = try requestJSON("POST", "/v1/delivery-signers", body: JCS.serialize(.object(body)))
+        guard let r = json["ref"]?.stringValue, let c = json["commitment"]?.stringValue,
+              let digest = json["signature_image_sha256"]?.stringValue else { throw unexpected("delivery signer") }
+        // The statement records the image this command read: the server must have kept that one.
+        guard digest == Hash.sha256(signatureImage).hex else {
+            throw LedgerError(.serverUnavailable, "the server at \(url) kept a different signature image than the one sent")
+        }
+        return DeliverySigner(reference: PersonalData.Reference(ref: r, commitment: c), signatureImageSHA256: digest)
+    }
+
+    @discardableResult
+    public func discardDeliverySigner(_ ref: String) throws -> Bool {
+        do {
+            _ = try request("DELETE", "/v1/delivery-signers/\(Self.escape(ref))")
+            return true
+        } catch let e as LedgerError where e.code == .serverRefused && e.message.contains("(in-use)") {
+            return false
+        }
+    }
+
     // MARK: Reads
 
     /// True once the daemon answers `/readyz` (its ledger file can be read).

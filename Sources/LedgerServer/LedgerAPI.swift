@@ -38,6 +38,9 @@ public struct LedgerAPI: Sendable {
         Route(method: "GET", path: "/v1/me", roles: everyone),
         Route(method: "GET", path: "/v1/prescriptions/:rx", roles: staff),
         Route(method: "GET", path: "/v1/reconciliation", roles: reconcilers),
+        Route(method: "POST", path: "/v1/patients", roles: personalDataWriters),
+        Route(method: "POST", path: "/v1/delivery-signers", roles: personalDataWriters),
+        Route(method: "DELETE", path: "/v1/delivery-signers/:ref", roles: personalDataWriters),
     ]
 
     let ledger: Ledger
@@ -167,6 +170,7 @@ public struct LedgerAPI: Sendable {
         }
         addLookupRoutes(to: router)
         addReconciliationRoutes(to: router)
+        addPersonalDataRoutes(to: router)
         return router
     }
 

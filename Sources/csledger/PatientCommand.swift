@@ -11,20 +11,18 @@ struct Patient: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a patient; prints the reference to use with --patient.")
         @OptionGroup var ledgerOptions: LedgerOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Full name.") var name: String
         @Option(help: "Home address.") var address: String
         @Option(help: "Date of birth, YYYY-MM-DD.") var dob: String
 
         func run() throws {
-            guard Timestamp(dob, allowDate: true) != nil, dob.count == 10 else {
-                throw LedgerError(.invalidArgument, "--dob must be a date YYYY-MM-DD")
-            }
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, !address.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw LedgerError(.invalidArgument, "--name and --address must not be empty")
-            }
-            let ref = try ledgerOptions.open().personalData.add(kind: .patient, data: [
-                "name": .string(name), "address": .string(address), "date_of_birth": .string(dob)])
+            let data = try PersonalData.patientData(name: name, address: address, dateOfBirth: dob, labels: ("--name", "--address", "--dob"))
+            // With --server the daemon keeps the data beside its ledger file; nothing is signed.
+            let target: any LedgerTarget = try server.remote(ledgerFlag: ledgerOptions.ledger)
+                ?? LocalLedgerTarget(ledger: try ledgerOptions.open()) { throw LedgerError(.invalidArgument, "adding a patient signs nothing") }
+            let ref = try target.addPatient(data)
             if output.json { Output.json(ref.json) } else { Output.line("patient \(ref.ref) (commitment \(ref.commitment.prefix(12))…)") }
         }
     }

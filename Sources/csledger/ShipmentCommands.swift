@@ -42,27 +42,23 @@ struct Deliver: ParsableCommand {
     @Option(help: "The signature image file from the carrier (kept beside the ledger; its SHA-256 is recorded).") var signatureImage: String
 
     func run() throws {
-        if try record.server.remote(ledgerFlag: record.ledgerOptions.ledger) != nil {
-            throw LedgerError(.invalidArgument, "deliver keeps the signer's name and the signature image beside the ledger file, so it runs where the file is (--ledger), not with --server")
-        }
-        let target = try record.ledgerOptions.localTarget(signing: record.signing)
-        let ledger = target.ledger
+        let target = try record.target()
         guard let image = try? InputFile.read(signatureImage, what: "signature image"), !image.isEmpty else {
             throw LedgerError(.invalidArgument, "cannot read the signature image \(signatureImage)")
         }
         guard Timestamp(delivered) != nil else { throw LedgerError(.invalidArgument, "--delivered must be a UTC time like 2026-11-23T15:30:00Z") }
-        let digest = Hash.sha256(Array(image)).hex
-        var person: [String: JSONValue] = ["name": .string(signerName)]
-        if let idLast { person["id_last_digits"] = .string(idLast) }
-        let signer = try ledger.personalData.add(kind: .deliverySigner, data: person)
-        try ledger.keepFile(image, sha256: digest, folder: "proof-of-delivery", extension: URL(fileURLWithPath: signatureImage).pathExtension)
-        let body: [String: JSONValue] = ["tracking": .string(tracking), "delivered": .string(delivered), "signer": signer.json,
-                                         "age_verified": .bool(ageVerified), "id_type": .string(idType), "signature_image_sha256": .string(digest)]
+        let person = try PersonalData.deliverySignerData(name: signerName, idLastDigits: idLast, labels: ("--signer-name", "--id-last"))
+        // The signer's name and ID digits, and the image, stay beside the ledger file (here, or the daemon's).
+        let signer = try target.addDeliverySigner(person, signatureImage: Array(image),
+                                                  imageType: URL(fileURLWithPath: signatureImage).pathExtension)
+        let body: [String: JSONValue] = ["tracking": .string(tracking), "delivered": .string(delivered), "signer": signer.reference.json,
+                                         "age_verified": .bool(ageVerified), "id_type": .string(idType),
+                                         "signature_image_sha256": .string(signer.signatureImageSHA256)]
         do {
             try record.record(DispensingType.shipmentDelivered, body, ledger: target) { "delivery of \(tracking) recorded at seq \($0)" }
         } catch {
             // Nothing was recorded: keep no personal data of the signer.
-            if record.draft == nil { try? ledger.personalData.discard(signer.ref) }
+            if record.draft == nil { _ = try? target.discardDeliverySigner(signer.reference.ref) }
             throw error
         }
     }

@@ -60,8 +60,8 @@ struct PatientDataTests {
     func errorsDoNotRepeatPersonalData() throws {
         let f = try D.make()
         let cases: [([String], String)] = [
-            (["patient", "add", "--name", D.patientAName, "--address", D.patientAAddress, "--dob", "1984-13-40"], "--dob must be a date YYYY-MM-DD"),
-            (["patient", "add", "--name", D.patientAName, "--address", " ", "--dob", "1984-07-19"], "--name and --address must not be empty"),
+            (["patient", "add", "--name", D.patientAName, "--address", D.patientAAddress, "--dob", "1984-13-40"], "--dob must be a past date YYYY-MM-DD"),
+            (["patient", "add", "--name", D.patientAName, "--address", " ", "--dob", "1984-07-19"], "--address must be 1 to 200 characters"),
             (["patient", "show", "P-0000000000"], "no personal data on file for P-0000000000"),
             (D.deliver(tracking: "1ZNOPE0000000000", delivered: "2026-03-04T15:00:00Z", image: "missing.png", time: "2026-03-04T16:00:00Z"),
              "cannot read the signature image missing.png"),

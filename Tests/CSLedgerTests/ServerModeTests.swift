@@ -157,7 +157,46 @@ struct ServerModeTests {
         try p.remote.expectVerifies()
     }
 
-    @Test("a bad token, the wrong signer's token, a stopped server, an unsupported command: one line each, the right exit status")
+    @Test("patient add and deliver through the daemon: the personal data and the signature image stay beside the daemon's file")
+    func personalDataThroughTheDaemon() throws {
+        let p = try Pair()
+        let add = ["patient", "add", "--name", "Ottoline Vanstraaten", "--address", "12 Quarry Lane, Bisbee, AZ 85603", "--dob", "1990-05-06", "--json"]
+        let (l, r) = try p.both(add)
+        #expect(l.status == 0 && r.status == 0, "\(l.stderr) \(r.stderr)")
+        let ref = try #require(try JSONParser.parse(r.stdout.trimmingCharacters(in: .newlines))["ref"]?.stringValue)
+        #expect(ref.hasPrefix("P-") && !r.stdout.contains("Ottoline"))
+        // The daemon's file holds the data; `patient show` there checks it against its commitment.
+        let shown = try p.remote.csledger(["patient", "show", ref, "--json"])
+        #expect(shown.status == 0 && shown.stdout.contains("Ottoline Vanstraaten") && shown.stdout.contains("\"commitment_matches\":true"), "\(shown.stderr)")
+        // A refused patient: the same line from the file and from the daemon.
+        let (lb, rb) = try p.both(["patient", "add", "--name", "Ottoline Vanstraaten", "--address", "12 Quarry Lane", "--dob", "2990-01-01"])
+        #expect(lb.status == 2 && rb.status == 2 && rb.stderr.contains("must be a past date YYYY-MM-DD") && !rb.stderr.contains("Ottoline"),
+                "\(lb.stderr) \(rb.stderr)")
+
+        // Ship on both, then deliver through the daemon with the carrier's image.
+        for args in [D.dispense(time: "2026-03-03T10:00:00Z"), D.ship(tracking: "1Z999AA10123456784", time: "2026-03-03T11:00:00Z")] {
+            let (a, b) = try p.both(args)
+            #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+        }
+        let image = try p.remote.writeImage()
+        let digest = Hash.sha256(Array(image)).hex
+        let delivered = try CLI.csledger(["--server", p.daemon.url] + (try p.remote.resolve(
+            D.deliver(tracking: "1Z999AA10123456784", delivered: "2026-03-04T15:02:00Z", time: "2026-03-04T16:00:00Z") + ["--json"])),
+            in: p.remote.root, env: ["CSLEDGER_TOKEN": p.tokens["pharmacist"]!])
+        #expect(delivered.status == 0, "\(delivered.stderr)")
+        let seq = try #require(try JSONParser.parse(delivered.stdout.trimmingCharacters(in: .newlines))["seq"]?.integerValue)
+        let kept = p.remote.dir.path("ledger.sqlite.files/proof-of-delivery/\(digest).png")
+        #expect(FileManager.default.contents(atPath: kept) == image, "the daemon keeps the image under its SHA-256")
+        #expect(p.daemon.stop() == 0)
+        let body = try #require(try p.remote.entry(seq)["statement"]?["body"])
+        #expect(body["signature_image_sha256"]?.stringValue == digest)
+        let signer = try #require(body["signer"]?["ref"]?.stringValue)
+        #expect(try p.remote.sqlite("SELECT kind FROM personal_data WHERE ref = '\(signer)'") == "delivery_signer")
+        #expect(try p.remote.sqlite("SELECT status FROM shipments WHERE tracking = '1Z999AA10123456784'") == "delivered")
+        try p.remote.expectVerifies()
+    }
+
+    @Test("a bad token, the wrong signer's token, a refused delivery, a stopped server: one line each, the right exit status")
     func errors() throws {
         let p = try Pair()
         let args = try p.remote.resolve(D.dispense(time: "2026-03-04T10:00:00Z"))
@@ -170,9 +209,12 @@ struct ServerModeTests {
         let other = try CLI.csledger(["--server", p.daemon.url] + args, in: p.remote.root, env: ["CSLEDGER_TOKEN": p.tokens["clinician"]!])
         #expect(other.status == 2)
         #expect(other.stderr.contains("actor-mismatch"), "\(other.stderr)")
+        // A delivery of a parcel never shipped: refused, and the daemon keeps no personal data of its signer.
+        _ = try p.remote.writeImage()
         let deliver = try CLI.csledger(["--server", p.daemon.url] + (try p.remote.resolve(D.deliver(tracking: "1Z1", delivered: "2026-03-05T10:00:00Z", time: "2026-03-05T10:00:00Z"))),
                                        in: p.remote.root, env: ["CSLEDGER_TOKEN": p.tokens["pharmacist"]!])
-        #expect(deliver.status == 2 && deliver.stderr.contains("not with --server"))
+        try p.remote.expectRefusal(deliver, "invalid-body", ["tracking 1Z1 matches no shipment"])
+        #expect(try p.remote.sqlite("SELECT count(*) FROM personal_data WHERE kind = 'delivery_signer'") == "0")
         let url = p.daemon.url
         #expect(p.daemon.stop() == 0)
         let down = try CLI.csledger(["--server", url] + args, in: p.remote.root, env: ["CSLEDGER_TOKEN": p.tokens["pharmacist"]!])

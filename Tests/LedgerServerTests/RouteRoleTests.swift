@@ -67,6 +67,24 @@ struct AllRolesFixture {
         }
     }
 
+    /// What `role`'s client would send to `route`: a statement signed by its own key, or personal data.
+    func body(for role: Role, _ route: LedgerAPI.Route) throws -> ByteBuffer? {
+        switch (route.method, route.path) {
+        case ("POST", "/v1/statements"): return try body(for: role)
+        case ("POST", "/v1/patients"):
+            return ByteBuffer(string: #"{"name":"Test Patient","address":"1 Test St","date_of_birth":"1980-01-01"}"#)
+        case ("POST", "/v1/delivery-signers"):
+            return ByteBuffer(string: #"{"name":"Test Signer","signature_image":"iVBORw0KGgo=","signature_image_type":"png"}"#)
+        default: return nil
+        }
+    }
+
+    /// A request for `route` that succeeds once: a delivery signer that no entry refers to, made for each call.
+    func freshURI(_ route: LedgerAPI.Route) throws -> String {
+        guard route.path == "/v1/delivery-signers/:ref" else { return uri(route) }
+        return "/v1/delivery-signers/\(try ledger.personalData.add(kind: .deliverySigner, data: ["name": "Unused Signer"]).ref)"
+    }
+
     /// A statement signed by `role`'s own key, as its client would post it.
     func body(for role: Role) throws -> ByteBuffer {
         let key = keys[role]!
@@ -80,27 +98,24 @@ struct RouteRoleTests {
     @Test("every route of the table: 401 without a token, 403 for each role it does not allow, 2xx for each it does")
     func everyRouteEveryRole() async throws {
         let f = try AllRolesFixture()
-        #expect(LedgerAPI.routes.count == 15)
+        #expect(LedgerAPI.routes.count == 18)
         try await f.app().test(.router) { client in
             for route in LedgerAPI.routes {
-                let method: HTTPRequest.Method = route.method == "POST" ? .post : .get
-                let uri = f.uri(route)
+                let method = HTTPRequest.Method(route.method)!
+                let success: HTTPResponse.Status = switch route.method { case "POST": .created; case "DELETE": .noContent; default: .ok }
                 guard let allowed = route.roles else {
-                    try await client.execute(uri: uri, method: method) { #expect($0.status == .ok, "\(route.path) without a token") }
+                    try await client.execute(uri: f.uri(route), method: method) { #expect($0.status == .ok, "\(route.path) without a token") }
                     continue
                 }
-                let anonymousBody = method == .post ? try f.body(for: .admin) : nil
-                try await client.execute(uri: uri, method: method, body: anonymousBody) { r in
+                try await client.execute(uri: try f.freshURI(route), method: method, body: try f.body(for: .admin, route)) { r in
                     #expect(r.status == .unauthorized, "\(route.method) \(route.path) without a token gave \(r.status)")
                     #expect(String(buffer: r.body).contains("\"code\":\"unauthenticated\""))
                 }
                 for role in Role.allCases {
                     let headers: HTTPFields = [.authorization: "Bearer \(f.tokens[role]!)"]
-                    let body = method == .post ? try f.body(for: role) : nil
-                    try await client.execute(uri: uri, method: method, headers: headers, body: body) { r in
+                    try await client.execute(uri: try f.freshURI(route), method: method, headers: headers, body: try f.body(for: role, route)) { r in
                         if allowed.contains(role) {
-                            #expect(r.status == (method == .post ? .created : .ok),
-                                    "\(route.method) \(route.path) as \(role.rawValue) gave \(r.status): \(String(buffer: r.body))")
+                            #expect(r.status == success, "\(route.method) \(route.path) as \(role.rawValue) gave \(r.status): \(String(buffer: r.body))")
                         } else {
                             #expect(r.status == .forbidden, "\(route.method) \(route.path) as \(role.rawValue) gave \(r.status)")
                             #expect(String(buffer: r.body).contains("\"code\":\"role-not-allowed\""))
@@ -119,6 +134,9 @@ struct RouteRoleTests {
         #expect(routes["POST /v1/statements"]!.contains(.regulator) == false)
         #expect(routes["GET /v1/inventory"]!.contains(.regulator) == false)
         #expect(routes["GET /v1/checkpoint"]!.contains(.regulator))
+        for route in ["POST /v1/patients", "POST /v1/delivery-signers", "DELETE /v1/delivery-signers/:ref"] {
+            #expect(routes[route]! == [.pharmacist, .clinician, .admin], "\(route): personal data is kept by those who record dispensing")
+        }
         #expect(routes["GET /v1/proofs/inclusion/:seq"]!.contains(.regulator))
     }
 

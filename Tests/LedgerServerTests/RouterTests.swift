@@ -119,7 +119,7 @@ struct RouterTests {
         var path: String?
         for line in text.split(separator: "\n") {
             if line.hasPrefix("  /") { path = String(line.dropFirst(2).dropLast()) }
-            else if let p = path, line.hasPrefix("    "), !line.hasPrefix("     "), let m = ["get:", "post:"].first(where: { line.trimmingCharacters(in: .whitespaces) == $0 }) {
+            else if let p = path, line.hasPrefix("    "), !line.hasPrefix("     "), let m = ["get:", "post:", "delete:"].first(where: { line.trimmingCharacters(in: .whitespaces) == $0 }) {
                 documented.insert("\(m.dropLast().uppercased()) \(p)")
             }
         }
