@@ -32,7 +32,11 @@ extension Ledger {
         // Every core reads (and hashes, and parses) its share of the chunks on its own connection; the
         // chain, the enrolment state and the Merkle tree are replayed here, in order.
         let readers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, plan.chunkCount))
-        let chunks = OrderedChunks<Chunk>(count: plan.chunkCount, readers: readers, capacity: 4 * readers) { reader, deliver in
+        // How far readers may run ahead of the ordered checks. A reader held back while the consumer waits
+        // for the other reader's chunk leaves a core idle; chain-only chunks are small (hashes and headers,
+        // about 150 KB), so they get more room: 16 per reader measured 3-4% faster than 4, for 8 MB.
+        let ahead = checkSignatures ? 4 : 16
+        let chunks = OrderedChunks<Chunk>(count: plan.chunkCount, readers: readers, capacity: ahead * readers) { reader, deliver in
             try database.readChunks(plan, stride(from: reader, to: plan.chunkCount, by: readers), options: readOptions) { k, prepared, checkpoints in
                 deliver(k, Chunk(prepared: prepared, checkpoints: checkpoints))
             }
