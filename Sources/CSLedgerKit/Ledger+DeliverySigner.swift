@@ -18,8 +18,8 @@ public struct DeliverySigner: Sendable, Equatable {
 
 extension Ledger {
     /// Largest signature image kept: a carrier's capture is a few kilobytes; this leaves room for a photo
-    /// of a paper slip, and keeps a request to csledgerd (base64, within its 64 KB body limit) possible.
-    public static let maxSignatureImageBytes = 45 * 1024
+    /// of a paper slip (csledgerd takes it in base64 within its 1.5 MB limit for this request).
+    public static let maxSignatureImageBytes = 1024 * 1024
 
     /// Keeps the signature image beside the ledger (`<ledger>.files/proof-of-delivery/<sha256>.<type>`) and
     /// the signer's personal data off the chain (`data` from `PersonalData.deliverySignerData`).
@@ -28,7 +28,7 @@ extension Ledger {
     public func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner {
         guard !signatureImage.isEmpty else { throw LedgerError(.invalidArgument, "the signature image is empty") }
         guard signatureImage.count <= Self.maxSignatureImageBytes else {
-            throw LedgerError(.invalidArgument, "the signature image is larger than \(Self.maxSignatureImageBytes / 1024) KB")
+            throw LedgerError(.invalidArgument, "the signature image is larger than \(Self.maxSignatureImageBytes / 1024 / 1024) MB")
         }
         let digest = Hash.sha256(signatureImage).hex
         try keepFile(Data(signatureImage), sha256: digest, folder: "proof-of-delivery", extension: imageType)

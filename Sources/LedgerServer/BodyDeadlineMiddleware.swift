@@ -1,7 +1,7 @@
 import Hummingbird
 import NIOCore
 
-/// Reads a request's whole body (at most `APIConfiguration.maxBodyBytes`) before the handler runs.
+/// Reads a request's whole body (at most `APIConfiguration.bodyLimit(path:)`) before the handler runs.
 /// Too large gives 413. Too slow gives 408: the deadline itself is kept by `BodyDeadlineHandler` in
 /// the connection's pipeline, which fails the body stream when the time is up (no timer task per
 /// request). Requests without a body pass straight through.
@@ -13,7 +13,8 @@ struct BodyDeadlineMiddleware: RouterMiddleware {
         guard request.method == .post || request.method == .put || request.method == .patch else {
             return try await next(request, context)
         }
-        let limit = APIConfiguration.maxBodyBytes
+        // The larger limit of an image upload only for a caller with a valid token.
+        let limit = context.signer == nil ? APIConfiguration.maxBodyBytes : APIConfiguration.bodyLimit(path: request.uri.path)
         let collected: ByteBuffer
         do { collected = try await request.body.collect(upTo: limit) } catch is BodyDeadlineHandler.Exceeded {
             throw APIError(.requestTimeout, "request-timeout", "the request body did not arrive within \(timeout.components.seconds) seconds")

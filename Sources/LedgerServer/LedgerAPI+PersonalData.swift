@@ -52,8 +52,11 @@ extension LedgerAPI {
 
     /// The request body as a JSON object (the body middleware has read it whole, within the size limit).
     static func jsonObject(_ request: Request) async throws -> [String: JSONValue] {
-        let buffer = try await request.body.collect(upTo: APIConfiguration.maxBodyBytes)
-        guard let object = (try? JSONParser.parse(Array(buffer.readableBytesView)))?.objectValue else {
+        let limit = APIConfiguration.bodyLimit(path: request.uri.path)
+        let buffer = try await request.body.collect(upTo: limit)
+        // A base64 image is one long string: the parser's limits follow the route's body limit.
+        let limits = JSONParser.Limits(maxDepth: 8, maxBytes: limit, maxStringBytes: limit)
+        guard let object = (try? JSONParser.parse(Array(buffer.readableBytesView), limits: limits))?.objectValue else {
             throw APIError(.badRequest, "invalid-json", "the request body must be a JSON object")
         }
         return object

@@ -31,6 +31,11 @@ public struct LedgerRequestContext: RequestContext {
 public enum APIConfiguration {
     /// Largest request body, in bytes.
     public static let maxBodyBytes = 64 * 1024
+    /// Largest body of `POST /v1/delivery-signers`, which carries the carrier's signature image in base64.
+    public static let maxImageBodyBytes = 1536 * 1024
+
+    /// The body limit of a request to `path`.
+    static func bodyLimit(path: String) -> Int { path == "/v1/delivery-signers" ? maxImageBodyBytes : maxBodyBytes }
     /// Most entries one page of `GET /v1/entries` returns.
     public static let maxPage = 1000
     /// Most statements the writer puts in one transaction.
