@@ -44,8 +44,8 @@ let package = Package(
         .target(
             name: "LedgerCore",
             dependencies: [
-                // Also gives LedgerCore the C module under it, CCryptoBoringSSL: leaf and node hashes call its
-                // SHA-256 directly (Sources/LedgerCore/SHA256Direct.swift), without the Swift wrapper's allocation.
+                // On Linux also gives LedgerCore the C module under it, CCryptoBoringSSL: leaf and node hashes call
+                // its SHA-256 directly (Sources/LedgerCore/SHA256Direct.swift), without the Swift wrapper's allocation.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

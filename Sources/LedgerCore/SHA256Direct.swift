@@ -1,4 +1,6 @@
-// BoringSSL's C module, the SHA-256 that swift-crypto itself wraps (a dependency of `Crypto`, not a new one).
+#if canImport(CCryptoBoringSSL)
+// BoringSSL's C module, the SHA-256 that swift-crypto itself wraps on Linux (a dependency of `Crypto`, not a
+// new one). On Apple platforms swift-crypto uses CryptoKit and has no such module: see the end of the file.
 internal import CCryptoBoringSSL
 
 /// SHA-256 for the hashes verification computes millions of times: leaf and node hashes.
@@ -43,3 +45,26 @@ enum SHA256Direct {
         }
     }
 }
+#else
+import Crypto
+
+/// SHA-256 for leaf and node hashes, through `Crypto.SHA256` (CryptoKit) where BoringSSL is not built.
+enum SHA256Direct {
+    static func hash(_ data: UnsafeRawBufferPointer) -> Hash { Hash(SHA256.hash(data: data)) }
+
+    static func hash(prefix: UInt8, _ data: UnsafeRawBufferPointer) -> Hash {
+        var h = SHA256()
+        withUnsafeBytes(of: prefix) { h.update(bufferPointer: $0) }
+        h.update(bufferPointer: data)
+        return Hash(h.finalize())
+    }
+
+    static func hash(prefix: UInt8, _ left: Hash, _ right: Hash) -> Hash {
+        var h = SHA256()
+        withUnsafeBytes(of: prefix) { h.update(bufferPointer: $0) }
+        left.withUnsafeBytes { h.update(bufferPointer: $0) }
+        right.withUnsafeBytes { h.update(bufferPointer: $0) }
+        return Hash(h.finalize())
+    }
+}
+#endif
