@@ -36,3 +36,31 @@ extension Ledger {
         return DeliverySigner(reference: reference, signatureImageSHA256: digest)
     }
 }
+
+extension Ledger {
+    /// Undoes `addDeliverySigner` for a delivery the ledger refused: removes the signer's personal data and,
+    /// given its hash, the signature image, unless an entry refers to them. Returns false, and removes
+    /// nothing, when an entry names the signer.
+    ///
+    /// The image goes only if no recorded delivery names its hash (the same image may have been sent
+    /// again for a delivery recorded earlier): every `shipment.delivered` entry is read, by the type index.
+    @discardableResult
+    public func discardDeliverySigner(_ ref: String, signatureImageSHA256: String?) throws -> Bool {
+        if let digest = signatureImageSHA256, digest.count != 64 || !digest.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+            throw LedgerError(.invalidArgument, "the signature image hash must be 64 lowercase hex digits")
+        }
+        guard try personalData.discard(ref, kind: .deliverySigner) else { return false }
+        guard let digest = signatureImageSHA256 else { return true }
+        let named = try database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM entries WHERE type = ? AND instr(CAST(bytes AS TEXT), ?) > 0",
+                             arguments: [DispensingType.shipmentDelivered, "\"" + digest + "\""]) ?? 0
+        }
+        guard named == 0 else { return true }
+        let folder = filesDirectory.appendingPathComponent("proof-of-delivery")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in names where name == digest || name.hasPrefix(digest + ".") {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+        return true
+    }
+}

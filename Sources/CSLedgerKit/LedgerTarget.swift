@@ -25,9 +25,11 @@ public protocol LedgerTarget: Sendable {
     /// Keeps the adult who signed for a parcel off the chain and the signature image beside the ledger
     /// (`Ledger.addDeliverySigner`).
     func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner
-    /// Removes a delivery signer that no entry refers to (the delivery was refused); false if an entry does.
+    /// Removes a delivery signer that no entry refers to (the delivery was refused), and the signature
+    /// image when no recorded delivery names it (`Ledger.discardDeliverySigner`); false if an entry names
+    /// the signer.
     @discardableResult
-    func discardDeliverySigner(_ ref: String) throws -> Bool
+    func discardDeliverySigner(_ signer: DeliverySigner) throws -> Bool
 }
 
 /// What an append returns: the entry's seq and leaf hash.
@@ -75,5 +77,7 @@ public final class LocalLedgerTarget: LedgerTarget {
         try ledger.addDeliverySigner(data, signatureImage: signatureImage, imageType: imageType)
     }
     @discardableResult
-    public func discardDeliverySigner(_ ref: String) throws -> Bool { try ledger.personalData.discard(ref, kind: .deliverySigner) }
+    public func discardDeliverySigner(_ signer: DeliverySigner) throws -> Bool {
+        try ledger.discardDeliverySigner(signer.reference.ref, signatureImageSHA256: signer.signatureImageSHA256)
+    }
 }

@@ -110,9 +110,9 @@ public final class RemoteLedger: LedgerTarget {
     }
 
     @discardableResult
-    public func discardDeliverySigner(_ ref: String) throws -> Bool {
+    public func discardDeliverySigner(_ signer: DeliverySigner) throws -> Bool {
         do {
-            _ = try request("DELETE", "/v1/delivery-signers/\(Self.escape(ref))")
+            _ = try request("DELETE", "/v1/delivery-signers/\(Self.escape(signer.reference.ref))?signature_image_sha256=\(signer.signatureImageSHA256)")
             return true
         } catch let e as LedgerError where e.code == .serverRefused && e.message.contains("(in-use)") {
             return false

@@ -40,10 +40,11 @@ extension LedgerAPI {
             answer["signature_image_sha256"] = .string(signer.signatureImageSHA256)
             return Self.json(.object(answer), status: .created)
         }
-        router.delete("/v1/delivery-signers/:ref") { _, context in
+        router.delete("/v1/delivery-signers/:ref") { request, context in
             _ = try context.require(Self.personalDataWriters)
             let ref = try context.parameters.require("ref")
-            guard try Self.refusing({ try api.ledger.personalData.discard(ref, kind: .deliverySigner) }) else {
+            let image = request.uri.queryParameters.get("signature_image_sha256").map { String($0) }
+            guard try Self.refusing({ try api.ledger.discardDeliverySigner(ref, signatureImageSHA256: image) }) else {
                 throw APIError(.conflict, "in-use", "an entry refers to delivery signer \(ref.prefix(40)); it stays on file")
             }
             return Response(status: .noContent)

@@ -57,8 +57,8 @@ struct Deliver: ParsableCommand {
         do {
             try record.record(DispensingType.shipmentDelivered, body, ledger: target) { "delivery of \(tracking) recorded at seq \($0)" }
         } catch {
-            // Nothing was recorded: keep no personal data of the signer.
-            if record.draft == nil { _ = try? target.discardDeliverySigner(signer.reference.ref) }
+            // Nothing was recorded: keep no personal data of the signer, nor their signature.
+            if record.draft == nil { _ = try? target.discardDeliverySigner(signer) }
             throw error
         }
     }

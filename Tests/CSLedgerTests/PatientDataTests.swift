@@ -85,5 +85,22 @@ struct PatientDataTests {
         try f.expectRefusal(r, "invalid-body", ["tracking 1ZNOPE0000000000 matches no shipment"])
         let kept = try f.sqlite(count)
         #expect(kept == "0", "the signer's name and ID digits of a refused delivery are kept")
+        let images = (try? FileManager.default.contentsOfDirectory(atPath: f.dir.path("ledger.sqlite.files/proof-of-delivery"))) ?? []
+        #expect(images.isEmpty, "the signature of a refused delivery is kept: \(images)")
+    }
+
+    @Test("a refused delivery does not take away the signature image of a delivery recorded with the same image")
+    func refusedDeliveryKeepsARecordedImage() throws {
+        let f = try D.make()
+        try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
+        try f.record(D.ship(tracking: "1Z999AA10123456784", time: "2026-03-03T11:00:00Z"))
+        let image = try f.writeImage()
+        let kept = f.dir.path("ledger.sqlite.files/proof-of-delivery/\(Hash.sha256(Array(image)).hex).png")
+        try f.record(D.deliver(tracking: "1Z999AA10123456784", delivered: "2026-03-04T15:02:00Z", time: "2026-03-04T16:00:00Z"))
+        // The same image sent again, for a parcel that was never shipped: refused.
+        let r = try f.csledger(D.deliver(tracking: "1ZNOPE0000000000", delivered: "2026-03-04T15:00:00Z", time: "2026-03-04T16:30:00Z"))
+        try f.expectRefusal(r, "invalid-body", ["tracking 1ZNOPE0000000000 matches no shipment"])
+        #expect(FileManager.default.contents(atPath: kept) == image, "the recorded delivery's signature image was removed")
+        #expect(try f.sqlite("SELECT count(*) FROM personal_data WHERE kind = 'delivery_signer'") == "1", "only the recorded delivery's signer stays")
     }
 }

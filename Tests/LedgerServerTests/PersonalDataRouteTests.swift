@@ -91,12 +91,21 @@ struct PersonalDataRouteTests {
                                      body: ByteBuffer(string: Draft(signed: try SignedStatement(statement: note, actorKey: actor)).fileText)) {
                 #expect($0.status == .created)
             }
-            try await client.execute(uri: "/v1/delivery-signers/\(ref)", method: .delete, headers: auth) { r in
+            try await client.execute(uri: "/v1/delivery-signers/\(ref)?signature_image_sha256=\(digest)", method: .delete, headers: auth) { r in
                 #expect(r.status == .conflict && String(buffer: r.body).contains("\"code\":\"in-use\""))
             }
-            let (_, unused, _) = try await add(#"{"name":"Unused Signer","signature_image":"AAAA"}"#)
+            #expect(FileManager.default.contents(atPath: kept.path) == Data(image), "a named signer's image stays")
+            let (_, unused, _) = try await add(#"{"name":"Unused Signer","signature_image":"AAAA","signature_image_type":"png"}"#)
             let unusedRef = try #require(unused?["ref"]?.stringValue)
-            try await client.execute(uri: "/v1/delivery-signers/\(unusedRef)", method: .delete, headers: auth) { #expect($0.status == .noContent) }
+            let unusedImage = try #require(unused?["signature_image_sha256"]?.stringValue)
+            let unusedFile = f.ledger.filesDirectory.appendingPathComponent("proof-of-delivery/\(unusedImage).png").path
+            #expect(FileManager.default.fileExists(atPath: unusedFile))
+            try await client.execute(uri: "/v1/delivery-signers/\(unusedRef)?signature_image_sha256=XYZ", method: .delete, headers: auth) { r in
+                #expect(r.status == .unprocessableContent && String(buffer: r.body).contains("64 lowercase hex digits"))
+            }
+            try await client.execute(uri: "/v1/delivery-signers/\(unusedRef)?signature_image_sha256=\(unusedImage)", method: .delete,
+                                     headers: auth) { #expect($0.status == .noContent) }
+            #expect(!FileManager.default.fileExists(atPath: unusedFile), "the unused signature image is removed with its signer")
             try await client.execute(uri: "/v1/delivery-signers/\(unusedRef)", method: .delete, headers: auth) { #expect($0.status == .notFound) }
             // A patient is not a delivery signer: this route never removes one.
             try await client.execute(uri: "/v1/delivery-signers/\(f.patientRef)", method: .delete, headers: auth) { #expect($0.status == .notFound) }
