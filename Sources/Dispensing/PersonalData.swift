@@ -106,7 +106,8 @@ public struct PersonalData: Sendable {
             let quoted = Array(("\"" + ref + "\"").utf8)
             let rows = try Row.fetchCursor(db, sql: "SELECT logged, bytes FROM entries ORDER BY seq DESC")
             while let row = try rows.next() {
-                guard let logged = Timestamp(row[0] as String), logged >= since else { break }
+                // A row whose time cannot be read is searched all the same (it may be the one that names it).
+                if let logged = Timestamp(row[0] as String), logged < since { break }
                 let bytes: Data = row[1]
                 if bytes.range(of: Data(quoted)) != nil { return false }
             }
