@@ -44,7 +44,8 @@ struct Workload: Sendable {
     /// The `i`th statement, signed by clinician `signer`.
     func signed(_ i: Int, signer: Int = 0, tag: String = "", time: Timestamp = .now()) throws -> SignedStatement {
         let key = clinicians[signer % clinicians.count]
-        let statement = try Statement(type: DispensingType.doseAdministered, time: time, actor: key.keyID, body: body(i, tag: tag))
+        let statement = try Statement(type: DispensingType.doseAdministered, time: time, actor: key.keyID,
+                                      log: SimulatedLedger.defaultOrigin, body: body(i, tag: tag))
         return try SignedStatement(statement: statement, actorKey: key)
     }
 }

@@ -12,6 +12,7 @@ extension Ledger {
     public func rotateFacilityKey(to newKey: SignerKey, currentKey: SignerKey, name: String? = nil, reason: String? = nil,
                                   time: Timestamp = .now()) throws -> [LedgerDatabase.Appended] {
         _ = try checkpointSigner(facilityKey: currentKey)
+        try requireIntegrityForAppend(facilityKey: currentKey)
         guard newKey.keyID != currentKey.keyID else {
             throw LedgerError(.invalidArgument, "the new facility key is the same as the current one; make a new key with `csledger keys generate`")
         }
@@ -22,7 +23,7 @@ extension Ledger {
                 throw LedgerError(.roleNotAllowed, "the new facility key \(newKey.keyID.short) is enrolled as \(existing.role.rawValue)\(existing.revokedSeq == nil ? "" : " and revoked"); use a fresh key")
             }
         } else {
-            let enrol = try Statement(type: CoreStatementType.actorEnrolled, time: time, actor: currentKey.keyID,
+            let enrol = try Statement(type: CoreStatementType.actorEnrolled, time: time, actor: currentKey.keyID, log: try origin(),
                                       body: ["name": .string(name ?? "Facility key from \(time.description.prefix(10))"),
                                              "role": .string(Role.admin.rawValue), "public_key": .string(newKey.publicKey.base64)])
             statements.append(try SignedStatement(statement: enrol, actorKey: currentKey))
@@ -30,8 +31,10 @@ extension Ledger {
         var body: [String: JSONValue] = ["public_key": .string(newKey.publicKey.base64), "previous_key": .string(currentKey.keyID.hex)]
         if let reason, !reason.isEmpty { body["reason"] = .string(reason) }
         let rotation = try Statement(type: CoreStatementType.facilityKeyRotated, time: time, actor: currentKey.keyID,
-                                     witnesses: [newKey.keyID], body: body)
+                                     witnesses: [newKey.keyID], log: try origin(), body: body)
         statements.append(try SignedStatement(statement: rotation, actorKey: currentKey, witnessKeys: [newKey]))
-        return try database.append(statements, checkpointSigner: CheckpointSigner(origin: try origin(), key: newKey), projections: projections)
+        let appended = try database.append(statements, checkpointSigner: CheckpointSigner(origin: try origin(), key: newKey), projections: projections)
+        try seal(facilityKey: newKey)
+        return appended
     }
 }

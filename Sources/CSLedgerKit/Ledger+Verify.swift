@@ -11,8 +11,30 @@ extension Ledger {
     public func verify(externalCheckpoints: [String] = [], checkSignatures: Bool = true,
                        progress: (Int, Int) -> Void = { _, _ in }) throws -> VerificationReport {
         // Small chunks keep every core busy to the end; parsed entries (signatures checked) weigh more than bytes.
-        try verify(externalCheckpoints: externalCheckpoints, checkSignatures: checkSignatures,
-                   chunkRows: checkSignatures ? 512 : 1024, progress: progress)
+        var report = try verify(externalCheckpoints: externalCheckpoints, checkSignatures: checkSignatures,
+                                chunkRows: checkSignatures ? 512 : 1024, progress: progress)
+        if checkSignatures {
+            report.failures += try derivedTableFailures(report)
+            report.failures.sort { ($0.seq ?? Int.max, $0.treeSize ?? 0) < ($1.seq ?? Int.max, $1.treeSize ?? 0) }
+        }
+        return report
+    }
+
+    /// Every table kept beside the entries, checked against them: nothing when the facility key sealed these
+    /// very tables for the checkpoint that covers every entry; otherwise each table rebuilt from the entries
+    /// and compared with the file's, every difference named by table, row and seq.
+    func derivedTableFailures(_ report: VerificationReport) throws -> [VerificationFailure] {
+        if report.entries > 0, report.coveredSize == report.entries, let seal = try database.latestSeal(), seal.size == report.entries,
+           seal.root == report.rootHash, let facility = try facilityKey(atTreeSize: report.entries, origin: try origin()),
+           seal.isValid(origin: try origin(), facility: facility), try database.derivedDigest() == seal.digest {
+            return []
+        }
+        let check = try database.checkDerivedTables(projections: projections)
+        return check.mismatches.map { m in
+            VerificationFailure(seq: m.seq, code: .derivedMismatch, message: m.description + ": the table does not match the signed entries")
+        } + check.refusals.map { r in
+            VerificationFailure(seq: r.seq, code: .notAllowed, message: "replayed in order, the entry breaks the ledger's rules: \(r.message)")
+        }
     }
 
     /// `verify`, reading the ledger in chunks of `chunkRows` seq numbers (tests use tiny chunks, so that a

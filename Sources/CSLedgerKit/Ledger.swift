@@ -60,12 +60,13 @@ public struct Ledger: Sendable {
         body["public_key"] = .string(facilityKey.publicKey.base64)
         body["facility_name"] = .string(facilityName)
         body["dea_number"] = .string(dea.description)
-        let statement = try Statement(type: CoreStatementType.ledgerCreated, time: time, actor: facilityKey.keyID, body: body)
+        let statement = try Statement(type: CoreStatementType.ledgerCreated, time: time, actor: facilityKey.keyID, log: origin, body: body)
         let signed = try SignedStatement(statement: statement, actorKey: facilityKey)
         let db = try LedgerDatabase.create(path: path)
         do {
             let ledger = Ledger(database: db)
             try db.append([signed], checkpointSigner: CheckpointSigner(origin: origin, key: facilityKey))
+            try ledger.seal(facilityKey: facilityKey)
             return ledger
         } catch {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -85,14 +86,18 @@ public struct Ledger: Sendable {
     /// Appends signed statements (one transaction, one new checkpoint).
     @discardableResult
     public func append(_ statements: [SignedStatement], facilityKey: SignerKey) throws -> [LedgerDatabase.Appended] {
-        try database.append(statements, checkpointSigner: checkpointSigner(facilityKey: facilityKey), projections: projections)
+        // Never sign a checkpoint over a history or tables nobody checked (an append never launders).
+        try requireIntegrityForAppend(facilityKey: facilityKey)
+        let appended = try database.append(statements, checkpointSigner: checkpointSigner(facilityKey: facilityKey), projections: projections)
+        try seal(facilityKey: facilityKey)
+        return appended
     }
 
     /// Signs `body` as a statement of `type` by `key` (and witnesses), then appends it.
     @discardableResult
     public func record(type: String, body: [String: JSONValue], key: SignerKey, witnessKeys: [SignerKey] = [],
                        facilityKey: SignerKey, time: Timestamp = .now()) throws -> LedgerDatabase.Appended {
-        let statement = try Statement(type: type, time: time, actor: key.keyID, witnesses: witnessKeys.map(\.keyID), body: body)
+        let statement = try Statement(type: type, time: time, actor: key.keyID, witnesses: witnessKeys.map(\.keyID), log: try origin(), body: body)
         let signed = try SignedStatement(statement: statement, actorKey: key, witnessKeys: witnessKeys)
         return try append([signed], facilityKey: facilityKey)[0]
     }
@@ -165,7 +170,8 @@ public struct Ledger: Sendable {
 
     /// The inventory at `asOf` (event time), for one lot or all.
     public func inventory(asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
-        try InventoryReport.compute(database, asOf: asOf, lot: lot)
+        try requireIntegrity()
+        return try InventoryReport.compute(database, asOf: asOf, lot: lot)
     }
 
     /// The patient reference on prescription `rx`.

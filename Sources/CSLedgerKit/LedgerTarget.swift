@@ -9,6 +9,8 @@ import Synchronization
 /// Statements are always signed by the caller before `append`; a target never sees a private key
 /// (the local one uses the facility key only to sign the new checkpoint, as every append does).
 public protocol LedgerTarget: Sendable {
+    /// The ledger's origin, which every statement for it names (`log`).
+    func origin() throws -> String
     /// Appends one fully signed statement; returns once the entry is durable.
     func append(_ signed: SignedStatement) throws -> AppendReceipt
     /// The lot id for a lot number printed on the label (and the NDC when the number is not unique).
@@ -66,6 +68,7 @@ public final class LocalLedgerTarget: LedgerTarget {
         return AppendReceipt(seq: appended.entry.seq, leafHash: appended.leafHash)
     }
 
+    public func origin() throws -> String { try ledger.origin() }
     public func lotID(lot: String, ndc: String?) throws -> String { try ledger.lotID(lot: lot, ndc: ndc) }
     public func prescriptionPatient(rx: String) throws -> String { try ledger.prescriptionPatient(rx: rx) }
     public func patientReference(_ ref: String) throws -> PersonalData.Reference { try ledger.personalData.reference(ref) }

@@ -39,7 +39,7 @@ extension RemoteLedger {
         }
         var body: [String: JSONValue] = ["finding_id": .string(findingID), "reason": .string(trimmed), "evidence": .string(evidence)]
         if let l = lossReportSeq { body["loss_report_seq"] = .number(Double(l)) }
-        let statement = try Statement(type: ReconciliationType.findingResolved, time: time, actor: key.keyID, body: body)
+        let statement = try Statement(type: ReconciliationType.findingResolved, time: time, actor: key.keyID, log: try origin(), body: body)
         return try append(try SignedStatement(statement: statement, actorKey: key))
     }
 }

@@ -6,6 +6,7 @@ import LedgerCore
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// A csledgerd daemon as a `LedgerTarget`: statements signed here are posted to `/v1/statements`
 /// with a bearer token; lookups and reads use the API's GET routes. Private keys never leave
@@ -19,6 +20,7 @@ public final class RemoteLedger: LedgerTarget {
     public let url: String
     let token: String?
     let client: HTTPClient
+    private let knownOrigin = Mutex<String?>(nil)
 
     /// - Parameters:
     ///   - url: `http://host:port` or `https://host:port`.
@@ -134,6 +136,17 @@ public final class RemoteLedger: LedgerTarget {
 
     /// The latest signed checkpoint note, verbatim.
     public func checkpoint() throws -> String { try requestText("GET", "/v1/checkpoint") }
+
+    /// The daemon's ledger origin: the first line of its signed checkpoint (asked once).
+    public func origin() throws -> String {
+        if let known = knownOrigin.withLock({ $0 }) { return known }
+        let text = try checkpoint()
+        guard let note = try? SignedNote.parse(text), let cp = try? Checkpoint(body: note.text) else {
+            throw LedgerError(.serverRefused, "the server's checkpoint is not a signed checkpoint")
+        }
+        knownOrigin.withLock { $0 = cp.origin }
+        return cp.origin
+    }
 
     /// Entries `from...` (at most `limit`), each exactly its canonical bytes.
     public func entries(from: Int, limit: Int) throws -> [[UInt8]] {

@@ -208,3 +208,12 @@ public enum Base64 {
         return out
     }
 }
+
+/// SHA-256 over bytes given in pieces (the digest of the tables kept beside the entries).
+public struct StreamingSHA256: Sendable {
+    private var h = SHA256()
+    public init() {}
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) { h.update(bufferPointer: bytes) }
+    public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { h.update(bufferPointer: $0) } }
+    public func finalize() -> Hash { Hash(h.finalize()) }
+}

@@ -18,6 +18,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case ledgerMissing = "ledger-missing"
         case ledgerCorrupt = "ledger-corrupt"
         case ledgerReadOnly = "ledger-read-only"
+        /// The file disagrees with its signed entries and checkpoints (a table changed, entries not covered):
+        /// nothing is answered or appended from it until `csledger verify` and a person have looked.
+        case ledgerTampered = "ledger-tampered"
         case diskFull = "disk-full"
         case storage = "storage"
         // Statements and signers
@@ -30,6 +33,8 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case roleNotAllowed = "role-not-allowed"
         case witnessIsActor = "witness-is-actor"
         case alreadyEnrolled = "already-enrolled"
+        /// A statement signed for another ledger (its `log` names another origin), or naming none where it must.
+        case wrongLedger = "wrong-ledger"
         // Reads and proofs
         case notFound = "not-found"
         case checkpointInvalid = "checkpoint-invalid"

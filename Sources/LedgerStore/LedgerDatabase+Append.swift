@@ -144,7 +144,8 @@ extension LedgerDatabase {
                     throw LedgerError(.ledgerCorrupt, "the ledger file has entries but no origin or facility key recorded; run verify")
                 }
                 (origin, facility) = (o, f)
-                registry = SignerRegistry(origin: o, signers: try Self.loadSigners(db), facilityKey: f)
+                let logFrom = try String.fetchOne(meta, arguments: ["log_required_from"]).flatMap { Int($0) }
+                registry = SignerRegistry(origin: o, signers: try Self.loadSigners(db), facilityKey: f, logRequiredFrom: logFrom)
                 guard let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash, logged FROM entries WHERE seq = ?"), arguments: [start - 1]),
                       let leaf = Hash(bytes: last[0] as Data), let logged = Timestamp(last[1] as String) else {
                     throw LedgerError(.ledgerCorrupt, "the last entry of the ledger file cannot be read; run verify")
@@ -230,7 +231,7 @@ extension LedgerDatabase {
     /// True for the statements that change who may sign (and the registry kept between appends).
     static func changesSigners(_ statement: LedgerCore.Statement) -> Bool {
         [CoreStatementType.ledgerCreated, CoreStatementType.actorEnrolled, CoreStatementType.actorRevoked,
-         CoreStatementType.facilityKeyRotated].contains(statement.type)
+         CoreStatementType.facilityKeyRotated, CoreStatementType.ledgerUpgraded].contains(statement.type)
     }
 
     /// Checks and writes one entry; on success advances the chain state, on failure throws and leaves it unchanged.
@@ -243,6 +244,9 @@ extension LedgerDatabase {
         try Self.checkSignatures(checked, at: seq, registry: registry)
         if statement.type == CoreStatementType.facilityKeyRotated, Self.rotationTarget(statement) != checkpointSigner.keyID {
             throw LedgerError(.signatureInvalid, "after a facility key rotation the checkpoint must be signed by the new facility key; use `csledger facility rotate`")
+        }
+        if seq > 0, let problem = registry.logProblem(statement, at: seq) {
+            throw LedgerError(.wrongLedger, "\(problem); it was not recorded")
         }
         var newRegistry = registry
         try newRegistry.apply(statement, at: seq)
@@ -327,6 +331,13 @@ extension LedgerDatabase {
             try insertSigner(db, f, enrolledSeq: entry.seq)
             for (k, v) in [("origin", origin), ("facility_key_id", f.keyID.hex), ("created", entry.logged.description)] {
                 try db.execute(sql: "INSERT INTO ledger_meta (key, value) VALUES (?, ?)", arguments: [k, v])
+            }
+            if let from = registry.logRequiredFrom {
+                try db.execute(sql: "INSERT INTO ledger_meta (key, value) VALUES ('log_required_from', ?)", arguments: [String(from)])
+            }
+        case CoreStatementType.ledgerUpgraded:
+            if let from = registry.logRequiredFrom {
+                try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES ('log_required_from', ?)", arguments: [String(from)])
             }
         case CoreStatementType.actorEnrolled:
             guard let pk = s.body["public_key"]?.stringValue, let key = try? SignerPublicKey(base64: pk),

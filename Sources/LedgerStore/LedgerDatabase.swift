@@ -195,9 +195,9 @@ public final class LedgerDatabase: Sendable {
         try read { db in try Self.scan(db, range: range, type: type, batchSize: batchSize, body) }
     }
 
-    static func scan(_ db: Database, range: ClosedRange<Int>?, type: String?, batchSize: Int,
+    static func scan(_ db: Database, schema: String = "main", range: ClosedRange<Int>? = nil, type: String? = nil, batchSize: Int,
                      _ body: ([LedgerVerifier.Row]) throws -> Bool) throws {
-        var sql = "SELECT seq, bytes, leaf_hash FROM entries"
+        var sql = "SELECT seq, bytes, leaf_hash FROM \(schema).entries"
         var conditions: [String] = []
         var args: [any DatabaseValueConvertible] = []
         if let range {
@@ -295,7 +295,7 @@ public final class LedgerDatabase: Sendable {
 
 extension LedgerDatabase {
     /// Keys of `ledger_meta` written by the genesis entry; they never change.
-    static let fixedMetaKeys: Set<String> = ["origin", "facility_key_id", "created"]
+    static let fixedMetaKeys: Set<String> = ["origin", "facility_key_id", "created", "log_required_from"]
 
     /// Records a local setting (not part of the signed ledger), such as where the facility key file is.
     public func setSetting(_ key: String, _ value: String) throws {

@@ -16,8 +16,11 @@ final class Record: Sendable {
     let actor: KeyID
     let witnesses: [KeyID]
     let body: RecordBody
+    /// The ledger the statement names (v2), if any.
+    let log: String?
 
-    init(seq: Int, logged: Timestamp, type: String, time: Timestamp, actor: KeyID, witnesses: [KeyID], body: RecordBody) {
+    init(seq: Int, logged: Timestamp, type: String, time: Timestamp, actor: KeyID, witnesses: [KeyID], body: RecordBody, log: String? = nil) {
+        self.log = log
         self.seq = seq
         self.logged = logged
         self.type = type
@@ -31,12 +34,12 @@ final class Record: Sendable {
     convenience init(_ entry: Entry) {
         let s = entry.statement
         self.init(seq: entry.seq, logged: entry.logged, type: s.type, time: s.time, actor: s.actor, witnesses: s.witnesses,
-                  body: RecordBody(s.body))
+                  body: RecordBody(s.body), log: s.log)
     }
 
     /// The statement again, as the full parser reads it (tests compare the two).
     func statement() throws -> Statement {
-        try Statement(type: type, time: time, actor: actor, witnesses: witnesses, body: body.object ?? [:])
+        try Statement(type: type, time: time, actor: actor, witnesses: witnesses, log: log, body: body.object ?? [:])
     }
 
     func string(_ key: String) -> String? { body.string(key) }

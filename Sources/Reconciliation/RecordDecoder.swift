@@ -34,6 +34,7 @@ struct RecordDecoder: Sendable {
     private static let statementKey = Array(#","statement":{"actor":""#.utf8)
     private static let bodyKey = Array(#"","body":"#.utf8)
     private static let timeKey = Array(#","time":""#.utf8)
+    private static let logKey = Array(#","log":""#.utf8)
     private static let typeKey = Array(#"","type":""#.utf8)
     private static let versionKey = Array(#","v":1"#.utf8)
     private static let witnessesKey = Array(#","witnesses":["#.utf8)
@@ -63,6 +64,19 @@ struct RecordDecoder: Sendable {
         let bodyStart = i
         guard let bodyEnd = RecordBody.canonicalEnd(b, object: i) else { return nil }
         i = bodyEnd
+        var log: String?
+        if matches(Self.logKey, at: i) {
+            // The ledger's origin: printable ASCII, no escapes (anything else goes to the full parser).
+            let start = i + Self.logKey.count
+            var end = start
+            while end < n, b[end] != 0x22 {
+                guard b[end] > 0x20, b[end] < 0x7f, b[end] != 0x5c else { return nil }
+                end += 1
+            }
+            guard end < n else { return nil }
+            log = String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+            i = end + 1
+        }
         guard matches(Self.timeKey, at: i), let time = Timestamp(canonicalUTF8: b, at: i + Self.timeKey.count) else { return nil }
         i += Self.timeKey.count + 24
         guard matches(Self.typeKey, at: i) else { return nil }
@@ -93,7 +107,7 @@ struct RecordDecoder: Sendable {
         guard !witnesses.contains(actor),
               !witnesses.indices.contains(where: { k in witnesses[(k + 1)...].contains(witnesses[k]) }) else { return nil }
         return Record(seq: seq, logged: logged, type: type, time: time, actor: actor, witnesses: witnesses,
-                      body: RecordBody(bytes: Array(UnsafeBufferPointer(rebasing: b[bodyStart..<bodyEnd]))))
+                      body: RecordBody(bytes: Array(UnsafeBufferPointer(rebasing: b[bodyStart..<bodyEnd]))), log: log)
     }
 
     private static func prefix(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt64 {

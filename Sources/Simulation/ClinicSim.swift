@@ -268,6 +268,7 @@ public final class ClinicSim {
             day = d
             try businessDay(d)
         }
+        try fx.seal()
     }
 
     /// Runs business days until the ledger holds at least `entries` entries; `progress` is told the
@@ -282,6 +283,7 @@ public final class ClinicSim {
             d += 1
         }
         o.businessDays = d
+        try fx.seal()
     }
 
     private func openShop() throws {

@@ -33,13 +33,16 @@ public final class SimulatedLedger {
     }
 
     /// Creates the ledger file at `path` (genesis at `created`) and enrols `people` as (key name, person's name, role).
-    public init(path: String, origin: String = "recon.test.example/ledger", created: Timestamp,
+    /// The origin simulated ledgers get unless told otherwise.
+    public static let defaultOrigin = "recon.test.example/ledger"
+
+    public init(path: String, origin: String = SimulatedLedger.defaultOrigin, created: Timestamp,
                 people: [(String, String, Role)]) throws {
         self.origin = origin
         let facility = Self.key("facility")
         keys["facility"] = facility
         let db = try LedgerDatabase.create(path: path)
-        let genesis = try Statement(type: CoreStatementType.ledgerCreated, time: created, actor: facility.keyID, body: [
+        let genesis = try Statement(type: CoreStatementType.ledgerCreated, time: created, actor: facility.keyID, log: origin, body: [
             "origin": .string(origin), "public_key": .string(facility.publicKey.base64),
             "facility_name": "Reconciliation Test Clinic", "dea_number": "BD1234563",
         ])
@@ -70,7 +73,7 @@ public final class SimulatedLedger {
                       at time: Timestamp) throws -> Int {
         let a = try key(named: actor)
         let w = try witnesses.map { try key(named: $0) }
-        let statement = try Statement(type: type, time: time, actor: a.keyID, witnesses: w.map(\.keyID), body: body)
+        let statement = try Statement(type: type, time: time, actor: a.keyID, witnesses: w.map(\.keyID), log: origin, body: body)
         pending.append(Pending(statement: statement, actor: a, witnesses: w))
         defer { nextSeq += 1 }
         return nextSeq
@@ -78,6 +81,11 @@ public final class SimulatedLedger {
 
     /// Signs the queued statements (on all cores) and appends them in one transaction, with the ledger's clock at
     /// `clock` (or the latest statement's time, if later).
+    /// Seals the tables as they stand with the facility key (see `Ledger.seal`): readers then need no rebuild.
+    public func seal() throws {
+        try ledger.seal(facilityKey: keys["facility"]!)
+    }
+
     public func flush(clock: Timestamp) throws {
         guard !pending.isEmpty else { return }
         // Never before the latest statement staged: a busy day's last records may run past the usual hour.

@@ -32,7 +32,7 @@ struct Actor: ParsableCommand {
             let admin = try signing.signerKey()
             let appended: AppendReceipt
             if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-                let statement = try Statement(type: CoreStatementType.actorEnrolled, time: .now(), actor: admin.keyID,
+                let statement = try Statement(type: CoreStatementType.actorEnrolled, time: .now(), actor: admin.keyID, log: try remote.origin(),
                                               body: try Ledger.enrollmentBody(name: name, role: role, publicKey: pk))
                 appended = try remote.append(try SignedStatement(statement: statement, actorKey: admin))
             } else {
@@ -70,7 +70,7 @@ struct Actor: ParsableCommand {
             let admin = try signing.signerKey()
             let appended: AppendReceipt
             if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-                let statement = try Statement(type: CoreStatementType.actorRevoked, time: .now(), actor: admin.keyID,
+                let statement = try Statement(type: CoreStatementType.actorRevoked, time: .now(), actor: admin.keyID, log: try remote.origin(),
                                               body: Ledger.revocationBody(keyID: id, reason: reason))
                 appended = try remote.append(try SignedStatement(statement: statement, actorKey: admin))
             } else {

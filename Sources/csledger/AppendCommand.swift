@@ -44,7 +44,8 @@ struct Append: ParsableCommand {
             throw LedgerError(.roleNotAllowed, "only an enrolled admin may append raw statements (this key is a \(role.rawValue))")
         }
         func record(_ body: [String: JSONValue], at time: Timestamp) throws -> AppendReceipt {
-            let statement = try Statement(type: type, time: time, actor: key.keyID, witnesses: witnesses.map(\.keyID), body: body)
+            let statement = try Statement(type: type, time: time, actor: key.keyID, witnesses: witnesses.map(\.keyID),
+                                          log: try ledger.origin(), body: body)
             return try ledger.append(try SignedStatement(statement: statement, actorKey: key, witnessKeys: witnesses))
         }
         var appended = try record(object, at: time)

@@ -51,6 +51,7 @@ struct CSLedger: ParsableCommand {
              .serverUnreachable, .serverUnavailable: return 3
         case .keyFileMissing, .keyFileUnreadable, .keyFilePermissions, .keyFileInvalid, .keyFileExists, .publicKeyInvalid,
              .tokenInvalid: return 4
+        case .ledgerTampered: return 1
         default: return 2
         }
     }

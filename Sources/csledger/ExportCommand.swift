@@ -43,6 +43,7 @@ struct Export: ParsableCommand {
                          build: (ExportSource) throws -> (files: [ReportFile], seqs: Set<Int>, from: Timestamp, to: Timestamp)) throws {
             _ = try BundleWriter.checkDestination(out)
             let ledger = try ledgerOptions.open(readOnly: true)
+            try ledger.requireIntegrity()
             let writer = try writer(ledger)
             let built = try build(try ExportSource(database: ledger.database, limit: writer.checkpoint.treeSize))
             let s = try writer.write(kind: kind, range: ["from": .string(built.from.description), "to": .string(built.to.description)],
@@ -90,6 +91,7 @@ struct Export: ParsableCommand {
             guard start <= end else { throw LedgerError(.invalidArgument, "--from \(from) is after --to \(to)") }
             _ = try BundleWriter.checkDestination(out)
             let ledger = try common.ledgerOptions.open(readOnly: true)
+            try ledger.requireIntegrity()
             let writer = try common.writer(ledger)
             let verification = try ledger.verify()
             let integrity = InspectionReport.Integrity(entries: verification.entries, signaturesChecked: verification.signaturesChecked,
@@ -126,6 +128,7 @@ struct Export: ParsableCommand {
             let fileURL = try Export.checkNewFile(out)
             _ = try BundleWriter.checkDestination(bundleDir)
             let ledger = try common.ledgerOptions.open(readOnly: true)
+            try ledger.requireIntegrity()
             let writer = try common.writer(ledger)
             let generated = Timestamp.now()
             let source = try ExportSource(database: ledger.database, limit: writer.checkpoint.treeSize)

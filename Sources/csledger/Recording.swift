@@ -35,7 +35,7 @@ struct RecordOptions: ParsableArguments {
         }
         if !remote.isEmpty, draft == nil { throw LedgerError(.invalidArgument, "--witness (remote) needs --draft FILE; witnesses who are here sign with --witness-key") }
         let statement = try Statement(type: type, time: try parseTime(time), actor: key.keyID,
-                                      witnesses: witnesses.map(\.keyID) + remote, body: body)
+                                      witnesses: witnesses.map(\.keyID) + remote, log: try ledger.origin(), body: body)
         if let draft {
             var signed = SignedStatement(statement: statement, signatures: [EntrySignature(key: key.keyID, signature: key.sign(statement.signingInput))])
             for w in witnesses { signed = try signed.cosigned(by: w) }

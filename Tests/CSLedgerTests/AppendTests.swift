@@ -63,7 +63,7 @@ struct AppendTests {
         let ledger = try Ledger.create(path: path, origin: "group.example/ledger", facilityName: "Group", deaNumber: "BD1234563", facilityKey: facility)
         let signer = try ledger.checkpointSigner(facilityKey: facility)
         func note(_ n: Int, key: SignerKey = facility) throws -> SignedStatement {
-            try SignedStatement(statement: Statement(type: "test.note", time: .now(), actor: key.keyID, body: ["n": .number(Double(n))]), actorKey: key)
+            try SignedStatement(statement: Statement(type: "test.note", time: .now(), actor: key.keyID, log: "group.example/ledger", body: ["n": .number(Double(n))]), actorKey: key)
         }
         // Accepted whole: consecutive seq numbers, one checkpoint.
         let first = try ledger.database.appendEach([note(1), note(2), note(3)], checkpointSigner: signer)

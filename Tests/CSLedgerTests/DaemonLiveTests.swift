@@ -54,7 +54,7 @@ struct DaemonLiveTests {
                 do {
                     let remote = try RemoteLedger(url: url, token: c.token)
                     for j in 0..<perClient {
-                        let s = try Statement(type: "load.note", time: .now(), actor: c.key.keyID, body: ["client": .number(Double(i)), "n": .number(Double(j))])
+                        let s = try Statement(type: "load.note", time: .now(), actor: c.key.keyID, log: try remote.origin(), body: ["client": .number(Double(i)), "n": .number(Double(j))])
                         let receipt = try remote.append(try SignedStatement(statement: s, actorKey: c.key))
                         acknowledged.withLock { $0.append(receipt) }
                     }

@@ -69,7 +69,7 @@ struct KeyRotationTests {
         let old = try l.key("facility"), new = SignerKey()
         try ledger.enroll(name: "Next facility key", role: .admin, publicKey: new.publicKey, adminKey: old, facilityKey: old)
         let size = try ledger.database.size()
-        let s = try Statement(type: CoreStatementType.facilityKeyRotated, time: .now(), actor: old.keyID, witnesses: [new.keyID],
+        let s = try Statement(type: CoreStatementType.facilityKeyRotated, time: .now(), actor: old.keyID, witnesses: [new.keyID], log: try ledger.origin(),
                               body: ["public_key": .string(new.publicKey.base64), "previous_key": .string(old.keyID.hex)])
         let results = try ledger.database.appendEach([try SignedStatement(statement: s, actorKey: old, witnessKeys: [new])],
                                                      checkpointSigner: try ledger.checkpointSigner(facilityKey: old))
@@ -77,7 +77,7 @@ struct KeyRotationTests {
         #expect(e.code == .signatureInvalid)
         #expect(try ledger.database.size() == size)
         // A rotation not cosigned by the new key is refused too.
-        let unsigned = try Statement(type: CoreStatementType.facilityKeyRotated, time: .now(), actor: old.keyID,
+        let unsigned = try Statement(type: CoreStatementType.facilityKeyRotated, time: .now(), actor: old.keyID, log: try ledger.origin(),
                                      body: ["public_key": .string(new.publicKey.base64), "previous_key": .string(old.keyID.hex)])
         #expect(throws: LedgerError.self) {
             try ledger.database.append([try SignedStatement(statement: unsigned, actorKey: old)],

@@ -213,8 +213,12 @@ struct ReconciliationLedgerTests {
         #expect(report.findings.contains { $0.check == "prev-mismatch" && $0.entries == [target + 1] })
         #expect(report.findings.contains { $0.check == "checkpoint-root-mismatch" })
         #expect(report.hasOpen(atLeast: .critical))
-        // Without verification, integrity is reported as not checked.
-        let unchecked = try sim.fx.reconcile(asOf: sim.end, verify: false)
+        // Without the full verification, the rules still refuse to run on entries no signed checkpoint covers.
+        #expect(throws: LedgerError(.ledgerTampered, "")) { try sim.fx.reconcile(asOf: sim.end, verify: false) }
+        // On a sound ledger, skipping the signatures is reported as such.
+        let clean = try ClinicSim(start: PlantedLedger.start, options: o)
+        try clean.run()
+        let unchecked = try clean.fx.reconcile(asOf: clean.end, verify: false)
         #expect(!unchecked.integrityChecked && unchecked.findings.isEmpty)
         #expect(unchecked.text().contains("integrity NOT checked"))
     }

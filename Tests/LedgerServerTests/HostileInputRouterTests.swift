@@ -18,7 +18,7 @@ struct HostileInputRouterTests {
     }
 
     static func signed(_ f: ServerFixture, type: String = "test.note", body: [String: JSONValue]) throws -> [UInt8] {
-        let s = try Statement(type: type, time: .now(), actor: f.pharmacist.keyID, body: body)
+        let s = try Statement(type: type, time: .now(), actor: f.pharmacist.keyID, log: try f.ledger.origin(), body: body)
         return Array(Draft(signed: try SignedStatement(statement: s, actorKey: f.pharmacist)).fileText.utf8)
     }
 
@@ -47,7 +47,7 @@ struct HostileInputRouterTests {
                 .replacingOccurrences(of: "\"sig\":\"", with: "\"sig\":\"AAAA").utf8)
         },
         Case(name: "signature by another key") { f in
-            let s = try Statement(type: "test.note", time: .now(), actor: f.pharmacist.keyID, body: ["text": "a"])
+            let s = try Statement(type: "test.note", time: .now(), actor: f.pharmacist.keyID, log: try f.ledger.origin(), body: ["text": "a"])
             return Array(Draft(signed: SignedStatement(statement: s, signatures: [EntrySignature(key: f.pharmacist.keyID,
                 signature: f.regulator.sign(s.signingInput))])).fileText.utf8)
         },
@@ -71,7 +71,7 @@ struct HostileInputRouterTests {
                 .replacingOccurrences(of: "\"type\":\"test.note\"", with: "\"type\":\"'; DROP TABLE entries; --\"").utf8)
         },
         Case(name: "statement time in the far future") { f in
-            let s = try Statement(type: "test.note", time: Timestamp(millisecondsSinceEpoch: 4_102_444_800_000), actor: f.pharmacist.keyID, body: ["text": "a"])
+            let s = try Statement(type: "test.note", time: Timestamp(millisecondsSinceEpoch: 4_102_444_800_000), actor: f.pharmacist.keyID, log: try f.ledger.origin(), body: ["text": "a"])
             return Array(Draft(signed: try SignedStatement(statement: s, actorKey: f.pharmacist)).fileText.utf8)
         },
     ]

@@ -86,7 +86,7 @@ struct PersonalDataRouteTests {
 
             // An entry names the signer: it stays. Another, unreferenced, goes; then it is not found.
             let actor = f.keys[.pharmacist]!
-            let note = try Statement(type: "test.note", time: .now(), actor: actor.keyID, body: ["signer": answer!])
+            let note = try Statement(type: "test.note", time: .now(), actor: actor.keyID, log: try f.ledger.origin(), body: ["signer": answer!])
             try await client.execute(uri: "/v1/statements", method: .post, headers: [.authorization: "Bearer \(f.tokens[.pharmacist]!)"],
                                      body: ByteBuffer(string: Draft(signed: try SignedStatement(statement: note, actorKey: actor)).fileText)) {
                 #expect($0.status == .created)

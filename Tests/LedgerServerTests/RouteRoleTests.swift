@@ -88,7 +88,7 @@ struct AllRolesFixture {
     /// A statement signed by `role`'s own key, as its client would post it.
     func body(for role: Role) throws -> ByteBuffer {
         let key = keys[role]!
-        let s = try Statement(type: "test.note", time: .now(), actor: key.keyID, body: ["text": .string("by the \(role.rawValue) \(UUID())")])
+        let s = try Statement(type: "test.note", time: .now(), actor: key.keyID, log: try ledger.origin(), body: ["text": .string("by the \(role.rawValue) \(UUID())")])
         return ByteBuffer(string: Draft(signed: try SignedStatement(statement: s, actorKey: key)).fileText)
     }
 }

@@ -36,7 +36,7 @@ struct ServerFixture {
 
     /// A raw statement signed by `key`, as a client sends it.
     func body(_ key: SignerKey, type: String = "test.note") throws -> ByteBuffer {
-        let s = try Statement(type: type, time: .now(), actor: key.keyID, body: ["text": "hello"])
+        let s = try Statement(type: type, time: .now(), actor: key.keyID, log: try ledger.origin(), body: ["text": "hello"])
         let signed = try SignedStatement(statement: s, actorKey: key)
         return ByteBuffer(string: Draft(signed: signed).fileText)
     }

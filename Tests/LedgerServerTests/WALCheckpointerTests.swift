@@ -14,7 +14,7 @@ struct WALCheckpointerTests {
         try checkpointer.start()
         let signer = try f.ledger.checkpointSigner(facilityKey: f.facility)
         for i in 0..<40 {
-            let s = try Statement(type: "test.note", time: .now(), actor: f.pharmacist.keyID, body: ["text": .string("note \(i)")])
+            let s = try Statement(type: "test.note", time: .now(), actor: f.pharmacist.keyID, log: try f.ledger.origin(), body: ["text": .string("note \(i)")])
             try f.ledger.database.append([try SignedStatement(statement: s, actorKey: f.pharmacist)], checkpointSigner: signer)
             usleep(2_000)
         }

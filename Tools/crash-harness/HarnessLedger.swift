@@ -154,7 +154,7 @@ final class HarnessLedger: @unchecked Sendable {
                     n += 1
                     let body: [UInt8]
                     do {
-                        let s = try Statement(type: "test.note", time: .now(), actor: key.keyID,
+                        let s = try Statement(type: "test.note", time: .now(), actor: key.keyID, log: "crash.example.org/ledger",
                                               body: ["round": .string("\(round)"), "client": .string("\(client)"), "n": .string("\(n)")])
                         body = Array(Draft(signed: try SignedStatement(statement: s, actorKey: key)).fileText.utf8)
                     } catch {

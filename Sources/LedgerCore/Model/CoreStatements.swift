@@ -11,6 +11,10 @@ public enum CoreStatementType {
     /// admin), `previous_key` (the key id being replaced), optional `reason`. Actor: the current facility key;
     /// its only witness: the new key. Checkpoints from the tree that includes this entry on are signed by the new key.
     public static let facilityKeyRotated = "facility.key_rotated"
+    /// The ledger adopts interchange format v2 from this entry on: every statement from `log_required_from`
+    /// (this entry's own seq) names the ledger's origin in `log`. Body: `version` (2), `log_required_from`.
+    /// Actor: the facility key. Ledgers created with v2 need none: their genesis statement names its log.
+    public static let ledgerUpgraded = "ledger.upgraded"
 }
 
 /// A signer as enrolled in the ledger, with the seq numbers that bound its authority.
@@ -51,8 +55,26 @@ public struct SignerRegistry: Sendable {
     public private(set) var origin: String?
     /// Every facility key the ledger has had, oldest first, with the first tree size whose checkpoint it signs.
     public private(set) var facilityHistory: [FacilityKeyPeriod] = []
+    /// The first seq whose statement must name this ledger's origin in `log` (v2), if the ledger adopted v2.
+    public private(set) var logRequiredFrom: Int?
 
     public init() {}
+
+    /// Why `statement`, recorded at `seq`, does not belong in this ledger (it names another origin, or none
+    /// where v2 requires one), or nil.
+    public func logProblem(_ statement: Statement, at seq: Int) -> String? { logProblem(log: statement.log, at: seq) }
+
+    /// `logProblem` for a statement whose `log` member is `log`.
+    public func logProblem(log: String?, at seq: Int) -> String? {
+        guard let origin else { return nil }
+        if let log, log != origin {
+            return "the statement was signed for the ledger \(log.printablePrefix(80)), not this one (\(origin))"
+        }
+        if log == nil, let from = logRequiredFrom, seq >= from {
+            return "the statement does not name its ledger (\"log\"), which every statement from seq \(from) must"
+        }
+        return nil
+    }
 
     /// The facility key that must sign the checkpoint of `treeSize` entries (the one in force after entry `treeSize - 1`).
     public func facility(atTreeSize treeSize: Int) -> Signer? {
@@ -106,6 +128,10 @@ public struct SignerRegistry: Sendable {
             signers[pk.keyID] = f
             facility = f
             facilityHistory = [FacilityKeyPeriod(fromTreeSize: 1, signer: f)]
+            if let log = statement.log {
+                guard log == origin else { throw LedgerError(.wrongLedger, "ledger.created names the ledger \(log.printablePrefix(80)) in \"log\" but creates \(origin)") }
+                logRequiredFrom = 0
+            }
             self.origin = origin
             return
         }
@@ -142,6 +168,20 @@ public struct SignerRegistry: Sendable {
             signers[key] = s
         case CoreStatementType.facilityKeyRotated:
             try applyRotation(statement, at: seq)
+        case CoreStatementType.ledgerUpgraded:
+            guard statement.actor == facility?.keyID else {
+                throw LedgerError(.roleNotAllowed, "only the facility key may upgrade the ledger")
+            }
+            guard logRequiredFrom == nil else {
+                throw LedgerError(.invalidStatement, "the ledger already requires every statement to name it (from seq \(logRequiredFrom ?? 0))")
+            }
+            guard statement.body["version"]?.integerValue == 2, statement.body["log_required_from"]?.integerValue == seq else {
+                throw LedgerError(.invalidBody, "ledger.upgraded needs \"version\": 2 and \"log_required_from\": its own seq (\(seq))")
+            }
+            guard statement.log == origin else {
+                throw LedgerError(.wrongLedger, "ledger.upgraded must itself name the ledger (\"log\": \(origin ?? "?"))")
+            }
+            logRequiredFrom = seq
         default:
             break
         }
@@ -187,10 +227,11 @@ public struct SignerRegistry: Sendable {
 }
 
 extension SignerRegistry {
-    /// Rebuilds the state from a stored signer table.
-    public init(origin: String, signers list: [Signer], facilityKey: KeyID) {
+    /// Rebuilds the state from a stored signer table (and the seq from which statements must name the ledger).
+    public init(origin: String, signers list: [Signer], facilityKey: KeyID, logRequiredFrom: Int? = nil) {
         self.init()
         self.origin = origin
+        self.logRequiredFrom = logRequiredFrom
         for s in list { signers[s.keyID] = s }
         if var f = signers[facilityKey] {
             f.revokedSeq = nil

@@ -1,7 +1,8 @@
 /// What a person asserts and signs (SPEC §2):
-/// `{"v":1,"type":...,"time":...,"actor":...,"witnesses":[...],"body":{...}}`.
+/// `{"v":1,"type":...,"time":...,"actor":...,"witnesses":[...],"log":...,"body":{...}}`.
 ///
-/// The signing input is the RFC 8785 canonical form of this object.
+/// The signing input is the RFC 8785 canonical form of this object. `log` (interchange format v2) names the
+/// ledger the statement is for, by its origin, so that a signed statement cannot be replayed into another ledger.
 public struct Statement: Sendable, Hashable {
     /// Format version; always 1.
     public let version: Int
@@ -15,9 +16,12 @@ public struct Statement: Sendable, Hashable {
     public let witnesses: [KeyID]
     /// The type-specific fields (an object).
     public let body: [String: JSONValue]
+    /// The origin of the ledger this statement is for (v2); nil in statements made before a ledger adopted v2.
+    public let log: String?
 
     /// Builds a statement, checking the rules every statement follows.
-    public init(type: String, time: Timestamp, actor: KeyID, witnesses: [KeyID] = [], body: [String: JSONValue]) throws {
+    public init(type: String, time: Timestamp, actor: KeyID, witnesses: [KeyID] = [], log: String? = nil,
+                body: [String: JSONValue]) throws {
         guard Statement.isValidType(type) else {
             throw LedgerError(.invalidStatement, "statement type \"\(type.printablePrefix(40))\" is not a dotted lowercase name such as dose.administered")
         }
@@ -28,6 +32,10 @@ public struct Statement: Sendable, Hashable {
         if witnesses.indices.contains(where: { i in witnesses[(i + 1)...].contains(witnesses[i]) }) {
             throw LedgerError(.invalidStatement, "the same witness is listed twice")
         }
+        if let log, !SignerRegistry.isValidOrigin(log) {
+            throw LedgerError(.invalidStatement, "statement \"log\" must be a ledger origin (printable, no spaces or '+'), not \"\(log.printablePrefix(40))\"")
+        }
+        self.log = log
         self.version = 1
         self.type = type
         self.time = time
@@ -39,7 +47,7 @@ public struct Statement: Sendable, Hashable {
     /// Reads a statement from its JSON form, refusing unknown members and malformed fields.
     public init(json: JSONValue) throws {
         guard let o = json.objectValue else { throw LedgerError(.invalidStatement, "a statement must be a JSON object") }
-        for key in o.keys where !["v", "type", "time", "actor", "witnesses", "body"].contains(key) {
+        for key in o.keys where !["v", "type", "time", "actor", "witnesses", "log", "body"].contains(key) {
             throw LedgerError(.invalidStatement, "a statement has an unknown member \"\(key.printablePrefix(40))\"")
         }
         guard o["v"]?.integerValue == 1 else { throw LedgerError(.invalidStatement, "statement version \"v\" must be 1") }
@@ -63,7 +71,12 @@ public struct Statement: Sendable, Hashable {
             }
         }
         guard let body = o["body"]?.objectValue else { throw LedgerError(.invalidStatement, "statement \"body\" must be a JSON object") }
-        try self.init(type: type, time: time, actor: actor, witnesses: witnesses, body: body)
+        var log: String?
+        if let l = o["log"] {
+            guard let text = l.stringValue else { throw LedgerError(.invalidStatement, "statement \"log\" must be a string, the ledger's origin") }
+            log = text
+        }
+        try self.init(type: type, time: time, actor: actor, witnesses: witnesses, log: log, body: body)
     }
 
     /// The JSON form (witnesses left out when there are none).
@@ -73,6 +86,7 @@ public struct Statement: Sendable, Hashable {
             "actor": .string(actor.hex), "body": .object(body),
         ]
         if !witnesses.isEmpty { o["witnesses"] = .array(witnesses.map { .string($0.hex) }) }
+        if let log { o["log"] = .string(log) }
         return .object(o)
     }
 
@@ -81,6 +95,17 @@ public struct Statement: Sendable, Hashable {
 
     /// Everyone who must sign, in order: the actor, then the witnesses.
     public var signers: [KeyID] { [actor] + witnesses }
+
+    /// Refuses a statement for another ledger: one that names another origin, or (where the ledger requires
+    /// it, `required`) none. `origin` is the ledger's own.
+    public func checkLog(origin: String, required: Bool) throws {
+        if let log, log != origin {
+            throw LedgerError(.wrongLedger, "this statement was signed for the ledger \(log.printablePrefix(80)), not this one (\(origin)); it cannot be recorded here")
+        }
+        if log == nil, required {
+            throw LedgerError(.wrongLedger, "this statement does not name the ledger it is for (member \"log\", the origin \(origin)); sign it again with a current csledger")
+        }
+    }
 
     /// At least two dot-separated parts, each a lowercase letter then lowercase letters, digits or `_`;
     /// at most 64 bytes. (One pass over the bytes: the verifier asks for every entry.)

@@ -89,6 +89,8 @@ extension LedgerVerifier {
         var notCanonical = false
         /// The statement's canonical bytes (the signing input).
         var signingInput: ArraySlice<UInt8> = []
+        /// SHA-256 of the signing input: the same signed statement recorded twice has the same one.
+        var statementHash: Hash?
     }
 }
 

@@ -29,6 +29,9 @@ public struct LedgerVerifier: Sendable {
         public var failureLimit = 10_000
         /// The origin the ledger must have, if known.
         public var expectedOrigin: String?
+        /// Every entry must be covered by a checkpoint the facility key signed (SPEC v2); false only for
+        /// checking bare rows that come without their checkpoints.
+        public var requireCoverage = true
         public init() {}
     }
 
@@ -44,7 +47,20 @@ public struct LedgerVerifier: Sendable {
     /// Stored checkpoints handed in with earlier rows but beyond every row so far (rows were missing before
     /// them): checked once the tree reaches their size, or reported as beyond the ledger at the end.
     private var pendingCheckpoints: [StoredCheckpoint] = []
+    /// Every stored checkpoint reached: its size, and whether its root is the entries' root at that size.
+    private var storedOutcomes: [(size: Int, matches: Bool)] = []
+    /// The first 16 bytes of each statement's SHA-256 and its seq: sorted at the end, equal neighbours are
+    /// the same signed statement recorded twice (24 bytes an entry: 24 MB at a million).
+    private var statementKeys: [StatementKey] = []
+    /// Checkpoints kept outside, signed by the facility key, whose root is not the entries' (a fork, if the
+    /// ledger's own signed checkpoints match the entries).
+    private var keptMismatches: [(size: Int, label: String)] = []
     private var report: VerificationReport
+
+    struct StatementKey: Comparable {
+        let high: UInt64, low: UInt64, seq: Int
+        static func < (a: StatementKey, b: StatementKey) -> Bool { (a.high, a.low, a.seq) < (b.high, b.low, b.seq) }
+    }
 
     /// - Parameter checkpointSizes: tree sizes of checkpoints that `finish` will check, so their roots are kept on the way.
     public init(options: Options = Options(), checkpointSizes: some Sequence<Int> = []) {
@@ -151,6 +167,7 @@ public struct LedgerVerifier: Sendable {
         if canonical == true, !genesis, let fields = SignedEntryFields(canonical: bytes) {
             d.fields = fields
             d.signingInput = storage[(range.lowerBound + fields.statement.lowerBound)..<(range.lowerBound + fields.statement.upperBound)]
+            d.statementHash = SHA256Direct.hash(UnsafeRawBufferPointer(rebasing: bytes[fields.statement]))
             return d
         }
         do {
@@ -164,6 +181,7 @@ public struct LedgerVerifier: Sendable {
             } else {
                 d.signingInput = e.statement.signingInput[...]
             }
+            d.statementHash = d.signingInput.withUnsafeBytes { SHA256Direct.hash($0) }
         } catch let e as LedgerError {
             d.error = e.message
         } catch {
@@ -220,10 +238,16 @@ public struct LedgerVerifier: Sendable {
                     fail(seq, .malformedEntry, error)
                 } else if let e = d.entry {
                     checkSigned(row: i, seq: seq, entrySeq: e.seq, prev: e.prev, logged: e.logged, actor: e.statement.actor,
-                                witnesses: e.statement.witnesses, signatures: e.signatures, statement: e.statement, jobs: &jobs)
+                                witnesses: e.statement.witnesses, signatures: e.signatures, statement: e.statement,
+                                log: e.statement.log, jobs: &jobs)
                 } else if let f = d.fields {
                     checkSigned(row: i, seq: seq, entrySeq: f.header.seq, prev: f.header.prev, logged: f.header.logged,
-                                actor: f.actor, witnesses: f.witnesses, signatures: f.signatures, statement: nil, jobs: &jobs)
+                                actor: f.actor, witnesses: f.witnesses, signatures: f.signatures, statement: nil, log: f.log, jobs: &jobs)
+                }
+                if let h = d.statementHash {
+                    h.withUnsafeBytes { b in
+                        statementKeys.append(StatementKey(high: b.loadUnaligned(as: UInt64.self), low: b.loadUnaligned(fromByteOffset: 8, as: UInt64.self), seq: seq))
+                    }
                 }
             }
             prevLeaf = leaf
@@ -243,6 +267,7 @@ public struct LedgerVerifier: Sendable {
                          "the stored checkpoint of size \(cp.treeSize) does not match the entries: an entry at or before seq \(cp.treeSize - 1) was changed", treeSize: cp.treeSize)
                 }
                 if let sig = note.signatures.first(where: { $0.keyName == body.origin }), let f = registry.facility {
+                    storedOutcomes.append((cp.treeSize, body.rootHash == frontier.root))
                     if options.checkSignatures {
                         jobs.append(SigJob(index: i, key: f.publicKey, sig: sig.signature, message: Array(note.text.utf8)[...], treeSize: cp.treeSize))
                     }
@@ -270,7 +295,7 @@ public struct LedgerVerifier: Sendable {
     /// enrolment state before it, and (given its statement) what it changes in that state; the signatures
     /// to check go to `jobs`.
     private mutating func checkSigned(row: Int, seq: Int, entrySeq: Int, prev: Hash, logged: Timestamp, actor: KeyID, witnesses: [KeyID],
-                                      signatures: [EntrySignature], statement: Statement?, jobs: inout [SigJob]) {
+                                      signatures: [EntrySignature], statement: Statement?, log: String?, jobs: inout [SigJob]) {
         if entrySeq != seq { fail(seq, .seqMismatch, "the entry says it is seq \(entrySeq) but is stored at seq \(seq)") }
         if prev != prevLeaf {
             fail(seq, .prevMismatch, seq == 0 ? "the first entry's prev must be all zeros"
@@ -304,6 +329,10 @@ public struct LedgerVerifier: Sendable {
                 fail(seq, signer.revokedSeq != nil ? .signerRevoked : .signerUnknown, "signed by \(problem)")
             }
             jobs.append(SigJob(index: row, key: signer.publicKey, sig: s.signature))
+        }
+        // v2: the statement names this ledger (checked against the state before it; genesis and upgrade check themselves).
+        if seq > 0, let problem = registry.logProblem(log: log, at: seq) {
+            fail(seq, .wrongLedger, problem)
         }
         // Without a statement (read in place) the entry is none the enrolment state acts on, and not at seq 0.
         if let statement {
@@ -381,6 +410,7 @@ public struct LedgerVerifier: Sendable {
         if root != cp.rootHash {
             fail(nil, .checkpointRootMismatch,
                  "the \(label) of size \(size) does not match the ledger's entries: an entry at or before seq \(size - 1) was changed", treeSize: size)
+            if note.verify(keyName: cp.origin, publicKey: facility.publicKey.curve25519) { keptMismatches.append((size, label)) }
         }
     }
 
@@ -390,17 +420,56 @@ public struct LedgerVerifier: Sendable {
             fail(nil, .checkpointBeyondLedger, "a stored checkpoint commits to \(cp.treeSize) entries but the ledger holds only \(frontier.size): entries were removed from the end", treeSize: cp.treeSize)
         }
         pendingCheckpoints = []
+        var badCheckpointSizes = Set<Int>()
         for bad in signatureWork.finish() {
             if let size = bad.treeSize {
+                badCheckpointSizes.insert(size)
                 fail(nil, .checkpointSignature, "the stored checkpoint's signature does not verify with the facility key", treeSize: size)
             } else {
                 fail(bad.seq, .signatureInvalid, "the signature by key \(bad.key.keyID.short) does not verify: the statement was changed or signed with another key")
             }
         }
         if report.entries == 0 { fail(nil, .emptyLedger, "the ledger has no entries, not even the genesis entry") }
+        checkCoverage(badCheckpointSizes: badCheckpointSizes)
+        checkDuplicates()
         report.rootHash = frontier.root
         report.failures.sort { ($0.seq ?? Int.max, $0.treeSize ?? 0) < ($1.seq ?? Int.max, $1.treeSize ?? 0) }
         return report
+    }
+
+    /// v2: every entry is covered by a checkpoint the facility key signed and the entries match; two signed
+    /// checkpoints that cannot both hold are a fork. (Chain only, checkpoints' signatures are not checked.)
+    private mutating func checkCoverage(badCheckpointSizes: Set<Int>) {
+        let good = storedOutcomes.filter { $0.matches && !badCheckpointSizes.contains($0.size) }
+        let covered = good.map(\.size).max() ?? 0
+        report.coveredSize = covered
+        if options.requireCoverage, report.entries > 0, covered < report.entries {
+            fail(covered, .uncovered, covered == 0
+                ? "no checkpoint signed by the facility key covers the ledger: entries 0 to \(report.entries - 1) are vouched for by no signature"
+                : "entries \(covered) to \(report.entries - 1) follow the latest signed checkpoint (\(covered) entries): no signature vouches for them; they were added, or the checkpoints that covered them removed, without the facility key")
+        }
+        guard covered > 0 else { return }
+        let forks = storedOutcomes.filter { !$0.matches && !badCheckpointSizes.contains($0.size) && $0.size <= covered }.map { ($0.size, "stored checkpoint") }
+            + keptMismatches.filter { $0.size <= covered }.map { ($0.size, $0.label) }
+        for (size, label) in forks where options.checkSignatures {
+            fail(nil, .checkpointFork, "the facility key signed two histories: the \(label) of size \(size) and the ledger's checkpoint of size \(covered) both carry its signature but cannot both be true (keep both notes: together they prove it)", treeSize: size)
+        }
+    }
+
+    /// v2: a signed statement is recorded once; every later copy is reported with the seq of the first.
+    private mutating func checkDuplicates() {
+        guard statementKeys.count > 1 else { return }
+        statementKeys.sort()
+        var i = 0
+        while i < statementKeys.count {
+            var j = i + 1
+            while j < statementKeys.count, statementKeys[j].high == statementKeys[i].high, statementKeys[j].low == statementKeys[i].low {
+                fail(statementKeys[j].seq, .duplicateStatement, "the same signed statement as seq \(statementKeys[i].seq) is recorded again (a replay)")
+                j += 1
+            }
+            i = j
+        }
+        statementKeys = []
     }
 
     /// Runs `body(i)` for i in 0..<n on all cores, in chunks.

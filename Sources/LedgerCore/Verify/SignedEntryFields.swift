@@ -19,6 +19,8 @@ struct SignedEntryFields: Sendable {
     let actor: KeyID
     let witnesses: [KeyID]
     let signatures: [EntrySignature]
+    /// The statement's `log` (the ledger it names), if any.
+    let log: String?
     /// Where the statement's bytes lie within the entry's.
     let statement: Range<Int>
 
@@ -46,8 +48,14 @@ struct SignedEntryFields: Sendable {
         }
         guard r.expect(#","statement":"#) else { return nil }
         let statementStart = r.i
-        guard r.expect(#"{"actor":""#), let actor = r.keyID(), r.expect(#"","body":"#), r.peek() == 0x7b, r.skipValue(),
-              r.expect(#","time":""#), r.time(), r.expect(#"","type":""#), let type = r.plainString(),
+        guard r.expect(#"{"actor":""#), let actor = r.keyID(), r.expect(#"","body":"#), r.peek() == 0x7b, r.skipValue() else { return nil }
+        var log: String?
+        if r.expect(#","log":""#) {
+            // An origin: printable ASCII without escapes (anything else is left to the full reading).
+            guard let l = r.plainString(), SignerRegistry.isValidOrigin(l) else { return nil }
+            log = l
+        }
+        guard r.expect(#","time":""#), r.time(), r.expect(#"","type":""#), let type = r.plainString(),
               r.expect(#","v":1"#) else { return nil }
         var witnesses: [KeyID] = []
         if r.expect(#","witnesses":["#) {
@@ -69,13 +77,14 @@ struct SignedEntryFields: Sendable {
         self.actor = actor
         self.witnesses = witnesses
         self.signatures = signatures
+        self.log = log
         self.statement = statementStart..<statementEnd
     }
 
     /// Types `SignerRegistry.apply` acts on; entries of these are read in full.
     static let changesSigners: Set<String> = [
         CoreStatementType.ledgerCreated, CoreStatementType.actorEnrolled, CoreStatementType.actorRevoked,
-        CoreStatementType.facilityKeyRotated,
+        CoreStatementType.facilityKeyRotated, CoreStatementType.ledgerUpgraded,
     ]
 
     /// No key twice (lists of witnesses are short: compared pairwise, without a set).

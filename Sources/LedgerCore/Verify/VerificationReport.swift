@@ -20,6 +20,16 @@ public struct VerificationFailure: Sendable, Hashable, CustomStringConvertible {
         case checkpointRootMismatch = "checkpoint-root-mismatch"
         case checkpointBeyondLedger = "checkpoint-beyond-ledger"
         case checkpointOrigin = "checkpoint-origin"
+        /// Entries that no signed checkpoint covers (after the latest one, or a ledger with none).
+        case uncovered = "uncovered"
+        /// Two checkpoints signed by the facility key that cannot both be true: it signed two histories.
+        case checkpointFork = "checkpoint-fork"
+        /// A statement for another ledger, or one that does not name its ledger where v2 requires it.
+        case wrongLedger = "wrong-ledger"
+        /// The same signed statement recorded more than once.
+        case duplicateStatement = "duplicate-statement"
+        /// A table kept beside the entries (or a column copied out of them) disagrees with the signed entries.
+        case derivedMismatch = "derived-mismatch"
     }
 
     /// The entry it concerns, if any (checkpoint failures name the tree size instead).
@@ -57,6 +67,8 @@ public struct VerificationReport: Sendable {
     /// Every failure, in seq order; at most `failureLimit`, with `failuresOmitted` counting the rest.
     public var failures: [VerificationFailure]
     public var failuresOmitted: Int
+    /// The size of the latest checkpoint that is signed by the facility key and matches the entries (0: none).
+    public var coveredSize: Int = 0
 
     /// True when nothing failed.
     public var isClean: Bool { failures.isEmpty && failuresOmitted == 0 }

@@ -187,7 +187,7 @@ final class DispensingLedger {
         let actorKey = try key(actor)
         let witnessKeys = try witnesses.map { try key($0) }
         let statement = try Statement(type: type, time: try #require(Timestamp(time)), actor: actorKey.keyID,
-                                      witnesses: witnessKeys.map(\.keyID), body: body)
+                                      witnesses: witnessKeys.map(\.keyID), log: "test.example.org/ledger", body: body)
         let signed = try SignedStatement(statement: statement, actorKey: actorKey, witnessKeys: witnessKeys)
         let path = dir.path("statement-\(UUID().uuidString).json")
         try Draft(signed: signed).write(path: path)

@@ -76,7 +76,7 @@ final class CLILedger {
         let size = try db.size()
         let prevBytes = try #require(try db.entryBytes(size - 1))
         let prevEntry = try Entry.decode(canonicalBytes: prevBytes)
-        let statement = try Statement(type: "test.note", time: prevEntry.logged, actor: key.keyID, body: ["text": "forged"])
+        let statement = try Statement(type: "test.note", time: prevEntry.logged, actor: key.keyID, log: try db.meta("origin"), body: ["text": "forged"])
         let entry = Entry(seq: size, prev: MerkleTree.leafHash(prevBytes), logged: prevEntry.logged.adding(milliseconds: 1),
                           signed: try SignedStatement(statement: statement, actorKey: key))
         let bytes = entry.canonicalBytes
