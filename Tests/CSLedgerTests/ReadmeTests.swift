@@ -50,6 +50,12 @@ struct ReadmeTests {
             let text = line.flatMap { $0 >= 1 && $0 <= md.lines.count ? md.lines[$0 - 1] : nil } ?? "?"
             let message = "\(md.name):\(line.map(String.init) ?? "?"): this command failed (exit \(outcome.status)): \(text)\n"
             Issue.record(Comment(rawValue: message + tail(outcome.output)), sourceLocation: sourceLocation)
+        } else {
+            for claim in md.outputClaims where !MarkdownShell.output(outcome.output, shows: claim.text) {
+                let message = "\(md.name):\(claim.line): the comment says the command prints \"\(claim.text)\"; it did not\n"
+                Issue.record(Comment(rawValue: message + tail(outcome.output)), sourceLocation: sourceLocation)
+            }
+            print("\(md.name): \(md.outputClaims.count) outputs written as comments checked")
         }
         return outcome
     }

@@ -56,6 +56,27 @@ struct MarkdownShell {
         self.blocks = blocks
     }
 
+    /// Expected output written as a comment: a comment on a line of a block that runs, ending "at seq N", is what
+    /// the command prints (the start of one of its lines; `…` stands for any text, such as a key id).
+    var outputClaims: [(line: Int, text: String)] {
+        var claims: [(line: Int, text: String)] = []
+        for b in run {
+            for n in b.open..<(b.close - 1) {
+                guard let hash = lines[n].range(of: "# ") else { continue }
+                let text = lines[n][hash.upperBound...].trimmingCharacters(in: .whitespaces)
+                if text.range(of: #"at seq [0-9]+$"#, options: .regularExpression) != nil { claims.append((n + 1, text)) }
+            }
+        }
+        return claims
+    }
+
+    /// True when a line of `output` starts with `claim` (`…` matching any text).
+    static func output(_ output: String, shows claim: String) -> Bool {
+        let pattern = "^" + claim.components(separatedBy: "…").map(NSRegularExpression.escapedPattern(for:)).joined(separator: ".*?") + "([^0-9]|$)"
+        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines]) else { return false }
+        return regex.firstMatch(in: output, range: NSRange(output.startIndex..., in: output)) != nil
+    }
+
     /// The first line of the command that `line` belongs to: bash names the last line of a `$(...)` that spans
     /// several lines joined by backslashes.
     func commandStart(_ line: Int) -> Int {
