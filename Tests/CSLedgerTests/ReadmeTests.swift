@@ -16,6 +16,8 @@ import Testing
 ///   is inherited; the folder holds `docs`, a link to this repository's docs folder (as in a checkout, for
 ///   `sh docs/verify-bundle.sh`). A process a block starts in the background is stopped when the session ends.
 /// - The script keeps the Markdown's line numbers, so a failure names the Markdown line of the failing command.
+/// - A comment ending "at seq N" is the output its command prints (`…` for what varies, such as a key id): the
+///   test checks that a line of the session's output starts so, which keeps the seq numbers the text refers to true.
 @Suite("Markdown shell blocks run as written")
 struct ReadmeTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
