@@ -34,7 +34,7 @@ struct Deliver: ParsableCommand {
         abstract: "Record the carrier's proof of delivery: who signed, age and ID checked, the signature image.")
     @OptionGroup var record: RecordOptions
     @Option(help: "Tracking number.") var tracking: String
-    @Option(help: "When it was delivered (UTC).") var delivered: String
+    @Option(help: "When it was delivered, UTC like 2026-11-23T15:30:00Z.") var delivered: String
     @Option(help: "The name of the adult who signed.") var signerName: String
     @Flag(help: "The carrier verified the signer is 21 or older.") var ageVerified = false
     @Option(help: "ID shown: drivers_license, state_id, passport, military_id, other, none.") var idType: String

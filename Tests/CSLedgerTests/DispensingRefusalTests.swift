@@ -263,6 +263,12 @@ struct DispensingRefusalTests {
         Refusal(name: "loss discovered after it was reported",
                 args: ["loss", "--kind", "theft", "--discovered", "2026-03-10T09:00:00Z", "--lot", "\(D.tabletLot)=1", "--time", "2026-03-05T09:00:00Z"] + D.compliance,
                 code: "invalid-body", says: ["loss.reported: discovered is in the future"]),
+        Refusal(name: "loss discovered on a date without a time (the flag is named)",
+                args: ["loss", "--kind", "loss", "--discovered", "2026-03-05", "--lot", "\(D.tabletLot)=1", "--time", t] + D.compliance,
+                code: "invalid-argument", says: ["--discovered must be a UTC time like 2026-11-23T14:05:09Z, not \"2026-03-05\""]),
+        Refusal(name: "DEA notified at a time that is not one",
+                args: ["loss", "--kind", "theft", "--discovered", t, "--dea-notified", "tomorrow", "--lot", "\(D.tabletLot)=1", "--time", t] + D.compliance,
+                code: "invalid-argument", says: ["--dea-notified must be a UTC time"]),
     ]
 
     static let others: [Refusal] = [
