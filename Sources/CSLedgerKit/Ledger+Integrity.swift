@@ -76,27 +76,37 @@ extension Ledger {
     }
 
     /// Throws `ledger-tampered` (exit 1) unless `integrity()` is clean: for every command that answers from the file.
-    @discardableResult
-    public func requireIntegrity() throws -> IntegrityReport {
+    public func requireIntegrity() throws {
+        if database.isTrusted() { return }
+        let version = try? database.writerDataVersion()
         let report = try settledIntegrity()
+        if report.isClean, let version { database.trust(version: version) }
         if let problem = report.problem {
             throw LedgerError(.ledgerTampered, "\(problem); nothing was answered from this file: run `csledger verify` to see every problem, then restore the file from a backup or rebuild its tables with `csledger repair` (docs/RELIABILITY.md)")
         }
-        return report
     }
 
     /// `requireIntegrity` before an append: a file that fails it gets no new entry (exit 3), and the facility
     /// key given must be the one the entries name.
-    func requireIntegrityForAppend(facilityKey: SignerKey) throws {
+    public func requireIntegrityForAppend(facilityKey: SignerKey) throws {
         // This process checked the file before its first append and no one else has written since.
-        if try database.lastCommitIsOwn() { return }
+        if database.isTrusted() { return }
+        let version = try database.writerDataVersion()
         let report = try settledIntegrity()
+        if report.isClean { database.trust(version: version) }
         if let problem = report.problem {
             throw LedgerError(.ledgerCorrupt, "\(problem); nothing was written: run `csledger verify`, then restore the file from a backup or record the damage as docs/RELIABILITY.md says")
         }
         if let f = report.facility, f.keyID != facilityKey.keyID {
             throw LedgerError(.signatureInvalid, "the facility key given (\(facilityKey.keyID.short)) is not the one this ledger's entries name (\(f.keyID.short)); checkpoints must be signed by it")
         }
+    }
+
+    /// Seals the tables as they now stand, if this process found them sound and nobody else has written since
+    /// (csledgerd at start and when it stops): a table changed behind its back is never sealed.
+    public func sealIfSound(facilityKey: SignerKey) throws {
+        try requireIntegrityForAppend(facilityKey: facilityKey)
+        try seal(facilityKey: facilityKey)
     }
 
     /// Seals the tables as they now stand with the facility key (after a checked append or a repair), so the

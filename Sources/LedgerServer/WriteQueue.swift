@@ -90,6 +90,11 @@ public final class WriteQueue: Service, Sendable {
         } onCancel: {
             self.stop()
         }
+        // Every queued write is written: seal the tables as they stand, so that readers after the daemon
+        // (the command line, the next start) need not rebuild them. Not over a file changed behind our back.
+        do { try ledger.sealIfSound(facilityKey: signer.key) } catch {
+            FileHandle.standardError.write(Data("csledgerd: the tables were not sealed on shutdown: \(error)\n".utf8))
+        }
     }
 
     /// Refuses new statements and lets the writer end once the queue is empty.
@@ -152,6 +157,8 @@ public final class WriteQueue: Service, Sendable {
     /// One transaction for the group; a storage failure fails every statement in it.
     private func write(_ statements: [CheckedStatement]) -> [Outcome] {
         do {
+            // Nothing is signed over a file someone else changed since it was last found sound.
+            try ledger.requireIntegrityForAppend(facilityKey: signer.key)
             return try ledger.database.appendEach(checked: statements, checkpointSigner: signer, projections: ledger.projections)
         } catch let e as LedgerError {
             return statements.map { _ in .failure(e) }

@@ -204,15 +204,23 @@ extension LedgerDatabase {
         return StateSeal(size: row[0], root: root, digest: digest, keyID: key, signature: [UInt8](row[3] as Data))
     }
 
-    /// True when the last commit to the file was this process's own append: no other connection (another
-    /// process, someone with `sqlite3`) has committed since, so the tables are as this process checked and
-    /// left them.
-    public func lastCommitIsOwn() throws -> Bool {
-        guard let kept = appendTip.withLock({ $0 }) else { return false }
+    /// `PRAGMA data_version` on the writer connection: it changes whenever another connection (another
+    /// process, someone with `sqlite3`) commits, never for this process's own appends.
+    public func writerDataVersion() throws -> Int {
         do {
-            let version = try pool.writeWithoutTransaction { db in try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1 }
-            return version == kept.dataVersion
+            return try pool.writeWithoutTransaction { db in try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1 }
         } catch { throw LedgerError.storage(error, path: path) }
+    }
+
+    /// Records that the file was found sound (checked against its signed entries) at writer data version
+    /// `version` (read before the check began).
+    public func trust(version: Int) { trustedVersion.withLock { $0 = version } }
+
+    /// True when the file was found sound and nobody but this process has committed since: the tables are
+    /// as this process checked and then wrote them.
+    public func isTrusted() -> Bool {
+        guard let trusted = trustedVersion.withLock({ $0 }), let now = try? writerDataVersion() else { return false }
+        return trusted == now
     }
 
     /// Stores `seal` (replacing an older one of the same size). Written on the writer connection like an

@@ -14,6 +14,8 @@ public final class LedgerDatabase: Sendable {
     /// Kept by `append` between transactions on the writer connection (see `AppendTip`); any other write
     /// through this connection clears it.
     let appendTip = Mutex<AppendTip?>(nil)
+    /// The writer's data version when the file was last found sound (`trust(version:)`); see `isTrusted`.
+    let trustedVersion = Mutex<Int?>(nil)
 
     /// An entry just appended, with its leaf hash.
     public struct Appended: Sendable {

@@ -76,6 +76,9 @@ struct CSLedgerd: AsyncParsableCommand {
                 throw LedgerError(.keyFileMissing, "the daemon signs checkpoints: pass --facility-key PATH")
             }
             let key = try KeyFiles.loadPrivateKey(path: keyPath)
+            // Serve nothing from a file that does not hold what the facility key signed; seal its tables so that
+            // the command line's readers need not rebuild them.
+            try l.sealIfSound(facilityKey: key)
             let tls = try tlsCert.map { try ServerTLS(certificatePath: $0, keyPath: tlsKey ?? "") }
             let host = String(parts[0])
             if tls == nil, !LedgerServer.isLoopback(host) {
