@@ -238,3 +238,55 @@ extension LedgerDatabase {
         do { try pool.write(body) } catch { throw LedgerError.storage(error, path: path) }
     }
 }
+
+extension LedgerDatabase {
+    /// The triggers the migrations create (append-only entries, tree and checkpoints; the access-control epoch).
+    static let schemaTriggers: [String] = [
+        "CREATE TRIGGER IF NOT EXISTS entries_append_only_update BEFORE UPDATE ON entries BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS entries_append_only_delete BEFORE DELETE ON entries BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS merkle_tree_append_only_update BEFORE UPDATE ON merkle_tree BEGIN SELECT RAISE(ABORT, 'ledger tree nodes are append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS merkle_tree_append_only_delete BEFORE DELETE ON merkle_tree BEGIN SELECT RAISE(ABORT, 'ledger tree nodes are append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS checkpoints_append_only_update BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS checkpoints_append_only_delete BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS signers_epoch_insert AFTER INSERT ON signers BEGIN UPDATE auth_epoch SET n = n + 1; END",
+        "CREATE TRIGGER IF NOT EXISTS signers_epoch_update AFTER UPDATE ON signers BEGIN UPDATE auth_epoch SET n = n + 1; END",
+        "CREATE TRIGGER IF NOT EXISTS signers_epoch_delete AFTER DELETE ON signers BEGIN UPDATE auth_epoch SET n = n + 1; END",
+    ]
+
+    /// Replaces every derived table with its rebuild from the entries (one transaction; the entries' bytes,
+    /// the checkpoints, personal data and tokens are not touched). The append-only triggers are lifted for
+    /// the transaction and put back as the migrations made them. For `csledger repair`, after a clean verification.
+    public func rebuildDerivedTables(projections: [any LedgerProjection]) throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("csledger-repair-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) } }
+        let (rebuilt, refusals) = try rebuild(into: scratch, projections: projections)
+        try rebuilt.close()
+        if let r = refusals.first {
+            throw LedgerError(.ledgerTampered, "entry \(r.seq) breaks the ledger's rules when replayed (\(r.message)); the tables cannot be rebuilt")
+        }
+        appendTip.withLock { $0 = nil }
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+                try db.execute(sql: "ATTACH DATABASE ? AS rebuilt", arguments: [scratch])
+                defer { try? db.execute(sql: "DETACH DATABASE rebuilt") }
+                try db.inTransaction(.immediate) {
+                    let tables = try Self.derivedTables(db, schema: "rebuilt")
+                    let names = tables.map(\.name)
+                    let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name IN (\(names.map { "'\($0)'" }.joined(separator: ",")))")
+                    for t in triggers { try db.execute(sql: "DROP TRIGGER main.\"\(t["name"] as String)\"") }
+                    for table in tables {
+                        let columns = (table.name == "entries" ? ["seq", "bytes"] + table.columns.filter { $0 != "seq" } : table.columns)
+                            .map { "\"\($0)\"" }.joined(separator: ", ")
+                        try db.execute(sql: "DELETE FROM main.\"\(table.name)\"\(table.filter.map { " WHERE \($0)" } ?? "")")
+                        try db.execute(sql: "INSERT INTO main.\"\(table.name)\" (\(columns)) SELECT \(columns) FROM rebuilt.\"\(table.name)\"\(table.filter.map { " WHERE \($0)" } ?? "")")
+                    }
+                    // The schema's own triggers, as the migrations made them (whatever was dropped or added since).
+                    for sql in Self.schemaTriggers { try db.execute(sql: sql) }
+                    return .commit
+                }
+            }
+        } catch let e as LedgerError { throw e } catch { throw LedgerError.storage(error, path: path) }
+    }
+}

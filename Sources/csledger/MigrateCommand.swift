@@ -15,19 +15,38 @@ struct Migrate: ParsableCommand {
             """)
 
     @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var signing: SigningOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         let pending = try Ledger.pendingMigrations(path: ledgerOptions.path)
         let start = Date()
-        if !pending.isEmpty { _ = try ledgerOptions.open() }  // opening for writing applies them
+        let ledger = try ledgerOptions.open()  // opening for writing applies them
         let seconds = Date().timeIntervalSince(start)
+        // Interchange format v2: from one signed entry on, every statement must name this ledger.
+        var upgradeSeq: Int?
+        var v2Note: String?
+        if try ledger.logRequiredFrom() == nil {
+            if let facility = try? signing.facilityKey(for: ledger, signer: nil) {
+                upgradeSeq = try ledger.adoptStatementsNameTheirLedger(facilityKey: facility)
+            } else {
+                v2Note = "statements need not name this ledger yet (interchange format v2): run `csledger migrate --facility-key PATH` to record the signed entry that makes them"
+            }
+        }
         if output.json {
-            Output.json(["applied": .array(pending.map { .string($0) }), "seconds": .number((seconds * 1000).rounded() / 1000)])
-        } else if pending.isEmpty {
-            Output.line("the ledger file is up to date; nothing to do")
+            var o: [String: JSONValue] = ["applied": .array(pending.map { .string($0) }), "seconds": .number((seconds * 1000).rounded() / 1000)]
+            if let upgradeSeq { o["log_required_from"] = .number(Double(upgradeSeq)) }
+            Output.json(.object(o))
         } else {
-            Output.line("applied \(pending.joined(separator: ", ")) in \(String(format: "%.1f", seconds)) s; every entry and checkpoint is unchanged")
+            if pending.isEmpty, upgradeSeq == nil {
+                Output.line("the ledger file is up to date; nothing to do")
+            } else if !pending.isEmpty {
+                Output.line("applied \(pending.joined(separator: ", ")) in \(String(format: "%.1f", seconds)) s; every entry and checkpoint is unchanged")
+            }
+            if let upgradeSeq {
+                Output.line("recorded ledger.upgraded at seq \(upgradeSeq): from it on, every statement must name this ledger (interchange format v2)")
+            }
+            if let v2Note { Output.stderr("csledger: \(v2Note)") }
         }
     }
 }
