@@ -11,6 +11,9 @@ public enum CoreStatementType {
     /// admin), `previous_key` (the key id being replaced), optional `reason`. Actor: the current facility key;
     /// its only witness: the new key. Checkpoints from the tree that includes this entry on are signed by the new key.
     public static let facilityKeyRotated = "facility.key_rotated"
+
+    /// Every core type.
+    public static let all: Set<String> = [ledgerCreated, actorEnrolled, actorRevoked, facilityKeyRotated]
 }
 
 /// A signer as enrolled in the ledger, with the seq numbers that bound its authority.
