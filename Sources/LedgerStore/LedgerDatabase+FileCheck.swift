@@ -34,6 +34,8 @@ extension LedgerDatabase {
         var config = Configuration()
         config.readonly = true
         config.label = "csledger-probe"
+        // As every connection to the ledger: wait out a writer, or the recovery of a log left by a killed process.
+        config.busyMode = .timeout(30)
         let isLedger: Bool
         do {
             let probe = try DatabaseQueue(path: path, configuration: config)

@@ -171,7 +171,10 @@ struct Cosign: ParsableCommand {
         let k = try KeyFiles.loadPrivateKey(path: path)
         var d = try Draft.read(path: file)
         // The keys that signed so far, and who they are, come from the ledger (read-only).
-        let ledger = try ledgerOptions.open(readOnly: true)
+        let ledger: Ledger
+        do { ledger = try ledgerOptions.open(readOnly: true) } catch let e as LedgerError where e.code == .ledgerMissing {
+            throw LedgerError(.ledgerMissing, "cosign checks the signatures already on the draft with the keys enrolled in the ledger, and there is no ledger at \(ledgerOptions.path); pass --ledger FILE (a copy of the ledger file will do)")
+        }
         let signers = Dictionary(try ledger.database.signers().map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
         try Self.checkDraftIsForThisLedger(d, ledger: ledger)
         try d.checkSignaturesSoFar(publicKey: { signers[$0]?.publicKey })
