@@ -148,12 +148,12 @@ struct HostileRoundTwoTests {
         for path in [fifo, "/dev/zero", "/dev/null", f.dir.path("Keys")] {
             for args in [["count", "--lot", D.vialLot, "--counted", "1"] + D.pharmacist + D.witnessed, ["verify"], ["migrate"]] {
                 // `timeout` stops a command that blocks, so the test reports a hang instead of waiting on it.
-                let r = try CLI.run("timeout", ["20", CLI.csledgerPath] + args + ["--ledger", path], in: f.root)
+                let r = try CLI.run("timeout", ["-s", "KILL", "20", CLI.csledgerPath] + args + ["--ledger", path], in: f.root)
                 #expect(r.status == 3, "\(args[0]) on \(path): exit \(r.status) \(r.stderr)")
                 #expect(r.stderr.contains("not a regular file") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
             }
         }
-        let d = try CLI.run("timeout", ["20", Daemon.path, "--ledger", fifo, "--listen", "127.0.0.1:0"], in: f.root)
+        let d = try CLI.run("timeout", ["-s", "KILL", "20", Daemon.path, "--ledger", fifo, "--listen", "127.0.0.1:0"], in: f.root)
         #expect(d.status == 3 && d.stderr.contains("not a regular file"), "\(d.status) \(d.stderr)")
     }
 
