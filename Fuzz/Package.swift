@@ -4,7 +4,7 @@ import PackageDescription
 // libFuzzer targets for every parser that takes outside bytes. A separate package, so the main build
 // never sees -sanitize=fuzzer; it depends on the main package by path. Build and run with ./run.sh.
 // Each target defines LLVMFuzzerTestOneInput (no main: libFuzzer supplies it at link time).
-let targets = ["fuzz-json", "fuzz-statement", "fuzz-gs1", "fuzz-note", "fuzz-tlog-proof", "fuzz-manifest", "fuzz-http-statement"]
+let targets = ["fuzz-json", "fuzz-statement", "fuzz-gs1", "fuzz-note", "fuzz-tlog-proof", "fuzz-manifest", "fuzz-http-statement", "fuzz-route-query"]
 
 let package = Package(
     name: "csledger-fuzz",

@@ -9,7 +9,7 @@ SECONDS_PER_TARGET="${1:-60}"
 shift || true
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(fuzz-json fuzz-statement fuzz-gs1 fuzz-note fuzz-tlog-proof fuzz-manifest fuzz-http-statement)
+  TARGETS=(fuzz-json fuzz-statement fuzz-gs1 fuzz-note fuzz-tlog-proof fuzz-manifest fuzz-http-statement fuzz-route-query)
 fi
 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 BIN="$(swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --show-bin-path)"

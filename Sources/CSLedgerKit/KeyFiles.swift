@@ -11,14 +11,18 @@ public enum KeyFiles {
         guard stat(path, &st) == 0 else {
             throw LedgerError(.keyFileMissing, "no key file at \(path)")
         }
+        let text = try readText(path)
+        if text.contains("BEGIN PUBLIC KEY") {
+            throw LedgerError(.keyFileInvalid, "\(path) is a public key; signing needs the private key file")
+        }
+        // The type first: a key of another type is refused by name whatever its mode.
+        if case .other(let name) = KeyAlgorithm.of(pem: text) {
+            throw LedgerError(.keyFileInvalid, "\(path) holds \(article(name)) \(name) key, not an Ed25519 key; csledger signs only with Ed25519 (make one with `csledger keys generate` or `openssl genpkey -algorithm ed25519`)")
+        }
         let mode = st.st_mode & 0o777
         if mode & 0o077 != 0 {
             throw LedgerError(.keyFilePermissions,
                               "key file \(path) can be read by other users (mode \(String(mode, radix: 8))); run: chmod 600 \(path)")
-        }
-        let text = try readText(path)
-        if text.contains("BEGIN PUBLIC KEY") {
-            throw LedgerError(.keyFileInvalid, "\(path) is a public key; signing needs the private key file")
         }
         do { return try SignerKey(pem: text) } catch {
             throw LedgerError(.keyFileInvalid, "\(path) is not an Ed25519 private key in PEM form (make one with `csledger keys generate` or `openssl genpkey -algorithm ed25519`)")
@@ -32,9 +36,18 @@ public enum KeyFiles {
         }
         let text = try readText(path)
         if text.contains("PRIVATE KEY-----"), !text.contains("PUBLIC KEY-----") { return try loadPrivateKey(path: path).publicKey }
+        if case .other(let name) = KeyAlgorithm.of(pem: text) {
+            throw LedgerError(.publicKeyInvalid, "\(path) holds \(article(name)) \(name) key, not an Ed25519 key; csledger uses only Ed25519 keys")
+        }
         do { return try SignerPublicKey(pem: text) } catch {
             throw LedgerError(.publicKeyInvalid, "\(path) is not an Ed25519 public key in PEM form")
         }
+    }
+
+    /// "an" before a name said with a vowel sound (an X25519, an RSA, an EC key), "a" otherwise.
+    static func article(_ name: String) -> String {
+        guard let first = name.uppercased().first else { return "a" }
+        return "AEFHILMNORSUX8".contains(first) ? "an" : "a"
     }
 
     /// Writes `NAME.pem` (mode 0600) and `NAME.pub.pem` in `directory`; refuses to overwrite.

@@ -46,6 +46,9 @@ public enum DispensingType {
         findingResolved: [.compliance],
     ]
 
+    /// True for the types this module checks and projects (every type in `all`, and `finding.resolved`).
+    public static func isKnown(_ type: String) -> Bool { actorRoles[type] != nil }
+
     /// The roles that may witness.
     static let witnessRoles: Set<Role> = [.witness, .pharmacist, .clinician, .compliance, .admin]
 }

@@ -146,6 +146,9 @@ public struct PersonalData: Sendable {
     private static func text(_ value: String, _ what: String) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(trimmed.count) else { throw LedgerError(.invalidArgument, "\(what) must be 1 to 200 characters") }
+        guard !TerminalText.hasControl(trimmed) else {
+            throw LedgerError(.invalidArgument, "\(what) holds a control character (such as ESC or a line break); it must be plain text")
+        }
         return trimmed
     }
 }

@@ -24,7 +24,7 @@ struct AuthMiddleware: RouterMiddleware {
         }
         do {
             if let header = request.headers[.authorization] {
-                guard header.hasPrefix("Bearer "), let holder = try tokens.holder(of: String(header.dropFirst(7))) else {
+                guard let token = Self.bearerToken(header), let holder = try tokens.holder(of: token) else {
                     throw APIError(.unauthorized, "invalid-token", "the bearer token is unknown, expired or revoked")
                 }
                 context.signer = holder.signer
@@ -40,5 +40,15 @@ struct AuthMiddleware: RouterMiddleware {
             status = api.status.code
             throw api
         }
+    }
+
+    /// The token of an `Authorization: Bearer TOKEN` header. The scheme name is case-insensitive and may be
+    /// followed by more than one space (RFC 9110 §11.1, §11.4); nil for another scheme or no token.
+    static func bearerToken(_ header: String) -> String? {
+        let scheme = header.prefix { $0 != " " }
+        guard scheme.lowercased() == "bearer" else { return nil }
+        let token = header.dropFirst(scheme.count).drop { $0 == " " }
+        guard !token.isEmpty else { return nil }
+        return String(token)
     }
 }

@@ -43,7 +43,7 @@ extension LedgerAPI {
         router.delete("/v1/delivery-signers/:ref") { request, context in
             _ = try context.require(Self.personalDataWriters)
             let ref = try context.parameters.require("ref")
-            let image = request.uri.queryParameters.get("signature_image_sha256").map { String($0) }
+            let image = try Self.query(request, "/v1/delivery-signers/:ref").text("signature_image_sha256")
             guard try Self.refusing({ try api.ledger.discardDeliverySigner(ref, signatureImageSHA256: image) }) else {
                 throw APIError(.conflict, "in-use", "an entry refers to delivery signer \(ref.prefix(40)); it stays on file")
             }

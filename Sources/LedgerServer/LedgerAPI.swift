@@ -80,9 +80,10 @@ public struct LedgerAPI: Sendable {
         }
         router.get("/v1/entries") { request, context in
             _ = try context.require(Self.everyone)
-            let from = try Self.intQuery(request, "from") ?? 0
-            let limit = min(try Self.intQuery(request, "limit") ?? 100, APIConfiguration.maxPage)
-            guard from >= 0, limit >= 1 else { throw APIError(.badRequest, "invalid-argument", "from must be 0 or more and limit 1 or more") }
+            let q = try Self.query(request, "/v1/entries")
+            // Both are at most 2^53 - 1 (RouteQuery), so the sum cannot overflow (found by the issue 18 review: it trapped).
+            let from = q.number("from") ?? 0
+            let limit = min(q.number("limit") ?? 100, APIConfiguration.maxPage)
             var out = [UInt8]()
             try api.ledger.database.forEachBatch(range: from...(from + limit - 1), batchSize: limit) { rows in
                 for r in rows { out += r.bytes; out.append(0x0a) }
@@ -92,21 +93,22 @@ public struct LedgerAPI: Sendable {
         }
         router.get("/v1/entries/:seq") { _, context in
             _ = try context.require(Self.everyone)
-            let seq = try context.parameters.require("seq", as: Int.self)
+            let seq = try Self.pathNumber(context, "/v1/entries/:seq")
             guard let bytes = try api.ledger.database.entryBytes(seq) else { throw APIError(.notFound, "not-found", "there is no entry \(seq)") }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         router.get("/v1/proofs/inclusion/:seq") { request, context in
             _ = try context.require(Self.everyone)
-            let seq = try context.parameters.require("seq", as: Int.self)
+            let seq = try Self.pathNumber(context, "/v1/proofs/inclusion/:seq")
+            let q = try Self.query(request, "/v1/proofs/inclusion/:seq")
             let proof = try api.ledger.inclusionProof(seq: seq)
-            if request.uri.queryParameters.get("format") == "tlog" { return Self.text(proof.serialized) }
+            if q.text("format") == "tlog" { return Self.text(proof.serialized) }
             return Self.json(["tree_size": .number(Double(proof.tree.size)), "leaf_index": .number(Double(seq)),
                               "path": .array(proof.path.map { .string($0.base64) })])
         }
         router.get("/v1/proofs/consistency") { request, context in
             _ = try context.require(Self.everyone)
-            guard let old = try Self.intQuery(request, "old_size") else { throw APIError(.badRequest, "invalid-argument", "old_size is required") }
+            guard let old = try Self.query(request, "/v1/proofs/consistency").number("old_size") else { throw APIError(.badRequest, "invalid-argument", "old_size is required") }
             let (newSize, path) = try api.ledger.consistencyProof(oldSize: old)
             return Self.json(["old_size": .number(Double(old)), "new_size": .number(Double(newSize)), "path": .array(path.map { .string($0.base64) })])
         }
@@ -121,12 +123,8 @@ public struct LedgerAPI: Sendable {
         }
         router.get("/v1/inventory") { request, context in
             _ = try context.require(Self.staff)
-            var asOf: Timestamp?
-            if let t = request.uri.queryParameters.get("as_of") {
-                guard let ts = Timestamp(t, allowDate: true) else { throw APIError(.badRequest, "invalid-argument", "as_of must be a UTC time or a date") }
-                asOf = t.count == 10 ? ts.adding(milliseconds: 86_399_999) : ts
-            }
-            let report = try api.ledger.inventory(asOf: asOf, lot: request.uri.queryParameters.get("lot"))
+            let q = try Self.query(request, "/v1/inventory")
+            let report = try api.ledger.inventory(asOf: q.time("as_of"), lot: q.text("lot"))
             return Self.json(.array(report.lines.map { l in
                 var o: [String: JSONValue] = ["lot_id": .string(l.lotID), "drug": .string(l.drug), "ndc": .string(l.ndc), "lot": .string(l.lot),
                                               "expiry": .string(l.expiry), "unit": .string(l.unit), "status": .string(l.status)]
@@ -137,7 +135,8 @@ public struct LedgerAPI: Sendable {
         router.get("/v1/lots/:lot") { request, context in
             _ = try context.require(Self.staff)
             let lot = try context.parameters.require("lot")
-            return Self.json(["lot_id": .string(try api.ledger.lotID(lot: lot, ndc: request.uri.queryParameters.get("ndc").map { String($0) }))])
+            let q = try Self.query(request, "/v1/lots/:lot")
+            return Self.json(["lot_id": .string(try api.ledger.lotID(lot: lot, ndc: q.text("ndc")))])
         }
         router.get("/v1/patients/:ref") { _, context in
             _ = try context.require(Self.staff)
@@ -155,6 +154,8 @@ public struct LedgerAPI: Sendable {
             guard signed.statement.actor == signer.keyID else {
                 throw APIError(.forbidden, "actor-mismatch", "the statement's actor is not the signer this token belongs to")
             }
+            // The same rule as `csledger append`: a type the ledger does not know, from an admin only.
+            do { try RawStatementRule.check(type: signed.statement.type, role: signer.role) } catch let e as LedgerError { throw APIError(e) }
             // Ed25519 here, on this request's thread and in parallel with others; the writer confirms the keys.
             let checked: CheckedStatement
             do { checked = try CheckedStatement.check(signed, publicKey: { api.keys.publicKey($0) }) } catch let e as LedgerError {
@@ -181,10 +182,20 @@ public struct LedgerAPI: Sendable {
         }
     }
 
-    static func intQuery(_ request: Request, _ name: String) throws -> Int? {
-        guard let v = request.uri.queryParameters.get(name) else { return nil }
-        guard let i = Int(v) else { throw APIError(.badRequest, "invalid-argument", "\(name) must be a whole number") }
-        return i
+    /// The query string of `request` read as `route` takes it (`RouteQuery`): a malformed or out-of-range
+    /// parameter is a 400 naming it.
+    static func query(_ request: Request, _ route: String) throws -> RouteQuery {
+        do { return try RouteQuery(route: route, query: request.uri.query) } catch {
+            throw APIError(.badRequest, "invalid-argument", error.message)
+        }
+    }
+
+    /// The numeric path parameter of `route` (`RouteQuery.pathNumbers`), in range, or a 400 naming it.
+    static func pathNumber(_ context: LedgerRequestContext, _ route: String) throws -> Int {
+        guard let p = RouteQuery.pathNumbers[route] else { preconditionFailure("route \(route) has no numeric path parameter") }
+        do { return try RouteQuery.number(context.parameters.get(p.name) ?? "", name: p.name, kind: p.kind) } catch {
+            throw APIError(.badRequest, "invalid-argument", error.message)
+        }
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {

@@ -27,7 +27,20 @@ public struct ServerTLS: Sendable {
         do { _ = try NIOSSLContext(configuration: configuration) } catch {
             throw LedgerError(.keyFileInvalid, "the TLS private key \(keyPath) does not belong to the certificate \(certificatePath)")
         }
+        try Self.requirePrivate(keyPath)
         self.configuration = configuration
+    }
+
+    /// Refuses a TLS private key that other users can read, as the signing keys are refused: whoever reads
+    /// it can pose as this server (issue 18).
+    static func requirePrivate(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw LedgerError(.keyFileMissing, "the TLS private key file \(path) does not exist") }
+        let mode = st.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw LedgerError(.keyFilePermissions,
+                              "the TLS private key file \(path) can be read by other users (mode \(String(mode, radix: 8))); run: chmod 600 \(path)")
+        }
     }
 
     static func fileError(_ path: String, what: String, expected: String) -> LedgerError {

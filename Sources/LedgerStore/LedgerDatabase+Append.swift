@@ -242,6 +242,10 @@ extension LedgerDatabase {
         let signed = checked.signed
         let statement = signed.statement
         try Self.checkSignatures(checked, at: seq, registry: registry)
+        // Every text field, of every type, is plain text: what is written is later printed to terminals.
+        if let field = TerminalText.fieldWithControl(in: .object(statement.body)) {
+            throw LedgerError(.invalidBody, "\(statement.type): \(field) holds a control character (such as ESC or a line break); text must be plain")
+        }
         if statement.type == CoreStatementType.facilityKeyRotated, Self.rotationTarget(statement) != checkpointSigner.keyID {
             throw LedgerError(.signatureInvalid, "after a facility key rotation the checkpoint must be signed by the new facility key; use `csledger facility rotate`")
         }

@@ -72,9 +72,7 @@ public final class LedgerDatabase: Sendable {
 
     /// Opens an existing ledger file, applying any migrations it lacks (unless read-only).
     public static func open(path: String, readOnly: Bool = false) throws -> LedgerDatabase {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw LedgerError(.ledgerMissing, "no ledger at \(path); create one with `csledger init` or pass --ledger")
-        }
+        try requireLedgerFile(path: path)
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
             if !readOnly { try syncEveryCommit(pool) }
@@ -126,9 +124,7 @@ public final class LedgerDatabase: Sendable {
     /// The schema migrations the ledger file at `path` has not had yet, in the order they would run
     /// (opening it for writing runs them).
     public static func pendingMigrations(path: String) throws -> [String] {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw LedgerError(.ledgerMissing, "no ledger at \(path); create one with `csledger init` or pass --ledger")
-        }
+        try requireLedgerFile(path: path)
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readOnly: true))
             let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }

@@ -181,7 +181,8 @@ extension Run {
                     problems.append("the expiry date is not valid")
                 }
             }
-            if let q = e.micros("quantity"), let per = e.micros("units_per_container"), let n = e.integer("containers"), per * Int64(n) != q {
+            if let q = e.micros("quantity"), let per = e.micros("units_per_container"), let n = e.integer("containers"),
+               { let r = per.multipliedReportingOverflow(by: Int64(n)); return r.overflow || r.partialValue != q }() {  // no trapping product
                 problems.append("quantity is not containers × units per container")
             }
             if !problems.isEmpty {

@@ -103,7 +103,7 @@ struct Actor: ParsableCommand {
                     let role = (s["role"]?.stringValue ?? "").padding(toLength: 11, withPad: " ", startingAt: 0)
                     let enrolled = String(s["enrolled_seq"]?.integerValue ?? 0).padding(toLength: 9, withPad: " ", startingAt: 0)
                     let revoked = (s["revoked_seq"]?.integerValue.map(String.init) ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
-                    Output.line("\(s["key_id"]?.stringValue?.prefix(12) ?? "")  \(role) \(enrolled) \(revoked) \(s["name"]?.stringValue ?? "")")
+                    Output.line("\(s["key_id"]?.stringValue?.prefix(12) ?? "")  \(role) \(enrolled) \(revoked) \(TerminalText.escaped(s["name"]?.stringValue ?? ""))")
                 }
                 return
             }
@@ -121,7 +121,7 @@ struct Actor: ParsableCommand {
                     let role = s.role.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
                     let enrolled = String(s.enrolledSeq).padding(toLength: 9, withPad: " ", startingAt: 0)
                     let revoked = (s.revokedSeq.map(String.init) ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
-                    Output.line("\(s.keyID.short)  \(role) \(enrolled) \(revoked) \(s.name)")
+                    Output.line("\(s.keyID.short)  \(role) \(enrolled) \(revoked) \(TerminalText.escaped(s.name))")
                 }
             }
         }

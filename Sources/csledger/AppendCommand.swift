@@ -40,6 +40,9 @@ struct Append: ParsableCommand {
         guard let role = try ledger.signerRole(key.keyID) else {
             throw LedgerError(.signerNotEnrolled, "key \(key.keyID.short) is not enrolled in this ledger; an admin enrols it with `csledger actor enroll`")
         }
+        // The rule csledgerd applies to every statement posted to it (one function for both).
+        try RawStatementRule.check(type: type, role: role)
+        // The command line is stricter: a known type is recorded with its own command, so raw appends stay an admin's tool.
         guard role == .admin else {
             throw LedgerError(.roleNotAllowed, "only an enrolled admin may append raw statements (this key is a \(role.rawValue))")
         }

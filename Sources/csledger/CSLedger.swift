@@ -27,7 +27,8 @@ struct CSLedger: ParsableCommand {
 
     static func main() {
         do {
-            var command = try parseAsRoot(ServerOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            let args = UsageErrors.joiningNegativeValues(ServerOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            var command = try parseAsRoot(args)
             try command.run()
         } catch let error as LedgerError {
             fail(error)
@@ -36,7 +37,11 @@ struct CSLedger: ParsableCommand {
         } catch let error as JSONError {
             fail(LedgerError(.invalidArgument, error.description))
         } catch {
-            exit(withError: error)
+            // --help and --version print and exit 0; a command's own exit code (verify's 1) stands.
+            let code = exitCode(for: error)
+            guard code != .success, !(error is ExitCode) else { exit(withError: error) }
+            FileHandle.standardError.write(Data("csledger: error: \(UsageErrors.oneLine(message(for: error))) [invalid-argument]\n".utf8))
+            Foundation.exit(UsageErrors.exitStatus(code.rawValue))
         }
     }
 

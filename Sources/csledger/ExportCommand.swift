@@ -73,7 +73,7 @@ struct Export: ParsableCommand {
     }
 
     static func seqArgument(_ text: String, _ flag: String) throws -> Int {
-        guard let n = Int(text), n >= 0 else { throw LedgerError(.invalidArgument, "\(flag) \"\(text.prefix(30))\" must be an entry's seq number (0, 1, 2 ...)") }
+        guard let n = Int(text), (0...RouteQuery.maxNumber).contains(n) else { throw LedgerError(.invalidArgument, "\(flag) \"\(text.prefix(30))\" must be an entry's seq number (0, 1, 2 ...)") }
         return n
     }
 

@@ -61,7 +61,16 @@ enum Output {
         print(JCS.serializeString(value))
     }
 
-    static func line(_ text: String) { print(text) }
+    /// Prints text for a person. Control characters other than line breaks and tabs are shown escaped
+    /// (`\u{1b}`): text read from a ledger, a server or a file must not drive the terminal.
+    static func line(_ text: String) {
+        guard text.unicodeScalars.contains(where: { TerminalText.isControl($0) && $0 != "\n" && $0 != "\t" }) else { print(text); return }
+        var out = ""
+        for u in text.unicodeScalars {
+            if TerminalText.isControl(u), u != "\n", u != "\t" { out += "\\u{\(String(u.value, radix: 16))}" } else { out.unicodeScalars.append(u) }
+        }
+        print(out)
+    }
 
     static func stderr(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 

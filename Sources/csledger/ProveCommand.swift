@@ -22,6 +22,7 @@ struct Prove: ParsableCommand {
         var seq: Int
 
         func run() throws {
+            _ = try seqNumber(seq, "SEQ")
             if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
                 let text = try remote.inclusionProof(seq: seq, tlog: !output.json)
                 print(text, terminator: output.json ? "\n" : "")
@@ -49,6 +50,9 @@ struct Prove: ParsableCommand {
         var oldSize: Int
 
         func run() throws {
+            guard (1...RouteQuery.maxNumber).contains(oldSize) else {
+                throw LedgerError(.invalidArgument, "OLD_SIZE must be a tree size from 1 to \(RouteQuery.maxNumber)")
+            }
             if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
                 Output.json(try remote.consistencyProof(oldSize: oldSize))
                 return
@@ -77,8 +81,9 @@ struct Log: ParsableCommand {
     var type: String?
 
     func run() throws {
-        let lo = from ?? 0, hi = to ?? Int.max
-        guard lo >= 0, lo <= hi else { throw LedgerError(.invalidArgument, "--from must be 0 or more and not after --to") }
+        // Seq numbers stop at 2^53 - 1 (what csledgerd takes), so paging arithmetic on them cannot overflow.
+        let lo = try seqNumber(from, "--from") ?? 0, hi = try seqNumber(to, "--to") ?? RouteQuery.maxNumber
+        guard lo <= hi else { throw LedgerError(.invalidArgument, "--from must not be after --to") }
         if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
             try remoteLog(remote, from: lo, to: hi)
             return
@@ -116,4 +121,14 @@ extension Log {
             next += rows.count
         }
     }
+}
+
+/// `value` when it is an entry's seq number (0 ... 2^53 - 1, as csledgerd takes them); refuses anything else.
+@discardableResult
+func seqNumber(_ value: Int?, _ flag: String) throws -> Int? {
+    guard let value else { return nil }
+    guard (0...RouteQuery.maxNumber).contains(value) else {
+        throw LedgerError(.invalidArgument, "\(flag) must be an entry's seq number, from 0 to \(RouteQuery.maxNumber)")
+    }
+    return value
 }

@@ -105,6 +105,7 @@ struct Resolve: ParsableCommand {
     var time: String?
 
     func run() throws {
+        try seqNumber(lossReport, "--loss-report")
         let settings = try config.map { try ReconciliationConfig.load(path: $0) } ?? ReconciliationConfig()
         let key = try signing.signerKey()
         let seq: Int

@@ -42,14 +42,18 @@ struct CSLedgerd: AsyncParsableCommand {
     static func main() async {
         LedgerServer.runConcurrencyOnEventLoops()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(UsageErrors.joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            // --help and --version print and exit 0; run() chose its own code; a usage error is one line, exit 2.
+            let code = exitCode(for: error)
+            guard code != .success, !(error is ExitCode) else { exit(withError: error) }
+            FileHandle.standardError.write(Data("csledgerd: error: \(UsageErrors.oneLine(message(for: error))) [invalid-argument]\n".utf8))
+            Foundation.exit(UsageErrors.exitStatus(code.rawValue))
         }
     }
 
@@ -97,7 +101,11 @@ struct CSLedgerd: AsyncParsableCommand {
             try await app.runService()
         } catch let error as LedgerError {
             FileHandle.standardError.write(Data("csledgerd: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
-            throw ExitCode(2)
+            // A ledger file problem (not a ledger, missing, damaged, read-only) is 3, as for csledger; the rest 2.
+            switch error.code {
+            case .ledgerMissing, .ledgerCorrupt, .ledgerReadOnly, .ledgerExists, .diskFull, .storage: throw ExitCode(3)
+            default: throw ExitCode(2)
+            }
         }
     }
 }

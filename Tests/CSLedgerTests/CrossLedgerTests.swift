@@ -103,3 +103,16 @@ struct DaemonTamperTests {
         #expect(inventory.stderr.contains("csledger verify"), "\(inventory.stderr)")
     }
 }
+
+extension CrossLedgerTests {
+    @Test("cosign refuses a draft made for another ledger, before signing anything")
+    func cosignOtherLedger() throws {
+        let (a, b) = try Self.twoLedgers()
+        try a.ok(DispensingLedger.waste(quantity: "0.5", time: "2026-03-05T10:00:00Z", witnesses: []) + ["--witness", "$W", "--draft", "w.json"])
+        let before = try String(contentsOfFile: a.dir.path("w.json"), encoding: .utf8)
+        let r = try a.csledger(["cosign", "w.json", "--key", "Keys/witness.pem", "--ledger", b])
+        #expect(r.status == 2 && r.stderr.contains("wrong-ledger"), "\(r.stdout) \(r.stderr)")
+        #expect(try String(contentsOfFile: a.dir.path("w.json"), encoding: .utf8) == before, "the draft must be left as it was")
+        try a.ok(["cosign", "w.json", "--key", "Keys/witness.pem"])
+    }
+}

@@ -85,11 +85,20 @@ struct AllRolesFixture {
         return "/v1/delivery-signers/\(try ledger.personalData.add(kind: .deliverySigner, data: ["name": "Unused Signer"]).ref)"
     }
 
-    /// A statement signed by `role`'s own key, as its client would post it.
+    /// A statement signed by `role`'s own key, as its client would post it: an admin's raw note, and for the
+    /// other roles a witnessed count (a type the ledger knows: only an admin may record one it does not know).
     func body(for role: Role) throws -> ByteBuffer {
         let key = keys[role]!
-        let s = try Statement(type: "test.note", time: .now(), actor: key.keyID, log: try ledger.origin(), body: ["text": .string("by the \(role.rawValue) \(UUID())")])
-        return ByteBuffer(string: Draft(signed: try SignedStatement(statement: s, actorKey: key)).fileText)
+        let s: Statement
+        var witnesses: [SignerKey] = []
+        if role == .admin || role == .witness {
+            s = try Statement(type: "test.note", time: .now(), actor: key.keyID, log: try ledger.origin(), body: ["text": .string("by the \(role.rawValue) \(UUID())")])
+        } else {
+            witnesses = [keys[.witness]!]
+            s = try Statement(type: DispensingType.countRecorded, time: .now(), actor: key.keyID, witnesses: witnesses.map(\.keyID), log: try ledger.origin(),
+                              body: ["lot_id": .string(try ledger.lotID(lot: "KT1", ndc: nil)), "counted": "60", "note": .string(UUID().uuidString)])
+        }
+        return ByteBuffer(string: Draft(signed: try SignedStatement(statement: s, actorKey: key, witnessKeys: witnesses)).fileText)
     }
 }
 

@@ -17,7 +17,8 @@ final class HarnessLedger: @unchecked Sendable {
     let csledgerd: String
     var path: String { dir.appendingPathComponent("ledger.sqlite").path }
     private var token = ""
-    private var pharmacist: SignerKey?
+    /// Signs the raw notes posted to csledgerd: the facility key, an admin (only an admin may record a type the ledger does not know).
+    private var noteSigner: SignerKey?
     static let vialLot = "CRASHV1"
 
     init(dir: URL, csledger: String, csledgerd: String) {
@@ -33,7 +34,7 @@ final class HarnessLedger: @unchecked Sendable {
         return r.stdout
     }
 
-    /// Keys, genesis, a pharmacist and a witness, a received vial lot to waste from, and an API token.
+    /// Keys, genesis, a pharmacist and a witness, a received vial lot to waste from, and an API token (the facility key's).
     func setUp() throws {
         for name in ["facility", "pharmacist", "witness"] { try must(["keys", "generate", name]) }
         try must(["init", "--origin", "crash.example.org/ledger", "--facility-name", "Crash Test Clinic",
@@ -41,8 +42,8 @@ final class HarnessLedger: @unchecked Sendable {
         try must(["actor", "enroll", "--name", "Pharmacist", "--role", "pharmacist", "--public-key", "Keys/pharmacist.pub.pem", "--key", "Keys/facility.pem"])
         try must(["actor", "enroll", "--name", "Witness", "--role", "witness", "--public-key", "Keys/witness.pub.pem", "--key", "Keys/facility.pem"])
         try must(receive(lot: Self.vialLot, containers: 1000))
-        let key = try KeyFiles.loadPrivateKey(path: dir.appendingPathComponent("Keys/pharmacist.pem").path)
-        pharmacist = key
+        let key = try KeyFiles.loadPrivateKey(path: dir.appendingPathComponent("Keys/facility.pem").path)
+        noteSigner = key
         let t = try must(["token", "issue", "--actor", key.keyID.hex, "--json"])
         guard let tok = try JSONParser.parse(t.trimmingCharacters(in: .whitespacesAndNewlines))["token"]?.stringValue else {
             throw HarnessFailure("token issue printed no token")
@@ -141,7 +142,7 @@ final class HarnessLedger: @unchecked Sendable {
             }
             usleep(5_000)
         }
-        guard let key = pharmacist else { throw HarnessFailure("not set up") }
+        guard let key = noteSigner else { throw HarnessFailure("not set up") }
         let stop = SharedFlag()
         let group = DispatchGroup()
         let token = self.token

@@ -15,6 +15,9 @@ public enum CoreStatementType {
     /// (this entry's own seq) names the ledger's origin in `log`. Body: `version` (2), `log_required_from`.
     /// Actor: the facility key. Ledgers created with v2 need none: their genesis statement names its log.
     public static let ledgerUpgraded = "ledger.upgraded"
+
+    /// Every core type.
+    public static let all: Set<String> = [ledgerCreated, actorEnrolled, actorRevoked, facilityKeyRotated, ledgerUpgraded]
 }
 
 /// A signer as enrolled in the ledger, with the seq numbers that bound its authority.

@@ -22,6 +22,10 @@ public struct SignerKey: Sendable, CustomStringConvertible {
 
     /// Parses a PKCS#8 PEM (the "PRIVATE KEY" block openssl writes) holding an Ed25519 key.
     public init(pem: String) throws {
+        // swift-crypto reads any 32-byte PKCS#8 key without looking at its algorithm: an X25519 key would pass.
+        if case .other(let name) = KeyAlgorithm.of(pem: pem) {
+            throw LedgerError(.keyFileInvalid, "the file holds a key of type \(name), not an Ed25519 key; csledger signs only with Ed25519")
+        }
         do { privateKey = try Curve25519.Signing.PrivateKey(pemRepresentation: pem) } catch {
             throw LedgerError(.keyFileInvalid, "the file is not an Ed25519 private key in PEM (PKCS#8) form")
         }
@@ -77,6 +81,9 @@ public struct SignerPublicKey: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a SubjectPublicKeyInfo `-----BEGIN PUBLIC KEY-----` PEM.
     public init(pem: String) throws {
+        if case .other(let name) = KeyAlgorithm.of(pem: pem) {
+            throw LedgerError(.publicKeyInvalid, "the file holds a public key of type \(name), not an Ed25519 key; csledger enrols only Ed25519 keys")
+        }
         do { self.init(publicKey: try Curve25519.Signing.PublicKey(pemRepresentation: pem)) } catch {
             throw LedgerError(.publicKeyInvalid, "the file is not an Ed25519 public key in PEM (SubjectPublicKeyInfo) form")
         }
