@@ -2,11 +2,13 @@ import CSLedgerKit
 import Foundation
 import LedgerCore
 import Reconciliation
+import Simulation
 
 /// One phase (verification, inventory, reconciliation) run in a fresh child process of this same binary
 /// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
 enum ChildBench {
-    static let phases = ["verify", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append", "proof"]
+    static let phases = ["verify", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append", "proof",
+                         "integrity", "seal"]
 
     /// What one phase did and cost.
     struct Outcome {
@@ -29,7 +31,7 @@ enum ChildBench {
         let baseline = ProcStatus.kibibytes("VmHWM") ?? 0
         let cpuBefore = ProcStatus.cpuSeconds()
         let watch = Stopwatch()
-        let ledger = try Ledger.open(path: path, readOnly: phase != "append")
+        let ledger = try Ledger.open(path: path, readOnly: phase != "append" && phase != "seal")
         var figures: [String: Double] = [:]
         switch phase {
         case "verify", "verify-hashes":
@@ -37,6 +39,18 @@ enum ChildBench {
             for failure in report.failures.prefix(5) { FileHandle.standardError.write(Data("verify: \(failure)\n".utf8)) }
             figures = ["entries": Double(report.entries), "signatures_checked": Double(report.signaturesChecked),
                        "checkpoints_checked": Double(report.checkpointsChecked), "clean": report.isClean ? 1 : 0]
+        case "integrity":
+            // What every report and every CLI append checks first: chain-only verification, the latest
+            // checkpoint's signature, and the tables' digest against their seal (or a rebuild without one).
+            let report = try ledger.integrity()
+            if let problem = report.problem { FileHandle.standardError.write(Data("integrity: \(problem)\n".utf8)) }
+            figures = ["clean": report.isClean ? 1 : 0, "sealed": report.sealed ? 1 : 0, "entries": Double(report.size)]
+        case "seal":
+            // Check (rebuilding the tables if no seal vouches for them) and seal with the facility key.
+            let before = try ledger.integrity()
+            let watch = Stopwatch()
+            try ledger.seal(facilityKey: SimulatedLedger.key("facility"))
+            figures = ["clean": before.isClean ? 1 : 0, "was_sealed": before.sealed ? 1 : 0, "seal_seconds": watch.seconds]
         case "leaf-hash":
             // The floor under verify-hashes: SHA-256 of the first 20,000 entries, 2 s on one core.
             let cost = try LeafHashBench(sample: 20_000, seconds: 2).run(ledger)

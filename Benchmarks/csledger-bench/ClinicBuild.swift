@@ -42,6 +42,7 @@ struct ClinicBuild {
         let t = Timestamp.now()
         try sim.fx.stage(DispensingType.lotReceived, Workload.receiptBody(time: t), by: "pharm1", witnesses: ["witness1"], at: t)
         try sim.fx.flush(clock: t)
+        try sim.fx.seal()
         return Outcome(entries: sim.fx.nextSeq, businessDays: sim.o.businessDays, seconds: watch.seconds,
                        cpuSeconds: ProcStatus.cpuSeconds() - cpuBefore, patients: Array(sim.clinicPatients.prefix(500)))
     }

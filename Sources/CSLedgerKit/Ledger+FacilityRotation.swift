@@ -34,7 +34,7 @@ extension Ledger {
                                      witnesses: [newKey.keyID], log: try origin(), body: body)
         statements.append(try SignedStatement(statement: rotation, actorKey: currentKey, witnessKeys: [newKey]))
         let appended = try database.append(statements, checkpointSigner: CheckpointSigner(origin: try origin(), key: newKey), projections: projections)
-        try seal(facilityKey: newKey)
+        Self.unsealed.withLock { $0[database.path] = (self, newKey) }
         return appended
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerStore
+import Synchronization
 
 /// The check every answer and every append stands on: the file holds exactly what the facility key
 /// signed, and the tables kept beside the entries are what those entries give.
@@ -100,6 +101,17 @@ extension Ledger {
         if let f = report.facility, f.keyID != facilityKey.keyID {
             throw LedgerError(.signatureInvalid, "the facility key given (\(facilityKey.keyID.short)) is not the one this ledger's entries name (\(f.keyID.short)); checkpoints must be signed by it")
         }
+    }
+
+    /// Ledgers this process appended to and has not sealed since, by path (one seal per process, not per
+    /// append: a seal reads every table, and a process may append many times).
+    static let unsealed = Mutex<[String: (Ledger, SignerKey)]>([:])
+
+    /// Seals every ledger this process appended to (the command line calls it once its command is done).
+    /// A ledger someone else wrote to meanwhile is checked first, and left unsealed if it fails.
+    public static func sealAppended() {
+        let pending = unsealed.withLock { p in defer { p = [:] }; return p }
+        for (ledger, key) in pending.values { try? ledger.sealIfSound(facilityKey: key) }
     }
 
     /// Seals the tables as they now stand, if this process found them sound and nobody else has written since

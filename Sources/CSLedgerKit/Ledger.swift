@@ -89,7 +89,7 @@ public struct Ledger: Sendable {
         // Never sign a checkpoint over a history or tables nobody checked (an append never launders).
         try requireIntegrityForAppend(facilityKey: facilityKey)
         let appended = try database.append(statements, checkpointSigner: checkpointSigner(facilityKey: facilityKey), projections: projections)
-        try seal(facilityKey: facilityKey)
+        Self.unsealed.withLock { $0[database.path] = (self, facilityKey) }
         return appended
     }
 

@@ -30,6 +30,8 @@ struct CSLedger: ParsableCommand {
             let args = UsageErrors.joiningNegativeValues(ServerOptions.hoistGlobalOptions(Array(CommandLine.arguments.dropFirst())))
             var command = try parseAsRoot(args)
             try command.run()
+            // The tables this command appended to are sealed once, now that it is done (Ledger.sealAppended).
+            Ledger.sealAppended()
         } catch let error as LedgerError {
             fail(error)
         } catch let error as IdentifierError {

@@ -97,7 +97,7 @@ struct HostileInputRouterTests {
     func sqlIsText() async throws {
         let f = try ServerFixture()
         // An admin's raw note: only an admin may record a type the ledger does not know.
-        let s = try Statement(type: "test.note", time: .now(), actor: f.facility.keyID, body: ["text": .string(Self.sql)])
+        let s = try Statement(type: "test.note", time: .now(), actor: f.facility.keyID, log: try f.ledger.origin(), body: ["text": .string(Self.sql)])
         let body = Array(Draft(signed: try SignedStatement(statement: s, actorKey: f.facility)).fileText.utf8)
         try await f.app().test(.router) { client in
             try await client.execute(uri: "/v1/statements", method: .post, headers: f.auth("admin"), body: ByteBuffer(bytes: body)) { r in
