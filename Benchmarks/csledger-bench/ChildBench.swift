@@ -8,7 +8,7 @@ import Simulation
 /// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
 enum ChildBench {
     static let phases = ["verify", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append", "proof",
-                         "integrity", "seal"]
+                         "integrity", "seal", "append-store"]
 
     /// What one phase did and cost.
     struct Outcome {
@@ -31,7 +31,7 @@ enum ChildBench {
         let baseline = ProcStatus.kibibytes("VmHWM") ?? 0
         let cpuBefore = ProcStatus.cpuSeconds()
         let watch = Stopwatch()
-        let ledger = try Ledger.open(path: path, readOnly: phase != "append" && phase != "seal")
+        let ledger = try Ledger.open(path: path, readOnly: !["append", "append-store", "seal"].contains(phase))
         var figures: [String: Double] = [:]
         switch phase {
         case "verify", "verify-hashes":
@@ -80,11 +80,16 @@ enum ChildBench {
                 figures["\(name)_max_us"] = l.percentile(100) * 1e6
             }
             figures["tree_size"] = Double(proofs.treeSize)
-        case "append":
-            // 2,000 durable one-entry appends (for profiling the write path on its own).
+        case "append", "append-store":
+            // 2,000 durable one-entry appends (for profiling the write path on its own): through `Ledger.append`
+            // (after its one integrity check), or the store's append alone.
             let workload = try Workload(patients: try ClinicBuild.patients(ledger))
-            let latencies = try AppendBench(workload: workload).oneByOne(ledger, count: 2_000, seconds: 60, tag: "-p\(getpid())")
-            figures = ["appends": Double(latencies.count), "mean_ms": latencies.mean * 1e3]
+            try ledger.requireIntegrityForAppend(facilityKey: workload.facility)
+            let cpuBefore = ProcStatus.cpuSeconds()
+            let latencies = try AppendBench(workload: workload).oneByOne(ledger, count: 2_000, seconds: 60, tag: "-p\(getpid())",
+                                                                         checked: phase == "append")
+            figures = ["appends": Double(latencies.count), "mean_ms": latencies.mean * 1e3,
+                       "cpu_ms_per_append": (ProcStatus.cpuSeconds() - cpuBefore) / Double(latencies.count) * 1e3]
         default:
             throw LedgerError(.invalidArgument, "--only takes one of \(phases.joined(separator: ", ")), not \(phase)")
         }

@@ -103,6 +103,18 @@ extension Ledger {
         }
     }
 
+    /// Runs `append` (told whether the file changed since the last try), again while another process keeps
+    /// committing between this process's check and its append (`ledger-changed`); a few tries, then the error.
+    public static func retryingWhileChanged<T>(_ append: (Bool) throws -> T) throws -> T {
+        var changed = false
+        for _ in 0..<20 {
+            do { return try append(changed) } catch let e as LedgerError where e.code == .ledgerChanged {
+                changed = true
+            }
+        }
+        throw LedgerError(.ledgerChanged, "other processes kept writing to the ledger file while this one checked it; nothing was written, try again (or write through csledgerd)")
+    }
+
     /// Ledgers this process appended to and has not sealed since, by path (one seal per process, not per
     /// append: a seal reads every table, and a process may append many times).
     static let unsealed = Mutex<[String: (Ledger, SignerKey)]>([:])

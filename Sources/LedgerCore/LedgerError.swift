@@ -21,6 +21,9 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The file disagrees with its signed entries and checkpoints (a table changed, entries not covered):
         /// nothing is answered or appended from it until `csledger verify` and a person have looked.
         case ledgerTampered = "ledger-tampered"
+        /// Someone else committed to the file since this process last checked it (the append was not made; the
+        /// caller checks the file and tries again).
+        case ledgerChanged = "ledger-changed"
         case diskFull = "disk-full"
         case storage = "storage"
         // Statements and signers

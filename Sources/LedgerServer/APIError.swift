@@ -22,7 +22,7 @@ public struct APIError: HTTPResponseError, Sendable {
         switch error.code {
         case .notFound, .ledgerMissing: status = .notFound
         case .roleNotAllowed: status = .forbidden
-        case .ledgerCorrupt, .ledgerTampered, .storage, .diskFull, .ledgerReadOnly: status = .serviceUnavailable
+        case .ledgerCorrupt, .ledgerTampered, .ledgerChanged, .storage, .diskFull, .ledgerReadOnly: status = .serviceUnavailable
         case .alreadyEnrolled: status = .conflict
         default: status = .unprocessableContent
         }

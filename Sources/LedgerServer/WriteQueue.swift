@@ -157,9 +157,13 @@ public final class WriteQueue: Service, Sendable {
     /// One transaction for the group; a storage failure fails every statement in it.
     private func write(_ statements: [CheckedStatement]) -> [Outcome] {
         do {
-            // Nothing is signed over a file someone else changed since it was last found sound.
-            try ledger.requireIntegrityForAppend(facilityKey: signer.key)
-            return try ledger.database.appendEach(checked: statements, checkpointSigner: signer, projections: ledger.projections)
+            // Nothing is signed over a file someone else changed since it was last found sound: the store
+            // refuses the group then (the data version it reads anyway), and the file is checked again first.
+            ledger.database.requireTrustBeforeAppend()
+            return try Ledger.retryingWhileChanged { changed in
+                if changed { try ledger.requireIntegrityForAppend(facilityKey: signer.key) }
+                return try ledger.database.appendEach(checked: statements, checkpointSigner: signer, projections: ledger.projections)
+            }
         } catch let e as LedgerError {
             return statements.map { _ in .failure(e) }
         } catch {

@@ -100,6 +100,8 @@ extension LedgerDatabase {
                     }
                     appendTip.withLock { $0 = tip }
                     return result
+                } catch let changed as LedgerError where changed.code == .ledgerChanged {
+                    throw changed
                 } catch let refusal as LedgerError where statements.count == 1 {
                     return [.failure(refusal)]
                 } catch is LedgerError {
@@ -125,6 +127,10 @@ extension LedgerDatabase {
         // connection's own commits leave it alone. Unchanged since our last append: the tip kept then is
         // still the ledger's end, and this transaction need not read it again.
         let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1
+        // Nothing is signed over a file someone else changed since this process checked it (`trust(version:)`).
+        if requireTrust.withLock({ $0 }), trustedVersion.withLock({ $0 }) != version {
+            throw LedgerError(.ledgerChanged, "the ledger file was changed by another process since it was checked; it must be checked again before anything is appended")
+        }
         let start: Int
         var origin = "", facility: KeyID?
         var registry = SignerRegistry()

@@ -216,6 +216,11 @@ extension LedgerDatabase {
     /// `version` (read before the check began).
     public func trust(version: Int) { trustedVersion.withLock { $0 = version } }
 
+    /// From now on `append` refuses (`ledger-changed`, nothing written) whenever anyone else has committed
+    /// since the file was last found sound: the check costs nothing more than the data version each
+    /// transaction reads anyway.
+    public func requireTrustBeforeAppend() { requireTrust.withLock { $0 = true } }
+
     /// True when the file was found sound and nobody but this process has committed since: the tables are
     /// as this process checked and then wrote them.
     public func isTrusted() -> Bool {

@@ -16,6 +16,8 @@ public final class LedgerDatabase: Sendable {
     let appendTip = Mutex<AppendTip?>(nil)
     /// The writer's data version when the file was last found sound (`trust(version:)`); see `isTrusted`.
     let trustedVersion = Mutex<Int?>(nil)
+    /// When true, `append` refuses (`ledger-changed`) unless the file is as this process last found it sound.
+    let requireTrust = Mutex(false)
 
     /// An entry just appended, with its leaf hash.
     public struct Appended: Sendable {

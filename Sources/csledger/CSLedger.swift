@@ -54,7 +54,7 @@ struct CSLedger: ParsableCommand {
 
     static func exitCode(for code: LedgerError.Code) -> Int32 {
         switch code {
-        case .ledgerExists, .ledgerMissing, .ledgerCorrupt, .ledgerReadOnly, .diskFull, .storage,
+        case .ledgerExists, .ledgerMissing, .ledgerCorrupt, .ledgerChanged, .ledgerReadOnly, .diskFull, .storage,
              .serverUnreachable, .serverUnavailable: return 3
         case .keyFileMissing, .keyFileUnreadable, .keyFilePermissions, .keyFileInvalid, .keyFileExists, .publicKeyInvalid,
              .tokenInvalid: return 4
