@@ -209,3 +209,27 @@ struct KeylessAttackerTests {
         _ = what
     }
 }
+
+/// The facility key signing two histories is a fork, and `verify` says so (it is not a keyless attacker's
+/// doing: only the key's holder can make the second note).
+@Suite("A fork: the facility key signed two different trees")
+struct ForkTests {
+    @Test("a checkpoint kept by an inspector, signed by the facility key over another root of the same size: checkpoint-fork")
+    func sameSizeOtherRoot() throws {
+        let l = try DispensingLedger.make()
+        let size = try l.size()
+        let other = try CheckpointSigner(origin: "test.example.org/ledger", key: try l.key("facility"))
+            .sign(size: size, root: Hash.sha256(Array("another history".utf8)))
+        try other.write(toFile: l.dir.path("other.txt"), atomically: true, encoding: .utf8)
+        let r = try l.csledger(["verify", "--json", "--checkpoint", "other.txt"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("checkpoint-fork"), "\(r.stdout)")
+        // A forged note (not the facility key's) is a mismatch, not a fork.
+        let forged = try CheckpointSigner(origin: "test.example.org/ledger", key: SignerKey())
+            .sign(size: size, root: Hash.sha256(Array("another history".utf8)))
+        try forged.write(toFile: l.dir.path("forged.txt"), atomically: true, encoding: .utf8)
+        let f = try l.csledger(["verify", "--json", "--checkpoint", "forged.txt"])
+        #expect(f.status == 1)
+        #expect(!f.stdout.contains("checkpoint-fork"), "\(f.stdout)")
+    }
+}
