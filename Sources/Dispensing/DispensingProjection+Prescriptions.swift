@@ -89,12 +89,12 @@ extension DispensingProjection {
     func dispense(_ c: Context, _ r: BodyReader) throws {
         let rx = try r.string("rx_number", max: 40)
         guard let p = try Row.fetchOne(c.db.cachedStatement(sql: """
-            SELECT issued, patient_ref, quantity_micros, unit, refills_authorized, fills, dispensed_micros FROM prescriptions WHERE rx_number = ?
+            SELECT issued, patient_ref, quantity_micros, unit, refills_authorized, fills, dispensed_micros, days_supply FROM prescriptions WHERE rx_number = ?
             """), arguments: [rx]) else {
             throw r.error("rx_number", "\(rx) is not a recorded prescription; record it with `csledger rx add` first")
         }
         let issued: String = p[0], patientOnRx: String = p[1], rxQuantity: Int64 = p[2], unit: String = p[3]
-        let refills: Int = p[4], fills: Int = p[5], dispensed: Int64 = p[6]
+        let refills: Int = p[4], fills: Int = p[5], dispensed: Int64 = p[6], rxDays: Int? = p[7]
         let patientRef = try patient(c, r)
         guard patientRef == patientOnRx else { throw r.error("patient", "is not the patient on prescription \(rx)") }
         let fillNumber = try r.integer("fill_number", 1...99)
@@ -117,7 +117,10 @@ extension DispensingProjection {
             throw c.fail("the fill is dated before prescription \(rx) was issued (\(issued))")
         }
         let quantity = try r.quantity("quantity")
-        _ = try r.integer("days_supply", 1...365)
+        let daysSupply = try r.integer("days_supply", 1...365)
+        if let rxDays, daysSupply > rxDays {
+            throw c.fail("\(daysSupply) days supply is more than the \(rxDays) days prescribed per fill on \(rx)")
+        }
         if r.has("unit") {
             let u = try r.string("unit", max: 20)
             guard u == unit else { throw r.error("unit", "is \(u) but prescription \(rx) is written in \(unit)") }
@@ -143,7 +146,7 @@ extension DispensingProjection {
         for (lot, micros) in uses { try move(c, lot, "dispensed", -micros) }
         try c.db.cachedStatement(sql: """
             INSERT INTO fills (rx_number, fill_number, seq, time, quantity_micros, days_supply, patient_ref) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [rx, fillNumber, c.seq, c.time.description, quantity.micros, try r.integer("days_supply", 1...365), patientRef])
+            """).execute(arguments: [rx, fillNumber, c.seq, c.time.description, quantity.micros, daysSupply, patientRef])
         try c.db.cachedStatement(sql: "UPDATE prescriptions SET fills = fills + 1, dispensed_micros = ? WHERE rx_number = ?")
             .execute(arguments: [dispensed + quantity.micros, rx])
     }

@@ -175,6 +175,8 @@ struct DispensingRefusalTests {
                 says: ["rx.dispensed: fill_number must be 1: prescription \(D.rx) has 0 fill(s) so far"]),
         Refusal(name: "fill with zero days supply", args: D.dispense(time: t).map { $0 == "21" ? "0" : $0 }, code: "invalid-body",
                 says: ["rx.dispensed: days_supply must be from 1 to 365"]),
+        Refusal(name: "fill with more days supply than prescribed (30 against 21)", args: D.dispense(time: t).map { $0 == "21" ? "30" : $0 },
+                code: "invalid-body", says: ["rx.dispensed: 30 days supply is more than the 21 days prescribed per fill on \(D.rx)"]),
         Refusal(name: "fill of a prescription never recorded", args: D.dispense("RX-9999", time: t), code: "not-found",
                 says: ["prescription RX-9999 is not recorded; record it with `csledger rx add` first"]),
     ]
