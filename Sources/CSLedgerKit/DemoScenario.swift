@@ -136,6 +136,9 @@ public enum DemoScenario {
         say("   five patients added; the ledger holds only their references and commitments")
         let vial = DispensingProjection.lotID(ndc: try NDC("70000-123-10"), lot: "KV2611A")
         let tablets = DispensingProjection.lotID(ndc: try NDC("70000-456-30"), lot: "KT2610B")
+        seq = try rec(DispensingType.patientPolicySet, ["patient": patients[0].json, "policy": "in_clinic_only", "reason": "substance_use_history"],
+                      by: clinician, day: 0, 12)
+        say("   seq \(seq): the prescriber keeps the first patient in-clinic-only (dosed under supervision, no take-home fills)")
         var day: Int64 = 1
         for (i, p) in patients.prefix(3).enumerated() {
             for session in 0..<2 {
@@ -147,6 +150,8 @@ public enum DemoScenario {
             }
         }
         say("   6 infusion doses: 1 mL drawn, 0.8 mL given, 0.2 mL wasted with the witness signing each time (last seq \(seq))")
+        let discharged = try rec(DispensingType.doseDischarged, ["dose_seq": .number(Double(seq))], by: clinician, day: 3, 13)
+        say("   seq \(discharged): the patient of the last dose monitored two hours and discharged by the clinician")
         for (rx, p, qty, refills) in [("RX-5001", patients[3], "6", 2), ("RX-5002", patients[4], "8", 1)] {
             _ = try rec(DispensingType.prescriptionAdded, [
                 "rx_number": .string(rx), "issued": .string(at(0, 0).dateString), "patient": p.json, "prescriber": prescriber,

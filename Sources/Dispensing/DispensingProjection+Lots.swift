@@ -64,6 +64,7 @@ extension DispensingProjection {
             throw r.error("quantity", "must equal containers × units_per_container (\(containers) × \(perContainer))")
         }
         _ = try r.optionalQuantity("invoice_quantity", allowZero: true)
+        try markInClinicOnly(c, r, ndc: ndc, drugName: drugName, form: form)
         let lotID = Self.lotID(ndc: ndc, lot: lot)
         if let existing = try LotRow.fetch(c.db, lotID) {
             guard existing.unit == unit, existing.expiry == expiry else {
@@ -213,6 +214,9 @@ extension DispensingProjection {
         guard DispensingType.all.contains(type), type != DispensingType.entryCorrected else {
             throw r.error("corrects", "names entry \(target) (\(type)), which is not a dispensing record that can be corrected")
         }
+        if type == DispensingType.patientPolicySet {
+            throw r.error("corrects", "names entry \(target), a patient's dispensing policy: record the right policy with `csledger patient policy` instead")
+        }
         if try Int.fetchOne(c.db.cachedStatement(sql: "SELECT seq FROM corrections WHERE corrected_seq = ?"), arguments: [target]) != nil {
             throw c.fail("entry \(target) was already corrected; correct the correction's replacement instead")
         }
@@ -236,6 +240,10 @@ extension DispensingProjection {
                 WHERE rx_number = (SELECT rx_number FROM fills WHERE seq = ?)
                 """).execute(arguments: [target, target])
             try c.db.cachedStatement(sql: "DELETE FROM fills WHERE seq = ?").execute(arguments: [target])
+        }
+        if type == DispensingType.doseDischarged {
+            // The dose has no discharge again; the right one may be recorded.
+            try c.db.cachedStatement(sql: "DELETE FROM discharges WHERE seq = ?").execute(arguments: [target])
         }
     }
 

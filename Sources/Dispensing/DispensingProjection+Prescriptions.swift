@@ -97,6 +97,7 @@ extension DispensingProjection {
         let refills: Int = p[4], fills: Int = p[5], dispensed: Int64 = p[6], rxDays: Int? = p[7]
         let patientRef = try patient(c, r)
         guard patientRef == patientOnRx else { throw r.error("patient", "is not the patient on prescription \(rx)") }
+        try requireTakeHomeAllowed(c, patientRef: patientRef)
         let fillNumber = try r.integer("fill_number", 1...99)
         // A fill number names one fill: the next new one, or one whose fill was corrected (entered again, as
         // ASAP's revise record does); never one that stands on file.
@@ -134,6 +135,7 @@ extension DispensingProjection {
         var uses: [(LotRow, Int64)] = []
         for item in lots {
             let lot = try usableLot(c, item)
+            try requireDispensable(c, lotID: lot.lotID, item: item)
             guard seen.insert(lot.lotID).inserted else { throw item.error("lot_id", "lists lot \(lot.lotID) twice") }
             guard lot.unit == unit else { throw item.error("lot_id", "lot \(lot.lotID) is counted in \(lot.unit), the prescription in \(unit)") }
             let q = try item.quantity("quantity")
@@ -168,5 +170,6 @@ extension DispensingProjection {
         var balance = lot
         if given.isPositive { balance = try move(c, balance, "administered", -given.micros) }
         if wasted.isPositive { try move(c, balance, "wasted", -wasted.micros) }
+        try dischargeInline(c, r)
     }
 }

@@ -17,9 +17,10 @@ extension DispensingProjection {
         for f in try r.objects("fills", max: 20) {
             let rx = try f.string("rx_number", max: 40)
             let n = try f.integer("fill_number", 1...6)
-            guard let row = try Row.fetchOne(c.db.cachedStatement(sql: "SELECT shipment FROM fills WHERE rx_number = ? AND fill_number = ?"), arguments: [rx, n]) else {
+            guard let row = try Row.fetchOne(c.db.cachedStatement(sql: "SELECT shipment, patient_ref FROM fills WHERE rx_number = ? AND fill_number = ?"), arguments: [rx, n]) else {
                 throw f.error("fill_number", "matches no fill of prescription \(rx)")
             }
+            try requireTakeHomeAllowed(c, patientRef: row[1])
             if let already = row[0] as String? { throw c.fail("fill \(n) of \(rx) was already shipped (\(already))") }
             try c.db.cachedStatement(sql: "UPDATE fills SET shipment = ? WHERE rx_number = ? AND fill_number = ?").execute(arguments: [tracking, rx, n])
         }

@@ -38,6 +38,8 @@ public struct DispensingProjection: LedgerProjection {
         case DispensingType.countRecorded: try count(ctx, r)
         case DispensingType.entryCorrected: try correct(ctx, r)
         case DispensingType.findingResolved: try resolveFinding(ctx, r)
+        case DispensingType.patientPolicySet: try setPolicy(ctx, r)
+        case DispensingType.doseDischarged: try discharge(ctx, r)
         default: break
         }
     }

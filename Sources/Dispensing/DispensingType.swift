@@ -17,6 +17,10 @@ public enum DispensingType {
     public static let lossReported = "loss.reported"
     public static let countRecorded = "count.recorded"
     public static let entryCorrected = "entry.corrected"
+    /// A prescriber's dispensing policy for one patient: in-clinic only (no take-home) or take-home allowed.
+    public static let patientPolicySet = "patient.policy_set"
+    /// Who discharged a patient after a monitored clinic dose, and when (the statement's time).
+    public static let doseDischarged = "dose.discharged"
     /// A compliance officer's resolution of a reconciliation finding (not a stock event; cannot be corrected).
     public static let findingResolved = "finding.resolved"
 
@@ -24,8 +28,11 @@ public enum DispensingType {
     public static let all: [String] = [
         lotReceived, lotStatusChanged, prescriptionAdded, doseAdministered, prescriptionDispensed, shipmentSent,
         shipmentDelivered, shipmentReturned, shipmentLost, wasteRecorded, destructionRecorded, lossReported,
-        countRecorded, entryCorrected,
+        countRecorded, entryCorrected, patientPolicySet, doseDischarged,
     ]
+
+    /// The reason codes a `patient.policy_set` may give (the clinical reason itself stays off the chain).
+    public static let policyReasons = ["substance_use_history", "misuse_risk", "stable_on_treatment", "programme_rule", "clinical_judgement"]
 
     /// The roles that may record each type.
     static let actorRoles: [String: Set<Role>] = [
@@ -44,6 +51,8 @@ public enum DispensingType {
         countRecorded: [.pharmacist, .clinician, .compliance],
         entryCorrected: [.pharmacist, .clinician, .compliance],
         findingResolved: [.compliance],
+        patientPolicySet: [.clinician],
+        doseDischarged: [.clinician],
     ]
 
     /// True for the types this module checks and projects (every type in `all`, and `finding.resolved`).

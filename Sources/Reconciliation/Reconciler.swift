@@ -47,6 +47,7 @@ public struct Reconciler: Sendable {
             (0, { $0.lossReportTimeliness() }), (3, { $0.lotLossPatterns() }), (6, { $0.personWastePatterns() }),  // 8
             (1, { $0.biennialInventory() }),                                                             // 9
             (6, { $0.outliers() }),                                                                      // 10
+            (1, { $0.supervisedDosing() }), (3, { $0.monitoring() }),                                    // 12
         ]
         let order = rules.indices.sorted { rules[$0].cost > rules[$1].cost }
         let done = ParallelSlots<Run>(count: rules.count)

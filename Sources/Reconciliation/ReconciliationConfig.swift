@@ -62,6 +62,12 @@ public struct ReconciliationConfig: Sendable, Equatable {
     public var outlierCountScaleFloor = 0.05
     public var outlierCorrectionScaleFloor = 0.01
 
+    // Rule 12
+    /// Minimum minutes of monitoring after a clinic dose, by product: the 11-digit NDC, or `*` for every product.
+    public var monitoringMinimumMinutes: [String: Double] = [:]
+    /// Hours after a clinic dose within which its discharge must be recorded.
+    public var dischargeRecordHours = 24.0
+
     public init() {}
 
     /// The names and values, in the order the documentation lists them.
@@ -90,6 +96,8 @@ public struct ReconciliationConfig: Sendable, Equatable {
             ("outlier_waste_scale_floor", .number(outlierWasteScaleFloor)),
             ("outlier_count_scale_floor", .number(outlierCountScaleFloor)),
             ("outlier_correction_scale_floor", .number(outlierCorrectionScaleFloor)),
+            ("monitoring_minimum_minutes", .object(monitoringMinimumMinutes.mapValues { .number($0) })),
+            ("discharge_record_hours", .number(dischargeRecordHours)),
         ]
     }
 
@@ -149,6 +157,19 @@ public struct ReconciliationConfig: Sendable, Equatable {
         if let v = try number("outlier_waste_scale_floor", 0...1) { c.outlierWasteScaleFloor = v }
         if let v = try number("outlier_count_scale_floor", 0...1) { c.outlierCountScaleFloor = v }
         if let v = try number("outlier_correction_scale_floor", 0...1) { c.outlierCorrectionScaleFloor = v }
+        if let v = try number("discharge_record_hours", 0...100_000) { c.dischargeRecordHours = v }
+        if let m = o["monitoring_minimum_minutes"] {
+            let problem = "setting monitoring_minimum_minutes must be an object from NDC (or \"*\") to minutes from 0 to 10080"
+            guard let products = m.objectValue else { throw LedgerError(.invalidArgument, problem) }
+            for (key, value) in products {
+                guard case .number(let minutes) = value, (0...10_080).contains(minutes) else { throw LedgerError(.invalidArgument, problem) }
+                if key == "*" { c.monitoringMinimumMinutes["*"] = minutes; continue }
+                guard let ndc = try? NDC(key) else {
+                    throw LedgerError(.invalidArgument, "setting monitoring_minimum_minutes: \"\(key.prefix(20))\" is not an NDC (hyphenated, or 11 digits)")
+                }
+                c.monitoringMinimumMinutes[ndc.normalized] = minutes
+            }
+        }
         return c
     }
 

@@ -6,7 +6,7 @@ import LedgerCore
 struct Patient: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Keep patients' personal data off the chain; statements carry only a reference and a commitment.",
-        subcommands: [Add.self, Show.self, Erase.self])
+        subcommands: [Add.self, Show.self, Erase.self, Policy.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a patient; prints the reference to use with --patient.")
@@ -56,6 +56,35 @@ struct Patient: ParsableCommand {
         func run() throws {
             try ledgerOptions.open().personalData.erase(ref)
             Output.line("erased the personal data of \(ref); its commitment stays in the ledger")
+        }
+    }
+
+    struct Policy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a prescriber's dispensing policy for a patient: in-clinic only (no take-home doses) or take-home allowed.",
+            discussion: """
+                Signed by a clinician. While a patient is in-clinic-only, dispense and ship refuse their fills; doses are given
+                in the clinic (csledger administer). The reason is a code, never the clinical history: \(DispensingType.policyReasons.joined(separator: ", ")).
+                """)
+        @OptionGroup var record: RecordOptions
+        @Argument(help: "The patient reference (P-...).") var ref: String
+        @Flag(help: "Dose the patient in the clinic only: no take-home fill may be dispensed or shipped.") var inClinicOnly = false
+        @Flag(help: "Take-home fills are allowed again.") var takeHomeAllowed = false
+        @Option(help: "Reason code: \(DispensingType.policyReasons.joined(separator: ", ")).") var reason: String
+
+        func run() throws {
+            guard inClinicOnly != takeHomeAllowed else {
+                throw LedgerError(.invalidArgument, "give exactly one of --in-clinic-only and --take-home-allowed")
+            }
+            guard DispensingType.policyReasons.contains(reason) else {
+                throw LedgerError(.invalidArgument, "--reason must be one of: \(DispensingType.policyReasons.joined(separator: ", "))")
+            }
+            let ledger = try record.target()
+            let policy = inClinicOnly ? "in_clinic_only" : "take_home_allowed"
+            let body: [String: JSONValue] = ["patient": try ledger.patientReference(ref).json, "policy": .string(policy), "reason": .string(reason)]
+            try record.record(DispensingType.patientPolicySet, body, ledger: ledger) {
+                "patient \(ref) is \(inClinicOnly ? "in-clinic-only" : "allowed take-home fills") from seq \($0)"
+            }
         }
     }
 }

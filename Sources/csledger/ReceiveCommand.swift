@@ -30,6 +30,8 @@ struct Receive: ParsableCommand {
     @Option(help: "Units per container, in --unit (e.g. 10 for a 10 mL vial).") var unitsPerContainer: String
     @Option(help: "The unit the lot is counted in: mL, tablet, troche ...") var unit: String
     @Option(help: "The quantity the invoice states, when it differs from what arrived.") var invoiceQuantity: String?
+    @Flag(help: "The product is only ever administered in the clinic, never dispensed or shipped (e.g. esketamine nasal spray under its REMS).")
+    var inClinicOnly = false
 
     func run() throws {
         let ledger = try record.target()
@@ -70,6 +72,7 @@ struct Receive: ParsableCommand {
         ]
         if let gtin { body["gtin"] = .string(gtin) }
         if let serialNumber { body["serial"] = .string(serialNumber) }
+        if inClinicOnly { body["in_clinic_only"] = .bool(true) }
         if let invoiceQuantity { body["invoice_quantity"] = try quantityText(invoiceQuantity, "--invoice-quantity", allowZero: true) }
         try record.record(DispensingType.lotReceived, body, ledger: ledger) { "received lot \(lotNumber): \(total) \(unit) at seq \($0)" }
     }

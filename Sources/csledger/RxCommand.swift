@@ -80,6 +80,8 @@ struct Administer: ParsableCommand {
     @Option(help: "Amount wasted (default: drawn − given).") var wasted: String?
     @Option(help: "How the rest was wasted.") var wasteMethod: String?
     @Option(help: "Why a lot may go below zero.") var overrideReason: String?
+    @Option(help: ArgumentHelp("When the monitored patient was discharged by you, UTC (or later: csledger discharge).", valueName: "time"))
+    var monitoredUntil: String?
 
     func run() throws {
         let ledger = try record.target()
@@ -96,6 +98,27 @@ struct Administer: ParsableCommand {
             body["waste_method"] = .string(wasteMethod)
         }
         if let overrideReason { body["override_reason"] = .string(overrideReason) }
+        if let monitoredUntil {
+            guard let t = Timestamp(monitoredUntil) else {
+                throw LedgerError(.invalidArgument, "--monitored-until must be a UTC time like 2026-11-23T15:30:00Z, not \"\(monitoredUntil.prefix(40))\"")
+            }
+            body["monitored_until"] = .string(t.description)
+        }
         try record.record(DispensingType.doseAdministered, body, ledger: ledger) { "dose of \(g) given, \(w) wasted, recorded at seq \($0)" }
+    }
+}
+
+struct Discharge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record that you discharged the patient of a monitored clinic dose (--time: when they left fit to go).")
+    @OptionGroup var record: RecordOptions
+    @Option(help: "The seq of the dose.administered entry.") var dose: Int
+
+    func run() throws {
+        guard dose >= 0 else { throw LedgerError(.invalidArgument, "--dose must be the seq number of a dose (0 or more)") }
+        let ledger = try record.target()
+        try record.record(DispensingType.doseDischarged, ["dose_seq": .number(Double(dose))], ledger: ledger) {
+            "patient of dose \(dose) discharged, recorded at seq \($0)"
+        }
     }
 }
