@@ -220,16 +220,14 @@ extension DispensingProjection {
         if try Int.fetchOne(c.db.cachedStatement(sql: "SELECT seq FROM corrections WHERE corrected_seq = ?"), arguments: [target]) != nil {
             throw c.fail("entry \(target) was already corrected; correct the correction's replacement instead")
         }
-        if type == DispensingType.prescriptionDispensed,
-           let parcel = try Row.fetchOne(c.db.cachedStatement(sql: """
-               SELECT s.tracking, s.status FROM fills f JOIN shipments s ON s.tracking = f.shipment WHERE f.seq = ?
-               """), arguments: [target]), (parcel[1] as String) == "returned" {
-            // The return already put the tablets back; reversing the fill too would count them twice.
-            throw c.fail("the fill at entry \(target) was shipped and its parcel \(parcel[0] as String) came back, which already returned its stock; record a count if the shelf differs")
-        }
+        // A fill whose parcel came back is voided: its count against the prescription is withdrawn, and its stock
+        // stays where the return put it (reversing the fill too would count it twice).
+        let voidingReturned = try type == DispensingType.prescriptionDispensed && Row.fetchOne(c.db.cachedStatement(sql: """
+            SELECT s.tracking FROM fills f JOIN shipments s ON s.tracking = f.shipment WHERE f.seq = ? AND s.status = 'returned'
+            """), arguments: [target]) != nil
         try c.db.cachedStatement(sql: "INSERT INTO corrections (corrected_seq, seq) VALUES (?, ?)").execute(arguments: [target, c.seq])
         // Reverse the balance changes of the corrected entry; the original stays in the chain.
-        let moves = try Row.fetchAll(c.db.cachedStatement(sql: "SELECT lot_id, kind, micros FROM movements WHERE seq = ?"), arguments: [target])
+        let moves = try voidingReturned ? [] : Row.fetchAll(c.db.cachedStatement(sql: "SELECT lot_id, kind, micros FROM movements WHERE seq = ?"), arguments: [target])
         for m in moves {
             let micros: Int64 = m[2]
             try move(c, m[0], m[1], -micros)

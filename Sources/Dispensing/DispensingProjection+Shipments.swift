@@ -21,12 +21,28 @@ extension DispensingProjection {
                 throw f.error("fill_number", "matches no fill of prescription \(rx)")
             }
             try requireTakeHomeAllowed(c, patientRef: row[1])
-            if let already = row[0] as String? { throw c.fail("fill \(n) of \(rx) was already shipped (\(already))") }
+            if let already = row[0] as String? {
+                // A parcel that came back and was restocked may go out again; its fill's quantities leave the lots once more.
+                guard try Self.restockedReturn(c, tracking: already) else { throw c.fail("fill \(n) of \(rx) was already shipped (\(already))") }
+                let moves = try Row.fetchAll(c.db.cachedStatement(sql: """
+                    SELECT m.lot_id, m.micros FROM movements m JOIN fills f ON f.seq = m.seq
+                    WHERE f.rx_number = ? AND f.fill_number = ? AND m.kind = 'dispensed'
+                    """), arguments: [rx, n])
+                for m in moves { try move(c, m[0] as String, "dispensed", m[1] as Int64) }
+            }
             try c.db.cachedStatement(sql: "UPDATE fills SET shipment = ? WHERE rx_number = ? AND fill_number = ?").execute(arguments: [tracking, rx, n])
         }
         try c.db.cachedStatement(sql: """
             INSERT INTO shipments (tracking, carrier, sent_seq, sent_time, adult_signature, status) VALUES (?, ?, ?, ?, ?, 'in_transit')
             """).execute(arguments: [tracking, carrier, c.seq, c.time.description, adult])
+    }
+
+    /// True when parcel `tracking` came back (`shipment.returned`) with disposition `restock`.
+    static func restockedReturn(_ c: Context, tracking: String) throws -> Bool {
+        try String.fetchOne(c.db.cachedStatement(sql: """
+            SELECT json_extract(CAST(e.bytes AS TEXT), '$.statement.body.disposition') FROM shipments s JOIN entries e ON e.seq = s.closed_seq
+            WHERE s.tracking = ? AND s.status = 'returned'
+            """), arguments: [tracking]) == "restock"
     }
 
     /// The shipment named by `tracking`, which must still be in transit.

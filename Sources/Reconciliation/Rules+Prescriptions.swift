@@ -34,6 +34,7 @@ extension Run {
         for e in facts.live(DispensingType.prescriptionDispensed) {
             if let rx = e.string("rx_number") { fills[rx, default: []].append(e) }
         }
+        let cameBack = returnedFills()
         for (rx, list) in fills {
             let sorted = list.sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }
             let p = rxs[rx]
@@ -71,8 +72,8 @@ extension Run {
                         expected: "at most \(refills + 1) fills", found: "\(i + 1) fills", basis: basis,
                         action: "The fill was not authorized: contact the prescriber, and document what was given to the patient.")
                 }
-                guard i > 0 else { continue }
-                let prev = sorted[i - 1]
+                // The previous supply is the last earlier fill the patient received: a parcel that came back is not one.
+                guard let prev = sorted[..<i].last(where: { !cameBack.contains($0.seq) }) else { continue }
                 guard let days = prev.integer("days_supply"), days > 0 else { continue }
                 let earliest = prev.time.adding(days: Double(days) * config.earlyRefillFraction)
                 if t < earliest {
@@ -90,6 +91,26 @@ extension Run {
                 }
             }
         }
+    }
+
+    /// The seqs of fills whose last parcel came back (`shipment.returned`) and was not sent again.
+    func returnedFills() -> Set<Int> {
+        struct Fill: Hashable { let rx: String; let number: Int }
+        var lastParcel: [Fill: String] = [:]
+        for s in facts.live(DispensingType.shipmentSent) {
+            guard let tracking = s.string("tracking") else { continue }
+            for f in s.body.objects("fills") {
+                if let rx = f.string("rx_number"), let n = f.integer("fill_number") { lastParcel[Fill(rx: rx, number: n)] = tracking }
+            }
+        }
+        let returned = Set(facts.live(DispensingType.shipmentReturned).compactMap { $0.string("tracking") })
+        guard !returned.isEmpty else { return [] }
+        var out = Set<Int>()
+        for e in facts.live(DispensingType.prescriptionDispensed) {
+            guard let rx = e.string("rx_number"), let n = e.integer("fill_number"), let t = lastParcel[Fill(rx: rx, number: n)] else { continue }
+            if returned.contains(t) { out.insert(e.seq) }
+        }
+        return out
     }
 
     // MARK: Rule 6: shipments and deliveries

@@ -186,14 +186,18 @@ public struct ASAPReport: Sendable {
     /// that lists its prescription and fill number, and the `shipment.delivered` that closed it.
     static func delivery(of fill: Entry, source: ExportSource) throws -> (signerRef: String, idType: String, tracking: String, seqs: [Int])? {
         let rx = fill.statement.body["rx_number"], n = fill.statement.body["fill_number"]
-        let sent = try source.entries(types: ["shipment.sent"], from: fill.statement.time).first { e in
+        // Every parcel that carried it (one that came back may have gone out again); the first one delivered.
+        let parcels = try source.entries(types: ["shipment.sent"], from: fill.statement.time).filter { e in
             e.seq > fill.seq && (e.statement.body["fills"]?.arrayValue ?? []).contains { $0["rx_number"] == rx && $0["fill_number"] == n }
         }
-        guard let sent, let tracking = sent.statement.body["tracking"]?.stringValue else { return nil }
-        let delivered = try source.entries(types: ["shipment.delivered"], from: sent.statement.time).first {
-            $0.seq > sent.seq && $0.statement.body["tracking"]?.stringValue == tracking
+        guard let first = parcels.first else { return nil }
+        let deliveries = try source.entries(types: ["shipment.delivered"], from: first.statement.time)
+        for sent in parcels {
+            guard let tracking = sent.statement.body["tracking"]?.stringValue,
+                  let delivered = deliveries.first(where: { $0.seq > sent.seq && $0.statement.body["tracking"]?.stringValue == tracking }),
+                  let ref = delivered.statement.body["signer"]?["ref"]?.stringValue else { continue }
+            return (ref, delivered.statement.body["id_type"]?.stringValue ?? "", tracking, [sent.seq, delivered.seq])
         }
-        guard let delivered, let ref = delivered.statement.body["signer"]?["ref"]?.stringValue else { return nil }
-        return (ref, delivered.statement.body["id_type"]?.stringValue ?? "", tracking, [sent.seq, delivered.seq])
+        return nil
     }
 }

@@ -40,7 +40,7 @@ struct CorrectionTests {
         try f.expectVerifies()
     }
 
-    @Test("correcting a fill whose parcel was returned does not put the tablets back twice")
+    @Test("correcting (voiding) a fill whose parcel was returned gives the refill back and does not put the tablets back twice")
     func correctReturnedFill() throws {
         let f = try D.make()
         let fill = try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
@@ -48,12 +48,13 @@ struct CorrectionTests {
         try f.record(["return", "--tracking", "1Z999AA10123456784", "--disposition", "restock", "--reason", "no adult available",
                       "--time", "2026-03-05T10:00:00Z"] + D.pharmacist)
         try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "6", "shipped": "6", "returned": "6", "on_hand": "90"])
-        let before = try f.checkpoint()
-        let r = try f.csledger(["correct", "--seq", String(fill), "--reason", "fill entered in error", "--time", "2026-03-06T10:00:00Z"] + D.pharmacist)
-        // The correction is refused (the return already restocked the tablets) and nothing is written.
-        #expect(r.status != 0)
-        #expect(r.stderr.contains("came back"), "\(r.stderr)")
-        #expect(try f.checkpoint() == before)
-        try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "6", "shipped": "6", "returned": "6", "on_hand": "90"])
+        try f.record(["correct", "--seq", String(fill), "--reason", "parcel came back; patient did not receive it", "--time", "2026-03-06T10:00:00Z"] + D.pharmacist)
+        // The return already restocked the tablets: the void changes no balance; the fill is no longer shipped or counted.
+        try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "6", "returned": "6", "on_hand": "90"])
+        #expect(try f.sqlite("SELECT fills FROM prescriptions WHERE rx_number = 'RX-1001'") == "0")
+        // Fill 1 can be entered again: the refill is not lost.
+        try f.record(D.dispense(time: "2026-03-07T10:00:00Z"))
+        try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "12", "returned": "6", "on_hand": "84"])
+        try f.expectVerifies()
     }
 }
