@@ -217,6 +217,9 @@ extension DispensingProjection {
         if type == DispensingType.patientPolicySet {
             throw r.error("corrects", "names entry \(target), a patient's dispensing policy: record the right policy with `csledger patient policy` instead")
         }
+        if type == DispensingType.facilityUpdated {
+            throw r.error("corrects", "names entry \(target), an update of the registrant: record the right details with `csledger facility update` instead")
+        }
         if try Int.fetchOne(c.db.cachedStatement(sql: "SELECT seq FROM corrections WHERE corrected_seq = ?"), arguments: [target]) != nil {
             throw c.fail("entry \(target) was already corrected; correct the correction's replacement instead")
         }

@@ -40,6 +40,7 @@ public struct DispensingProjection: LedgerProjection {
         case DispensingType.findingResolved: try resolveFinding(ctx, r)
         case DispensingType.patientPolicySet: try setPolicy(ctx, r)
         case DispensingType.doseDischarged: try discharge(ctx, r)
+        case DispensingType.facilityUpdated: try updateFacility(ctx, r)
         default: break
         }
     }

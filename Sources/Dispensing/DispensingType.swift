@@ -21,6 +21,8 @@ public enum DispensingType {
     public static let patientPolicySet = "patient.policy_set"
     /// Who discharged a patient after a monitored clinic dose, and when (the statement's time).
     public static let doseDischarged = "dose.discharged"
+    /// New values for the registrant's identifiers (name, address, NPI, NCPDP, state licence).
+    public static let facilityUpdated = "facility.updated"
     /// A compliance officer's resolution of a reconciliation finding (not a stock event; cannot be corrected).
     public static let findingResolved = "finding.resolved"
 
@@ -28,7 +30,7 @@ public enum DispensingType {
     public static let all: [String] = [
         lotReceived, lotStatusChanged, prescriptionAdded, doseAdministered, prescriptionDispensed, shipmentSent,
         shipmentDelivered, shipmentReturned, shipmentLost, wasteRecorded, destructionRecorded, lossReported,
-        countRecorded, entryCorrected, patientPolicySet, doseDischarged,
+        countRecorded, entryCorrected, patientPolicySet, doseDischarged, facilityUpdated,
     ]
 
     /// The reason codes a `patient.policy_set` may give (the clinical reason itself stays off the chain).
@@ -53,6 +55,7 @@ public enum DispensingType {
         findingResolved: [.compliance],
         patientPolicySet: [.clinician],
         doseDischarged: [.clinician],
+        facilityUpdated: [.admin],
     ]
 
     /// True for the types this module checks and projects (every type in `all`, and `finding.resolved`).

@@ -122,8 +122,11 @@ public struct ASAPReport: Sendable {
         }
 
         let control = ccyymmdd(date.dateString) + state + String(generated.description.filter(\.isNumber).dropFirst(8).prefix(6))
-        var body: [String] = [segment("PHA", [source.registrant["npi"]?.stringValue ?? "", source.registrant["ncpdp"]?.stringValue ?? "",
-                                              source.deaNumber, source.facilityName])]
+        // PHA01 NPI, PHA02 NCPDP, PHA03 DEA, PHA04 name, PHA05-PHA09 address (line 1, line 2, city, state, ZIP).
+        let pharmacy = PostalAddress(["address": .string(source.address)])
+        var pha = [source.npi, source.ncpdp, source.deaNumber, source.facilityName]
+        if pharmacy.state != nil { pha += [pharmacy.line1, pharmacy.line2, pharmacy.city, pharmacy.state ?? "", pharmacy.zip] }
+        var body: [String] = [segment("PHA", pha)]
         var message = ""
         if count == 0 {
             message = "#\(ccyymmdd(date.dateString))#-#\(ccyymmdd(date.dateString))#"

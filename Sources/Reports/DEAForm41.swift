@@ -25,10 +25,11 @@ public enum DEAForm41 {
                          l.lot, l.expiry, item["quantity"]?.stringValue ?? "", l.unit, String(l.receivedSeq),
                          b["method"]?.stringValue ?? "", b["location"]?.stringValue ?? "", b["reason"]?.stringValue ?? "",
                          source.name(e.statement.actor), w.count > 0 ? source.name(w[0]) : "", w.count > 1 ? source.name(w[1]) : "",
-                         corrected.map { String($0.seq) } ?? ""])
+                         corrected.map { String($0.seq) } ?? "", source.address, source.stateLicense])
         }
         let header = ["registrant", "dea_number", "seq", "destroyed", "ndc", "ndc11", "drug", "strength", "form", "lot", "expiry", "quantity", "unit",
-                      "received_seq", "method", "location", "reason", "recorded_by", "witness_1", "witness_2", "corrected_by_seq"]
+                      "received_seq", "method", "location", "reason", "recorded_by", "witness_1", "witness_2", "corrected_by_seq",
+                      "registrant_address", "registrant_state_license"]
         return ([ReportFile(path: "dea41.csv", text: CSV.text(header: header, rows: rows))], seqs, e.statement.time)
     }
 }

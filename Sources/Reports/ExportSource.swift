@@ -1,3 +1,4 @@
+import Dispensing
 import Foundation
 import GRDB
 import LedgerCore
@@ -24,7 +25,8 @@ public struct ExportSource: Sendable {
     /// Entries with a seq below this (the checkpoint's tree size) are used.
     public let limit: Int
     public let origin: String
-    /// The genesis body: `facility_name`, `dea_number`, and whatever else init recorded.
+    /// The genesis body (`facility_name`, `dea_number`, and whatever else init recorded: `address`, `npi`, `ncpdp`,
+    /// `state_license`) with every `facility.updated` the checkpoint covers laid over it.
     public let registrant: [String: JSONValue]
     public let lots: [String: Lot]
     let signerNames: [KeyID: String]
@@ -34,7 +36,10 @@ public struct ExportSource: Sendable {
         self.database = database
         self.limit = limit
         let genesis = try database.entry(0)
-        registrant = genesis.statement.body
+        let updates = try database.read { db in
+            try Data.fetchAll(db, sql: "SELECT bytes FROM entries WHERE type = ? AND seq < ? ORDER BY seq", arguments: [DispensingType.facilityUpdated, limit])
+        }.map { try Entry.decode(canonicalBytes: Array($0)).statement.body }
+        registrant = RegistrantIdentity.merged(genesis: genesis.statement.body, updates: updates)
         origin = genesis.statement.body["origin"]?.stringValue ?? ""
         var names: [KeyID: String] = [genesis.statement.actor: genesis.statement.body["facility_name"]?.stringValue ?? "facility"]
         for s in try database.signers() where s.enrolledSeq < limit { names[s.keyID] = s.name }
@@ -53,6 +58,11 @@ public struct ExportSource: Sendable {
     public var facilityName: String { registrant["facility_name"]?.stringValue ?? origin }
     /// The registrant's DEA number, from the genesis entry.
     public var deaNumber: String { registrant["dea_number"]?.stringValue ?? "" }
+    /// The registrant's address, NPI, NCPDP number and state licence ("" when never recorded).
+    public var address: String { registrant["address"]?.stringValue ?? "" }
+    public var npi: String { registrant["npi"]?.stringValue ?? "" }
+    public var ncpdp: String { registrant["ncpdp"]?.stringValue ?? "" }
+    public var stateLicense: String { registrant["state_license"]?.stringValue ?? "" }
 
     /// A signer's enrolled name and short key id, for a report row.
     public func name(_ key: KeyID) -> String { "\(signerNames[key] ?? "unknown signer") (\(key.short))" }

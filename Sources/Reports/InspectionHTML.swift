@@ -65,6 +65,10 @@ struct InspectionHTML {
         <dl>
         <dt>Registrant</dt><dd>\(e(source.facilityName))</dd>
         <dt>DEA number</dt><dd>\(e(source.deaNumber))</dd>
+        <dt>Address</dt><dd>\(source.address.isEmpty ? "<span class=\"none\">not recorded</span>" : e(source.address))</dd>
+        <dt>NPI</dt><dd>\(source.npi.isEmpty ? "<span class=\"none\">not recorded</span>" : e(source.npi))</dd>
+        <dt>NCPDP</dt><dd>\(source.ncpdp.isEmpty ? "<span class=\"none\">not recorded</span>" : e(source.ncpdp))</dd>
+        <dt>State licence</dt><dd>\(source.stateLicense.isEmpty ? "<span class=\"none\">not recorded</span>" : e(source.stateLicense))</dd>
         <dt>Ledger</dt><dd>\(e(source.origin))</dd>
         <dt>Period</dt><dd>\(e(from.description)) to \(e(to.description)) (event times, UTC)</dd>
         <dt>Generated</dt><dd>\(e(generated.description))</dd>

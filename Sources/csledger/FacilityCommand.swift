@@ -1,12 +1,13 @@
 import ArgumentParser
 import CSLedgerKit
+import Dispensing
 import Foundation
 import LedgerCore
 
 struct Facility: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage the facility key that signs the ledger's checkpoints.",
-        subcommands: [Rotate.self]
+        abstract: "Manage the facility key that signs the ledger's checkpoints, and the registrant's identifiers.",
+        subcommands: [Rotate.self, Update.self]
     )
 
     struct Rotate: ParsableCommand {
@@ -52,6 +53,29 @@ struct Facility: ParsableCommand {
                 Output.line("facility key rotated at seq \(seq): \(current.keyID.short) -> \(new.keyID.short)")
                 Output.line("checkpoints are now signed by \(newKey); restart csledgerd with --facility-key \(newKey)")
             }
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record new registrant details (name, address, NPI, NCPDP, state licence) as a signed facility.updated entry.",
+            discussion: "Signed by an admin (the facility key is one). Exports from then on (ASAP PHA, inspection cover, DEA forms) show the new values.")
+        @OptionGroup var record: RecordOptions
+        @Option(help: "The registrant's name as on the DEA registration.") var facilityName: String?
+        @Option(help: "Address, one line: street, city, state ZIP.") var address: String?
+        @Option(help: "NPI (10 digits).") var npi: String?
+        @Option(help: "NCPDP provider id (7 digits).") var ncpdp: String?
+        @Option(name: [.customLong("state-license"), .customLong("state-licence")], help: "State licence number.") var stateLicense: String?
+        @Option(help: "Why (e.g. moved premises, licence renewed).") var reason: String?
+
+        func run() throws {
+            var body = try registrantIdentity(facilityName: facilityName, address: address, npi: npi, ncpdp: ncpdp, stateLicense: stateLicense)
+            guard !body.isEmpty else {
+                throw LedgerError(.invalidArgument, "give at least one of --facility-name, --address, --npi, --ncpdp, --state-license")
+            }
+            if let reason { body["reason"] = .string(reason) }
+            let ledger = try record.target()
+            try record.record(DispensingType.facilityUpdated, body, ledger: ledger) { "registrant details updated at seq \($0)" }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSLedgerKit
+import Dispensing
 import Foundation
 import LedgerCore
 
@@ -18,6 +19,19 @@ struct Init: ParsableCommand {
     @Option(help: ArgumentHelp("The registrant's DEA number (2 letters, 7 digits).", valueName: "dea"))
     var deaNumber: String
 
+    @Option(help: ArgumentHelp("The registrant's address, one line: street, city, state ZIP (e.g. \"12 Main St, Austin, TX 78701\").", valueName: "address"))
+    var address: String?
+
+    @Option(help: ArgumentHelp("The pharmacy's NPI (10 digits; ASAP PHA01).", valueName: "npi"))
+    var npi: String?
+
+    @Option(help: ArgumentHelp("The pharmacy's NCPDP provider id (7 digits; ASAP PHA02).", valueName: "ncpdp"))
+    var ncpdp: String?
+
+    @Option(name: [.customLong("state-license"), .customLong("state-licence")],
+            help: ArgumentHelp("The state pharmacy or clinic licence number.", valueName: "number"))
+    var stateLicense: String?
+
     @Option(help: ArgumentHelp("The facility's private key (PEM), or $CSLEDGER_KEY.", valueName: "path"))
     var key: String?
 
@@ -27,9 +41,10 @@ struct Init: ParsableCommand {
         guard let keyPath = key ?? ProcessInfo.processInfo.environment["CSLEDGER_KEY"] else {
             throw LedgerError(.keyFileMissing, "init needs the facility key; pass --key PATH")
         }
+        let identity = try registrantIdentity(address: address, npi: npi, ncpdp: ncpdp, stateLicense: stateLicense)
         let facilityKey = try KeyFiles.loadPrivateKey(path: keyPath)
         let ledger = try Ledger.create(path: ledgerOptions.path, origin: origin, facilityName: facilityName,
-                                       deaNumber: deaNumber, facilityKey: facilityKey)
+                                       deaNumber: deaNumber, facilityKey: facilityKey, extraBody: identity)
         let absolute = URL(fileURLWithPath: keyPath).standardizedFileURL.path
         try ledger.database.setSetting("facility_key_path", absolute)
         let cp = try ledger.checkpoint()
@@ -43,4 +58,29 @@ struct Init: ParsableCommand {
             print(cp.note, terminator: "")
         }
     }
+}
+
+/// The registrant's identifiers given as flags, checked (NPI check digit, 7-digit NCPDP) before anything is signed.
+func registrantIdentity(facilityName: String? = nil, address: String?, npi: String?, ncpdp: String?, stateLicense: String?) throws -> [String: JSONValue] {
+    var body: [String: JSONValue] = [:]
+    func text(_ value: String?, _ key: String, _ flag: String, max: Int) throws {
+        guard let value else { return }
+        let t = value.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty, t.count <= max, !t.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw LedgerError(.invalidArgument, "\(flag) must be 1 to \(max) characters of text")
+        }
+        body[key] = .string(t)
+    }
+    try text(facilityName, "facility_name", "--facility-name", max: 200)
+    try text(address, "address", "--address", max: 300)
+    try text(stateLicense, "state_license", "--state-license", max: 40)
+    if let npi {
+        if let p = RegistrantIdentity.npiProblem(npi) { throw LedgerError(.invalidArgument, "--npi \(npi.prefix(20)) \(p)") }
+        body["npi"] = .string(npi)
+    }
+    if let ncpdp {
+        if let p = RegistrantIdentity.ncpdpProblem(ncpdp) { throw LedgerError(.invalidArgument, "--ncpdp \(ncpdp.prefix(20)) \(p)") }
+        body["ncpdp"] = .string(ncpdp)
+    }
+    return body
 }
