@@ -131,8 +131,16 @@ public struct PersonalData: Sendable {
     /// The adult who signed for a parcel, as `deliver` keeps them: a name and, if the carrier gave it, the
     /// last digits of the ID shown (at most 6 letters or digits; never the whole number).
     public static func deliverySignerData(name: String, idLastDigits: String?,
-                                          labels: (name: String, idLast: String) = ("name", "id_last_digits")) throws -> [String: JSONValue] {
+                                          labels: (name: String, idLast: String) = ("name", "id_last_digits"),
+                                          idJurisdiction: String? = nil, jurisdictionLabel: String = "id_jurisdiction") throws -> [String: JSONValue] {
         var data: [String: JSONValue] = ["name": .string(try Self.text(name, labels.name))]
+        if let idJurisdiction {
+            // The state (or country) that issued the ID, as ASAP AIR03 sends it: two capital letters.
+            guard idJurisdiction.count == 2, idJurisdiction.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                throw LedgerError(.invalidArgument, "\(jurisdictionLabel) must be the two-letter code of the state that issued the ID, e.g. TX")
+            }
+            data["id_jurisdiction"] = .string(idJurisdiction)
+        }
         if let idLastDigits {
             guard (1...6).contains(idLastDigits.count), idLastDigits.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
                 throw LedgerError(.invalidArgument, "\(labels.idLast) must be the last 1 to 6 letters or digits of the ID")

@@ -29,7 +29,8 @@ extension LedgerAPI {
             let body = try await Self.jsonObject(request)
             let signer = try Self.refusing {
                 let data = try PersonalData.deliverySignerData(name: try Self.string(body, "name"),
-                                                               idLastDigits: try Self.string(body, "id_last_digits", optional: true))
+                                                               idLastDigits: try Self.string(body, "id_last_digits", optional: true),
+                                                               idJurisdiction: try Self.string(body, "id_jurisdiction", optional: true))
                 guard let image = Base64.decode(try Self.string(body, "signature_image")) else {
                     throw LedgerError(.invalidArgument, "signature_image must be the image in base64")
                 }

@@ -116,8 +116,10 @@ public struct ASAPReport: Sendable {
                 let signer = try disclose(air.signerRef, kind: "delivery_signer", what: "the adult who signed for parcel \(air.tracking.prefix(30))")
                 let sname = PersonName(signer["name"]?.stringValue ?? "")
                 let relationship = sname.last == name.last && sname.first == name.first ? "01" : "99"
-                detail.append(segment("AIR", ["", "", "", idQualifier(air.idType), signer["id_last_digits"]?.stringValue ?? "", relationship,
-                                              sname.last, sname.first]))
+                // AIR03 the ID's issuing jurisdiction; no ID shown (id_type none): AIR03-05 empty, not "other".
+                let shown = air.idType != "none"
+                detail.append(segment("AIR", ["", "", shown ? signer["id_jurisdiction"]?.stringValue ?? "" : "", shown ? idQualifier(air.idType) : "",
+                                              shown ? signer["id_last_digits"]?.stringValue ?? "" : "", relationship, sname.last, sname.first]))
             }
         }
 

@@ -27,11 +27,12 @@ public enum DEAForm106 {
             rows.append([source.facilityName, source.deaNumber, String(seq), e.statement.time.description, s("kind"), s("discovered"),
                          l.ndc, l.ndc11, l.drug, l.strength, l.form, l.lot, q.description, l.unit, String(l.receivedSeq),
                          s("carrier"), s("tracking"), s("dea_notified"), s("police_report"), s("description"), source.name(e.statement.actor),
-                         corrected.map { String($0.seq) } ?? "", source.address, source.stateLicense])
+                         corrected.map { String($0.seq) } ?? "", source.address, source.stateLicense,
+                         String(s("discovered").prefix(10)), e.logged.dateString, e.logged.description])
         }
         let header = ["registrant", "dea_number", "seq", "recorded", "kind", "discovered", "ndc", "ndc11", "drug", "strength", "form", "lot",
                       "quantity", "unit", "received_seq", "carrier", "tracking", "dea_notified", "police_report", "description", "recorded_by",
-                      "corrected_by_seq", "registrant_address", "registrant_state_license"]
+                      "corrected_by_seq", "registrant_address", "registrant_state_license", "discovered_date", "recorded_date", "logged"]
         return ([ReportFile(path: "dea106.csv", text: CSV.text(header: header, rows: rows))], seqs, e.statement.time)
     }
 

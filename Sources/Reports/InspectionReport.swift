@@ -72,7 +72,7 @@ public struct InspectionReport: Sendable {
             return [l.ndc, "\(l.drug) \(l.strength) \(l.form)", l.lot, l.unit]
         }
         let types = ["lot.received", "rx.dispensed", "dose.administered", "waste.recorded", "destruction.recorded",
-                     "loss.reported", "count.recorded", "entry.corrected"]
+                     "loss.reported", "count.recorded", "entry.corrected", "shipment.sent"]
         var byType: [String: [Entry]] = [:]
         for e in try source.entries(types: types, from: from, to: to) {
             byType[e.statement.type, default: []].append(e)
@@ -87,7 +87,8 @@ public struct InspectionReport: Sendable {
             receipts.append([String(e.seq), e.statement.time.description] + (try lotCells(id)) + [
                 q(e, "expiry"), b["containers"]?.integerValue.map(String.init) ?? "", q(e, "units_per_container"), q(e, "quantity"),
                 b["supplier"]?["name"]?.stringValue ?? "", b["supplier"]?["address"]?.stringValue ?? "",
-                b["supplier"]?["dea_number"]?.stringValue ?? "", q(e, "invoice"), source.name(e.statement.actor), witness(e, 0)])
+                b["supplier"]?["dea_number"]?.stringValue ?? "", q(e, "invoice"), source.name(e.statement.actor), witness(e, 0),
+                q(e, "gtin"), q(e, "serial"), corrected(e)])
         }
         var fills: [[String]] = []
         for e in byType["rx.dispensed"] ?? [] {
@@ -140,12 +141,60 @@ public struct InspectionReport: Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT seq, expected_micros FROM counts") { out[row[0]] = row[1] }
             return out
         }
+        // A count with a variance is a reconciliation finding (rule 1, count-variance, about the lot and the first count
+        // of a run of counts showing the same variance); its resolution, if any, is the compliance officer's approval.
+        var resolutions: [String: Entry] = [:]
+        for r in try source.entries(types: ["finding.resolved"]) {
+            if let id = r.statement.body["finding_id"]?.stringValue { resolutions[id] = r }
+        }
+        var runStart: [String: (seq: Int, variance: Int64)] = [:]
         for e in byType["count.recorded"] ?? [] {
             let counted = (try? Quantity(parsing: q(e, "counted"))) ?? .zero
             let exp: Quantity? = expected[e.seq].map { Quantity(micros: $0) }
             let variance: String = exp.map { Quantity(micros: counted.micros - $0.micros).description } ?? ""
-            let cells: [String] = [exp?.description ?? "", counted.description, variance, source.name(e.statement.actor), witness(e, 0), corrected(e)]
-            counts.append([String(e.seq), e.statement.time.description] + (try lotCells(q(e, "lot_id"))) + cells)
+            var cells: [String] = [exp?.description ?? "", counted.description, variance, source.name(e.statement.actor), witness(e, 0), corrected(e)]
+            let lotID = q(e, "lot_id")
+            var resolution = ["", "", "", ""]
+            if let exp, counted.micros != exp.micros {
+                let v = counted.micros - exp.micros
+                let start = runStart[lotID].flatMap { $0.variance == v ? $0.seq : nil } ?? e.seq
+                runStart[lotID] = (start, v)
+                let id = Self.countFindingID(lotID: lotID, firstSeq: start)
+                if let r = resolutions[id] {
+                    seqs.insert(r.seq)
+                    resolution = [r.statement.body["reason"]?.stringValue ?? "", source.name(r.statement.actor), String(r.seq), id]
+                } else {
+                    resolution = ["", "", "", id]
+                }
+            } else {
+                runStart[lotID] = nil
+            }
+            cells += resolution
+            counts.append([String(e.seq), e.statement.time.description] + (try lotCells(lotID)) + cells)
+        }
+        // Parcels sent in the period, with what became of them (as far as the checkpoint goes).
+        var shipments: [[String]] = []
+        let closings = try source.entries(types: ["shipment.delivered", "shipment.returned", "shipment.lost"])
+        for e in byType["shipment.sent"] ?? [] {
+            let b = e.statement.body
+            let tracking = q(e, "tracking")
+            let fillsText = (b["fills"]?.arrayValue ?? []).map { "\($0["rx_number"]?.stringValue ?? "")/\($0["fill_number"]?.integerValue.map(String.init) ?? "")" }
+                .joined(separator: " ")
+            var row = [String(e.seq), e.statement.time.description, tracking, q(e, "carrier"), q(e, "service"), fillsText,
+                       b["adult_signature_required"] == .bool(true) ? "true" : "false", q(e, "override_reason"), source.name(e.statement.actor)]
+            if let c = closings.first(where: { $0.seq > e.seq && $0.statement.body["tracking"]?.stringValue == tracking }) {
+                seqs.insert(c.seq)
+                let cb = c.statement.body
+                let status = ["shipment.delivered": "delivered", "shipment.returned": "returned", "shipment.lost": "lost"][c.statement.type] ?? ""
+                let delivered = c.statement.type == "shipment.delivered"
+                row += [status, String(c.seq), c.statement.time.description, delivered ? q(c, "delivered") : "",
+                        delivered ? (cb["signer"]?["ref"]?.stringValue ?? "") : "",
+                        delivered ? (cb["age_verified"] == .bool(true) ? "true" : "false") : "", delivered ? q(c, "id_type") : "",
+                        delivered ? q(c, "signature_image_sha256") : "", q(c, "disposition"), q(c, "reason"), source.name(c.statement.actor)]
+            } else {
+                row += ["in_transit"] + Array(repeating: "", count: 10)
+            }
+            shipments.append(row)
         }
         var fixes: [[String]] = []
         for e in byType["entry.corrected"] ?? [] {
@@ -183,7 +232,8 @@ public struct InspectionReport: Sendable {
         let lotHeader = ["ndc", "drug", "lot", "unit"]
         let tables: [(String, String, [String], [[String]])] = [
             ("receipts.csv", "Receipts", ["seq", "time"] + lotHeader + ["expiry", "containers", "units_per_container", "quantity", "supplier_name",
-                                                                         "supplier_address", "supplier_dea", "invoice", "received_by", "verified_by"], receipts),
+                                                                         "supplier_address", "supplier_dea", "invoice", "received_by", "verified_by",
+                                                                         "gtin", "serial", "corrected_by_seq"], receipts),
             ("dispensing.csv", "Dispensing (prescription fills)", ["seq", "time", "rx_number", "fill_number", "patient_ref"] + lotHeader
                 + ["quantity", "days_supply", "pharmacist", "corrected_by_seq"], fills),
             ("administrations.csv", "Administrations in the clinic", ["seq", "time", "patient_ref", "order"] + lotHeader
@@ -193,7 +243,12 @@ public struct InspectionReport: Sendable {
                                                                                                "witness_1", "witness_2", "corrected_by_seq"], destructions),
             ("losses.csv", "Thefts and losses (DEA Form 106)", ["seq", "time", "kind", "discovered"] + lotHeader + ["quantity", "tracking", "carrier",
                                                                  "dea_notified", "police_report", "description", "by", "corrected_by_seq"], losses),
-            ("counts.csv", "Physical counts", ["seq", "time"] + lotHeader + ["expected", "counted", "variance", "by", "witness", "corrected_by_seq"], counts),
+            ("counts.csv", "Physical counts", ["seq", "time"] + lotHeader + ["expected", "counted", "variance", "by", "witness", "corrected_by_seq",
+                                                                              "resolution", "approved_by", "resolution_seq", "finding_id"], counts),
+            ("shipments.csv", "Shipments and deliveries", ["seq", "time", "tracking", "carrier", "service", "fills", "adult_signature_required",
+                                                            "override_reason", "shipped_by", "status", "closed_seq", "closed_time", "delivered",
+                                                            "signer_ref", "age_verified", "id_type", "signature_image_sha256",
+                                                            "return_disposition", "return_reason", "closed_by"], shipments),
             ("corrections.csv", "Corrections", ["seq", "time", "corrects_seq", "corrected_type", "reason", "by"], fixes),
             ("accountability.csv", "Accountability per lot", lotHeader + Accountability.names, accountabilityRows),
         ]
@@ -202,5 +257,11 @@ public struct InspectionReport: Sendable {
                                   tables: tables.map { ($0.1, $0.0, $0.2, $0.3) }, accountability: lines, entries: seqs.count)
         files.append(ReportFile(path: "report.html", text: html.render()))
         return InspectionReport(files: files, seqs: seqs, accountability: lines)
+    }
+
+    /// The id the reconciliation gives a count-variance finding (rule 1) about `lotID` starting at count `firstSeq`
+    /// (`Finding.makeID` in the Reconciliation module: "F01-" and 10 hex of SHA-256 over rule, check and subject).
+    static func countFindingID(lotID: String, firstSeq: Int) -> String {
+        "F01-" + Hash.sha256(Array("1|count-variance|\(lotID)|\(firstSeq)".utf8)).hex.prefix(10)
     }
 }

@@ -39,6 +39,7 @@ struct Deliver: ParsableCommand {
     @Flag(help: "The carrier verified the signer is 21 or older.") var ageVerified = false
     @Option(help: "ID shown: drivers_license, state_id, passport, military_id, other, none.") var idType: String
     @Option(help: "The last digits of the ID number (kept off the chain).") var idLast: String?
+    @Option(help: "The two-letter code of the state that issued the ID, e.g. TX (kept off the chain; ASAP AIR03).") var idJurisdiction: String?
     @Option(help: "The signature image file from the carrier (kept beside the ledger; its SHA-256 is recorded).") var signatureImage: String
 
     func run() throws {
@@ -47,7 +48,8 @@ struct Deliver: ParsableCommand {
             throw LedgerError(.invalidArgument, "cannot read the signature image \(signatureImage)")
         }
         guard Timestamp(delivered) != nil else { throw LedgerError(.invalidArgument, "--delivered must be a UTC time like 2026-11-23T15:30:00Z") }
-        let person = try PersonalData.deliverySignerData(name: signerName, idLastDigits: idLast, labels: ("--signer-name", "--id-last"))
+        let person = try PersonalData.deliverySignerData(name: signerName, idLastDigits: idLast, labels: ("--signer-name", "--id-last"),
+                                                         idJurisdiction: idJurisdiction, jurisdictionLabel: "--id-jurisdiction")
         // The signer's name and ID digits, and the image, stay beside the ledger file (here, or the daemon's).
         let signer = try target.addDeliverySigner(person, signatureImage: Array(image),
                                                   imageType: URL(fileURLWithPath: signatureImage).pathExtension)

@@ -92,7 +92,9 @@ struct ASAPChecker {
             }
             need(el(dsp, 7) == "06" ? cdi >= 2 : cdi == 0, "CDI segments only for compounds")
             if i < detail.count, detail[i][0] == "AIR" {
-                need(!el(detail[i], 4).isEmpty && !el(detail[i], 7).isEmpty && !el(detail[i], 8).isEmpty, "AIR04/07/08")
+                need(!el(detail[i], 7).isEmpty && !el(detail[i], 8).isEmpty, "AIR07/08")
+                // No ID shown: AIR03-05 all empty; an ID: its qualifier.
+                need(!el(detail[i], 4).isEmpty || (el(detail[i], 3).isEmpty && el(detail[i], 5).isEmpty), "AIR04 with AIR03/05")
                 i += 1
             }
         }
