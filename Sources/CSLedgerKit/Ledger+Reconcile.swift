@@ -9,12 +9,13 @@ extension Ledger {
     /// With `verify`, the ledger is verified first and each failure becomes a rule 11 finding.
     public func reconcile(asOf: Timestamp? = nil, config: ReconciliationConfig = ReconciliationConfig(),
                           verify: Bool = true, externalCheckpoints: [String] = [],
-                          now: Timestamp = .now()) throws -> ReconciliationReport {
+                          counterparts: [TransferCounterpart] = [], now: Timestamp = .now()) throws -> ReconciliationReport {
         let report = verify ? try self.verify(externalCheckpoints: externalCheckpoints) : nil
         // The rules read the tables kept beside the entries: only once they are known to be what the entries give.
         // (A ledger that fails verification gets its rule 11 findings only when asked to verify.)
         if report?.isClean ?? true { try requireIntegrity() }
-        return try Reconciler(config: config).run(database, asOf: asOf, verification: report, now: now)
+        let ownDEA = counterparts.isEmpty ? nil : try database.entry(0).statement.body["dea_number"]?.stringValue
+        return try Reconciler(config: config, counterparts: counterparts, ownDEA: ownDEA).run(database, asOf: asOf, verification: report, now: now)
     }
 
     /// Resolves an open finding with a signed `finding.resolved` entry by a compliance officer.

@@ -65,6 +65,7 @@ extension DispensingProjection {
         }
         _ = try r.optionalQuantity("invoice_quantity", allowZero: true)
         try markInClinicOnly(c, r, ndc: ndc, drugName: drugName, form: form)
+        if r.has("transfer_in") { _ = try r.bool("transfer_in") }
         let lotID = Self.lotID(ndc: ndc, lot: lot)
         if let existing = try LotRow.fetch(c.db, lotID) {
             guard existing.unit == unit, existing.expiry == expiry else {

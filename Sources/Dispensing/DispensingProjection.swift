@@ -41,6 +41,7 @@ public struct DispensingProjection: LedgerProjection {
         case DispensingType.patientPolicySet: try setPolicy(ctx, r)
         case DispensingType.doseDischarged: try discharge(ctx, r)
         case DispensingType.facilityUpdated: try updateFacility(ctx, r)
+        case DispensingType.transferOut: try transferOut(ctx, r)
         default: break
         }
     }

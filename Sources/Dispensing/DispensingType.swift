@@ -23,6 +23,8 @@ public enum DispensingType {
     public static let doseDischarged = "dose.discharged"
     /// New values for the registrant's identifiers (name, address, NPI, NCPDP, state licence).
     public static let facilityUpdated = "facility.updated"
+    /// Stock handed to another registrant (a sister location, a reverse distributor) with an invoice naming both DEA numbers.
+    public static let transferOut = "transfer.out"
     /// A compliance officer's resolution of a reconciliation finding (not a stock event; cannot be corrected).
     public static let findingResolved = "finding.resolved"
 
@@ -30,7 +32,7 @@ public enum DispensingType {
     public static let all: [String] = [
         lotReceived, lotStatusChanged, prescriptionAdded, doseAdministered, prescriptionDispensed, shipmentSent,
         shipmentDelivered, shipmentReturned, shipmentLost, wasteRecorded, destructionRecorded, lossReported,
-        countRecorded, entryCorrected, patientPolicySet, doseDischarged, facilityUpdated,
+        countRecorded, entryCorrected, patientPolicySet, doseDischarged, facilityUpdated, transferOut,
     ]
 
     /// The reason codes a `patient.policy_set` may give (the clinical reason itself stays off the chain).
@@ -56,6 +58,7 @@ public enum DispensingType {
         patientPolicySet: [.clinician],
         doseDischarged: [.clinician],
         facilityUpdated: [.admin],
+        transferOut: [.pharmacist, .compliance],
     ]
 
     /// True for the types this module checks and projects (every type in `all`, and `finding.resolved`).

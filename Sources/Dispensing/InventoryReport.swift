@@ -5,7 +5,8 @@ import LedgerStore
 
 /// What each lot received and lost, and what must be on the shelf, at a moment.
 public struct InventoryReport: Sendable, Equatable {
-    /// One lot's accountability: on hand = received + returned + adjusted − dispensed − administered − wasted − destroyed − lost.
+    /// One lot's accountability: on hand = received + returned + adjusted − dispensed − administered − wasted − destroyed − lost
+    /// − transferred.
     public struct Line: Sendable, Equatable {
         public let lotID: String
         public let drug: String
@@ -23,13 +24,15 @@ public struct InventoryReport: Sendable, Equatable {
         public var lost = Quantity.zero
         public var returned = Quantity.zero
         public var adjusted = Quantity.zero
+        /// Handed to other registrants (`transfer.out`).
+        public var transferred = Quantity.zero
         public var onHand = Quantity.zero
 
         /// The figures by name, in the order reports print them.
         public var figures: [(String, Quantity)] {
             [("received", received), ("dispensed", dispensed), ("administered", administered), ("shipped", shipped),
              ("wasted", wasted), ("destroyed", destroyed), ("lost", lost), ("returned", returned), ("adjusted", adjusted),
-             ("on_hand", onHand)]
+             ("transferred", transferred), ("on_hand", onHand)]
         }
 
         public static func == (a: Line, b: Line) -> Bool {
@@ -81,6 +84,7 @@ public struct InventoryReport: Sendable, Equatable {
                     case "destroyed": lines[i].destroyed = q
                     case "lost": lines[i].lost = q
                     case "returned": lines[i].returned = q
+                    case "transferred": lines[i].transferred = q
                     default: lines[i].adjusted = Quantity(micros: micros)
                     }
                 }

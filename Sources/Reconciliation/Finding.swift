@@ -72,7 +72,7 @@ public struct Finding: Sendable, Hashable {
 
     /// Stable id, e.g. `F01-3fa29c0b1e`.
     public let id: String
-    /// Rule number (1-12), as in docs/RECONCILIATION.md.
+    /// Rule number (1-13), as in docs/RECONCILIATION.md.
     public let rule: Int
     /// The check within the rule, e.g. `count-variance`.
     public let check: String
@@ -147,6 +147,7 @@ public struct Finding: Sendable, Hashable {
         10: "Per-person outliers",
         11: "Ledger integrity",
         12: "Supervised dosing and monitoring",
+        13: "Transfers between registrants",
     ]
 
     /// The stable id of a finding: `F<rule>-` and 10 hex characters of SHA-256 over rule, check and subject.

@@ -11,10 +11,15 @@ import LedgerStore
 public struct Reconciler: Sendable {
     public let config: ReconciliationConfig
     let calendar: BusinessCalendar
+    /// Other registrants' ledgers (rule 13) and this registrant's DEA number.
+    let counterparts: [TransferCounterpart]
+    let ownDEA: String?
 
-    public init(config: ReconciliationConfig = ReconciliationConfig()) {
+    public init(config: ReconciliationConfig = ReconciliationConfig(), counterparts: [TransferCounterpart] = [], ownDEA: String? = nil) {
         self.config = config
         self.calendar = BusinessCalendar(holidays: config.holidays)
+        self.counterparts = counterparts
+        self.ownDEA = ownDEA
     }
 
     /// Reconciles `database` as of `asOf` (event time; default `now`).
@@ -48,13 +53,14 @@ public struct Reconciler: Sendable {
             (1, { $0.biennialInventory() }),                                                             // 9
             (6, { $0.outliers() }),                                                                      // 10
             (1, { $0.supervisedDosing() }), (3, { $0.monitoring() }),                                    // 12
+            (0, { $0.transfers() }),                                                                     // 13
         ]
         let order = rules.indices.sorted { rules[$0].cost > rules[$1].cost }
         let done = ParallelSlots<Run>(count: rules.count)
-        let (config, calendar) = (self.config, self.calendar)
+        let (config, calendar, counterparts, ownDEA) = (self.config, self.calendar, self.counterparts, self.ownDEA)
         DispatchQueue.concurrentPerform(iterations: rules.count) { k in
             let r = order[k]
-            var part = Run(facts: facts, config: config, calendar: calendar)
+            var part = Run(facts: facts, config: config, calendar: calendar, counterparts: counterparts, ownDEA: ownDEA)
             rules[r].run(&part)
             done[r] = part
         }
@@ -104,13 +110,17 @@ struct Run {
     let facts: Facts
     let config: ReconciliationConfig
     let calendar: BusinessCalendar
+    let counterparts: [TransferCounterpart]
+    let ownDEA: String?
     var findings: [Finding] = []
     private var ids: Set<String> = []
 
-    init(facts: Facts, config: ReconciliationConfig, calendar: BusinessCalendar) {
+    init(facts: Facts, config: ReconciliationConfig, calendar: BusinessCalendar, counterparts: [TransferCounterpart] = [], ownDEA: String? = nil) {
         self.facts = facts
         self.config = config
         self.calendar = calendar
+        self.counterparts = counterparts
+        self.ownDEA = ownDEA
     }
 
     var asOf: Timestamp { facts.asOf }

@@ -86,7 +86,7 @@ struct InspectionHTML {
         h += "<p>Signed checkpoint the bundle is proved against:</p>\n<pre>\(e(checkpoint))</pre>\n"
         h += "<p>Check this bundle without our software: see <code>verify-bundle.sh</code> in the csledger documentation, or run <code>csledger verify-report</code> on the folder. Every figure below comes from the CSV files beside this page; every row names its ledger entry (seq).</p>\n"
 
-        h += "<h2>Accountability per drug</h2>\n<p>opening + received + returned + adjusted − dispensed − administered − wasted − destroyed − lost = closing. Opening is the inventory just before the period starts; closing, at its end.</p>\n"
+        h += "<h2>Accountability per drug</h2>\n<p>opening + received + returned + adjusted − dispensed − administered − wasted − destroyed − lost − transferred = closing. Opening is the inventory just before the period starts; closing, at its end.</p>\n"
         var byDrug: [(String, String, [InspectionReport.Accountability])] = []
         for a in accountability {
             if let i = byDrug.firstIndex(where: { $0.0 == a.line.ndc }) { byDrug[i].2.append(a) } else { byDrug.append((a.line.ndc, a.line.drug, [a])) }

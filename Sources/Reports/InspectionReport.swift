@@ -7,7 +7,7 @@ import LedgerStore
 /// wastes, destructions, losses, counts, corrections and per-lot accountability as CSV, and `report.html`
 /// for people. Patients appear only by reference.
 ///
-/// Accountability per lot: opening + received + returned + adjusted − dispensed − administered − wasted − destroyed
+/// Accountability per lot: opening + received + returned + adjusted − dispensed − administered − wasted − destroyed − transferred
 /// − lost = closing, where opening is the inventory just before the period and closing the inventory at its end,
 /// both exactly as `csledger inventory --as-of` computes them.
 public struct InspectionReport: Sendable {
@@ -33,20 +33,23 @@ public struct InspectionReport: Sendable {
         public var dispensed = Quantity.zero, administered = Quantity.zero, wasted = Quantity.zero
         public var destroyed = Quantity.zero, lost = Quantity.zero
         public var closing = Quantity.zero
+        /// Handed to other registrants (a column after closing, added in schema 8).
+        public var transferred = Quantity.zero
 
         /// The figures in the order of accountability.csv.
         public var figures: [(String, Quantity)] {
             [("opening", opening), ("received", received), ("returned", returned), ("adjusted", adjusted), ("dispensed", dispensed),
-             ("administered", administered), ("wasted", wasted), ("destroyed", destroyed), ("lost", lost), ("closing", closing)]
+             ("administered", administered), ("wasted", wasted), ("destroyed", destroyed), ("lost", lost), ("closing", closing),
+             ("transferred", transferred)]
         }
 
         /// The figure names, as accountability.csv's columns.
-        public static let names = ["opening", "received", "returned", "adjusted", "dispensed", "administered", "wasted", "destroyed", "lost", "closing"]
+        public static let names = ["opening", "received", "returned", "adjusted", "dispensed", "administered", "wasted", "destroyed", "lost", "closing", "transferred"]
 
         /// opening + in − out, which must equal closing.
         public var computedClosing: Quantity {
             Quantity(micros: opening.micros + received.micros + returned.micros + adjusted.micros - dispensed.micros
-                     - administered.micros - wasted.micros - destroyed.micros - lost.micros)
+                     - administered.micros - wasted.micros - destroyed.micros - lost.micros - transferred.micros)
         }
     }
 
@@ -72,7 +75,7 @@ public struct InspectionReport: Sendable {
             return [l.ndc, "\(l.drug) \(l.strength) \(l.form)", l.lot, l.unit]
         }
         let types = ["lot.received", "rx.dispensed", "dose.administered", "waste.recorded", "destruction.recorded",
-                     "loss.reported", "count.recorded", "entry.corrected", "shipment.sent"]
+                     "loss.reported", "count.recorded", "entry.corrected", "shipment.sent", "transfer.out"]
         var byType: [String: [Entry]] = [:]
         for e in try source.entries(types: types, from: from, to: to) {
             byType[e.statement.type, default: []].append(e)
@@ -172,6 +175,24 @@ public struct InspectionReport: Sendable {
             cells += resolution
             counts.append([String(e.seq), e.statement.time.description] + (try lotCells(lotID)) + cells)
         }
+        // Transfers between registrants: out (transfer.out), and in (receipts marked transfer_in).
+        var transfers: [[String]] = []
+        for e in byType["transfer.out"] ?? [] {
+            let to = e.statement.body["to"]
+            for item in e.statement.body["items"]?.arrayValue ?? [] {
+                transfers.append([String(e.seq), e.statement.time.description, "out", to?["name"]?.stringValue ?? "", to?["dea_number"]?.stringValue ?? "",
+                                  q(e, "invoice")] + (try lotCells(item["lot_id"]?.stringValue ?? "")) + [item["quantity"]?.stringValue ?? "", q(e, "reason"),
+                                  source.name(e.statement.actor), corrected(e)])
+            }
+        }
+        for e in byType["lot.received"] ?? [] where e.statement.body["transfer_in"] == .bool(true) {
+            let b = e.statement.body
+            let id = DispensingProjection.lotID(ndc: try NDC(q(e, "ndc")), lot: q(e, "lot"))
+            transfers.append([String(e.seq), e.statement.time.description, "in", b["supplier"]?["name"]?.stringValue ?? "",
+                              b["supplier"]?["dea_number"]?.stringValue ?? "", q(e, "invoice")] + (try lotCells(id))
+                             + [q(e, "quantity"), "", source.name(e.statement.actor), corrected(e)])
+        }
+        transfers.sort { Int($0[0])! < Int($1[0])! }
         // Parcels sent in the period, with what became of them (as far as the checkpoint goes).
         var shipments: [[String]] = []
         let closings = try source.entries(types: ["shipment.delivered", "shipment.returned", "shipment.lost"])
@@ -218,7 +239,7 @@ public struct InspectionReport: Sendable {
             a.opening = o?.onHand ?? .zero
             a.received = d(\.received); a.returned = d(\.returned); a.adjusted = d(\.adjusted)
             a.dispensed = d(\.dispensed); a.administered = d(\.administered); a.wasted = d(\.wasted)
-            a.destroyed = d(\.destroyed); a.lost = d(\.lost)
+            a.destroyed = d(\.destroyed); a.lost = d(\.lost); a.transferred = d(\.transferred)
             a.closing = c.onHand
             guard a.computedClosing == a.closing else {
                 throw LedgerError(.ledgerCorrupt, "lot \(c.lotID) does not balance over the period (\(a.computedClosing) computed, \(a.closing) on the books); run verify")
@@ -249,6 +270,8 @@ public struct InspectionReport: Sendable {
                                                             "override_reason", "shipped_by", "status", "closed_seq", "closed_time", "delivered",
                                                             "signer_ref", "age_verified", "id_type", "signature_image_sha256",
                                                             "return_disposition", "return_reason", "closed_by"], shipments),
+            ("transfers.csv", "Transfers between registrants", ["seq", "time", "direction", "registrant_name", "registrant_dea", "invoice"] + lotHeader
+                + ["quantity", "reason", "by", "corrected_by_seq"], transfers),
             ("corrections.csv", "Corrections", ["seq", "time", "corrects_seq", "corrected_type", "reason", "by"], fixes),
             ("accountability.csv", "Accountability per lot", lotHeader + Accountability.names, accountabilityRows),
         ]

@@ -19,7 +19,7 @@ struct CSLedger: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Demo.self, Keys.self, Init.self, Actor.self, Patient.self,
-                      Receive.self, Rx.self, Dispense.self, Administer.self, Discharge.self, Ship.self, Deliver.self, Return.self, LostInTransit.self,
+                      Receive.self, Rx.self, Dispense.self, Administer.self, Discharge.self, Ship.self, Deliver.self, Return.self, LostInTransit.self, TransferOut.self,
                       Waste.self, Destroy.self, Loss.self, Count.self, Correct.self, LotStatus.self, Cosign.self, Submit.self,
                       Inventory.self, Reconcile.self, Resolve.self, Token.self, Verify.self, CheckpointCommand.self, Prove.self,
                       Log.self, Append.self, Export.self, VerifyReport.self, Facility.self, Migrate.self, Repair.self]

@@ -32,6 +32,8 @@ struct Receive: ParsableCommand {
     @Option(help: "The quantity the invoice states, when it differs from what arrived.") var invoiceQuantity: String?
     @Flag(help: "The product is only ever administered in the clinic, never dispensed or shipped (e.g. esketamine nasal spray under its REMS).")
     var inClinicOnly = false
+    @Flag(help: "The lot comes from another registrant (a transfer in): the supplier is the sending registrant, --invoice its transfer invoice.")
+    var transferIn = false
 
     func run() throws {
         let ledger = try record.target()
@@ -73,6 +75,7 @@ struct Receive: ParsableCommand {
         if let gtin { body["gtin"] = .string(gtin) }
         if let serialNumber { body["serial"] = .string(serialNumber) }
         if inClinicOnly { body["in_clinic_only"] = .bool(true) }
+        if transferIn { body["transfer_in"] = .bool(true) }
         if let invoiceQuantity { body["invoice_quantity"] = try quantityText(invoiceQuantity, "--invoice-quantity", allowZero: true) }
         try record.record(DispensingType.lotReceived, body, ledger: ledger) { "received lot \(lotNumber): \(total) \(unit) at seq \($0)" }
     }

@@ -3,6 +3,7 @@ import CSLedgerKit
 import Foundation
 import LedgerCore
 import Reconciliation
+import Reports
 
 /// `--as-of`: a UTC time, or a date meaning the end of that day.
 func parseAsOf(_ text: String?) throws -> Timestamp? {
@@ -45,11 +46,14 @@ struct Reconcile: ParsableCommand {
     @Flag(help: "Skip the integrity rule (11): no signature and checkpoint verification.")
     var noVerify = false
 
+    @Option(name: .customLong("with"), help: ArgumentHelp("Another registrant's exported bundle (csledger export inspection), checked first; rule 13 matches transfers with its receipts (repeatable).", valueName: "folder"))
+    var withBundles: [String] = []
+
     func run() throws {
         let threshold: Severity? = failOn.lowercased() == "never" ? nil : try Severity(parsing: failOn)
         let at = try parseAsOf(asOf)
         if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-            guard config == nil, checkpointFiles.isEmpty else {
+            guard config == nil, checkpointFiles.isEmpty, withBundles.isEmpty else {
                 throw LedgerError(.invalidArgument, "--config and --checkpoint work on a ledger file; the server reconciles with its own settings")
             }
             let r = try remote.reconciliation(asOf: asOf, all: all, verify: !noVerify, text: !output.json)
@@ -64,8 +68,20 @@ struct Reconcile: ParsableCommand {
             }
             return text
         }
+        let counterparts = try withBundles.map { path -> TransferCounterpart in
+            let v = try BundleVerifier.verify(directory: path)
+            guard v.isClean else {
+                throw LedgerError(.invalidArgument, "the bundle \(path.prefix(120)) does not verify (\(v.failures.count) problem(s); see csledger verify-report); it is not used")
+            }
+            let lines = (try? String(contentsOfFile: (path as NSString).appendingPathComponent("entries.jsonl"), encoding: .utf8)) ?? ""
+            let entries = try lines.split(separator: "\n").map { try Entry.decode(canonicalBytes: Array($0.utf8)) }
+            guard let c = TransferCounterpart(entries: entries) else {
+                throw LedgerError(.invalidArgument, "the bundle \(path.prefix(120)) holds no genesis entry naming its registrant")
+            }
+            return c
+        }
         let ledger = try ledgerOptions.open(readOnly: true)
-        let report = try ledger.reconcile(asOf: at, config: settings, verify: !noVerify, externalCheckpoints: external)
+        let report = try ledger.reconcile(asOf: at, config: settings, verify: !noVerify, externalCheckpoints: external, counterparts: counterparts)
         if output.json {
             Output.json(report.json(all: all))
         } else {

@@ -115,9 +115,9 @@ struct Inventory: ParsableCommand {
     @Option(help: "Event time to compute at (UTC time or date).") var asOf: String?
     @Option(help: "One lot only.") var lot: String?
 
-    static let headers = ["LOT", "DRUG", "EXPIRY", "UNIT", "RECEIVED", "DISPENSED", "ADMIN", "SHIPPED", "WASTED", "DESTROYED", "LOST", "RETURNED", "ADJUSTED", "ON HAND"]
+    static let headers = ["LOT", "DRUG", "EXPIRY", "UNIT", "RECEIVED", "DISPENSED", "ADMIN", "SHIPPED", "WASTED", "DESTROYED", "LOST", "RETURNED", "ADJUSTED", "TRANSFERRED", "ON HAND"]
     /// The figures' JSON names, in the order of the columns.
-    static let figureNames = ["received", "dispensed", "administered", "shipped", "wasted", "destroyed", "lost", "returned", "adjusted", "on_hand"]
+    static let figureNames = ["received", "dispensed", "administered", "shipped", "wasted", "destroyed", "lost", "returned", "adjusted", "transferred", "on_hand"]
 
     func run() throws {
         let at = try asOf.map { text -> Timestamp in

@@ -34,7 +34,7 @@ final class DispensingLedger {
     static let patientAName = "Zebulon Quixote-Marchetti", patientAAddress = "4471 Larkspur Hollow Rd, Tucson, AZ 85701"
     static let patientBName = "Philippa Wrenbourne-Okonkwo", patientBAddress = "9 Cormorant Quay, Galveston, TX 77550"
     /// Every figure `inventory --json` prints per lot.
-    static let figures = ["received", "dispensed", "administered", "shipped", "wasted", "destroyed", "lost", "returned", "adjusted", "on_hand"]
+    static let figures = ["received", "dispensed", "administered", "shipped", "wasted", "destroyed", "lost", "returned", "adjusted", "transferred", "on_hand"]
 
     static let pharmacist = ["--key", "Keys/pharmacist.pem"]
     static let clinician = ["--key", "Keys/clinician.pem"]
