@@ -179,4 +179,24 @@ struct SupervisedDosingTests {
         let rules = (try JSONParser.parse(rec.stdout)["findings"]?.arrayValue ?? []).compactMap { $0["rule"]?.integerValue }
         #expect(!rules.contains(12), "\(rec.stdout)")
     }
+
+    @Test("patient policy, discharge and transfer-out work through csledgerd as on the file, refusals included")
+    func throughTheDaemon() throws {
+        let p = try ServerModeTests.Pair()
+        let steps: [([String], String, Int32)] = [
+            (["patient", "policy", "$PA", "--in-clinic-only", "--reason", "substance_use_history", "--time", "2026-03-03T09:30:00Z"] + D.clinician, "clinician", 0),
+            (D.dispense(time: "2026-03-03T10:00:00Z"), "pharmacist", 2),
+            (D.administer(patient: "$PA", time: "2026-03-03T11:00:00Z"), "clinician", 0),
+            (["discharge", "--dose", "10", "--time", "2026-03-03T13:00:00Z"] + D.clinician, "clinician", 0),
+            (TransferTests.out + ["--lot", "\(D.tabletLot)=20", "--time", "2026-03-04T10:00:00Z"] + D.pharmacist, "pharmacist", 0),
+        ]
+        for (args, signer, status) in steps {
+            let (l, r) = try p.both(args, as: signer)
+            #expect(l.status == status && r.status == status, "\(args[0]): \(l.stderr) | \(r.stderr)")
+            #expect(l.stdout == r.stdout && l.stderr == r.stderr, "\(args[0]): \(l.stdout)\(l.stderr) vs \(r.stdout)\(r.stderr)")
+        }
+        #expect(p.daemon.stop() == 0)
+        #expect(try p.local.inventory() == p.remote.inventory())
+        try p.remote.expectVerifies()
+    }
 }
