@@ -1,20 +1,7 @@
 import Dispensing
 import Foundation
+import LedgerAccess
 import LedgerCore
-
-/// The adult who signed for a parcel, kept off the chain, and the carrier's signature image kept beside
-/// the ledger file: what a `shipment.delivered` statement refers to.
-public struct DeliverySigner: Sendable, Equatable {
-    /// The signer's reference and commitment, as the statement carries them.
-    public let reference: PersonalData.Reference
-    /// SHA-256 of the signature image, hex, as the statement carries it.
-    public let signatureImageSHA256: String
-
-    public init(reference: PersonalData.Reference, signatureImageSHA256: String) {
-        self.reference = reference
-        self.signatureImageSHA256 = signatureImageSHA256
-    }
-}
 
 extension Ledger {
     /// Largest signature image kept: a carrier's capture is a few kilobytes; this leaves room for a photo

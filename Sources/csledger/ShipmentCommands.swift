@@ -2,6 +2,7 @@ import ArgumentParser
 import CSLedgerKit
 import Dispensing
 import Foundation
+import LedgerAccess
 import LedgerCore
 
 struct Ship: ParsableCommand {
