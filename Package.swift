@@ -110,7 +110,7 @@ let package = Package(
         ),
         .target(
             name: "CSLedgerKit",
-            dependencies: ["LedgerAccess", "LedgerCore", "LedgerStore", "Dispensing", "Reconciliation", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LedgerAccess", "LedgerCore", "LedgerStore", "Dispensing", "Reconciliation"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -38,10 +38,7 @@ extension Ledger {
         }
         guard try personalData.discard(ref, kind: .deliverySigner) else { return false }
         guard let digest = signatureImageSHA256 else { return true }
-        let named = try database.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM entries WHERE type = ? AND instr(CAST(bytes AS TEXT), ?) > 0",
-                             arguments: [DispensingType.shipmentDelivered, "\"" + digest + "\""]) ?? 0
-        }
+        let named = try database.entryCount(type: DispensingType.shipmentDelivered, containing: "\"" + digest + "\"")
         guard named == 0 else { return true }
         let folder = filesDirectory.appendingPathComponent("proof-of-delivery")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

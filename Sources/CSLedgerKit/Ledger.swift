@@ -1,6 +1,5 @@
 import Dispensing
 import Foundation
-import GRDB
 import LedgerCore
 import LedgerStore
 
@@ -180,9 +179,7 @@ public struct Ledger: Sendable {
 
     /// The patient reference on prescription `rx`.
     public func prescriptionPatient(rx: String) throws -> String {
-        guard let ref = try database.read({ db in
-            try String.fetchOne(db, sql: "SELECT patient_ref FROM prescriptions WHERE rx_number = ?", arguments: [rx])
-        }) else {
+        guard let ref = try PrescriptionLookup.patient(database, rx: rx) else {
             throw LedgerError(.notFound, "prescription \(rx.prefix(40)) is not recorded; record it with `csledger rx add` first")
         }
         return ref
