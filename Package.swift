@@ -10,6 +10,7 @@ import PackageDescription
 //   Reconciliation  the compliance officer's rules: every discrepancy, explained, resolvable.
 //   Reports         regulator exports as signed bundles (SPEC §5): inspection package, ASAP 4.2A PMP file,
 //                   biennial inventory, DEA 41/106 data; and the offline bundle verifier (no database).
+//   LedgerAccess    the one door to a ledger: the LedgerTarget protocol and the typed values it answers with.
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
 //   LedgerClient    csledgerd seen from the command line: a LedgerTarget over HTTPS (AsyncHTTPClient).
 //   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit. Tests import it.
@@ -39,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        // Named because LedgerServer imports their modules itself (HTTPTypes, NIOHTTPTypes); Hummingbird depends on both.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         .target(
@@ -100,23 +104,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LedgerAccess",
+            dependencies: ["LedgerCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CSLedgerKit",
-            dependencies: ["LedgerCore", "LedgerStore", "Dispensing", "Reconciliation", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LedgerAccess", "LedgerCore", "LedgerStore", "Dispensing", "Reconciliation"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Simulation",
-            dependencies: ["CSLedgerKit", "Dispensing", "LedgerCore", "LedgerStore"],
+            dependencies: ["CSLedgerKit", "Dispensing", "LedgerAccess", "LedgerCore", "LedgerStore"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "LedgerClient",
+            // No database code: the client reaches a daemon through the same protocol a ledger file answers.
             dependencies: [
-                "CSLedgerKit",
-                "Dispensing",
+                "LedgerAccess",
                 "LedgerCore",
-                "LedgerStore",
-                "Reconciliation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -128,6 +135,7 @@ let package = Package(
             name: "LedgerServer",
             dependencies: [
                 "CSLedgerKit",
+                "LedgerAccess",
                 "Dispensing",
                 "LedgerCore",
                 "LedgerStore",
@@ -136,7 +144,10 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -147,6 +158,7 @@ let package = Package(
             dependencies: [
                 "LedgerServer",
                 "CSLedgerKit",
+                "LedgerCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,7 +169,9 @@ let package = Package(
             name: "csledger",
             dependencies: [
                 "CSLedgerKit",
+                "LedgerAccess",
                 "LedgerClient",
+                "LedgerCore",
                 "Dispensing",
                 "Reconciliation",
                 "Reports",
@@ -195,7 +209,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd", "crash-harness"],
+            dependencies: ["CSLedgerKit", "LedgerAccess", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd", "crash-harness"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -8,7 +8,7 @@ import Simulation
 /// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
 enum ChildBench {
     static let phases = ["verify", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append", "proof",
-                         "integrity", "seal", "append-store"]
+                         "integrity", "seal", "append-store", "ed25519"]
 
     /// What one phase did and cost.
     struct Outcome {
@@ -39,6 +39,12 @@ enum ChildBench {
             for failure in report.failures.prefix(5) { FileHandle.standardError.write(Data("verify: \(failure)\n".utf8)) }
             figures = ["entries": Double(report.entries), "signatures_checked": Double(report.signaturesChecked),
                        "checkpoints_checked": Double(report.checkpointsChecked), "clean": report.isClean ? 1 : 0]
+        case "ed25519":
+            // The machine's signature-checking speed, 2 s on one core and 2 s on all: the yardstick beside a phase
+            // measured on its own (a VM's speed changes by the hour; a figure is read against the one next to it).
+            let sample = try Workload(patients: [PersonalDataReference(ref: "P-0000000000", commitment: String(repeating: "ab", count: 32))])
+            let ed = try Ed25519Bench(workload: sample, seconds: 2).run()
+            figures = ["one_core": ed.oneCore, "all_cores": ed.allCores, "cpu_us": ed.cpuSecondsPerVerify * 1e6]
         case "integrity":
             // What every report and every CLI append checks first: chain-only verification, the latest
             // checkpoint's signature, and the tables' digest against their seal (or a rebuild without one).

@@ -1,5 +1,6 @@
 import Dispensing
 import Foundation
+import LedgerAccess
 import LedgerCore
 import LedgerStore
 

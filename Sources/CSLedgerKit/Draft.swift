@@ -15,12 +15,7 @@ public struct Draft: Sendable {
     }
 
     /// The file's JSON text (canonical, one line).
-    public var fileText: String {
-        JCS.serializeString(.object([
-            "statement": signed.statement.json,
-            "sigs": .array(signed.signatures.map { .object(["key": .string($0.key.hex), "sig": .string(Base64.encode($0.signature))]) }),
-        ])) + "\n"
-    }
+    public var fileText: String { String(decoding: StatementSubmission.encode(signed), as: UTF8.self) + "\n" }
 
     /// Reads a draft file, checking every signature already on it.
     public static func read(path: String) throws -> Draft {

@@ -1,20 +1,7 @@
 import Dispensing
 import Foundation
+import LedgerAccess
 import LedgerCore
-
-/// The adult who signed for a parcel, kept off the chain, and the carrier's signature image kept beside
-/// the ledger file: what a `shipment.delivered` statement refers to.
-public struct DeliverySigner: Sendable, Equatable {
-    /// The signer's reference and commitment, as the statement carries them.
-    public let reference: PersonalData.Reference
-    /// SHA-256 of the signature image, hex, as the statement carries it.
-    public let signatureImageSHA256: String
-
-    public init(reference: PersonalData.Reference, signatureImageSHA256: String) {
-        self.reference = reference
-        self.signatureImageSHA256 = signatureImageSHA256
-    }
-}
 
 extension Ledger {
     /// Largest signature image kept: a carrier's capture is a few kilobytes; this leaves room for a photo
@@ -51,10 +38,7 @@ extension Ledger {
         }
         guard try personalData.discard(ref, kind: .deliverySigner) else { return false }
         guard let digest = signatureImageSHA256 else { return true }
-        let named = try database.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM entries WHERE type = ? AND instr(CAST(bytes AS TEXT), ?) > 0",
-                             arguments: [DispensingType.shipmentDelivered, "\"" + digest + "\""]) ?? 0
-        }
+        let named = try database.entryCount(type: DispensingType.shipmentDelivered, containing: "\"" + digest + "\"")
         guard named == 0 else { return true }
         let folder = filesDirectory.appendingPathComponent("proof-of-delivery")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

@@ -1,6 +1,5 @@
 import Dispensing
 import Foundation
-import GRDB
 import LedgerCore
 import LedgerStore
 
@@ -112,30 +111,28 @@ public struct Ledger: Sendable {
     @discardableResult
     public func enroll(name: String, role: Role, publicKey: SignerPublicKey, adminKey: SignerKey,
                        facilityKey: SignerKey) throws -> LedgerDatabase.Appended {
-        try record(type: CoreStatementType.actorEnrolled, body: try Self.enrollmentBody(name: name, role: role, publicKey: publicKey),
+        try record(type: CoreStatementType.actorEnrolled, body: try CoreStatementType.enrollmentBody(name: name, role: role, publicKey: publicKey),
                    key: adminKey, facilityKey: facilityKey)
-    }
-
-    /// The body of an `actor.enrolled` statement, after checking the name.
-    public static func enrollmentBody(name: String, role: Role, publicKey: SignerPublicKey) throws -> [String: JSONValue] {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 200 else {
-            throw LedgerError(.invalidArgument, "the signer's name must be 1 to 200 characters")
-        }
-        return ["name": .string(trimmed), "role": .string(role.rawValue), "public_key": .string(publicKey.base64)]
     }
 
     /// Revokes a signer (an `actor.revoked` entry signed by an admin); its later signatures no longer count.
     @discardableResult
     public func revoke(keyID: KeyID, reason: String?, adminKey: SignerKey, facilityKey: SignerKey) throws -> LedgerDatabase.Appended {
-        try record(type: CoreStatementType.actorRevoked, body: Self.revocationBody(keyID: keyID, reason: reason), key: adminKey, facilityKey: facilityKey)
+        try record(type: CoreStatementType.actorRevoked, body: CoreStatementType.revocationBody(keyID: keyID, reason: reason), key: adminKey, facilityKey: facilityKey)
     }
 
-    /// The body of an `actor.revoked` statement.
-    public static func revocationBody(keyID: KeyID, reason: String?) -> [String: JSONValue] {
-        var body: [String: JSONValue] = ["key": .string(keyID.hex)]
-        if let reason, !reason.isEmpty { body["reason"] = .string(reason) }
-        return body
+    /// The facility's private key, found the one way every command and the daemon find it: the path given
+    /// (`--facility-key`, else `$CSLEDGER_FACILITY_KEY`), else the signer's own key when it is the facility's,
+    /// else the path recorded at init. `purpose` says what it signs, for the error when none is found.
+    public func facilityKey(path given: String?, signer: SignerKey? = nil, purpose: String = "the new checkpoint") throws -> SignerKey {
+        if let path = given ?? ProcessInfo.processInfo.environment["CSLEDGER_FACILITY_KEY"] {
+            return try KeyFiles.loadPrivateKey(path: path)
+        }
+        if let signer, signer.keyID == (try facilityKeyID()) { return signer }
+        guard let recorded = try database.meta("facility_key_path") else {
+            throw LedgerError(.keyFileMissing, "the facility key is needed to sign \(purpose); pass --facility-key PATH")
+        }
+        return try KeyFiles.loadPrivateKey(path: recorded)
     }
 
     /// The latest signed checkpoint note.
@@ -182,9 +179,7 @@ public struct Ledger: Sendable {
 
     /// The patient reference on prescription `rx`.
     public func prescriptionPatient(rx: String) throws -> String {
-        guard let ref = try database.read({ db in
-            try String.fetchOne(db, sql: "SELECT patient_ref FROM prescriptions WHERE rx_number = ?", arguments: [rx])
-        }) else {
+        guard let ref = try PrescriptionLookup.patient(database, rx: rx) else {
             throw LedgerError(.notFound, "prescription \(rx.prefix(40)) is not recorded; record it with `csledger rx add` first")
         }
         return ref

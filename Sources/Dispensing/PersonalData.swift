@@ -12,16 +12,8 @@ public struct PersonalData: Sendable {
     /// What kind of person a record is about.
     public enum Kind: String, Sendable { case patient, deliverySigner = "delivery_signer" }
 
-    /// A reference as statements carry it.
-    public struct Reference: Sendable, Hashable {
-        public let ref: String
-        public let commitment: String
-        public var json: JSONValue { .object(["ref": .string(ref), "commitment": .string(commitment)]) }
-        public init(ref: String, commitment: String) {
-            self.ref = ref
-            self.commitment = commitment
-        }
-    }
+    /// A person as statements name them (defined in LedgerCore, where the HTTP client can use it too).
+    public typealias Reference = PersonalDataReference
 
     let database: LedgerDatabase
 

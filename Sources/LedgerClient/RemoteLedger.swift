@@ -1,7 +1,6 @@
 import AsyncHTTPClient
-import CSLedgerKit
-import Dispensing
 import Foundation
+import LedgerAccess
 import LedgerCore
 import NIOCore
 import NIOHTTP1
@@ -56,7 +55,7 @@ public final class RemoteLedger: LedgerTarget {
     // MARK: LedgerTarget
 
     public func append(_ signed: SignedStatement) throws -> AppendReceipt {
-        let body = Array(Draft(signed: signed).fileText.utf8)
+        let body = StatementSubmission.encode(signed)
         let json = try requestJSON("POST", "/v1/statements", body: body)
         guard let seq = json["seq"]?.integerValue, let hex = json["leaf_hash"]?.stringValue, let leaf = Hash(hex: hex) else {
             throw LedgerError(.serverUnavailable, "the server at \(url) answered the append with an unexpected body")
@@ -77,10 +76,10 @@ public final class RemoteLedger: LedgerTarget {
         return ref
     }
 
-    public func patientReference(_ ref: String) throws -> PersonalData.Reference {
+    public func patientReference(_ ref: String) throws -> PersonalDataReference {
         let json = try requestJSON("GET", "/v1/patients/\(Self.escape(ref))")
         guard let r = json["ref"]?.stringValue, let c = json["commitment"]?.stringValue else { throw unexpected("patient") }
-        return PersonalData.Reference(ref: r, commitment: c)
+        return PersonalDataReference(ref: r, commitment: c)
     }
 
     public func signerRole(_ key: KeyID) throws -> Role? {
@@ -91,10 +90,10 @@ public final class RemoteLedger: LedgerTarget {
         return me.role
     }
 
-    public func addPatient(_ data: [String: JSONValue]) throws -> PersonalData.Reference {
+    public func addPatient(_ data: [String: JSONValue]) throws -> PersonalDataReference {
         let json = try requestJSON("POST", "/v1/patients", body: JCS.serialize(.object(data)))
         guard let r = json["ref"]?.stringValue, let c = json["commitment"]?.stringValue else { throw unexpected("patient") }
-        return PersonalData.Reference(ref: r, commitment: c)
+        return PersonalDataReference(ref: r, commitment: c)
     }
 
     public func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner {
@@ -108,7 +107,7 @@ public final class RemoteLedger: LedgerTarget {
         guard digest == Hash.sha256(signatureImage).hex else {
             throw LedgerError(.serverUnavailable, "the server at \(url) kept a different signature image than the one sent")
         }
-        return DeliverySigner(reference: PersonalData.Reference(ref: r, commitment: c), signatureImageSHA256: digest)
+        return DeliverySigner(reference: PersonalDataReference(ref: r, commitment: c), signatureImageSHA256: digest)
     }
 
     @discardableResult
@@ -116,7 +115,7 @@ public final class RemoteLedger: LedgerTarget {
         do {
             _ = try request("DELETE", "/v1/delivery-signers/\(Self.escape(signer.reference.ref))?signature_image_sha256=\(signer.signatureImageSHA256)")
             return true
-        } catch let e as LedgerError where e.code == .serverRefused && e.message.contains("(in-use)") {
+        } catch let e as LedgerError where e.code == .inUse {
             return false
         }
     }
@@ -154,37 +153,60 @@ public final class RemoteLedger: LedgerTarget {
         return bytes.split(separator: 0x0a, omittingEmptySubsequences: true).map(Array.init)
     }
 
-    /// An inclusion proof of entry `seq`: the C2SP tlog-proof text, or its JSON form.
-    public func inclusionProof(seq: Int, tlog: Bool) throws -> String {
-        try requestText("GET", "/v1/proofs/inclusion/\(seq)" + (tlog ? "?format=tlog" : ""))
+    public func inclusionProof(seq: Int) throws -> TlogProof {
+        do { return try TlogProof.parse(try requestText("GET", "/v1/proofs/inclusion/\(seq)?format=tlog")) } catch let e as LedgerError { throw e } catch {
+            throw unexpected("inclusion proof")
+        }
     }
 
-    /// A consistency proof from `oldSize` to the latest checkpoint, as JSON.
-    public func consistencyProof(oldSize: Int) throws -> JSONValue { try requestJSON("GET", "/v1/proofs/consistency?old_size=\(oldSize)") }
+    public func consistencyProof(oldSize: Int) throws -> ConsistencyProof {
+        guard let proof = ConsistencyProof(json: try requestJSON("GET", "/v1/proofs/consistency?old_size=\(oldSize)")) else {
+            throw unexpected("consistency proof")
+        }
+        return proof
+    }
 
-    /// The inventory lines as the API gives them (one JSON object per lot).
-    public func inventory(asOf: String?, lot: String?) throws -> [JSONValue] {
+    public func inventory(asOf: Timestamp?, lot: String?) throws -> [InventoryLine] {
         var q: [String] = []
-        if let asOf { q.append("as_of=\(Self.escape(asOf))") }
+        if let asOf { q.append("as_of=\(Self.escape(asOf.description))") }
         if let lot { q.append("lot=\(Self.escape(lot))") }
         guard let lines = try requestJSON("GET", "/v1/inventory" + (q.isEmpty ? "" : "?" + q.joined(separator: "&"))).arrayValue else {
             throw unexpected("inventory")
         }
-        return lines
+        return try lines.map { json in
+            guard let line = InventoryLine(json: json, figureNames: InventoryLine.figureNames) else { throw unexpected("inventory") }
+            return line
+        }
     }
 
-    /// Enrolled signers as the API gives them.
-    public func signers() throws -> [JSONValue] {
+    public func signers() throws -> [SignerSummary] {
         guard let list = try requestJSON("GET", "/v1/signers").arrayValue else { throw unexpected("signer list") }
-        return list
+        return try list.map { json in
+            guard let s = SignerSummary(json: json) else { throw unexpected("signer list") }
+            return s
+        }
     }
 
-    /// The reconciliation report (JSON or text) and the most severe open finding (`none` when none is open).
-    public func reconciliation(asOf: String?, all: Bool, verify: Bool, text: Bool) throws -> (body: [UInt8], worstOpen: String) {
-        var q = ["all=\(all)", "verify=\(verify)", "format=\(text ? "text" : "json")"]
-        if let asOf { q.append("as_of=\(Self.escape(asOf))") }
-        let r = try request("GET", "/v1/reconciliation?" + q.joined(separator: "&"))
-        return (r.body, r.headers.first(name: "Csledger-Worst-Open") ?? "none")
+    public func reconciliation(_ r: ReconciliationRequest) throws -> ReconciliationOutput {
+        guard r.configFile == nil, r.checkpoints.isEmpty, r.transferBundles.isEmpty else {
+            throw LedgerError(.invalidArgument, "--config, --checkpoint and --with work on a ledger file; the server reconciles with its own settings")
+        }
+        var q = ["all=\(r.all)", "verify=\(r.verify)", "format=\(r.json ? "json" : "text")"]
+        if let asOf = r.asOf { q.append("as_of=\(Self.escape(asOf.description))") }
+        let reply = try request("GET", "/v1/reconciliation?" + q.joined(separator: "&"))
+        let worst = reply.headers.first(name: "Csledger-Worst-Open") ?? "none"
+        var body = String(decoding: reply.body, as: UTF8.self)
+        if r.json, !body.hasSuffix("\n") { body += "\n" }
+        return ReconciliationOutput(body: body, worstOpen: worst == "none" ? nil : worst)
+    }
+
+    public func finding(_ id: String, asOf: Timestamp, configFile: String?) throws -> FindingState? {
+        guard configFile == nil else { throw LedgerError(.invalidArgument, "--config works on a ledger file; the server reconciles with its own settings") }
+        let report = try reconciliation(ReconciliationRequest(asOf: asOf, all: true, verify: id.hasPrefix("F11-"), json: true))
+        let findings = (try? JSONParser.parse(Array(report.body.utf8)))?["findings"]?.arrayValue ?? []
+        guard let f = findings.first(where: { $0["id"]?.stringValue == id }), let evidence = f["evidence"]?.stringValue else { return nil }
+        return FindingState(id: id, isOpen: f["status"]?.stringValue != "resolved", evidence: evidence,
+                            resolutionSeq: f["resolution"]?["seq"]?.integerValue)
     }
 
     // MARK: HTTP
@@ -229,9 +251,13 @@ public final class RemoteLedger: LedgerTarget {
         let json = try? JSONParser.parse(body)
         let code = json?["error"]?["code"]?.stringValue
         let message = json?["error"]?["message"]?.stringValue ?? "the server at \(url) answered HTTP \(status)"
+        // Every code the daemon sends is one of LedgerError's, decoded by code (never by message text); a refused
+        // token is the command line's token problem (exit 4), whichever of the two the daemon named.
+        if status == 401 {
+            return LedgerError(.tokenInvalid, "the server at \(url) did not accept the token: \(message); issue one with `csledger token issue`")
+        }
         if let code, let known = LedgerError.Code(rawValue: code) { return LedgerError(known, message) }
         switch status {
-        case 401: return LedgerError(.tokenInvalid, "the server at \(url) did not accept the token: \(message); issue one with `csledger token issue`")
         case 500...: return LedgerError(.serverUnavailable, "the server at \(url) could not answer: \(message)")
         default: return LedgerError(.serverRefused, "the server at \(url) refused the request: \(message)\(code.map { " (\($0))" } ?? "")")
         }

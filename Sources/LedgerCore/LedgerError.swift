@@ -42,8 +42,22 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case notFound = "not-found"
         case checkpointInvalid = "checkpoint-invalid"
         case proofInvalid = "proof-invalid"
-        // A ledger server (csledger --server)
+        // A ledger server (csledger --server, csledgerd): the codes the daemon sends, which the client decodes
         case tokenInvalid = "token-invalid"
+        /// The daemon did not accept the bearer token (unknown, expired or revoked).
+        case invalidToken = "invalid-token"
+        /// The route needs a bearer token and none was sent.
+        case unauthenticated = "unauthenticated"
+        /// A posted statement's actor is not the signer the token belongs to.
+        case actorMismatch = "actor-mismatch"
+        /// A request body is not JSON, or not the shape the route takes.
+        case invalidJSON = "invalid-json"
+        case bodyTooLarge = "body-too-large"
+        case requestTimeout = "request-timeout"
+        /// The daemon cannot read its ledger file yet.
+        case notReady = "not-ready"
+        /// A delivery signer an entry refers to stays on file.
+        case inUse = "in-use"
         case serverUnreachable = "server-unreachable"
         case serverRefused = "server-refused"
         case serverUnavailable = "server-unavailable"
@@ -53,9 +67,29 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// One sentence, no patient data, no key bytes.
     public let message: String
 
-    public init(_ code: Code, _ message: String) {
+    /// The lower-level error this one stands for, if any (a parser's own error, kept for programs and tests;
+    /// the message already says what a person needs).
+    public let cause: (any Error & Sendable)?
+
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
+    }
+
+    /// Any error in the one family: a ledger error as it is; the parsers' own errors (identifiers, JSON, signed
+    /// notes, Merkle arguments) as the invalid input they report, with themselves as the cause; nil for anything
+    /// else (the caller knows what it was doing).
+    public init?(converting error: any Error) {
+        switch error {
+        case let e as LedgerError: self = e
+        case let e as IdentifierError: self.init(.invalidArgument, e.description, cause: e)
+        case let e as JSONError: self.init(.invalidArgument, e.description, cause: e)
+        case let e as NoteError: self.init(.checkpointInvalid, e.description, cause: e)
+        case let e as MerkleError: self.init(.invalidArgument, e.description, cause: e)
+        case let e as StatementSubmission.Refusal: self.init(e.code, e.message, cause: e)
+        default: return nil
+        }
     }
 
     public var description: String { "\(message) [\(code.rawValue)]" }

@@ -7,30 +7,24 @@ import LedgerCore
 /// `{"error":{"code":"...","message":"..."}}`. Never carries request bodies.
 public struct APIError: HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
-    public let code: String
+    public let code: LedgerError.Code
     public let message: String
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    /// A refusal of the request's own shape (a malformed query, path or body: 400), or one whose status the route
+    /// knows better than the code's default.
+    public init(_ status: HTTPResponse.Status, _ code: LedgerError.Code, _ message: String) {
         self.status = status
         self.code = code
         self.message = message
     }
 
-    /// The API form of a ledger error.
+    /// The API form of a ledger error, with the status its code maps to (`LedgerError.Code.httpStatus`).
     public init(_ error: LedgerError) {
-        let status: HTTPResponse.Status
-        switch error.code {
-        case .notFound, .ledgerMissing: status = .notFound
-        case .roleNotAllowed: status = .forbidden
-        case .ledgerCorrupt, .ledgerTampered, .ledgerChanged, .storage, .diskFull, .ledgerReadOnly: status = .serviceUnavailable
-        case .alreadyEnrolled: status = .conflict
-        default: status = .unprocessableContent
-        }
-        self.init(status, error.code.rawValue, error.message)
+        self.init(HTTPResponse.Status(code: error.code.httpStatus), error.code, error.message)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = JCS.serialize(.object(["error": .object(["code": .string(code), "message": .string(message)])]))
+        let body = JCS.serialize(.object(["error": .object(["code": .string(code.rawValue), "message": .string(message)])]))
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -17,12 +17,12 @@ struct BodyDeadlineMiddleware: RouterMiddleware {
         let limit = context.signer == nil ? APIConfiguration.maxBodyBytes : APIConfiguration.bodyLimit(path: request.uri.path)
         let collected: ByteBuffer
         do { collected = try await request.body.collect(upTo: limit) } catch is BodyDeadlineHandler.Exceeded {
-            throw APIError(.requestTimeout, "request-timeout", "the request body did not arrive within \(timeout.components.seconds) seconds")
+            throw APIError(.requestTimeout, .requestTimeout, "the request body did not arrive within \(timeout.components.seconds) seconds")
         } catch is CancellationError {
             throw CancellationError()
         } catch {
             // Too large: the API's JSON error, not a bare 413.
-            throw APIError(.contentTooLarge, "body-too-large", "the request body is larger than \(limit / 1024) KB")
+            throw APIError(.contentTooLarge, .bodyTooLarge, "the request body is larger than \(limit / 1024) KB")
         }
         var request = request
         request.body = .init(buffer: collected)

@@ -1,6 +1,7 @@
 import CSLedgerKit
 import Dispensing
 import Hummingbird
+import LedgerAccess
 import LedgerCore
 import NIOCore
 
@@ -46,7 +47,7 @@ extension LedgerAPI {
             let ref = try context.parameters.require("ref")
             let image = try Self.query(request, "/v1/delivery-signers/:ref").text("signature_image_sha256")
             guard try Self.refusing({ try api.ledger.discardDeliverySigner(ref, signatureImageSHA256: image) }) else {
-                throw APIError(.conflict, "in-use", "an entry refers to delivery signer \(ref.prefix(40)); it stays on file")
+                throw APIError(.conflict, .inUse, "an entry refers to delivery signer \(ref.prefix(40)); it stays on file")
             }
             return Response(status: .noContent)
         }
@@ -59,7 +60,7 @@ extension LedgerAPI {
         // A base64 image is one long string: the parser's limits follow the route's body limit.
         let limits = JSONParser.Limits(maxDepth: 8, maxBytes: limit, maxStringBytes: limit)
         guard let object = (try? JSONParser.parse(Array(buffer.readableBytesView), limits: limits))?.objectValue else {
-            throw APIError(.badRequest, "invalid-json", "the request body must be a JSON object")
+            throw APIError(.badRequest, .invalidJSON, "the request body must be a JSON object")
         }
         return object
     }

@@ -2,6 +2,7 @@ import CSLedgerKit
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LedgerAccess
 import LedgerCore
 import NIOCore
 import Reconciliation
@@ -25,12 +26,12 @@ extension LedgerAPI {
             let all = q.flag("all") ?? false
             let verify = q.flag("verify") ?? true
             let report = try api.ledger.reconcile(asOf: q.time("as_of"), verify: verify)
-            let worst = Severity.allCases.sorted(by: >).first { report.hasOpen(atLeast: $0) }?.rawValue ?? "none"
+            let worst = report.worstOpen?.rawValue ?? "none"
             var response: Response
             switch q.text("format") ?? "json" {
             case "json": response = Self.json(report.json(all: all))
             case "text": response = Self.text(report.text(all: all, ledger: try api.ledger.origin()))
-            default: throw APIError(.badRequest, "invalid-argument", "format must be json or text")
+            default: throw APIError(.badRequest, .invalidArgument, "format must be json or text")
             }
             response.headers[Self.worstOpenHeader] = worst
             return response

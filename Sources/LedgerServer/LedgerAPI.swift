@@ -3,6 +3,7 @@ import Dispensing
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LedgerAccess
 import LedgerCore
 import LedgerStore
 import NIOCore
@@ -71,7 +72,7 @@ public struct LedgerAPI: Sendable {
         router.get("/healthz") { _, _ in Self.json(["status": "ok"]) }
         router.get("/readyz") { _, _ in
             do { return Self.json(["status": "ready", "entries": .number(Double(try api.ledger.database.size()))]) } catch {
-                throw APIError(.serviceUnavailable, "not-ready", "the ledger file cannot be read")
+                throw APIError(.serviceUnavailable, .notReady, "the ledger file cannot be read")
             }
         }
         router.get("/v1/checkpoint") { _, context in
@@ -94,7 +95,7 @@ public struct LedgerAPI: Sendable {
         router.get("/v1/entries/:seq") { _, context in
             _ = try context.require(Self.everyone)
             let seq = try Self.pathNumber(context, "/v1/entries/:seq")
-            guard let bytes = try api.ledger.database.entryBytes(seq) else { throw APIError(.notFound, "not-found", "there is no entry \(seq)") }
+            guard let bytes = try api.ledger.database.entryBytes(seq) else { throw APIError(.notFound, .notFound, "there is no entry \(seq)") }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         router.get("/v1/proofs/inclusion/:seq") { request, context in
@@ -108,29 +109,21 @@ public struct LedgerAPI: Sendable {
         }
         router.get("/v1/proofs/consistency") { request, context in
             _ = try context.require(Self.everyone)
-            guard let old = try Self.query(request, "/v1/proofs/consistency").number("old_size") else { throw APIError(.badRequest, "invalid-argument", "old_size is required") }
+            guard let old = try Self.query(request, "/v1/proofs/consistency").number("old_size") else { throw APIError(.badRequest, .invalidArgument, "old_size is required") }
             let (newSize, path) = try api.ledger.consistencyProof(oldSize: old)
-            return Self.json(["old_size": .number(Double(old)), "new_size": .number(Double(newSize)), "path": .array(path.map { .string($0.base64) })])
+            return Self.json(ConsistencyProof(oldSize: old, newSize: newSize, path: path).json)
         }
         router.get("/v1/signers") { _, context in
             _ = try context.require([.admin, .compliance, .regulator])
-            return Self.json(.array(try api.ledger.database.signers().map { s in
-                var o: [String: JSONValue] = ["key_id": .string(s.keyID.hex), "name": .string(s.name), "role": .string(s.role.rawValue),
-                                              "enrolled_seq": .number(Double(s.enrolledSeq))]
-                if let r = s.revokedSeq { o["revoked_seq"] = .number(Double(r)) }
-                return .object(o)
+            return Self.json(.array(try api.ledger.database.signers().map {
+                SignerSummary(keyID: $0.keyID, name: $0.name, role: $0.role, enrolledSeq: $0.enrolledSeq, revokedSeq: $0.revokedSeq).json
             }))
         }
         router.get("/v1/inventory") { request, context in
             _ = try context.require(Self.staff)
             let q = try Self.query(request, "/v1/inventory")
             let report = try api.ledger.inventory(asOf: q.time("as_of"), lot: q.text("lot"))
-            return Self.json(.array(report.lines.map { l in
-                var o: [String: JSONValue] = ["lot_id": .string(l.lotID), "drug": .string(l.drug), "ndc": .string(l.ndc), "lot": .string(l.lot),
-                                              "expiry": .string(l.expiry), "unit": .string(l.unit), "status": .string(l.status)]
-                for (k, q) in l.figures { o[k] = .string(q.description) }
-                return .object(o)
-            }))
+            return Self.json(.array(report.lines.map(\.summary.json)))
         }
         router.get("/v1/lots/:lot") { request, context in
             _ = try context.require(Self.staff)
@@ -148,11 +141,11 @@ public struct LedgerAPI: Sendable {
             // An oversized body gets the API's JSON error (found by the hostile-input tests: it was a bare 413).
             let buffer: ByteBuffer
             do { buffer = try await request.body.collect(upTo: APIConfiguration.maxBodyBytes) } catch {
-                throw APIError(.contentTooLarge, "body-too-large", "the request body is larger than \(APIConfiguration.maxBodyBytes / 1024) KB")
+                throw APIError(.contentTooLarge, .bodyTooLarge, "the request body is larger than \(APIConfiguration.maxBodyBytes / 1024) KB")
             }
             let signed = try Self.decodeSigned(Array(buffer.readableBytesView))
             guard signed.statement.actor == signer.keyID else {
-                throw APIError(.forbidden, "actor-mismatch", "the statement's actor is not the signer this token belongs to")
+                throw APIError(.forbidden, .actorMismatch, "the statement's actor is not the signer this token belongs to")
             }
             // The same rule as `csledger append`: a type the ledger does not know, from an admin only.
             do { try RawStatementRule.check(type: signed.statement.type, role: signer.role) } catch let e as LedgerError { throw APIError(e) }
@@ -186,7 +179,7 @@ public struct LedgerAPI: Sendable {
     /// parameter is a 400 naming it.
     static func query(_ request: Request, _ route: String) throws -> RouteQuery {
         do { return try RouteQuery(route: route, query: request.uri.query) } catch {
-            throw APIError(.badRequest, "invalid-argument", error.message)
+            throw APIError(.badRequest, .invalidArgument, error.message)
         }
     }
 
@@ -194,7 +187,7 @@ public struct LedgerAPI: Sendable {
     static func pathNumber(_ context: LedgerRequestContext, _ route: String) throws -> Int {
         guard let p = RouteQuery.pathNumbers[route] else { preconditionFailure("route \(route) has no numeric path parameter") }
         do { return try RouteQuery.number(context.parameters.get(p.name) ?? "", name: p.name, kind: p.kind) } catch {
-            throw APIError(.badRequest, "invalid-argument", error.message)
+            throw APIError(.badRequest, .invalidArgument, error.message)
         }
     }
 

@@ -18,9 +18,9 @@ public struct LedgerRequestContext: RequestContext {
 
     /// The authenticated signer, whose role must be one of `roles`; else 401 or 403.
     func require(_ roles: Set<Role>) throws -> Signer {
-        guard let signer else { throw APIError(.unauthorized, "unauthenticated", "a bearer token is required") }
+        guard let signer else { throw APIError(.unauthorized, .unauthenticated, "a bearer token is required") }
         guard roles.contains(signer.role) else {
-            throw APIError(.forbidden, "role-not-allowed",
+            throw APIError(.forbidden, .roleNotAllowed,
                            "a \(signer.role.rawValue) may not do this; it needs: \(roles.map(\.rawValue).sorted().joined(separator: ", "))")
         }
         return signer

@@ -9,7 +9,7 @@ import LedgerStore
 public enum ReconciliationType {
     /// Body: `finding_id`, `reason`, optional `loss_report_seq` (a `loss.reported` entry) and
     /// `evidence` (the fingerprint the officer saw; `csledger resolve` fills it in).
-    public static let findingResolved = "finding.resolved"
+    public static let findingResolved = DispensingType.findingResolved
 }
 
 /// An enrolled signer as the rules need it.

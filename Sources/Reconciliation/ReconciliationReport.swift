@@ -30,6 +30,9 @@ public struct ReconciliationReport: Sendable {
     /// The finding with this id, if any.
     public func finding(_ id: String) -> Finding? { findings.first { $0.id == id } }
 
+    /// The most severe open finding's severity; nil when none is open.
+    public var worstOpen: Severity? { Severity.allCases.sorted(by: >).first { hasOpen(atLeast: $0) } }
+
     /// True when an open finding is at least as severe as `severity` (the exit status of `csledger reconcile`).
     public func hasOpen(atLeast severity: Severity) -> Bool { open.contains { $0.severity >= severity } }
 

@@ -25,7 +25,7 @@ public struct ASAPReport: Sendable {
     /// Builds the file for fills on `date` (a UTC day) to patients in `state` (two letters).
     public static func build(source: ExportSource, personalData: PersonalData, state: String, date: Timestamp,
                              generated: Timestamp) throws -> ASAPReport {
-        let dayEnd = date.adding(milliseconds: 86_399_999)
+        let dayEnd = date.endOfDay
         let allCorrections = try source.corrections()
         var seqs = Set<Int>()
         var people: [String: String] = [:]  // ref -> JSONL line

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSLedgerKit
 import Foundation
+import LedgerAccess
 import LedgerCore
 
 struct Actor: ParsableCommand {
@@ -30,17 +31,7 @@ struct Actor: ParsableCommand {
             let role = try Role(parsing: role)
             let pk = try KeyFiles.loadPublicKey(path: publicKey)
             let admin = try signing.signerKey()
-            let appended: AppendReceipt
-            if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-                let statement = try Statement(type: CoreStatementType.actorEnrolled, time: .now(), actor: admin.keyID, log: try remote.origin(),
-                                              body: try Ledger.enrollmentBody(name: name, role: role, publicKey: pk))
-                appended = try remote.append(try SignedStatement(statement: statement, actorKey: admin))
-            } else {
-                let ledger = try ledgerOptions.open()
-                let a = try ledger.enroll(name: name, role: role, publicKey: pk, adminKey: admin,
-                                          facilityKey: signing.facilityKey(for: ledger, signer: admin))
-                appended = AppendReceipt(seq: a.entry.seq, leafHash: a.leafHash)
-            }
+            let appended = try ledgerOptions.target(server: server, signing: signing).enroll(name: name, role: role, publicKey: pk, adminKey: admin, time: .now())
             if output.json {
                 Output.json(["seq": .number(Double(appended.seq)), "key_id": .string(pk.keyID.hex), "role": .string(role.rawValue)])
             } else {
@@ -68,17 +59,7 @@ struct Actor: ParsableCommand {
                 throw LedgerError(.invalidArgument, "\"\(keyID.prefix(70))\" is not a key id (64 hex characters); see `csledger actor list`")
             }
             let admin = try signing.signerKey()
-            let appended: AppendReceipt
-            if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-                let statement = try Statement(type: CoreStatementType.actorRevoked, time: .now(), actor: admin.keyID, log: try remote.origin(),
-                                              body: Ledger.revocationBody(keyID: id, reason: reason))
-                appended = try remote.append(try SignedStatement(statement: statement, actorKey: admin))
-            } else {
-                let ledger = try ledgerOptions.open()
-                let a = try ledger.revoke(keyID: id, reason: reason, adminKey: admin,
-                                          facilityKey: signing.facilityKey(for: ledger, signer: admin))
-                appended = AppendReceipt(seq: a.entry.seq, leafHash: a.leafHash)
-            }
+            let appended = try ledgerOptions.target(server: server, signing: signing).revoke(keyID: id, reason: reason, adminKey: admin, time: .now())
             if output.json {
                 Output.json(["seq": .number(Double(appended.seq)), "key_id": .string(id.hex)])
             } else {
@@ -95,34 +76,17 @@ struct Actor: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-                let list = try remote.signers()
-                if output.json { list.forEach { Output.json($0) }; return }
-                Output.line("KEY ID        ROLE        ENROLLED  REVOKED  NAME")
-                for s in list {
-                    let role = (s["role"]?.stringValue ?? "").padding(toLength: 11, withPad: " ", startingAt: 0)
-                    let enrolled = String(s["enrolled_seq"]?.integerValue ?? 0).padding(toLength: 9, withPad: " ", startingAt: 0)
-                    let revoked = (s["revoked_seq"]?.integerValue.map(String.init) ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
-                    Output.line("\(s["key_id"]?.stringValue?.prefix(12) ?? "")  \(role) \(enrolled) \(revoked) \(TerminalText.escaped(s["name"]?.stringValue ?? ""))")
-                }
+            let signers = try ledgerOptions.readTarget(server: server).signers()
+            if output.json {
+                signers.forEach { Output.json($0.json) }
                 return
             }
-            let signers = try ledgerOptions.open(readOnly: true).database.signers()
-            if output.json {
-                for s in signers {
-                    var o: [String: JSONValue] = ["key_id": .string(s.keyID.hex), "name": .string(s.name), "role": .string(s.role.rawValue),
-                                                  "enrolled_seq": .number(Double(s.enrolledSeq))]
-                    if let r = s.revokedSeq { o["revoked_seq"] = .number(Double(r)) }
-                    Output.json(.object(o))
-                }
-            } else {
-                Output.line("KEY ID        ROLE        ENROLLED  REVOKED  NAME")
-                for s in signers {
-                    let role = s.role.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
-                    let enrolled = String(s.enrolledSeq).padding(toLength: 9, withPad: " ", startingAt: 0)
-                    let revoked = (s.revokedSeq.map(String.init) ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
-                    Output.line("\(s.keyID.short)  \(role) \(enrolled) \(revoked) \(TerminalText.escaped(s.name))")
-                }
+            Output.line("KEY ID        ROLE        ENROLLED  REVOKED  NAME")
+            for s in signers {
+                let role = s.role.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
+                let enrolled = String(s.enrolledSeq).padding(toLength: 9, withPad: " ", startingAt: 0)
+                let revoked = (s.revokedSeq.map(String.init) ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
+                Output.line("\(s.keyID.short)  \(role) \(enrolled) \(revoked) \(TerminalText.escaped(s.name))")
             }
         }
     }

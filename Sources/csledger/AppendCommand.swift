@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSLedgerKit
+import LedgerAccess
 import LedgerCore
 
 struct Append: ParsableCommand {

@@ -18,11 +18,18 @@ struct CSLedger: ParsableCommand {
             Exit codes: 0 success, 1 verification failed, 2 bad input, 3 ledger file or server problem, 4 key or token problem.
             """,
         version: "0.1.0",
-        subcommands: [Demo.self, Keys.self, Init.self, Actor.self, Patient.self,
-                      Receive.self, Rx.self, Dispense.self, Administer.self, Discharge.self, Ship.self, Deliver.self, Return.self, LostInTransit.self, TransferOut.self,
-                      Waste.self, Destroy.self, Loss.self, Count.self, Correct.self, LotStatus.self, Cosign.self, Submit.self,
-                      Inventory.self, Reconcile.self, Resolve.self, Token.self, Verify.self, CheckpointCommand.self, Prove.self,
-                      Log.self, Append.self, Export.self, VerifyReport.self, Facility.self, Migrate.self, Repair.self]
+        // Grouped as people think of the work (issue 19); the names and flags of every command stay as they were.
+        groupedSubcommands: [
+            CommandGroup(name: "Getting started", subcommands: [Demo.self, Keys.self, Init.self]),
+            CommandGroup(name: "Recording (pharmacists, clinicians)", subcommands: [
+                Receive.self, Rx.self, Dispense.self, Administer.self, Discharge.self, Ship.self, Deliver.self, Return.self, LostInTransit.self, TransferOut.self,
+                Waste.self, Destroy.self, Loss.self, Count.self, Correct.self, Patient.self, Cosign.self, Submit.self, Append.self]),
+            CommandGroup(name: "Stock", subcommands: [Inventory.self, LotStatus.self]),
+            CommandGroup(name: "Audit (compliance officers, inspectors)", subcommands: [
+                Reconcile.self, Resolve.self, Verify.self, CheckpointCommand.self, Log.self]),
+            CommandGroup(name: "Proof and export (regulators)", subcommands: [Prove.self, Export.self, VerifyReport.self]),
+            CommandGroup(name: "Administration", subcommands: [Actor.self, Token.self, Facility.self, Migrate.self, Repair.self]),
+        ]
     )
 
     static func main() {
@@ -32,16 +39,19 @@ struct CSLedger: ParsableCommand {
             try command.run()
             // The tables this command appended to are sealed once, now that it is done (Ledger.sealAppended).
             Ledger.sealAppended()
-        } catch let error as LedgerError {
-            fail(error)
-        } catch let error as IdentifierError {
-            fail(LedgerError(.invalidArgument, error.description))
-        } catch let error as JSONError {
-            fail(LedgerError(.invalidArgument, error.description))
+        } catch let error as ExitCode {
+            exit(withError: error)
         } catch {
-            // --help and --version print and exit 0; a command's own exit code (verify's 1) stands.
+            // One family: every error a command can meet is a LedgerError here, printed and mapped to its exit status once.
+            if let e = LedgerError(converting: error) { fail(e) }
+            // --help and --version print and exit 0; a usage error is one line, exit 2.
             let code = exitCode(for: error)
-            guard code != .success, !(error is ExitCode) else { exit(withError: error) }
+            guard code != .success else { exit(withError: error) }
+            // Anything the parser does not know (it would say exit 1, which means "verification failed") is a failure
+            // of the file or the system, never silently a verification result.
+            guard code != .failure else {
+                fail(LedgerError(.storage, "csledger could not finish: an unexpected \(type(of: error)) error; nothing more was written"))
+            }
             FileHandle.standardError.write(Data("csledger: error: \(UsageErrors.oneLine(message(for: error))) [invalid-argument]\n".utf8))
             Foundation.exit(UsageErrors.exitStatus(code.rawValue))
         }
@@ -52,14 +62,6 @@ struct CSLedger: ParsableCommand {
         Foundation.exit(exitCode(for: error.code))
     }
 
-    static func exitCode(for code: LedgerError.Code) -> Int32 {
-        switch code {
-        case .ledgerExists, .ledgerMissing, .ledgerCorrupt, .ledgerChanged, .ledgerReadOnly, .diskFull, .storage,
-             .serverUnreachable, .serverUnavailable: return 3
-        case .keyFileMissing, .keyFileUnreadable, .keyFilePermissions, .keyFileInvalid, .keyFileExists, .publicKeyInvalid,
-             .tokenInvalid: return 4
-        case .ledgerTampered: return 1
-        default: return 2
-        }
-    }
+    static func exitCode(for code: LedgerError.Code) -> Int32 { code.exitStatus }
+
 }

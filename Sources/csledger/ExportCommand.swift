@@ -26,14 +26,7 @@ struct Export: ParsableCommand {
         var facilityKey: String?
 
         func writer(_ ledger: Ledger) throws -> BundleWriter {
-            let key: SignerKey
-            if let path = facilityKey ?? ProcessInfo.processInfo.environment["CSLEDGER_FACILITY_KEY"] {
-                key = try KeyFiles.loadPrivateKey(path: path)
-            } else if let recorded = try ledger.database.meta("facility_key_path") {
-                key = try KeyFiles.loadPrivateKey(path: recorded)
-            } else {
-                throw LedgerError(.keyFileMissing, "the facility key signs the bundle; pass --facility-key PATH")
-            }
+            let key = try ledger.facilityKey(path: facilityKey, purpose: "the bundle")
             return try BundleWriter(database: ledger.database, facilityKey: key)
         }
 
@@ -87,7 +80,7 @@ struct Export: ParsableCommand {
 
         func run() throws {
             let start = try Export.day(from, "--from")
-            let end = try Export.day(to, "--to").adding(milliseconds: 86_399_999)
+            let end = try Export.day(to, "--to").endOfDay
             guard start <= end else { throw LedgerError(.invalidArgument, "--from \(from) is after --to \(to)") }
             _ = try BundleWriter.checkDestination(out)
             let ledger = try common.ledgerOptions.open(readOnly: true)
@@ -136,7 +129,7 @@ struct Export: ParsableCommand {
             let name = "\(st)-\(ASAPReport.ccyymmdd(day.dateString)).asap.txt"
             var files = [ReportFile(path: name, text: report.text)]
             if !report.personalData.isEmpty { files.append(ReportFile(path: "personal-data.jsonl", text: report.personalData)) }
-            let s = try writer.write(kind: "asap", range: ["from": .string(day.description), "to": .string(day.adding(milliseconds: 86_399_999).description),
+            let s = try writer.write(kind: "asap", range: ["from": .string(day.description), "to": .string(day.endOfDay.description),
                                                            "state": .string(st)],
                                      files: files, entrySeqs: report.seqs, to: bundleDir, generated: generated)
             do {
@@ -159,7 +152,7 @@ struct Export: ParsableCommand {
 
         func run() throws {
             let day = try date.map { try Export.day($0, "--date") } ?? Timestamp(Timestamp.now().dateString, allowDate: true)!
-            let asOf = day.adding(milliseconds: 86_399_999)
+            let asOf = day.endOfDay
             try common.writeBundle(kind: "biennial-inventory", out: out) { source in
                 let report = try BiennialInventory.build(source: source, asOf: asOf)
                 return (report.files, report.seqs, asOf, asOf)

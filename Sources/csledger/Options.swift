@@ -37,16 +37,9 @@ struct SigningOptions: ParsableArguments {
     /// The facility key: --facility-key, $CSLEDGER_FACILITY_KEY, the signer's own key if it is the
     /// facility's, or the path recorded at init.
     func facilityKey(for ledger: Ledger, signer: SignerKey?) throws -> SignerKey {
-        if let path = facilityKey ?? ProcessInfo.processInfo.environment["CSLEDGER_FACILITY_KEY"] {
-            return try KeyFiles.loadPrivateKey(path: path)
-        }
-        let facility = try ledger.facilityKeyID()
-        if let signer, signer.keyID == facility { return signer }
-        guard let recorded = try ledger.database.meta("facility_key_path") else {
-            throw LedgerError(.keyFileMissing, "the facility key is needed to sign the new checkpoint; pass --facility-key PATH")
-        }
-        return try KeyFiles.loadPrivateKey(path: recorded)
+        try ledger.facilityKey(path: facilityKey, signer: signer)
     }
+
 }
 
 /// --json, for commands that print.

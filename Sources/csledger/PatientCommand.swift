@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSLedgerKit
 import Dispensing
+import LedgerAccess
 import LedgerCore
 
 struct Patient: ParsableCommand {

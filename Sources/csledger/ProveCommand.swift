@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import CSLedgerKit
-import LedgerClient
+import LedgerAccess
 import LedgerCore
 
 struct Prove: ParsableCommand {
@@ -23,15 +23,9 @@ struct Prove: ParsableCommand {
 
         func run() throws {
             _ = try seqNumber(seq, "SEQ")
-            if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-                let text = try remote.inclusionProof(seq: seq, tlog: !output.json)
-                print(text, terminator: output.json ? "\n" : "")
-                return
-            }
-            let proof = try ledgerOptions.open(readOnly: true).inclusionProof(seq: seq)
+            let proof = try ledgerOptions.readTarget(server: server).inclusionProof(seq: seq)
             if output.json {
-                let size = try Checkpoint(body: proof.checkpoint.text).size
-                Output.json(["tree_size": .number(Double(size)), "leaf_index": .number(Double(proof.index)),
+                Output.json(["tree_size": .number(Double(proof.tree.size)), "leaf_index": .number(Double(proof.index)),
                              "path": .array(proof.path.map { .string($0.base64) })])
             } else {
                 print(proof.serialized, terminator: "")
@@ -53,13 +47,7 @@ struct Prove: ParsableCommand {
             guard (1...RouteQuery.maxNumber).contains(oldSize) else {
                 throw LedgerError(.invalidArgument, "OLD_SIZE must be a tree size from 1 to \(RouteQuery.maxNumber)")
             }
-            if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-                Output.json(try remote.consistencyProof(oldSize: oldSize))
-                return
-            }
-            let (newSize, path) = try ledgerOptions.open(readOnly: true).consistencyProof(oldSize: oldSize)
-            Output.json(["old_size": .number(Double(oldSize)), "new_size": .number(Double(newSize)),
-                         "path": .array(path.map { .string($0.base64) })])
+            Output.json(try ledgerOptions.readTarget(server: server).consistencyProof(oldSize: oldSize).json)
         }
     }
 }
@@ -84,32 +72,13 @@ struct Log: ParsableCommand {
         // Seq numbers stop at 2^53 - 1 (what csledgerd takes), so paging arithmetic on them cannot overflow.
         let lo = try seqNumber(from, "--from") ?? 0, hi = try seqNumber(to, "--to") ?? RouteQuery.maxNumber
         guard lo <= hi else { throw LedgerError(.invalidArgument, "--from must not be after --to") }
-        if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-            try remoteLog(remote, from: lo, to: hi)
-            return
-        }
-        let ledger = try ledgerOptions.open(readOnly: true)
-        var out = [UInt8]()
-        try ledger.database.forEachBatch(range: lo...hi, type: type) { rows in
-            out.removeAll(keepingCapacity: true)
-            for r in rows {
-                out += r.bytes
-                out.append(0x0a)
-            }
-            FileHandle.standardOutput.write(Data(out))
-            return true
-        }
-    }
-}
-
-extension Log {
-    /// Pages through `GET /v1/entries`, printing each entry's bytes as the server holds them.
-    func remoteLog(_ remote: RemoteLedger, from lo: Int, to hi: Int) throws {
+        // Pages through the entries as the target holds them (1,000 at a time), printing each entry's bytes.
+        let target = try ledgerOptions.readTarget(server: server)
         let page = 1000
         var next = lo
         while next <= hi {
             let want = hi - next >= page ? page : hi - next + 1
-            let rows = try remote.entries(from: next, limit: want)
+            let rows = try target.entries(from: next, limit: want)
             var out = [UInt8]()
             for r in rows {
                 if let type, (try? JSONParser.parse(r))?["statement"]?["type"]?.stringValue != type { continue }

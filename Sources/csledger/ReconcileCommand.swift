@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSLedgerKit
 import Foundation
+import LedgerAccess
 import LedgerCore
 import Reconciliation
 import Reports
@@ -8,8 +9,8 @@ import Reports
 /// `--as-of`: a UTC time, or a date meaning the end of that day.
 func parseAsOf(_ text: String?) throws -> Timestamp? {
     try text.map { t -> Timestamp in
-        guard let ts = Timestamp(t, allowDate: true) else { throw LedgerError(.invalidArgument, "--as-of must be a UTC time or a date YYYY-MM-DD") }
-        return t.count == 10 ? ts.adding(milliseconds: 86_399_999) : ts
+        guard let ts = Timestamp(cutOff: t) else { throw LedgerError(.invalidArgument, "--as-of must be a UTC time or a date YYYY-MM-DD") }
+        return ts
     }
 }
 
@@ -52,42 +53,24 @@ struct Reconcile: ParsableCommand {
     func run() throws {
         let threshold: Severity? = failOn.lowercased() == "never" ? nil : try Severity(parsing: failOn)
         let at = try parseAsOf(asOf)
-        if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-            guard config == nil, checkpointFiles.isEmpty, withBundles.isEmpty else {
-                throw LedgerError(.invalidArgument, "--config and --checkpoint work on a ledger file; the server reconciles with its own settings")
-            }
-            let r = try remote.reconciliation(asOf: asOf, all: all, verify: !noVerify, text: !output.json)
-            print(String(decoding: r.body, as: UTF8.self), terminator: output.json ? "\n" : "")
-            if let threshold, let worst = Severity(rawValue: r.worstOpen), worst >= threshold { throw ExitCode(1) }
-            return
-        }
-        let settings = try config.map { try ReconciliationConfig.load(path: $0) } ?? ReconciliationConfig()
         let external = try checkpointFiles.map { path -> String in
             guard let data = try? InputFile.read(path, what: "configuration", maxBytes: 1 << 20), let text = String(data: data, encoding: .utf8) else {
                 throw LedgerError(.invalidArgument, "cannot read the checkpoint file \(path)")
             }
             return text
         }
-        let counterparts = try withBundles.map { path -> TransferCounterpart in
+        // Another registrant's bundle is used only when it verifies (signatures, proofs, file hashes).
+        for path in withBundles {
             let v = try BundleVerifier.verify(directory: path)
             guard v.isClean else {
                 throw LedgerError(.invalidArgument, "the bundle \(path.prefix(120)) does not verify (\(v.failures.count) problem(s); see csledger verify-report); it is not used")
             }
-            let lines = (try? String(contentsOfFile: (path as NSString).appendingPathComponent("entries.jsonl"), encoding: .utf8)) ?? ""
-            let entries = try lines.split(separator: "\n").map { try Entry.decode(canonicalBytes: Array($0.utf8)) }
-            guard let c = TransferCounterpart(entries: entries) else {
-                throw LedgerError(.invalidArgument, "the bundle \(path.prefix(120)) holds no genesis entry naming its registrant")
-            }
-            return c
         }
-        let ledger = try ledgerOptions.open(readOnly: true)
-        let report = try ledger.reconcile(asOf: at, config: settings, verify: !noVerify, externalCheckpoints: external, counterparts: counterparts)
-        if output.json {
-            Output.json(report.json(all: all))
-        } else {
-            print(report.text(all: all, ledger: ledgerOptions.path), terminator: "")
-        }
-        if let threshold, report.hasOpen(atLeast: threshold) { throw ExitCode(1) }
+        let request = ReconciliationRequest(asOf: at, all: all, verify: !noVerify, json: output.json, configFile: config, checkpoints: external,
+                                            transferBundles: withBundles)
+        let result = try ledgerOptions.readTarget(server: server).reconciliation(request)
+        print(result.body, terminator: "")
+        if let threshold, let worst = result.worstOpen.flatMap(Severity.init(rawValue:)), worst >= threshold { throw ExitCode(1) }
     }
 }
 
@@ -122,18 +105,9 @@ struct Resolve: ParsableCommand {
 
     func run() throws {
         try seqNumber(lossReport, "--loss-report")
-        let settings = try config.map { try ReconciliationConfig.load(path: $0) } ?? ReconciliationConfig()
         let key = try signing.signerKey()
-        let seq: Int
-        if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-            guard config == nil else { throw LedgerError(.invalidArgument, "--config works on a ledger file; the server reconciles with its own settings") }
-            seq = try remote.resolve(findingID: findingID, reason: reason, lossReportSeq: lossReport, key: key, time: try parseTime(time)).seq
-        } else {
-            let ledger = try ledgerOptions.open()
-            seq = try ledger.resolve(findingID: findingID, reason: reason, lossReportSeq: lossReport, key: key,
-                                     facilityKey: signing.facilityKey(for: ledger, signer: key), config: settings,
-                                     time: try parseTime(time)).entry.seq
-        }
+        let seq = try ledgerOptions.target(server: server, signing: signing)
+            .resolve(findingID: findingID, reason: reason, lossReportSeq: lossReport, key: key, configFile: config, time: try parseTime(time)).seq
         if output.json {
             Output.json(["seq": .number(Double(seq)), "type": .string(ReconciliationType.findingResolved),
                          "finding_id": .string(findingID)])

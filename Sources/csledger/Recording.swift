@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSLedgerKit
 import Foundation
+import LedgerAccess
 import LedgerCore
 
 /// Options every recording command shares: who signs, witnesses, time, drafts, output.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSLedgerKit
 import Foundation
+import LedgerAccess
 import LedgerClient
 import LedgerCore
 
@@ -55,7 +56,16 @@ extension LedgerOptions {
     /// The ledger file as a target: the facility key signs the new checkpoint when something is appended.
     func localTarget(signing: SigningOptions) throws -> LocalLedgerTarget {
         let ledger = try open()
-        return LocalLedgerTarget(ledger: ledger) { try signing.facilityKey(for: ledger, signer: try? signing.signerKey()) }
+        return LocalLedgerTarget(ledger: ledger, label: path) { try signing.facilityKey(for: ledger, signer: try? signing.signerKey()) }
+    }
+
+    /// The daemon when --server (or $CSLEDGER_SERVER) says so, else the ledger file opened read-only: for
+    /// commands that only read.
+    func readTarget(server: ServerOptions) throws -> any LedgerTarget {
+        if let remote = try server.remote(ledgerFlag: ledger) { return remote }
+        return LocalLedgerTarget(ledger: try open(readOnly: true), label: path) {
+            throw LedgerError(.invalidArgument, "this command only reads the ledger")
+        }
     }
 
     /// The daemon when --server (or $CSLEDGER_SERVER) says so, else the ledger file.

@@ -2,6 +2,7 @@ import ArgumentParser
 import CSLedgerKit
 import Dispensing
 import Foundation
+import LedgerAccess
 import LedgerCore
 
 struct Waste: ParsableCommand {
@@ -116,36 +117,14 @@ struct Inventory: ParsableCommand {
     @Option(help: "One lot only.") var lot: String?
 
     static let headers = ["LOT", "DRUG", "EXPIRY", "UNIT", "RECEIVED", "DISPENSED", "ADMIN", "SHIPPED", "WASTED", "DESTROYED", "LOST", "RETURNED", "ADJUSTED", "TRANSFERRED", "ON HAND"]
-    /// The figures' JSON names, in the order of the columns.
-    static let figureNames = ["received", "dispensed", "administered", "shipped", "wasted", "destroyed", "lost", "returned", "adjusted", "transferred", "on_hand"]
 
     func run() throws {
-        let at = try asOf.map { text -> Timestamp in
-            guard let t = Timestamp(text, allowDate: true) else { throw LedgerError(.invalidArgument, "--as-of must be a UTC time or a date YYYY-MM-DD") }
-            return text.count == 10 ? t.adding(milliseconds: 86_399_999) : t
-        }
-        if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-            let lines = try remote.inventory(asOf: asOf, lot: lot)
-            if output.json {
-                lines.forEach { Output.json($0) }
-            } else {
-                printTable(lines.map { l in
-                    ["lot", "drug", "expiry", "unit"].map { l[$0]?.stringValue ?? "" } + Self.figureNames.map { l[$0]?.stringValue ?? "" }
-                })
-            }
-            return
-        }
-        let report = try ledgerOptions.open(readOnly: true).inventory(asOf: at, lot: lot)
+        let lines = try ledgerOptions.readTarget(server: server).inventory(asOf: try parseAsOf(asOf), lot: lot)
         if output.json {
-            for l in report.lines {
-                var o: [String: JSONValue] = ["lot_id": .string(l.lotID), "drug": .string(l.drug), "ndc": .string(l.ndc), "lot": .string(l.lot),
-                                              "expiry": .string(l.expiry), "unit": .string(l.unit), "status": .string(l.status)]
-                for (k, q) in l.figures { o[k] = .string(q.description) }
-                Output.json(.object(o))
-            }
+            lines.forEach { Output.json($0.json) }
             return
         }
-        printTable(report.lines.map { l in [l.lot, l.drug, l.expiry, l.unit] + l.figures.map { $0.1.description } })
+        printTable(lines.map { l in [l.lot, l.drug, l.expiry, l.unit] + l.figures.map(\.quantity.description) })
     }
 
     func printTable(_ lines: [[String]]) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSLedgerKit
 import Foundation
+import LedgerAccess
 import LedgerCore
 
 struct Verify: ParsableCommand {
@@ -80,10 +81,6 @@ struct CheckpointCommand: ParsableCommand {
     @OptionGroup var server: ServerOptions
 
     func run() throws {
-        if let remote = try server.remote(ledgerFlag: ledgerOptions.ledger) {
-            print(try remote.checkpoint(), terminator: "")
-            return
-        }
-        print(try ledgerOptions.open(readOnly: true).checkpoint().note, terminator: "")
+        print(try ledgerOptions.readTarget(server: server).checkpoint(), terminator: "")
     }
 }

@@ -75,11 +75,7 @@ struct CSLedgerd: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("csledgerd: upgrading the ledger file's schema first (\(pending.joined(separator: ", "))); about 15 s per million entries, once\n".utf8))
             }
             let l = try Ledger.open(path: path)
-            let recorded = try l.database.meta("facility_key_path")
-            guard let keyPath = facilityKey ?? ProcessInfo.processInfo.environment["CSLEDGER_FACILITY_KEY"] ?? recorded else {
-                throw LedgerError(.keyFileMissing, "the daemon signs checkpoints: pass --facility-key PATH")
-            }
-            let key = try KeyFiles.loadPrivateKey(path: keyPath)
+            let key = try l.facilityKey(path: facilityKey, purpose: "checkpoints (the daemon signs one per group of appends)")
             // Serve nothing from a file that does not hold what the facility key signed; seal its tables so that
             // the command line's readers need not rebuild them.
             try l.sealIfSound(facilityKey: key)

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerAccess
 import LedgerClient
 import Synchronization
 import Testing

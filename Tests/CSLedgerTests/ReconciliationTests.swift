@@ -312,7 +312,7 @@ struct ReconciliationLedgerTests {
                                              facilityKey: fx.keys["facility"]!, time: t3)
         let r4 = try fx.reconcile(asOf: t3, verify: false)
         #expect(r4.finding(negative.id)?.status == .resolved)
-        #expect(r4.finding(negative.id)?.resolution?.seq == appended.entry.seq)
+        #expect(r4.finding(negative.id)?.resolution?.seq == appended.seq)
         #expect(throws: LedgerError.self) {
             try fx.ledger.resolve(findingID: negative.id, reason: "again", key: fx.keys["compliance"]!, facilityKey: fx.keys["facility"]!, time: t3)
         }

@@ -14,7 +14,7 @@ struct FuzzRegressionTests {
             _ = try StatementSubmission.decode(bytes, maxBytes: 1 << 20)
             Issue.record("accepted")
         } catch {
-            #expect(error.code == "invalid-statement")
+            #expect(error.code == .invalidStatement)
             #expect(!error.message.contains("\n") && !error.message.contains("\r"), "\(error.message)")
             #expect(error.message.contains("unknown member"))
         }

@@ -88,11 +88,10 @@ public struct RouteQuery: Sendable, Equatable {
             default: throw Refusal(message: "\(p.name) must be true or false")
             }
         case .time:
-            guard value.utf8.count <= 40, let t = Timestamp(value, allowDate: true) else {
+            guard value.utf8.count <= 40, let t = Timestamp(cutOff: value) else {
                 throw Refusal(message: "\(p.name) must be a UTC time or a date")
             }
-            // A date means the end of that day.
-            times[p.name] = value.utf8.count == 10 ? t.adding(milliseconds: 86_399_999) : t
+            times[p.name] = t
         case .choice(let words):
             guard words.contains(value) else { throw Refusal(message: "\(p.name) must be \(words.joined(separator: " or "))") }
             texts[p.name] = value

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The statement types the ledger core itself understands: the genesis entry
 /// and the enrolment and revocation of signers (SPEC §3).
 public enum CoreStatementType {
@@ -18,6 +20,22 @@ public enum CoreStatementType {
 
     /// Every core type.
     public static let all: Set<String> = [ledgerCreated, actorEnrolled, actorRevoked, facilityKeyRotated, ledgerUpgraded]
+
+    /// The body of an `actor.enrolled` statement, after checking the name.
+    public static func enrollmentBody(name: String, role: Role, publicKey: SignerPublicKey) throws -> [String: JSONValue] {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 200 else {
+            throw LedgerError(.invalidArgument, "the signer's name must be 1 to 200 characters")
+        }
+        return ["name": .string(trimmed), "role": .string(role.rawValue), "public_key": .string(publicKey.base64)]
+    }
+
+    /// The body of an `actor.revoked` statement.
+    public static func revocationBody(keyID: KeyID, reason: String?) -> [String: JSONValue] {
+        var body: [String: JSONValue] = ["key": .string(keyID.hex)]
+        if let reason, !reason.isEmpty { body["reason"] = .string(reason) }
+        return body
+    }
 }
 
 /// A signer as enrolled in the ledger, with the seq numbers that bound its authority.

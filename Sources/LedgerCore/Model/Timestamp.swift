@@ -10,6 +10,20 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
 
+    /// A cut-off as people type it (`--as-of`, `as_of=`): a UTC time, or a date `YYYY-MM-DD` meaning the end of
+    /// that day (its last millisecond), so that everything recorded on that day counts. The one home of that rule.
+    public init?(cutOff text: String) {
+        guard let t = Timestamp(text, allowDate: true) else { return nil }
+        self = text.utf8.count == 10 ? t.endOfDay : t
+    }
+
+    /// The last millisecond of this instant's UTC day.
+    public var endOfDay: Timestamp {
+        let day: Int64 = 86_400_000
+        let start = millisecondsSinceEpoch - ((millisecondsSinceEpoch % day) + day) % day
+        return Timestamp(millisecondsSinceEpoch: start + day - 1)
+    }
+
     /// Parses an RFC 3339 UTC timestamp, or a plain date `YYYY-MM-DD` (midnight UTC) when `allowDate` is set.
     public init?(_ text: String, allowDate: Bool = false) {
         let u = Array(text.utf8)

@@ -1,0 +1,14 @@
+import GRDB
+import LedgerCore
+import LedgerStore
+
+/// Questions about recorded prescriptions that a recording command asks before it signs (the table is the
+/// dispensing projection's; its SQL stays in this module).
+public enum PrescriptionLookup {
+    /// The patient reference prescription `rx` names; nil when it is not recorded.
+    public static func patient(_ database: LedgerDatabase, rx: String) throws -> String? {
+        try database.read { db in
+            try String.fetchOne(db, sql: "SELECT patient_ref FROM prescriptions WHERE rx_number = ?", arguments: [rx])
+        }
+    }
+}
