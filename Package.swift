@@ -12,7 +12,8 @@ import PackageDescription
 //                   biennial inventory, DEA 41/106 data; and the offline bundle verifier (no database).
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
 //   LedgerClient    csledgerd seen from the command line: a LedgerTarget over HTTPS (AsyncHTTPClient).
-//   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit. Tests import it.
+//   Dashboard       the compliance dashboard's pages: reads behind the integrity gate, HTML (escaped in one place), SVG charts.
+//   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit, the dashboard's sign-in. Tests import it.
 //   Simulation      a seeded clinic-and-pharmacy simulation writing realistic ledgers (tests, benchmarks).
 //   csledger        the command line, a thin shell over CSLedgerKit.
 //   csledgerd       the daemon, a thin shell over LedgerServer.
@@ -125,9 +126,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Dashboard",
+            dependencies: ["CSLedgerKit", "Dispensing", "LedgerCore", "LedgerStore", "Reconciliation", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LedgerServer",
             dependencies: [
                 "CSLedgerKit",
+                "Dashboard",
                 "Dispensing",
                 "LedgerCore",
                 "LedgerStore",
@@ -195,7 +202,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd", "crash-harness"],
+            dependencies: ["CSLedgerKit", "Dashboard", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd", "crash-harness"],
             swiftSettings: swiftSettings
         ),
     ]
