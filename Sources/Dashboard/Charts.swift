@@ -50,7 +50,9 @@ public enum Chart {
         guard let x0 = xs.min(), let x1 = xs.max() else {
             return "<svg class=\"chart \(cls)\" viewBox=\"0 0 720 60\" role=\"img\" aria-label=\"\(title)\"><title>\(title)</title><text class=\"label\" x=\"10\" y=\"30\">no data</text></svg>"
         }
-        let y0 = min(ys.min() ?? 0, 0), y1 = max(ys.max() ?? 1, y0 + 1) * 1.06
+        let y0 = min(ys.min() ?? 0, 0)
+        let top = ys.max() ?? 1
+        let y1 = top > y0 ? y0 + (top - y0) * 1.08 : y0 + 1
         let sx = { (x: Double) in left + (x1 == x0 ? 0.5 : (x - x0) / (x1 - x0)) * (width - left - right) }
         let sy = { (y: Double) in top + (1 - (y - y0) / (y1 - y0)) * (height - top - bottom) }
         var out: HTML = "<svg class=\"chart \(cls)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(title)\"><title>\(title)</title>"

@@ -80,7 +80,7 @@ def look(d, what, allowed_status=None):
 
 def shot(d, name):
     h = d.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
-    d.set_window_size(1280, min(max(h + 40, 600), 4000))
+    d.set_window_size(1280, min(max(h + 40, 600), 2400))
     d.save_screenshot(os.path.join(shots, name + ".png"))
     d.set_window_size(1280, 1000)
 
