@@ -51,8 +51,8 @@ public enum Chart {
             return "<svg class=\"chart \(cls)\" viewBox=\"0 0 720 60\" role=\"img\" aria-label=\"\(title)\"><title>\(title)</title><text class=\"label\" x=\"10\" y=\"30\">no data</text></svg>"
         }
         let y0 = min(ys.min() ?? 0, 0)
-        let top = ys.max() ?? 1
-        let y1 = top > y0 ? y0 + (top - y0) * 1.08 : y0 + 1
+        let highest = ys.max() ?? 1
+        let y1 = highest > y0 ? y0 + (highest - y0) * 1.08 : y0 + 1
         let sx = { (x: Double) in left + (x1 == x0 ? 0.5 : (x - x0) / (x1 - x0)) * (width - left - right) }
         let sy = { (y: Double) in top + (1 - (y - y0) / (y1 - y0)) * (height - top - bottom) }
         var out: HTML = "<svg class=\"chart \(cls)\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(title)\"><title>\(title)</title>"

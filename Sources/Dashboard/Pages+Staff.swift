@@ -31,6 +31,9 @@ extension DashboardPages {
         return out
     }
 
+    static let roleHeadings: [Role: String] = [.admin: "Admins", .pharmacist: "Pharmacists", .clinician: "Clinicians",
+                                               .compliance: "Compliance officers", .regulator: "Regulators", .witness: "Witnesses"]
+
     static let metricNames = ["waste": "waste share per dose", "counts": "share of counts with a variance", "corrections": "corrections per record"]
 
     public func staff(_ viewer: Viewer) throws -> HTML {
@@ -57,7 +60,7 @@ extension DashboardPages {
                 """ as HTML
             })
             sections += """
-            <h2>\(role.rawValue.capitalized)s</h2>
+            <h2>\(Self.roleHeadings[role] ?? role.rawValue)</h2>
             <div class="scroll"><table class="staff" id="staff-\(role.rawValue)"><thead><tr><th>Person</th><th class="num">Doses</th><th class="num">Waste per dose</th>\
             <th class="num">Counts</th><th class="num">Corrections / records</th><th>Highest z against peers</th><th class="num">CUSUM alarms</th><th class="num">Open findings</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>

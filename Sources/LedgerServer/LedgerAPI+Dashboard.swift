@@ -63,20 +63,20 @@ extension LedgerAPI {
             return response
         }
         router.get("/") { request, _ in
-            try api.dashboardPage(request, everything: true, stockHome: true) { v in try api.dashboard.overview(v) }
+            try await api.dashboardPage(request, everything: true, stockHome: true) { v in try api.dashboard.overview(v) }
         }
         router.get("/findings") { request, _ in
-            try api.dashboardPage(request, everything: true) { v in
+            try await api.dashboardPage(request, everything: true) { v in
                 try api.dashboard.findings(v, filter: .init(query: Format.form(request.uri.query ?? "")))
             }
         }
         router.get("/findings/:id") { request, context in
             let id = Self.pathText(context, "id")
-            return try api.dashboardPage(request, everything: true) { v in try api.dashboard.finding(v, id: id) }
+            return try await api.dashboardPage(request, everything: true) { v in try api.dashboard.finding(v, id: id) }
         }
         router.get("/entries/:seq") { request, context in
             let seq = Int(Self.pathText(context, "seq"))
-            return try api.dashboardPage(request, everything: true) { v in try seq.flatMap { try api.dashboard.entry(v, seq: $0) } }
+            return try await api.dashboardPage(request, everything: true) { v in try seq.flatMap { try api.dashboard.entry(v, seq: $0) } }
         }
         router.get("/entries/:seq/proof") { request, context in
             let viewer = try api.viewer(request)
@@ -84,7 +84,7 @@ extension LedgerAPI {
             guard viewer.seesEverything else { return Self.refused(api, viewer, "Entries and proofs are for compliance officers and regulators.") }
             guard let seq = Int(Self.pathText(context, "seq")), seq >= 0 else { return Self.notFound(api, viewer) }
             do {
-                let proof = try api.dashboard.data.inclusionProof(seq)
+                let proof = try await Self.offLoop { try api.dashboard.data.inclusionProof(seq) }
                 var response = Self.dashboardResponse(.ok, proof, contentType: "text/plain; charset=utf-8", cache: "no-store")
                 response.headers[Self.dispositionHeader] = "attachment; filename=\"entry-\(seq).tlog-proof\""
                 return response
@@ -93,7 +93,7 @@ extension LedgerAPI {
             }
         }
         router.get("/stock") { request, _ in
-            try api.dashboardPage(request, everything: false) { v in try api.dashboard.stock(v) }
+            try await api.dashboardPage(request, everything: false) { v in try api.dashboard.stock(v) }
         }
         router.get("/stock/:lot") { request, context in
             let lot = Self.pathText(context, "lot")
@@ -105,17 +105,17 @@ extension LedgerAPI {
                 return Self.html(.badRequest, Layout.problem(ledger: api.dashboard.origin, viewer: v, title: "Not a time",
                                                              message: "as_of must be a UTC time such as 2025-02-01T00:00:00Z, or a date."))
             }
-            return try api.dashboardPage(request, everything: false) { v in try api.dashboard.lot(v, lotID: lot, asOf: asOf) }
+            return try await api.dashboardPage(request, everything: false) { v in try api.dashboard.lot(v, lotID: lot, asOf: asOf) }
         }
         router.get("/staff") { request, _ in
-            try api.dashboardPage(request, everything: true) { v in try api.dashboard.staff(v) }
+            try await api.dashboardPage(request, everything: true) { v in try api.dashboard.staff(v) }
         }
         router.get("/staff/:key") { request, context in
             let key = KeyID(Self.pathText(context, "key"))
-            return try api.dashboardPage(request, everything: true) { v in try key.flatMap { try api.dashboard.person(v, key: $0) } }
+            return try await api.dashboardPage(request, everything: true) { v in try key.flatMap { try api.dashboard.person(v, key: $0) } }
         }
         router.get("/shipments") { request, _ in
-            try api.dashboardPage(request, everything: false) { v in try api.dashboard.shipments(v) }
+            try await api.dashboardPage(request, everything: false) { v in try api.dashboard.shipments(v) }
         }
     }
 
@@ -131,7 +131,11 @@ extension LedgerAPI {
 
     /// A page for a signed-in viewer allowed to see it (`everything`: compliance and regulator only); nil from
     /// `render` is a 404. A ledger that fails its integrity check gets a 503 page and nothing from its tables.
-    func dashboardPage(_ request: Request, everything: Bool, stockHome: Bool = false, render: (Viewer) throws -> HTML?) throws -> Response {
+    ///
+    /// The page is built off the server's event loops: a reconciliation takes a second or more on a large ledger
+    /// and uses every core, and the appends of the pharmacy's terminals must not wait behind it.
+    func dashboardPage(_ request: Request, everything: Bool, stockHome: Bool = false,
+                       render: @escaping @Sendable (Viewer) throws -> HTML?) async throws -> Response {
         guard let viewer = try viewer(request) else { return Self.redirect("/signin") }
         if everything, !viewer.seesEverything {
             if stockHome, viewer.seesStock { return Self.redirect("/stock") }
@@ -139,10 +143,17 @@ extension LedgerAPI {
         }
         guard viewer.seesStock else { return Self.refused(self, viewer, "") }
         do {
-            guard let html = try render(viewer) else { return Self.notFound(self, viewer) }
+            guard let html = try await Self.offLoop({ try render(viewer) }) else { return Self.notFound(self, viewer) }
             return Self.html(.ok, html)
         } catch let e as LedgerError {
             return Self.failure(self, viewer, e)
+        }
+    }
+
+    /// Runs `work` on a Dispatch thread, not on the event loop that serves this connection.
+    static func offLoop<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try work() }) }
         }
     }
 

@@ -152,6 +152,25 @@ struct DashboardBrowserTests {
         #expect(after.stdout.hasPrefix("HTTP/1.1 303") && after.stdout.lowercased().contains("location: /signin"), "\(after.stdout.prefix(300))")
     }
 
+    @Test("a table changed behind the daemon's back: every page answers with the integrity error, never with the table's figures")
+    func integrityGate() throws {
+        let f = try Fixture()
+        defer { f.daemon.stop() }
+        let jar = f.dir.path("cookies")
+        func curl(_ args: [String]) throws -> CLI.Result { try CLI.run("curl", ["-s", "-i", "-b", jar, "-c", jar] + args, in: f.dir.url) }
+        _ = try curl(["-X", "POST", "--data-urlencode", "token=\(f.tokens["compliance"]!)", "\(f.daemon.url)/signin"])
+        let before = try curl(["\(f.daemon.url)/stock"])
+        #expect(before.stdout.hasPrefix("HTTP/1.1 200"), "\(before.stdout.prefix(300))")
+        // Someone with the file but no key adds 1000 units to a lot's balance.
+        let tamper = try CLI.run("sqlite3", [f.path, "UPDATE lots SET on_hand_micros = on_hand_micros + 1000000000 WHERE lot_id = (SELECT min(lot_id) FROM lots)"], in: f.dir.url)
+        try #require(tamper.status == 0, "\(tamper.stderr)")
+        for page in ["/", "/stock", "/findings", "/shipments", "/staff"] {
+            let r = try curl(["\(f.daemon.url)\(page)"])
+            #expect(r.stdout.hasPrefix("HTTP/1.1 503") && r.stdout.contains("failed its integrity check"), "\(page): \(r.stdout.prefix(400))")
+            #expect(!r.stdout.contains("id=\"lots\"") && !r.stdout.contains("id=\"open-count\""), "\(page) showed figures from a tampered file")
+        }
+    }
+
     @Test("text from the ledger is escaped where pages are built: markup in a name stays text")
     func escaping() {
         let name = "<script>alert('x')</script> & \"co\""
