@@ -13,7 +13,8 @@ import PackageDescription
 //   LedgerAccess    the one door to a ledger: the LedgerTarget protocol and the typed values it answers with.
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
 //   LedgerClient    csledgerd seen from the command line: a LedgerTarget over HTTPS (AsyncHTTPClient).
-//   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit. Tests import it.
+//   Dashboard       the compliance dashboard's pages: reads behind the integrity gate, HTML (escaped in one place), SVG charts.
+//   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit, the dashboard's sign-in. Tests import it.
 //   Simulation      a seeded clinic-and-pharmacy simulation writing realistic ledgers (tests, benchmarks).
 //   csledger        the command line, a thin shell over CSLedgerKit.
 //   csledgerd       the daemon, a thin shell over LedgerServer.
@@ -132,10 +133,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Dashboard",
+            dependencies: ["CSLedgerKit", "Dispensing", "LedgerCore", "LedgerStore", "Reconciliation"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LedgerServer",
             dependencies: [
                 "CSLedgerKit",
                 "LedgerAccess",
+                "Dashboard",
                 "Dispensing",
                 "LedgerCore",
                 "LedgerStore",
@@ -209,7 +216,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerAccess", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd", "crash-harness"],
+            dependencies: ["CSLedgerKit", "LedgerAccess", "Dashboard", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd", "crash-harness"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -18,11 +18,14 @@ struct BenchOptions {
     var daemonSeconds = 10.0
     /// Only the daemon phase, on the ledger an earlier run left in --dir (needs --reuse).
     var daemonOnly = false
+    /// Loads of each dashboard page (0 skips the dashboard phase), and the appends per second meanwhile.
+    var pageLoads = 20
+    var pageAppendRate = 20.0
     var only: String?
     var ledger: String?
 
     static let usage = """
-        usage: csledger-bench [--entries N] [--dir DIR [--reuse [--daemon-only]]] [--json] [--single-appends N] [--clients A,B,C] [--daemon-seconds S]
+        usage: csledger-bench [--entries N] [--dir DIR [--reuse [--daemon-only]]] [--json] [--single-appends N] [--clients A,B,C] [--daemon-seconds S] [--page-loads N] [--page-appends R]
           --entries N         entries in the simulated clinic's ledger (default 1000000)
           --dir DIR           write the ledger in DIR and keep it (default: a temporary folder, removed)
           --reuse             use DIR/ledger.sqlite from an earlier run instead of building it (its size wins)
@@ -31,6 +34,8 @@ struct BenchOptions {
           --clients LIST      concurrent daemon clients, comma-separated (default 8,32,128; 0 skips the daemon)
           --daemon-seconds S  seconds of load at each client count (default 10)
           --daemon-only       with --dir DIR --reuse: only the daemon phase, on that ledger (for profiling it)
+          --page-loads N      loads of each dashboard page, still and while appending (default 20; 0 skips the dashboard)
+          --page-appends R    doses appended per second through the daemon while the pages load (default 20)
         child mode (used by the main run): --only PHASE --ledger PATH
         """
 
@@ -65,6 +70,11 @@ struct BenchOptions {
                 guard let s = Double(text), s >= 1, s <= 600 else { throw LedgerError(.invalidArgument, "--daemon-seconds must be 1 to 600, not \"\(text)\"") }
                 o.daemonSeconds = s
             case "--daemon-only": o.daemonOnly = true
+            case "--page-loads": o.pageLoads = try count(arg, min: 0)
+            case "--page-appends":
+                let text = try value(arg)
+                guard let r = Double(text), r >= 1, r <= 1_000 else { throw LedgerError(.invalidArgument, "--page-appends must be 1 to 1000, not \"\(text)\"") }
+                o.pageAppendRate = r
             case "--only": o.only = try value(arg)
             case "--ledger": o.ledger = try value(arg)
             case "-h", "--help": throw LedgerError(.invalidArgument, usage)

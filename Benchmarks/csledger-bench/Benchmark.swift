@@ -43,6 +43,7 @@ struct Benchmark {
             let workload = try Workload(patients: try ClinicBuild.patients(try Ledger.open(path: ledgerPath)))
             add("ledger.entries", Double(try Ledger.open(path: ledgerPath, readOnly: true).database.size()), "entries")
             try runDaemon(workload)
+            try runDashboard(workload)
             say("done")
             return
         }
@@ -169,6 +170,8 @@ struct Benchmark {
 
         // 8. Through the daemon: group commit over loopback HTTP.
         try runDaemon(workload)
+        // 9. The dashboard's pages, the ledger holding still and while appends go on.
+        try runDashboard(workload)
         say("done")
     }
 
@@ -185,6 +188,19 @@ struct Benchmark {
             add("daemon.c\(o.clients).client_cpu", o.clientCPUSeconds / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append")
             if o.refused > 0 { add("daemon.c\(o.clients).refused", Double(o.refused), "requests") }
         }
+    }
+
+    private mutating func runDashboard(_ workload: Workload) throws {
+        guard options.pageLoads > 0 else { return }
+        say("dashboard: csledgerd on loopback, a compliance officer signed in")
+        let o = try DashboardBench(workload: workload, ledgerPath: ledgerPath, directory: directory)
+            .run(loads: options.pageLoads, appendsPerSecond: options.pageAppendRate, say: say)
+        for p in o.pages {
+            add("dashboard.\(p.page).first", p.first * 1e3, "ms (first load; \(p.bytes / 1024) KiB of HTML)")
+            add("dashboard.\(p.page).still.p95", p.still.percentile(95) * 1e3, "ms", limit: 300, limitIs: "goal")
+            add("dashboard.\(p.page).appending.p95", p.appending.percentile(95) * 1e3, "ms", limit: 300, limitIs: "goal")
+        }
+        add("dashboard.appends", Double(o.appended) / o.appendSeconds, "appends/s while the pages loaded")
     }
 
     private func expectClean(_ o: ChildBench.Outcome, entries: Int) throws {

@@ -35,9 +35,16 @@ final class HTTPClient {
 
     /// Sends one request and returns (status, body).
     func request(_ method: String, _ path: String, token: String?, body: [UInt8] = []) throws -> (Int, [UInt8]) {
+        let (status, _, body) = try exchange(method, path, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:], body: body)
+        return (status, body)
+    }
+
+    /// Sends one request with `headers` (a JSON body unless they name a content type); returns the status,
+    /// the response's header lines and its body.
+    func exchange(_ method: String, _ path: String, headers: [String: String], body: [UInt8] = []) throws -> (Int, [Substring], [UInt8]) {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        if let token { head += "Authorization: Bearer \(token)\r\n" }
-        if !body.isEmpty { head += "Content-Type: application/json\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if !body.isEmpty, headers["Content-Type"] == nil { head += "Content-Type: application/json\r\n" }
         head += "Content-Length: \(body.count)\r\n\r\n"
         try send(Array(head.utf8) + body)
         return try readResponse()
@@ -58,7 +65,7 @@ final class HTTPClient {
         pending += buffer[0..<n]
     }
 
-    private func readResponse() throws -> (Int, [UInt8]) {
+    private func readResponse() throws -> (Int, [Substring], [UInt8]) {
         var headerEnd: Int?
         while headerEnd == nil {
             headerEnd = Self.find([13, 10, 13, 10], in: pending)
@@ -76,7 +83,7 @@ final class HTTPClient {
         while pending.count < start + length { try fill() }
         let body = Array(pending[start..<(start + length)])
         pending.removeFirst(start + length)
-        return (status, body)
+        return (status, Array(lines.dropFirst()), body)
     }
 
     /// Where the header block ends (`\r\n\r\n`), without allocating.

@@ -1,4 +1,5 @@
 import CSLedgerKit
+import Dashboard
 import Dispensing
 import Foundation
 import HTTPTypes
@@ -51,12 +52,18 @@ public struct LedgerAPI: Sendable {
     let tokens: TokenCache
     /// Time allowed for a request body to arrive (see `BodyDeadlineMiddleware`).
     public var bodyTimeout: Duration = APIConfiguration.bodyTimeout
+    /// The dashboard's pages (with the reconciliation they keep) and its sign-in sessions.
+    let dashboard: DashboardPages
+    let sessions = DashboardSessions()
+    /// Session cookies carry `Secure` (the daemon serves TLS).
+    public var secureCookies = false
 
     public init(ledger: Ledger, queue: WriteQueue) throws {
         self.ledger = ledger
         self.queue = queue
         self.keys = SignerKeyCache(database: ledger.database)
         self.tokens = TokenCache(tokens: APITokens(database: ledger.database), watch: try DataVersionWatch(path: ledger.database.path))
+        self.dashboard = DashboardPages(data: DashboardData(ledger: ledger), origin: try ledger.origin())
     }
 
     static func roles(_ method: String, _ path: String) -> Set<Role>? {
@@ -165,6 +172,7 @@ public struct LedgerAPI: Sendable {
         addLookupRoutes(to: router)
         addReconciliationRoutes(to: router)
         addPersonalDataRoutes(to: router)
+        addDashboardRoutes(to: router)
         return router
     }
 

@@ -22,6 +22,7 @@ public enum LedgerServer {
         let queue = WriteQueue(ledger: ledger, checkpointSigner: try ledger.checkpointSigner(facilityKey: facilityKey))
         var api = try LedgerAPI(ledger: ledger, queue: queue)
         api.bodyTimeout = bodyTimeout
+        api.secureCookies = tls != nil
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyTimeout)],
                                                                  idleTimeout: .init(idleTimeout)))
         let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0.configuration) } ?? http1

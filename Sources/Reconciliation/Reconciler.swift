@@ -101,7 +101,7 @@ public struct Reconciler: Sendable {
         }
         return ReconciliationReport(asOf: facts.asOf, asOfGiven: asOfGiven, entries: facts.totalEntries,
                                     entriesConsidered: facts.entries.count, integrityChecked: verification != nil,
-                                    findings: findings, people: people, config: config)
+                                    findings: findings, people: people, config: config, cusums: run.cusums, peers: run.peers)
     }
 }
 
@@ -113,6 +113,9 @@ struct Run {
     let counterparts: [TransferCounterpart]
     let ownDEA: String?
     var findings: [Finding] = []
+    /// The series behind the statistical rules (8's CUSUMs, 10's peer comparisons), for readers that draw them.
+    var cusums: [CusumSeries] = []
+    var peers: [PeerActivity] = []
     private var ids: Set<String> = []
 
     init(facts: Facts, config: ReconciliationConfig, calendar: BusinessCalendar, counterparts: [TransferCounterpart] = [], ownDEA: String? = nil) {
@@ -128,6 +131,8 @@ struct Run {
     /// Adds the findings of `other` (a run of later rules over the same facts) not already found here.
     mutating func take(_ other: Run) {
         for f in other.findings where ids.insert(f.id).inserted { findings.append(f) }
+        cusums += other.cusums
+        peers += other.peers
     }
 
     /// Adds a finding; its id comes from rule, check and subject, its evidence fingerprint from the

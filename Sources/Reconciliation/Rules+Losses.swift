@@ -96,8 +96,22 @@ extension Run {
                 counts[w] += 1
                 inWeek[w].append(ev.seq)
             }
-            for ex in Stats.cusum(x, events: counts, reference: config.lotLossAllowancePerWeek, threshold: config.lotLossThreshold,
-                                  minimumEvents: config.lotLossMinimumEvents) {
+            let excursions = Stats.cusum(x, events: counts, reference: config.lotLossAllowancePerWeek, threshold: config.lotLossThreshold,
+                                         minimumEvents: config.lotLossMinimumEvents)
+            cusums.append(CusumSeries(
+                check: "lot-loss-pattern", subject: lot,
+                labels: (0..<n).map { w in
+                    let monday = (firstWeek + Int64(w)) * 7 - 3
+                    return String(Timestamp(millisecondsSinceEpoch: monday * BusinessCalendar.msPerDay).description.prefix(10))
+                },
+                entries: inWeek, values: x, statistic: Stats.cusumPath(x, reference: config.lotLossAllowancePerWeek),
+                reference: config.lotLossAllowancePerWeek, threshold: config.lotLossThreshold,
+                alarms: excursions.compactMap { ex in
+                    guard let first = (ex.start...ex.alarm).lazy.flatMap({ inWeek[$0] }).first, let at = inWeek[ex.alarm].last else { return nil }
+                    return CusumSeries.Alarm(index: ex.alarm, seq: at,
+                                             findingID: Finding.makeID(rule: 8, check: "lot-loss-pattern", subject: "\(lot)|\(first)"))
+                }))
+            for ex in excursions {
                 let seqs = (ex.start...ex.alarm).flatMap { inWeek[$0] }
                 guard let first = seqs.first else { continue }
                 let total = (ex.start...ex.alarm).reduce(0.0) { $0 + x[$1] }
@@ -143,7 +157,17 @@ extension Run {
             let clinic = Stats.median(Array(everyoneShares[...positions[b - 1]]))
             let baseline = max(own, clinic)
             let x = Array(shares.dropFirst(b))
-            for ex in Stats.cusum(x, reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold) {
+            let excursions = Stats.cusum(x, reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold)
+            let doseSeqs = positions.dropFirst(b).map { ds[everyone[$0]].record.seq }
+            cusums.append(CusumSeries(
+                check: "waste-pattern", subject: person.hex, labels: [], entries: doseSeqs.map { [$0] }, values: x,
+                statistic: Stats.cusumPath(x, reference: baseline + config.wasteAllowance),
+                reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold,
+                alarms: excursions.map { ex in
+                    CusumSeries.Alarm(index: ex.alarm, seq: doseSeqs[ex.alarm],
+                                      findingID: Finding.makeID(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(doseSeqs[ex.start])"))
+                }))
+            for ex in excursions {
                 let run = positions[(b + ex.start)...(b + ex.alarm)].map { ds[everyone[$0]].record }
                 let mean = x[ex.start...ex.alarm].reduce(0, +) / Double(ex.alarm - ex.start + 1)
                 add(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(run[0].seq)", severity: .warning,

@@ -72,9 +72,16 @@ extension Run {
         for c in comparisons {
             let m = metrics[c.metric], q = c.quarter
             let eligible = c.people.filter { $0.value.n >= m.minimum }.sorted { $0.key < $1.key }
-            guard eligible.count >= config.outlierMinimumPeers else { continue }
+            let compared = eligible.count >= config.outlierMinimumPeers
+            let stats = compared ? Stats.robustZ(eligible.map(\.value.rate), floor: m.floor) : nil
+            for (person, activity) in c.people {
+                let i = compared ? eligible.firstIndex { $0.key == person } : nil
+                peers.append(PeerActivity(metric: m.key, quarter: q, group: c.group, person: person, n: activity.n, rate: activity.rate,
+                                          z: i.flatMap { stats?.z[$0] }, median: i == nil ? nil : stats?.median,
+                                          scale: i == nil ? nil : stats?.scale, threshold: config.outlierZ, minimum: m.minimum))
+            }
+            guard let (median, mad, scale, z) = stats else { continue }
             let rates = eligible.map(\.value.rate)
-            let (median, mad, scale, z) = Stats.robustZ(rates, floor: m.floor)
             let peers = c.group == "counter" ? "counters" : "\(c.group)s"
             for (i, (person, activity)) in eligible.enumerated() where z[i] > config.outlierZ {
                 let name = facts.signers[person]?.name ?? person.short

@@ -1,0 +1,162 @@
+import CSLedgerKit
+import Dispensing
+import Foundation
+import LedgerCore
+import LedgerStore
+import Reconciliation
+import Synchronization
+
+/// What the dashboard's pages read, each read behind the integrity gate (`Ledger.requireIntegrity`): no page
+/// is ever answered from a table that disagrees with the signed entries.
+///
+/// The reconciliation (every rule over every entry) is the costly read; its report is kept, keyed by the
+/// ledger's size, and reused until an entry is appended or `maximumAge` passes (some findings are due
+/// by the clock alone, e.g. a parcel in transit too long, so a kept report also ages out).
+public final class DashboardData: Sendable {
+    public let ledger: Ledger
+    public let maximumAge: Duration
+    private struct Kept: Sendable {
+        let size: Int
+        let at: ContinuousClock.Instant
+        let report: ReconciliationReport
+    }
+    private let kept = Mutex<Kept?>(nil)
+    /// One reconciliation at a time: a burst of page loads after an append waits for one run, not one each.
+    private let running = Mutex<Void>(())
+    private let runs = Atomic<Int>(0)
+
+    public init(ledger: Ledger, maximumAge: Duration = .seconds(300)) {
+        self.ledger = ledger
+        self.maximumAge = maximumAge
+    }
+
+    /// How many times the reconciliation actually ran (tests and the benchmark read it).
+    public var reconciliationRuns: Int { runs.load(ordering: .relaxed) }
+
+    /// The reconciliation as of now over every entry (rules 1-10; the integrity gate stands for rule 11).
+    public func reconciliation() throws -> ReconciliationReport {
+        try ledger.requireIntegrity()
+        func fresh() throws -> ReconciliationReport? {
+            let size = try ledger.database.size()
+            return kept.withLock { slot in
+                guard let k = slot, k.size == size, ContinuousClock.now - k.at < maximumAge else { return nil }
+                return k.report
+            }
+        }
+        if let r = try fresh() { return r }
+        return try running.withLock { _ in
+            if let r = try fresh() { return r }
+            let size = try ledger.database.size()
+            let started = ContinuousClock.now
+            let report = try ledger.reconcile(verify: false)
+            runs.add(1, ordering: .relaxed)
+            // Keyed by the size read before the run: an entry appended meanwhile makes the next page run it again.
+            kept.withLock { $0 = Kept(size: size, at: started, report: report) }
+            return report
+        }
+    }
+
+    /// The latest signed checkpoint: its size, and when its last entry was logged.
+    public func checkpoint() throws -> (size: Int, time: Timestamp?) {
+        try ledger.requireIntegrity()
+        let cp = try ledger.checkpoint()
+        let time = try ledger.database.entryBytes(cp.treeSize - 1).flatMap { try? Entry.decode(canonicalBytes: $0) }?.logged
+        return (cp.treeSize, time)
+    }
+
+    /// The perpetual inventory now or as of a time (`Ledger.inventory` checks integrity itself).
+    public func inventory(asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
+        try ledger.inventory(asOf: asOf, lot: lot)
+    }
+
+    /// The signers (staff), by key.
+    public func signers() throws -> [KeyID: Signer] {
+        try ledger.requireIntegrity()
+        return Dictionary(try ledger.database.signers().map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// One change to a lot's balance.
+    public struct Movement: Sendable {
+        public let seq: Int
+        public let kind: String
+        public let micros: Int64
+        public let time: Timestamp
+        /// The balance after it (event-time order, then seq).
+        public let balance: Int64
+    }
+
+    /// One physical count of a lot.
+    public struct Count: Sendable {
+        public let seq: Int
+        public let time: Timestamp
+        public let expected: Int64
+        public let counted: Int64
+        public var variance: Int64 { counted - expected }
+    }
+
+    /// A lot's movements and counts up to `asOf` (event time; all when nil), in event-time order.
+    public func lotHistory(lotID: String, asOf: Timestamp? = nil) throws -> (movements: [Movement], counts: [Count]) {
+        try ledger.requireIntegrity()
+        let (moves, counts) = try DispensingRecords.lotHistory(ledger.database, lotID: lotID, asOf: asOf)
+        var balance: Int64 = 0
+        return (moves.map { m in
+                    balance += m.micros
+                    return Movement(seq: m.seq, kind: m.kind, micros: m.micros, time: m.time, balance: balance)
+                },
+                counts.map { Count(seq: $0.seq, time: $0.time, expected: $0.expectedMicros, counted: $0.countedMicros) })
+    }
+
+    /// A parcel, with what its delivery entry says about the adult signature and the ID check.
+    public struct Shipment: Sendable {
+        public let tracking: String
+        public let carrier: String
+        public let sentSeq: Int
+        public let sent: Timestamp
+        public let adultSignature: Bool
+        public let status: String
+        public let closedSeq: Int?
+        /// From the closing entry (delivered ones): when, whether the age was verified, and the ID seen.
+        public var closed: Timestamp?
+        public var ageVerified: Bool?
+        public var idType: String?
+    }
+
+    /// Every parcel, latest first; the delivery entries of the latest `details` delivered ones are read for
+    /// the adult-signature and ID-check columns.
+    public func shipments(details: Int = 500) throws -> [Shipment] {
+        try ledger.requireIntegrity()
+        var list = try DispensingRecords.shipments(ledger.database).map {
+            Shipment(tracking: $0.tracking, carrier: $0.carrier, sentSeq: $0.sentSeq, sent: $0.sent, adultSignature: $0.adultSignature,
+                     status: $0.status, closedSeq: $0.closedSeq)
+        }
+        var read = 0
+        for i in list.indices where list[i].status == "delivered" && read < details {
+            read += 1
+            guard let seq = list[i].closedSeq, let bytes = try ledger.database.entryBytes(seq),
+                  let e = try? Entry.decode(canonicalBytes: bytes) else { continue }
+            let body = e.statement.body
+            list[i].closed = body["delivered"]?.stringValue.flatMap { Timestamp($0) } ?? e.statement.time
+            if case .bool(let b)? = body["age_verified"] { list[i].ageVerified = b }
+            list[i].idType = body["id_type"]?.stringValue
+        }
+        return list
+    }
+
+    /// One entry as its page shows it.
+    public struct EntryView: Sendable {
+        public let entry: Entry
+        public let leafHash: Hash
+    }
+
+    public func entry(_ seq: Int) throws -> EntryView? {
+        try ledger.requireIntegrity()
+        guard let bytes = try ledger.database.entryBytes(seq), let e = try? Entry.decode(canonicalBytes: bytes) else { return nil }
+        return EntryView(entry: e, leafHash: MerkleTree.leafHash(bytes))
+    }
+
+    /// The C2SP tlog-proof of entry `seq` in the latest checkpoint (what `csledger prove` writes).
+    public func inclusionProof(_ seq: Int) throws -> String {
+        try ledger.requireIntegrity()
+        return try ledger.inclusionProof(seq: seq).serialized
+    }
+}

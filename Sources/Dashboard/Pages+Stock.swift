@@ -1,0 +1,138 @@
+import CSLedgerKit
+import Dispensing
+import Foundation
+import LedgerCore
+import LedgerStore
+import Reconciliation
+
+extension DashboardPages {
+    // MARK: Stock
+
+    public func stock(_ viewer: Viewer) throws -> HTML {
+        let inventory = try data.inventory()
+        let rows = HTML.join(inventory.lines.map { l in
+            """
+            <tr data-lot="\(l.lotID)"><td>\(Self.lotLink(l.lotID))</td><td>\(l.drug)</td><td>\(l.lot)</td><td>\(l.expiry)</td><td>\(l.status)</td>\
+            <td class="num">\(l.received.description)</td><td class="num">\(l.administered.description)</td><td class="num">\(l.dispensed.description)</td>\
+            <td class="num">\(l.wasted.description)</td><td class="num">\(l.lost.description)</td><td class="num lot-on-hand">\(l.onHand.description) \(l.unit)</td></tr>
+            """ as HTML
+        })
+        let body: HTML = """
+        <h1>Stock</h1>
+        <p>Perpetual inventory per lot, from every receipt, use, waste, return, destruction and loss recorded. Open a lot for its balance over time and its counts.</p>
+        <div class="scroll"><table id="lots"><thead><tr><th>Lot id</th><th>Product</th><th>Lot</th><th>Expiry</th><th>Status</th><th class="num">Received</th>\
+        <th class="num">Administered</th><th class="num">Dispensed</th><th class="num">Wasted</th><th class="num">Lost</th><th class="num">On hand</th></tr></thead>
+        <tbody>\(rows)</tbody></table></div>
+        """
+        return page("Stock", viewer, "stock", body)
+    }
+
+    /// One lot: the balance over time (counts as points, variances marked), the CUSUM of its small losses
+    /// (for those who see findings), and its movements. Nil when the lot does not exist.
+    public func lot(_ viewer: Viewer, lotID: String, asOf: Timestamp?) throws -> HTML? {
+        // As of a time before its receipt, the lot is not in that day's inventory: its line from today, with nothing on hand.
+        var found = try data.inventory(asOf: asOf, lot: lotID).lines.first { $0.lotID == lotID }
+        if found == nil, asOf != nil { found = try data.inventory(lot: lotID).lines.first { $0.lotID == lotID } }
+        guard let line = found else { return nil }
+        let (moves, counts) = try data.lotHistory(lotID: lotID, asOf: asOf)
+        let balance = moves.last?.balance ?? 0
+        let u = { (m: Int64) in Double(m) / 1_000_000 }
+        let points = moves.map { (x: Double($0.time.millisecondsSinceEpoch), y: u($0.balance)) }
+        let marks = counts.map { c in
+            Chart.Mark(x: Double(c.time.millisecondsSinceEpoch), y: u(c.counted), cls: c.variance == 0 ? "count" : "variance",
+                       note: "count at seq \(c.seq): \(Quantity(micros: c.counted).description) counted, \(Quantity(micros: c.expected).description) expected",
+                       data: [("seq", String(c.seq)), ("variance", Quantity(micros: c.variance).description)])
+        }
+        let chart = Chart.line(points, step: true, marks: marks, rules: [], title: "Balance of lot \(lotID) over time",
+                               yLabel: line.unit, xTick: { Self.day(Timestamp(millisecondsSinceEpoch: Int64($0))) }, cls: "balance")
+        var cusum: HTML = .empty
+        if viewer.seesEverything, asOf == nil {
+            let report = try data.reconciliation()
+            for s in report.cusums where s.check == "lot-loss-pattern" && s.subject == lotID {
+                cusum += "<h2>Pattern of small losses (rule 8)</h2><p>Weekly losses in containers, one-sided CUSUM with an allowance of \(Format.number(s.reference)) container a week; the rule raises an alarm above \(Format.number(s.threshold)).</p>"
+                cusum += Self.cusumChart(s, title: "CUSUM of weekly losses, lot \(lotID)", xTick: { i in s.labels.indices.contains(Int(i)) ? s.labels[Int(i)] : "" })
+            }
+        }
+        let shown = moves.suffix(1000)
+        let link = { (seq: Int) -> HTML in viewer.seesEverything ? Self.entryLink(seq) : "\(seq)" }
+        let moveRows = HTML.join(shown.reversed().map { m in
+            "<tr><td>\(link(m.seq))</td><td>\(Self.short(m.time))</td><td>\(m.kind)</td><td class=\"num\">\(Quantity(micros: m.micros).description)</td><td class=\"num\">\(Quantity(micros: m.balance).description)</td></tr>" as HTML
+        })
+        let countRows = HTML.join(counts.reversed().map { c in
+            "<tr\(c.variance != 0 ? " class=\"bad\"" as HTML : .empty)><td>\(link(c.seq))</td><td>\(Self.short(c.time))</td><td class=\"num\">\(Quantity(micros: c.expected).description)</td><td class=\"num\">\(Quantity(micros: c.counted).description)</td><td class=\"num\">\(Quantity(micros: c.variance).description)</td></tr>" as HTML
+        })
+        let body: HTML = """
+        <p><a href="/stock">Stock</a> › \(lotID)</p>
+        <h1>\(line.drug), lot \(line.lot)</h1>
+        <form class="filters" method="get" action="/stock/\(Format.urlComponent(lotID))"><label>As of (UTC time or date)<input name="as_of" value="\(asOf?.description ?? "")" placeholder="2025-02-01T00:00:00Z"></label><button type="submit">Show</button></form>
+        <dl class="facts">
+        <dt>Lot id</dt><dd>\(lotID)</dd><dt>NDC</dt><dd>\(line.ndc)</dd><dt>Expiry</dt><dd>\(line.expiry)</dd><dt>Status</dt><dd>\(line.status)</dd>
+        <dt>On hand\(asOf.map { " as of \($0.description)" } ?? "")</dt><dd><strong id="lot-balance" data-micros="\(String(balance))">\(Quantity(micros: balance).description)</strong> \(line.unit)</dd>
+        <dt>Received</dt><dd>\(line.received.description)</dd><dt>Administered</dt><dd>\(line.administered.description)</dd><dt>Dispensed</dt><dd>\(line.dispensed.description)</dd>
+        <dt>Wasted</dt><dd>\(line.wasted.description)</dd><dt>Destroyed</dt><dd>\(line.destroyed.description)</dd><dt>Lost</dt><dd>\(line.lost.description)</dd><dt>Returned</dt><dd>\(line.returned.description)</dd>
+        </dl>
+        <h2>Balance over time</h2>\(chart)
+        <p class="legend">Line: the perpetual balance after each movement. Green points: physical counts that agreed; red points: counts with a variance.</p>
+        \(cusum)
+        <h2>Counts</h2><div class="scroll"><table id="counts"><thead><tr><th>Seq</th><th>When</th><th class="num">Expected</th><th class="num">Counted</th><th class="num">Variance</th></tr></thead><tbody>\(countRows)</tbody></table></div>
+        <h2>Movements\(moves.count > shown.count ? " (the latest \(shown.count) of \(moves.count))" : "")</h2>
+        <div class="scroll"><table id="movements"><thead><tr><th>Seq</th><th>When</th><th>Kind</th><th class="num">Quantity</th><th class="num">Balance</th></tr></thead><tbody>\(moveRows)</tbody></table></div>
+        """
+        return page("Lot \(line.lot)", viewer, "stock", body)
+    }
+
+    /// A CUSUM as the rule ran it: the statistic, the alarm threshold as a line, each alarm marked with its entry and finding.
+    static func cusumChart(_ s: CusumSeries, title: String, xTick: @escaping (Double) -> String) -> HTML {
+        let points = s.statistic.enumerated().map { (x: Double($0.offset), y: $0.element) }
+        let marks = s.alarms.map { a in
+            Chart.Mark(x: Double(a.index), y: s.statistic[a.index], cls: "alarm", note: "alarm at seq \(a.seq): \(a.findingID)",
+                       data: [("alarm-seq", String(a.seq)), ("finding", a.findingID)])
+        }
+        let chart = Chart.line(points, step: false, marks: marks, rules: [(s.threshold, "alarm threshold \(Format.number(s.threshold))", "threshold")],
+                               title: title, yLabel: "CUSUM", xTick: xTick, cls: "cusum")
+        let list = HTML.join(s.alarms.map { a in
+            "<li class=\"cusum-alarm\" data-alarm-seq=\"\(String(a.seq))\">Alarm at entry \(entryLink(a.seq)) (CUSUM \(Format.number(s.statistic[a.index], 3)) > \(Format.number(s.threshold))): \(findingLink(a.findingID))</li>" as HTML
+        })
+        return chart + (s.alarms.isEmpty ? "<p>No alarm.</p>" : "<ul class=\"alarms\">\(list)</ul>" as HTML)
+    }
+
+    // MARK: Shipments
+
+    public func shipments(_ viewer: Viewer, now: Timestamp = .now()) throws -> HTML {
+        let list = try data.shipments()
+        let limit = ReconciliationConfig().inTransitDays
+        func days(_ s: DashboardData.Shipment) -> Double { Double(now.millisecondsSinceEpoch - s.sent.millisecondsSinceEpoch) / Double(Self.msPerDay) }
+        let inTransit = list.filter { $0.status == "in_transit" }.sorted { days($0) > days($1) }
+        let link = { (seq: Int) -> HTML in viewer.seesEverything ? Self.entryLink(seq) : "\(seq)" }
+        func table(_ id: String, _ rows: [DashboardData.Shipment], delivered: Bool) -> HTML {
+            let body = HTML.join(rows.map { s in
+                let overdue = s.status == "in_transit" && days(s) > limit
+                let check: HTML = delivered
+                    ? "<td>\(s.ageVerified.map { $0 ? "yes" : "NO" } ?? "—")</td><td>\(s.idType ?? "—")</td><td>\(Self.short(s.closed))</td>" as HTML : .empty
+                return """
+                <tr data-tracking="\(s.tracking)"\(overdue ? " class=\"bad overdue\"" as HTML : .empty)><td>\(s.tracking)</td><td>\(s.carrier)</td><td>\(link(s.sentSeq))</td><td>\(Self.short(s.sent))</td>\
+                <td class="num">\(Format.number(days(s), 1))</td><td>\(s.adultSignature ? "yes" : "NO")</td>\(check)<td>\(overdue ? "overdue" : s.status.replacingOccurrences(of: "_", with: " "))</td>\
+                <td>\(s.closedSeq.map { link($0) } ?? "—")</td></tr>
+                """ as HTML
+            })
+            let extra: HTML = delivered ? "<th>Age verified</th><th>ID seen</th><th>Delivered</th>" : .empty
+            return """
+            <div class="scroll"><table id="\(id)"><thead><tr><th>Tracking</th><th>Carrier</th><th>Sent seq</th><th>Sent</th><th class="num">Days since</th>\
+            <th>Adult signature</th>\(extra)<th>Status</th><th>Closed seq</th></tr></thead><tbody>\(body)</tbody></table></div>
+            """
+        }
+        let delivered = list.filter { $0.status == "delivered" }
+        let returned = list.filter { $0.status == "returned" }
+        let lost = list.filter { $0.status == "lost" }
+        let overdueCount = inTransit.filter { days($0) > limit }.count
+        let body: HTML = """
+        <h1>Shipments</h1>
+        <p id="shipment-summary">\(inTransit.count) in transit (\(overdueCount) overdue: more than \(Format.number(limit)) days), \(delivered.count) delivered, \(returned.count) returned, \(lost.count) lost.</p>
+        <h2>In transit, overdue first</h2>\(table("in-transit", inTransit, delivered: false))
+        <h2>Lost</h2>\(table("lost", lost, delivered: false))
+        <h2>Returned</h2>\(table("returned", returned, delivered: false))
+        <h2>Delivered (latest 500)</h2>\(table("delivered", Array(delivered.prefix(500)), delivered: true))
+        """
+        return page("Shipments", viewer, "shipments", body)
+    }
+}

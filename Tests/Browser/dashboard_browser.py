@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Drives csledgerd's dashboard in headless Chromium (Selenium), for each page and role.
+
+Run by Tests/CSLedgerTests/DashboardBrowserTests.swift, which starts the daemon over a simulated clinic
+ledger with planted findings and writes the expectations to a JSON file:
+
+    dashboard_browser.py EXPECTED.json SCREENSHOT_DIR
+
+Exit status 0 when every check passed; otherwise each failure is printed on its own line ("FAIL ...").
+Exit status 3 (and a line saying what to install) when Chromium, its driver or Selenium is missing.
+"""
+import json
+import os
+import shutil
+import sys
+import urllib.error
+import urllib.request
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+except ImportError:
+    print("MISSING selenium: install it with `pip install selenium`")
+    sys.exit(3)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
+if not CHROMIUM or not DRIVER:
+    print("MISSING chromium/chromedriver: install them with `apt-get install -y chromium chromium-driver`")
+    sys.exit(3)
+
+exp = json.load(open(sys.argv[1]))
+shots = sys.argv[2]
+os.makedirs(shots, exist_ok=True)
+base = exp["url"]
+failures = []
+checks = 0
+
+
+def check(cond, what):
+    global checks
+    checks += 1
+    if not cond:
+        failures.append(what)
+        print("FAIL " + what, flush=True)
+
+
+def api(path, token):
+    req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+
+def browser():
+    o = webdriver.ChromeOptions()
+    o.binary_location = CHROMIUM
+    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000",
+              "--force-device-scale-factor=1", "--no-first-run", "--disable-extensions"]:
+        o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(DRIVER), options=o)
+
+
+FORBIDDEN = exp["forbidden"]  # patient names, addresses, dates of birth, tokens, public keys
+
+
+def look(d, what, allowed_status=None):
+    """The checks every page gets: no console error (bar the expected status), no patient data, token or key in the DOM."""
+    logs = d.get_log("browser")
+    for entry in logs:
+        msg = entry.get("message", "")
+        if entry.get("level") == "SEVERE" and not (allowed_status and ("status of %d" % allowed_status) in msg):
+            check(False, "%s: browser console error: %s" % (what, msg))
+    html = d.page_source
+    for f in FORBIDDEN:
+        check(f not in html, "%s: the page contains forbidden text %r" % (what, f[:24]))
+    check("<script" not in html.lower(), "%s: the page has a script element" % what)
+
+
+def shot(d, name):
+    h = d.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
+    d.set_window_size(1280, min(max(h + 40, 600), 2400))
+    d.save_screenshot(os.path.join(shots, name + ".png"))
+    d.set_window_size(1280, 1000)
+
+
+def sign_in(d, token):
+    d.get(base + "/signin")
+    d.find_element(By.ID, "token").send_keys(token)
+    d.find_element(By.ID, "signin").click()
+
+
+def path(d):
+    return d.current_url[len(base):] or "/"
+
+
+def text(d, css):
+    els = d.find_elements(By.CSS_SELECTOR, css)
+    return els[0].text.strip() if els else None
+
+
+# --- Sign-in page and refusals for roles that see nothing ---------------------------------------------
+d = browser()
+try:
+    d.get(base + "/")
+    check(path(d).startswith("/signin"), "signed out, / should lead to the sign-in page, got %s" % path(d))
+    look(d, "sign-in page")
+    shot(d, "signin")
+    sign_in(d, "csl_not-a-real-token")
+    check(text(d, "#signin-message") is not None and "unknown" in text(d, "#signin-message"), "a bad token should be refused on the sign-in page")
+    look(d, "bad token", allowed_status=401)
+    for role in ["witness", "clinician"]:
+        d.delete_all_cookies()
+        sign_in(d, exp["tokens"][role])
+        check(text(d, "#refusal") is not None and role in text(d, "#refusal"), "%s: a refusal page is expected after sign-in" % role)
+        look(d, role + " refusal", allowed_status=403)
+        if role == "witness":
+            shot(d, "refusal")
+        d.get(base + "/stock")
+        check(path(d).startswith("/signin"), "%s: no session should have been opened (got %s)" % (role, path(d)))
+finally:
+    d.quit()
+
+# --- Compliance officer: every page ----------------------------------------------------------------------
+report = api("/v1/reconciliation?all=true", exp["tokens"]["compliance"])
+open_findings = [f for f in report["findings"] if f["status"] != "resolved"]
+d = browser()
+try:
+    sign_in(d, exp["tokens"]["compliance"])
+    check(path(d) == "/", "compliance: sign-in should land on the overview, got %s" % path(d))
+    cookies = {c["name"]: c for c in d.get_cookies()}
+    c = cookies.get("csl_session")
+    check(c is not None and c.get("httpOnly") and c.get("sameSite") == "Strict", "the session cookie must be HttpOnly and SameSite=Strict: %r" % c)
+    check(c is not None and "expiry" in c, "the session cookie must expire: %r" % c)
+    look(d, "overview")
+    check(text(d, "#open-count") == str(len(open_findings)), "overview: %s open findings shown, the API says %d" % (text(d, "#open-count"), len(open_findings)))
+    check(text(d, "#checkpoint-size") is not None and int(text(d, "#checkpoint-size")) >= exp["entries"], "overview: checkpoint size")
+    check(text(d, "#awaiting-proof") == str(exp["in_transit"]), "overview: parcels awaiting proof %s, expected %d" % (text(d, "#awaiting-proof"), exp["in_transit"]))
+    shot(d, "overview")
+
+    d.get(base + "/findings?status=all")
+    look(d, "findings")
+    listed = {e.get_attribute("data-finding") for e in d.find_elements(By.CSS_SELECTOR, "#findings tr[data-finding]")}
+    for p in exp["planted"]:
+        check(p["id"] in listed, "findings: planted %s (%s) is not listed" % (p["name"], p["id"]))
+    shot(d, "findings")
+    d.get(base + "/findings?rule=8&severity=critical")
+    rows = {e.get_attribute("data-finding") for e in d.find_elements(By.CSS_SELECTOR, "#findings tr[data-finding]")}
+    rule8 = {p["id"] for p in exp["planted"] if p["rule"] == 8 and p["severity"] == "critical"}
+    check(rule8 <= rows and all(r.startswith("F08-") for r in rows), "findings filter rule=8 severity=critical: %r" % rows)
+    look(d, "findings filtered")
+
+    for p in exp["planted"]:
+        d.get(base + "/findings/" + p["id"])
+        look(d, "finding " + p["id"])
+        check(text(d, "#finding-id") == p["id"], "finding page %s shows id %r" % (p["id"], text(d, "#finding-id")))
+        cited = [int(a.text) for a in d.find_elements(By.CSS_SELECTOR, "#cited-entries a.entry-link")]
+        check(sorted(cited) == sorted(p["entries"]), "finding %s cites %r, expected %r" % (p["id"], cited, p["entries"]))
+        cmd = text(d, "#resolve-command")
+        check(cmd is not None and cmd.startswith("csledger resolve " + p["id"] + " "), "finding %s: resolve command %r" % (p["id"], cmd))
+    shot_id = exp["planted"][0]["id"]
+    d.get(base + "/findings/" + shot_id)
+    shot(d, "finding")
+
+    seq = exp["planted"][0]["entries"][0]
+    d.find_element(By.CSS_SELECTOR, "#cited-entries a.entry-link").click()
+    check(path(d) == "/entries/%d" % seq, "the cited entry link leads to %s" % path(d))
+    look(d, "entry %d" % seq)
+    check(text(d, "#entry-seq") == str(seq), "entry page seq")
+    check(len(d.find_elements(By.CSS_SELECTOR, "#signers li")) >= 1, "entry page lists its signers")
+    href = d.find_element(By.ID, "proof-download").get_attribute("href")
+    req = urllib.request.Request(href, headers={"Cookie": "csl_session=" + d.get_cookie("csl_session")["value"]})
+    with urllib.request.urlopen(req) as r:
+        proof = r.read().decode()
+        check("attachment" in r.headers.get("Content-Disposition", ""), "the proof is served as a download")
+    check(proof.startswith("c2sp.org/tlog-proof") and ("\nindex %d\n" % seq) in proof, "inclusion proof download: %r" % proof[:80])
+    shot(d, "entry")
+
+    d.get(base + "/stock")
+    look(d, "stock")
+    shot(d, "stock")
+    lot = exp["lot"]
+    d.get(base + "/stock/" + urllib.request.quote(lot["id"], safe="") + "?as_of=" + lot["as_of"])
+    look(d, "lot as of")
+    shown = d.find_element(By.ID, "lot-balance").get_attribute("data-micros")
+    check(shown == str(lot["micros"]), "lot %s as of %s: the page shows %s micro-units, csledger inventory --as-of says %d" % (lot["id"], lot["as_of"], shown, lot["micros"]))
+    variances = d.find_elements(By.CSS_SELECTOR, "svg.balance circle.mark.variance")
+    check(len(variances) == lot["variances"], "lot chart: %d variance marks, expected %d" % (len(variances), lot["variances"]))
+
+    # The small-loss CUSUM on its lot page, its alarm where the reconciliation raised it.
+    pattern = [f for f in report["findings"] if f["check"] == "lot-loss-pattern"]
+    check(len(pattern) >= 1, "the API reports a lot-loss pattern")
+    for f in pattern:
+        d.get(base + "/stock/" + urllib.request.quote(f["lot"], safe=""))
+        look(d, "lot " + f["lot"])
+        alarms = [int(e.get_attribute("data-alarm-seq")) for e in d.find_elements(By.CSS_SELECTOR, "svg.cusum circle.alarm")]
+        check(max(f["entries"]) in alarms, "lot-loss CUSUM of %s: alarm marks at %r, the finding's last entry is %d" % (f["lot"], alarms, max(f["entries"])))
+        shot(d, "lot")
+
+    d.get(base + "/staff")
+    look(d, "staff")
+    check(len(d.find_elements(By.CSS_SELECTOR, "table.staff tr[data-person]")) >= 5, "staff table lists the people")
+    shot(d, "staff")
+    waste = [f for f in report["findings"] if f["check"] == "waste-pattern"]
+    check(any(p["key_id"] == exp["biased"] for f in waste for p in f["people"]), "the API reports the planted waste pattern")
+    for f in waste:
+        key = f["people"][0]["key_id"]
+        d.get(base + "/staff/" + key)
+        look(d, "person " + key[:12])
+        alarms = [int(e.get_attribute("data-alarm-seq")) for e in d.find_elements(By.CSS_SELECTOR, "svg.cusum circle.alarm")]
+        check(max(f["entries"]) in alarms, "waste CUSUM of %s: alarm marks at %r, reconciliation raised it at %d" % (key[:12], alarms, max(f["entries"])))
+        check(len(d.find_elements(By.CSS_SELECTOR, "svg.cusum line.rule.threshold")) >= 1, "the CUSUM chart draws the alarm line")
+        check(len(d.find_elements(By.CSS_SELECTOR, "#peer-rates tr[data-metric]")) >= 1, "the person's peer comparison rows")
+        if key == exp["biased"]:
+            shot(d, "person")
+
+    d.get(base + "/shipments")
+    look(d, "shipments")
+    first = d.find_elements(By.CSS_SELECTOR, "#in-transit tbody tr")
+    check(len(first) == exp["in_transit"], "shipments: %d in transit, expected %d" % (len(first), exp["in_transit"]))
+    check(len(first) > 0 and "overdue" in (first[0].get_attribute("class") or ""), "shipments: the overdue parcel first")
+    check(len(d.find_elements(By.CSS_SELECTOR, "#lost tr[data-tracking='1ZPLANTLOST']")) == 1, "shipments: the lost parcel is listed as lost")
+    shot(d, "shipments")
+
+    d.find_element(By.ID, "signout").click()
+    check(path(d).startswith("/signin"), "sign-out leads to the sign-in page, got %s" % path(d))
+    d.get(base + "/findings")
+    check(path(d).startswith("/signin"), "after sign-out the pages ask for sign-in again, got %s" % path(d))
+finally:
+    d.quit()
+
+# --- Regulator: the same read-only view ----------------------------------------------------------------
+d = browser()
+try:
+    sign_in(d, exp["tokens"]["regulator"])
+    check(path(d) == "/", "regulator lands on the overview, got %s" % path(d))
+    look(d, "regulator overview")
+    for page in ["/findings", "/staff", "/stock", "/shipments", "/findings/" + exp["planted"][0]["id"]]:
+        d.get(base + page)
+        look(d, "regulator " + page)
+        check(text(d, "#refusal") is None and text(d, "h1") is not None, "regulator sees %s" % page)
+finally:
+    d.quit()
+
+# --- Admin and pharmacist: stock and shipments only -------------------------------------------------------
+for role in ["pharmacist", "admin"]:
+    d = browser()
+    try:
+        sign_in(d, exp["tokens"][role])
+        check(path(d) == "/stock", "%s lands on stock, got %s" % (role, path(d)))
+        look(d, role + " stock")
+        d.get(base + "/stock/" + urllib.request.quote(lot["id"], safe=""))
+        look(d, role + " lot")
+        check(len(d.find_elements(By.CSS_SELECTOR, "a.entry-link")) == 0, "%s: no links to entry pages" % role)
+        d.get(base + "/shipments")
+        look(d, role + " shipments")
+        check(text(d, "#refusal") is None, "%s sees shipments" % role)
+        for page in ["/findings", "/staff", "/findings/" + exp["planted"][0]["id"], "/entries/1"]:
+            d.get(base + page)
+            check(text(d, "#refusal") is not None, "%s is refused %s" % (role, page))
+            look(d, role + " refused " + page, allowed_status=403)
+            if role == "pharmacist" and page == "/findings":
+                shot(d, "refusal-pharmacist")
+        d.get(base + "/")
+        check(path(d) == "/stock", "%s: / leads to stock" % role)
+    finally:
+        d.quit()
+
+print("%d checks, %d failed" % (checks, len(failures)))
+sys.exit(1 if failures else 0)
