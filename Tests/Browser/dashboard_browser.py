@@ -20,6 +20,8 @@ try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:
     print("MISSING selenium: install it with `pip install selenium`")
     sys.exit(3)
@@ -85,10 +87,18 @@ def shot(d, name):
     d.set_window_size(1280, 1000)
 
 
+def click_and_load(d, element):
+    """Clicks a link or submit button and waits until the next page has replaced this one (reading the URL right
+    after the click races the navigation on a loaded machine)."""
+    old = d.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(d, 60).until(expected_conditions.staleness_of(old))
+
+
 def sign_in(d, token):
     d.get(base + "/signin")
     d.find_element(By.ID, "token").send_keys(token)
-    d.find_element(By.ID, "signin").click()
+    click_and_load(d, d.find_element(By.ID, "signin"))
 
 
 def path(d):
@@ -164,7 +174,7 @@ try:
     shot(d, "finding")
 
     seq = exp["planted"][0]["entries"][0]
-    d.find_element(By.CSS_SELECTOR, "#cited-entries a.entry-link").click()
+    click_and_load(d, d.find_element(By.CSS_SELECTOR, "#cited-entries a.entry-link"))
     check(path(d) == "/entries/%d" % seq, "the cited entry link leads to %s" % path(d))
     look(d, "entry %d" % seq)
     check(text(d, "#entry-seq") == str(seq), "entry page seq")
@@ -223,7 +233,7 @@ try:
     check(len(d.find_elements(By.CSS_SELECTOR, "#lost tr[data-tracking='1ZPLANTLOST']")) == 1, "shipments: the lost parcel is listed as lost")
     shot(d, "shipments")
 
-    d.find_element(By.ID, "signout").click()
+    click_and_load(d, d.find_element(By.ID, "signout"))
     check(path(d).startswith("/signin"), "sign-out leads to the sign-in page, got %s" % path(d))
     d.get(base + "/findings")
     check(path(d).startswith("/signin"), "after sign-out the pages ask for sign-in again, got %s" % path(d))
