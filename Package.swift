@@ -89,8 +89,6 @@ let package = Package(
                 "LedgerCore",
                 "LedgerStore",
                 "Dispensing",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -100,7 +98,6 @@ let package = Package(
                 "LedgerCore",
                 "LedgerStore",
                 "Dispensing",
-                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

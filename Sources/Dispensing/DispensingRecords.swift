@@ -62,4 +62,74 @@ public enum DispensingRecords {
                 }
         }
     }
+
+    // MARK: For the exports (each bounded by the bundle's checkpoint: seq below `limit`)
+
+    /// A received lot as the exports print it (`lots`).
+    public struct Lot: Sendable {
+        public let lotID: String
+        public let ndc: String
+        public let ndc11: String
+        public let lot: String
+        public let expiry: String
+        public let drug: String
+        public let strength: String
+        public let form: String
+        public let unit: String
+        public let receivedSeq: Int
+    }
+
+    /// The lots received by an entry below `limit`.
+    public static func lots(_ database: LedgerDatabase, receivedBelow limit: Int) throws -> [Lot] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT lot_id, ndc, ndc11, lot, expiry, drug_name, strength, form, unit, received_seq FROM lots WHERE received_seq < ?",
+                             arguments: [limit]).map {
+                Lot(lotID: $0["lot_id"], ndc: $0["ndc"], ndc11: $0["ndc11"], lot: $0["lot"], expiry: $0["expiry"], drug: $0["drug_name"],
+                    strength: $0["strength"], form: $0["form"], unit: $0["unit"], receivedSeq: $0["received_seq"])
+            }
+        }
+    }
+
+    /// Each lot's last count with event time at or before `asOf` and seq below `limit`: its seq and counted micro-units.
+    public static func lastCounts(_ database: LedgerDatabase, asOf: Timestamp, below limit: Int) throws -> [String: (seq: Int, countedMicros: Int64)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT lot_id, seq, counted_micros FROM counts WHERE time <= ? AND seq < ? ORDER BY seq",
+                             arguments: [asOf.description, limit])
+                .reduce(into: [String: (seq: Int, countedMicros: Int64)]()) { $0[$1["lot_id"]] = ($1["seq"], $1["counted_micros"]) }
+        }
+    }
+
+    /// The expected micro-units of every count, by its seq.
+    public static func expectedCounts(_ database: LedgerDatabase) throws -> [Int: Int64] {
+        try database.read { db in
+            var out: [Int: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT seq, expected_micros FROM counts") { out[row["seq"]] = row["expected_micros"] }
+            return out
+        }
+    }
+
+    /// The entries that moved stock with event time at or before `asOf` and seq below `limit`.
+    public static func movementSeqs(_ database: LedgerDatabase, asOf: Timestamp, below limit: Int) throws -> Set<Int> {
+        try database.read { db in
+            Set(try Int.fetchAll(db, sql: "SELECT DISTINCT seq FROM movements WHERE time <= ? AND seq < ?", arguments: [asOf.description, limit]))
+        }
+    }
+
+    /// What the parcel `tracking` held (micro-units per lot, from the fills shipped in it, below `limit`), and the
+    /// entries that say so (the fills and the shipment).
+    public static func parcelContents(_ database: LedgerDatabase, tracking: String, below limit: Int) throws -> (items: [(lotID: String, micros: Int64)], seqs: Set<Int>) {
+        try database.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT m.lot_id AS lot_id, -sum(m.micros) AS micros, group_concat(DISTINCT f.seq) AS fills FROM movements m JOIN fills f ON f.seq = m.seq
+                WHERE f.shipment = ? AND m.kind = 'dispensed' AND f.seq < ? GROUP BY m.lot_id ORDER BY m.lot_id
+                """, arguments: [tracking, limit])
+            var seqs = Set<Int>()
+            if let sent = try Int.fetchOne(db, sql: "SELECT sent_seq FROM shipments WHERE tracking = ?", arguments: [tracking]) { seqs.insert(sent) }
+            let items = rows.map { r -> (lotID: String, micros: Int64) in
+                for s in ((r["fills"] as String?) ?? "").split(separator: ",") { if let n = Int(s) { seqs.insert(n) } }
+                return (r["lot_id"], r["micros"])
+            }
+            return (items, seqs)
+        }
+    }
 }

@@ -11,4 +11,9 @@ public enum PrescriptionLookup {
             try String.fetchOne(db, sql: "SELECT patient_ref FROM prescriptions WHERE rx_number = ?", arguments: [rx])
         }
     }
+
+    /// The seq of the entry that recorded prescription `rx`; nil when it is not recorded.
+    public static func seq(_ database: LedgerDatabase, rx: String) throws -> Int? {
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT seq FROM prescriptions WHERE rx_number = ?", arguments: [rx]) }
+    }
 }

@@ -178,6 +178,19 @@ public final class LedgerDatabase: Sendable {
         return try Entry.decode(canonicalBytes: bytes)
     }
 
+    /// The bytes of the entries of `types` below seq `limit` whose statement time is within `from...to` (either end
+    /// open when nil), in seq order.
+    public func entryBytes(types: [String], below limit: Int, from: Timestamp? = nil, to: Timestamp? = nil) throws -> [[UInt8]] {
+        guard !types.isEmpty else { return [] }
+        var sql = "SELECT bytes FROM entries WHERE type IN (\(types.map { _ in "?" }.joined(separator: ","))) AND seq < ?"
+        var args: [any DatabaseValueConvertible] = types
+        args.append(limit)
+        if let from { sql += " AND time >= ?"; args.append(from.description) }
+        if let to { sql += " AND time <= ?"; args.append(to.description) }
+        sql += " ORDER BY seq"
+        return try read { db in try Data.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { Array($0) } }
+    }
+
     /// The stored canonical bytes of the entry at `seq`, or nil.
     public func entryBytes(_ seq: Int) throws -> [UInt8]? {
         try read { db in

@@ -1,7 +1,6 @@
 import Dispatch
 import Dispensing
 import Foundation
-import GRDB
 import LedgerCore
 import LedgerStore
 
@@ -156,20 +155,17 @@ struct Facts: Sendable {
         // The size, the signers and the lots' units from one snapshot. Entries and the tables kept
         // beside them are append-only, so the rows below that size read later (in parallel, below)
         // are the same in every later snapshot.
-        let (total, signers, units) = try database.read { db in
-            let total = (try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries")).map { $0 + 1 } ?? 0
+        let (total, signers, units) = try database.readSnapshot { s in
             var signers: [KeyID: SignerInfo] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key_id, name, role, enrolled_seq, revoked_seq FROM signers") {
-                guard let k = KeyID(row[0] as String) else { continue }
-                signers[k] = SignerInfo(keyID: k, name: row[1], role: Role(rawValue: row[2] as String), enrolledSeq: row[3], revokedSeq: row[4])
+            for signer in try s.signers() {
+                signers[signer.keyID] = SignerInfo(keyID: signer.keyID, name: signer.name, role: signer.role, enrolledSeq: signer.enrolledSeq,
+                                                   revokedSeq: signer.revokedSeq)
             }
-            var units: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT lot_id, unit FROM lots") { units[row[0]] = row[1] }
-            return (total, signers, units)
+            return (try s.size(), signers, try s.lotUnits())
         }
         let decoder = RecordDecoder(keys: Array(signers.keys), types: types)
-        let created = try database.read { db in
-            try Chunk(db, seqs: 0..<min(1, total), types: nil, asOf: nil, decoder: decoder).records.first?.time
+        let created = try database.readSnapshot { s in
+            try Chunk(s, seqs: 0..<min(1, total), types: nil, asOf: nil, decoder: decoder).records.first?.time
         }
         // Ranges of seqs, each read and decoded on its own core: the entries, and the movements and
         // counts the projection kept for them.
@@ -177,7 +173,7 @@ struct Facts: Sendable {
         let parts = ParallelSlots<Result<Chunk, any Error>>(count: chunks)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let range = (total * c / chunks)..<(total * (c + 1) / chunks)
-            parts[c] = Result { try database.read { db in try Chunk(db, seqs: range, types: types, asOf: asOf, decoder: decoder) } }
+            parts[c] = Result { try database.readSnapshot { s in try Chunk(s, seqs: range, types: types, asOf: asOf, decoder: decoder) } }
         }
         let read = try (0..<chunks).map { try parts[$0]!.get() }
         return Facts(asOf: asOf, created: created, totalEntries: total, chunks: read, signers: signers, units: units)
@@ -194,18 +190,12 @@ struct Facts: Sendable {
         var counts: [Int: CountRow] = [:]
 
         /// Reads the range; `types` nil reads every type, `asOf` nil reads only the entries.
-        init(_ db: Database, seqs: Range<Int>, types: [String]?, asOf: Timestamp?, decoder: RecordDecoder) throws {
+        init(_ snapshot: LedgerSnapshot, seqs: Range<Int>, types: [String]?, asOf: Timestamp?, decoder: RecordDecoder) throws {
             guard !seqs.isEmpty else { return }
-            var sql = "SELECT seq, bytes FROM entries NOT INDEXED WHERE seq >= ? AND seq < ?"
-            var arguments: StatementArguments = [seqs.lowerBound, seqs.upperBound]
-            if let types {
-                sql += " AND type IN (\(types.map { _ in "?" }.joined(separator: ", ")))"
-                arguments += StatementArguments(types)
-            }
             records.reserveCapacity(seqs.count)
-            try RawRows.each(db, sql + " ORDER BY seq", arguments) { row in
+            try snapshot.forEachEntry(seqs: seqs, types: types) { seq, bytes in
                 // Entries dated after as-of are not considered (their rows in the tables neither, below).
-                if let r = decoder.decode(seq: row.int(0), bytes: row.bytes(1)), asOf.map({ r.time <= $0 }) ?? true { records.append(r) }
+                if let r = decoder.decode(seq: seq, bytes: bytes), asOf.map({ r.time <= $0 }) ?? true { records.append(r) }
             }
             for r in records { byType[r.type, default: []].append(r) }
             // Lot ids and kinds repeat on every row: one copy of each.
@@ -213,15 +203,13 @@ struct Facts: Sendable {
             doses = (byType[DispensingType.doseAdministered] ?? []).map { Dose($0, strings: &strings) }
             guard let asOf else { return }
             let limit = asOf.description
-            try RawRows.each(db, "SELECT seq, lot_id, kind, micros, time FROM movements WHERE seq >= ? AND seq < ? AND time <= ? ORDER BY seq, lot_id, kind",
-                             [seqs.lowerBound, seqs.upperBound, limit]) { row in
-                guard let t = Self.time(row.bytes(4)) else { return }
-                movements.append(Movement(seq: row.int(0), lotID: strings.string(row.bytes(1)), kind: strings.string(row.bytes(2)), micros: Int64(row.int(3)), time: t))
+            try snapshot.forEachMovement(seqs: seqs, upTo: limit) { seq, lot, kind, micros, time in
+                guard let t = Self.time(time) else { return }
+                movements.append(Movement(seq: seq, lotID: strings.string(lot), kind: strings.string(kind), micros: micros, time: t))
             }
-            try RawRows.each(db, "SELECT seq, lot_id, time, expected_micros, counted_micros FROM counts WHERE seq >= ? AND seq < ? AND time <= ?",
-                             [seqs.lowerBound, seqs.upperBound, limit]) { row in
-                guard let t = Self.time(row.bytes(2)) else { return }
-                counts[row.int(0)] = CountRow(seq: row.int(0), lotID: strings.string(row.bytes(1)), time: t, expected: Int64(row.int(3)), counted: Int64(row.int(4)))
+            try snapshot.forEachCount(seqs: seqs, upTo: limit) { seq, lot, time, expected, counted in
+                guard let t = Self.time(time) else { return }
+                counts[seq] = CountRow(seq: seq, lotID: strings.string(lot), time: t, expected: expected, counted: counted)
             }
         }
 

@@ -1,5 +1,4 @@
 import Dispensing
-import GRDB
 import LedgerCore
 
 /// A state PDMP file in ASAP 4.2A: the day's prescription fills for patients living in one state.
@@ -180,7 +179,7 @@ public struct ASAPReport: Sendable {
     }
 
     static func prescription(_ rx: String, source: ExportSource) throws -> (Int, Entry) {
-        guard let seq = try source.database.read({ db in try Int.fetchOne(db, sql: "SELECT seq FROM prescriptions WHERE rx_number = ?", arguments: [rx]) }),
+        guard let seq = try PrescriptionLookup.seq(source.database, rx: rx),
               let e = try source.entry(seq) else {
             throw LedgerError(.ledgerCorrupt, "prescription \(rx.prefix(30)) of a fill is not recorded; run verify")
         }

@@ -1,5 +1,4 @@
 import Dispensing
-import GRDB
 import LedgerCore
 
 /// The biennial inventory (21 CFR 1304.11) at close of business on a date: per lot the drug, form,
@@ -10,11 +9,7 @@ public enum BiennialInventory {
     public static func build(source: ExportSource, asOf: Timestamp) throws -> (files: [ReportFile], seqs: Set<Int>) {
         let report = try InventoryReport.compute(source.database, asOf: asOf)
         var seqs = try movementSeqs(source: source, to: asOf)
-        let lastCounts = try source.database.read { db in
-            try Row.fetchAll(db, sql: "SELECT lot_id, seq, counted_micros FROM counts WHERE time <= ? AND seq < ? ORDER BY seq",
-                             arguments: [asOf.description, source.limit])
-                .reduce(into: [String: (Int, Int64)]()) { $0[$1[0]] = ($1[1], $1[2]) }
-        }
+        let lastCounts = try DispensingRecords.lastCounts(source.database, asOf: asOf, below: source.limit)
         var rows: [[String]] = []
         for line in report.lines {
             let l = try source.lot(line.lotID)
@@ -42,8 +37,6 @@ public enum BiennialInventory {
 
     /// The entries that moved stock up to `to` (the inventory at `to` is computed from exactly these).
     static func movementSeqs(source: ExportSource, to: Timestamp) throws -> Set<Int> {
-        try source.database.read { db in
-            Set(try Int.fetchAll(db, sql: "SELECT DISTINCT seq FROM movements WHERE time <= ? AND seq < ?", arguments: [to.description, source.limit]))
-        }
+        try DispensingRecords.movementSeqs(source.database, asOf: to, below: source.limit)
     }
 }

@@ -1,4 +1,4 @@
-import GRDB
+import Dispensing
 import LedgerCore
 
 /// The data of DEA Form 106 (theft or loss of controlled substances) for one `loss.reported` entry,
@@ -51,18 +51,7 @@ public enum DEAForm106 {
             return (items, [])
         }
         let tracking = b["tracking"]?.stringValue ?? ""
-        return try source.database.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT m.lot_id, -sum(m.micros), group_concat(DISTINCT f.seq) FROM movements m JOIN fills f ON f.seq = m.seq
-                WHERE f.shipment = ? AND m.kind = 'dispensed' AND f.seq < ? GROUP BY m.lot_id ORDER BY m.lot_id
-                """, arguments: [tracking, source.limit])
-            var seqs = Set<Int>()
-            if let sent = try Int.fetchOne(db, sql: "SELECT sent_seq FROM shipments WHERE tracking = ?", arguments: [tracking]) { seqs.insert(sent) }
-            let items = rows.map { r -> (String, Quantity) in
-                for s in ((r[2] as String?) ?? "").split(separator: ",") { if let n = Int(s) { seqs.insert(n) } }
-                return (r[0], Quantity(micros: r[1]))
-            }
-            return (items, seqs)
-        }
+        let parcel = try DispensingRecords.parcelContents(source.database, tracking: tracking, below: source.limit)
+        return (parcel.items.map { ($0.lotID, Quantity(micros: $0.micros)) }, parcel.seqs)
     }
 }

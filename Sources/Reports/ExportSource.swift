@@ -1,25 +1,13 @@
 import Dispensing
 import Foundation
-import GRDB
 import LedgerCore
 import LedgerStore
 
 /// What every report reads from the ledger file, limited to the entries a checkpoint covers:
 /// the registrant (from the genesis entry), signers' names, lots, and entries by type and time.
 public struct ExportSource: Sendable {
-    /// A lot as received.
-    public struct Lot: Sendable {
-        public let lotID: String
-        public let ndc: String
-        public let ndc11: String
-        public let lot: String
-        public let expiry: String
-        public let drug: String
-        public let strength: String
-        public let form: String
-        public let unit: String
-        public let receivedSeq: Int
-    }
+    /// A received lot as the exports print it.
+    public typealias Lot = DispensingRecords.Lot
 
     public let database: LedgerDatabase
     /// Entries with a seq below this (the checkpoint's tree size) are used.
@@ -36,22 +24,14 @@ public struct ExportSource: Sendable {
         self.database = database
         self.limit = limit
         let genesis = try database.entry(0)
-        let updates = try database.read { db in
-            try Data.fetchAll(db, sql: "SELECT bytes FROM entries WHERE type = ? AND seq < ? ORDER BY seq", arguments: [DispensingType.facilityUpdated, limit])
-        }.map { try Entry.decode(canonicalBytes: Array($0)).statement.body }
+        let updates = try database.entryBytes(types: [DispensingType.facilityUpdated], below: limit)
+            .map { try Entry.decode(canonicalBytes: $0).statement.body }
         registrant = RegistrantIdentity.merged(genesis: genesis.statement.body, updates: updates)
         origin = genesis.statement.body["origin"]?.stringValue ?? ""
         var names: [KeyID: String] = [genesis.statement.actor: genesis.statement.body["facility_name"]?.stringValue ?? "facility"]
         for s in try database.signers() where s.enrolledSeq < limit { names[s.keyID] = s.name }
         signerNames = names
-        lots = try database.read { db in
-            var out: [String: Lot] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT lot_id, ndc, ndc11, lot, expiry, drug_name, strength, form, unit, received_seq FROM lots WHERE received_seq < ?", arguments: [limit]) {
-                let l = Lot(lotID: r[0], ndc: r[1], ndc11: r[2], lot: r[3], expiry: r[4], drug: r[5], strength: r[6], form: r[7], unit: r[8], receivedSeq: r[9])
-                out[l.lotID] = l
-            }
-            return out
-        }
+        lots = Dictionary(try DispensingRecords.lots(database, receivedBelow: limit).map { ($0.lotID, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The registrant's name, from the genesis entry.
@@ -70,16 +50,7 @@ public struct ExportSource: Sendable {
     /// Entries of `types` whose statement time is within `from...to` (either end open when nil), in seq order.
     public func entries(types: [String], from: Timestamp? = nil, to: Timestamp? = nil) throws -> [Entry] {
         guard !types.isEmpty else { return [] }
-        let marks = types.map { _ in "?" }.joined(separator: ",")
-        var args: [any DatabaseValueConvertible] = types
-        var sql = "SELECT bytes FROM entries WHERE type IN (\(marks)) AND seq < ?"
-        args.append(limit)
-        if let from { sql += " AND time >= ?"; args.append(from.description) }
-        if let to { sql += " AND time <= ?"; args.append(to.description) }
-        sql += " ORDER BY seq"
-        return try database.read { db in
-            try Data.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Entry.decode(canonicalBytes: Array($0)) }
-        }
+        return try database.entryBytes(types: types, below: limit, from: from, to: to).map { try Entry.decode(canonicalBytes: $0) }
     }
 
     /// The entry at `seq`, if the checkpoint covers it.

@@ -1,5 +1,4 @@
 import Dispensing
-import GRDB
 import LedgerCore
 import LedgerStore
 
@@ -139,11 +138,7 @@ public struct InspectionReport: Sendable {
             if items.isEmpty { losses.append([String(e.seq), e.statement.time.description] + common + ["", "", "", "", ""] + tail) }
         }
         var counts: [[String]] = []
-        let expected: [Int: Int64] = try source.database.read { db in
-            var out: [Int: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT seq, expected_micros FROM counts") { out[row[0]] = row[1] }
-            return out
-        }
+        let expected = try DispensingRecords.expectedCounts(source.database)
         // A count with a variance is a reconciliation finding (rule 1, count-variance, about the lot and the first count
         // of a run of counts showing the same variance); its resolution, if any, is the compliance officer's approval.
         var resolutions: [String: Entry] = [:]

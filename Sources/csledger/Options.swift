@@ -92,3 +92,21 @@ func parseTime(_ text: String?) throws -> Timestamp {
     }
     return t
 }
+
+/// `--as-of`: a UTC time, or a date meaning the end of that day.
+func parseAsOf(_ text: String?) throws -> Timestamp? {
+    try text.map { t -> Timestamp in
+        guard let ts = Timestamp(cutOff: t) else { throw LedgerError(.invalidArgument, "--as-of must be a UTC time or a date YYYY-MM-DD") }
+        return ts
+    }
+}
+
+/// `value` when it is an entry's seq number (0 ... 2^53 - 1, as csledgerd takes them); refuses anything else.
+@discardableResult
+func seqNumber(_ value: Int?, _ flag: String) throws -> Int? {
+    guard let value else { return nil }
+    guard (0...RouteQuery.maxNumber).contains(value) else {
+        throw LedgerError(.invalidArgument, "\(flag) must be an entry's seq number, from 0 to \(RouteQuery.maxNumber)")
+    }
+    return value
+}

@@ -80,20 +80,3 @@ struct Receive: ParsableCommand {
         try record.record(DispensingType.lotReceived, body, ledger: ledger) { "received lot \(lotNumber): \(total) \(unit) at seq \($0)" }
     }
 }
-
-struct LotStatus: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "lot-status", abstract: "Quarantine, recall or release a lot (no dispensing or administering from a lot that is not active).")
-
-    @OptionGroup var record: RecordOptions
-    @Option(help: "Lot number.") var lot: String
-    @Option(help: "NDC, when the lot number is not unique.") var ndc: String?
-    @Option(help: "active, quarantined or recalled.") var status: String
-    @Option(help: "Why.") var reason: String
-
-    func run() throws {
-        let ledger = try record.target()
-        let body: [String: JSONValue] = ["lot_id": .string(try ledger.lotID(lot: lot, ndc: ndc)), "status": .string(status), "reason": .string(reason)]
-        try record.record(DispensingType.lotStatusChanged, body, ledger: ledger) { "lot \(lot) is now \(status) (seq \($0))" }
-    }
-}
