@@ -12,6 +12,8 @@ import PackageDescription
 //                   biennial inventory, DEA 41/106 data; and the offline bundle verifier (no database).
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
 //   LedgerClient    csledgerd seen from the command line: a LedgerTarget over HTTPS (AsyncHTTPClient).
+//   Witness         a C2SP tlog-witness (cosigns checkpoints it checked; SQLite state), and the client that
+//                   asks witnesses to cosign the ledger's checkpoints.
 //   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit. Tests import it.
 //   Simulation      a seeded clinic-and-pharmacy simulation writing realistic ledgers (tests, benchmarks).
 //   csledger        the command line, a thin shell over CSLedgerKit.
@@ -55,7 +57,7 @@ let package = Package(
             name: "LedgerMigrations",
             path: "Migrations",
             exclude: ["README.md"],
-            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql"), .embedInCode("0003_api_tokens.sql"), .embedInCode("0004_statement_index.sql"), .embedInCode("0005_append_order.sql"), .embedInCode("0006_auth_epoch.sql"), .embedInCode("0007_state_seal.sql")],
+            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql"), .embedInCode("0003_api_tokens.sql"), .embedInCode("0004_statement_index.sql"), .embedInCode("0005_append_order.sql"), .embedInCode("0006_auth_epoch.sql"), .embedInCode("0007_state_seal.sql"), .embedInCode("0009_cosignatures.sql")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -142,6 +144,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Witness",
+            dependencies: [
+                "CSLedgerKit",
+                "LedgerCore",
+                "LedgerStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "csledgerd",
             dependencies: [
@@ -161,7 +180,10 @@ let package = Package(
                 "Dispensing",
                 "Reconciliation",
                 "Reports",
+                "Witness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -195,7 +217,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd", "crash-harness"],
+            dependencies: ["CSLedgerKit", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "Witness", "csledger", "csledgerd", "crash-harness"],
             swiftSettings: swiftSettings
         ),
     ]

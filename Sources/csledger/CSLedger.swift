@@ -22,7 +22,7 @@ struct CSLedger: ParsableCommand {
                       Receive.self, Rx.self, Dispense.self, Administer.self, Ship.self, Deliver.self, Return.self, LostInTransit.self,
                       Waste.self, Destroy.self, Loss.self, Count.self, Correct.self, LotStatus.self, Cosign.self, Submit.self,
                       Inventory.self, Reconcile.self, Resolve.self, Token.self, Verify.self, CheckpointCommand.self, Prove.self,
-                      Log.self, Append.self, Export.self, VerifyReport.self, Facility.self, Migrate.self, Repair.self]
+                      Log.self, Append.self, Export.self, VerifyReport.self, Facility.self, Migrate.self, Repair.self, WitnessCommand.self]
     )
 
     static func main() {

@@ -74,7 +74,7 @@ struct Verify: ParsableCommand {
 struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Print the latest signed checkpoint (a C2SP signed note); keep it to check the ledger later.")
+        abstract: "Print the latest signed checkpoint (a C2SP signed note) with every witness cosignature; keep it to check the ledger later.")
 
     @OptionGroup var ledgerOptions: LedgerOptions
     @OptionGroup var server: ServerOptions
@@ -84,6 +84,8 @@ struct CheckpointCommand: ParsableCommand {
             print(try remote.checkpoint(), terminator: "")
             return
         }
-        print(try ledgerOptions.open(readOnly: true).checkpoint().note, terminator: "")
+        let ledger = try ledgerOptions.open(readOnly: true)
+        // The facility's note with every witness cosignature kept for it.
+        print(try ledger.database.cosignedNote(try ledger.checkpoint()), terminator: "")
     }
 }

@@ -1,0 +1,235 @@
+import Foundation
+import Glibc
+import Testing
+@testable import CSLedgerKit
+@testable import LedgerCore
+
+/// `csledger witness serve`, driven over HTTP (curl) as a log would: every refusal of c2sp.org/tlog-witness
+/// with the spec's status, state kept across restarts and SIGKILLs, never two inconsistent cosignatures.
+@Suite(.serialized) struct WitnessTests {
+    static let origin = "test.example.org/ledger"
+    static let name = "witness.test/w1"
+
+    struct Answer { let status: Int; let contentType: String; let body: String }
+
+    /// POSTs `body` to `<url>/add-checkpoint` with curl.
+    static func post(_ url: String, _ body: String, in dir: URL) throws -> Answer {
+        let id = UUID().uuidString
+        let bodyPath = dir.appendingPathComponent("req-\(id)").path, headerPath = dir.appendingPathComponent("hdr-\(id)").path
+        let outPath = dir.appendingPathComponent("out-\(id)").path
+        try Data(body.utf8).write(to: URL(fileURLWithPath: bodyPath))
+        defer { for p in [bodyPath, headerPath, outPath] { try? FileManager.default.removeItem(atPath: p) } }
+        let r = try CLI.run("curl", ["-sS", "--max-time", "20", "-o", outPath, "-D", headerPath, "-w", "%{http_code}",
+                                     "-H", "Content-Type: text/plain", "--data-binary", "@" + bodyPath, url + "/add-checkpoint"], in: dir)
+        guard r.status == 0, let status = Int(r.stdout) else { return Answer(status: 0, contentType: "", body: r.stderr) }
+        let headers = (try? String(contentsOfFile: headerPath, encoding: .utf8)) ?? ""
+        let type = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-type:") }
+            .map { String($0.dropFirst("content-type:".count)).trimmingCharacters(in: .whitespaces) } ?? ""
+        return Answer(status: status, contentType: type, body: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "")
+    }
+
+    static func startWitness(_ l: CLILedger, state: String = "witness.sqlite", initialize: Bool = true, extraLogs: [String] = []) throws -> Daemon {
+        var args = ["witness", "serve", "--key", "Keys/w1.pem", "--name", name, "--log", "\(origin)=Keys/facility.pub.pem",
+                    "--listen", "127.0.0.1:0", "--state", state]
+        for e in extraLogs { args += ["--log", e] }
+        if initialize { args.append("--init") }
+        return try Daemon(args, in: l.root, program: CLI.csledgerPath, banner: "csledger witness: listening on ")
+    }
+
+    static func w1(_ l: CLILedger) throws -> Cosignature.Witness {
+        try Cosignature.Witness(name: name, publicKey: try KeyFiles.loadPublicKey(path: l.dir.path("Keys/w1.pub.pem")))
+    }
+
+    static func consistency(_ l: CLILedger, from old: Int) throws -> [String] {
+        let r = try l.csledger(["prove", "consistency", String(old)])
+        #expect(r.status == 0, "\(r.stderr)")
+        return try JSONParser.parse(Array(r.stdout.utf8))["path"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    static func request(old: Int, proof: [String] = [], note: String) -> String {
+        "old \(old)\n" + proof.map { $0 + "\n" }.joined() + "\n" + note
+    }
+
+    @Test("Each refusal with the spec's status; the same checkpoint twice; 409 with text/x.tlog.size; 422; a fork of the same size")
+    func refusals() throws {
+        let l = try CLILedger(entries: 2)
+        #expect(try l.csledger(["keys", "generate", "w1"]).status == 0)
+        let w = try Self.startWitness(l)
+        defer { w.stop() }
+        let cp = try l.checkpoint()
+        let size = try Checkpoint(body: try SignedNote.parse(cp).text).size
+        let facility = try l.key("facility")
+
+        // 400: not a request at all; no "old" line; a proof line that is not a hash.
+        #expect(try Self.post(w.url, "hello\n", in: l.root).status == 400)
+        #expect(try Self.post(w.url, "\n" + cp, in: l.root).status == 400)
+        #expect(try Self.post(w.url, "old 0\nnot-base64!\n\n" + cp, in: l.root).status == 400)
+        #expect(try Self.post(w.url, "old 00\n\n" + cp, in: l.root).status == 400)
+        // 404: a log the witness does not know (validly signed by its own key).
+        let other = try CheckpointSigner(origin: "other.example/log", key: facility).sign(size: 1, root: Hash.sha256([1]))
+        #expect(try Self.post(w.url, Self.request(old: 0, note: other), in: l.root).status == 404)
+        // 403: the right origin, signed by a key the witness does not trust for it.
+        let forged = try CheckpointSigner(origin: Self.origin, key: try l.key("pharmacist")).sign(size: size, root: Hash.sha256([2]))
+        #expect(try Self.post(w.url, Self.request(old: 0, note: forged), in: l.root).status == 403)
+        // 400: the old size above the checkpoint's.
+        #expect(try Self.post(w.url, Self.request(old: size + 1, note: cp), in: l.root).status == 400)
+
+        // 200: the first checkpoint of the log; the answer is a cosignature line by the witness key.
+        let first = try Self.post(w.url, Self.request(old: 0, note: cp), in: l.root)
+        #expect(first.status == 200, "\(first.body)")
+        let cosigned = try SignedNote.parse(cp + first.body)
+        #expect(Cosignature.verify(note: cosigned, name: Self.name, publicKey: try Self.w1(l).publicKey) != nil)
+        #expect(first.body.hasPrefix("\u{2014} \(Self.name) ") && first.body.hasSuffix("\n"))
+
+        // The same checkpoint twice: cosigned again, one state row at that size.
+        let again = try Self.post(w.url, Self.request(old: size, note: cp), in: l.root)
+        #expect(again.status == 200)
+        let rows = try CLI.run("sqlite3", [l.dir.path("witness.sqlite"), "SELECT origin, tree_size FROM logs"], in: l.root)
+        #expect(rows.stdout == "\(Self.origin)|\(size)\n")
+
+        // 409: an old size that is not the one last cosigned; the body is that size, as text/x.tlog.size.
+        let conflict = try Self.post(w.url, Self.request(old: 0, note: cp), in: l.root)
+        #expect(conflict.status == 409)
+        #expect(conflict.contentType == "text/x.tlog.size")
+        #expect(conflict.body == "\(size)\n")
+
+        // 409: the same size with another root (a fork the facility key signed).
+        let fork = try CheckpointSigner(origin: Self.origin, key: facility).sign(size: size, root: Hash.sha256([3]))
+        #expect(try Self.post(w.url, Self.request(old: size, note: fork), in: l.root).status == 409)
+
+        // The ledger grows: 422 for a wrong proof, 200 for the right one.
+        #expect(try l.csledger(["append", "--type", "test.note", "--body", #"{"text":"more"}"#, "--key", "Keys/facility.pem", "--repeat", "3"]).status == 0)
+        let cp2 = try l.checkpoint()
+        let proof = try Self.consistency(l, from: size)
+        #expect(!proof.isEmpty)
+        var bad = proof
+        bad[0] = Hash.sha256([9]).base64
+        #expect(try Self.post(w.url, Self.request(old: size, proof: bad, note: cp2), in: l.root).status == 422)
+        #expect(try Self.post(w.url, Self.request(old: size, proof: Array(proof.dropLast()), note: cp2), in: l.root).status == 422)
+        // A checkpoint of a bigger tree that does not extend the cosigned one: no proof can verify.
+        let bigFork = try CheckpointSigner(origin: Self.origin, key: facility).sign(size: size + 3, root: Hash.sha256([4]))
+        #expect(try Self.post(w.url, Self.request(old: size, proof: proof, note: bigFork), in: l.root).status == 422)
+        let good = try Self.post(w.url, Self.request(old: size, proof: proof, note: cp2), in: l.root)
+        #expect(good.status == 200)
+        let size2 = try Checkpoint(body: try SignedNote.parse(cp2).text).size
+        #expect(try Self.post(w.url, Self.request(old: size, proof: proof, note: cp2), in: l.root).body == "\(size2)\n")
+        // The older checkpoint is never cosigned again (no rollback).
+        #expect(try Self.post(w.url, Self.request(old: size2, note: cp), in: l.root).status == 400)
+    }
+
+    @Test("State survives a restart; no state file and no --init: refused; --init never resets; another witness's state refused")
+    func restart() throws {
+        let l = try CLILedger(entries: 1)
+        #expect(try l.csledger(["keys", "generate", "w1"]).status == 0)
+        #expect(try l.csledger(["keys", "generate", "w2"]).status == 0)
+        // Without the state file and without --init: refuses to start, exit 3, says why.
+        let missing = try l.csledger(["witness", "serve", "--key", "Keys/w1.pem", "--name", Self.name, "--log", "\(Self.origin)=Keys/facility.pub.pem",
+                                      "--listen", "127.0.0.1:0", "--state", "witness.sqlite"])
+        #expect(missing.status == 3)
+        #expect(missing.stderr.contains("--init"))
+        #expect(!FileManager.default.fileExists(atPath: l.dir.path("witness.sqlite")))
+
+        let cp = try l.checkpoint()
+        let size = try Checkpoint(body: try SignedNote.parse(cp).text).size
+        var w = try Self.startWitness(l)
+        #expect(try Self.post(w.url, Self.request(old: 0, note: cp), in: l.root).status == 200)
+        #expect(w.stop() == 0)
+        // Restarted (with --init again: it never resets an existing state): the size it cosigned is kept.
+        w = try Self.startWitness(l, initialize: true)
+        let c = try Self.post(w.url, Self.request(old: 0, note: cp), in: l.root)
+        #expect(c.status == 409 && c.body == "\(size)\n")
+        w.stop()
+        w = try Self.startWitness(l, initialize: false)
+        #expect(try Self.post(w.url, Self.request(old: size, note: cp), in: l.root).status == 200)
+        w.stop()
+        // The state of w1 with w2's key: refused.
+        let wrong = try l.csledger(["witness", "serve", "--key", "Keys/w2.pem", "--name", Self.name, "--log", "\(Self.origin)=Keys/facility.pub.pem",
+                                    "--listen", "127.0.0.1:0", "--state", "witness.sqlite"])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("belongs to witness"))
+    }
+
+    /// An honest history of `n` leaves and its subtrees, for checkpoints and consistency proofs.
+    struct History {
+        let leaves: [Hash]
+        func root(_ size: Int) -> Hash { MerkleTree.root(leaves: Array(leaves[0..<size])) }
+        func proof(_ old: Int, _ new: Int) throws -> [Hash] {
+            try MerkleTree.consistencyProof(oldSize: old, newSize: new) { level, index in
+                MerkleTree.root(leaves: Array(leaves[(index << level)..<((index + 1) << level)]))
+            }
+        }
+    }
+
+    @Test("SIGKILLed 50 times while a client pushes growing checkpoints and forks: never rolls back, never cosigns a fork")
+    func sigkillLoop() throws {
+        let l = try CLILedger()
+        #expect(try l.csledger(["keys", "generate", "w1"]).status == 0)
+        let facility = try l.key("facility")
+        let signer = CheckpointSigner(origin: Self.origin, key: facility)
+        var rng = SystemRandomNumberGenerator()
+        let honest = History(leaves: (0..<1200).map { Hash.sha256(Array("honest \($0)".utf8)) })
+        let forked = History(leaves: honest.leaves.enumerated().map { i, h in i < 5 ? h : Hash.sha256(Array("fork \(i)".utf8)) })
+        let witnessKey = try Self.w1(l)
+
+        let stop = Locked(false)
+        let cosignedHonest = Locked<[Int]>([])      // sizes the witness cosigned (answers received)
+        let cosignedFork = Locked<[Int]>([])
+        let url = Locked("")
+        var w = try Self.startWitness(l)
+        url.withLock { $0 = w.url }
+        let root = l.root
+        let client = Thread {
+            var known = 0, next = 0
+            while !stop.withLock({ $0 }) {
+                let base = url.withLock { $0 }
+                do {
+                    // Honest growth from what the witness says it has.
+                    next = min(honest.leaves.count, max(next, known) + Int.random(in: 1...4))
+                    if next <= known { next = known }
+                    let proof = known == 0 || known == next ? [] : try honest.proof(known, next)
+                    let note = try signer.sign(size: next, root: honest.root(next))
+                    let a = try Self.post(base, "old \(known)\n" + proof.map { $0.base64 + "\n" }.joined() + "\n" + note, in: root)
+                    if a.status == 200 {
+                        let n = try SignedNote.parse(note + a.body)
+                        if Cosignature.verify(note: n, name: Self.name, publicKey: witnessKey.publicKey) != nil {
+                            cosignedHonest.withLock { $0.append(next) }
+                        }
+                        known = next
+                    } else if a.status == 409, let s = Int(a.body.dropLast()) {
+                        known = s
+                    }
+                    // A fork, claimed from an older size and from the witness's size: never to be cosigned.
+                    if known > 5 {
+                        for old in [5, known] {
+                            let fsize = known + 1
+                            let fproof = try forked.proof(old, fsize)
+                            let fnote = try signer.sign(size: fsize, root: forked.root(fsize))
+                            let f = try Self.post(base, "old \(old)\n" + fproof.map { $0.base64 + "\n" }.joined() + "\n" + fnote, in: root)
+                            if f.status == 200 { cosignedFork.withLock { $0.append(fsize) } }
+                        }
+                    }
+                } catch {}
+            }
+        }
+        client.start()
+        var sizesAfterRestart: [Int] = []
+        for _ in 0..<50 {
+            Thread.sleep(forTimeInterval: Double(Int.random(in: 20...120, using: &rng)) / 1000)
+            w.killHard()
+            let seen = cosignedHonest.withLock { $0.max() ?? 0 }
+            w = try Self.startWitness(l, initialize: false)
+            url.withLock { $0 = w.url }
+            // Never rolled back: the size it holds is at least every size it answered a cosignature for.
+            let probe = try Self.post(w.url, "old 0\n\n" + (try signer.sign(size: 1, root: honest.root(1))), in: l.root)
+            let held = probe.status == 409 ? Int(probe.body.dropLast()) ?? -1 : (probe.status == 200 ? 1 : -1)
+            #expect(held >= seen, "the witness holds \(held) after a kill, but had cosigned \(seen)")
+            sizesAfterRestart.append(held)
+        }
+        stop.withLock { $0 = true }
+        while client.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
+        w.stop()
+        #expect(cosignedFork.withLock { $0 }.isEmpty, "the witness cosigned a fork")
+        #expect(sizesAfterRestart == sizesAfterRestart.sorted(), "the witness's size went down across kills: \(sizesAfterRestart)")
+        #expect((cosignedHonest.withLock { $0.max() } ?? 0) > 20, "too few cosignatures to mean anything")
+    }
+}
