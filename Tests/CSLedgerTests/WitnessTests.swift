@@ -232,4 +232,47 @@ import Testing
         #expect(sizesAfterRestart == sizesAfterRestart.sorted(), "the witness's size went down across kills: \(sizesAfterRestart)")
         #expect((cosignedHonest.withLock { $0.max() } ?? 0) > 20, "too few cosignatures to mean anything")
     }
+
+    @Test("csledger witness add-checkpoint: keeps the cosignature, checkpoint prints it, 409 answered from the witness's size, a truncated ledger is caught")
+    func addCheckpointFromTheLedger() throws {
+        let l = try CLILedger(entries: 2)
+        #expect(try l.csledger(["keys", "generate", "w1"]).status == 0)
+        let w = try Self.startWitness(l)
+        defer { w.stop() }
+        let spec = "\(w.url)=\(Self.name)=Keys/w1.pub.pem"
+        let before = l.dir.path("before.sqlite")
+        #expect(try CLI.run("sqlite3", [l.ledgerPath, ".backup '\(before)'"], in: l.root).status == 0)
+
+        let first = try l.csledger(["witness", "add-checkpoint", spec])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.hasPrefix("\u{2014} \(Self.name) "))
+        let note = try SignedNote.parse(try l.checkpoint())
+        #expect(note.signatures.count == 2)
+        #expect(Cosignature.verify(note: note, name: Self.name, publicKey: try Self.w1(l).publicKey) != nil)
+        // Cosignatures are not derived from the entries: the ledger still verifies, and its tables still answer.
+        #expect(try l.csledger(["verify"]).status == 0)
+        #expect(try l.csledger(["inventory"]).status == 0)
+
+        // The ledger grows; the next push sends the proof from the size the witness last cosigned.
+        #expect(try l.csledger(["append", "--type", "test.note", "--body", #"{"text":"x"}"#, "--key", "Keys/facility.pem", "--repeat", "4"]).status == 0)
+        #expect(try l.csledger(["witness", "add-checkpoint", spec]).status == 0)
+        let size = try Checkpoint(body: note.text).size + 4
+        #expect(try CLI.run("sqlite3", [l.ledgerPath, "SELECT max(tree_size) FROM cosignatures"], in: l.root).stdout == "\(size)\n")
+
+        // The ledger forgets what it kept (rows deleted): old 0 gets a 409 with the witness's size, then the push succeeds from it.
+        #expect(try l.sqlite("DELETE FROM cosignatures;").status == 0)
+        #expect(try l.csledger(["append", "--type", "test.note", "--body", #"{"text":"y"}"#, "--key", "Keys/facility.pem"]).status == 0)
+        let again = try l.csledger(["witness", "add-checkpoint", spec])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try CLI.run("sqlite3", [l.ledgerPath, "SELECT tree_size FROM cosignatures"], in: l.root).stdout == "\(size + 1)\n")
+
+        // A copy of the ledger from before the growth (entries cut off after they were witnessed): caught, exit 1.
+        let cut = try CLI.csledger(["witness", "add-checkpoint", spec, "--ledger", before], in: l.root)
+        #expect(cut.status == 1)
+        #expect(cut.stderr.contains("ledger-tampered"))
+        // An unreachable witness: exit 3, nothing kept.
+        let down = try l.csledger(["witness", "add-checkpoint", "http://127.0.0.1:9=\(Self.name)=Keys/w1.pub.pem"])
+        #expect(down.status == 3)
+        #expect(try l.csledger(["witness", "add-checkpoint", "nonsense"]).status == 2)
+    }
 }
