@@ -130,6 +130,7 @@ let package = Package(
             name: "LedgerServer",
             dependencies: [
                 "CSLedgerKit",
+                "Witness",
                 "Dispensing",
                 "LedgerCore",
                 "LedgerStore",
@@ -165,6 +166,7 @@ let package = Package(
             name: "csledgerd",
             dependencies: [
                 "LedgerServer",
+                "Witness",
                 "CSLedgerKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -6,6 +6,7 @@ import Hummingbird
 import LedgerCore
 import LedgerStore
 import NIOCore
+import Witness
 
 /// The HTTP API: every route, its roles, and the handlers. `docs/openapi.yaml` describes the
 /// same routes (a test checks that the two agree).
@@ -25,6 +26,7 @@ public struct LedgerAPI: Sendable {
     public static let routes: [Route] = [
         Route(method: "GET", path: "/healthz", roles: nil),
         Route(method: "GET", path: "/readyz", roles: nil),
+        Route(method: "GET", path: "/v1/health", roles: everyone),
         Route(method: "GET", path: "/v1/checkpoint", roles: everyone),
         Route(method: "GET", path: "/v1/entries", roles: everyone),
         Route(method: "GET", path: "/v1/entries/:seq", roles: everyone),
@@ -50,6 +52,8 @@ public struct LedgerAPI: Sendable {
     let tokens: TokenCache
     /// Time allowed for a request body to arrive (see `BodyDeadlineMiddleware`).
     public var bodyTimeout: Duration = APIConfiguration.bodyTimeout
+    /// The witness service, when csledgerd was given `--witness` (its state is shown by `/v1/health`).
+    public var witnesses: WitnessPusher?
 
     public init(ledger: Ledger, queue: WriteQueue) throws {
         self.ledger = ledger
@@ -74,9 +78,19 @@ public struct LedgerAPI: Sendable {
                 throw APIError(.serviceUnavailable, "not-ready", "the ledger file cannot be read")
             }
         }
+        router.get("/v1/health") { _, context in
+            _ = try context.require(Self.everyone)
+            let size: Int
+            do { size = try api.ledger.database.size() } catch {
+                throw APIError(.serviceUnavailable, "not-ready", "the ledger file cannot be read")
+            }
+            return Self.json(["status": "ok", "entries": .number(Double(size)),
+                              "witnesses": .array(api.witnesses?.status() ?? [])])
+        }
         router.get("/v1/checkpoint") { _, context in
             _ = try context.require(Self.everyone)
-            return Self.text(try api.ledger.checkpoint().note)
+            // The facility's note with every witness cosignature kept for it.
+            return Self.text(try api.ledger.database.cosignedNote(try api.ledger.checkpoint()))
         }
         router.get("/v1/entries") { request, context in
             _ = try context.require(Self.everyone)

@@ -275,4 +275,48 @@ import Testing
         #expect(down.status == 3)
         #expect(try l.csledger(["witness", "add-checkpoint", "nonsense"]).status == 2)
     }
+
+    @Test("csledgerd --witness: two witnesses, one down: appends go on, the other cosigns each new checkpoint; /v1/health says which")
+    func daemonPushesInTheBackground() throws {
+        let l = try CLILedger(entries: 1)
+        #expect(try l.csledger(["keys", "generate", "w1"]).status == 0)
+        #expect(try l.csledger(["keys", "generate", "w2"]).status == 0)
+        let w = try Self.startWitness(l)
+        defer { w.stop() }
+        let token = try l.csledger(["token", "issue", "--actor", try l.key("facility").keyID.hex]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let d = try Daemon(["--ledger", l.ledgerPath, "--listen", "127.0.0.1:0", "--facility-key", l.dir.path("Keys/facility.pem"),
+                            "--witness", "\(w.url)=\(Self.name)=Keys/w1.pub.pem",
+                            "--witness", "http://127.0.0.1:9=witness.test/w2=Keys/w2.pub.pem",
+                            "--witness-interval", "200ms", "--log-level", "error"], in: l.root)
+        defer { d.stop() }
+        let env = ["CSLEDGER_TOKEN": token]
+        for i in 0..<6 {
+            let started = Date()
+            let a = try CLI.csledger(["--server", d.url, "append", "--type", "test.note", "--body", "{\"text\":\"n\(i)\"}", "--key", "Keys/facility.pem"], in: l.root, env: env)
+            #expect(a.status == 0, "\(a.stderr)")
+            #expect(Date().timeIntervalSince(started) < 5, "an append waited")
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let size = try Checkpoint(body: try SignedNote.parse(try l.checkpoint()).text).size
+        var health = JSONValue.null
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let h = try CLI.run("curl", ["-sS", "-H", "Authorization: Bearer \(token)", d.url + "/v1/health"], in: l.root)
+            health = (try? JSONParser.parse(Array(h.stdout.utf8))) ?? .null
+            let w1 = health["witnesses"]?.arrayValue?.first
+            if w1?["cosigned_size"]?.integerValue == size { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        let list = health["witnesses"]?.arrayValue ?? []
+        #expect(list.count == 2, "\(health)")
+        #expect(list.first?["cosigned_size"]?.integerValue == size, "\(health)")
+        #expect(list.last?["cosigned_size"] == .null)
+        #expect(list.last?["last_error"]?.stringValue?.contains("could not be reached") == true, "\(health)")
+        // The served checkpoint carries w1's cosignature of the latest size.
+        let served = try CLI.csledger(["--server", d.url, "checkpoint"], in: l.root, env: env)
+        let note = try SignedNote.parse(served.stdout)
+        #expect(try Checkpoint(body: note.text).size == size)
+        #expect(Cosignature.verify(note: note, name: Self.name, publicKey: try Self.w1(l).publicKey) != nil)
+        #expect(Cosignature.verify(note: note, name: "witness.test/w2", publicKey: try KeyFiles.loadPublicKey(path: l.dir.path("Keys/w2.pub.pem"))) == nil)
+    }
 }
