@@ -13,6 +13,9 @@ CREATE TABLE cosignatures (
     key_id     BLOB    NOT NULL CHECK (length(key_id) = 4),
     time       INTEGER NOT NULL CHECK (time >= 0),
     line       TEXT    NOT NULL,
+    -- The facility's signed checkpoint the line cosigns, verbatim: each row can be checked on its own,
+    -- even if the checkpoints table lost the row (a truncated file still shows what was witnessed).
+    checkpoint TEXT    NOT NULL,
     received   TEXT    NOT NULL,
     PRIMARY KEY (tree_size, witness, key_id, time)
 ) WITHOUT ROWID;

@@ -13,6 +13,8 @@ extension LedgerDatabase {
         public let keyID: [UInt8]
         public let time: UInt64
         public let line: NoteSignature
+        /// The facility's signed checkpoint note it cosigns, as kept with it.
+        public let checkpoint: String
     }
 
     /// Stores cosignature lines on the checkpoint of `treeSize` entries (a line already kept is kept once).
@@ -25,13 +27,13 @@ extension LedgerDatabase {
             return (line, c)
         }
         try writeLocal { db in
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM checkpoints WHERE tree_size = ?", arguments: [treeSize]) != nil else {
+            guard let note = try String.fetchOne(db, sql: "SELECT note FROM checkpoints WHERE tree_size = ?", arguments: [treeSize]) else {
                 throw LedgerError(.notFound, "the ledger has no checkpoint of \(treeSize) entries to keep a cosignature on")
             }
             for (line, c) in rows {
                 try db.execute(sql: """
-                    INSERT OR IGNORE INTO cosignatures (tree_size, witness, key_id, time, line, received) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [treeSize, line.keyName, Data(line.keyHash), Int64(c.timestamp), line.line, received])
+                    INSERT OR IGNORE INTO cosignatures (tree_size, witness, key_id, time, line, checkpoint, received) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [treeSize, line.keyName, Data(line.keyHash), Int64(c.timestamp), line.line, note, received])
             }
         }
     }
@@ -47,14 +49,14 @@ extension LedgerDatabase {
     }
 
     static func cosignatures(_ db: Database, where condition: String, _ args: StatementArguments) throws -> [StoredCosignature] {
-        try Row.fetchAll(db, sql: "SELECT tree_size, witness, key_id, time, line FROM cosignatures WHERE \(condition) ORDER BY tree_size, time, witness",
+        try Row.fetchAll(db, sql: "SELECT tree_size, witness, key_id, time, line, checkpoint FROM cosignatures WHERE \(condition) ORDER BY tree_size, time, witness",
                          arguments: args).compactMap { row in
             let text: String = row[4]
             // A line that no longer parses (the file was edited) is skipped: it would not verify anyway.
             guard let note = try? SignedNote.parse("x\n\n" + text), let line = note.signatures.first else { return nil }
             let key: Data = row[2]
             let time: Int64 = row[3]
-            return StoredCosignature(treeSize: row[0], witness: row[1], keyID: Array(key), time: UInt64(max(0, time)), line: line)
+            return StoredCosignature(treeSize: row[0], witness: row[1], keyID: Array(key), time: UInt64(max(0, time)), line: line, checkpoint: row[5])
         }
     }
 

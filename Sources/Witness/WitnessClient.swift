@@ -125,11 +125,14 @@ public enum WitnessPush {
     /// Sends the latest checkpoint with the consistency proof from the size this witness last cosigned
     /// (as the ledger kept it); on 409 sends again from the witness's size. A witness that has cosigned more
     /// entries than the ledger holds is reported: the ledger was truncated or forked after it was witnessed.
+    ///
+    /// With `keep: false` (verification, on a file opened read-only) nothing is written, and the first request
+    /// says `old 0`, so the witness's own size is learned from it, whatever the file says.
     public static func push(ledger: Ledger, to endpoint: WitnessEndpoint, client: WitnessClient,
-                            onlyIfNew: Bool = false) async throws -> Result? {
+                            onlyIfNew: Bool = false, keep: Bool = true) async throws -> Result? {
         let cp = try ledger.checkpoint()
         let note = try SignedNote.parse(cp.note)
-        var old = try ledger.database.lastCosignedSize(witness: endpoint.witness.name, keyID: endpoint.witness.keyID)
+        var old = keep ? try ledger.database.lastCosignedSize(witness: endpoint.witness.name, keyID: endpoint.witness.keyID) : 0
         if onlyIfNew, old == cp.treeSize { return nil }
         if old > cp.treeSize { old = 0 }  // kept for a larger tree than the ledger has: let the witness say its size
         for _ in 0..<3 {
@@ -137,7 +140,7 @@ public enum WitnessPush {
             let reply = try await client.add(AddCheckpointRequest(oldSize: old, proof: proof, checkpoint: note), to: endpoint)
             switch reply {
             case .cosigned(let lines):
-                try ledger.database.addCosignatures(treeSize: cp.treeSize, lines, received: Timestamp.now().description)
+                if keep { try ledger.database.addCosignatures(treeSize: cp.treeSize, lines, received: Timestamp.now().description) }
                 return Result(treeSize: cp.treeSize, lines: lines)
             case .conflict(let size):
                 guard size <= cp.treeSize else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CSLedgerKit
 import Foundation
 import LedgerCore
+import Witness
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,6 +11,10 @@ struct Verify: ParsableCommand {
             Exits 0 only when everything holds, 1 when anything fails. With --checkpoint FILE (repeatable),
             also checks that the ledger still holds exactly what a checkpoint you kept earlier commits to,
             so entries removed from the end or rewritten are caught.
+            With --witness NAME=PUB (repeatable), the ledger must extend the largest checkpoint kept in it that
+            --witness-threshold K of those witnesses validly cosigned. With --witness URL=NAME=PUB, that witness is
+            asked (c2sp.org/tlog-witness) to cosign the latest checkpoint: a witness that saw more entries, or
+            another history, makes verify fail; K of them must cosign.
             """)
 
     @OptionGroup var ledgerOptions: LedgerOptions
@@ -21,8 +26,14 @@ struct Verify: ParsableCommand {
     @Flag(help: "Check only the hash chain, the Merkle tree and the checkpoints' roots (fast; no signatures, no record contents).")
     var chainOnly = false
 
+    @Option(help: ArgumentHelp("A witness you trust: NAME=WITNESS.pub.pem (its cosignatures kept in the ledger), or URL=NAME=WITNESS.pub.pem (asked now); repeatable.", valueName: "witness"))
+    var witness: [String] = []
+
+    @Option(help: ArgumentHelp("How many of the --witness witnesses must have cosigned (default 1).", valueName: "k"))
+    var witnessThreshold: Int?
+
     func run() throws {
-        let external = try checkpointFiles.map { path -> String in
+        var external = try checkpointFiles.map { path -> String in
             guard let data = try? InputFile.read(path, what: "checkpoint", maxBytes: 1 << 20), let text = String(data: data, encoding: .utf8) else {
                 throw LedgerError(.invalidArgument, "cannot read the checkpoint file \(path)")
             }
@@ -31,6 +42,8 @@ struct Verify: ParsableCommand {
         let ledger = try ledgerOptions.open(readOnly: true)
         let origin = (try? ledger.origin()) ?? "(unknown)"
         let started = Date()
+        let (witnessed, witnessLines, witnessFailures) = try checkWitnesses(ledger)
+        if let witnessed { external.append(witnessed.note) }
         var shownProgress = false
         let terminal = Output.stderrIsTerminal && !output.json
         let report = try ledger.verify(externalCheckpoints: external, checkSignatures: !chainOnly) { done, total in
@@ -52,13 +65,20 @@ struct Verify: ParsableCommand {
                     return .object(o)
                 }),
                 "failures_omitted": .number(Double(report.failuresOmitted)),
-            ]))
+                "witnessed": .array(witnessLines.map { .string($0) }),
+                "witness_failures": .array(witnessFailures.map { .string($0) }),
+            ].merging(witnessFailures.isEmpty ? [:] : ["ok": .bool(false)]) { _, new in new }))
         } else {
             Output.line("ledger       \(ledgerOptions.path) (\(origin))")
             Output.line("entries      \(report.entries)\(report.entries > 0 ? " (seq 0 to \(report.entries - 1))" : "")")
             Output.line("root         \(report.rootHash.base64)")
             Output.line("checked      \(report.signaturesChecked) signatures, \(report.checkpointsChecked) checkpoints in \(String(format: "%.2f", seconds)) s")
-            if report.isClean {
+            for l in witnessLines { Output.line("witnessed    \(l)") }
+            if !witnessFailures.isEmpty {
+                Output.line("result       FAILED: \(report.failures.count + report.failuresOmitted + witnessFailures.count) problem(s)")
+                for f in witnessFailures { Output.line("  witness: \(f)") }
+                for f in report.failures { Output.line("  \(f)") }
+            } else if report.isClean {
                 Output.line(chainOnly ? "result       OK: the hash chain, the Merkle tree and every checkpoint's root hold (signatures not checked: run verify without --chain-only)"
                                       : "result       OK: every entry, signature and checkpoint holds")
             } else {
@@ -67,7 +87,47 @@ struct Verify: ParsableCommand {
                 if report.failuresOmitted > 0 { Output.line("  ... and \(report.failuresOmitted) more") }
             }
         }
-        if !report.isClean { throw ExitCode(1) }
+        if !report.isClean || !witnessFailures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// The witnessed checkpoint the ledger must extend (kept cosignatures), what the witnesses said, and what failed.
+    func checkWitnesses(_ ledger: Ledger) throws -> (WitnessCheck.Witnessed?, [String], [String]) {
+        guard !witness.isEmpty else {
+            if witnessThreshold != nil { throw LedgerError(.invalidArgument, "--witness-threshold needs --witness") }
+            return (nil, [], [])
+        }
+        let online = try witness.filter { $0.hasPrefix("http://") || $0.hasPrefix("https://") }.map(WitnessEndpoint.parse)
+        let offline = try witness.filter { !($0.hasPrefix("http://") || $0.hasPrefix("https://")) }.map(Cosignature.Witness.parse)
+        let trusted = offline + online.map(\.witness)
+        let k = witnessThreshold ?? 1
+        guard (1...trusted.count).contains(k) else {
+            throw LedgerError(.invalidArgument, "--witness-threshold must be from 1 to the number of witnesses given (\(trusted.count))")
+        }
+        var lines: [String] = [], failures: [String] = []
+        let kept = try WitnessCheck.latestKept(in: ledger.database, witnesses: trusted, threshold: k)
+        if let kept {
+            let when = Timestamp(millisecondsSinceEpoch: Int64(kept.latestTime) * 1000)
+            lines.append("\(kept.treeSize) entries, cosigned by \(kept.cosigners.joined(separator: ", ")) (latest \(when)); the ledger must extend it")
+        } else if online.isEmpty {
+            failures.append("no checkpoint kept in the ledger is cosigned by \(k) of the given witnesses")
+        }
+        if !online.isEmpty {
+            let answers = try runBlocking { await WitnessCheck.askOnline(ledger: ledger, endpoints: online) }
+            var cosigned = 0
+            for (e, a) in zip(online, answers) {
+                switch a {
+                case .cosigned(let size):
+                    cosigned += 1
+                    lines.append("\(e.witness.name) cosigned the latest checkpoint (\(size) entries) now")
+                case .contradicted(let message): failures.append(message)
+                case .unavailable(let message): lines.append("\(e.witness.name) not asked: \(message)")
+                }
+            }
+            if kept == nil && cosigned < k && failures.isEmpty {
+                failures.append("only \(cosigned) of the witnesses asked cosigned the latest checkpoint; \(k) needed")
+            }
+        }
+        return (kept, lines, failures)
     }
 }
 

@@ -319,4 +319,58 @@ import Testing
         #expect(Cosignature.verify(note: note, name: Self.name, publicKey: try Self.w1(l).publicKey) != nil)
         #expect(Cosignature.verify(note: note, name: "witness.test/w2", publicKey: try KeyFiles.loadPublicKey(path: l.dir.path("Keys/w2.pub.pem"))) == nil)
     }
+
+    @Test("verify --witness: a truncated or forked copy of a witnessed ledger fails (exit 1) with no kept checkpoint file; thresholds")
+    func verifyWithWitnesses() throws {
+        let l = try CLILedger(entries: 2)
+        #expect(try l.csledger(["keys", "generate", "w1"]).status == 0)
+        #expect(try l.csledger(["keys", "generate", "w2"]).status == 0)
+        let w = try Self.startWitness(l)
+        defer { w.stop() }
+        let online = "\(w.url)=\(Self.name)=Keys/w1.pub.pem", offline = "\(Self.name)=Keys/w1.pub.pem"
+        func backup(_ name: String) throws {
+            #expect(try CLI.run("sqlite3", [l.ledgerPath, ".backup '\(l.dir.path(name))'"], in: l.root).status == 0)
+        }
+        func append(_ ledger: String, _ text: String, _ n: Int) throws {
+            let r = try l.csledger(["append", "--ledger", ledger, "--type", "test.note", "--body", "{\"text\":\"\(text)\"}", "--key", "Keys/facility.pem", "--repeat", String(n)])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        try backup("before.sqlite")
+        try append(l.ledgerPath, "honest", 3)
+        #expect(try l.csledger(["witness", "add-checkpoint", online]).status == 0)
+
+        // The honest ledger: offline (the cosignature kept in it) and online.
+        let ok = try l.csledger(["verify", "--witness", offline])
+        #expect(ok.status == 0, "\(ok.stdout)")
+        #expect(ok.stdout.contains("witnessed    "))
+        #expect(try l.csledger(["verify", "--witness", online]).status == 0)
+        // Two needed, one cosigned: fails; a threshold above the witnesses given: bad input.
+        #expect(try l.csledger(["verify", "--witness", offline, "--witness", "witness.test/w2=Keys/w2.pub.pem", "--witness-threshold", "2"]).status == 1)
+        #expect(try l.csledger(["verify", "--witness", offline, "--witness-threshold", "2"]).status == 2)
+
+        // Truncation: the file put back to an earlier, fully signed state. Plain verify cannot tell.
+        #expect(try l.csledger(["verify", "--ledger", "before.sqlite"]).status == 0)
+        let cut = try l.csledger(["verify", "--ledger", "before.sqlite", "--witness", online])
+        #expect(cut.status == 1, "\(cut.stdout)")
+        #expect(cut.stdout.contains("lost entries"), "\(cut.stdout)")
+        #expect(try l.csledger(["verify", "--ledger", "before.sqlite", "--witness", offline]).status == 1)   // nothing witnessed in it
+        // The same truncated file holding the cosignature kept before: caught offline too.
+        #expect(try l.sqlite("ATTACH '\(l.dir.path("before.sqlite"))' AS cut; INSERT INTO cut.cosignatures SELECT * FROM main.cosignatures;").status == 0)
+        let cutOffline = try l.csledger(["verify", "--ledger", "before.sqlite", "--witness", offline, "--json"])
+        #expect(cutOffline.status == 1, "\(cutOffline.stdout)")
+
+        // A fork from the earlier state, signed by the facility key: same size as witnessed, then longer.
+        #expect(try CLI.run("sqlite3", [l.dir.path("before.sqlite"), ".backup '\(l.dir.path("fork.sqlite"))'"], in: l.root).status == 0)
+        #expect(try CLI.run("sqlite3", [l.dir.path("fork.sqlite"), "DELETE FROM cosignatures"], in: l.root).status == 0)
+        try append(l.dir.path("fork.sqlite"), "forged", 3)
+        #expect(try l.csledger(["verify", "--ledger", "fork.sqlite"]).status == 0)
+        let sameSize = try l.csledger(["verify", "--ledger", "fork.sqlite", "--witness", online])
+        #expect(sameSize.status == 1, "\(sameSize.stdout)")
+        try append(l.dir.path("fork.sqlite"), "more", 2)
+        let longer = try l.csledger(["verify", "--ledger", "fork.sqlite", "--witness", online])
+        #expect(longer.status == 1, "\(longer.stdout)")
+        #expect(longer.stdout.contains("not an extension"), "\(longer.stdout)")
+        // The honest ledger still verifies against the witness afterwards (the forks were never cosigned).
+        #expect(try l.csledger(["verify", "--witness", online]).status == 0)
+    }
 }
