@@ -19,6 +19,8 @@ public struct LedgerAPI: Sendable {
     }
 
     static let everyone: Set<Role> = Set(Role.allCases)
+    /// C2SP tlog-tiles (`/checkpoint`, `/tile/...`): the whole log, for the regulator and the witnesses.
+    static let tileReaders: Set<Role> = [.regulator, .witness]
     static let writers: Set<Role> = [.pharmacist, .clinician, .compliance, .admin]
     static let staff: Set<Role> = [.pharmacist, .clinician, .compliance, .admin]
 
@@ -27,6 +29,8 @@ public struct LedgerAPI: Sendable {
         Route(method: "GET", path: "/healthz", roles: nil),
         Route(method: "GET", path: "/readyz", roles: nil),
         Route(method: "GET", path: "/v1/health", roles: everyone),
+        Route(method: "GET", path: "/checkpoint", roles: tileReaders),
+        Route(method: "GET", path: "/tile/**", roles: tileReaders),
         Route(method: "GET", path: "/v1/checkpoint", roles: everyone),
         Route(method: "GET", path: "/v1/entries", roles: everyone),
         Route(method: "GET", path: "/v1/entries/:seq", roles: everyone),
@@ -86,6 +90,23 @@ public struct LedgerAPI: Sendable {
             }
             return Self.json(["status": "ok", "entries": .number(Double(size)),
                               "witnesses": .array(api.witnesses?.status() ?? [])])
+        }
+        router.get("/checkpoint") { _, context in
+            _ = try context.require(Self.tileReaders)
+            let note = try api.ledger.database.cosignedNote(try api.ledger.checkpoint())
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache, max-age=5"],
+                            body: .init(byteBuffer: ByteBuffer(string: note)))
+        }
+        router.get("/tile/**") { _, context in
+            _ = try context.require(Self.tileReaders)
+            let path = "tile/" + context.parameters.getCatchAll().joined(separator: "/")
+            guard let tile = TlogTiles.parse(path) else { throw APIError(.notFound, "not-found", "not a tlog-tiles path") }
+            let size = try api.ledger.checkpoint().treeSize
+            guard TlogTiles.exists(tile, size: size) else { throw APIError(.notFound, "not-found", "no such tile in the tree of \(size) entries") }
+            let data = try api.ledger.database.tileData(tile, size: size)
+            // A tile's path fixes its content: it never changes.
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream", .cacheControl: "public, max-age=31536000, immutable"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.get("/v1/checkpoint") { _, context in
             _ = try context.require(Self.everyone)
