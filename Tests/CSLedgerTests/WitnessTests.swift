@@ -373,4 +373,50 @@ import Testing
         // The honest ledger still verifies against the witness afterwards (the forks were never cosigned).
         #expect(try l.csledger(["verify", "--witness", online]).status == 0)
     }
+
+    @Test("an export bundle carries the cosigned checkpoint verbatim; verify-report and verify-bundle.sh (openssl) check cosignatures and the threshold")
+    func bundlesCarryCosignatures() throws {
+        let l = try CLILedger(entries: 2)
+        #expect(try l.csledger(["keys", "generate", "w1"]).status == 0)
+        #expect(try l.csledger(["keys", "generate", "w2"]).status == 0)
+        let w = try Self.startWitness(l)
+        defer { w.stop() }
+        #expect(try l.csledger(["witness", "add-checkpoint", "\(w.url)=\(Self.name)=Keys/w1.pub.pem"]).status == 0)
+        let cosigned = try l.checkpoint()
+        let e = try l.csledger(["export", "inspection", "--from", "2020-01-01", "--to", "2035-12-31", "--out", "bundle"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let manifest = try JSONParser.parse(Array(try Data(contentsOf: l.root.appendingPathComponent("bundle/manifest.json"))))
+        #expect(manifest["checkpoint"]?.stringValue == cosigned)
+
+        let w1 = "\(Self.name)=Keys/w1.pub.pem", w2 = "witness.test/w2=Keys/w2.pub.pem"
+        let ok = try l.csledger(["verify-report", "bundle", "--witness", w1])
+        #expect(ok.status == 0, "\(ok.stdout)")
+        #expect(ok.stdout.contains("cosigned by  \(Self.name)"))
+        #expect(try l.csledger(["verify-report", "bundle", "--witness", w2]).status == 1)
+        #expect(try l.csledger(["verify-report", "bundle", "--witness", w1, "--witness", w2, "--witness-threshold", "2"]).status == 1)
+        #expect(try l.csledger(["verify-report", "bundle", "--witness", w1, "--witness", w2, "--witness-threshold", "1"]).status == 0)
+
+        guard ExportScriptTests.available else { return }
+        let bin = try ExportScriptTests.toolbox(in: l.root)
+        func script(_ args: [String]) throws -> CLI.Result {
+            try CLI.run(try CLI.which("sh"), [ExportScriptTests.script, "bundle"] + args, in: l.root, env: ["PATH": bin])
+        }
+        let s1 = try script(["--witness", w1])
+        #expect(s1.status == 0, "\(s1.stdout) \(s1.stderr)")
+        #expect(s1.stdout.contains("ok   checkpoint cosigned by witness \(Self.name)"))
+        #expect(try script(["--witness", w2]).status == 1)
+        #expect(try script(["--witness", w1, "--witness", w2, "--witness-threshold", "2"]).status == 1)
+        // A cosignature line whose time was changed no longer verifies (the time is signed).
+        let text = try String(contentsOf: l.root.appendingPathComponent("bundle/manifest.json"), encoding: .utf8)
+        let line = cosigned.split(separator: "\n").first { $0.hasPrefix("\u{2014} \(Self.name) ") }!
+        var blob = Array(Data(base64Encoded: String(line.split(separator: " ").last!))!)
+        blob[11] ^= 1
+        let forged = text.replacingOccurrences(of: String(line.split(separator: " ").last!), with: Data(blob).base64EncodedString())
+        #expect(forged != text)
+        try CLI.run("cp", ["-r", "bundle", "forged"], in: l.root)
+        try Data(forged.utf8).write(to: l.root.appendingPathComponent("forged/manifest.json"))
+        let f = try CLI.run(try CLI.which("sh"), [ExportScriptTests.script, "forged", "--witness", w1], in: l.root, env: ["PATH": bin])
+        #expect(f.status == 1)
+        #expect(f.stdout.contains("cosigned by 0 of the given witnesses"), "\(f.stdout)")
+    }
 }
