@@ -38,3 +38,11 @@ extension LedgerDatabase {
         }
     }
 }
+
+extension LedgerDatabase {
+    /// The Merkle frontier of the first `size` entries, from the stored tree nodes (untrusted: the caller
+    /// compares its root with a signed one).
+    public func frontier(size: Int) throws -> MerkleFrontier {
+        try read { db in try Self.withTreeNodes(db) { try MerkleFrontier(size: size, subtree: $0) } }
+    }
+}

@@ -26,6 +26,9 @@ struct Verify: ParsableCommand {
     @Flag(help: "Check only the hash chain, the Merkle tree and the checkpoints' roots (fast; no signatures, no record contents).")
     var chainOnly = false
 
+    @Option(help: ArgumentHelp("A checkpoint you verified before: check only what followed it (its consistency proof, the later entries and what they depend on); refused if the ledger does not extend it.", valueName: "file"))
+    var since: String?
+
     @Option(help: ArgumentHelp("A witness you trust: NAME=WITNESS.pub.pem (its cosignatures kept in the ledger), or URL=NAME=WITNESS.pub.pem (asked now); repeatable.", valueName: "witness"))
     var witness: [String] = []
 
@@ -46,10 +49,34 @@ struct Verify: ParsableCommand {
         if let witnessed { external.append(witnessed.note) }
         var shownProgress = false
         let terminal = Output.stderrIsTerminal && !output.json
-        let report = try ledger.verify(externalCheckpoints: external, checkSignatures: !chainOnly) { done, total in
+        let sinceText = try since.map { path -> String in
+            guard let data = try? InputFile.read(path, what: "checkpoint", maxBytes: 1 << 20), let text = String(data: data, encoding: .utf8) else {
+                throw LedgerError(.invalidArgument, "cannot read the checkpoint file \(path)")
+            }
+            return text
+        }
+        if since != nil && (chainOnly || !checkpointFiles.isEmpty || !witness.isEmpty) {
+            throw LedgerError(.invalidArgument, "--since goes alone: not with --chain-only, --checkpoint or --witness")
+        }
+        let progress: (Int, Int) -> Void = { done, total in
             guard terminal, Date().timeIntervalSince(started) > 1 else { return }
             shownProgress = true
             FileHandle.standardError.write(Data("\rverifying: \(done) of \(total) entries".utf8))
+        }
+        let report: VerificationReport
+        if let sinceText {
+            do { report = try ledger.verify(since: sinceText, progress: progress) } catch let refusal as Ledger.SinceRefusal {
+                if output.json {
+                    Output.json(["ok": .bool(false), "origin": .string(origin), "since": .string(since ?? ""),
+                                 "failures": .array([.object(["code": "not-extended", "message": .string(refusal.message)])])])
+                } else {
+                    Output.line("ledger       \(ledgerOptions.path) (\(origin))")
+                    Output.line("result       FAILED: the ledger does not extend the checkpoint given: \(refusal.message)")
+                }
+                throw ExitCode(1)
+            }
+        } else {
+            report = try ledger.verify(externalCheckpoints: external, checkSignatures: !chainOnly, progress: progress)
         }
         if shownProgress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
         let seconds = Date().timeIntervalSince(started)
@@ -74,6 +101,9 @@ struct Verify: ParsableCommand {
             Output.line("root         \(report.rootHash.base64)")
             Output.line("checked      \(report.signaturesChecked) signatures, \(report.checkpointsChecked) checkpoints in \(String(format: "%.2f", seconds)) s")
             for l in witnessLines { Output.line("witnessed    \(l)") }
+            if let sinceText, let n = try? SignedNote.parse(sinceText), let c = try? Checkpoint(body: n.text) {
+                Output.line("since        the checkpoint of \(c.size) entries (consistent); entries \(c.size) onward checked")
+            }
             if !witnessFailures.isEmpty {
                 Output.line("result       FAILED: \(report.failures.count + report.failuresOmitted + witnessFailures.count) problem(s)")
                 for f in witnessFailures { Output.line("  witness: \(f)") }
