@@ -191,7 +191,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "csledger-bench",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Simulation"],
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Simulation", "Witness"],
             path: "Benchmarks/csledger-bench",
             swiftSettings: swiftSettings
         ),

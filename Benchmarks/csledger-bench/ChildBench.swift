@@ -7,7 +7,7 @@ import Simulation
 /// One phase (verification, inventory, reconciliation) run in a fresh child process of this same binary
 /// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
 enum ChildBench {
-    static let phases = ["verify", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append", "proof",
+    static let phases = ["verify", "verify-since", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append", "proof",
                          "integrity", "seal", "append-store"]
 
     /// What one phase did and cost.
@@ -39,6 +39,16 @@ enum ChildBench {
             for failure in report.failures.prefix(5) { FileHandle.standardError.write(Data("verify: \(failure)\n".utf8)) }
             figures = ["entries": Double(report.entries), "signatures_checked": Double(report.signaturesChecked),
                        "checkpoints_checked": Double(report.checkpointsChecked), "clean": report.isClean ? 1 : 0]
+        case "verify-since":
+            // `verify --since`: from the last stored checkpoint at least 10,000 entries back.
+            let n = try ledger.database.size()
+            guard let start = try ledger.database.checkpoints(sizes: 1...max(1, n - 10_000)).last else {
+                throw LedgerError(.notFound, "no checkpoint 10,000 entries back")
+            }
+            let report = try ledger.verify(since: start.note)
+            for failure in report.failures.prefix(5) { FileHandle.standardError.write(Data("verify --since: \(failure)\n".utf8)) }
+            figures = ["entries": Double(report.entries), "entries_after": Double(n - start.treeSize),
+                       "signatures_checked": Double(report.signaturesChecked), "clean": report.isClean ? 1 : 0]
         case "integrity":
             // What every report and every CLI append checks first: chain-only verification, the latest
             // checkpoint's signature, and the tables' digest against their seal (or a rebuild without one).
