@@ -14,6 +14,8 @@ import PackageDescription
 //   CSLedgerKit     what users do: keys on disk, init, enroll, append, verify, prove.
 //   LedgerClient    csledgerd seen from the command line: a LedgerTarget over HTTPS (AsyncHTTPClient).
 //   Dashboard       the compliance dashboard's pages: reads behind the integrity gate, HTML (escaped in one place), SVG charts.
+//   Witness         a C2SP tlog-witness (cosigns checkpoints it checked; SQLite state), and the client that
+//                   asks witnesses to cosign the ledger's checkpoints.
 //   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit, the dashboard's sign-in. Tests import it.
 //   Simulation      a seeded clinic-and-pharmacy simulation writing realistic ledgers (tests, benchmarks).
 //   csledger        the command line, a thin shell over CSLedgerKit.
@@ -60,7 +62,7 @@ let package = Package(
             name: "LedgerMigrations",
             path: "Migrations",
             exclude: ["README.md"],
-            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql"), .embedInCode("0003_api_tokens.sql"), .embedInCode("0004_statement_index.sql"), .embedInCode("0005_append_order.sql"), .embedInCode("0006_auth_epoch.sql"), .embedInCode("0007_state_seal.sql"), .embedInCode("0008_supervised_dosing.sql")],
+            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql"), .embedInCode("0003_api_tokens.sql"), .embedInCode("0004_statement_index.sql"), .embedInCode("0005_append_order.sql"), .embedInCode("0006_auth_epoch.sql"), .embedInCode("0007_state_seal.sql"), .embedInCode("0008_supervised_dosing.sql"), .embedInCode("0009_cosignatures.sql")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -140,6 +142,7 @@ let package = Package(
                 "CSLedgerKit",
                 "LedgerAccess",
                 "Dashboard",
+                "Witness",
                 "Dispensing",
                 "LedgerCore",
                 "LedgerStore",
@@ -157,10 +160,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Witness",
+            dependencies: [
+                "CSLedgerKit",
+                "LedgerCore",
+                "LedgerStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "csledgerd",
             dependencies: [
                 "LedgerServer",
+                "Witness",
                 "CSLedgerKit",
                 "LedgerCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -179,13 +200,16 @@ let package = Package(
                 "Dispensing",
                 "Reconciliation",
                 "Reports",
+                "Witness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "csledger-bench",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Simulation"],
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Simulation", "Witness"],
             path: "Benchmarks/csledger-bench",
             swiftSettings: swiftSettings
         ),
@@ -213,7 +237,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerAccess", "Dashboard", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "csledger", "csledgerd", "crash-harness"],
+            dependencies: ["CSLedgerKit", "LedgerAccess", "Dashboard", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "Witness", "csledger", "csledgerd", "crash-harness"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -20,5 +20,6 @@ public enum LedgerMigrations {
         Migration(identifier: "0006_auth_epoch", sql: String(decoding: PackageResources._006_auth_epoch_sql, as: UTF8.self)),
         Migration(identifier: "0007_state_seal", sql: String(decoding: PackageResources._007_state_seal_sql, as: UTF8.self)),
         Migration(identifier: "0008_supervised_dosing", sql: String(decoding: PackageResources._008_supervised_dosing_sql, as: UTF8.self)),
+        Migration(identifier: "0009_cosignatures", sql: String(decoding: PackageResources._009_cosignatures_sql, as: UTF8.self)),
     ]
 }

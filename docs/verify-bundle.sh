@@ -1,5 +1,5 @@
 #!/bin/sh
-# verify-bundle.sh BUNDLE_DIR
+# verify-bundle.sh BUNDLE_DIR [--witness NAME=WITNESS.pub.pem ...] [--witness-threshold K]
 #
 # Checks a csledger report bundle (interchange spec v1, section 5) with openssl,
 # sha256sum and standard shell tools only. It does not run csledger.
@@ -9,17 +9,34 @@
 #  3. the checkpoint in the manifest is signed by the facility key (C2SP note);
 #  4. every entry's signatures verify with keys enrolled by earlier entries
 #     of the bundle (genesis, actor.enrolled) and not revoked before it;
-#  5. every entry's RFC 9162 inclusion proof leads to the checkpoint's root.
+#  5. every entry's RFC 9162 inclusion proof leads to the checkpoint's root;
+#  6. with --witness (repeatable): at least K (default 1) of those witnesses
+#     cosigned the checkpoint (C2SP cosignature/v1: key id, time, Ed25519).
 #
 # Prints one line per failure ("FAIL file [seq N]: why") and exits 1 if any.
 set -u
 LC_ALL=C
 export LC_ALL
 
-B=${1:?usage: verify-bundle.sh BUNDLE_DIR}
-cd "$B" || exit 2
+B=${1:?usage: verify-bundle.sh BUNDLE_DIR [--witness NAME=WITNESS.pub.pem ...] [--witness-threshold K]}
+shift
 T=$(mktemp -d) || exit 2
 trap 'rm -rf "$T"' EXIT
+K=1
+: > "$T/witnesses"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --witness) [ $# -ge 2 ] || { echo "--witness needs NAME=WITNESS.pub.pem"; exit 2; }
+               n=${2%%=*}; f=${2#*=}
+               case "$f" in /*) ;; *) f="$PWD/$f" ;; esac
+               printf '%s %s\n' "$n" "$f" >> "$T/witnesses"; shift 2 ;;
+    --witness-threshold) [ $# -ge 2 ] || { echo "--witness-threshold needs K"; exit 2; }
+               K=$2; shift 2 ;;
+    *) echo "unknown argument: $1"; exit 2 ;;
+  esac
+done
+case "$K" in '' | *[!0-9]* | 0) echo "--witness-threshold must be a positive number"; exit 2 ;; esac
+cd "$B" || exit 2
 FAILS=0
 fail() { echo "FAIL $*"; FAILS=$((FAILS + 1)); }
 
@@ -153,6 +170,33 @@ while IFS= read -r p; do
   fi
 done < "$T/proofs"
 echo "ok   $i inclusion proofs checked against the root $ROOT"
+
+# --- 6. Witness cosignatures (C2SP tlog-cosignature), when --witness is given --
+# A line "— NAME base64(key id || 8-byte big-endian time || 64-byte signature)"; the key id is
+# sha256(NAME || 0x0A || 0x04 || raw key)[:4]; the signed message is "cosignature/v1\n",
+# "time <decimal>\n" and the checkpoint's text (every line before the blank one).
+if [ -s "$T/witnesses" ]; then
+  sed '/^$/,$d' "$T/checkpoint" > "$T/cptext"
+  COSIGNED=0
+  while read -r wname wpub; do
+    openssl pkey -pubin -in "$wpub" -outform DER 2>/dev/null | tail -c 32 > "$T/w.raw"
+    [ -s "$T/w.raw" ] || { fail "witness $wname: cannot read the public key $wpub"; continue; }
+    { printf '%s\n\004' "$wname"; cat "$T/w.raw"; } | h | head -c 4 > "$T/wid"
+    good=0
+    grep -F "— $wname " "$T/checkpoint" | sed 's/.* //' > "$T/wlines"
+    while read -r b64; do
+      printf '%s' "$b64" | b64d > "$T/cs"
+      [ "$(wc -c < "$T/cs" | tr -d ' ')" = 76 ] || continue
+      head -c 4 "$T/cs" | cmp -s - "$T/wid" || continue
+      t=$(head -c 12 "$T/cs" | tail -c 8 | od -An -tu1 | awk '{ for (i = 1; i <= NF; i++) t = t * 256 + $i } END { printf "%.0f", t }')
+      { printf 'cosignature/v1\ntime %s\n' "$t"; cat "$T/cptext"; } > "$T/cmsg"
+      tail -c 64 "$T/cs" > "$T/csig"
+      if openssl pkeyutl -verify -pubin -inkey "$wpub" -rawin -in "$T/cmsg" -sigfile "$T/csig" >/dev/null 2>&1; then good=1; fi
+    done < "$T/wlines"
+    if [ "$good" -eq 1 ]; then COSIGNED=$((COSIGNED + 1)); echo "ok   checkpoint cosigned by witness $wname"; fi
+  done < "$T/witnesses"
+  [ "$COSIGNED" -ge "$K" ] || fail "manifest.json: the checkpoint is cosigned by $COSIGNED of the given witnesses; $K needed"
+fi
 
 if [ "$FAILS" -ne 0 ]; then echo "FAILED: $FAILS problem(s)"; exit 1; fi
 echo "OK: the bundle is signed by the facility, unchanged, and every entry is signed and in the checkpoint"

@@ -113,6 +113,12 @@ struct Benchmark {
         add("verify.full.cpu_busy", full.cpuSeconds / full.seconds, "cores", limit: Double(cores), limitIs: "cores")
         add("verify.full.peak_rss_target", full.peakMiB, "MiB", limit: 100, limitIs: "target (under)")
 
+        // 3b. verify --since: the entries after a checkpoint about 10,000 entries back, and what they depend on.
+        let since = try child("verify-since", "verify.since")
+        add("verify.since.seconds", since.seconds, "s", limit: 2, limitIs: "target (under), last 10,000 entries")
+        add("verify.since.entries_after", since["entries_after"], "entries")
+        add("verify.since.clean", since["clean"], "1 = clean")
+
         // 4. Hash chain, Merkle tree and checkpoints only.
         let hashes = try child("verify-hashes", "verify.hashes")
         try expectClean(hashes, entries: n)
@@ -167,6 +173,13 @@ struct Benchmark {
         // Every write since the check above was this process's own: seal the tables as they now stand, as the
         // command line does when its command is done, so that csledgerd starts on a sealed file.
         try writer.seal(facilityKey: workload.facility)
+
+        // 7b. A witness (c2sp.org/tlog-witness) cosigning a growing log, its state durable before each answer.
+        say("witness: add-checkpoint one at a time (durable state), up to 10 s")
+        let w = try WitnessBench(directory: directory, seconds: 10, requests: 30_000).run()
+        add("witness.add_checkpoint", Double(w.requests) / w.seconds, "requests/s", limit: 1_000, limitIs: "target (over), one core")
+        add("witness.add_checkpoint.p50", w.latencies.percentile(50) * 1e3, "ms")
+        add("witness.add_checkpoint.p99", w.latencies.percentile(99) * 1e3, "ms")
 
         // 8. Through the daemon: group commit over loopback HTTP.
         try runDaemon(workload)

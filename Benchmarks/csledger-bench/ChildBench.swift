@@ -7,7 +7,7 @@ import Simulation
 /// One phase (verification, inventory, reconciliation) run in a fresh child process of this same binary
 /// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
 enum ChildBench {
-    static let phases = ["verify", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append", "proof",
+    static let phases = ["witness", "verify", "verify-since", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append", "proof",
                          "integrity", "seal", "append-store", "ed25519"]
 
     /// What one phase did and cost.
@@ -28,6 +28,11 @@ enum ChildBench {
 
     /// In this process: opens the ledger read-only, runs `phase`, and prints one JSON line.
     static func runHere(phase: String, path: String) throws -> String {
+        if phase == "witness" {
+            // The witness alone (for profiling it): its state file beside the given path, which needs no ledger.
+            let w = try WitnessBench(directory: (path as NSString).deletingLastPathComponent, seconds: 10, requests: 30_000).run()
+            return "{\"requests_per_s\":\(Double(w.requests) / w.seconds),\"p50_ms\":\(w.latencies.percentile(50) * 1e3),\"p99_ms\":\(w.latencies.percentile(99) * 1e3)}"
+        }
         let baseline = ProcStatus.kibibytes("VmHWM") ?? 0
         let cpuBefore = ProcStatus.cpuSeconds()
         let watch = Stopwatch()
@@ -45,6 +50,16 @@ enum ChildBench {
             let sample = try Workload(patients: [PersonalDataReference(ref: "P-0000000000", commitment: String(repeating: "ab", count: 32))])
             let ed = try Ed25519Bench(workload: sample, seconds: 2).run()
             figures = ["one_core": ed.oneCore, "all_cores": ed.allCores, "cpu_us": ed.cpuSecondsPerVerify * 1e6]
+        case "verify-since":
+            // `verify --since`: from the last stored checkpoint at least 10,000 entries back.
+            let n = try ledger.database.size()
+            guard let start = try ledger.database.checkpoints(sizes: 1...max(1, n - 10_000)).last else {
+                throw LedgerError(.notFound, "no checkpoint 10,000 entries back")
+            }
+            let report = try ledger.verify(since: start.note)
+            for failure in report.failures.prefix(5) { FileHandle.standardError.write(Data("verify --since: \(failure)\n".utf8)) }
+            figures = ["entries": Double(report.entries), "entries_after": Double(n - start.treeSize),
+                       "signatures_checked": Double(report.signaturesChecked), "clean": report.isClean ? 1 : 0]
         case "integrity":
             // What every report and every CLI append checks first: chain-only verification, the latest
             // checkpoint's signature, and the tables' digest against their seal (or a rebuild without one).

@@ -55,7 +55,8 @@ public final class LocalLedgerTarget: LedgerTarget {
 
     // MARK: Reads
 
-    public func checkpoint() throws -> String { try ledger.checkpoint().note }
+    /// The facility's note with every witness cosignature kept for it.
+    public func checkpoint() throws -> String { try ledger.database.cosignedNote(try ledger.checkpoint()) }
     public func inclusionProof(seq: Int) throws -> TlogProof { try ledger.inclusionProof(seq: seq) }
     public func consistencyProof(oldSize: Int) throws -> ConsistencyProof {
         let (newSize, path) = try ledger.consistencyProof(oldSize: oldSize)

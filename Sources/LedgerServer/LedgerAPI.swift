@@ -8,6 +8,7 @@ import LedgerAccess
 import LedgerCore
 import LedgerStore
 import NIOCore
+import Witness
 
 /// The HTTP API: every route, its roles, and the handlers. `docs/openapi.yaml` describes the
 /// same routes (a test checks that the two agree).
@@ -20,6 +21,8 @@ public struct LedgerAPI: Sendable {
     }
 
     static let everyone: Set<Role> = Set(Role.allCases)
+    /// C2SP tlog-tiles (`/checkpoint`, `/tile/...`): the whole log, for the regulator and the witnesses.
+    static let tileReaders: Set<Role> = [.regulator, .witness]
     static let writers: Set<Role> = [.pharmacist, .clinician, .compliance, .admin]
     static let staff: Set<Role> = [.pharmacist, .clinician, .compliance, .admin]
 
@@ -27,6 +30,9 @@ public struct LedgerAPI: Sendable {
     public static let routes: [Route] = [
         Route(method: "GET", path: "/healthz", roles: nil),
         Route(method: "GET", path: "/readyz", roles: nil),
+        Route(method: "GET", path: "/v1/health", roles: everyone),
+        Route(method: "GET", path: "/checkpoint", roles: tileReaders),
+        Route(method: "GET", path: "/tile/**", roles: tileReaders),
         Route(method: "GET", path: "/v1/checkpoint", roles: everyone),
         Route(method: "GET", path: "/v1/entries", roles: everyone),
         Route(method: "GET", path: "/v1/entries/:seq", roles: everyone),
@@ -57,6 +63,8 @@ public struct LedgerAPI: Sendable {
     let sessions = DashboardSessions()
     /// Session cookies carry `Secure` (the daemon serves TLS).
     public var secureCookies = false
+    /// The witness service, when csledgerd was given `--witness` (its state is shown by `/v1/health`).
+    public var witnesses: WitnessPusher?
 
     public init(ledger: Ledger, queue: WriteQueue) throws {
         self.ledger = ledger
@@ -82,9 +90,36 @@ public struct LedgerAPI: Sendable {
                 throw APIError(.serviceUnavailable, .notReady, "the ledger file cannot be read")
             }
         }
+        router.get("/v1/health") { _, context in
+            _ = try context.require(Self.everyone)
+            let size: Int
+            do { size = try api.ledger.database.size() } catch {
+                throw APIError(.serviceUnavailable, .notReady, "the ledger file cannot be read")
+            }
+            return Self.json(["status": "ok", "entries": .number(Double(size)),
+                              "witnesses": .array(api.witnesses?.status() ?? [])])
+        }
+        router.get("/checkpoint") { _, context in
+            _ = try context.require(Self.tileReaders)
+            let note = try api.ledger.database.cosignedNote(try api.ledger.checkpoint())
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache, max-age=5"],
+                            body: .init(byteBuffer: ByteBuffer(string: note)))
+        }
+        router.get("/tile/**") { _, context in
+            _ = try context.require(Self.tileReaders)
+            let path = "tile/" + context.parameters.getCatchAll().joined(separator: "/")
+            guard let tile = TlogTiles.parse(path) else { throw APIError(.notFound, .notFound, "not a tlog-tiles path") }
+            let size = try api.ledger.checkpoint().treeSize
+            guard TlogTiles.exists(tile, size: size) else { throw APIError(.notFound, .notFound, "no such tile in the tree of \(size) entries") }
+            let data = try api.ledger.database.tileData(tile, size: size)
+            // A tile's path fixes its content: it never changes.
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream", .cacheControl: "public, max-age=31536000, immutable"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
         router.get("/v1/checkpoint") { _, context in
             _ = try context.require(Self.everyone)
-            return Self.text(try api.ledger.checkpoint().note)
+            // The facility's note with every witness cosignature kept for it.
+            return Self.text(try api.ledger.database.cosignedNote(try api.ledger.checkpoint()))
         }
         router.get("/v1/entries") { request, context in
             _ = try context.require(Self.everyone)

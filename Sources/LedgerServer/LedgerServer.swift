@@ -6,6 +6,7 @@ import LedgerCore
 import Logging
 import NIOCore
 import NIOPosix
+import Witness
 
 /// Builds the daemon: the API's router and the write queue, as a Hummingbird application
 /// that shuts down gracefully (requests in flight finish, queued writes are written).
@@ -18,17 +19,21 @@ public enum LedgerServer {
     public static func application(ledger: Ledger, facilityKey: SignerKey, host: String, port: Int, tls: ServerTLS? = nil,
                                    idleTimeout: Duration = APIConfiguration.idleTimeout,
                                    bodyTimeout: Duration = APIConfiguration.bodyTimeout, logger: Logger,
+                                   witnesses: [WitnessEndpoint] = [], witnessInterval: Duration = .seconds(10),
                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let queue = WriteQueue(ledger: ledger, checkpointSigner: try ledger.checkpointSigner(facilityKey: facilityKey))
         var api = try LedgerAPI(ledger: ledger, queue: queue)
         api.bodyTimeout = bodyTimeout
         api.secureCookies = tls != nil
+        // Witnesses are asked in the background; appends never wait for them.
+        let pusher = witnesses.isEmpty ? nil : WitnessPusher(ledger: ledger, endpoints: witnesses, interval: witnessInterval, logger: logger)
+        api.witnesses = pusher
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyTimeout)],
                                                                  idleTimeout: .init(idleTimeout)))
         let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0.configuration) } ?? http1
         return Application(router: api.router(), server: server,
                            configuration: .init(address: .hostname(host, port: port), serverName: "csledgerd"),
-                           services: [queue],
+                           services: pusher.map { [queue, $0] } ?? [queue],
                            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
                            logger: logger)
     }

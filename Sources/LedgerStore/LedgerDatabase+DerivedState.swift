@@ -10,7 +10,7 @@ import LedgerCore
 /// added by a later migration is covered without anyone remembering to add it here.
 extension LedgerDatabase {
     /// Tables that are not a function of the entries.
-    static let notDerived: Set<String> = ["checkpoints", "state_seals", "personal_data", "api_tokens", "auth_epoch", "grdb_migrations"]
+    static let notDerived: Set<String> = ["checkpoints", "cosignatures", "state_seals", "personal_data", "api_tokens", "auth_epoch", "grdb_migrations"]
     /// Rows of `ledger_meta` copied from the genesis entry (the others are local settings).
     static let derivedMetaKeys = ["created", "facility_key_id", "log_required_from", "origin"]
 

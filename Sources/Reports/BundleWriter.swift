@@ -83,7 +83,7 @@ public struct BundleWriter: Sendable {
         let all = files + [ReportFile(path: "entries.jsonl", bytes: lines), ReportFile(path: "proofs.json", text: proofs)]
         let manifest: JSONValue = [
             "v": 1, "kind": .string(kind), "origin": .string(origin), "generated": .string(generated.description),
-            "range": .object(range), "checkpoint": .string(checkpoint.note),
+            "range": .object(range), "checkpoint": .string(try database.cosignedNote(checkpoint)),
             "files": .array(all.map { f in
                 ["path": .string(f.path), "sha256": .string(Hash.sha256(f.bytes).hex), "bytes": .number(Double(f.bytes.count))]
             }),

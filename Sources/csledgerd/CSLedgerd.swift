@@ -5,6 +5,7 @@ import Hummingbird
 import LedgerCore
 import LedgerServer
 import Logging
+import Witness
 
 /// `csledgerd`: the ledger as an HTTP API for the pharmacy's other systems.
 @main
@@ -34,6 +35,12 @@ struct CSLedgerd: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Seconds a request body may take to arrive (then 408).", valueName: "seconds"))
     var bodyTimeout = 10
+
+    @Option(help: ArgumentHelp("A witness to get each new checkpoint cosigned by (c2sp.org/tlog-witness), as URL=NAME=WITNESS.pub.pem; repeatable.", valueName: "url=name=pub.pem"))
+    var witness: [String] = []
+
+    @Option(help: ArgumentHelp("How often to send new checkpoints to the witnesses (e.g. 10s, 2m).", valueName: "duration"))
+    var witnessInterval = "10s"
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
@@ -70,6 +77,8 @@ struct CSLedgerd: AsyncParsableCommand {
             guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
                 throw LedgerError(.invalidArgument, "--listen must be host:port, e.g. 127.0.0.1:8080")
             }
+            let witnesses = try witness.map(WitnessEndpoint.parse)
+            let interval = try Self.duration(witnessInterval)
             let path = ledger ?? ProcessInfo.processInfo.environment["CSLEDGER_LEDGER"] ?? "ledger.sqlite"
             if let pending = try? Ledger.pendingMigrations(path: path), !pending.isEmpty {
                 FileHandle.standardError.write(Data("csledgerd: upgrading the ledger file's schema first (\(pending.joined(separator: ", "))); about 15 s per million entries, once\n".utf8))
@@ -90,6 +99,7 @@ struct CSLedgerd: AsyncParsableCommand {
             let app = try LedgerServer.application(
                 ledger: l, facilityKey: key, host: host, port: port, tls: tls,
                 idleTimeout: .seconds(idleTimeout), bodyTimeout: .seconds(bodyTimeout), logger: logger,
+                witnesses: witnesses, witnessInterval: interval,
                 onListening: { bound in
                     // One line scripts (and the live tests) wait for; port 0 picks a free port.
                     FileHandle.standardError.write(Data("csledgerd: listening on \(scheme)://\(host):\(bound)\n".utf8))
@@ -103,5 +113,19 @@ struct CSLedgerd: AsyncParsableCommand {
             default: throw ExitCode(2)
             }
         }
+    }
+
+    /// `10s`, `500ms`, `2m` or plain seconds; from 100 ms to 1 hour.
+    static func duration(_ text: String) throws -> Duration {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        var number = text, scale = 1.0
+        for (suffix, s) in units where text.hasSuffix(suffix) {
+            number = String(text.dropLast(suffix.count)); scale = s
+            break
+        }
+        guard let v = Double(number), v.isFinite, (0.1...3600).contains(v * scale) else {
+            throw LedgerError(.invalidArgument, "--witness-interval must be a duration from 100ms to 1h, like 10s or 2m")
+        }
+        return .milliseconds(Int64(v * scale * 1000))
     }
 }

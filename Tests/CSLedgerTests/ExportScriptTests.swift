@@ -8,7 +8,7 @@ import Testing
 struct ExportScriptTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("docs/verify-bundle.sh").path
-    static let tools = ["openssl", "sha256sum", "base64", "sed", "grep", "tr", "cut", "head", "tail", "wc", "cat", "cmp", "mktemp", "rm", "mkdir", "mv"]
+    static let tools = ["openssl", "sha256sum", "base64", "sed", "grep", "tr", "cut", "head", "tail", "wc", "cat", "cmp", "mktemp", "rm", "mkdir", "mv", "od", "awk"]
 
     static var available: Bool { (["sh"] + tools).allSatisfy { (try? CLI.which($0)) != nil } }
 

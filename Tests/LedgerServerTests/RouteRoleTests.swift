@@ -63,6 +63,7 @@ struct AllRolesFixture {
         case "/v1/patients/:ref": return "/v1/patients/\(patientRef)"
         case "/v1/prescriptions/:rx": return "/v1/prescriptions/RX-1"
         case "/v1/reconciliation": return "/v1/reconciliation?verify=false"
+        case "/tile/**": return "/tile/0/000.p/1"
         default: return route.path
         }
     }
@@ -107,7 +108,7 @@ struct RouteRoleTests {
     @Test("every route of the table: 401 without a token, 403 for each role it does not allow, 2xx for each it does")
     func everyRouteEveryRole() async throws {
         let f = try AllRolesFixture()
-        #expect(LedgerAPI.routes.count == 18)
+        #expect(LedgerAPI.routes.count == 21)
         try await f.app().test(.router) { client in
             for route in LedgerAPI.routes {
                 let method = HTTPRequest.Method(route.method)!

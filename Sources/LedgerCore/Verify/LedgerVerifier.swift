@@ -70,6 +70,23 @@ public struct LedgerVerifier: Sendable {
                                          checkpointsChecked: 0, failures: [], failuresOmitted: 0)
     }
 
+    /// A verifier that starts after entry `seq - 1` of a tree already checked up to there (`verify --since`):
+    /// `frontier` is that tree's (its root the one a trusted checkpoint signed), `previousLeaf` and
+    /// `lastLogged` are entry `seq - 1`'s, and `registry` the enrolment state replayed from the entries before
+    /// `seq`; the caller has checked the facility's signature on that checkpoint. The rows consumed must start at `seq`; the report counts every entry of the tree.
+    public init(options: Options = Options(), checkpointSizes: some Sequence<Int> = [], resumingAt seq: Int, frontier: MerkleFrontier,
+                previousLeaf: Hash, lastLogged: Timestamp?, registry: SignerRegistry) {
+        self.init(options: options, checkpointSizes: checkpointSizes)
+        self.expectedSeq = seq
+        self.frontier = frontier
+        self.prevLeaf = previousLeaf
+        self.lastLogged = lastLogged
+        self.registry = registry
+        self.report.entries = seq
+        // The starting checkpoint was checked by the caller (signature and root): it covers the first `seq` entries.
+        self.storedOutcomes = [(seq, true)]
+    }
+
     /// The enrolment state replayed so far.
     public var signers: SignerRegistry { registry }
 

@@ -14,8 +14,9 @@ final class Daemon {
     static var path: String { CLI.productsDirectory.appendingPathComponent("csledgerd").path }
 
     /// Starts `csledgerd args` in `directory` and waits (up to 60 s) until it says where it listens.
-    init(_ args: [String], in directory: URL) throws {
-        process.executableURL = URL(fileURLWithPath: Self.path)
+    /// `program` and `banner` run another server the same way (`csledger witness serve`).
+    init(_ args: [String], in directory: URL, program: String = Daemon.path, banner: String = "csledgerd: listening on ") throws {
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = args
         process.currentDirectoryURL = directory
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CSLEDGER_") }
@@ -39,7 +40,7 @@ final class Daemon {
         var found: String?
         while found == nil, Date() < deadline, process.isRunning {
             found = text.withLock { s in
-                s.split(separator: "\n").first { $0.hasPrefix("csledgerd: listening on ") }.map { String($0.dropFirst("csledgerd: listening on ".count)) }
+                s.split(separator: "\n").first { $0.hasPrefix(banner) }.map { String($0.dropFirst(banner.count)) }
             }
             if found == nil { Thread.sleep(forTimeInterval: 0.02) }
         }
@@ -62,6 +63,13 @@ final class Daemon {
         process.waitUntilExit()
         reader.wait()
         return process.terminationReason == .exit ? process.terminationStatus : -1
+    }
+
+    /// SIGKILL, as a power cut would; waits for the exit.
+    func killHard() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        reader.wait()
     }
 
     deinit {
