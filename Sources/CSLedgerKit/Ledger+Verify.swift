@@ -47,10 +47,13 @@ extension Ledger {
             guard let note = try? SignedNote.parse(text), let cp = try? Checkpoint(body: note.text) else { return nil }
             return cp.size
         }
-        var verifier = LedgerVerifier(options: options, checkpointSizes: sizes)
         let database = self.database
         let readOptions = options
         let plan = try database.scanPlan(chunkSize: chunkRows)
+        // Room for the duplicate check, reserved once: the entry count comes from the file, which may lie (a seq of
+        // 10^12), so it is bounded by what a file of this size can hold (an entry takes well over 128 bytes).
+        let fileBytes = ((try? FileManager.default.attributesOfItem(atPath: database.path)[.size]) as? Int) ?? 0
+        var verifier = LedgerVerifier(options: options, checkpointSizes: sizes, expectedEntries: min(plan.entries, fileBytes / 128))
         // Every core reads (and hashes, and parses) its share of the chunks on its own connection; the
         // chain, the enrolment state and the Merkle tree are replayed here, in order.
         let readers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, plan.chunkCount))

@@ -49,8 +49,10 @@ public struct LedgerVerifier: Sendable {
     private var pendingCheckpoints: [StoredCheckpoint] = []
     /// Every stored checkpoint reached: its size, and whether its root is the entries' root at that size.
     private var storedOutcomes: [(size: Int, matches: Bool)] = []
-    /// The first 16 bytes of each statement's SHA-256 and its seq: sorted at the end, equal neighbours are
-    /// the same signed statement recorded twice (24 bytes an entry: 24 MB at a million).
+    /// The first 12 bytes of each statement's SHA-256 and its seq: sorted at the end, equal neighbours are
+    /// the same signed statement recorded twice. 16 bytes an entry (16 MB at a million, reserved once when the
+    /// caller says how many entries to expect); 96 bits make a chance match between different statements
+    /// about 10^-17 at a million entries.
     private var statementKeys: [StatementKey] = []
     /// Checkpoints kept outside, signed by the facility key, whose root is not the entries' (a fork, if the
     /// ledger's own signed checkpoints match the entries).
@@ -58,14 +60,17 @@ public struct LedgerVerifier: Sendable {
     private var report: VerificationReport
 
     struct StatementKey: Comparable {
-        let high: UInt64, low: UInt64, seq: Int
+        let high: UInt64, low: UInt32, seq: UInt32
         static func < (a: StatementKey, b: StatementKey) -> Bool { (a.high, a.low, a.seq) < (b.high, b.low, b.seq) }
     }
 
     /// - Parameter checkpointSizes: tree sizes of checkpoints that `finish` will check, so their roots are kept on the way.
-    public init(options: Options = Options(), checkpointSizes: some Sequence<Int> = []) {
+    /// - Parameter expectedEntries: how many entries will be consumed, if known (room for the duplicate check is
+    ///   reserved once instead of growing by doubling).
+    public init(options: Options = Options(), checkpointSizes: some Sequence<Int> = [], expectedEntries: Int = 0) {
         self.options = options
         self.wantedSizes = Set(checkpointSizes)
+        if options.checkSignatures, expectedEntries > 0 { statementKeys.reserveCapacity(expectedEntries) }
         self.report = VerificationReport(entries: 0, rootHash: MerkleTree.emptyRoot, signaturesChecked: 0,
                                          checkpointsChecked: 0, failures: [], failuresOmitted: 0)
     }
@@ -261,9 +266,10 @@ public struct LedgerVerifier: Sendable {
                     checkSigned(row: i, seq: seq, entrySeq: f.header.seq, prev: f.header.prev, logged: f.header.logged,
                                 actor: f.actor, witnesses: f.witnesses, signatures: f.signatures, statement: nil, log: f.log, jobs: &jobs)
                 }
-                if let h = d.statementHash {
+                // (Seq numbers past 2^32 - 1, four billion entries, are beyond any ledger this keeps in memory.)
+                if let h = d.statementHash, let seq32 = UInt32(exactly: seq) {
                     h.withUnsafeBytes { b in
-                        statementKeys.append(StatementKey(high: b.loadUnaligned(as: UInt64.self), low: b.loadUnaligned(fromByteOffset: 8, as: UInt64.self), seq: seq))
+                        statementKeys.append(StatementKey(high: b.loadUnaligned(as: UInt64.self), low: b.loadUnaligned(fromByteOffset: 8, as: UInt32.self), seq: seq32))
                     }
                 }
             }
@@ -481,7 +487,7 @@ public struct LedgerVerifier: Sendable {
         while i < statementKeys.count {
             var j = i + 1
             while j < statementKeys.count, statementKeys[j].high == statementKeys[i].high, statementKeys[j].low == statementKeys[i].low {
-                fail(statementKeys[j].seq, .duplicateStatement, "the same signed statement as seq \(statementKeys[i].seq) is recorded again (a replay)")
+                fail(Int(statementKeys[j].seq), .duplicateStatement, "the same signed statement as seq \(statementKeys[i].seq) is recorded again (a replay)")
                 j += 1
             }
             i = j
