@@ -86,13 +86,8 @@ public final class DashboardData: Sendable {
     }
 
     /// One physical count of a lot.
-    public struct Count: Sendable {
-        public let seq: Int
-        public let time: Timestamp
-        public let expected: Int64
-        public let counted: Int64
-        public var variance: Int64 { counted - expected }
-    }
+    /// One physical count of a lot: the dispensing record itself.
+    public typealias Count = DispensingRecords.Count
 
     /// A lot's movements and counts up to `asOf` (event time; all when nil), in event-time order.
     public func lotHistory(lotID: String, asOf: Timestamp? = nil) throws -> (movements: [Movement], counts: [Count]) {
@@ -103,7 +98,7 @@ public final class DashboardData: Sendable {
                     balance += m.micros
                     return Movement(seq: m.seq, kind: m.kind, micros: m.micros, time: m.time, balance: balance)
                 },
-                counts.map { Count(seq: $0.seq, time: $0.time, expected: $0.expectedMicros, counted: $0.countedMicros) })
+                counts)
     }
 
     /// A parcel, with what its delivery entry says about the adult signature and the ID check.

@@ -1,3 +1,5 @@
+import LedgerCore
+
 /// HTML built by interpolation, escaped in one place.
 ///
 /// Every `String` interpolated into an `HTML` literal is escaped (`&`, `<`, `>`, `"`, `'`); only another
@@ -17,24 +19,8 @@ public struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConv
 
     public static let empty = HTML(trusted: "")
 
-    /// The one escaping function: text for an element's content or a quoted attribute value.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for ch in text.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                // Control characters other than tab and newline never reach the page.
-                if ch.value < 0x20, ch != "\n", ch != "\t" { out += "\u{FFFD}" } else { out.unicodeScalars.append(ch) }
-            }
-        }
-        return out
-    }
+    /// Text for an element's content or a quoted attribute value (`HTMLText.escape`, the one escaping function).
+    public static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     /// Joins pieces of markup.
     public static func join(_ parts: [HTML], separator: HTML = .empty) -> HTML {

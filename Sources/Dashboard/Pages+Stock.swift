@@ -39,9 +39,9 @@ extension DashboardPages {
         let u = { (m: Int64) in Double(m) / 1_000_000 }
         let points = moves.map { (x: Double($0.time.millisecondsSinceEpoch), y: u($0.balance)) }
         let marks = counts.map { c in
-            Chart.Mark(x: Double(c.time.millisecondsSinceEpoch), y: u(c.counted), cls: c.variance == 0 ? "count" : "variance",
-                       note: "count at seq \(c.seq): \(Quantity(micros: c.counted).description) counted, \(Quantity(micros: c.expected).description) expected",
-                       data: [("seq", String(c.seq)), ("variance", Quantity(micros: c.variance).description)])
+            Chart.Mark(x: Double(c.time.millisecondsSinceEpoch), y: u(c.countedMicros), cls: c.varianceMicros == 0 ? "count" : "variance",
+                       note: "count at seq \(c.seq): \(Quantity(micros: c.countedMicros).description) counted, \(Quantity(micros: c.expectedMicros).description) expected",
+                       data: [("seq", String(c.seq)), ("variance", Quantity(micros: c.varianceMicros).description)])
         }
         let chart = Chart.line(points, step: true, marks: marks, rules: [], title: "Balance of lot \(lotID) over time",
                                yLabel: line.unit, xTick: { Self.day(Timestamp(millisecondsSinceEpoch: Int64($0))) }, cls: "balance")
@@ -59,7 +59,7 @@ extension DashboardPages {
             "<tr><td>\(link(m.seq))</td><td>\(Self.short(m.time))</td><td>\(m.kind)</td><td class=\"num\">\(Quantity(micros: m.micros).description)</td><td class=\"num\">\(Quantity(micros: m.balance).description)</td></tr>" as HTML
         })
         let countRows = HTML.join(counts.reversed().map { c in
-            "<tr\(c.variance != 0 ? " class=\"bad\"" as HTML : .empty)><td>\(link(c.seq))</td><td>\(Self.short(c.time))</td><td class=\"num\">\(Quantity(micros: c.expected).description)</td><td class=\"num\">\(Quantity(micros: c.counted).description)</td><td class=\"num\">\(Quantity(micros: c.variance).description)</td></tr>" as HTML
+            "<tr\(c.varianceMicros != 0 ? " class=\"bad\"" as HTML : .empty)><td>\(link(c.seq))</td><td>\(Self.short(c.time))</td><td class=\"num\">\(Quantity(micros: c.expectedMicros).description)</td><td class=\"num\">\(Quantity(micros: c.countedMicros).description)</td><td class=\"num\">\(Quantity(micros: c.varianceMicros).description)</td></tr>" as HTML
         })
         let body: HTML = """
         <p><a href="/stock">Stock</a> › \(lotID)</p>

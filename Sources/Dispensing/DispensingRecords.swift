@@ -19,6 +19,8 @@ public enum DispensingRecords {
         public let time: Timestamp
         public let expectedMicros: Int64
         public let countedMicros: Int64
+        /// Counted minus expected.
+        public var varianceMicros: Int64 { countedMicros - expectedMicros }
     }
 
     /// One parcel (`shipments`).

@@ -14,20 +14,7 @@ struct InspectionHTML {
     let accountability: [InspectionReport.Accountability]
     let entries: Int
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { HTMLText.escape(s) }
 
     func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
         guard !rows.isEmpty else { return "<p class=\"none\">None in this period.</p>\n" }

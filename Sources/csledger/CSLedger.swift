@@ -50,7 +50,7 @@ struct CSLedger: ParsableCommand {
             // Anything the parser does not know (it would say exit 1, which means "verification failed") is a failure
             // of the file or the system, never silently a verification result.
             guard code != .failure else {
-                fail(LedgerError(.storage, "csledger could not finish: an unexpected \(type(of: error)) error; nothing more was written"))
+                fail(LedgerError(.storage, "csledger stopped on an unexpected error (\(type(of: error))); check the ledger with `csledger verify` before trying again"))
             }
             FileHandle.standardError.write(Data("csledger: error: \(UsageErrors.oneLine(message(for: error))) [invalid-argument]\n".utf8))
             Foundation.exit(UsageErrors.exitStatus(code.rawValue))
