@@ -121,8 +121,8 @@ extension LedgerDatabase {
     /// The entries replayed and the tables compared come from one read transaction on the file, so an
     /// append by another process meanwhile changes neither side.
     public func checkDerivedTables(projections: [any LedgerProjection], limit: Int = 1000) throws -> DerivedCheck {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("csledger-rebuild-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) } }
+        let scratch = ScratchFile.path(purpose: "rebuild")
+        defer { ScratchFile.remove(scratch) }
         let target = try LedgerDatabase.create(path: scratch)
         let queue = try DatabaseQueue(path: ":memory:")
         return try queue.inDatabase { db in
@@ -262,8 +262,8 @@ extension LedgerDatabase {
     /// the checkpoints, personal data and tokens are not touched). The append-only triggers are lifted for
     /// the transaction and put back as the migrations made them. For `csledger repair`, after a clean verification.
     public func rebuildDerivedTables(projections: [any LedgerProjection]) throws {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("csledger-repair-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) } }
+        let scratch = ScratchFile.path(purpose: "repair")
+        defer { ScratchFile.remove(scratch) }
         let (rebuilt, refusals) = try rebuild(into: scratch, projections: projections)
         try rebuilt.close()
         if let r = refusals.first {

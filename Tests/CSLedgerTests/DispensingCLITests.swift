@@ -155,7 +155,21 @@ struct DispensingCLITests {
         let sum = try CLI.run("sha256sum", [kept], in: f.root)
         #expect(sum.stdout.hasPrefix(digest), "sha256sum agrees: \(sum.stdout)")
         let log = try f.ok(["log"]).stdout
-        #expect(!log.contains(D.patientAName) && !log.contains("4821"), "the signer's name and ID digits stay off the chain")
+        // Every text in every statement body: the ID digits would be a value of their own, while hashes
+        // (hex, where "4821" may occur by chance) are not searched for them.
+        func texts(_ v: JSONValue) -> [String] {
+            switch v {
+            case .string(let s): return s.count >= 32 && s.allSatisfy(\.isHexDigit) ? [] : [s]
+            case .number(let d): return [String(d)]
+            case .array(let a): return a.flatMap(texts)
+            case .object(let o): return o.values.flatMap(texts)
+            default: return []
+            }
+        }
+        let bodies = try log.split(separator: "\n").map { try JSONParser.parse(String($0))["statement"]?["body"] ?? .null }
+        let leaked = bodies.flatMap(texts).filter { $0.contains("4821") || $0.contains(D.patientAName) }
+        #expect(bodies.contains { $0["signature_image_sha256"]?.stringValue == digest } && leaked.isEmpty, "the signer's name and ID digits stay off the chain: \(leaked)")
+        #expect(!log.contains(D.patientAName))
         #expect(try f.sqlite("SELECT status FROM shipments WHERE tracking = '1Z999AA10123456784'") == "delivered")
         try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "6", "shipped": "6", "on_hand": "84"])
         try f.expectVerifies()
