@@ -4,6 +4,7 @@ import LedgerAccess
 import LedgerCore
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import Synchronization
 
@@ -263,19 +264,42 @@ public final class RemoteLedger: LedgerTarget {
         }
     }
 
+    /// What went wrong below HTTP, read from the error's type (never from its message text).
+    enum TransportFailure: Equatable {
+        case tls, refused, timeout, dns, other
+    }
+
+    static func classify(_ error: any Error) -> TransportFailure {
+        switch error {
+        case is NIOSSLError, is BoringSSLError: return .tls
+        case let e as HTTPClientError:
+            if e == .tlsHandshakeTimeout { return .tls }
+            return [.connectTimeout, .readTimeout, .deadlineExceeded].contains(e) ? .timeout : .other
+        case let e as IOError: return e.errnoCode == ECONNREFUSED ? .refused : e.errnoCode == ETIMEDOUT ? .timeout : .other
+        case let e as NIOConnectionError:
+            if e.dnsAError != nil && e.connectionErrors.isEmpty { return .dns }
+            return e.connectionErrors.lazy.map { classify($0.error) }.first { $0 != .other } ?? .other
+        case let e as ChannelError:
+            if case .connectTimeout = e { return .timeout }
+            return .other
+        default: return .other
+        }
+    }
+
     func transportError(_ error: any Error) -> LedgerError {
-        let text = "\(error)"
-        let type = String(reflecting: Swift.type(of: error))
-        if type.contains("NIOSSL") || type.contains("BoringSSL") || text.contains("handshake") || text.contains("certificate") {
-            return LedgerError(.serverUnreachable, "cannot reach the ledger server at \(url): the TLS handshake failed (is --cacert the CA that signed the server's certificate?)")
+        let reach = "cannot reach the ledger server at \(url)"
+        switch Self.classify(error) {
+        case .tls:
+            return LedgerError(.serverUnreachable, "\(reach): the TLS handshake failed (is --cacert the CA that signed the server's certificate?)")
+        case .refused:
+            return LedgerError(.serverUnreachable, "\(reach): connection refused (is csledgerd running there?)")
+        case .timeout:
+            return LedgerError(.serverUnreachable, "\(reach): it did not answer in time")
+        case .dns:
+            return LedgerError(.serverUnreachable, "\(reach): the host name does not resolve")
+        case .other:
+            return LedgerError(.serverUnreachable, "\(reach): \(TerminalText.escaped("\(error)").prefix(120))")
         }
-        if text.lowercased().contains("refused") {
-            return LedgerError(.serverUnreachable, "cannot reach the ledger server at \(url): connection refused (is csledgerd running there?)")
-        }
-        if text.lowercased().contains("timeout") || text.lowercased().contains("timed out") {
-            return LedgerError(.serverUnreachable, "cannot reach the ledger server at \(url): it did not answer in time")
-        }
-        return LedgerError(.serverUnreachable, "cannot reach the ledger server at \(url): \(text.prefix(120))")
     }
 
     func unexpected(_ what: String) -> LedgerError {

@@ -224,5 +224,11 @@ struct ServerModeTests {
         #expect(down.stderr == "csledger: error: cannot reach the ledger server at \(url): connection refused (is csledgerd running there?) [server-unreachable]\n",
                 "\(down.stderr)")
         #expect(try p.remote.size() == p.local.size(), "nothing was recorded by the refused requests")
+        // A host name that cannot resolve (.invalid never does, RFC 6761): named as such, from the error's type.
+        let nowhere = try CLI.csledger(["--server", "https://csledger-test.invalid:8443"] + args, in: p.remote.root,
+                                       env: ["CSLEDGER_TOKEN": p.tokens["pharmacist"]!])
+        #expect(nowhere.status == 3)
+        #expect(nowhere.stderr == "csledger: error: cannot reach the ledger server at https://csledger-test.invalid:8443: the host name does not resolve [server-unreachable]\n",
+                "\(nowhere.stderr)")
     }
 }
