@@ -148,10 +148,9 @@ let package = Package(
                 "LedgerCore",
                 "LedgerStore",
                 "Reconciliation",
+                "TLSServing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -162,11 +161,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TLSServing",
+            // A server's certificate and key, checked before it listens (csledgerd and the witness).
+            dependencies: [
+                "LedgerCore",
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Witness",
             dependencies: [
                 "CSLedgerKit",
                 "LedgerCore",
                 "LedgerStore",
+                "TLSServing",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -185,6 +196,7 @@ let package = Package(
                 "Witness",
                 "CSLedgerKit",
                 "LedgerCore",
+                "TLSServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -201,6 +213,7 @@ let package = Package(
                 "Dispensing",
                 "Reconciliation",
                 "Reports",
+                "TLSServing",
                 "Witness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

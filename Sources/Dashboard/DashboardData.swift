@@ -15,6 +15,9 @@ import Synchronization
 public final class DashboardData: Sendable {
     public let ledger: Ledger
     public let maximumAge: Duration
+    /// The witnesses whose cosignatures the overview shows (csledgerd's `--witness` list): a line in the
+    /// file counts only when it verifies against one of these keys.
+    public let witnesses: [Cosignature.Witness]
     private struct Kept: Sendable {
         let size: Int
         let at: ContinuousClock.Instant
@@ -25,9 +28,10 @@ public final class DashboardData: Sendable {
     private let running = Mutex<Void>(())
     private let runs = Atomic<Int>(0)
 
-    public init(ledger: Ledger, maximumAge: Duration = .seconds(300)) {
+    public init(ledger: Ledger, maximumAge: Duration = .seconds(300), witnesses: [Cosignature.Witness] = []) {
         self.ledger = ledger
         self.maximumAge = maximumAge
+        self.witnesses = witnesses
     }
 
     /// How many times the reconciliation actually ran (tests and the benchmark read it).
@@ -62,6 +66,36 @@ public final class DashboardData: Sendable {
         let cp = try ledger.checkpoint()
         let time = try ledger.database.entryBytes(cp.treeSize - 1).flatMap { try? Entry.decode(canonicalBytes: $0) }?.logged
         return (cp.treeSize, time)
+    }
+
+    /// What one witness has vouched for: the largest checkpoint of this ledger it validly cosigned.
+    public struct WitnessView: Sendable {
+        public let name: String
+        /// The size of the largest checkpoint it cosigned, nil if none verifies.
+        public let treeSize: Int?
+        /// The time in its cosignature.
+        public let time: Timestamp?
+        /// False when the checkpoint it cosigned is not the one this ledger holds at that size: the witness
+        /// saw another history (a fork), which the officer must know first.
+        public let matchesLedger: Bool
+    }
+
+    /// Each configured witness's largest valid cosignature, checked against the ledger's own signed
+    /// checkpoint of that size (behind the integrity gate).
+    public func witnessCosignatures() throws -> [WitnessView] {
+        guard !witnesses.isEmpty else { return [] }
+        try ledger.requireIntegrity()
+        let cosigned = try CosignedCheckpoint.valid(in: ledger.database, witnesses: witnesses)
+        return try witnesses.map { w in
+            guard let c = cosigned.first(where: { $0.cosigners.contains { $0.name == w.name } }),
+                  let line = c.cosigners.first(where: { $0.name == w.name }) else {
+                return WitnessView(name: w.name, treeSize: nil, time: nil, matchesLedger: true)
+            }
+            let own = try ledger.database.checkpoint(size: c.checkpoint.size).flatMap { try? SignedNote.parse($0.note) }
+            return WitnessView(name: w.name, treeSize: c.checkpoint.size,
+                               time: Timestamp(millisecondsSinceEpoch: Int64(clamping: line.time) * 1000),
+                               matchesLedger: own?.text == c.note.text)
+        }
     }
 
     /// The perpetual inventory now or as of a time (`Ledger.inventory` checks integrity itself).

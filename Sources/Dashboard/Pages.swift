@@ -87,6 +87,14 @@ public struct DashboardPages: Sendable {
         let overdueDays = report.config.inTransitDays
         let overdue = inTransit.filter { Double(now.millisecondsSinceEpoch - $0.sent.millisecondsSinceEpoch) / Double(Self.msPerDay) > overdueDays }
         let cp = try data.checkpoint()
+        let witnesses = try data.witnessCosignatures()
+        let witnessList: HTML = witnesses.isEmpty ? "none: the daemon was started without <code>--witness</code>" : HTML.join(witnesses.map { w in
+            guard let size = w.treeSize else { return "<span class=\"witness\">\(w.name): no valid cosignature yet</span><br>" as HTML }
+            guard w.matchesLedger else {
+                return "<span class=\"witness sev-critical\">\(w.name) cosigned another checkpoint of \(size) entries than this ledger holds (\(Self.short(w.time)) UTC): a fork</span><br>" as HTML
+            }
+            return "<span class=\"witness\">\(w.name): \(size) of \(cp.size) entries, \(Self.short(w.time)) UTC</span><br>" as HTML
+        })
         let body: HTML = """
         <h1>Overview</h1>
         <div class="tiles">
@@ -110,7 +118,7 @@ public struct DashboardPages: Sendable {
         <section class="card"><h2>Ledger</h2><dl class="facts">
         <dt>Latest checkpoint</dt><dd>\(cp.size) entries, last logged \(Self.short(cp.time)) UTC</dd>
         <dt>Reconciliation</dt><dd>as of \(Self.short(report.asOf)) UTC over \(report.entries) entries (\(report.entriesConsidered) records)</dd>
-        <dt>Witness cosignatures</dt><dd>none recorded (this ledger has no external witnesses yet)</dd>
+        <dt>Witness cosignatures</dt><dd id="witnesses">\(witnessList)</dd>
         </dl><p><a href="/shipments">Parcels</a> · <a href="/stock">Lots</a></p></section>
         </div>
         """

@@ -66,12 +66,13 @@ public struct LedgerAPI: Sendable {
     /// The witness service, when csledgerd was given `--witness` (its state is shown by `/v1/health`).
     public var witnesses: WitnessPusher?
 
-    public init(ledger: Ledger, queue: WriteQueue) throws {
+    /// `witnesses`: those csledgerd was given (`--witness`), whose cosignatures the dashboard's overview shows.
+    public init(ledger: Ledger, queue: WriteQueue, witnesses: [Cosignature.Witness] = []) throws {
         self.ledger = ledger
         self.queue = queue
         self.keys = SignerKeyCache(database: ledger.database)
         self.tokens = TokenCache(tokens: APITokens(database: ledger.database), watch: try DataVersionWatch(path: ledger.database.path))
-        self.dashboard = DashboardPages(data: DashboardData(ledger: ledger), origin: try ledger.origin())
+        self.dashboard = DashboardPages(data: DashboardData(ledger: ledger, witnesses: witnesses), origin: try ledger.origin())
     }
 
     static func roles(_ method: String, _ path: String) -> Set<Role>? {

@@ -1,11 +1,11 @@
 import CSLedgerKit
 import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
 import LedgerCore
 import Logging
 import NIOCore
 import NIOPosix
+import TLSServing
 import Witness
 
 /// Builds the daemon: the API's router and the write queue, as a Hummingbird application
@@ -22,7 +22,7 @@ public enum LedgerServer {
                                    witnesses: [WitnessEndpoint] = [], witnessInterval: Duration = .seconds(10),
                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let queue = WriteQueue(ledger: ledger, checkpointSigner: try ledger.checkpointSigner(facilityKey: facilityKey))
-        var api = try LedgerAPI(ledger: ledger, queue: queue)
+        var api = try LedgerAPI(ledger: ledger, queue: queue, witnesses: witnesses.map(\.witness))
         api.bodyTimeout = bodyTimeout
         api.secureCookies = tls != nil
         // Witnesses are asked in the background; appends never wait for them.
@@ -30,7 +30,7 @@ public enum LedgerServer {
         api.witnesses = pusher
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyTimeout)],
                                                                  idleTimeout: .init(idleTimeout)))
-        let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0.configuration) } ?? http1
+        let server = try tls.map { try $0.server(http1) } ?? http1
         return Application(router: api.router(), server: server,
                            configuration: .init(address: .hostname(host, port: port), serverName: "csledgerd"),
                            services: pusher.map { [queue, $0] } ?? [queue],
@@ -45,10 +45,5 @@ public enum LedgerServer {
     @discardableResult
     public static func runConcurrencyOnEventLoops() -> Bool {
         return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-    }
-
-    /// True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost).
-    public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

@@ -20,27 +20,14 @@ public enum WitnessCheck {
     /// validly cosigned, or nil. Every line is checked against the witness keys given; the file's word counts
     /// for nothing. The checkpoint's own signature (the facility key) is checked by the verifier it is given to.
     public static func latestKept(in database: LedgerDatabase, witnesses: [Cosignature.Witness], threshold: Int) throws -> Witnessed? {
-        var byNote: [String: [NoteSignature]] = [:]
-        for c in try database.allCosignatures() { byNote[c.checkpoint, default: []].append(c.line) }
-        var best: Witnessed?
-        for (noteText, lines) in byNote {
-            guard let facility = try? SignedNote.parse(noteText), let cp = try? Checkpoint(body: facility.text) else { continue }
-            var valid: [NoteSignature] = [], names: [String] = [], latest: UInt64 = 0
-            for w in witnesses {
-                let mine = lines.filter { $0.keyName == w.name && $0.keyHash == w.keyID }
-                for line in mine {
-                    guard let one = try? SignedNote(text: facility.text, signatures: [line]),
-                          let t = Cosignature.verify(note: one, name: w.name, publicKey: w.publicKey) else { continue }
-                    valid.append(line)
-                    if !names.contains(w.name) { names.append(w.name) }
-                    latest = max(latest, t)
-                }
-            }
-            guard names.count >= threshold, best.map({ cp.size > $0.treeSize }) ?? true else { continue }
-            let note = try SignedNote(text: facility.text, signatures: facility.signatures + valid.prefix(SignedNote.maxSignatures - facility.signatures.count))
-            best = Witnessed(note: note.serialized, treeSize: cp.size, cosigners: names, latestTime: latest)
+        // Largest first: the first checkpoint with enough cosigners is the answer.
+        guard let best = try CosignedCheckpoint.valid(in: database, witnesses: witnesses).first(where: { $0.cosigners.count >= threshold }) else {
+            return nil
         }
-        return best
+        let lines = best.cosigners.map(\.line).prefix(SignedNote.maxSignatures - best.note.signatures.count)
+        let note = try SignedNote(text: best.note.text, signatures: best.note.signatures + lines)
+        return Witnessed(note: note.serialized, treeSize: best.checkpoint.size, cosigners: best.cosigners.map(\.name),
+                         latestTime: best.cosigners.map(\.time).max() ?? 0)
     }
 
     /// One witness asked online: what it answered about the ledger's latest checkpoint.

@@ -3,13 +3,14 @@ import HummingbirdCore
 import LedgerCore
 import Logging
 import NIOCore
+import TLSServing
 
 /// The witness over HTTP: c2sp.org/tlog-witness `POST /add-checkpoint` (submission prefix = the root),
 /// and `GET /healthz`.
 public enum WitnessServer {
     /// The application for `witness`, listening on `host:port` (TLS when `tls` is given).
-    public static func application(witness: Witness, host: String, port: Int, logger: Logger,
-                                   onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+    public static func application(witness: Witness, host: String, port: Int, tls: ServerTLS? = nil, logger: Logger,
+                                   onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let router = Router()
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
@@ -27,7 +28,7 @@ public enum WitnessServer {
             }
             return response(answer)
         }
-        return Application(router: router, server: .http1(),
+        return Application(router: router, server: try tls.map { try $0.server(.http1()) } ?? .http1(),
                            configuration: .init(address: .hostname(host, port: port), serverName: "csledger-witness"),
                            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
                            logger: logger)

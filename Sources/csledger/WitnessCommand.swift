@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import LedgerCore
 import Logging
+import TLSServing
 import Witness
 
 /// `csledger witness`: run a C2SP witness, or ask one to cosign this ledger's checkpoint.
@@ -33,6 +34,12 @@ struct WitnessCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The witness's state file (SQLite).", valueName: "path"))
         var state: String
 
+        @Option(help: ArgumentHelp("TLS certificate chain (PEM) to serve HTTPS; with --tls-key.", valueName: "pem"))
+        var tlsCert: String?
+
+        @Option(help: ArgumentHelp("TLS private key (PEM) of --tls-cert (mode 0600).", valueName: "pem"))
+        var tlsKey: String?
+
         @Flag(help: "Create the state file if it does not exist (a new witness). Never resets an existing one.")
         var `init` = false
 
@@ -56,6 +63,7 @@ struct WitnessCommand: ParsableCommand {
             guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
                 throw LedgerError(.invalidArgument, "--listen must be host:port, e.g. 127.0.0.1:7380")
             }
+            let tls = try ServerTLS.load(certificatePath: tlsCert, keyPath: tlsKey)
             let signer = try KeyFiles.loadPrivateKey(path: key)
             guard (try? Cosignature.Witness(name: name, publicKey: signer.publicKey)) != nil else {
                 throw LedgerError(.invalidArgument, "--name \"\(name.prefix(60))\" is not a valid note key name (no spaces, no \"+\")")
@@ -65,8 +73,12 @@ struct WitnessCommand: ParsableCommand {
             var logger = Logger(label: "csledger-witness")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
             let host = String(parts[0])
-            let app = WitnessServer.application(witness: witness, host: host, port: port, logger: logger) { bound in
-                FileHandle.standardError.write(Data("csledger witness: listening on http://\(host):\(bound)\n".utf8))
+            if tls == nil, !ServerTLS.isLoopback(host) {
+                FileHandle.standardError.write(Data("csledger witness: warning: listening on \(host) without TLS; give --tls-cert and --tls-key\n".utf8))
+            }
+            let scheme = tls == nil ? "http" : "https"
+            let app = try WitnessServer.application(witness: witness, host: host, port: port, tls: tls, logger: logger) { bound in
+                FileHandle.standardError.write(Data("csledger witness: listening on \(scheme)://\(host):\(bound)\n".utf8))
             }
             try runBlocking { try await app.runService() }
         }

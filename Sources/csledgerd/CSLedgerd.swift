@@ -5,6 +5,7 @@ import Hummingbird
 import LedgerCore
 import LedgerServer
 import Logging
+import TLSServing
 import Witness
 
 /// `csledgerd`: the ledger as an HTTP API for the pharmacy's other systems.
@@ -67,9 +68,6 @@ struct CSLedgerd: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            guard (tlsCert == nil) == (tlsKey == nil) else {
-                throw LedgerError(.invalidArgument, "give both --tls-cert and --tls-key, or neither")
-            }
             guard (1...3600).contains(idleTimeout), (1...3600).contains(bodyTimeout) else {
                 throw LedgerError(.invalidArgument, "--idle-timeout and --body-timeout must be from 1 to 3600 seconds")
             }
@@ -77,6 +75,8 @@ struct CSLedgerd: AsyncParsableCommand {
             guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
                 throw LedgerError(.invalidArgument, "--listen must be host:port, e.g. 127.0.0.1:8080")
             }
+            // Every flag is checked before the ledger is opened (opening may seal its tables).
+            let tls = try ServerTLS.load(certificatePath: tlsCert, keyPath: tlsKey)
             let witnesses = try witness.map(WitnessEndpoint.parse)
             let interval = try Self.duration(witnessInterval)
             let path = ledger ?? ProcessInfo.processInfo.environment["CSLEDGER_LEDGER"] ?? "ledger.sqlite"
@@ -88,9 +88,8 @@ struct CSLedgerd: AsyncParsableCommand {
             // Serve nothing from a file that does not hold what the facility key signed; seal its tables so that
             // the command line's readers need not rebuild them.
             try l.sealIfSound(facilityKey: key)
-            let tls = try tlsCert.map { try ServerTLS(certificatePath: $0, keyPath: tlsKey ?? "") }
             let host = String(parts[0])
-            if tls == nil, !LedgerServer.isLoopback(host) {
+            if tls == nil, !ServerTLS.isLoopback(host) {
                 FileHandle.standardError.write(Data("csledgerd: warning: listening on \(host) without TLS: tokens and records cross the network in clear; give --tls-cert and --tls-key\n".utf8))
             }
             var logger = Logger(label: "csledgerd")

@@ -13,13 +13,13 @@ import Testing
     struct Answer { let status: Int; let contentType: String; let body: String }
 
     /// POSTs `body` to `<url>/add-checkpoint` with curl.
-    static func post(_ url: String, _ body: String, in dir: URL) throws -> Answer {
+    static func post(_ url: String, _ body: String, in dir: URL, curl extra: [String] = []) throws -> Answer {
         let id = UUID().uuidString
         let bodyPath = dir.appendingPathComponent("req-\(id)").path, headerPath = dir.appendingPathComponent("hdr-\(id)").path
         let outPath = dir.appendingPathComponent("out-\(id)").path
         try Data(body.utf8).write(to: URL(fileURLWithPath: bodyPath))
         defer { for p in [bodyPath, headerPath, outPath] { try? FileManager.default.removeItem(atPath: p) } }
-        let r = try CLI.run("curl", ["-sS", "--max-time", "20", "-o", outPath, "-D", headerPath, "-w", "%{http_code}",
+        let r = try CLI.run("curl", extra + ["-sS", "--max-time", "20", "-o", outPath, "-D", headerPath, "-w", "%{http_code}",
                                      "-H", "Content-Type: text/plain", "--data-binary", "@" + bodyPath, url + "/add-checkpoint"], in: dir)
         guard r.status == 0, let status = Int(r.stdout) else { return Answer(status: 0, contentType: "", body: r.stderr) }
         let headers = (try? String(contentsOfFile: headerPath, encoding: .utf8)) ?? ""
@@ -115,6 +115,36 @@ import Testing
         #expect(try Self.post(w.url, Self.request(old: size, proof: proof, note: cp2), in: l.root).body == "\(size2)\n")
         // The older checkpoint is never cosigned again (no rollback).
         #expect(try Self.post(w.url, Self.request(old: size2, note: cp), in: l.root).status == 400)
+    }
+
+    @Test("witness serve --tls-cert/--tls-key: HTTPS with a certificate curl checks; plain HTTP to it fails; a readable key or one flag alone refused")
+    func tls() throws {
+        let l = try CLILedger(entries: 2)
+        #expect(try l.csledger(["keys", "generate", "w1"]).status == 0)
+        let cert = try CLI.run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                           "-keyout", "w.key", "-out", "w.crt", "-days", "2", "-subj", "/CN=witness test",
+                                           "-addext", "subjectAltName=IP:127.0.0.1"], in: l.root)
+        try #require(cert.status == 0, "openssl: \(cert.stderr)")
+        chmod(l.dir.path("w.key"), 0o600)
+        let base = ["witness", "serve", "--key", "Keys/w1.pem", "--name", Self.name, "--log", "\(Self.origin)=Keys/facility.pub.pem",
+                    "--listen", "127.0.0.1:0", "--state", "witness.sqlite", "--init"]
+        let w = try Daemon(base + ["--tls-cert", "w.crt", "--tls-key", "w.key"], in: l.root, program: CLI.csledgerPath,
+                           banner: "csledger witness: listening on ")
+        defer { w.stop() }
+        #expect(w.url.hasPrefix("https://127.0.0.1:"), "\(w.url)")
+        let cp = try l.checkpoint()
+        let answer = try Self.post(w.url, Self.request(old: 0, note: cp), in: l.root, curl: ["--cacert", "w.crt"])
+        #expect(answer.status == 200, "\(answer.body)")
+        #expect(Cosignature.verify(note: try SignedNote.parse(cp + answer.body), name: Self.name, publicKey: try Self.w1(l).publicKey) != nil)
+        // Without the certificate curl trusts, and in plain HTTP to the TLS port: no answer at all.
+        #expect(try Self.post(w.url, Self.request(old: 0, note: cp), in: l.root).status == 0)
+        #expect(try Self.post(w.url.replacingOccurrences(of: "https://", with: "http://"), Self.request(old: 0, note: cp), in: l.root).status == 0)
+        // Refused before listening: a key others can read, one flag alone.
+        chmod(l.dir.path("w.key"), 0o644)
+        let readable = try l.csledger(base + ["--tls-cert", "w.crt", "--tls-key", "w.key"])
+        #expect(readable.status == 4 && readable.stderr.contains("can be read by other users"), "\(readable.stderr)")
+        let alone = try l.csledger(base + ["--tls-cert", "w.crt"])
+        #expect(alone.status == 2 && alone.stderr.contains("give both --tls-cert and --tls-key, or neither"), "\(alone.stderr)")
     }
 
     @Test("State survives a restart; no state file and no --init: refused; --init never resets; another witness's state refused")
@@ -318,6 +348,18 @@ import Testing
         #expect(try Checkpoint(body: note.text).size == size)
         #expect(Cosignature.verify(note: note, name: Self.name, publicKey: try Self.w1(l).publicKey) != nil)
         #expect(Cosignature.verify(note: note, name: "witness.test/w2", publicKey: try KeyFiles.loadPublicKey(path: l.dir.path("Keys/w2.pub.pem"))) == nil)
+        // The compliance officer's overview names each witness: w1 with the size it cosigned, w2 with none.
+        #expect(try l.csledger(["keys", "generate", "officer"]).status == 0)
+        try l.enroll("officer", role: "compliance")
+        let officer = try l.csledger(["token", "issue", "--actor", try l.key("officer").keyID.hex]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let jar = l.dir.path("cookies.txt")
+        let signin = try CLI.run("curl", ["-sS", "-c", jar, "-o", "/dev/null", "-w", "%{http_code}", "--data-urlencode", "token=\(officer)",
+                                          d.url + "/signin"], in: l.root)
+        #expect(signin.stdout == "303" || signin.stdout == "302", "\(signin.stdout) \(signin.stderr)")
+        let overview = try CLI.run("curl", ["-sS", "-b", jar, d.url + "/"], in: l.root).stdout
+        let witnesses = overview.components(separatedBy: "id=\"witnesses\">").dropFirst().first?.components(separatedBy: "</dd>").first ?? ""
+        #expect(witnesses.contains("\(Self.name): \(size) of "), "\(witnesses)")
+        #expect(witnesses.contains("witness.test/w2: no valid cosignature yet"), "\(witnesses)")
     }
 
     @Test("verify --witness: a truncated or forked copy of a witnessed ledger fails (exit 1) with no kept checkpoint file; thresholds")

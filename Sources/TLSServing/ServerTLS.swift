@@ -1,8 +1,10 @@
 import Foundation
+import HummingbirdCore
+import HummingbirdTLS
 import LedgerCore
 import NIOSSL
 
-/// The daemon's certificate and private key, loaded and checked before it listens.
+/// A server's certificate and private key (csledgerd's, the witness's), loaded and checked before it listens.
 ///
 /// Both files are PEM. Loading fails with one sentence naming the file when either is missing,
 /// unreadable or not PEM, or when the key does not belong to the certificate.
@@ -29,6 +31,28 @@ public struct ServerTLS: Sendable {
         }
         try Self.requirePrivate(keyPath)
         self.configuration = configuration
+    }
+
+    /// `http1` served over TLS with this certificate and key (TLS 1.2 at least).
+    public func server(_ http1: HTTPServerBuilder) throws -> HTTPServerBuilder {
+        try HTTPServerBuilder.tls(http1, tlsConfiguration: configuration)
+    }
+
+    /// Loads `certificatePath` and `keyPath` when both are given (TLS), nothing when neither is (plain HTTP);
+    /// one without the other is refused, naming the two flags.
+    public static func load(certificatePath: String?, keyPath: String?, certFlag: String = "--tls-cert",
+                            keyFlag: String = "--tls-key") throws -> ServerTLS? {
+        switch (certificatePath, keyPath) {
+        case (nil, nil): return nil
+        case let (cert?, key?): return try ServerTLS(certificatePath: cert, keyPath: key)
+        default: throw LedgerError(.invalidArgument, "give both \(certFlag) and \(keyFlag), or neither")
+        }
+    }
+
+    /// True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost): plain HTTP there is
+    /// allowed without a warning.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// Refuses a TLS private key that other users can read, as the signing keys are refused: whoever reads
