@@ -117,6 +117,11 @@ struct DaemonLiveTests {
         #expect(untrusted.status == 3)
         #expect(untrusted.stderr.hasPrefix("csledger: error: cannot reach the ledger server at \(daemon.url): the TLS handshake failed"))
         #expect(untrusted.stderr.split(separator: "\n").count == 1)
+        // Under TLS the dashboard's session cookie is Secure (never sent back over plain HTTP), as well as HttpOnly and SameSite=Strict.
+        let signin = try CLI.run("curl", ["-sS", "--cacert", "tls.crt", "-o", "/dev/null", "-D", "-", "--data-urlencode", "token=\(clients[0].token)",
+                                          daemon.url + "/signin"], in: dir.url)
+        let cookie = signin.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") }.map(String.init) ?? ""
+        #expect(cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "\(signin.stdout)")
         #expect(daemon.stop() == 0)
 
         // Bad TLS files: one line naming the problem, exit 2, nothing served.
