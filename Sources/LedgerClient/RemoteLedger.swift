@@ -15,9 +15,9 @@ import Synchronization
 /// Calls block the calling thread (the command line is synchronous). Server errors
 /// (`{"error":{"code","message"}}`) become `LedgerError`s with the server's code when it is one of
 /// ours, so the command line prints and exits as it would on a local file.
-public final class RemoteLedger: LedgerTarget {
+package final class RemoteLedger: LedgerTarget {
     /// The server's base URL, as given (no trailing slash).
-    public let url: String
+    package let url: String
     let token: String?
     let client: HTTPClient
     private let knownOrigin = Mutex<String?>(nil)
@@ -26,7 +26,7 @@ public final class RemoteLedger: LedgerTarget {
     ///   - url: `http://host:port` or `https://host:port`.
     ///   - token: the bearer token from `csledger token issue` (only `/healthz`-like calls work without).
     ///   - caFile: PEM file of the certificate authorities to trust instead of the system's.
-    public init(url: String, token: String?, caFile: String? = nil) throws {
+    package init(url: String, token: String?, caFile: String? = nil) throws {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
         guard let parsed = URL(string: base), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
@@ -55,7 +55,7 @@ public final class RemoteLedger: LedgerTarget {
 
     // MARK: LedgerTarget
 
-    public func append(_ signed: SignedStatement) throws -> AppendReceipt {
+    package func append(_ signed: SignedStatement) throws -> AppendReceipt {
         let body = StatementSubmission.encode(signed)
         let json = try requestJSON("POST", "/v1/statements", body: body)
         guard let seq = json["seq"]?.integerValue, let hex = json["leaf_hash"]?.stringValue, let leaf = Hash(hex: hex) else {
@@ -64,26 +64,26 @@ public final class RemoteLedger: LedgerTarget {
         return AppendReceipt(seq: seq, leafHash: leaf)
     }
 
-    public func lotID(lot: String, ndc: String?) throws -> String {
+    package func lotID(lot: String, ndc: String?) throws -> String {
         let json = try requestJSON("GET", "/v1/lots/\(Self.escape(lot))" + (ndc.map { "?ndc=\(Self.escape($0))" } ?? ""))
         guard let id = json["lot_id"]?.stringValue else { throw unexpected("lot") }
         return id
     }
 
-    public func prescriptionPatient(rx: String) throws -> String {
+    package func prescriptionPatient(rx: String) throws -> String {
         guard let ref = try requestJSON("GET", "/v1/prescriptions/\(Self.escape(rx))")["patient"]?["ref"]?.stringValue else {
             throw unexpected("prescription")
         }
         return ref
     }
 
-    public func patientReference(_ ref: String) throws -> PersonalDataReference {
+    package func patientReference(_ ref: String) throws -> PersonalDataReference {
         let json = try requestJSON("GET", "/v1/patients/\(Self.escape(ref))")
         guard let r = json["ref"]?.stringValue, let c = json["commitment"]?.stringValue else { throw unexpected("patient") }
         return PersonalDataReference(ref: r, commitment: c)
     }
 
-    public func signerRole(_ key: KeyID) throws -> Role? {
+    package func signerRole(_ key: KeyID) throws -> Role? {
         let me = try self.me()
         guard me.keyID == key else {
             throw LedgerError(.tokenInvalid, "the token belongs to signer \(me.keyID.short), not to the key given (\(key.short)); use that signer's token")
@@ -91,13 +91,13 @@ public final class RemoteLedger: LedgerTarget {
         return me.role
     }
 
-    public func addPatient(_ data: [String: JSONValue]) throws -> PersonalDataReference {
+    package func addPatient(_ data: [String: JSONValue]) throws -> PersonalDataReference {
         let json = try requestJSON("POST", "/v1/patients", body: JCS.serialize(.object(data)))
         guard let r = json["ref"]?.stringValue, let c = json["commitment"]?.stringValue else { throw unexpected("patient") }
         return PersonalDataReference(ref: r, commitment: c)
     }
 
-    public func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner {
+    package func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner {
         var body = data
         body["signature_image"] = .string(Base64.encode(signatureImage))
         body["signature_image_type"] = .string(imageType)
@@ -112,7 +112,7 @@ public final class RemoteLedger: LedgerTarget {
     }
 
     @discardableResult
-    public func discardDeliverySigner(_ signer: DeliverySigner) throws -> Bool {
+    package func discardDeliverySigner(_ signer: DeliverySigner) throws -> Bool {
         do {
             _ = try request("DELETE", "/v1/delivery-signers/\(Self.escape(signer.reference.ref))?signature_image_sha256=\(signer.signatureImageSHA256)")
             return true
@@ -124,10 +124,10 @@ public final class RemoteLedger: LedgerTarget {
     // MARK: Reads
 
     /// True once the daemon answers `/readyz` (its ledger file can be read).
-    public func isReady() -> Bool { (try? request("GET", "/readyz")) != nil }
+    package func isReady() -> Bool { (try? request("GET", "/readyz")) != nil }
 
     /// The signer the token stands for.
-    public func me() throws -> (keyID: KeyID, name: String, role: Role) {
+    package func me() throws -> (keyID: KeyID, name: String, role: Role) {
         let json = try requestJSON("GET", "/v1/me")
         guard let k = json["key_id"]?.stringValue.flatMap({ KeyID($0) }), let n = json["name"]?.stringValue,
               let r = json["role"]?.stringValue, let role = try? Role(parsing: r) else { throw unexpected("signer") }
@@ -135,10 +135,10 @@ public final class RemoteLedger: LedgerTarget {
     }
 
     /// The latest signed checkpoint note, verbatim.
-    public func checkpoint() throws -> String { try requestText("GET", "/v1/checkpoint") }
+    package func checkpoint() throws -> String { try requestText("GET", "/v1/checkpoint") }
 
     /// The daemon's ledger origin: the first line of its signed checkpoint (asked once).
-    public func origin() throws -> String {
+    package func origin() throws -> String {
         if let known = knownOrigin.withLock({ $0 }) { return known }
         let text = try checkpoint()
         guard let note = try? SignedNote.parse(text), let cp = try? Checkpoint(body: note.text) else {
@@ -149,25 +149,25 @@ public final class RemoteLedger: LedgerTarget {
     }
 
     /// Entries `from...` (at most `limit`), each exactly its canonical bytes.
-    public func entries(from: Int, limit: Int) throws -> [[UInt8]] {
+    package func entries(from: Int, limit: Int) throws -> [[UInt8]] {
         let bytes = try request("GET", "/v1/entries?from=\(from)&limit=\(limit)").body
         return bytes.split(separator: 0x0a, omittingEmptySubsequences: true).map(Array.init)
     }
 
-    public func inclusionProof(seq: Int) throws -> TlogProof {
+    package func inclusionProof(seq: Int) throws -> TlogProof {
         do { return try TlogProof.parse(try requestText("GET", "/v1/proofs/inclusion/\(seq)?format=tlog")) } catch let e as LedgerError { throw e } catch {
             throw unexpected("inclusion proof")
         }
     }
 
-    public func consistencyProof(oldSize: Int) throws -> ConsistencyProof {
+    package func consistencyProof(oldSize: Int) throws -> ConsistencyProof {
         guard let proof = ConsistencyProof(json: try requestJSON("GET", "/v1/proofs/consistency?old_size=\(oldSize)")) else {
             throw unexpected("consistency proof")
         }
         return proof
     }
 
-    public func inventory(asOf: Timestamp?, lot: String?) throws -> [InventoryLine] {
+    package func inventory(asOf: Timestamp?, lot: String?) throws -> [InventoryLine] {
         var q: [String] = []
         if let asOf { q.append("as_of=\(Self.escape(asOf.description))") }
         if let lot { q.append("lot=\(Self.escape(lot))") }
@@ -180,7 +180,7 @@ public final class RemoteLedger: LedgerTarget {
         }
     }
 
-    public func signers() throws -> [SignerSummary] {
+    package func signers() throws -> [SignerSummary] {
         guard let list = try requestJSON("GET", "/v1/signers").arrayValue else { throw unexpected("signer list") }
         return try list.map { json in
             guard let s = SignerSummary(json: json) else { throw unexpected("signer list") }
@@ -188,7 +188,7 @@ public final class RemoteLedger: LedgerTarget {
         }
     }
 
-    public func reconciliation(_ r: ReconciliationRequest) throws -> ReconciliationOutput {
+    package func reconciliation(_ r: ReconciliationRequest) throws -> ReconciliationOutput {
         guard r.configFile == nil, r.checkpoints.isEmpty, r.transferBundles.isEmpty else {
             throw LedgerError(.invalidArgument, "--config, --checkpoint and --with work on a ledger file; the server reconciles with its own settings")
         }
@@ -201,7 +201,7 @@ public final class RemoteLedger: LedgerTarget {
         return ReconciliationOutput(body: body, worstOpen: worst == "none" ? nil : worst)
     }
 
-    public func finding(_ id: String, asOf: Timestamp, configFile: String?) throws -> FindingState? {
+    package func finding(_ id: String, asOf: Timestamp, configFile: String?) throws -> FindingState? {
         guard configFile == nil else { throw LedgerError(.invalidArgument, "--config works on a ledger file; the server reconciles with its own settings") }
         let report = try reconciliation(ReconciliationRequest(asOf: asOf, all: true, verify: id.hasPrefix("F11-"), json: true))
         let findings = (try? JSONParser.parse(Array(report.body.utf8)))?["findings"]?.arrayValue ?? []

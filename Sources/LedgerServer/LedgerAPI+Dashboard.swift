@@ -21,7 +21,7 @@ extension LedgerAPI {
     static let dispositionHeader = HTTPField.Name("Content-Disposition")!
 
     /// The dashboard's pages, by path, and who may open each (for the tests and the docs).
-    public static let dashboardPages: [(path: String, everything: Bool)] = [
+    package static let dashboardPages: [(path: String, everything: Bool)] = [
         ("/", true), ("/findings", true), ("/findings/:id", true), ("/entries/:seq", true), ("/entries/:seq/proof", true),
         ("/stock", false), ("/stock/:lot", false), ("/staff", true), ("/staff/:key", true), ("/shipments", false),
     ]

@@ -12,12 +12,12 @@ import Witness
 
 /// The HTTP API: every route, its roles, and the handlers. `docs/openapi.yaml` describes the
 /// same routes (a test checks that the two agree).
-public struct LedgerAPI: Sendable {
+package struct LedgerAPI: Sendable {
     /// One route: method, path (Hummingbird form, `:name` parameters), who may call it.
-    public struct Route: Sendable, Hashable {
-        public let method: String
-        public let path: String
-        public let roles: Set<Role>?   // nil: no token needed
+    package struct Route: Sendable, Hashable {
+        package let method: String
+        package let path: String
+        package let roles: Set<Role>?   // nil: no token needed
     }
 
     static let everyone: Set<Role> = Set(Role.allCases)
@@ -27,7 +27,7 @@ public struct LedgerAPI: Sendable {
     static let staff: Set<Role> = [.pharmacist, .clinician, .compliance, .admin]
 
     /// Every route the API serves.
-    public static let routes: [Route] = [
+    package static let routes: [Route] = [
         Route(method: "GET", path: "/healthz", roles: nil),
         Route(method: "GET", path: "/readyz", roles: nil),
         Route(method: "GET", path: "/v1/health", roles: everyone),
@@ -57,17 +57,17 @@ public struct LedgerAPI: Sendable {
     /// Bearer tokens resolved earlier and still valid (checked against every commit since).
     let tokens: TokenCache
     /// Time allowed for a request body to arrive (see `BodyDeadlineMiddleware`).
-    public var bodyTimeout: Duration = APIConfiguration.bodyTimeout
+    package var bodyTimeout: Duration = APIConfiguration.bodyTimeout
     /// The dashboard's pages (with the reconciliation they keep) and its sign-in sessions.
     let dashboard: DashboardPages
     let sessions = DashboardSessions()
     /// Session cookies carry `Secure` (the daemon serves TLS).
-    public var secureCookies = false
+    package var secureCookies = false
     /// The witness service, when csledgerd was given `--witness` (its state is shown by `/v1/health`).
-    public var witnesses: WitnessPusher?
+    package var witnesses: WitnessPusher?
 
     /// `witnesses`: those csledgerd was given (`--witness`), whose cosignatures the dashboard's overview shows.
-    public init(ledger: Ledger, queue: WriteQueue, witnesses: [Cosignature.Witness] = []) throws {
+    package init(ledger: Ledger, queue: WriteQueue, witnesses: [Cosignature.Witness] = []) throws {
         self.ledger = ledger
         self.queue = queue
         self.keys = SignerKeyCache(database: ledger.database)
@@ -80,7 +80,7 @@ public struct LedgerAPI: Sendable {
     }
 
     /// Builds the router with every route.
-    public func router() -> Router<LedgerRequestContext> {
+    package func router() -> Router<LedgerRequestContext> {
         let router = Router(context: LedgerRequestContext.self)
         router.add(middleware: AuthMiddleware(tokens: tokens))
         router.add(middleware: BodyDeadlineMiddleware(timeout: bodyTimeout))

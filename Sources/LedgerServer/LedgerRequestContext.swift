@@ -3,18 +3,18 @@ import LedgerCore
 import Logging
 
 /// Per-request state: who the bearer token says the caller is.
-public struct LedgerRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct LedgerRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// The signer the token stands for, once authenticated.
-    public var signer: Signer?
+    package var signer: Signer?
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.signer = nil
     }
 
     /// Largest request body accepted (a statement with its signatures is a few KiB).
-    public var maxUploadSize: Int { APIConfiguration.maxBodyBytes }
+    package var maxUploadSize: Int { APIConfiguration.maxBodyBytes }
 
     /// The authenticated signer, whose role must be one of `roles`; else 401 or 403.
     func require(_ roles: Set<Role>) throws -> Signer {
@@ -28,21 +28,21 @@ public struct LedgerRequestContext: RequestContext {
 }
 
 /// Limits of the API.
-public enum APIConfiguration {
+package enum APIConfiguration {
     /// Largest request body, in bytes.
-    public static let maxBodyBytes = 64 * 1024
+    package static let maxBodyBytes = 64 * 1024
     /// Largest body of `POST /v1/delivery-signers`, which carries the carrier's signature image in base64.
-    public static let maxImageBodyBytes = 1536 * 1024
+    package static let maxImageBodyBytes = 1536 * 1024
 
     /// The body limit of a request to `path`.
     static func bodyLimit(path: String) -> Int { path == "/v1/delivery-signers" ? maxImageBodyBytes : maxBodyBytes }
     /// Most entries one page of `GET /v1/entries` returns.
-    public static let maxPage = 1000
+    package static let maxPage = 1000
     /// Most statements the writer puts in one transaction.
-    public static let maxGroup = 512
+    package static let maxGroup = 512
     /// A connection silent this long (no request head completed, no body part, no request in
     /// progress) is closed, so a client that trickles a request head cannot hold it forever.
-    public static let idleTimeout: Duration = .seconds(30)
+    package static let idleTimeout: Duration = .seconds(30)
     /// Time allowed for a whole request body to arrive once its head is read (slow-body clients get 408).
-    public static let bodyTimeout: Duration = .seconds(10)
+    package static let bodyTimeout: Duration = .seconds(10)
 }

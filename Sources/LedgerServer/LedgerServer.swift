@@ -10,13 +10,13 @@ import Witness
 
 /// Builds the daemon: the API's router and the write queue, as a Hummingbird application
 /// that shuts down gracefully (requests in flight finish, queued writes are written).
-public enum LedgerServer {
+package enum LedgerServer {
     /// The application for `ledger`, listening on `host:port`, over TLS when `tls` is given.
     ///
     /// A connection that sends nothing for `idleTimeout` (a half-sent request head included) is
     /// closed; a request body must arrive within `bodyTimeout`.
     /// `onListening` is told the bound port (useful with port 0).
-    public static func application(ledger: Ledger, facilityKey: SignerKey, host: String, port: Int, tls: ServerTLS? = nil,
+    package static func application(ledger: Ledger, facilityKey: SignerKey, host: String, port: Int, tls: ServerTLS? = nil,
                                    idleTimeout: Duration = APIConfiguration.idleTimeout,
                                    bodyTimeout: Duration = APIConfiguration.bodyTimeout, logger: Logger,
                                    witnesses: [WitnessEndpoint] = [], witnessInterval: Duration = .seconds(10),
@@ -43,7 +43,7 @@ public enum LedgerServer {
     /// writes its answer on the thread that owns its connection, instead of crossing between the two
     /// pools at each step. Call once, first thing in the daemon's `main`, before any task runs.
     @discardableResult
-    public static func runConcurrencyOnEventLoops() -> Bool {
+    package static func runConcurrencyOnEventLoops() -> Bool {
         return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }

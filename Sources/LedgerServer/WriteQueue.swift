@@ -14,7 +14,7 @@ import Synchronization
 /// transaction and its fsync, which must not hold up a thread of the cooperative
 /// pool, and a thread that sleeps on a semaphore costs one wake-up per group instead
 /// of a task hop and a dispatch hop per group.
-public final class WriteQueue: Service, Sendable {
+package final class WriteQueue: Service, Sendable {
     typealias Outcome = Result<LedgerDatabase.Appended, LedgerError>
     private struct Pending {
         let statement: CheckedStatement
@@ -40,19 +40,19 @@ public final class WriteQueue: Service, Sendable {
     /// Copies the WAL into the main file beside the writer, not inside its commits.
     private let checkpointer: WALCheckpointer
 
-    public init(ledger: Ledger, checkpointSigner: CheckpointSigner) {
+    package init(ledger: Ledger, checkpointSigner: CheckpointSigner) {
         self.ledger = ledger
         self.signer = checkpointSigner
         self.checkpointer = WALCheckpointer(database: ledger.database)
     }
 
     /// Appends one statement with the next group; returns its entry or why it was refused.
-    public func submit(_ statement: SignedStatement) async -> Result<LedgerDatabase.Appended, LedgerError> {
+    package func submit(_ statement: SignedStatement) async -> Result<LedgerDatabase.Appended, LedgerError> {
         await submit(CheckedStatement(unchecked: statement))
     }
 
     /// Appends one statement whose signatures the caller verified; the writer only confirms the keys.
-    public func submit(_ statement: CheckedStatement) async -> Result<LedgerDatabase.Appended, LedgerError> {
+    package func submit(_ statement: CheckedStatement) async -> Result<LedgerDatabase.Appended, LedgerError> {
         await withCheckedContinuation { (reply: CheckedContinuation<Outcome, Never>) in
             let (accepted, signal) = state.withLock { s -> (Bool, Bool) in
                 guard s.accepting else { return (false, false) }
@@ -70,7 +70,7 @@ public final class WriteQueue: Service, Sendable {
     }
 
     /// Writes groups until graceful shutdown, then finishes what is queued.
-    public func run() async throws {
+    package func run() async throws {
         try checkpointer.start()
         defer { checkpointer.stop() }
         startWriter()

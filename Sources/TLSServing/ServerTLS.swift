@@ -8,10 +8,10 @@ import NIOSSL
 ///
 /// Both files are PEM. Loading fails with one sentence naming the file when either is missing,
 /// unreadable or not PEM, or when the key does not belong to the certificate.
-public struct ServerTLS: Sendable {
+package struct ServerTLS: Sendable {
     let configuration: TLSConfiguration
 
-    public init(certificatePath: String, keyPath: String) throws {
+    package init(certificatePath: String, keyPath: String) throws {
         let chain: [NIOSSLCertificate]
         do { chain = try NIOSSLCertificate.fromPEMFile(certificatePath) } catch {
             throw Self.fileError(certificatePath, what: "TLS certificate", expected: "a PEM certificate")
@@ -34,13 +34,13 @@ public struct ServerTLS: Sendable {
     }
 
     /// `http1` served over TLS with this certificate and key (TLS 1.2 at least).
-    public func server(_ http1: HTTPServerBuilder) throws -> HTTPServerBuilder {
+    package func server(_ http1: HTTPServerBuilder) throws -> HTTPServerBuilder {
         try HTTPServerBuilder.tls(http1, tlsConfiguration: configuration)
     }
 
     /// Loads `certificatePath` and `keyPath` when both are given (TLS), nothing when neither is (plain HTTP);
     /// one without the other is refused, naming the two flags.
-    public static func load(certificatePath: String?, keyPath: String?, certFlag: String = "--tls-cert",
+    package static func load(certificatePath: String?, keyPath: String?, certFlag: String = "--tls-cert",
                             keyFlag: String = "--tls-key") throws -> ServerTLS? {
         switch (certificatePath, keyPath) {
         case (nil, nil): return nil
@@ -51,7 +51,7 @@ public struct ServerTLS: Sendable {
 
     /// True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost): plain HTTP there is
     /// allowed without a warning.
-    public static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 

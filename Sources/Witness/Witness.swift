@@ -4,16 +4,16 @@ import LedgerStore
 
 /// A c2sp.org/tlog-witness witness: cosigns a log's checkpoint only after checking that it extends the
 /// checkpoint it last cosigned for that log, and remembers the new one (durably) before answering.
-public final class Witness: Sendable {
+package final class Witness: Sendable {
     /// The witness's name (its cosignature lines' key name).
-    public let name: String
+    package let name: String
     let key: SignerKey
     /// The trusted log keys, by origin. A note key's name is the origin (as csledger's checkpoints are signed).
-    public let logs: [String: [SignerPublicKey]]
-    public let state: WitnessState
+    package let logs: [String: [SignerPublicKey]]
+    package let state: WitnessState
     let clock: @Sendable () -> UInt64
 
-    public init(name: String, key: SignerKey, logs: [String: [SignerPublicKey]], state: WitnessState,
+    package init(name: String, key: SignerKey, logs: [String: [SignerPublicKey]], state: WitnessState,
                 clock: @Sendable @escaping () -> UInt64 = { UInt64(max(0, Date().timeIntervalSince1970)) }) throws {
         _ = try Cosignature.Witness(name: name, publicKey: key.publicKey)
         self.name = name
@@ -24,12 +24,12 @@ public final class Witness: Sendable {
     }
 
     /// An answer to `POST /add-checkpoint`: the HTTP status, its content type and body.
-    public struct Answer: Sendable, Equatable {
-        public let status: Int
-        public let contentType: String
-        public let body: String
+    package struct Answer: Sendable, Equatable {
+        package let status: Int
+        package let contentType: String
+        package let body: String
 
-        public init(status: Int, contentType: String, body: String) {
+        package init(status: Int, contentType: String, body: String) {
             self.status = status
             self.contentType = contentType
             self.body = body
@@ -41,7 +41,7 @@ public final class Witness: Sendable {
     /// checkpoint's; 409 (`text/x.tlog.size`, the size last cosigned) when the old size is not that size,
     /// or the sizes are equal and the roots differ; 422 when the consistency proof does not verify;
     /// 200 with the cosignature line otherwise, after the state is durably updated.
-    public func addCheckpoint(_ body: [UInt8]) async -> Answer {
+    package func addCheckpoint(_ body: [UInt8]) async -> Answer {
         let request: AddCheckpointRequest
         let checkpoint: Checkpoint
         do {

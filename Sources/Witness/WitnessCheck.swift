@@ -4,22 +4,22 @@ import LedgerCore
 import LedgerStore
 
 /// What `verify --witness` relies on: checkpoints that enough of the witnesses a verifier trusts cosigned.
-public enum WitnessCheck {
+package enum WitnessCheck {
     /// A checkpoint with the valid cosignatures of some trusted witnesses.
-    public struct Witnessed: Sendable {
+    package struct Witnessed: Sendable {
         /// The facility's note with the valid cosignature lines appended: what the verifier checks the ledger against.
-        public let note: String
-        public let treeSize: Int
+        package let note: String
+        package let treeSize: Int
         /// The trusted witnesses whose cosignature verifies.
-        public let cosigners: [String]
+        package let cosigners: [String]
         /// The newest cosignature time among them (POSIX seconds).
-        public let latestTime: UInt64
+        package let latestTime: UInt64
     }
 
     /// The largest checkpoint kept in the file (with its cosignatures) that at least `threshold` of `witnesses`
     /// validly cosigned, or nil. Every line is checked against the witness keys given; the file's word counts
     /// for nothing. The checkpoint's own signature (the facility key) is checked by the verifier it is given to.
-    public static func latestKept(in database: LedgerDatabase, witnesses: [Cosignature.Witness], threshold: Int) throws -> Witnessed? {
+    package static func latestKept(in database: LedgerDatabase, witnesses: [Cosignature.Witness], threshold: Int) throws -> Witnessed? {
         // Largest first: the first checkpoint with enough cosigners is the answer.
         guard let best = try CosignedCheckpoint.valid(in: database, witnesses: witnesses).first(where: { $0.cosigners.count >= threshold }) else {
             return nil
@@ -31,7 +31,7 @@ public enum WitnessCheck {
     }
 
     /// One witness asked online: what it answered about the ledger's latest checkpoint.
-    public enum Online: Sendable {
+    package enum Online: Sendable {
         /// It cosigned the ledger's latest checkpoint: the ledger extends everything it saw.
         case cosigned(treeSize: Int)
         /// It has seen a checkpoint the ledger does not extend (truncated or forked): the message says which.
@@ -42,7 +42,7 @@ public enum WitnessCheck {
 
     /// Asks each witness (c2sp.org/tlog-witness, starting from `old 0` so its own size decides) to cosign the
     /// ledger's latest checkpoint; nothing is written to the ledger.
-    public static func askOnline(ledger: Ledger, endpoints: [WitnessEndpoint]) async -> [Online] {
+    package static func askOnline(ledger: Ledger, endpoints: [WitnessEndpoint]) async -> [Online] {
         let client = WitnessClient()
         var out: [Online] = []
         for e in endpoints {

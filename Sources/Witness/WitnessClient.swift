@@ -8,18 +8,18 @@ import NIOHTTP1
 
 /// A witness the ledger asks for cosignatures: where it listens, its name and public key.
 /// Given on the command line as `URL=NAME=PUBLIC_KEY.pem`.
-public struct WitnessEndpoint: Sendable, Hashable {
+package struct WitnessEndpoint: Sendable, Hashable {
     /// The submission prefix (`http://host:port`, no trailing slash); requests go to `<url>/add-checkpoint`.
-    public let url: String
-    public let witness: Cosignature.Witness
+    package let url: String
+    package let witness: Cosignature.Witness
 
-    public init(url: String, witness: Cosignature.Witness) {
+    package init(url: String, witness: Cosignature.Witness) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.witness = witness
     }
 
     /// Parses `URL=NAME=PUB.pem` (the URL up to the first `=`, the key file after the last).
-    public static func parse(_ text: String) throws -> WitnessEndpoint {
+    package static func parse(_ text: String) throws -> WitnessEndpoint {
         guard let first = text.firstIndex(of: "="), let last = text.lastIndex(of: "="), first < last else {
             throw LedgerError(.invalidArgument, "a witness is given as URL=NAME=PUBLIC_KEY.pem, e.g. http://127.0.0.1:7380=witness.example.org/w1=Keys/w1.pub.pem")
         }
@@ -33,7 +33,7 @@ public struct WitnessEndpoint: Sendable, Hashable {
 
 extension Cosignature.Witness {
     /// A trusted witness from `NAME=PUBLIC_KEY.pem`.
-    public static func parse(_ text: String) throws -> Cosignature.Witness {
+    package static func parse(_ text: String) throws -> Cosignature.Witness {
         guard let eq = text.lastIndex(of: "=") else {
             throw LedgerError(.invalidArgument, "a witness is given as NAME=PUBLIC_KEY.pem, e.g. witness.example.org/w1=Keys/w1.pub.pem")
         }
@@ -49,7 +49,7 @@ extension Cosignature.Witness {
 }
 
 /// What a witness answered to one add-checkpoint request.
-public enum WitnessReply: Sendable, Equatable {
+package enum WitnessReply: Sendable, Equatable {
     /// 200: the cosignature lines by this witness that verify on the checkpoint.
     case cosigned([NoteSignature])
     /// 409: the witness last cosigned a checkpoint of this size.
@@ -59,22 +59,22 @@ public enum WitnessReply: Sendable, Equatable {
 }
 
 /// Sends checkpoints to witnesses (c2sp.org/tlog-witness) over HTTP.
-public final class WitnessClient: Sendable {
+package final class WitnessClient: Sendable {
     let client: HTTPClient
     let timeout: TimeAmount
 
-    public init(timeout: Duration = .seconds(10)) {
+    package init(timeout: Duration = .seconds(10)) {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
         configuration.connectionPool = .init(idleTimeout: .seconds(30))
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
     }
 
-    public func shutdown() async { try? await client.shutdown() }
+    package func shutdown() async { try? await client.shutdown() }
 
     /// Posts `request` to `endpoint`; a 200 answer's lines are kept only if they verify as this witness's
     /// cosignature of the checkpoint (others are ignored, as the spec asks). Throws when the witness cannot be reached.
-    public func add(_ request: AddCheckpointRequest, to endpoint: WitnessEndpoint) async throws -> WitnessReply {
+    package func add(_ request: AddCheckpointRequest, to endpoint: WitnessEndpoint) async throws -> WitnessReply {
         var http = HTTPClientRequest(url: endpoint.url + "/add-checkpoint")
         http.method = .POST
         http.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
@@ -113,13 +113,13 @@ public final class WitnessClient: Sendable {
 }
 
 /// Gets the ledger's latest checkpoint cosigned by one witness and keeps the cosignature in the ledger.
-public enum WitnessPush {
+package enum WitnessPush {
     /// The outcome of one push.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// The tree size cosigned.
-        public let treeSize: Int
+        package let treeSize: Int
         /// The lines kept.
-        public let lines: [NoteSignature]
+        package let lines: [NoteSignature]
     }
 
     /// Sends the latest checkpoint with the consistency proof from the size this witness last cosigned
@@ -128,7 +128,7 @@ public enum WitnessPush {
     ///
     /// With `keep: false` (verification, on a file opened read-only) nothing is written, and the first request
     /// says `old 0`, so the witness's own size is learned from it, whatever the file says.
-    public static func push(ledger: Ledger, to endpoint: WitnessEndpoint, client: WitnessClient,
+    package static func push(ledger: Ledger, to endpoint: WitnessEndpoint, client: WitnessClient,
                             onlyIfNew: Bool = false, keep: Bool = true) async throws -> Result? {
         let cp = try ledger.checkpoint()
         let note = try SignedNote.parse(cp.note)

@@ -12,8 +12,8 @@ import Synchronization
 /// older, sends it (`WitnessPush`). Appends never wait for it: it only reads the ledger and keeps the lines
 /// it gets. A witness that fails is retried with backoff (the interval doubled per failure in a row, at most
 /// 5 minutes); `status()` says for each witness what it last cosigned and its last error (`/v1/health`).
-public final class WitnessPusher: Service, Sendable {
-    public let endpoints: [WitnessEndpoint]
+package final class WitnessPusher: Service, Sendable {
+    package let endpoints: [WitnessEndpoint]
     let ledger: Ledger
     let interval: Duration
     let logger: Logger
@@ -21,16 +21,16 @@ public final class WitnessPusher: Service, Sendable {
     let state: Mutex<[String: Status]>
 
     /// What is known about one witness.
-    public struct Status: Sendable {
-        public var cosignedSize: Int?
-        public var cosignedAt: String?
-        public var lastError: String?
-        public var lastErrorAt: String?
-        public var failures = 0
-        public var nextAttempt = ContinuousClock.now
+    package struct Status: Sendable {
+        package var cosignedSize: Int?
+        package var cosignedAt: String?
+        package var lastError: String?
+        package var lastErrorAt: String?
+        package var failures = 0
+        package var nextAttempt = ContinuousClock.now
     }
 
-    public init(ledger: Ledger, endpoints: [WitnessEndpoint], interval: Duration, logger: Logger) {
+    package init(ledger: Ledger, endpoints: [WitnessEndpoint], interval: Duration, logger: Logger) {
         self.ledger = ledger
         self.endpoints = endpoints
         self.interval = interval
@@ -47,7 +47,7 @@ public final class WitnessPusher: Service, Sendable {
 
     static func key(_ e: WitnessEndpoint) -> String { e.url + " " + e.witness.name }
 
-    public func run() async throws {
+    package func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await round()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
@@ -98,7 +98,7 @@ public final class WitnessPusher: Service, Sendable {
     }
 
     /// For `/v1/health`: one object per witness.
-    public func status() -> [JSONValue] {
+    package func status() -> [JSONValue] {
         let snapshot = state.withLock { $0 }
         return endpoints.map { e in
             let s = snapshot[Self.key(e)] ?? Status()

@@ -7,9 +7,9 @@ import TLSServing
 
 /// The witness over HTTP: c2sp.org/tlog-witness `POST /add-checkpoint` (submission prefix = the root),
 /// and `GET /healthz`.
-public enum WitnessServer {
+package enum WitnessServer {
     /// The application for `witness`, listening on `host:port` (TLS when `tls` is given).
-    public static func application(witness: Witness, host: String, port: Int, tls: ServerTLS? = nil, logger: Logger,
+    package static func application(witness: Witness, host: String, port: Int, tls: ServerTLS? = nil, logger: Logger,
                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let router = Router()
         router.get("/healthz") { _, _ in

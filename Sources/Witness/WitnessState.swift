@@ -10,14 +10,14 @@ import LedgerCore
 ///
 /// The witness never rolls back: a row's size only grows (the code checks it, and a trigger refuses an
 /// update that would shrink it). The file names the witness (name and public key) it belongs to.
-public final class WitnessState: Sendable {
-    public let path: String
+package final class WitnessState: Sendable {
+    package let path: String
     let queue: DatabaseQueue
 
     /// What the witness last cosigned for one log.
-    public struct LogState: Sendable, Equatable {
-        public let size: Int
-        public let root: Hash
+    package struct LogState: Sendable, Equatable {
+        package let size: Int
+        package let root: Hash
     }
 
     static let schema = """
@@ -44,7 +44,7 @@ public final class WitnessState: Sendable {
     /// `create` is true (`--init`); otherwise it is refused, since a witness that forgot what it cosigned
     /// could be made to cosign a rolled-back or forked log. An existing file is never reset, and a file of
     /// another witness (name or key) is refused.
-    public static func open(path: String, name: String, publicKey: SignerPublicKey, create: Bool) throws -> WitnessState {
+    package static func open(path: String, name: String, publicKey: SignerPublicKey, create: Bool) throws -> WitnessState {
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create {
             throw LedgerError(.ledgerMissing, "no witness state at \(path); a witness that lost its state could cosign a rolled-back log. If this witness is new, start it once with --init")
@@ -86,7 +86,7 @@ public final class WitnessState: Sendable {
     }
 
     /// What the witness last cosigned for `origin`, or nil if it never cosigned for that log.
-    public func latest(origin: String) throws -> LogState? {
+    package func latest(origin: String) throws -> LogState? {
         try queue.read { db in try Self.latest(db, origin) }
     }
 
@@ -100,7 +100,7 @@ public final class WitnessState: Sendable {
     }
 
     /// The outcome of `advance`'s check.
-    public enum Decision: Sendable, Equatable {
+    package enum Decision: Sendable, Equatable {
         /// The checkpoint is consistent with the state, which now holds it (or held it already).
         case accept
         /// The old size is not the size last cosigned (or the same size has another root): 409 with that size.
@@ -111,7 +111,7 @@ public final class WitnessState: Sendable {
 
     /// In one write transaction: reads the state of `checkpoint.origin`, lets `check` decide against it, and
     /// on `.accept` stores the checkpoint if it is larger; committed (fsynced) before returning.
-    public func advance(checkpoint: Checkpoint, note: String, now: String,
+    package func advance(checkpoint: Checkpoint, note: String, now: String,
                         check: @Sendable @escaping (LogState?) -> Decision) async throws -> Decision {
         do {
             return try await queue.write { db in
