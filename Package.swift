@@ -16,6 +16,7 @@ import PackageDescription
 //   Dashboard       the compliance dashboard's pages: reads behind the integrity gate, HTML (escaped in one place), SVG charts.
 //   Witness         a C2SP tlog-witness (cosigns checkpoints it checked; SQLite state), and the client that
 //                   asks witnesses to cosign the ledger's checkpoints.
+//   TLSServing      a server's certificate and key, checked before it listens (csledgerd, the witness).
 //   LedgerServer    the HTTP API (Hummingbird 2): routes, tokens, roles, group commit, the dashboard's sign-in. Tests import it.
 //   Simulation      a seeded clinic-and-pharmacy simulation writing realistic ledgers (tests, benchmarks).
 //   csledger        the command line, a thin shell over CSLedgerKit.
