@@ -128,26 +128,27 @@ struct CountRow: Sendable {
 /// What the rules read, from one snapshot: the entries up to the as-of time (event time), decoded,
 /// and the tables kept beside them (movements and counts, filtered to the as-of time).
 struct Facts: Sendable {
-    let asOf: Timestamp
+    // Variables only so that `extend` (the incremental reconciliation's kept facts) can add to them.
+    fileprivate(set) var asOf: Timestamp
     /// The genesis entry's time.
-    let created: Timestamp?
+    fileprivate(set) var created: Timestamp?
     /// All entries in the ledger file.
-    let totalEntries: Int
+    fileprivate(set) var totalEntries: Int
     /// Dispensing and resolution entries with time ≤ as-of, by seq.
-    let entries: [Record]
-    let byType: [String: [Record]]
+    fileprivate(set) var entries: [Record]
+    fileprivate(set) var byType: [String: [Record]]
     /// The uncorrected entries of each type.
-    private let liveByType: [String: [Record]]
+    private var liveByType: [String: [Record]]
     /// The uncorrected doses, with their figures read once (several rules look at every dose).
-    let doses: [Dose]
+    fileprivate(set) var doses: [Dose]
     /// Entries corrected by an `entry.corrected` at or before as-of.
-    let corrected: Set<Int>
+    fileprivate(set) var corrected: Set<Int>
     /// The seqs of `entry.corrected` entries.
-    let corrections: Set<Int>
-    let signers: [KeyID: SignerInfo]
-    let lots: [String: LotFacts]
-    let movements: [Movement]
-    let counts: [Int: CountRow]
+    fileprivate(set) var corrections: Set<Int>
+    fileprivate(set) var signers: [KeyID: SignerInfo]
+    fileprivate(set) var lots: [String: LotFacts]
+    fileprivate(set) var movements: [Movement]
+    fileprivate(set) var counts: [Int: CountRow]
 
     static var types: [String] { Array(Set(DispensingType.all + [ReconciliationType.findingResolved])).sorted() }
 
@@ -273,19 +274,63 @@ struct Facts: Sendable {
         entries = all[0]!
         let g = grouped[0]!
         (byType, liveByType, doses, corrected, corrections) = (g.byType, g.liveByType, g.doses, g.corrected, g.corrections)
+        lots = Self.lots(receipts: g.byType[DispensingType.lotReceived] ?? [], corrected: g.corrected, units: units)
+    }
+
+    /// Each lot as its receipts describe it.
+    private static func lots(receipts list: [Record], corrected: Set<Int>, units: [String: String]) -> [String: LotFacts] {
         var receipts: [String: [Record]] = [:]
-        for e in g.byType[DispensingType.lotReceived] ?? [] {
+        for e in list {
             if let id = e.receivedLotID { receipts[id, default: []].append(e) }
         }
         var lots: [String: LotFacts] = [:]
         for (id, rs) in receipts {
-            let first = rs.first { !g.corrected.contains($0.seq) }
+            let first = rs.first { !corrected.contains($0.seq) }
             let basis = first ?? rs[0]
             lots[id] = LotFacts(lotID: id, unit: basis.string("unit") ?? units[id] ?? "",
                                 unitsPerContainer: basis.micros("units_per_container") ?? 0,
                                 expiry: basis.string("expiry").flatMap { try? ExpiryDate(iso: $0) }, firstReceipt: first, receipts: rs)
         }
-        self.lots = lots
+        return lots
+    }
+
+    /// Adds the entries of `chunk` (read with no as-of cut-off: the seqs right after the ones held), so that
+    /// the facts equal what `load` reads as of any time at or after every time they hold (the caller checks
+    /// that, `ReconciliationState`). What a new `entry.corrected` corrects leaves the lists it was in.
+    mutating func extend(_ chunk: Chunk, totalEntries: Int, signers: [KeyID: SignerInfo], units: [String: String], unitsChanged: Bool) {
+        self.totalEntries = totalEntries
+        self.signers = signers
+        if created == nil, let first = chunk.records.first, first.seq == 0 { created = first.time }
+        entries += chunk.records
+        for (type, list) in chunk.byType { byType[type, default: []] += list }
+        var newlyCorrected: [Int] = []
+        for e in chunk.byType[DispensingType.entryCorrected] ?? [] {
+            corrections.insert(e.seq)
+            if let c = e.integer("corrects"), corrected.insert(c).inserted { newlyCorrected.append(c) }
+        }
+        // Earlier records a new correction names leave the live lists (a correction may name any seq).
+        var receiptsTouched = chunk.byType[DispensingType.lotReceived] != nil || unitsChanged
+        for seq in newlyCorrected {
+            guard let r = Facts.find(seq, in: entries) else { continue }
+            liveByType[r.type]?.removeAll { $0.seq == seq }
+            if r.type == DispensingType.doseAdministered { doses.removeAll { $0.record.seq == seq } }
+            if r.type == DispensingType.lotReceived { receiptsTouched = true }
+        }
+        for (type, list) in chunk.byType {
+            let live = list.filter { !corrected.contains($0.seq) }
+            if !live.isEmpty || liveByType[type] == nil { liveByType[type, default: []] += live }
+        }
+        doses += chunk.doses.filter { !corrected.contains($0.record.seq) }
+        movements += chunk.movements
+        counts.merge(chunk.counts) { a, _ in a }
+        if receiptsTouched { lots = Self.lots(receipts: byType[DispensingType.lotReceived] ?? [], corrected: corrected, units: units) }
+    }
+
+    /// The same facts as of another time (only ever one at or after every time they hold).
+    func at(_ time: Timestamp) -> Facts {
+        var f = self
+        f.asOf = time
+        return f
     }
 
     /// The records by type, which were corrected, and the lists without them.
