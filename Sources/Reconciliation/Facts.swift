@@ -164,10 +164,11 @@ struct Facts: Sendable {
             }
             return (try s.size(), signers, try s.lotUnits())
         }
-        let decoder = RecordDecoder(keys: Array(signers.keys), types: types)
-        let created = try database.readSnapshot { s in
-            try Chunk(s, seqs: 0..<min(1, total), types: nil, asOf: nil, decoder: decoder).records.first?.time
+        let genesis = try database.readSnapshot { s in
+            try Chunk(s, seqs: 0..<min(1, total), types: nil, asOf: nil, decoder: RecordDecoder(keys: [], types: [])).records.first
         }
+        let created = genesis?.time
+        let decoder = RecordDecoder(keys: Array(signers.keys), types: types, origin: genesis?.log)
         // Ranges of seqs, each read and decoded on its own core: the entries, and the movements and
         // counts the projection kept for them.
         let chunks = total < 4096 ? 1 : 16
@@ -212,6 +213,15 @@ struct Facts: Sendable {
                 guard let t = Self.time(time) else { return }
                 counts[seq] = CountRow(seq: seq, lotID: strings.string(lot), time: t, expected: expected, counted: counted)
             }
+        }
+
+        /// A part made of rows already read (`Facts.upTo`).
+        init(records: [Record], movements: [Movement], counts: [Int: CountRow], strings: inout Interner) {
+            self.records = records
+            for r in records { byType[r.type, default: []].append(r) }
+            doses = (byType[DispensingType.doseAdministered] ?? []).map { Dose($0, strings: &strings) }
+            self.movements = movements
+            self.counts = counts
         }
 
         /// A stored time, read from its bytes (the projection writes the canonical form).
@@ -331,6 +341,15 @@ struct Facts: Sendable {
         var f = self
         f.asOf = time
         return f
+    }
+
+    /// What `load` reads as of `time`, from facts read with no cut-off: the records, movements and counts
+    /// dated after it left out in memory, and the rest grouped again (a correction dated after it no longer counts).
+    func upTo(_ time: Timestamp, units: [String: String]) -> Facts {
+        var strings = Interner()
+        let chunk = Chunk(records: entries.filter { $0.time <= time }, movements: movements.filter { $0.time <= time },
+                          counts: counts.filter { $0.value.time <= time }, strings: &strings)
+        return Facts(asOf: time, created: created, totalEntries: totalEntries, chunks: [chunk], signers: signers, units: units)
     }
 
     /// The records by type, which were corrected, and the lists without them.

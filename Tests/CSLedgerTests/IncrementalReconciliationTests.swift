@@ -114,7 +114,7 @@ struct IncrementalReconciliationTests {
 
             let now = t(19)
             Self.expectSame(try state.run(db, now: now), try Reconciler().run(db, now: now), "\(round)")
-            // As of a date: the same report either way (the state answers only for times after all it holds).
+            // As of a time before some of the kept facts: the same report either way.
             let asOf = sim.cal.at(max(d - 1, 0), 12)
             Self.expectSame(try state.run(db, asOf: asOf, now: now), try Reconciler().run(db, asOf: asOf, now: now), "\(round) as of \(asOf)")
             // Asked again with nothing new: nothing read.
@@ -128,8 +128,58 @@ struct IncrementalReconciliationTests {
         #expect(state.size == sim.fx.nextSeq)
         // Every entry after the first build was read once, by an extension.
         #expect(state.counters.entriesAdded == sim.fx.nextSeq - sim.dayFirstSeq[3]!)
-        #expect(state.counters.incremental >= 2 * round && state.counters.full >= round)
+        #expect(state.counters.incremental >= 2 * round && state.counters.filtered >= round && state.counters.builds == 1 && state.counters.full == 0)
         let final = try state.run(db, now: sim.cal.at(39, 19))
         #expect(final.findings.count > 15, "the planted cases are found: \(final.findings.count)")
+    }
+
+    @Test("csledgerd answers reconcile from its kept state, and the same as --full and as the file, before and after appends through it")
+    func daemonKeptEqualsFull() throws {
+        typealias D = DispensingLedger
+        let f = try D.make()
+        let db = try Ledger.open(path: f.ledgerPath)
+        var tokens: [String: String] = [:]
+        for name in ["pharmacist", "clinician", "compliance"] {
+            tokens[name] = try APITokens(database: db.database).issue(for: try f.key(name).keyID, expires: nil).token
+        }
+        let daemon = try Daemon(["--ledger", f.ledgerPath, "--listen", "127.0.0.1:0", "--facility-key", f.dir.path("Keys/facility.pem"),
+                                 "--log-level", "warning"], in: f.root)
+        func viaServer(_ args: [String], as signer: String = "compliance") throws -> CLI.Result {
+            try CLI.csledger(["--server", daemon.url] + (try f.resolve(args)), in: f.root, env: ["CSLEDGER_TOKEN": tokens[signer]!])
+        }
+        /// The findings (and summary) of the kept answer, of `--full`, and of the file read by the CLI (from scratch).
+        var findingsExpected = false
+        func expectSame(_ extra: [String], _ step: String) throws {
+            let args = ["reconcile", "--json", "--all", "--no-verify", "--fail-on", "never"] + extra
+            let kept = try viaServer(args), full = try viaServer(args + ["--full"]), file = try f.csledger(args)
+            #expect(kept.status == 0 && full.status == 0 && file.status == 0, "\(step): \(kept.stderr) \(full.stderr) \(file.stderr)")
+            let k = try JSONParser.parse(kept.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            let u = try JSONParser.parse(full.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            let l = try JSONParser.parse(file.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(k["findings"] == u["findings"] && k["summary"] == u["summary"] && k["entries"] == u["entries"], "\(step): kept and --full differ")
+            #expect(k["findings"] == l["findings"] && k["entries"] == l["entries"], "\(step): the daemon and the file differ")
+            if findingsExpected { #expect((k["findings"]?.arrayValue?.count ?? 0) > 0, "\(step): the short count is a finding") }
+        }
+        try expectSame([], "before any append")
+        try expectSame(["--as-of", "2026-03-10"], "as of a past date")
+        // Appends through the daemon: a dose with waste, a waste, a count one tablet short (a finding), then the waste corrected.
+        var seqs: [Int] = []
+        for (args, signer) in [(D.administer(time: "2026-03-04T11:00:00Z"), "clinician"),
+                               (D.waste(quantity: "0.5", time: "2026-03-04T12:00:00Z"), "pharmacist"),
+                               (["count", "--lot", D.tabletLot, "--counted", "83", "--time", "2026-03-05T09:00:00Z"] + D.pharmacist + D.witnessed, "pharmacist")] {
+            let r = try viaServer(args + ["--json"], as: signer)
+            #expect(r.status == 0, "\(args[0]): \(r.stderr)")
+            seqs.append(try #require(try JSONParser.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["seq"]?.integerValue))
+            findingsExpected = args[0] == "count"
+            try expectSame([], "after \(args[0])")
+        }
+        let c = try viaServer(["correct", "--seq", String(seqs[1]), "--reason", "entered twice", "--time", "2026-03-05T10:00:00Z"] + D.pharmacist,
+                              as: "pharmacist")
+        #expect(c.status == 0, "\(c.stderr)")
+        try expectSame([], "after a correction")
+        findingsExpected = false
+        try expectSame(["--as-of", "2026-03-04T11:30:00Z"], "as of between the appends")
+        #expect(daemon.stop() == 0)
+        try f.expectVerifies()
     }
 }
