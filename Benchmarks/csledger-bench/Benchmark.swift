@@ -138,6 +138,19 @@ struct Benchmark {
         add("reconcile.rules.time_target", recon.seconds, "s", limit: 5, limitIs: "target (under)")
         add("reconcile.rules.entries_considered", recon["considered"], "entries")
         add("reconcile.rules.findings", recon["findings"], "findings")
+        // The reconciliation kept as entries are appended (issue 24 item 3): built once, then each answer reads
+        // only the new entries and runs the rules over the kept facts.
+        let kept = try child("reconcile-incremental", "reconcile.kept")
+        add("reconcile.kept.build", kept["build_s"], "s")
+        add("reconcile.kept.nothing_new", kept["still_ms"], "ms", limit: 1_000, limitIs: "target (under)")
+        add("reconcile.kept.after_append.mean", kept["after_append_mean_ms"], "ms")
+        add("reconcile.kept.after_append.p95", kept["after_append_p95_ms"], "ms", limit: 300, limitIs: "dashboard goal (under)")
+        add("reconcile.kept.after_append.cpu", kept["after_append_cpu_ms"], "ms CPU")
+        add("reconcile.kept.same_as_full", kept["same_as_full"], "1 = same findings as a full pass")
+        // Where an answer's time goes: each rule's wall time in the last answer (they run side by side on the cores).
+        for (name, value) in kept.figures.sorted(by: { $0.key < $1.key }) where name.hasPrefix("rule_") {
+            add("reconcile.kept.\(name.dropLast(3))", value, "ms")
+        }
 
         // 6. Proofs at n entries.
         say("proofs: 1,000 inclusion and 1,000 consistency at \(n) entries")

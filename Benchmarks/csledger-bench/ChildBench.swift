@@ -7,7 +7,7 @@ import Simulation
 /// One phase (verification, inventory, reconciliation) run in a fresh child process of this same binary
 /// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
 enum ChildBench {
-    static let phases = ["witness", "verify", "verify-since", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "append", "proof",
+    static let phases = ["witness", "verify", "verify-since", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "reconcile-incremental", "append", "proof",
                          "integrity", "seal", "append-store", "ed25519"]
 
     /// What one phase did and cost.
@@ -36,7 +36,7 @@ enum ChildBench {
         let baseline = ProcStatus.kibibytes("VmHWM") ?? 0
         let cpuBefore = ProcStatus.cpuSeconds()
         let watch = Stopwatch()
-        let ledger = try Ledger.open(path: path, readOnly: !["append", "append-store", "seal"].contains(phase))
+        let ledger = try Ledger.open(path: path, readOnly: !["append", "append-store", "seal", "reconcile-incremental"].contains(phase))
         var figures: [String: Double] = [:]
         switch phase {
         case "verify", "verify-hashes":
@@ -89,6 +89,40 @@ enum ChildBench {
             let report = try ledger.reconcile(verify: phase == "reconcile-verified")
             figures = ["entries": Double(report.entries), "considered": Double(report.entriesConsidered),
                        "findings": Double(report.findings.count), "open": Double(report.open.count)]
+        case "reconcile-incremental":
+            // The reconciliation kept as entries are appended (what the daemon's route and dashboard answer from):
+            // built once, asked again with nothing new, then asked after each of 50 durable one-dose appends.
+            let state = ReconciliationState()
+            let (first, build) = try Stopwatch.time { try state.run(ledger.database) }
+            let afterBuild = ProcStatus.kibibytes("VmHWM") ?? 0
+            let (_, still) = try Stopwatch.time { try state.run(ledger.database) }
+            let workload = try Workload(patients: try ClinicBuild.patients(ledger))
+            try ledger.requireIntegrityForAppend(facilityKey: workload.facility)
+            let appender = AppendBench(workload: workload)
+            var answers = Latencies(reservingCapacity: 50)
+            var cpu = 0.0
+            var last = first
+            for k in 0..<50 {
+                _ = try appender.oneByOne(ledger, count: 1, seconds: 60, tag: "-inc\(getpid())-\(k)")
+                let before = ProcStatus.cpuSeconds()
+                let (report, t) = try Stopwatch.time { try state.run(ledger.database) }
+                cpu += ProcStatus.cpuSeconds() - before
+                answers.add(t)
+                last = report
+            }
+            // The last answer against a full recomputation as of the same time.
+            let now = last.asOf
+            let kept = try state.run(ledger.database, now: now), full = try Reconciler().run(ledger.database, now: now)
+            let same = JCS.serializeString(kept.json(all: true)) == JCS.serializeString(full.json(all: true))
+            // Sealed again, so that later phases find the tables vouched for, as before this phase appended.
+            try ledger.seal(facilityKey: workload.facility)
+            for (rule, seconds) in state.lastRuleSeconds { figures["rule_\(rule)_ms"] = seconds * 1e3 }
+            figures.merge(["entries": Double(last.entries), "findings": Double(last.findings.count), "build_s": build, "still_ms": still * 1e3,
+                       "peak_after_build_kib": Double(afterBuild),
+                       "after_append_mean_ms": answers.mean * 1e3, "after_append_p95_ms": answers.percentile(95) * 1e3,
+                       "after_append_cpu_ms": cpu / 50 * 1e3, "same_as_full": same ? 1 : 0,
+                       "builds": Double(state.counters.builds), "answers_kept": Double(state.counters.incremental),
+                       "answers_filtered": Double(state.counters.filtered)]) { a, _ in a }
         case "proof":
             // The proof phase on its own (for profiling): 1,000 of each, as the main run does them.
             let cpuBefore = ProcStatus.threadCPUSeconds()

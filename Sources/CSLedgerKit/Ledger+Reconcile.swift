@@ -19,6 +19,16 @@ extension Ledger {
         return try Reconciler(config: config, counterparts: counterparts, ownDEA: ownDEA).run(database, asOf: asOf, verification: report, now: now)
     }
 
+    /// `reconcile` with the default configuration from `state`, the reconciliation kept as entries are appended
+    /// (the daemon's): only the entries appended since its last answer are read. The same report as `reconcile`
+    /// (`reconcile --full`), which a test checks after random appends.
+    public func reconcile(asOf: Timestamp? = nil, verify: Bool = true, state: ReconciliationState,
+                          now: Timestamp = .now()) throws -> ReconciliationReport {
+        let report = verify ? try self.verify() : nil
+        if report?.isClean ?? true { try requireIntegrity() }
+        return try state.run(database, asOf: asOf, verification: report, now: now)
+    }
+
     /// Resolves an open finding with a signed `finding.resolved` entry by a compliance officer, with the
     /// checks every target makes (`LedgerTarget.resolve`, their one home).
     ///

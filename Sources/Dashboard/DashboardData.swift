@@ -9,7 +9,8 @@ import Synchronization
 /// What the dashboard's pages read, each read behind the integrity gate (`Ledger.requireIntegrity`): no page
 /// is ever answered from a table that disagrees with the signed entries.
 ///
-/// The reconciliation (every rule over every entry) is the costly read; its report is kept, keyed by the
+/// The reconciliation (every rule over every entry) is the costly read: its facts are kept as entries are
+/// appended (`ReconciliationState`: each run reads only the new entries), and its report is kept, keyed by the
 /// ledger's size, and reused until an entry is appended or `maximumAge` passes (some findings are due
 /// by the clock alone, e.g. a parcel in transit too long, so a kept report also ages out).
 public final class DashboardData: Sendable {
@@ -18,6 +19,8 @@ public final class DashboardData: Sendable {
     /// The witnesses whose cosignatures the overview shows (csledgerd's `--witness` list): a line in the
     /// file counts only when it verifies against one of these keys.
     public let witnesses: [Cosignature.Witness]
+    /// The reconciliation's facts, extended after each append.
+    public let state: ReconciliationState
     private struct Kept: Sendable {
         let size: Int
         let at: ContinuousClock.Instant
@@ -28,8 +31,10 @@ public final class DashboardData: Sendable {
     private let running = Mutex<Void>(())
     private let runs = Atomic<Int>(0)
 
-    public init(ledger: Ledger, maximumAge: Duration = .seconds(300), witnesses: [Cosignature.Witness] = []) {
+    public init(ledger: Ledger, maximumAge: Duration = .seconds(300), reconciliation: ReconciliationState = ReconciliationState(),
+                witnesses: [Cosignature.Witness] = []) {
         self.ledger = ledger
+        self.state = reconciliation
         self.maximumAge = maximumAge
         self.witnesses = witnesses
     }
@@ -52,7 +57,7 @@ public final class DashboardData: Sendable {
             if let r = try fresh() { return r }
             let size = try ledger.database.size()
             let started = ContinuousClock.now
-            let report = try ledger.reconcile(verify: false)
+            let report = try ledger.reconcile(verify: false, state: state)
             runs.add(1, ordering: .relaxed)
             // Keyed by the size read before the run: an entry appended meanwhile makes the next page run it again.
             kept.withLock { $0 = Kept(size: size, at: started, report: report) }

@@ -16,9 +16,13 @@ public struct ReconciliationRequest: Sendable {
     public var checkpoints: [String]
     /// Other registrants' exported bundles (folders, already verified), for rule 13 (a ledger file only).
     public var transferBundles: [String]
+    /// Compute every finding from scratch, not from the state a daemon keeps as entries are appended
+    /// (a ledger file is always reconciled from scratch).
+    public var full: Bool
 
     public init(asOf: Timestamp? = nil, all: Bool = false, verify: Bool = true, json: Bool = false,
-                configFile: String? = nil, checkpoints: [String] = [], transferBundles: [String] = []) {
+                configFile: String? = nil, checkpoints: [String] = [], transferBundles: [String] = [], full: Bool = false) {
+        self.full = full
         self.transferBundles = transferBundles
         self.asOf = asOf
         self.all = all

@@ -194,6 +194,7 @@ package final class RemoteLedger: LedgerTarget {
         }
         var q = ["all=\(r.all)", "verify=\(r.verify)", "format=\(r.json ? "json" : "text")"]
         if let asOf = r.asOf { q.append("as_of=\(Self.escape(asOf.description))") }
+        if r.full { q.append("full=true") }
         let reply = try request("GET", "/v1/reconciliation?" + q.joined(separator: "&"))
         let worst = reply.headers.first(name: "Csledger-Worst-Open") ?? "none"
         var body = String(decoding: reply.body, as: UTF8.self)

@@ -25,7 +25,10 @@ extension LedgerAPI {
             let q = try Self.query(request, "/v1/reconciliation")
             let all = q.flag("all") ?? false
             let verify = q.flag("verify") ?? true
-            let report = try api.ledger.reconcile(asOf: q.time("as_of"), verify: verify)
+            // From the state kept as entries are appended, unless `full=true` asks for a pass over every entry.
+            let report = q.flag("full") ?? false
+                ? try api.ledger.reconcile(asOf: q.time("as_of"), verify: verify)
+                : try api.ledger.reconcile(asOf: q.time("as_of"), verify: verify, state: api.reconciliation)
             let worst = report.worstOpen?.rawValue ?? "none"
             var response: Response
             switch q.text("format") ?? "json" {

@@ -8,6 +8,7 @@ import LedgerAccess
 import LedgerCore
 import LedgerStore
 import NIOCore
+import Reconciliation
 import Witness
 
 /// The HTTP API: every route, its roles, and the handlers. `docs/openapi.yaml` describes the
@@ -61,6 +62,8 @@ package struct LedgerAPI: Sendable {
     /// The dashboard's pages (with the reconciliation they keep) and its sign-in sessions.
     let dashboard: DashboardPages
     let sessions = DashboardSessions()
+    /// The reconciliation kept up to date as entries are appended, shared by the route and the dashboard.
+    let reconciliation: ReconciliationState
     /// Session cookies carry `Secure` (the daemon serves TLS).
     package var secureCookies = false
     /// The witness service, when csledgerd was given `--witness` (its state is shown by `/v1/health`).
@@ -72,7 +75,10 @@ package struct LedgerAPI: Sendable {
         self.queue = queue
         self.keys = SignerKeyCache(database: ledger.database)
         self.tokens = TokenCache(tokens: APITokens(database: ledger.database), watch: try DataVersionWatch(path: ledger.database.path))
-        self.dashboard = DashboardPages(data: DashboardData(ledger: ledger, witnesses: witnesses), origin: try ledger.origin())
+        let reconciliation = ReconciliationState()
+        self.reconciliation = reconciliation
+        self.dashboard = DashboardPages(data: DashboardData(ledger: ledger, reconciliation: reconciliation, witnesses: witnesses),
+                                        origin: try ledger.origin())
     }
 
     static func roles(_ method: String, _ path: String) -> Set<Role>? {

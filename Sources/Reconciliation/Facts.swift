@@ -128,26 +128,27 @@ struct CountRow: Sendable {
 /// What the rules read, from one snapshot: the entries up to the as-of time (event time), decoded,
 /// and the tables kept beside them (movements and counts, filtered to the as-of time).
 struct Facts: Sendable {
-    let asOf: Timestamp
+    // Variables only so that `extend` (the incremental reconciliation's kept facts) can add to them.
+    fileprivate(set) var asOf: Timestamp
     /// The genesis entry's time.
-    let created: Timestamp?
+    fileprivate(set) var created: Timestamp?
     /// All entries in the ledger file.
-    let totalEntries: Int
+    fileprivate(set) var totalEntries: Int
     /// Dispensing and resolution entries with time ≤ as-of, by seq.
-    let entries: [Record]
-    let byType: [String: [Record]]
+    fileprivate(set) var entries: [Record]
+    fileprivate(set) var byType: [String: [Record]]
     /// The uncorrected entries of each type.
-    private let liveByType: [String: [Record]]
+    private var liveByType: [String: [Record]]
     /// The uncorrected doses, with their figures read once (several rules look at every dose).
-    let doses: [Dose]
+    fileprivate(set) var doses: [Dose]
     /// Entries corrected by an `entry.corrected` at or before as-of.
-    let corrected: Set<Int>
+    fileprivate(set) var corrected: Set<Int>
     /// The seqs of `entry.corrected` entries.
-    let corrections: Set<Int>
-    let signers: [KeyID: SignerInfo]
-    let lots: [String: LotFacts]
-    let movements: [Movement]
-    let counts: [Int: CountRow]
+    fileprivate(set) var corrections: Set<Int>
+    fileprivate(set) var signers: [KeyID: SignerInfo]
+    fileprivate(set) var lots: [String: LotFacts]
+    fileprivate(set) var movements: [Movement]
+    fileprivate(set) var counts: [Int: CountRow]
 
     static var types: [String] { Array(Set(DispensingType.all + [ReconciliationType.findingResolved])).sorted() }
 
@@ -163,10 +164,11 @@ struct Facts: Sendable {
             }
             return (try s.size(), signers, try s.lotUnits())
         }
-        let decoder = RecordDecoder(keys: Array(signers.keys), types: types)
-        let created = try database.readSnapshot { s in
-            try Chunk(s, seqs: 0..<min(1, total), types: nil, asOf: nil, decoder: decoder).records.first?.time
+        let genesis = try database.readSnapshot { s in
+            try Chunk(s, seqs: 0..<min(1, total), types: nil, asOf: nil, decoder: RecordDecoder(keys: [], types: [])).records.first
         }
+        let created = genesis?.time
+        let decoder = RecordDecoder(keys: Array(signers.keys), types: types, origin: genesis?.log)
         // Ranges of seqs, each read and decoded on its own core: the entries, and the movements and
         // counts the projection kept for them.
         let chunks = total < 4096 ? 1 : 16
@@ -211,6 +213,15 @@ struct Facts: Sendable {
                 guard let t = Self.time(time) else { return }
                 counts[seq] = CountRow(seq: seq, lotID: strings.string(lot), time: t, expected: expected, counted: counted)
             }
+        }
+
+        /// A part made of rows already read (`Facts.upTo`).
+        init(records: [Record], movements: [Movement], counts: [Int: CountRow], strings: inout Interner) {
+            self.records = records
+            for r in records { byType[r.type, default: []].append(r) }
+            doses = (byType[DispensingType.doseAdministered] ?? []).map { Dose($0, strings: &strings) }
+            self.movements = movements
+            self.counts = counts
         }
 
         /// A stored time, read from its bytes (the projection writes the canonical form).
@@ -273,19 +284,72 @@ struct Facts: Sendable {
         entries = all[0]!
         let g = grouped[0]!
         (byType, liveByType, doses, corrected, corrections) = (g.byType, g.liveByType, g.doses, g.corrected, g.corrections)
+        lots = Self.lots(receipts: g.byType[DispensingType.lotReceived] ?? [], corrected: g.corrected, units: units)
+    }
+
+    /// Each lot as its receipts describe it.
+    private static func lots(receipts list: [Record], corrected: Set<Int>, units: [String: String]) -> [String: LotFacts] {
         var receipts: [String: [Record]] = [:]
-        for e in g.byType[DispensingType.lotReceived] ?? [] {
+        for e in list {
             if let id = e.receivedLotID { receipts[id, default: []].append(e) }
         }
         var lots: [String: LotFacts] = [:]
         for (id, rs) in receipts {
-            let first = rs.first { !g.corrected.contains($0.seq) }
+            let first = rs.first { !corrected.contains($0.seq) }
             let basis = first ?? rs[0]
             lots[id] = LotFacts(lotID: id, unit: basis.string("unit") ?? units[id] ?? "",
                                 unitsPerContainer: basis.micros("units_per_container") ?? 0,
                                 expiry: basis.string("expiry").flatMap { try? ExpiryDate(iso: $0) }, firstReceipt: first, receipts: rs)
         }
-        self.lots = lots
+        return lots
+    }
+
+    /// Adds the entries of `chunk` (read with no as-of cut-off: the seqs right after the ones held), so that
+    /// the facts equal what `load` reads as of any time at or after every time they hold (the caller checks
+    /// that, `ReconciliationState`). What a new `entry.corrected` corrects leaves the lists it was in.
+    mutating func extend(_ chunk: Chunk, totalEntries: Int, signers: [KeyID: SignerInfo], units: [String: String], unitsChanged: Bool) {
+        self.totalEntries = totalEntries
+        self.signers = signers
+        if created == nil, let first = chunk.records.first, first.seq == 0 { created = first.time }
+        entries += chunk.records
+        for (type, list) in chunk.byType { byType[type, default: []] += list }
+        var newlyCorrected: [Int] = []
+        for e in chunk.byType[DispensingType.entryCorrected] ?? [] {
+            corrections.insert(e.seq)
+            if let c = e.integer("corrects"), corrected.insert(c).inserted { newlyCorrected.append(c) }
+        }
+        // Earlier records a new correction names leave the live lists (a correction may name any seq).
+        var receiptsTouched = chunk.byType[DispensingType.lotReceived] != nil || unitsChanged
+        for seq in newlyCorrected {
+            guard let r = Facts.find(seq, in: entries) else { continue }
+            liveByType[r.type]?.removeAll { $0.seq == seq }
+            if r.type == DispensingType.doseAdministered { doses.removeAll { $0.record.seq == seq } }
+            if r.type == DispensingType.lotReceived { receiptsTouched = true }
+        }
+        for (type, list) in chunk.byType {
+            let live = list.filter { !corrected.contains($0.seq) }
+            if !live.isEmpty || liveByType[type] == nil { liveByType[type, default: []] += live }
+        }
+        doses += chunk.doses.filter { !corrected.contains($0.record.seq) }
+        movements += chunk.movements
+        counts.merge(chunk.counts) { a, _ in a }
+        if receiptsTouched { lots = Self.lots(receipts: byType[DispensingType.lotReceived] ?? [], corrected: corrected, units: units) }
+    }
+
+    /// The same facts as of another time (only ever one at or after every time they hold).
+    func at(_ time: Timestamp) -> Facts {
+        var f = self
+        f.asOf = time
+        return f
+    }
+
+    /// What `load` reads as of `time`, from facts read with no cut-off: the records, movements and counts
+    /// dated after it left out in memory, and the rest grouped again (a correction dated after it no longer counts).
+    func upTo(_ time: Timestamp, units: [String: String]) -> Facts {
+        var strings = Interner()
+        let chunk = Chunk(records: entries.filter { $0.time <= time }, movements: movements.filter { $0.time <= time },
+                          counts: counts.filter { $0.value.time <= time }, strings: &strings)
+        return Facts(asOf: time, created: created, totalEntries: totalEntries, chunks: [chunk], signers: signers, units: units)
     }
 
     /// The records by type, which were corrected, and the lists without them.

@@ -36,7 +36,14 @@ public struct Reconciler: Sendable {
         return report
     }
 
-    func run(_ facts: Facts, asOfGiven: Bool, verification: VerificationReport?) -> ReconciliationReport {
+    /// The rules in the order `run` takes their findings (for figures that name them).
+    static let ruleNames = ["negative-balance", "count-variance", "count-counters", "receipts", "unusable-lots", "prescriptions",
+                            "opened-containers", "waste-witnesses", "late-waste", "shipments", "destructions", "loss-report-timeliness",
+                            "lot-loss-patterns", "waste-patterns", "biennial-inventory", "outliers", "supervised-dosing", "monitoring",
+                            "transfers"]
+
+    /// - Parameter seconds: when given, each rule's wall time (by `ruleNames`' index).
+    func run(_ facts: Facts, asOfGiven: Bool, verification: VerificationReport?, seconds: ParallelSlots<Double>? = nil) -> ReconciliationReport {
         // The rules read the facts and nothing else, so they run side by side; their findings are
         // then taken in rule order, as if they had run one after the other.
         // In rule order; each is one task, and the costliest start first so that no long one is left
@@ -60,9 +67,11 @@ public struct Reconciler: Sendable {
         let (config, calendar, counterparts, ownDEA) = (self.config, self.calendar, self.counterparts, self.ownDEA)
         DispatchQueue.concurrentPerform(iterations: rules.count) { k in
             let r = order[k]
+            let started = DispatchTime.now().uptimeNanoseconds
             var part = Run(facts: facts, config: config, calendar: calendar, counterparts: counterparts, ownDEA: ownDEA)
             rules[r].run(&part)
             done[r] = part
+            seconds?[r] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         }
         var run = Run(facts: facts, config: config, calendar: calendar)
         for r in rules.indices { run.take(done[r]!) }

@@ -14,8 +14,11 @@ struct RecordDecoder: Sendable {
     private let keys: [(prefix: UInt64, bytes: [UInt8], id: KeyID)]
     /// Statement types by their text, for sharing.
     private let types: [(bytes: [UInt8], type: String)]
+    /// The ledger's origin, which every v2 statement names: one shared copy instead of one a record.
+    private let origin: (bytes: [UInt8], log: String)?
 
-    init(keys: [KeyID], types: [String]) {
+    init(keys: [KeyID], types: [String], origin: String? = nil) {
+        self.origin = origin.map { (Array($0.utf8), $0) }
         self.keys = keys.map { k in
             let b = Array(k.hex.utf8)
             return (Self.prefix(b.withUnsafeBufferPointer { $0 }, 0), b, k)
@@ -74,7 +77,8 @@ struct RecordDecoder: Sendable {
                 end += 1
             }
             guard end < n else { return nil }
-            log = String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+            let text = UnsafeBufferPointer(rebasing: b[start..<end])
+            if let origin, origin.bytes.elementsEqual(text) { log = origin.log } else { log = String(decoding: text, as: UTF8.self) }
             i = end + 1
         }
         guard matches(Self.timeKey, at: i), let time = Timestamp(canonicalUTF8: b, at: i + Self.timeKey.count) else { return nil }

@@ -39,6 +39,9 @@ struct Reconcile: ParsableCommand {
     @Flag(help: "Skip the integrity rule (11): no signature and checkpoint verification.")
     var noVerify = false
 
+    @Flag(help: "Compute every finding from scratch (a daemon otherwise answers from the state it keeps as entries are appended; a ledger file is always reconciled from scratch).")
+    var full = false
+
     @Option(name: .customLong("with"), help: ArgumentHelp("Another registrant's exported bundle (csledger export inspection), checked first; rule 13 matches transfers with its receipts (repeatable).", valueName: "folder"))
     var withBundles: [String] = []
 
@@ -59,7 +62,7 @@ struct Reconcile: ParsableCommand {
             }
         }
         let request = ReconciliationRequest(asOf: at, all: all, verify: !noVerify, json: output.json, configFile: config, checkpoints: external,
-                                            transferBundles: withBundles)
+                                            transferBundles: withBundles, full: full)
         let result = try ledgerOptions.readTarget(server: server).reconciliation(request)
         print(result.body, terminator: "")
         if let threshold, let worst = result.worstOpen.flatMap(Severity.init(rawValue:)), worst >= threshold { throw ExitCode(1) }

@@ -41,7 +41,8 @@ public struct RouteQuery: Sendable, Equatable {
         "/v1/inventory": [Parameter(name: "as_of", kind: .time), Parameter(name: "lot", kind: .text)],
         "/v1/lots/:lot": [Parameter(name: "ndc", kind: .text)],
         "/v1/reconciliation": [Parameter(name: "as_of", kind: .time), Parameter(name: "all", kind: .bool),
-                               Parameter(name: "verify", kind: .bool), Parameter(name: "format", kind: .choice(["json", "text"]))],
+                               Parameter(name: "verify", kind: .bool), Parameter(name: "format", kind: .choice(["json", "text"])),
+                               Parameter(name: "full", kind: .bool)],
         "/v1/delivery-signers/:ref": [Parameter(name: "signature_image_sha256", kind: .text)],
     ]
 

@@ -47,6 +47,29 @@ final class PlantedLedger: @unchecked Sendable {
     }()
 
     static func build() throws -> PlantedLedger {
+        let (sim, expectations) = try planted()
+        try sim.run()
+        let exp = expectations()
+
+        let started = Date()
+        let report = try sim.fx.reconcile(asOf: sim.end)
+        let seconds = Date().timeIntervalSince(started)
+        var doses: [String: Set<Int>] = [:]
+        let keyNames = Dictionary(uniqueKeysWithValues: sim.fx.keys.map { ($0.value.keyID, $0.key) })
+        try sim.fx.ledger.database.forEachBatch(type: DispensingType.doseAdministered) { rows in
+            for r in rows {
+                let e = try Entry.decode(canonicalBytes: r.bytes)
+                doses[keyNames[e.statement.actor] ?? "?", default: []].insert(e.seq)
+            }
+            return true
+        }
+        return PlantedLedger(sim: sim, report: report, expected: exp, keys: sim.fx.keys.mapValues(\.keyID), doses: doses,
+                             biasSeq: sim.dayFirstSeq[25]!, seconds: seconds)
+    }
+
+    /// The simulation with every plant in place, not yet run (`run()` runs it all; a test may run it day by
+    /// day), and the expectations, to read once the plants' days have run.
+    static func planted() throws -> (ClinicSim, () -> [PlantedExpectation]) {
         var o = ClinicSim.Options()
         o.clinicians = ["clin1", "clin2", "clin3", "clin4", "clin5"]
         o.extraWaste = ["clin5": (0, 250_000), "clin3": (25, 100_000)]
@@ -164,41 +187,27 @@ final class PlantedLedger: @unchecked Sendable {
             try s.fill(rx: rx, number: 1, patient: patient(s), at: c.at(d, 11.2))
             seq["transit"] = try s.ship(rx: rx, number: 1, at: c.at(d, 16.2), tracking: "1ZPLANTTRANSIT").0
         }
-        try sim.run()
-
-        expect("negative balance", 1, "negative-balance", .critical, ["neg"])
-        expect("count variance", 1, "count-variance", .critical, ["cnt"])
-        expect("count with the counter as second counter", 1, "count-without-second-counter", .warning, ["selfCount"])
-        expect("receipt differs from invoice", 2, "invoice-quantity", .warning, ["inv1"])
-        expect("lot received with different strength", 2, "lot-identity", .warning, ["inv1", "inv2"])
-        expect("dose from a lot recalled retroactively", 3, "recalled-lot", .critical, ["recDose", "recall"])
-        expect("early refill", 4, "early-refill", .warning, ["early1", "early2"])
-        expect("opened vial never finished or wasted", 5, "opened-container-not-wasted", .warning, ["open"])
-        expect("waste witnessed by the same person", 5, "waste-without-independent-witness", .critical, ["selfWitness"])
-        expect("waste recorded late", 5, "waste-recorded-late", .warning, ["late"])
-        expect("parcel in transit too long", 6, "in-transit-too-long", .warning, ["transit"])
-        expect("delivered without age check", 6, "delivered-without-adult-check", .critical, ["ageSent", "ageDelivered"])
-        expect("delivered without adult signature", 6, "delivered-without-adult-check", .critical, ["noSigSent", "noSigDelivered"])
-        expect("quarantined return not destroyed", 6, "quarantined-return-not-destroyed", .warning, ["quarSent", "quarBack"])
-        expect("lost parcel without loss report", 6, "lost-without-loss-report", .critical, ["lostSent", "lost"])
-        expect("destruction without two witnesses", 7, "destruction-witnesses", .critical, ["destroy"])
-        expect("theft reported late", 8, "loss-reported-late", .critical, ["theftLate"])
-        expect("DEA notified late", 8, "dea-notified-late", .critical, ["deaLate"])
-        expect("pattern of small losses", 8, "lot-loss-pattern", .critical, ["pat0", "pat1", "pat2", "pat3", "pat4"])
-
-        let started = Date()
-        let report = try sim.fx.reconcile(asOf: sim.end)
-        let seconds = Date().timeIntervalSince(started)
-        var doses: [String: Set<Int>] = [:]
-        let keyNames = Dictionary(uniqueKeysWithValues: sim.fx.keys.map { ($0.value.keyID, $0.key) })
-        try sim.fx.ledger.database.forEachBatch(type: DispensingType.doseAdministered) { rows in
-            for r in rows {
-                let e = try Entry.decode(canonicalBytes: r.bytes)
-                doses[keyNames[e.statement.actor] ?? "?", default: []].insert(e.seq)
-            }
-            return true
-        }
-        return PlantedLedger(sim: sim, report: report, expected: exp, keys: sim.fx.keys.mapValues(\.keyID), doses: doses,
-                             biasSeq: sim.dayFirstSeq[25]!, seconds: seconds)
+        return (sim, {
+            expect("negative balance", 1, "negative-balance", .critical, ["neg"])
+            expect("count variance", 1, "count-variance", .critical, ["cnt"])
+            expect("count with the counter as second counter", 1, "count-without-second-counter", .warning, ["selfCount"])
+            expect("receipt differs from invoice", 2, "invoice-quantity", .warning, ["inv1"])
+            expect("lot received with different strength", 2, "lot-identity", .warning, ["inv1", "inv2"])
+            expect("dose from a lot recalled retroactively", 3, "recalled-lot", .critical, ["recDose", "recall"])
+            expect("early refill", 4, "early-refill", .warning, ["early1", "early2"])
+            expect("opened vial never finished or wasted", 5, "opened-container-not-wasted", .warning, ["open"])
+            expect("waste witnessed by the same person", 5, "waste-without-independent-witness", .critical, ["selfWitness"])
+            expect("waste recorded late", 5, "waste-recorded-late", .warning, ["late"])
+            expect("parcel in transit too long", 6, "in-transit-too-long", .warning, ["transit"])
+            expect("delivered without age check", 6, "delivered-without-adult-check", .critical, ["ageSent", "ageDelivered"])
+            expect("delivered without adult signature", 6, "delivered-without-adult-check", .critical, ["noSigSent", "noSigDelivered"])
+            expect("quarantined return not destroyed", 6, "quarantined-return-not-destroyed", .warning, ["quarSent", "quarBack"])
+            expect("lost parcel without loss report", 6, "lost-without-loss-report", .critical, ["lostSent", "lost"])
+            expect("destruction without two witnesses", 7, "destruction-witnesses", .critical, ["destroy"])
+            expect("theft reported late", 8, "loss-reported-late", .critical, ["theftLate"])
+            expect("DEA notified late", 8, "dea-notified-late", .critical, ["deaLate"])
+            expect("pattern of small losses", 8, "lot-loss-pattern", .critical, ["pat0", "pat1", "pat2", "pat3", "pat4"])
+            return exp
+        })
     }
 }

@@ -1,0 +1,185 @@
+import Dispensing
+import Foundation
+import Testing
+@testable import CSLedgerKit
+@testable import LedgerCore
+@testable import LedgerStore
+@testable import Reconciliation
+import Simulation
+
+/// Issue 24 item 3 and issue 22: the reconciliation kept as entries are appended (`ReconciliationState`, what
+/// the daemon's route and dashboard answer from) gives exactly the findings of a full recomputation
+/// (`reconcile --full`, `Reconciler.run`) after every round of random appends.
+@Suite("Reconciliation: kept as entries are appended")
+struct IncrementalReconciliationTests {
+    /// Both reports in every form a reader sees: the JSON (all findings, resolved ones too), the text, and
+    /// the series the dashboard draws.
+    static func expectSame(_ kept: ReconciliationReport, _ full: ReconciliationReport, _ round: String) {
+        let a = JCS.serializeString(kept.json(all: true)), b = JCS.serializeString(full.json(all: true))
+        #expect(a == b, "round \(round): the kept reconciliation's JSON differs from the full one")
+        #expect(kept.text(all: true, ledger: "x") == full.text(all: true, ledger: "x"), "round \(round): the text differs")
+        #expect(kept.findings.map(\.id) == full.findings.map(\.id), "round \(round)")
+        // The series come in the order of the rules' dictionaries (no order a reader relies on): compared as sets.
+        #expect(kept.cusums.map { "\($0)" }.sorted() == full.cusums.map { "\($0)" }.sorted(), "round \(round): the CUSUM series differ")
+        #expect(kept.peers.map { "\($0)" }.sorted() == full.peers.map { "\($0)" }.sorted(), "round \(round): the peer comparisons differ")
+    }
+
+    @Test("random appends in rounds (the planted clinic, plus corrections, late waste, counts, losses, transfers, recalls, resolutions): after each round the kept findings equal a full recomputation")
+    func keptEqualsFull() throws {
+        let (sim, _) = try PlantedLedger.planted()
+        sim.o.businessDays = 3
+        try sim.run()
+        let db = sim.fx.ledger.database
+        let state = ReconciliationState()
+        var rng = SeededRandom(seed: 2412)
+        let u = ClinicSim.unit
+        var day = 3
+        var round = 0
+        var findingsSeen = Set<String>()
+        var resolved = 0
+        var toCorrect: [(seq: Int, actor: String, lot: String, micros: Int64)] = []
+        var corrected = 0
+        // The first answer builds the state from every entry so far.
+        Self.expectSame(try state.run(db, now: sim.cal.at(2, 19)), try Reconciler().run(db, now: sim.cal.at(2, 19)), "0")
+        while day < 40 {
+            round += 1
+            let days = 1 + Int(rng.next() % 5)
+            for d in day..<min(day + days, 40) {
+                sim.day = d
+                try sim.businessDay(d)
+            }
+            day = min(day + days, 40)
+            let d = day - 1
+            // Extra entries of the kinds the simulation writes rarely, dated within the round's last day (some earlier).
+            let t = { (h: Double) in sim.cal.at(d, h) }
+            // Entries of an earlier round corrected in this one (what the kept facts already hold leaves them).
+            for (seq, actor, lot, micros) in toCorrect {
+                try sim.fx.stage(DispensingType.entryCorrected, ["corrects": .number(Double(seq)), "reason": "recorded on the wrong patient"],
+                                 by: actor, at: t(18.04))
+                sim.balance[lot, default: 0] += micros
+                corrected += 1
+            }
+            toCorrect = []
+            if rng.next() % 2 == 0 {  // a dose recorded, then corrected at once (its movement reversed) or in the next round
+                let lot = sim.vialQueue[0]
+                if sim.balance[lot, default: 0] >= u {
+                    let seq = try sim.dose(lot: lot, by: "clin2", patient: sim.clinicPatients[1], given: 500_000, wasted: 100_000, at: t(18.05),
+                                           witness: "witness1")
+                    if rng.next() % 2 == 0 {
+                        try sim.fx.stage(DispensingType.entryCorrected, ["corrects": .number(Double(seq)), "reason": "recorded twice"],
+                                         by: "clin2", at: t(18.06))
+                        sim.balance[lot, default: 0] += 600_000
+                    } else {
+                        toCorrect.append((seq, "clin2", lot, 600_000))
+                    }
+                }
+            }
+            if rng.next() % 2 == 0, d >= 2 {  // a waste recorded two days late, sometimes corrected in the next round
+                let lot = try sim.tabletLot(need: u, at: sim.cal.at(d - 2, 12))
+                let seq = try sim.waste(lot: lot, micros: u, by: "pharm2", witness: "witness2", at: sim.cal.at(d - 2, 12), reason: "tablet dropped, entered late")
+                if rng.next() % 2 == 0 { toCorrect.append((seq, "pharm2", lot, u)) }
+            }
+            if rng.next() % 3 == 0 {  // a count one tablet short
+                let lot = try sim.tabletLot(need: 2 * u, at: t(18.1))
+                try sim.count(lot: lot, counted: sim.balance[lot, default: 0] - u, by: "pharm1", witness: "witness1", at: t(18.1))
+            }
+            if rng.next() % 3 == 0 {  // a loss reported
+                let lot = try sim.tabletLot(need: 2 * u, at: t(18.15))
+                try sim.loss(kind: "loss", items: [(lot, u)], discovered: t(9), deaNotified: rng.next() % 2 == 0 ? t(12) : nil, at: t(18.15))
+            }
+            if rng.next() % 3 == 0 {  // a transfer out to another registrant
+                let lot = try sim.tabletLot(need: 2 * u, at: t(18.2))
+                try sim.fx.stage(DispensingType.transferOut, [
+                    "to": ["name": "Sister Clinic", "address": "400 North Loop, Austin, TX 78751", "dea_number": "RS7654329"],
+                    "invoice": .string("TR-\(round)"), "items": [["lot_id": .string(lot), "quantity": ClinicSim.q(u)]],
+                ], by: "pharm1", at: t(18.2))
+                sim.balance[lot, default: 0] -= u
+            }
+            if rng.next() % 3 == 0 {  // a quarantine dated in the past and lifted an hour later (rule 3 looks back)
+                let lot = sim.vialQueue[0]
+                try sim.fx.stage(DispensingType.lotStatusChanged, ["lot_id": .string(lot), "status": "quarantined", "reason": .string("supplier notice \(round)")],
+                                 by: "compliance", at: sim.cal.at(max(d - 1, 0), 9))
+                try sim.fx.stage(DispensingType.lotStatusChanged, ["lot_id": .string(lot), "status": "active", "reason": "notice withdrawn"],
+                                 by: "compliance", at: sim.cal.at(max(d - 1, 0), 10))
+            }
+            // A resolution of a finding seen so far (the rules read resolutions too).
+            let before = try Reconciler().run(db, now: t(18.3))
+            if let f = before.open.first(where: { !findingsSeen.contains($0.id) && $0.rule != 11 }), rng.next() % 2 == 0 {
+                findingsSeen.insert(f.id)
+                try sim.fx.stage(ReconciliationType.findingResolved, ["finding_id": .string(f.id), "reason": .string("checked in round \(round)"),
+                                                                      "evidence": .string(f.evidence)], by: "compliance", at: t(18.35))
+                resolved += 1
+            }
+            try sim.fx.flush(clock: t(18.5))
+
+            let now = t(19)
+            Self.expectSame(try state.run(db, now: now), try Reconciler().run(db, now: now), "\(round)")
+            // As of a time before some of the kept facts: the same report either way.
+            let asOf = sim.cal.at(max(d - 1, 0), 12)
+            Self.expectSame(try state.run(db, asOf: asOf, now: now), try Reconciler().run(db, asOf: asOf, now: now), "\(round) as of \(asOf)")
+            // Asked again with nothing new: nothing read.
+            let added = state.counters.entriesAdded
+            Self.expectSame(try state.run(db, now: now), try Reconciler().run(db, now: now), "\(round) again")
+            #expect(state.counters.entriesAdded == added)
+        }
+        #expect(round >= 8)
+        #expect(resolved >= 2)
+        #expect(corrected >= 2, "entries of earlier rounds were corrected")
+        #expect(state.size == sim.fx.nextSeq)
+        // Every entry after the first build was read once, by an extension.
+        #expect(state.counters.entriesAdded == sim.fx.nextSeq - sim.dayFirstSeq[3]!)
+        #expect(state.counters.incremental >= 2 * round && state.counters.filtered >= round && state.counters.builds == 1 && state.counters.full == 0)
+        let final = try state.run(db, now: sim.cal.at(39, 19))
+        #expect(final.findings.count > 15, "the planted cases are found: \(final.findings.count)")
+    }
+
+    @Test("csledgerd answers reconcile from its kept state, and the same as --full and as the file, before and after appends through it")
+    func daemonKeptEqualsFull() throws {
+        typealias D = DispensingLedger
+        let f = try D.make()
+        let db = try Ledger.open(path: f.ledgerPath)
+        var tokens: [String: String] = [:]
+        for name in ["pharmacist", "clinician", "compliance"] {
+            tokens[name] = try APITokens(database: db.database).issue(for: try f.key(name).keyID, expires: nil).token
+        }
+        let daemon = try Daemon(["--ledger", f.ledgerPath, "--listen", "127.0.0.1:0", "--facility-key", f.dir.path("Keys/facility.pem"),
+                                 "--log-level", "warning"], in: f.root)
+        func viaServer(_ args: [String], as signer: String = "compliance") throws -> CLI.Result {
+            try CLI.csledger(["--server", daemon.url] + (try f.resolve(args)), in: f.root, env: ["CSLEDGER_TOKEN": tokens[signer]!])
+        }
+        /// The findings (and summary) of the kept answer, of `--full`, and of the file read by the CLI (from scratch).
+        var findingsExpected = false
+        func expectSame(_ extra: [String], _ step: String) throws {
+            let args = ["reconcile", "--json", "--all", "--no-verify", "--fail-on", "never"] + extra
+            let kept = try viaServer(args), full = try viaServer(args + ["--full"]), file = try f.csledger(args)
+            #expect(kept.status == 0 && full.status == 0 && file.status == 0, "\(step): \(kept.stderr) \(full.stderr) \(file.stderr)")
+            let k = try JSONParser.parse(kept.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            let u = try JSONParser.parse(full.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            let l = try JSONParser.parse(file.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(k["findings"] == u["findings"] && k["summary"] == u["summary"] && k["entries"] == u["entries"], "\(step): kept and --full differ")
+            #expect(k["findings"] == l["findings"] && k["entries"] == l["entries"], "\(step): the daemon and the file differ")
+            if findingsExpected { #expect((k["findings"]?.arrayValue?.count ?? 0) > 0, "\(step): the short count is a finding") }
+        }
+        try expectSame([], "before any append")
+        try expectSame(["--as-of", "2026-03-10"], "as of a past date")
+        // Appends through the daemon: a dose with waste, a waste, a count one tablet short (a finding), then the waste corrected.
+        var seqs: [Int] = []
+        for (args, signer) in [(D.administer(time: "2026-03-04T11:00:00Z"), "clinician"),
+                               (D.waste(quantity: "0.5", time: "2026-03-04T12:00:00Z"), "pharmacist"),
+                               (["count", "--lot", D.tabletLot, "--counted", "83", "--time", "2026-03-05T09:00:00Z"] + D.pharmacist + D.witnessed, "pharmacist")] {
+            let r = try viaServer(args + ["--json"], as: signer)
+            #expect(r.status == 0, "\(args[0]): \(r.stderr)")
+            seqs.append(try #require(try JSONParser.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["seq"]?.integerValue))
+            findingsExpected = args[0] == "count"
+            try expectSame([], "after \(args[0])")
+        }
+        let c = try viaServer(["correct", "--seq", String(seqs[1]), "--reason", "entered twice", "--time", "2026-03-05T10:00:00Z"] + D.pharmacist,
+                              as: "pharmacist")
+        #expect(c.status == 0, "\(c.stderr)")
+        try expectSame([], "after a correction")
+        findingsExpected = false
+        try expectSame(["--as-of", "2026-03-04T11:30:00Z"], "as of between the appends")
+        #expect(daemon.stop() == 0)
+        try f.expectVerifies()
+    }
+}
