@@ -57,10 +57,10 @@ public struct LotReceived: StatementBody {
     public var transferIn: Bool?
     public var asWritten: [String: JSONValue] = [:]
 
-    /// A receipt of `containers × unitsPerContainer`.
+    /// A receipt; `quantity` must be `containers × unitsPerContainer` (reading checks it).
     public init(supplier: Party, invoice: String, drug: DrugDescription, ndc: String, gtin: String? = nil, lot: String,
-                expiry: String, serial: String? = nil, containers: Int, unitsPerContainer: Quantity, unit: String,
-                invoiceQuantity: Quantity? = nil, inClinicOnly: Bool? = nil, transferIn: Bool? = nil) throws {
+                expiry: String, serial: String? = nil, containers: Int, unitsPerContainer: Quantity, unit: String, quantity: Quantity,
+                invoiceQuantity: Quantity? = nil, inClinicOnly: Bool? = nil, transferIn: Bool? = nil) {
         self.supplier = supplier
         self.invoice = invoice
         self.drug = drug
@@ -72,10 +72,7 @@ public struct LotReceived: StatementBody {
         self.containers = containers
         self.unitsPerContainer = unitsPerContainer
         self.unit = unit
-        guard let total = unitsPerContainer.multiplied(by: containers) else {
-            throw LedgerError(.invalidArgument, "\(containers) × \(unitsPerContainer) is too large")
-        }
-        self.quantity = total
+        self.quantity = quantity
         self.invoiceQuantity = invoiceQuantity
         self.inClinicOnly = inClinicOnly
         self.transferIn = transferIn
