@@ -41,7 +41,7 @@ extension DispensingProjection {
     /// The shipment `tracking`, which must still be in transit.
     func openShipment(_ c: Context, _ tracking: String) throws -> (tracking: String, sent: Timestamp) {
         guard let row = try Row.fetchOne(c.db.cachedStatement(sql: "SELECT status, sent_time FROM shipments WHERE tracking = ?"), arguments: [tracking]) else {
-            throw c.error("tracking", "\(tracking) matches no shipment")
+            throw c.error(ShipmentLost.Member.tracking, "\(tracking) matches no shipment")
         }
         let status: String = row[0]
         guard status == "in_transit" else { throw c.fail("shipment \(tracking) is already \(status.replacingOccurrences(of: "_", with: " "))") }
