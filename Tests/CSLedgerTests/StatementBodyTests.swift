@@ -105,6 +105,25 @@ struct StatementBodyTests {
         #expect(missing.isEmpty, "types no command recorded here: \(missing)")
     }
 
+    @Test("every dispensing statement type, and finding.resolved, has exactly one body type")
+    func everyTypeHasABody() {
+        let types = StatementBodies.dispensing.map { $0.type }
+        #expect(Set(types) == Set(DispensingType.all + [DispensingType.findingResolved]))
+        #expect(types.count == Set(types).count)
+        for t in types { #expect(StatementBodies.bodyType(of: t)?.type == t) }
+        #expect(StatementBodies.bodyType(of: CoreStatementType.actorEnrolled) == nil)
+    }
+
+    @Test("a body a command would build writes the members csledger has always written")
+    func built() throws {
+        let dose = DoseAdministered(lotID: "70000012310:KV2611A", patient: PersonalDataReference(ref: "P-1", commitment: String(repeating: "a", count: 64)),
+                                    order: "ORD-1", drawn: Quantity(micros: 1_000_000), given: Quantity(micros: 800_000),
+                                    wasted: Quantity(micros: 200_000), wasteMethod: "drug disposal container")
+        #expect(String(decoding: JCS.serialize(.object(dose.body)), as: UTF8.self) == #"{"drawn":"1","given":"0.8","lot_id":"70000012310:KV2611A","order":"ORD-1","patient":{"commitment":"\#(String(repeating: "a", count: 64))","ref":"P-1"},"waste_method":"drug disposal container","wasted":"0.2"}"#)
+        let again = try DoseAdministered(body: dose.body)
+        #expect(again == dose)
+    }
+
     @Test("a body keeps members its type does not define, and null ones, as signed")
     func unknownMembers() throws {
         let body: [String: JSONValue] = ["lot_id": "70000012310:KV2611A", "counted": "12.5", "note": "shelf B", "unit": .null]
