@@ -40,7 +40,7 @@ struct ClinicBuild {
         let sim = try ClinicSim(path: path, start: start, options: options())
         try sim.run(untilEntries: entries - 1, progress: progress)
         let t = Timestamp.now()
-        try sim.fx.stage(DispensingType.lotReceived, Workload.receiptBody(time: t), by: "pharm1", witnesses: ["witness1"], at: t)
+        try sim.fx.stage(Workload.receipt(time: t), by: "pharm1", witnesses: ["witness1"], at: t)
         try sim.fx.flush(clock: t)
         try sim.fx.seal()
         return Outcome(entries: sim.fx.nextSeq, businessDays: sim.o.businessDays, seconds: watch.seconds,

@@ -16,36 +16,37 @@ struct Workload: Sendable {
     /// One per concurrent writer (the simulation's clinicians).
     let clinicians: [SignerKey]
     let lotID: String
-    let patients: [JSONValue]
+    let patients: [PersonalData.Reference]
 
     init(patients: [PersonalData.Reference]) throws {
         facility = SimulatedLedger.key("facility")
         clinicians = ["clin1", "clin2", "clin3", "clin4"].map { SimulatedLedger.key($0) }
         lotID = DispensingProjection.lotID(ndc: try NDC(Self.ndc), lot: Self.lotNumber)
-        self.patients = patients.map(\.json)
+        self.patients = patients
     }
 
     /// The receipt of the benchmark's lot: 100,000 vials of 10 mL, enough for every timed dose.
-    static func receiptBody(time: Timestamp) -> [String: JSONValue] {
-        [
-            "supplier": ClinicSim.supplier, "invoice": "INV-BENCH",
-            "drug": ["name": "Ketamine HCl", "strength": "50 mg/mL", "form": "injection, solution"],
-            "ndc": .string(ndc), "lot": .string(lotNumber), "expiry": .string(time.adding(milliseconds: 3 * 365 * 86_400_000).dateString),
-            "containers": 100_000, "units_per_container": "10", "unit": "mL", "quantity": "1000000",
-        ]
+    static func receipt(time: Timestamp) -> LotReceived {
+        LotReceived(
+            supplier: ClinicSim.supplier, invoice: "INV-BENCH",
+            drug: DrugDescription(name: "Ketamine HCl", strength: "50 mg/mL", form: "injection, solution"),
+            ndc: ndc, lot: lotNumber, expiry: time.adding(milliseconds: 3 * 365 * 86_400_000).dateString,
+            containers: 100_000, unitsPerContainer: Quantity(micros: 10_000_000), unit: "mL", quantity: Quantity(micros: 1_000_000 * 1_000_000))
     }
 
+    static let halfUnit = Quantity(micros: 500_000)
+
     /// The body of the `i`th dose (`tag` keeps runs apart: each statement is unique).
-    func body(_ i: Int, tag: String = "") -> [String: JSONValue] {
-        ["lot_id": .string(lotID), "patient": patients[i % patients.count], "order": .string("ORD-BENCH\(tag)-\(i)"),
-         "drawn": "0.5", "given": "0.5", "wasted": "0"]
+    func body(_ i: Int, tag: String = "") -> DoseAdministered {
+        DoseAdministered(lotID: lotID, patient: patients[i % patients.count], order: "ORD-BENCH\(tag)-\(i)",
+                         drawn: Self.halfUnit, given: Self.halfUnit, wasted: .zero)
     }
 
     /// The `i`th statement, signed by clinician `signer`.
     func signed(_ i: Int, signer: Int = 0, tag: String = "", time: Timestamp = .now()) throws -> SignedStatement {
         let key = clinicians[signer % clinicians.count]
-        let statement = try Statement(type: DispensingType.doseAdministered, time: time, actor: key.keyID,
-                                      log: SimulatedLedger.defaultOrigin, body: body(i, tag: tag))
+        let statement = try Statement(type: DoseAdministered.type, time: time, actor: key.keyID,
+                                      log: SimulatedLedger.defaultOrigin, body: body(i, tag: tag).body)
         return try SignedStatement(statement: statement, actorKey: key)
     }
 }

@@ -105,28 +105,26 @@ public enum DemoScenario {
         let start = Timestamp.now().adding(milliseconds: -6 * 86_400_000)
         var hour: Int64 = 0
         func at(_ day: Int64, _ h: Int64) -> Timestamp { start.adding(milliseconds: (day * 24 + h) * 3_600_000) }
-        func rec(_ type: String, _ body: [String: JSONValue], by key: SignerKey, witnesses: [SignerKey] = [], day: Int64, _ h: Int64) throws -> Int {
+        func rec(_ body: some StatementBody, by key: SignerKey, witnesses: [SignerKey] = [], day: Int64, _ h: Int64) throws -> Int {
             hour = day * 24 + h
-            return try ledger.record(type: type, body: body, key: key, witnessKeys: witnesses, facilityKey: facility, time: at(day, h)).entry.seq
+            return try ledger.record(body, key: key, witnessKeys: witnesses, facilityKey: facility, time: at(day, h)).entry.seq
         }
-        let supplier: JSONValue = ["name": "Demo Distribution Co.", "address": "1 Wholesale Way, Columbus, OH 43215",
-                                   "dea_number": .string(try DEANumber.completing("RD123456").description)]
-        let prescriber: JSONValue = ["name": "Dr. Maya Lin", "address": "200 Telehealth Ave, Austin, TX 78701",
-                                     "dea_number": .string(try DEANumber.completing("BL765432").description)]
+        let supplier = Party(name: "Demo Distribution Co.", address: "1 Wholesale Way, Columbus, OH 43215",
+                             deaNumber: try DEANumber.completing("RD123456").description)
+        let prescriber = Party(name: "Dr. Maya Lin", address: "200 Telehealth Ave, Austin, TX 78701",
+                               deaNumber: try DEANumber.completing("BL765432").description)
         say("4. A week of records:")
-        var seq = try rec(DispensingType.lotReceived, [
-            "supplier": supplier, "invoice": "INV-88120",
-            "drug": ["name": "Ketamine HCl", "strength": "50 mg/mL", "form": "injection, solution"],
-            "ndc": "70000-123-10", "lot": "KV2611A", "expiry": "2028-03-31",
-            "containers": 10, "units_per_container": "10", "unit": "mL", "quantity": "100",
-        ], by: pharmacist, witnesses: [witness], day: 0, 9)
+        var seq = try rec(LotReceived(
+            supplier: supplier, invoice: "INV-88120", drug: DrugDescription(name: "Ketamine HCl", strength: "50 mg/mL", form: "injection, solution"),
+            ndc: "70000-123-10", lot: "KV2611A", expiry: "2028-03-31",
+            containers: 10, unitsPerContainer: Quantity(micros: 10_000_000), unit: "mL", quantity: Quantity(micros: 100_000_000)
+        ), by: pharmacist, witnesses: [witness], day: 0, 9)
         say("   seq \(seq): received 10 vials × 10 mL of ketamine 50 mg/mL, lot KV2611A (verified by the witness)")
-        seq = try rec(DispensingType.lotReceived, [
-            "supplier": supplier, "invoice": "INV-88121",
-            "drug": ["name": "Ketamine HCl", "strength": "100 mg", "form": "tablet, sublingual"],
-            "ndc": "70000-456-30", "lot": "KT2610B", "expiry": "2027-10-31",
-            "containers": 3, "units_per_container": "30", "unit": "tablet", "quantity": "90",
-        ], by: pharmacist, witnesses: [witness], day: 0, 10)
+        let tabletDrug = DrugDescription(name: "Ketamine HCl", strength: "100 mg", form: "tablet, sublingual")
+        seq = try rec(LotReceived(
+            supplier: supplier, invoice: "INV-88121", drug: tabletDrug, ndc: "70000-456-30", lot: "KT2610B", expiry: "2027-10-31",
+            containers: 3, unitsPerContainer: Quantity(micros: 30_000_000), unit: "tablet", quantity: Quantity(micros: 90_000_000)
+        ), by: pharmacist, witnesses: [witness], day: 0, 10)
         say("   seq \(seq): received 3 bottles × 30 sublingual tablets, lot KT2610B")
         var patients: [PersonalData.Reference] = []
         for (name, address, dob) in [("Ana Diaz", "12 Elm St, Austin, TX 78702", "1985-04-12"), ("Ben Cole", "8 Oak Rd, Austin, TX 78704", "1979-09-30"),
@@ -137,55 +135,48 @@ public enum DemoScenario {
         say("   five patients added; the ledger holds only their references and commitments")
         let vial = DispensingProjection.lotID(ndc: try NDC("70000-123-10"), lot: "KV2611A")
         let tablets = DispensingProjection.lotID(ndc: try NDC("70000-456-30"), lot: "KT2610B")
-        seq = try rec(DispensingType.patientPolicySet, ["patient": patients[0].json, "policy": "in_clinic_only", "reason": "substance_use_history"],
-                      by: clinician, day: 0, 12)
+        seq = try rec(PatientPolicySet(patient: patients[0], policy: .inClinicOnly, reason: "substance_use_history"), by: clinician, day: 0, 12)
         say("   seq \(seq): the prescriber keeps the first patient in-clinic-only (dosed under supervision, no take-home fills)")
         var day: Int64 = 1
         for (i, p) in patients.prefix(3).enumerated() {
             for session in 0..<2 {
                 day = Int64(1 + session * 2)
-                seq = try rec(DispensingType.doseAdministered, [
-                    "lot_id": .string(vial), "patient": p.json, "order": .string("ORD-\(300 + i)"),
-                    "drawn": "1", "given": "0.8", "wasted": "0.2", "waste_method": "drug disposal container",
-                ], by: clinician, witnesses: [witness], day: day, 9 + Int64(i))
+                seq = try rec(DoseAdministered(
+                    lotID: vial, patient: p, order: "ORD-\(300 + i)", drawn: Quantity(micros: 1_000_000), given: Quantity(micros: 800_000),
+                    wasted: Quantity(micros: 200_000), wasteMethod: "drug disposal container"
+                ), by: clinician, witnesses: [witness], day: day, 9 + Int64(i))
             }
         }
         say("   6 infusion doses: 1 mL drawn, 0.8 mL given, 0.2 mL wasted with the witness signing each time (last seq \(seq))")
-        let discharged = try rec(DispensingType.doseDischarged, ["dose_seq": .number(Double(seq))], by: clinician, day: 3, 13)
+        let discharged = try rec(DoseDischarged(doseSeq: seq), by: clinician, day: 3, 13)
         say("   seq \(discharged): the patient of the last dose monitored two hours and discharged by the clinician")
-        for (rx, p, qty, refills) in [("RX-5001", patients[3], "6", 2), ("RX-5002", patients[4], "8", 1)] {
-            _ = try rec(DispensingType.prescriptionAdded, [
-                "rx_number": .string(rx), "issued": .string(at(0, 0).dateString), "patient": p.json, "prescriber": prescriber,
-                "drug": ["name": "Ketamine HCl", "strength": "100 mg", "form": "tablet, sublingual"],
-                "quantity": .string(qty), "unit": "tablet", "directions": "Dissolve 1 tablet under the tongue as directed, at most twice weekly",
-                "refills_authorized": .number(Double(refills)), "days_supply": 21,
-            ], by: pharmacist, day: 1, 14)
-            _ = try rec(DispensingType.prescriptionDispensed, [
-                "rx_number": .string(rx), "fill_number": 1, "quantity": .string(qty), "days_supply": 21,
-                "lots": [["lot_id": .string(tablets), "quantity": .string(qty)]], "patient": p.json,
-            ], by: pharmacist, day: 1, 15)
+        for (rx, p, qty, refills) in [("RX-5001", patients[3], Int64(6), 2), ("RX-5002", patients[4], Int64(8), 1)] {
+            let quantity = Quantity(micros: qty * Quantity.microsPerUnit)
+            _ = try rec(PrescriptionAdded(
+                rxNumber: rx, issued: at(0, 0).dateString, patient: p, prescriber: prescriber, drug: tabletDrug, quantity: quantity, unit: "tablet",
+                directions: "Dissolve 1 tablet under the tongue as directed, at most twice weekly", refillsAuthorized: refills, daysSupply: 21
+            ), by: pharmacist, day: 1, 14)
+            _ = try rec(PrescriptionDispensed(
+                rxNumber: rx, patient: p, fillNumber: 1, quantity: quantity, daysSupply: 21, lots: [LotQuantity(lotID: tablets, quantity: quantity)]
+            ), by: pharmacist, day: 1, 15)
         }
         say("   2 prescriptions filled from lot KT2610B (6 and 8 tablets)")
-        _ = try rec(DispensingType.shipmentSent, ["fills": [["rx_number": "RX-5001", "fill_number": 1]], "carrier": "UPS",
-                                                  "service": "Next Day Air", "tracking": "1Z999AA10123456784", "adult_signature_required": true],
-                    by: pharmacist, day: 1, 16)
-        _ = try rec(DispensingType.shipmentSent, ["fills": [["rx_number": "RX-5002", "fill_number": 1]], "carrier": "UPS",
-                                                  "service": "Next Day Air", "tracking": "1Z999AA10123456795", "adult_signature_required": true],
-                    by: pharmacist, day: 1, 16)
+        _ = try rec(ShipmentSent(carrier: "UPS", service: "Next Day Air", tracking: "1Z999AA10123456784", adultSignatureRequired: true,
+                                 fills: [FillReference(rxNumber: "RX-5001", fillNumber: 1)]), by: pharmacist, day: 1, 16)
+        _ = try rec(ShipmentSent(carrier: "UPS", service: "Next Day Air", tracking: "1Z999AA10123456795", adultSignatureRequired: true,
+                                 fills: [FillReference(rxNumber: "RX-5002", fillNumber: 1)]), by: pharmacist, day: 1, 16)
         let image = Array("demo signature image (PNG from the carrier's proof of delivery)".utf8)
         let signer = try ledger.addDeliverySigner(try PersonalData.deliverySignerData(name: "Dee Ross", idLastDigits: "4821"),
                                                   signatureImage: image, imageType: "png")
-        _ = try rec(DispensingType.shipmentDelivered, ["tracking": "1Z999AA10123456784", "delivered": .string(at(2, 11).description),
-                                                       "signer": signer.reference.json, "age_verified": true, "id_type": "drivers_license",
-                                                       "signature_image_sha256": .string(signer.signatureImageSHA256)], by: pharmacist, day: 2, 13)
-        _ = try rec(DispensingType.shipmentReturned, ["tracking": "1Z999AA10123456795", "disposition": "restock",
-                                                      "reason": "no adult available after 3 attempts"], by: pharmacist, day: 4, 10)
+        _ = try rec(ShipmentDelivered(tracking: "1Z999AA10123456784", delivered: at(2, 11).description, signer: signer.reference, ageVerified: true,
+                                      idType: .driversLicense, signatureImageSHA256: signer.signatureImageSHA256), by: pharmacist, day: 2, 13)
+        _ = try rec(ShipmentReturned(tracking: "1Z999AA10123456795", disposition: .restock, reason: "no adult available after 3 attempts"),
+                    by: pharmacist, day: 4, 10)
         say("   2 parcels shipped Adult Signature Required: one delivered (ID checked, signature image kept), one returned to stock")
-        _ = try rec(DispensingType.wasteRecorded, ["lot_id": .string(vial), "quantity": "4", "reason": "opened vial past its beyond-use time",
-                                                   "method": "drug disposal container"], by: clinician, witnesses: [witness], day: 5, 17)
+        _ = try rec(WasteRecorded(lotID: vial, quantity: Quantity(micros: 4_000_000), reason: "opened vial past its beyond-use time",
+                                  method: "drug disposal container"), by: clinician, witnesses: [witness], day: 5, 17)
         let onHand = try ledger.inventory(lot: "KV2611A").lines.first?.onHand ?? .zero
-        seq = try rec(DispensingType.countRecorded, ["lot_id": .string(vial), "counted": .string(onHand.description)],
-                      by: pharmacist, witnesses: [witness], day: 5, 18)
+        seq = try rec(CountRecorded(lotID: vial, counted: onHand), by: pharmacist, witnesses: [witness], day: 5, 18)
         say("   a waste of 4 mL witnessed, and a blind count of lot KV2611A by two people (seq \(seq))")
         _ = hour
     }

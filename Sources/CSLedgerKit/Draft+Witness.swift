@@ -44,9 +44,15 @@ extension Draft {
     }
 
     /// The body's lots, quantities and reasons, with their paths (`lots[0].quantity`), in a stable order.
+    /// The members a witness is shown, wherever they are in the body (names from the statement body types).
+    static let attested: Set<String> = [
+        LotReceived.Member.lot, LotQuantity.Member.lotID, LotQuantity.Member.quantity, CountRecorded.Member.counted, LotQuantity.Member.unit,
+        LotReceived.Member.containers, LotReceived.Member.unitsPerContainer, WasteRecorded.Member.reason, WasteRecorded.Member.method,
+        LotStatusChanged.Member.status, FillReference.Member.rxNumber, FillReference.Member.fillNumber, ShipmentSent.Member.tracking,
+    ]
+
     static func attestedFields(_ value: JSONValue, path: String) -> [(String, String)] {
-        let wanted = ["lot", "lot_id", "quantity", "counted", "unit", "containers", "units_per_container", "reason", "method",
-                      "status", "rx_number", "fill_number", "tracking"]
+        let wanted = attested
         switch value {
         case .object(let members):
             return members.keys.sorted().flatMap { k -> [(String, String)] in

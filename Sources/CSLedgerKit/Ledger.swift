@@ -107,6 +107,13 @@ public struct Ledger: Sendable {
         return try append([signed], facilityKey: facilityKey)[0]
     }
 
+    /// Signs a typed body (its statement type is the body's) by `key` (and witnesses), then appends it.
+    @discardableResult
+    public func record(_ body: some StatementBody, key: SignerKey, witnessKeys: [SignerKey] = [],
+                       facilityKey: SignerKey, time: Timestamp = .now()) throws -> LedgerDatabase.Appended {
+        try record(type: type(of: body).type, body: body.body, key: key, witnessKeys: witnessKeys, facilityKey: facilityKey, time: time)
+    }
+
     /// Enrols a signer (an `actor.enrolled` entry signed by an admin).
     @discardableResult
     public func enroll(name: String, role: Role, publicKey: SignerPublicKey, adminKey: SignerKey,

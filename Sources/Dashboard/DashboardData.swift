@@ -167,11 +167,10 @@ public final class DashboardData: Sendable {
         for i in list.indices where list[i].status == "delivered" && read < details {
             read += 1
             guard let seq = list[i].closedSeq, let bytes = try ledger.database.entryBytes(seq),
-                  let e = try? Entry.decode(canonicalBytes: bytes) else { continue }
-            let body = e.statement.body
-            list[i].closed = body["delivered"]?.stringValue.flatMap { Timestamp($0) } ?? e.statement.time
-            if case .bool(let b)? = body["age_verified"] { list[i].ageVerified = b }
-            list[i].idType = body["id_type"]?.stringValue
+                  let e = try? Entry.decode(canonicalBytes: bytes), let body = try? ShipmentDelivered(statement: e.statement) else { continue }
+            list[i].closed = body.deliveredTime ?? e.statement.time
+            list[i].ageVerified = body.ageVerified
+            list[i].idType = body.idType.rawValue
         }
         return list
     }

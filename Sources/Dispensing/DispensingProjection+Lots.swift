@@ -32,69 +32,41 @@ struct LotRow {
 }
 
 extension DispensingProjection {
-    func receive(_ c: Context, _ r: BodyReader) throws {
+    func receive(_ c: Context) throws {
         try c.requireWitnesses(1, what: "a receipt (the person who verified it)")
-        let supplier = try r.object("supplier")
-        _ = try supplier.string("name")
-        _ = try supplier.string("address", max: 300)
-        _ = try supplier.dea("dea_number")
-        _ = try r.string("invoice", max: 60)
-        let drug = try r.object("drug")
-        let drugName = try drug.string("name"), strength = try drug.string("strength", max: 60), form = try drug.string("form", max: 60)
-        let ndc = try r.ndc("ndc")
-        if r.has("gtin") {
-            let g: GTIN
-            do { g = try GTIN(try r.string("gtin", max: 14)) } catch let e as IdentifierError { throw r.error("gtin", "is not valid: \(e.message)") }
-            guard ndc.matchesGTIN(g) else { throw r.error("gtin", "does not contain the NDC \(ndc.hyphenated)") }
-        }
-        let lot = try r.string("lot", max: 20)
-        let expiryText = try r.date("expiry")
-        let expiry: ExpiryDate
-        do { expiry = try ExpiryDate(iso: expiryText) } catch { throw r.error("expiry", "is not a valid date") }
+        let b: LotReceived = try c.body()
+        // Read and checked by LotReceived: both parse.
+        guard let ndc = b.parsedNDC, let expiry = b.expiryDate else { throw c.fail("the NDC or expiry is not valid") }
         let (y, m, d) = c.time.civilDate
         if expiry.isExpired(onYear: y, month: m, day: d) {
-            throw c.fail("lot \(lot) expired on \(expiry); an expired lot cannot be received into stock")
+            throw c.fail("lot \(b.lot) expired on \(expiry); an expired lot cannot be received into stock")
         }
-        _ = try r.optionalString("serial", max: 20)
-        let containers = try r.integer("containers", 1...100_000)
-        let perContainer = try r.quantity("units_per_container")
-        let unit = try r.string("unit", max: 20)
-        let quantity = try r.quantity("quantity")
-        guard let expected = perContainer.multiplied(by: containers), expected == quantity else {
-            throw r.error("quantity", "must equal containers × units_per_container (\(containers) × \(perContainer))")
-        }
-        _ = try r.optionalQuantity("invoice_quantity", allowZero: true)
-        try markInClinicOnly(c, r, ndc: ndc, drugName: drugName, form: form)
-        if r.has("transfer_in") { _ = try r.bool("transfer_in") }
-        let lotID = Self.lotID(ndc: ndc, lot: lot)
+        try markInClinicOnly(c, ndc: ndc, b)
+        let lotID = Self.lotID(ndc: ndc, lot: b.lot)
         if let existing = try LotRow.fetch(c.db, lotID) {
-            guard existing.unit == unit, existing.expiry == expiry else {
-                throw c.fail("lot \(lot) was received before with another unit or expiry; check the label")
+            guard existing.unit == b.unit, existing.expiry == expiry else {
+                throw c.fail("lot \(b.lot) was received before with another unit or expiry; check the label")
             }
         } else {
             try c.db.cachedStatement(sql: """
                 INSERT INTO lots (lot_id, ndc, ndc11, lot, expiry, drug_name, strength, form, unit, received_seq, received_time)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [lotID, ndc.hyphenated, ndc.normalized, lot, expiry.description, drugName, strength, form, unit,
-                                 c.seq, c.time.description])
+                """).execute(arguments: [lotID, ndc.hyphenated, ndc.normalized, b.lot, expiry.description, b.drug.name,
+                                 b.drug.strength, b.drug.form, b.unit, c.seq, c.time.description])
         }
-        try move(c, lotID, "received", quantity.micros)
+        try move(c, lotID, "received", b.quantity.micros)
     }
 
-    func changeStatus(_ c: Context, _ r: BodyReader) throws {
-        let lotID = try r.string("lot_id", max: 60)
-        let status = try r.oneOf("status", ["active", "quarantined", "recalled"])
-        _ = try r.string("reason", max: 500)
-        guard try LotRow.fetch(c.db, lotID) != nil else { throw c.fail("lot \(lotID) was never received") }
-        try c.db.cachedStatement(sql: "UPDATE lots SET status = ? WHERE lot_id = ?").execute(arguments: [status, lotID])
+    func changeStatus(_ c: Context, _ b: LotStatusChanged) throws {
+        guard try LotRow.fetch(c.db, b.lotID) != nil else { throw c.fail("lot \(b.lotID) was never received") }
+        try c.db.cachedStatement(sql: "UPDATE lots SET status = ? WHERE lot_id = ?").execute(arguments: [b.status.rawValue, b.lotID])
     }
 
-    /// The lot named by `key`, checked usable at the event's time (received before, not expired,
-    /// active, same unit if one is given).
-    func usableLot(_ c: Context, _ r: BodyReader, key: String = "lot_id") throws -> LotRow {
-        let lotID = try r.string(key, max: 60)
+    /// The lot `lotID` (the body's member `field`), checked usable at the event's time (received before, not
+    /// expired, active, same unit if one is given).
+    func usableLot(_ c: Context, _ lotID: String, unit: String?, path: String = "") throws -> LotRow {
         guard let lot = try LotRow.fetch(c.db, lotID) else {
-            throw r.error(key, "names lot \(lotID), which was never received")
+            throw c.error(path + LotQuantity.Member.lotID, "names lot \(lotID), which was never received")
         }
         guard lot.receivedTime <= c.time else {
             throw c.fail("lot \(lotID) is used at \(c.time), before it was received (\(lot.receivedTime))")
@@ -107,9 +79,8 @@ extension DispensingProjection {
         if lot.status != "active", ![DispensingType.destructionRecorded, DispensingType.countRecorded, DispensingType.lossReported].contains(c.type) {
             throw c.fail("lot \(lotID) is \(lot.status) and cannot be used")
         }
-        if r.has("unit") {
-            let unit = try r.string("unit", max: 20)
-            guard unit == lot.unit else { throw r.error("unit", "is \(unit) but lot \(lotID) is counted in \(lot.unit)") }
+        if let unit {
+            guard unit == lot.unit else { throw c.error(path + LotQuantity.Member.unit, "is \(unit) but lot \(lotID) is counted in \(lot.unit)") }
         }
         return lot
     }
@@ -127,7 +98,7 @@ extension DispensingProjection {
         let lotID = lot.lotID
         let (after, overflow) = lot.onHand.addingReportingOverflow(micros)
         guard !overflow else { throw c.fail("the quantity is too large") }
-        if after < 0, micros < 0, c.entry.statement.body["override_reason"]?.stringValue?.isEmpty ?? true {
+        if after < 0, micros < 0, c.overrideReason == nil {
             throw LedgerError(.invalidBody, "\(c.type): lot \(lotID) holds \(Quantity(micros: lot.onHand)) \(lot.unit), less than the \(Quantity(micros: -micros)) \(lot.unit) taken; if the shelf really differs, record a count, or give --override-reason")
         }
         let update = try BoundStatement(c.db, "UPDATE lots SET on_hand_micros = ? WHERE lot_id = ?")
@@ -147,46 +118,36 @@ extension DispensingProjection {
         return lot.with(onHand: after)
     }
 
-    func waste(_ c: Context, _ r: BodyReader) throws {
+    func waste(_ c: Context) throws {
         try c.requireWitnesses(1, what: "a waste")
-        let lot = try usableLot(c, r)
-        let q = try r.quantity("quantity")
-        _ = try r.string("reason", max: 300)
-        _ = try r.string("method", max: 120)
-        try move(c, lot, "wasted", -q.micros)
+        let b: WasteRecorded = try c.body()
+        let lot = try usableLot(c, b.lotID, unit: b.unit)
+        try move(c, lot, "wasted", -b.quantity.micros)
     }
 
-    /// Lots and quantities listed under `items`, each lot once.
-    func items(_ c: Context, _ r: BodyReader) throws -> [(LotRow, Quantity)] {
+    /// Lots and quantities listed under `items`, each lot once, checked usable.
+    func items(_ c: Context, _ items: [LotQuantity], field: String = "items") throws -> [(LotRow, Quantity)] {
         var seen = Set<String>()
-        return try r.objects("items").map { item in
-            let lot = try usableLot(c, item)
-            guard seen.insert(lot.lotID).inserted else { throw item.error("lot_id", "lists lot \(lot.lotID) twice") }
-            return (lot, try item.quantity("quantity"))
+        return try items.enumerated().map { i, item in
+            let path = "\(field)[\(i + 1)]."
+            let lot = try usableLot(c, item.lotID, unit: item.unit, path: path)
+            guard seen.insert(lot.lotID).inserted else { throw c.error(path + LotQuantity.Member.lotID, "lists lot \(lot.lotID) twice") }
+            return (lot, item.quantity)
         }
     }
 
-    func destroy(_ c: Context, _ r: BodyReader) throws {
+    func destroy(_ c: Context) throws {
         try c.requireWitnesses(2, what: "a destruction (DEA Form 41)")
-        _ = try r.string("method", max: 120)
-        _ = try r.string("location", max: 200)
-        _ = try r.optionalString("reason", max: 300)
-        for (lot, q) in try items(c, r) { try move(c, lot, "destroyed", -q.micros) }
+        let b: DestructionRecorded = try c.body()
+        for (lot, q) in try items(c, b.items) { try move(c, lot, "destroyed", -q.micros) }
     }
 
-    func loss(_ c: Context, _ r: BodyReader) throws {
-        let kind = try r.oneOf("kind", ["theft", "loss", "in_transit"])
-        let discovered = try r.time("discovered")
-        guard discovered <= c.time.adding(milliseconds: 300_000) else { throw r.error("discovered", "is in the future") }
-        _ = try r.optionalString("description", max: 500)
-        if r.has("dea_notified") { _ = try r.time("dea_notified") }
-        if r.has("police_report") { _ = try r.string("police_report", max: 60) }
-        if kind == "in_transit" {
+    func loss(_ c: Context, _ b: LossReported) throws {
+        guard let discovered = b.discoveredTime, discovered <= c.time.adding(milliseconds: 300_000) else { throw c.error(LossReported.Member.discovered, "is in the future") }
+        if b.kind == .inTransit, let tracking = b.tracking {
             // The parcel's contents left the shelf when dispensed; the loss is the shipment's.
-            let tracking = try r.string("tracking", max: 60)
-            _ = try r.string("carrier", max: 60)
             guard let status = try String.fetchOne(c.db.cachedStatement(sql: "SELECT status FROM shipments WHERE tracking = ?"), arguments: [tracking]) else {
-                throw r.error("tracking", "matches no shipment")
+                throw c.error(LossReported.Member.tracking, "matches no shipment")
             }
             guard status == "lost" || status == "in_transit" else { throw c.fail("shipment \(tracking) was \(status), not lost") }
             if status == "in_transit" {
@@ -194,32 +155,31 @@ extension DispensingProjection {
             }
             return
         }
-        for (lot, q) in try items(c, r) { try move(c, lot, "lost", -q.micros) }
+        for (lot, q) in try items(c, b.items ?? []) { try move(c, lot, "lost", -q.micros) }
     }
 
-    func count(_ c: Context, _ r: BodyReader) throws {
+    func count(_ c: Context) throws {
         try c.requireWitnesses(1, what: "a count (the second counter)")
-        let lot = try usableLot(c, r)
-        let counted = try r.quantity("counted", allowZero: true)
+        let b: CountRecorded = try c.body()
+        let lot = try usableLot(c, b.lotID, unit: b.unit)
         try c.db.cachedStatement(sql: "INSERT INTO counts (seq, lot_id, time, expected_micros, counted_micros) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [c.seq, lot.lotID, c.time.description, lot.onHand, counted.micros])
+            .execute(arguments: [c.seq, lot.lotID, c.time.description, lot.onHand, b.counted.micros])
     }
 
-    func correct(_ c: Context, _ r: BodyReader) throws {
-        let target = try r.integer("corrects", 0...Int.max / 2)
-        _ = try r.string("reason", max: 500)
-        guard target < c.seq else { throw r.error("corrects", "must name an earlier entry") }
+    func correct(_ c: Context, _ b: EntryCorrected) throws {
+        let target = b.corrects
+        guard target < c.seq else { throw c.error(EntryCorrected.Member.corrects, "must name an earlier entry") }
         guard let type = try String.fetchOne(c.db.cachedStatement(sql: "SELECT type FROM entries WHERE seq = ?"), arguments: [target]) else {
-            throw r.error("corrects", "names entry \(target), which does not exist")
+            throw c.error(EntryCorrected.Member.corrects, "names entry \(target), which does not exist")
         }
         guard DispensingType.all.contains(type), type != DispensingType.entryCorrected else {
-            throw r.error("corrects", "names entry \(target) (\(type)), which is not a dispensing record that can be corrected")
+            throw c.error(EntryCorrected.Member.corrects, "names entry \(target) (\(type)), which is not a dispensing record that can be corrected")
         }
         if type == DispensingType.patientPolicySet {
-            throw r.error("corrects", "names entry \(target), a patient's dispensing policy: record the right policy with `csledger patient policy` instead")
+            throw c.error(EntryCorrected.Member.corrects, "names entry \(target), a patient's dispensing policy: record the right policy with `csledger patient policy` instead")
         }
         if type == DispensingType.facilityUpdated {
-            throw r.error("corrects", "names entry \(target), an update of the registrant: record the right details with `csledger facility update` instead")
+            throw c.error(EntryCorrected.Member.corrects, "names entry \(target), an update of the registrant: record the right details with `csledger facility update` instead")
         }
         if try Int.fetchOne(c.db.cachedStatement(sql: "SELECT seq FROM corrections WHERE corrected_seq = ?"), arguments: [target]) != nil {
             throw c.fail("entry \(target) was already corrected; correct the correction's replacement instead")
@@ -250,15 +210,11 @@ extension DispensingProjection {
     }
 
     /// `finding.resolved`: the finding's id, why, and optionally the loss report it led to.
-    func resolveFinding(_ c: Context, _ r: BodyReader) throws {
-        _ = try r.string("finding_id", max: 40)
-        _ = try r.string("reason", max: 1000)
-        if r.has("evidence") { _ = try r.string("evidence", max: 64) }
-        if r.has("loss_report_seq") {
-            let seq = try r.integer("loss_report_seq", 0...(Int.max / 2))
+    func resolveFinding(_ c: Context, _ b: FindingResolved) throws {
+        if let seq = b.lossReportSeq {
             guard seq < c.seq,
                   try String.fetchOne(c.db.cachedStatement(sql: "SELECT type FROM entries WHERE seq = ?"), arguments: [seq]) == DispensingType.lossReported else {
-                throw r.error("loss_report_seq", "must name an earlier loss.reported entry")
+                throw c.error(FindingResolved.Member.lossReportSeq, "must name an earlier loss.reported entry")
             }
         }
     }

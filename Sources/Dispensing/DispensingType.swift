@@ -3,7 +3,7 @@ import LedgerCore
 /// Who may record and witness each dispensing statement type (the names are in LedgerCore).
 extension DispensingType {
     /// The reason codes a `patient.policy_set` may give (the clinical reason itself stays off the chain).
-    public static let policyReasons = ["substance_use_history", "misuse_risk", "stable_on_treatment", "programme_rule", "clinical_judgement"]
+    public static let policyReasons = PatientPolicySet.reasons
 
     /// The roles that may record each type.
     static let actorRoles: [String: Set<Role>] = [

@@ -30,9 +30,8 @@ extension LedgerTarget {
         guard finding.isOpen else {
             throw LedgerError(.invalidArgument, "finding \(findingID) is already resolved (seq \(finding.resolutionSeq ?? 0)) and its evidence has not changed")
         }
-        var body: [String: JSONValue] = ["finding_id": .string(finding.id), "reason": .string(trimmed), "evidence": .string(finding.evidence)]
-        if let l = lossReportSeq { body["loss_report_seq"] = .number(Double(l)) }
-        let statement = try Statement(type: DispensingType.findingResolved, time: time, actor: key.keyID, log: try origin(), body: body)
+        let body = FindingResolved(findingID: finding.id, reason: trimmed, evidence: finding.evidence, lossReportSeq: lossReportSeq)
+        let statement = try Statement(type: FindingResolved.type, time: time, actor: key.keyID, log: try origin(), body: body.body)
         return try append(try SignedStatement(statement: statement, actorKey: key))
     }
 }

@@ -40,14 +40,15 @@ public struct ASAPReport: Sendable {
 
         // Which records the day holds: (status, the fill entry whose data is reported, entries it rests on).
         var records: [(status: String, fill: Entry, extra: [Int])] = []
-        let fills = try source.entries(types: ["rx.dispensed"], from: date, to: dayEnd)
-        let dayCorrections = try source.entries(types: ["entry.corrected"], from: date, to: dayEnd)
+        let fills = try source.entries(types: [PrescriptionDispensed.type], from: date, to: dayEnd)
+        let fillBodies = try Dictionary(uniqueKeysWithValues: fills.map { ($0.seq, try PrescriptionDispensed(statement: $0.statement)) })
+        let dayCorrections = try source.entries(types: [EntryCorrected.type], from: date, to: dayEnd)
         var replaced = Set<Int>()
         for c in dayCorrections {
-            guard let target = c.statement.body["corrects"]?.integerValue, let original = try source.entry(target),
-                  original.statement.type == "rx.dispensed", original.statement.time < date else { continue }
-            let rx = original.statement.body["rx_number"], n = original.statement.body["fill_number"]
-            if let replacement = fills.first(where: { $0.statement.body["rx_number"] == rx && $0.statement.body["fill_number"] == n
+            guard let original = try source.entry(try EntryCorrected(statement: c.statement).corrects),
+                  original.statement.type == PrescriptionDispensed.type, original.statement.time < date else { continue }
+            let fixed = try PrescriptionDispensed(statement: original.statement)
+            if let replacement = fills.first(where: { fillBodies[$0.seq]?.rxNumber == fixed.rxNumber && fillBodies[$0.seq]?.fillNumber == fixed.fillNumber
                                                       && $0.seq > c.seq && allCorrections[$0.seq].map({ $0.statement.time > dayEnd }) ?? true }) {
                 records.append(("01", replacement, [c.seq, original.seq]))
                 replaced.insert(replacement.seq)
@@ -64,10 +65,11 @@ public struct ASAPReport: Sendable {
         var detail: [String] = []
         var count = 0
         for r in records {
-            let b = r.fill.statement.body
-            let rxNumber = b["rx_number"]?.stringValue ?? ""
+            let b = try PrescriptionDispensed(statement: r.fill.statement)
+            let rxNumber = b.rxNumber
             let (rxSeq, rxEntry) = try prescription(rxNumber, source: source)
-            let patientRef = rxEntry.statement.body["patient"]?["ref"]?.stringValue ?? b["patient"]?["ref"]?.stringValue ?? ""
+            let rxBody = try PrescriptionAdded(statement: rxEntry.statement)
+            let patientRef = rxBody.patient.ref
             let patient = try disclose(patientRef, kind: "patient", what: "patient of prescription \(rxNumber.prefix(30))")
             let address = PostalAddress(patient)
             guard let patientState = address.state else {
@@ -85,26 +87,25 @@ public struct ASAPReport: Sendable {
                                           ccyymmdd(patient["date_of_birth"]?.stringValue ?? ""), "U", "01"]))
             // The product: one NDC, or a compound of several (CDI per ingredient).
             var items: [(ndc11: String, quantity: String, unit: String)] = []
-            for item in b["lots"]?.arrayValue ?? [] {
-                let lot = try source.lot(item["lot_id"]?.stringValue ?? "")
+            for item in b.lots {
+                let lot = try source.lot(item.lotID)
                 seqs.insert(lot.receivedSeq)
                 guard let ndc11 = try NDC(lot.ndc).normalized11 else {
                     throw LedgerError(.invalidArgument, "lot \(lot.lot) has the 12-digit NDC \(lot.ndc), which ASAP 4.2A cannot carry")
                 }
-                items.append((ndc11, item["quantity"]?.stringValue ?? "", lot.unit))
+                items.append((ndc11, item.quantity.description, lot.unit))
             }
             let ndcs = Set(items.map(\.ndc11))
-            let quantity = b["quantity"]?.stringValue ?? ""
-            let unit = unitCode(items.first?.unit ?? rxEntry.statement.body["unit"]?.stringValue ?? "")
-            let fillNumber = b["fill_number"]?.integerValue ?? 1
-            detail.append(segment("DSP", [r.status, rxNumber, ccyymmdd(rxEntry.statement.body["issued"]?.stringValue ?? ""),
-                                          String(rxEntry.statement.body["refills_authorized"]?.integerValue ?? 0),
+            let quantity = b.quantity.description
+            let unit = unitCode(items.first?.unit ?? rxBody.unit)
+            let fillNumber = b.fillNumber
+            detail.append(segment("DSP", [r.status, rxNumber, ccyymmdd(rxBody.issued),
+                                          String(rxBody.refillsAuthorized),
                                           ccyymmdd(r.fill.statement.time.dateString), String(fillNumber - 1),
                                           ndcs.count == 1 ? "01" : "06", ndcs.count == 1 ? items[0].ndc11 : "99999999999",
-                                          quantity, String(b["days_supply"]?.integerValue ?? 0), unit, "99", "00", "", "", "99"]))
-            let prescriber = rxEntry.statement.body["prescriber"]
-            let pname = PersonName(prescriber?["name"]?.stringValue ?? "")
-            detail.append(segment("PRE", ["", prescriber?["dea_number"]?.stringValue ?? "", "", "", pname.last, pname.first]))
+                                          quantity, String(b.daysSupply), unit, "99", "00", "", "", "99"]))
+            let pname = PersonName(rxBody.prescriber.name)
+            detail.append(segment("PRE", ["", rxBody.prescriber.deaNumber, "", "", pname.last, pname.first]))
             if ndcs.count > 1 {
                 for (i, item) in items.enumerated() {
                     detail.append(segment("CDI", [String(i + 1), "01", item.ndc11, item.quantity, unitCode(item.unit)]))
@@ -189,18 +190,19 @@ public struct ASAPReport: Sendable {
     /// The delivery of the parcel that carried `fill`, if it was delivered: the first `shipment.sent` after the fill
     /// that lists its prescription and fill number, and the `shipment.delivered` that closed it.
     static func delivery(of fill: Entry, source: ExportSource) throws -> (signerRef: String, idType: String, tracking: String, seqs: [Int])? {
-        let rx = fill.statement.body["rx_number"], n = fill.statement.body["fill_number"]
+        let filled = try PrescriptionDispensed(statement: fill.statement)
         // Every parcel that carried it (one that came back may have gone out again); the first one delivered.
-        let parcels = try source.entries(types: ["shipment.sent"], from: fill.statement.time).filter { e in
-            e.seq > fill.seq && (e.statement.body["fills"]?.arrayValue ?? []).contains { $0["rx_number"] == rx && $0["fill_number"] == n }
+        let parcels = try source.entries(types: [ShipmentSent.type], from: fill.statement.time).compactMap { e -> (Entry, ShipmentSent)? in
+            let b = try ShipmentSent(statement: e.statement)
+            return e.seq > fill.seq && b.fills.contains { $0.rxNumber == filled.rxNumber && $0.fillNumber == filled.fillNumber } ? (e, b) : nil
         }
         guard let first = parcels.first else { return nil }
-        let deliveries = try source.entries(types: ["shipment.delivered"], from: first.statement.time)
-        for sent in parcels {
-            guard let tracking = sent.statement.body["tracking"]?.stringValue,
-                  let delivered = deliveries.first(where: { $0.seq > sent.seq && $0.statement.body["tracking"]?.stringValue == tracking }),
-                  let ref = delivered.statement.body["signer"]?["ref"]?.stringValue else { continue }
-            return (ref, delivered.statement.body["id_type"]?.stringValue ?? "", tracking, [sent.seq, delivered.seq])
+        let deliveries = try source.entries(types: [ShipmentDelivered.type], from: first.0.statement.time).map {
+            ($0, try ShipmentDelivered(statement: $0.statement))
+        }
+        for (sent, body) in parcels {
+            guard let (delivered, d) = deliveries.first(where: { $0.0.seq > sent.seq && $0.1.tracking == body.tracking }) else { continue }
+            return (d.signer.ref, d.idType.rawValue, body.tracking, [sent.seq, delivered.seq])
         }
         return nil
     }

@@ -14,8 +14,7 @@ public enum BiennialInventory {
         for line in report.lines {
             let l = try source.lot(line.lotID)
             seqs.insert(l.receivedSeq)
-            let perContainer = (try source.entry(l.receivedSeq))?.statement.body["units_per_container"]?.stringValue
-                .flatMap { try? Quantity(parsing: $0) } ?? .zero
+            let perContainer = (try source.entry(l.receivedSeq)).flatMap { try? LotReceived(statement: $0.statement) }?.unitsPerContainer ?? .zero
             var full = 0, open = line.onHand
             if perContainer.isPositive, line.onHand.isPositive {
                 full = Int(line.onHand.micros / perContainer.micros)
@@ -27,7 +26,7 @@ public enum BiennialInventory {
                          line.onHand.description, String(full), open.description, String(l.receivedSeq),
                          count.map { Quantity(micros: $0.1).description } ?? "", count.map { String($0.0) } ?? ""])
         }
-        let header = ["ndc", "ndc11", "drug", "strength", "form", "lot", "expiry", "status", "unit", "units_per_container", "on_hand",
+        let header = ["ndc", "ndc11", "drug", "strength", "form", "lot", "expiry", "status", "unit", LotReceived.Member.unitsPerContainer, "on_hand",
                       "full_containers", "open_container_quantity", "received_seq", "last_count", "last_count_seq"]
         let note = "Biennial inventory of \(source.facilityName) (DEA \(source.deaNumber)) at close of business \(asOf.dateString) (\(asOf.description)).\n"
             + "Schedule III: quantities in opened containers are exact from the ledger, not estimated.\n"

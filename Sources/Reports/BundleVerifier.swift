@@ -229,10 +229,8 @@ public enum BundleVerifier {
     static func checkASAP(_ name: String, _ bytes: [UInt8], entries: [Int: Entry], into v: inout BundleVerification) {
         let text = String(decoding: bytes, as: UTF8.self)
         var fills = Set<String>()
-        for e in entries.values where e.statement.type == "rx.dispensed" {
-            if let rx = e.statement.body["rx_number"]?.stringValue, let n = e.statement.body["fill_number"]?.integerValue {
-                fills.insert("\(rx)*\(n - 1)")
-            }
+        for e in entries.values where e.statement.type == PrescriptionDispensed.type {
+            if let b = try? PrescriptionDispensed(statement: e.statement) { fills.insert("\(b.rxNumber)*\(b.fillNumber - 1)") }
         }
         for segment in text.split(separator: "~") {
             let elements = segment.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "*", omittingEmptySubsequences: false)

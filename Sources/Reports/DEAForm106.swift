@@ -10,25 +10,24 @@ public enum DEAForm106 {
         guard let e = try source.entry(seq) else {
             throw LedgerError(.notFound, "there is no entry \(seq) in the ledger (it holds \(source.limit) entries); give the seq of a loss report")
         }
-        guard e.statement.type == "loss.reported" else {
+        guard e.statement.type == LossReported.type else {
             throw LedgerError(.invalidArgument, "entry \(seq) is a \(e.statement.type), not a theft or loss report (loss.reported); give the seq of a loss report")
         }
         var seqs: Set<Int> = [seq]
         let corrected = try source.corrections()[seq]
         if let c = corrected { seqs.insert(c.seq) }
-        let b = e.statement.body
-        func s(_ k: String) -> String { b[k]?.stringValue ?? "" }
+        let b = try LossReported(statement: e.statement)
         var rows: [[String]] = []
         let (items, more) = try itemsAndSources(of: e, source: source)
         seqs.formUnion(more)
         for (id, q) in items {
             let l = try source.lot(id)
             seqs.insert(l.receivedSeq)
-            rows.append([source.facilityName, source.deaNumber, String(seq), e.statement.time.description, s("kind"), s("discovered"),
+            rows.append([source.facilityName, source.deaNumber, String(seq), e.statement.time.description, b.kind.rawValue, b.discovered,
                          l.ndc, l.ndc11, l.drug, l.strength, l.form, l.lot, q.description, l.unit, String(l.receivedSeq),
-                         s("carrier"), s("tracking"), s("dea_notified"), s("police_report"), s("description"), source.name(e.statement.actor),
+                         b.carrier ?? "", b.tracking ?? "", b.deaNotified ?? "", b.policeReport ?? "", b.description ?? "", source.name(e.statement.actor),
                          corrected.map { String($0.seq) } ?? "", source.address, source.stateLicense,
-                         String(s("discovered").prefix(10)), e.logged.dateString, e.logged.description])
+                         String(b.discovered.prefix(10)), e.logged.dateString, e.logged.description])
         }
         let header = ["registrant", "dea_number", "seq", "recorded", "kind", "discovered", "ndc", "ndc11", "drug", "strength", "form", "lot",
                       "quantity", "unit", "received_seq", "carrier", "tracking", "dea_notified", "police_report", "description", "recorded_by",
@@ -43,14 +42,9 @@ public enum DEAForm106 {
 
     /// The lots and quantities, and the entries they come from (for in transit: the shipment and its fills).
     static func itemsAndSources(of e: Entry, source: ExportSource) throws -> ([(String, Quantity)], Set<Int>) {
-        let b = e.statement.body
-        if b["kind"]?.stringValue != "in_transit" {
-            let items = (b["items"]?.arrayValue ?? []).map { item -> (String, Quantity) in
-                (item["lot_id"]?.stringValue ?? "", (try? Quantity(parsing: item["quantity"]?.stringValue ?? "")) ?? .zero)
-            }
-            return (items, [])
-        }
-        let tracking = b["tracking"]?.stringValue ?? ""
+        let b = try LossReported(statement: e.statement)
+        guard b.kind == .inTransit else { return ((b.items ?? []).map { ($0.lotID, $0.quantity) }, []) }
+        let tracking = b.tracking ?? ""
         let parcel = try DispensingRecords.parcelContents(source.database, tracking: tracking, below: source.limit)
         return (parcel.items.map { ($0.lotID, Quantity(micros: $0.micros)) }, parcel.seqs)
     }

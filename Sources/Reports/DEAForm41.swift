@@ -9,21 +9,20 @@ public enum DEAForm41 {
         guard let e = try source.entry(seq) else {
             throw LedgerError(.notFound, "there is no entry \(seq) in the ledger (it holds \(source.limit) entries); give the seq of a destruction")
         }
-        guard e.statement.type == "destruction.recorded" else {
+        guard e.statement.type == DestructionRecorded.type else {
             throw LedgerError(.invalidArgument, "entry \(seq) is a \(e.statement.type), not a destruction (destruction.recorded); give the seq of a destruction")
         }
         var seqs: Set<Int> = [seq]
         let corrected = try source.corrections()[seq]
         if let c = corrected { seqs.insert(c.seq) }
-        let b = e.statement.body
+        let b = try DestructionRecorded(statement: e.statement)
         var rows: [[String]] = []
-        for item in b["items"]?.arrayValue ?? [] {
-            let l = try source.lot(item["lot_id"]?.stringValue ?? "")
+        for item in b.items {
+            let l = try source.lot(item.lotID)
             seqs.insert(l.receivedSeq)
             let w = e.statement.witnesses
             rows.append([source.facilityName, source.deaNumber, String(seq), e.statement.time.description, l.ndc, l.ndc11, l.drug, l.strength, l.form,
-                         l.lot, l.expiry, item["quantity"]?.stringValue ?? "", l.unit, String(l.receivedSeq),
-                         b["method"]?.stringValue ?? "", b["location"]?.stringValue ?? "", b["reason"]?.stringValue ?? "",
+                         l.lot, l.expiry, item.quantity.description, l.unit, String(l.receivedSeq), b.method, b.location, b.reason ?? "",
                          source.name(e.statement.actor), w.count > 0 ? source.name(w[0]) : "", w.count > 1 ? source.name(w[1]) : "",
                          corrected.map { String($0.seq) } ?? "", source.address, source.stateLicense])
         }

@@ -67,14 +67,13 @@ public struct InspectionReport: Sendable {
             seqs.insert(c.seq)
             return String(c.seq)
         }
-        func q(_ e: Entry, _ key: String) -> String { e.statement.body[key]?.stringValue ?? "" }
         func witness(_ e: Entry, _ i: Int) -> String { i < e.statement.witnesses.count ? source.name(e.statement.witnesses[i]) : "" }
         func lotCells(_ id: String) throws -> [String] {
             let l = try source.lot(id)
             return [l.ndc, "\(l.drug) \(l.strength) \(l.form)", l.lot, l.unit]
         }
-        let types = ["lot.received", "rx.dispensed", "dose.administered", "waste.recorded", "destruction.recorded",
-                     "loss.reported", "count.recorded", "entry.corrected", "shipment.sent", "transfer.out"]
+        let types = [LotReceived.type, PrescriptionDispensed.type, DoseAdministered.type, WasteRecorded.type, DestructionRecorded.type,
+                     LossReported.type, CountRecorded.type, EntryCorrected.type, ShipmentSent.type, TransferOut.type]
         var byType: [String: [Entry]] = [:]
         for e in try source.entries(types: types, from: from, to: to) {
             byType[e.statement.type, default: []].append(e)
@@ -82,55 +81,57 @@ public struct InspectionReport: Sendable {
         }
 
         var receipts: [[String]] = []
-        for e in byType["lot.received"] ?? [] {
-            let b = e.statement.body
-            let ndc = try NDC(q(e, "ndc"))
-            let id = DispensingProjection.lotID(ndc: ndc, lot: q(e, "lot"))
+        for e in byType[LotReceived.type] ?? [] {
+            let b = try LotReceived(statement: e.statement)
+            let ndc = try NDC(b.ndc)
+            let id = DispensingProjection.lotID(ndc: ndc, lot: b.lot)
             receipts.append([String(e.seq), e.statement.time.description] + (try lotCells(id)) + [
-                q(e, "expiry"), b["containers"]?.integerValue.map(String.init) ?? "", q(e, "units_per_container"), q(e, "quantity"),
-                b["supplier"]?["name"]?.stringValue ?? "", b["supplier"]?["address"]?.stringValue ?? "",
-                b["supplier"]?["dea_number"]?.stringValue ?? "", q(e, "invoice"), source.name(e.statement.actor), witness(e, 0),
-                q(e, "gtin"), q(e, "serial"), corrected(e)])
+                b.expiry, String(b.containers), b.unitsPerContainer.description, b.quantity.description,
+                b.supplier.name, b.supplier.address, b.supplier.deaNumber, b.invoice, source.name(e.statement.actor), witness(e, 0),
+                b.gtin ?? "", b.serial ?? "", corrected(e)])
         }
         var fills: [[String]] = []
-        for e in byType["rx.dispensed"] ?? [] {
-            let b = e.statement.body
-            for item in b["lots"]?.arrayValue ?? [] {
-                let id = item["lot_id"]?.stringValue ?? ""
-                fills.append([String(e.seq), e.statement.time.description, q(e, "rx_number"), b["fill_number"]?.integerValue.map(String.init) ?? "",
-                              b["patient"]?["ref"]?.stringValue ?? ""] + (try lotCells(id)) + [
-                              item["quantity"]?.stringValue ?? "", b["days_supply"]?.integerValue.map(String.init) ?? "",
-                              source.name(e.statement.actor), corrected(e)])
+        for e in byType[PrescriptionDispensed.type] ?? [] {
+            let b = try PrescriptionDispensed(statement: e.statement)
+            for item in b.lots {
+                fills.append([String(e.seq), e.statement.time.description, b.rxNumber, String(b.fillNumber), b.patient.ref] + (try lotCells(item.lotID)) + [
+                              item.quantity.description, String(b.daysSupply), source.name(e.statement.actor), corrected(e)])
             }
         }
         var doses: [[String]] = []
         var wastes: [[String]] = []
-        for e in byType["dose.administered"] ?? [] {
-            let id = q(e, "lot_id")
-            doses.append([String(e.seq), e.statement.time.description, e.statement.body["patient"]?["ref"]?.stringValue ?? "", q(e, "order")]
-                         + (try lotCells(id)) + [q(e, "drawn"), q(e, "given"), q(e, "wasted"), source.name(e.statement.actor), witness(e, 0), corrected(e)])
-            if let w = try? Quantity(parsing: q(e, "wasted")), w.isPositive {
-                wastes.append([String(e.seq), e.statement.time.description, "dose remainder"] + (try lotCells(id))
-                              + [w.description, "rest of a dose (order \(q(e, "order")))", q(e, "waste_method"), source.name(e.statement.actor), witness(e, 0), corrected(e)])
+        for e in byType[DoseAdministered.type] ?? [] {
+            let b = try DoseAdministered(statement: e.statement)
+            doses.append([String(e.seq), e.statement.time.description, b.patient.ref, b.order]
+                         + (try lotCells(b.lotID)) + [b.drawn.description, b.given.description, b.wasted?.description ?? "",
+                                                       source.name(e.statement.actor), witness(e, 0), corrected(e)])
+            if b.wastedAmount.isPositive {
+                wastes.append([String(e.seq), e.statement.time.description, "dose remainder"] + (try lotCells(b.lotID))
+                              + [b.wastedAmount.description, "rest of a dose (order \(b.order))", b.wasteMethod ?? "", source.name(e.statement.actor),
+                                 witness(e, 0), corrected(e)])
             }
         }
-        for e in byType["waste.recorded"] ?? [] {
-            wastes.append([String(e.seq), e.statement.time.description, "waste"] + (try lotCells(q(e, "lot_id")))
-                          + [q(e, "quantity"), q(e, "reason"), q(e, "method"), source.name(e.statement.actor), witness(e, 0), corrected(e)])
+        for e in byType[WasteRecorded.type] ?? [] {
+            let b = try WasteRecorded(statement: e.statement)
+            wastes.append([String(e.seq), e.statement.time.description, "waste"] + (try lotCells(b.lotID))
+                          + [b.quantity.description, b.reason, b.method, source.name(e.statement.actor), witness(e, 0), corrected(e)])
         }
         wastes.sort { Int($0[0])! < Int($1[0])! }
         var destructions: [[String]] = []
-        for e in byType["destruction.recorded"] ?? [] {
-            for item in e.statement.body["items"]?.arrayValue ?? [] {
-                destructions.append([String(e.seq), e.statement.time.description] + (try lotCells(item["lot_id"]?.stringValue ?? ""))
-                                    + [item["quantity"]?.stringValue ?? "", q(e, "method"), q(e, "location"), q(e, "reason"),
+        for e in byType[DestructionRecorded.type] ?? [] {
+            let b = try DestructionRecorded(statement: e.statement)
+            for item in b.items {
+                destructions.append([String(e.seq), e.statement.time.description] + (try lotCells(item.lotID))
+                                    + [item.quantity.description, b.method, b.location, b.reason ?? "",
                                        source.name(e.statement.actor), witness(e, 0), witness(e, 1), corrected(e)])
             }
         }
         var losses: [[String]] = []
-        for e in byType["loss.reported"] ?? [] {
-            let common = [q(e, "kind"), q(e, "discovered")]
-            let tail = [q(e, "tracking"), q(e, "carrier"), q(e, "dea_notified"), q(e, "police_report"), q(e, "description"), source.name(e.statement.actor), corrected(e)]
+        for e in byType[LossReported.type] ?? [] {
+            let b = try LossReported(statement: e.statement)
+            let common = [b.kind.rawValue, b.discovered]
+            let tail = [b.tracking ?? "", b.carrier ?? "", b.deaNotified ?? "", b.policeReport ?? "", b.description ?? "", source.name(e.statement.actor),
+                        corrected(e)]
             let items = try DEAForm106.items(of: e, source: source)
             for (id, quantity) in items {
                 losses.append([String(e.seq), e.statement.time.description] + common + (try lotCells(id)) + [quantity.description] + tail)
@@ -141,26 +142,28 @@ public struct InspectionReport: Sendable {
         let expected = try DispensingRecords.expectedCounts(source.database)
         // A count with a variance is a reconciliation finding (rule 1, count-variance, about the lot and the first count
         // of a run of counts showing the same variance); its resolution, if any, is the compliance officer's approval.
-        var resolutions: [String: Entry] = [:]
-        for r in try source.entries(types: ["finding.resolved"]) {
-            if let id = r.statement.body["finding_id"]?.stringValue { resolutions[id] = r }
+        var resolutions: [String: (Entry, FindingResolved)] = [:]
+        for r in try source.entries(types: [FindingResolved.type]) {
+            let b = try FindingResolved(statement: r.statement)
+            resolutions[b.findingID] = (r, b)
         }
         var runStart: [String: (seq: Int, variance: Int64)] = [:]
-        for e in byType["count.recorded"] ?? [] {
-            let counted = (try? Quantity(parsing: q(e, "counted"))) ?? .zero
+        for e in byType[CountRecorded.type] ?? [] {
+            let b = try CountRecorded(statement: e.statement)
+            let counted = b.counted
             let exp: Quantity? = expected[e.seq].map { Quantity(micros: $0) }
             let variance: String = exp.map { Quantity(micros: counted.micros - $0.micros).description } ?? ""
             var cells: [String] = [exp?.description ?? "", counted.description, variance, source.name(e.statement.actor), witness(e, 0), corrected(e)]
-            let lotID = q(e, "lot_id")
+            let lotID = b.lotID
             var resolution = ["", "", "", ""]
             if let exp, counted.micros != exp.micros {
                 let v = counted.micros - exp.micros
                 let start = runStart[lotID].flatMap { $0.variance == v ? $0.seq : nil } ?? e.seq
                 runStart[lotID] = (start, v)
                 let id = Self.countFindingID(lotID: lotID, firstSeq: start)
-                if let r = resolutions[id] {
+                if let (r, rb) = resolutions[id] {
                     seqs.insert(r.seq)
-                    resolution = [r.statement.body["reason"]?.stringValue ?? "", source.name(r.statement.actor), String(r.seq), id]
+                    resolution = [rb.reason, source.name(r.statement.actor), String(r.seq), id]
                 } else {
                     resolution = ["", "", "", id]
                 }
@@ -172,52 +175,59 @@ public struct InspectionReport: Sendable {
         }
         // Transfers between registrants: out (transfer.out), and in (receipts marked transfer_in).
         var transfers: [[String]] = []
-        for e in byType["transfer.out"] ?? [] {
-            let to = e.statement.body["to"]
-            for item in e.statement.body["items"]?.arrayValue ?? [] {
-                transfers.append([String(e.seq), e.statement.time.description, "out", to?["name"]?.stringValue ?? "", to?["dea_number"]?.stringValue ?? "",
-                                  q(e, "invoice")] + (try lotCells(item["lot_id"]?.stringValue ?? "")) + [item["quantity"]?.stringValue ?? "", q(e, "reason"),
-                                  source.name(e.statement.actor), corrected(e)])
+        for e in byType[TransferOut.type] ?? [] {
+            let b = try TransferOut(statement: e.statement)
+            for item in b.items {
+                transfers.append([String(e.seq), e.statement.time.description, "out", b.to.name, b.to.deaNumber, b.invoice]
+                                 + (try lotCells(item.lotID)) + [item.quantity.description, b.reason ?? "", source.name(e.statement.actor), corrected(e)])
             }
         }
-        for e in byType["lot.received"] ?? [] where e.statement.body["transfer_in"] == .bool(true) {
-            let b = e.statement.body
-            let id = DispensingProjection.lotID(ndc: try NDC(q(e, "ndc")), lot: q(e, "lot"))
-            transfers.append([String(e.seq), e.statement.time.description, "in", b["supplier"]?["name"]?.stringValue ?? "",
-                              b["supplier"]?["dea_number"]?.stringValue ?? "", q(e, "invoice")] + (try lotCells(id))
-                             + [q(e, "quantity"), "", source.name(e.statement.actor), corrected(e)])
+        for e in byType[LotReceived.type] ?? [] {
+            let b = try LotReceived(statement: e.statement)
+            guard b.transferIn == true else { continue }
+            let id = DispensingProjection.lotID(ndc: try NDC(b.ndc), lot: b.lot)
+            transfers.append([String(e.seq), e.statement.time.description, "in", b.supplier.name, b.supplier.deaNumber, b.invoice]
+                             + (try lotCells(id)) + [b.quantity.description, "", source.name(e.statement.actor), corrected(e)])
         }
         transfers.sort { Int($0[0])! < Int($1[0])! }
         // Parcels sent in the period, with what became of them (as far as the checkpoint goes).
         var shipments: [[String]] = []
-        let closings = try source.entries(types: ["shipment.delivered", "shipment.returned", "shipment.lost"])
-        for e in byType["shipment.sent"] ?? [] {
-            let b = e.statement.body
-            let tracking = q(e, "tracking")
-            let fillsText = (b["fills"]?.arrayValue ?? []).map { "\($0["rx_number"]?.stringValue ?? "")/\($0["fill_number"]?.integerValue.map(String.init) ?? "")" }
-                .joined(separator: " ")
-            var row = [String(e.seq), e.statement.time.description, tracking, q(e, "carrier"), q(e, "service"), fillsText,
-                       b["adult_signature_required"] == .bool(true) ? "true" : "false", q(e, "override_reason"), source.name(e.statement.actor)]
-            if let c = closings.first(where: { $0.seq > e.seq && $0.statement.body["tracking"]?.stringValue == tracking }) {
+        let closings = try source.entries(types: [ShipmentDelivered.type, ShipmentReturned.type, ShipmentLost.type])
+        func closedTracking(_ c: Entry) throws -> String {
+            switch c.statement.type {
+            case ShipmentDelivered.type: return try ShipmentDelivered(statement: c.statement).tracking
+            case ShipmentReturned.type: return try ShipmentReturned(statement: c.statement).tracking
+            default: return try ShipmentLost(statement: c.statement).tracking
+            }
+        }
+        for e in byType[ShipmentSent.type] ?? [] {
+            let b = try ShipmentSent(statement: e.statement)
+            let tracking = b.tracking
+            let fillsText = b.fills.map { "\($0.rxNumber)/\($0.fillNumber)" }.joined(separator: " ")
+            var row = [String(e.seq), e.statement.time.description, tracking, b.carrier, b.service, fillsText,
+                       b.adultSignatureRequired ? "true" : "false", b.overrideReason ?? "", source.name(e.statement.actor)]
+            if let c = try closings.first(where: { try $0.seq > e.seq && closedTracking($0) == tracking }) {
                 seqs.insert(c.seq)
-                let cb = c.statement.body
+                let delivered = try? ShipmentDelivered(statement: c.statement)
+                let returned = try? ShipmentReturned(statement: c.statement)
+                let lost = try? ShipmentLost(statement: c.statement)
                 let status = ["shipment.delivered": "delivered", "shipment.returned": "returned", "shipment.lost": "lost"][c.statement.type] ?? ""
-                let delivered = c.statement.type == "shipment.delivered"
-                row += [status, String(c.seq), c.statement.time.description, delivered ? q(c, "delivered") : "",
-                        delivered ? (cb["signer"]?["ref"]?.stringValue ?? "") : "",
-                        delivered ? (cb["age_verified"] == .bool(true) ? "true" : "false") : "", delivered ? q(c, "id_type") : "",
-                        delivered ? q(c, "signature_image_sha256") : "", q(c, "disposition"), q(c, "reason"), source.name(c.statement.actor)]
+                row += [status, String(c.seq), c.statement.time.description, delivered?.delivered ?? "", delivered?.signer.ref ?? "",
+                        delivered.map { $0.ageVerified ? "true" : "false" } ?? "", delivered?.idType.rawValue ?? "",
+                        delivered?.signatureImageSHA256 ?? "", returned?.disposition.rawValue ?? "", returned?.reason ?? lost?.reason ?? "",
+                        source.name(c.statement.actor)]
             } else {
                 row += ["in_transit"] + Array(repeating: "", count: 10)
             }
             shipments.append(row)
         }
         var fixes: [[String]] = []
-        for e in byType["entry.corrected"] ?? [] {
-            let target = e.statement.body["corrects"]?.integerValue ?? -1
-            if target >= 0 { seqs.insert(target) }
+        for e in byType[EntryCorrected.type] ?? [] {
+            let b = try EntryCorrected(statement: e.statement)
+            let target = b.corrects
+            seqs.insert(target)
             let type = (try source.entry(target))?.statement.type ?? ""
-            fixes.append([String(e.seq), e.statement.time.description, String(target), type, q(e, "reason"), source.name(e.statement.actor)])
+            fixes.append([String(e.seq), e.statement.time.description, String(target), type, b.reason, source.name(e.statement.actor)])
         }
 
         // The opening and closing balances come from every stock movement up to the period's end.
@@ -247,7 +257,7 @@ public struct InspectionReport: Sendable {
 
         let lotHeader = ["ndc", "drug", "lot", "unit"]
         let tables: [(String, String, [String], [[String]])] = [
-            ("receipts.csv", "Receipts", ["seq", "time"] + lotHeader + ["expiry", "containers", "units_per_container", "quantity", "supplier_name",
+            ("receipts.csv", "Receipts", ["seq", "time"] + lotHeader + ["expiry", "containers", LotReceived.Member.unitsPerContainer, "quantity", "supplier_name",
                                                                          "supplier_address", "supplier_dea", "invoice", "received_by", "verified_by",
                                                                          "gtin", "serial", "corrected_by_seq"], receipts),
             ("dispensing.csv", "Dispensing (prescription fills)", ["seq", "time", "rx_number", "fill_number", "patient_ref"] + lotHeader

@@ -56,9 +56,9 @@ public final class ClinicSim {
 
     public static let vialNDC = "70000-123-10"
     public static let tabletNDC = "70000-456-30"
-    public static let supplier: JSONValue = ["name": "Demo Distribution Co.", "address": "1 Wholesale Way, Columbus, OH 43215", "dea_number": "RD1234563"]
-    public static let prescriber: JSONValue = ["name": "Dr. Maya Lin", "address": "200 Telehealth Ave, Austin, TX 78701",
-                                        "dea_number": .string(try! DEANumber.completing("BL765432").description)]
+    public static let supplier = Party(name: "Demo Distribution Co.", address: "1 Wholesale Way, Columbus, OH 43215", deaNumber: "RD1234563")
+    public static let prescriber = Party(name: "Dr. Maya Lin", address: "200 Telehealth Ave, Austin, TX 78701",
+                                         deaNumber: try! DEANumber.completing("BL765432").description)
 
     public static let staff: [(String, String, Role)] = [
         ("pharm1", "Dana Reyes, PharmD", .pharmacist), ("pharm2", "Omar Haddad, PharmD", .pharmacist),
@@ -85,7 +85,7 @@ public final class ClinicSim {
 
     public func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
     public func chance(_ p: Double) -> Bool { Double(rng.next() % 1_000_000) / 1_000_000 < p }
-    public static func q(_ micros: Int64) -> JSONValue { .string(Quantity(micros: micros).description) }
+    public static func q(_ micros: Int64) -> Quantity { Quantity(micros: micros) }
     public static let unit: Int64 = 1_000_000
 
     // MARK: Building blocks (also used by plants)
@@ -95,16 +95,14 @@ public final class ClinicSim {
     public func receive(lot: String, vial: Bool, containers: Int, at t: Timestamp, by: String = "pharm1", invoiceQuantity: Int64? = nil,
                  strength: String? = nil, base: Bool = false) throws -> (Int, String) {
         let per: Int64 = vial ? 10 * Self.unit : 30 * Self.unit
-        var body: [String: JSONValue] = [
-            "supplier": Self.supplier, "invoice": .string("INV-\(lot)"),
-            "drug": vial ? ["name": "Ketamine HCl", "strength": .string(strength ?? "50 mg/mL"), "form": "injection, solution"]
-                : ["name": "Ketamine HCl", "strength": .string(strength ?? "100 mg"), "form": "tablet, sublingual"],
-            "ndc": .string(vial ? Self.vialNDC : Self.tabletNDC), "lot": .string(lot), "expiry": .string(expiry(lot: lot, receivedAt: t)),
-            "containers": .number(Double(containers)), "units_per_container": Self.q(per), "unit": vial ? "mL" : "tablet",
-            "quantity": Self.q(per * Int64(containers)),
-        ]
-        if let invoiceQuantity { body["invoice_quantity"] = Self.q(invoiceQuantity) }
-        let seq = try fx.stage(DispensingType.lotReceived, body, by: by, witnesses: [by == "pharm1" ? "witness1" : "witness2"], at: t)
+        let body = LotReceived(
+            supplier: Self.supplier, invoice: "INV-\(lot)",
+            drug: vial ? DrugDescription(name: "Ketamine HCl", strength: strength ?? "50 mg/mL", form: "injection, solution")
+                : DrugDescription(name: "Ketamine HCl", strength: strength ?? "100 mg", form: "tablet, sublingual"),
+            ndc: vial ? Self.vialNDC : Self.tabletNDC, lot: lot, expiry: expiry(lot: lot, receivedAt: t),
+            containers: containers, unitsPerContainer: Self.q(per), unit: vial ? "mL" : "tablet",
+            quantity: Self.q(per * Int64(containers)), invoiceQuantity: invoiceQuantity.map(Self.q))
+        let seq = try fx.stage(body, by: by, witnesses: [by == "pharm1" ? "witness1" : "witness2"], at: t)
         let id = DispensingProjection.lotID(ndc: try NDC(vial ? Self.vialNDC : Self.tabletNDC), lot: lot)
         balance[id, default: 0] += per * Int64(containers)
         if base {
@@ -118,27 +116,24 @@ public final class ClinicSim {
     public func dose(lot: String, by clinician: String, patient: PersonalData.Reference, given: Int64, wasted: Int64, at t: Timestamp,
               witness: String? = nil) throws -> Int {
         orderCounter += 1
-        var body: [String: JSONValue] = ["lot_id": .string(lot), "patient": patient.json, "order": .string("ORD-\(orderCounter)"),
-                                         "drawn": Self.q(given + wasted), "given": Self.q(given), "wasted": Self.q(wasted)]
-        if wasted > 0 { body["waste_method"] = "drug disposal container" }
+        let body = DoseAdministered(lotID: lot, patient: patient, order: "ORD-\(orderCounter)", drawn: Self.q(given + wasted), given: Self.q(given),
+                                    wasted: Self.q(wasted), wasteMethod: wasted > 0 ? "drug disposal container" : nil)
         balance[lot, default: 0] -= given + wasted
-        return try fx.stage(DispensingType.doseAdministered, body, by: clinician,
+        return try fx.stage(body, by: clinician,
                             witnesses: wasted > 0 ? [witness ?? (chance(0.5) ? "witness1" : "witness2")] : [], at: t)
     }
 
     @discardableResult
     public func waste(lot: String, micros: Int64, by: String, witness: String, at t: Timestamp, reason: String = "remainder of opened vial",
                override: String? = nil) throws -> Int {
-        var body: [String: JSONValue] = ["lot_id": .string(lot), "quantity": Self.q(micros), "reason": .string(reason), "method": "drug disposal container"]
-        if let override { body["override_reason"] = .string(override) }
+        let body = WasteRecorded(lotID: lot, quantity: Self.q(micros), reason: reason, method: "drug disposal container", overrideReason: override)
         balance[lot, default: 0] -= micros
-        return try fx.stage(DispensingType.wasteRecorded, body, by: by, witnesses: [witness], at: t)
+        return try fx.stage(body, by: by, witnesses: [witness], at: t)
     }
 
     @discardableResult
     public func count(lot: String, counted: Int64? = nil, by: String, witness: String, at t: Timestamp) throws -> Int {
-        try fx.stage(DispensingType.countRecorded, ["lot_id": .string(lot), "counted": Self.q(counted ?? balance[lot, default: 0])],
-                     by: by, witnesses: [witness], at: t)
+        try fx.stage(CountRecorded(lotID: lot, counted: Self.q(counted ?? balance[lot, default: 0])), by: by, witnesses: [witness], at: t)
     }
 
     @discardableResult
@@ -146,12 +141,12 @@ public final class ClinicSim {
                rx: String? = nil) throws -> (Int, String) {
         rxCounter += 1
         let number = rx ?? "RX-\(10_000 + rxCounter)"
-        let seq = try fx.stage(DispensingType.prescriptionAdded, [
-            "rx_number": .string(number), "issued": .string(t.dateString), "patient": patient.json, "prescriber": Self.prescriber,
-            "drug": ["name": "Ketamine HCl", "strength": "100 mg", "form": "tablet, sublingual"],
-            "quantity": Self.q(quantity), "unit": "tablet", "directions": "Dissolve 1 tablet under the tongue as directed",
-            "refills_authorized": .number(Double(refills)), "days_supply": .number(Double(daysSupply)),
-        ], by: "pharm1", at: t)
+        let seq = try fx.stage(PrescriptionAdded(
+            rxNumber: number, issued: t.dateString, patient: patient, prescriber: Self.prescriber,
+            drug: DrugDescription(name: "Ketamine HCl", strength: "100 mg", form: "tablet, sublingual"),
+            quantity: Self.q(quantity), unit: "tablet", directions: "Dissolve 1 tablet under the tongue as directed",
+            refillsAuthorized: refills, daysSupply: daysSupply
+        ), by: "pharm1", at: t)
         return (seq, number)
     }
 
@@ -171,11 +166,10 @@ public final class ClinicSim {
             balance[lot, default: 0] -= take
             left -= take
         }
-        let seq = try fx.stage(DispensingType.prescriptionDispensed, [
-            "rx_number": .string(rx), "fill_number": .number(Double(number)), "quantity": Self.q(quantity),
-            "days_supply": .number(Double(daysSupply)), "patient": patient.json,
-            "lots": .array(uses.map { ["lot_id": .string($0.0), "quantity": Self.q($0.1)] }),
-        ], by: by, at: t)
+        let seq = try fx.stage(PrescriptionDispensed(
+            rxNumber: rx, patient: patient, fillNumber: number, quantity: Self.q(quantity), daysSupply: daysSupply,
+            lots: uses.map { LotQuantity(lotID: $0.0, quantity: Self.q($0.1)) }
+        ), by: by, at: t)
         return (seq, uses)
     }
 
@@ -195,45 +189,44 @@ public final class ClinicSim {
     @discardableResult
     public func ship(rx: String, number: Int, at t: Timestamp, tracking: String? = nil, adultSignature: Bool = true) throws -> (Int, String) {
         let tr = tracking ?? nextTracking()
-        var body: [String: JSONValue] = ["fills": [["rx_number": .string(rx), "fill_number": .number(Double(number))]], "carrier": "UPS",
-                                         "service": "Next Day Air", "tracking": .string(tr), "adult_signature_required": .bool(adultSignature)]
-        if !adultSignature { body["override_reason"] = "patient asked for the parcel to be left at the door" }
-        return (try fx.stage(DispensingType.shipmentSent, body, by: "pharm1", at: t), tr)
+        let body = ShipmentSent(carrier: "UPS", service: "Next Day Air", tracking: tr, adultSignatureRequired: adultSignature,
+                                fills: [FillReference(rxNumber: rx, fillNumber: number)],
+                                overrideReason: adultSignature ? nil : "patient asked for the parcel to be left at the door")
+        return (try fx.stage(body, by: "pharm1", at: t), tr)
     }
 
     @discardableResult
     public func deliver(tracking: String, delivered: Timestamp, at t: Timestamp, ageVerified: Bool = true, idType: String = "drivers_license") throws -> Int {
-        try fx.stage(DispensingType.shipmentDelivered, [
-            "tracking": .string(tracking), "delivered": .string(delivered.description), "signer": pick(signers).json,
-            "age_verified": .bool(ageVerified), "id_type": .string(idType),
-            "signature_image_sha256": .string(Hash.sha256(Array(tracking.utf8)).hex),
-        ], by: "pharm1", at: t)
+        try fx.stage(ShipmentDelivered(
+            tracking: tracking, delivered: delivered.description, signer: pick(signers), ageVerified: ageVerified,
+            idType: try ShipmentDelivered.choice(idType, for: ShipmentDelivered.Member.idType),
+            signatureImageSHA256: Hash.sha256(Array(tracking.utf8)).hex
+        ), by: "pharm1", at: t)
     }
 
     @discardableResult
     public func returned(tracking: String, lots: [(String, Int64)], disposition: String, at t: Timestamp) throws -> Int {
         for (lot, m) in lots { balance[lot, default: 0] += m }
-        return try fx.stage(DispensingType.shipmentReturned, ["tracking": .string(tracking), "disposition": .string(disposition),
-                                                             "reason": "no adult available after 3 attempts"], by: "pharm1", at: t)
+        return try fx.stage(ShipmentReturned(tracking: tracking, disposition: try ShipmentReturned.choice(disposition, for: ShipmentReturned.Member.disposition),
+                                             reason: "no adult available after 3 attempts"), by: "pharm1", at: t)
     }
 
     @discardableResult
     public func destroy(_ items: [(String, Int64)], by: String = "pharm1", witnesses: [String] = ["witness1", "compliance"], at t: Timestamp) throws -> Int {
         for (lot, m) in items { balance[lot, default: 0] -= m }
-        return try fx.stage(DispensingType.destructionRecorded, [
-            "items": .array(items.map { ["lot_id": .string($0.0), "quantity": Self.q($0.1)] }),
-            "method": "chemical digestion (drug disposal system)", "location": "pharmacy back office", "reason": "returned parcel, quarantined",
-        ], by: by, witnesses: witnesses, at: t)
+        return try fx.stage(DestructionRecorded(
+            method: "chemical digestion (drug disposal system)", location: "pharmacy back office", reason: "returned parcel, quarantined",
+            items: items.map { LotQuantity(lotID: $0.0, quantity: Self.q($0.1)) }
+        ), by: by, witnesses: witnesses, at: t)
     }
 
     @discardableResult
     public func loss(kind: String, items: [(String, Int64)], discovered: Timestamp, deaNotified: Timestamp?, at t: Timestamp, by: String = "compliance") throws -> Int {
         for (lot, m) in items { balance[lot, default: 0] -= m }
-        var body: [String: JSONValue] = ["kind": .string(kind), "discovered": .string(discovered.description),
-                                         "items": .array(items.map { ["lot_id": .string($0.0), "quantity": Self.q($0.1)] }),
-                                         "description": "found missing at the shelf"]
-        if let deaNotified { body["dea_notified"] = .string(deaNotified.description) }
-        return try fx.stage(DispensingType.lossReported, body, by: by, at: t)
+        let body = LossReported(kind: try LossReported.choice(kind, for: LossReported.Member.kind), discovered: discovered.description,
+                                description: "found missing at the shelf", deaNotified: deaNotified?.description,
+                                items: items.map { LotQuantity(lotID: $0.0, quantity: Self.q($0.1)) })
+        return try fx.stage(body, by: by, at: t)
     }
 
     public func receiveVials(at t: Timestamp) throws {
@@ -357,8 +350,7 @@ public final class ClinicSim {
             let lot = try tabletLot(need: Self.unit, at: cal.at(d, 15.5))
             let seq = try waste(lot: lot, micros: Self.unit, by: "pharm2", witness: "witness2", at: cal.at(d, 15.5), reason: "tablet dropped on the floor")
             balance[lot, default: 0] += Self.unit
-            try fx.stage(DispensingType.entryCorrected, ["corrects": .number(Double(seq)), "reason": "the same waste was recorded twice"],
-                         by: "pharm2", at: cal.at(d, 15.6))
+            try fx.stage(EntryCorrected(corrects: seq, reason: "the same waste was recorded twice"), by: "pharm2", at: cal.at(d, 15.6))
         }
         if d == 12 {
             try loss(kind: "theft", items: [(try tabletLot(need: 10 * Self.unit, at: cal.at(d, 9)), 10 * Self.unit)], discovered: cal.at(d, 9), deaNotified: cal.at(d, 14), at: cal.at(d, 15))

@@ -67,6 +67,12 @@ public final class SimulatedLedger {
         return k
     }
 
+    /// Builds a statement of a typed body and queues it for signing; returns the seq it will have.
+    @discardableResult
+    public func stage(_ body: some StatementBody, by actor: String, witnesses: [String] = [], at time: Timestamp) throws -> Int {
+        try stage(type(of: body).type, body.body, by: actor, witnesses: witnesses, at: time)
+    }
+
     /// Builds a statement and queues it for signing; returns the seq it will have.
     @discardableResult
     public func stage(_ type: String, _ body: [String: JSONValue], by actor: String, witnesses: [String] = [],

@@ -21,25 +21,22 @@ struct Administer: ParsableCommand {
 
     func run() throws {
         let ledger = try record.target()
-        let d = try Quantity(parsing: try quantityText(drawn, "--drawn").stringValue!)
-        let g = try Quantity(parsing: try quantityText(given, "--given", allowZero: true).stringValue!)
-        let w = try wasted.map { try Quantity(parsing: try quantityText($0, "--wasted", allowZero: true).stringValue!) } ?? (d.subtracting(g) ?? .zero)
+        let d = try parseQuantity(drawn, "--drawn")
+        let g = try parseQuantity(given, "--given", allowZero: true)
+        let w = try wasted.map { try parseQuantity($0, "--wasted", allowZero: true) } ?? (d.subtracting(g) ?? .zero)
         guard !w.isNegative else { throw LedgerError(.invalidArgument, "--given (\(g)) is more than --drawn (\(d))") }
-        var body: [String: JSONValue] = [
-            "lot_id": .string(try ledger.lotID(lot: lot, ndc: ndc)), "patient": try ledger.patientReference(patient).json,
-            "order": .string(order), "drawn": .string(d.description), "given": .string(g.description), "wasted": .string(w.description),
-        ]
+        var body = DoseAdministered(lotID: try ledger.lotID(lot: lot, ndc: ndc), patient: try ledger.patientReference(patient), order: order,
+                                    drawn: d, given: g, wasted: w, overrideReason: overrideReason)
         if w.isPositive {
             guard let wasteMethod else { throw LedgerError(.invalidArgument, "\(w) is wasted: say how with --waste-method, and have the witness sign with --witness-key") }
-            body["waste_method"] = .string(wasteMethod)
+            body.wasteMethod = wasteMethod
         }
-        if let overrideReason { body["override_reason"] = .string(overrideReason) }
         if let monitoredUntil {
             guard let t = Timestamp(monitoredUntil) else {
                 throw LedgerError(.invalidArgument, "--monitored-until must be a UTC time like 2026-11-23T15:30:00Z, not \"\(monitoredUntil.prefix(40))\"")
             }
-            body["monitored_until"] = .string(t.description)
+            body.monitoredUntil = t
         }
-        try record.record(DispensingType.doseAdministered, body, ledger: ledger) { "dose of \(g) given, \(w) wasted, recorded at seq \($0)" }
+        try record.record(body, ledger: ledger) { "dose of \(g) given, \(w) wasted, recorded at seq \($0)" }
     }
 }

@@ -15,7 +15,7 @@ struct Correct: ParsableCommand {
     func run() throws {
         try seqNumber(seq, "--seq")
         let ledger = try record.target()
-        try record.record(DispensingType.entryCorrected, ["corrects": .number(Double(seq)), "reason": .string(reason)], ledger: ledger) {
+        try record.record(EntryCorrected(corrects: seq, reason: reason), ledger: ledger) {
             "entry \(seq) corrected by seq \($0); record the right event now if one is needed"
         }
     }

@@ -15,7 +15,7 @@ struct Count: ParsableCommand {
 
     func run() throws {
         let ledger = try record.target()
-        let body: [String: JSONValue] = ["lot_id": .string(try ledger.lotID(lot: lot, ndc: ndc)), "counted": try quantityText(counted, "--counted", allowZero: true)]
-        try record.record(DispensingType.countRecorded, body, ledger: ledger) { "count of lot \(lot) recorded at seq \($0); the compliance officer sees any variance in the reconciliation" }
+        let body = CountRecorded(lotID: try ledger.lotID(lot: lot, ndc: ndc), counted: try parseQuantity(counted, "--counted", allowZero: true))
+        try record.record(body, ledger: ledger) { "count of lot \(lot) recorded at seq \($0); the compliance officer sees any variance in the reconciliation" }
     }
 }

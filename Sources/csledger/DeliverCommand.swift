@@ -24,16 +24,16 @@ struct Deliver: ParsableCommand {
             throw LedgerError(.invalidArgument, "cannot read the signature image \(signatureImage)")
         }
         guard Timestamp(delivered) != nil else { throw LedgerError(.invalidArgument, "--delivered must be a UTC time like 2026-11-23T15:30:00Z") }
+        let checkedIDType: ShipmentDelivered.IDType = try ShipmentDelivered.choice(idType, for: ShipmentDelivered.Member.idType)
         let person = try PersonalData.deliverySignerData(name: signerName, idLastDigits: idLast, labels: ("--signer-name", "--id-last"),
                                                          idJurisdiction: idJurisdiction, jurisdictionLabel: "--id-jurisdiction")
         // The signer's name and ID digits, and the image, stay beside the ledger file (here, or the daemon's).
         let signer = try target.addDeliverySigner(person, signatureImage: Array(image),
                                                   imageType: URL(fileURLWithPath: signatureImage).pathExtension)
-        let body: [String: JSONValue] = ["tracking": .string(tracking), "delivered": .string(delivered), "signer": signer.reference.json,
-                                         "age_verified": .bool(ageVerified), "id_type": .string(idType),
-                                         "signature_image_sha256": .string(signer.signatureImageSHA256)]
+        let body = ShipmentDelivered(tracking: tracking, delivered: delivered, signer: signer.reference, ageVerified: ageVerified,
+                                     idType: checkedIDType, signatureImageSHA256: signer.signatureImageSHA256)
         do {
-            try record.record(DispensingType.shipmentDelivered, body, ledger: target) { "delivery of \(tracking) recorded at seq \($0)" }
+            try record.record(body, ledger: target) { "delivery of \(tracking) recorded at seq \($0)" }
         } catch {
             // Nothing was recorded: keep no personal data of the signer, nor their signature.
             if record.draft == nil { _ = try? target.discardDeliverySigner(signer) }

@@ -16,8 +16,7 @@ struct Destroy: ParsableCommand {
 
     func run() throws {
         let ledger = try record.target()
-        var body: [String: JSONValue] = ["items": .array(try lotItems(lot, ndc: ndc, ledger: ledger)), "method": .string(method), "location": .string(location)]
-        if let reason { body["reason"] = .string(reason) }
-        try record.record(DispensingType.destructionRecorded, body, ledger: ledger) { "destruction recorded at seq \($0)" }
+        let body = DestructionRecorded(method: method, location: location, reason: reason, items: try lotItems(lot, ndc: ndc, ledger: ledger))
+        try record.record(body, ledger: ledger) { "destruction recorded at seq \($0)" }
     }
 }

@@ -12,7 +12,7 @@ struct Discharge: ParsableCommand {
     func run() throws {
         guard dose >= 0 else { throw LedgerError(.invalidArgument, "--dose must be the seq number of a dose (0 or more)") }
         let ledger = try record.target()
-        try record.record(DispensingType.doseDischarged, ["dose_seq": .number(Double(dose))], ledger: ledger) {
+        try record.record(DoseDischarged(doseSeq: dose), ledger: ledger) {
             "patient of dose \(dose) discharged, recorded at seq \($0)"
         }
     }

@@ -17,12 +17,10 @@ struct Dispense: ParsableCommand {
     func run() throws {
         let ledger = try record.target()
         let patientRef = try ledger.prescriptionPatient(rx: rx)
-        var body: [String: JSONValue] = [
-            "rx_number": .string(rx), "fill_number": .number(Double(fill)), "quantity": try quantityText(quantity, "--quantity"),
-            "days_supply": .number(Double(daysSupply)), "lots": .array(try lotItems(lot, ndc: ndc, ledger: ledger, total: quantity)),
-            "patient": try ledger.patientReference(patientRef).json,
-        ]
-        if let overrideReason { body["override_reason"] = .string(overrideReason) }
-        try record.record(DispensingType.prescriptionDispensed, body, ledger: ledger) { "fill \(fill) of \(rx) (\(quantity)) recorded at seq \($0)" }
+        let amount = try parseQuantity(quantity, "--quantity")
+        let lots = try lotItems(lot, ndc: ndc, ledger: ledger, total: quantity)
+        let body = PrescriptionDispensed(rxNumber: rx, patient: try ledger.patientReference(patientRef), fillNumber: fill, quantity: amount,
+                                         daysSupply: daysSupply, lots: lots, overrideReason: overrideReason)
+        try record.record(body, ledger: ledger) { "fill \(fill) of \(rx) (\(quantity)) recorded at seq \($0)" }
     }
 }

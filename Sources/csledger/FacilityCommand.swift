@@ -70,12 +70,12 @@ struct Facility: ParsableCommand {
 
         func run() throws {
             var body = try registrantIdentity(facilityName: facilityName, address: address, npi: npi, ncpdp: ncpdp, stateLicense: stateLicense)
-            guard !body.isEmpty else {
+            guard !body.members.isEmpty else {
                 throw LedgerError(.invalidArgument, "give at least one of --facility-name, --address, --npi, --ncpdp, --state-license")
             }
-            if let reason { body["reason"] = .string(reason) }
+            body.reason = reason
             let ledger = try record.target()
-            try record.record(DispensingType.facilityUpdated, body, ledger: ledger) { "registrant details updated at seq \($0)" }
+            try record.record(body, ledger: ledger) { "registrant details updated at seq \($0)" }
         }
     }
 }

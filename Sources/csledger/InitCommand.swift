@@ -41,7 +41,7 @@ struct Init: ParsableCommand {
         guard let keyPath = key ?? ProcessInfo.processInfo.environment["CSLEDGER_KEY"] else {
             throw LedgerError(.keyFileMissing, "init needs the facility key; pass --key PATH")
         }
-        let identity = try registrantIdentity(address: address, npi: npi, ncpdp: ncpdp, stateLicense: stateLicense)
+        let identity = try registrantIdentity(address: address, npi: npi, ncpdp: ncpdp, stateLicense: stateLicense).members
         let facilityKey = try KeyFiles.loadPrivateKey(path: keyPath)
         let ledger = try Ledger.create(path: ledgerOptions.path, origin: origin, facilityName: facilityName,
                                        deaNumber: deaNumber, facilityKey: facilityKey, extraBody: identity)
@@ -61,26 +61,27 @@ struct Init: ParsableCommand {
 }
 
 /// The registrant's identifiers given as flags, checked (NPI check digit, 7-digit NCPDP) before anything is signed.
-func registrantIdentity(facilityName: String? = nil, address: String?, npi: String?, ncpdp: String?, stateLicense: String?) throws -> [String: JSONValue] {
-    var body: [String: JSONValue] = [:]
-    func text(_ value: String?, _ key: String, _ flag: String, max: Int) throws {
-        guard let value else { return }
+/// The genesis body carries the same members as `facility.updated` (`FacilityUpdated.members`, without a reason).
+func registrantIdentity(facilityName: String? = nil, address: String?, npi: String?, ncpdp: String?, stateLicense: String?) throws -> FacilityUpdated {
+    func text(_ value: String?, _ flag: String, max: Int) throws -> String? {
+        guard let value else { return nil }
         let t = value.trimmingCharacters(in: .whitespaces)
         guard !t.isEmpty, t.count <= max, !t.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
             throw LedgerError(.invalidArgument, "\(flag) must be 1 to \(max) characters of text")
         }
-        body[key] = .string(t)
+        return t
     }
-    try text(facilityName, "facility_name", "--facility-name", max: 200)
-    try text(address, "address", "--address", max: 300)
-    try text(stateLicense, "state_license", "--state-license", max: 40)
+    var identity = FacilityUpdated()
+    identity.facilityName = try text(facilityName, "--facility-name", max: 200)
+    identity.address = try text(address, "--address", max: 300)
+    identity.stateLicense = try text(stateLicense, "--state-license", max: 40)
     if let npi {
-        if let p = RegistrantIdentity.npiProblem(npi) { throw LedgerError(.invalidArgument, "--npi \(npi.prefix(20)) \(p)") }
-        body["npi"] = .string(npi)
+        if let p = FacilityUpdated.npiProblem(npi) { throw LedgerError(.invalidArgument, "--npi \(npi.prefix(20)) \(p)") }
+        identity.npi = npi
     }
     if let ncpdp {
-        if let p = RegistrantIdentity.ncpdpProblem(ncpdp) { throw LedgerError(.invalidArgument, "--ncpdp \(ncpdp.prefix(20)) \(p)") }
-        body["ncpdp"] = .string(ncpdp)
+        if let p = FacilityUpdated.ncpdpProblem(ncpdp) { throw LedgerError(.invalidArgument, "--ncpdp \(ncpdp.prefix(20)) \(p)") }
+        identity.ncpdp = ncpdp
     }
-    return body
+    return identity
 }

@@ -26,17 +26,16 @@ struct Loss: ParsableCommand {
             }
         }
         let ledger = try record.target()
-        var body: [String: JSONValue] = ["kind": .string(kind), "discovered": .string(discovered)]
-        if kind == "in_transit" {
+        let checkedKind: LossReported.Kind = try LossReported.choice(kind, for: LossReported.Member.kind)
+        var body = LossReported(kind: checkedKind, discovered: discovered, description: description, deaNotified: deaNotified,
+                                policeReport: policeReport)
+        if checkedKind == .inTransit {
             guard let tracking, let carrier else { throw LedgerError(.invalidArgument, "an in-transit loss needs --tracking and --carrier") }
-            body["tracking"] = .string(tracking)
-            body["carrier"] = .string(carrier)
+            body.tracking = tracking
+            body.carrier = carrier
         } else {
-            body["items"] = .array(try lotItems(lot, ndc: ndc, ledger: ledger))
+            body.items = try lotItems(lot, ndc: ndc, ledger: ledger)
         }
-        if let description { body["description"] = .string(description) }
-        if let deaNotified { body["dea_notified"] = .string(deaNotified) }
-        if let policeReport { body["police_report"] = .string(policeReport) }
-        try record.record(DispensingType.lossReported, body, ledger: ledger) { "\(kind) reported at seq \($0)" }
+        try record.record(body, ledger: ledger) { "\(kind) reported at seq \($0)" }
     }
 }

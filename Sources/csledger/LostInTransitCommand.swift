@@ -14,7 +14,7 @@ struct LostInTransit: ParsableCommand {
 
     func run() throws {
         let ledger = try record.target()
-        try record.record(DispensingType.shipmentLost, ["tracking": .string(tracking), "reason": .string(reason)], ledger: ledger) {
+        try record.record(ShipmentLost(tracking: tracking, reason: reason), ledger: ledger) {
             "shipment \(tracking) recorded as lost at seq \($0); report it to DEA (Form 106) within 1 business day: csledger loss --kind in_transit --tracking \(tracking)"
         }
     }

@@ -16,7 +16,8 @@ struct LotStatus: ParsableCommand {
 
     func run() throws {
         let ledger = try record.target()
-        let body: [String: JSONValue] = ["lot_id": .string(try ledger.lotID(lot: lot, ndc: ndc)), "status": .string(status), "reason": .string(reason)]
-        try record.record(DispensingType.lotStatusChanged, body, ledger: ledger) { "lot \(lot) is now \(status) (seq \($0))" }
+        let lotID = try ledger.lotID(lot: lot, ndc: ndc)
+        let body = LotStatusChanged(lotID: lotID, status: try LotStatusChanged.choice(status, for: LotStatusChanged.Member.status), reason: reason)
+        try record.record(body, ledger: ledger) { "lot \(lot) is now \(status) (seq \($0))" }
     }
 }

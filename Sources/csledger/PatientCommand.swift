@@ -81,9 +81,8 @@ struct Patient: ParsableCommand {
                 throw LedgerError(.invalidArgument, "--reason must be one of: \(DispensingType.policyReasons.joined(separator: ", "))")
             }
             let ledger = try record.target()
-            let policy = inClinicOnly ? "in_clinic_only" : "take_home_allowed"
-            let body: [String: JSONValue] = ["patient": try ledger.patientReference(ref).json, "policy": .string(policy), "reason": .string(reason)]
-            try record.record(DispensingType.patientPolicySet, body, ledger: ledger) {
+            let body = PatientPolicySet(patient: try ledger.patientReference(ref), policy: inClinicOnly ? .inClinicOnly : .takeHomeAllowed, reason: reason)
+            try record.record(body, ledger: ledger) {
                 "patient \(ref) is \(inClinicOnly ? "in-clinic-only" : "allowed take-home fills") from seq \($0)"
             }
         }

@@ -62,21 +62,14 @@ struct Receive: ParsableCommand {
         guard let lotNumber else { throw LedgerError(.invalidArgument, "give the --lot number (or --scan the barcode)") }
         guard let expiryDate else { throw LedgerError(.invalidArgument, "give the --expiry date YYYY-MM-DD (or --scan the barcode)") }
         guard containers > 0 else { throw LedgerError(.invalidArgument, "--containers must be 1 or more") }
-        let perContainer = try quantityText(unitsPerContainer, "--units-per-container")
-        let total = try Quantity(parsing: perContainer.stringValue!) * containers
-        var body: [String: JSONValue] = [
-            "supplier": ["name": .string(supplierName), "address": .string(supplierAddress), "dea_number": .string(supplierDea)],
-            "invoice": .string(invoice),
-            "drug": ["name": .string(drug), "strength": .string(strength), "form": .string(form)],
-            "ndc": .string(ndcText), "lot": .string(lotNumber), "expiry": .string(expiryDate),
-            "containers": .number(Double(containers)), "units_per_container": perContainer, "unit": .string(unit),
-            "quantity": .string(total.description),
-        ]
-        if let gtin { body["gtin"] = .string(gtin) }
-        if let serialNumber { body["serial"] = .string(serialNumber) }
-        if inClinicOnly { body["in_clinic_only"] = .bool(true) }
-        if transferIn { body["transfer_in"] = .bool(true) }
-        if let invoiceQuantity { body["invoice_quantity"] = try quantityText(invoiceQuantity, "--invoice-quantity", allowZero: true) }
-        try record.record(DispensingType.lotReceived, body, ledger: ledger) { "received lot \(lotNumber): \(total) \(unit) at seq \($0)" }
+        let perContainer = try parseQuantity(unitsPerContainer, "--units-per-container")
+        let total = try perContainer * containers
+        let body = LotReceived(
+            supplier: Party(name: supplierName, address: supplierAddress, deaNumber: supplierDea), invoice: invoice,
+            drug: DrugDescription(name: drug, strength: strength, form: form), ndc: ndcText, gtin: gtin, lot: lotNumber,
+            expiry: expiryDate, serial: serialNumber, containers: containers, unitsPerContainer: perContainer, unit: unit, quantity: total,
+            invoiceQuantity: try invoiceQuantity.map { try parseQuantity($0, "--invoice-quantity", allowZero: true) },
+            inClinicOnly: inClinicOnly ? true : nil, transferIn: transferIn ? true : nil)
+        try record.record(body, ledger: ledger) { "received lot \(lotNumber): \(total) \(unit) at seq \($0)" }
     }
 }

@@ -26,6 +26,11 @@ struct RecordOptions: ParsableArguments {
     /// Where the command records: the ledger file, or csledgerd with --server.
     func target() throws -> any LedgerTarget { try ledgerOptions.target(server: server, signing: signing) }
 
+    /// Signs `body` (its statement type is the body's) and appends it (or writes a draft); prints the result.
+    func record(_ body: some StatementBody, ledger: any LedgerTarget, summary: (Int) -> String) throws {
+        try record(type(of: body).type, body.body, ledger: ledger, summary: summary)
+    }
+
     /// Signs `body` as `type` and appends it (or writes a draft); prints the result.
     func record(_ type: String, _ body: [String: JSONValue], ledger: any LedgerTarget, summary: (Int) -> String) throws {
         let key = try signing.signerKey()
@@ -72,21 +77,21 @@ struct LotUse {
 }
 
 /// Resolves lot numbers to lot ids, with the quantity each one gives.
-func lotItems(_ uses: [String], ndc: String?, ledger: any LedgerTarget, total: String? = nil) throws -> [JSONValue] {
+func lotItems(_ uses: [String], ndc: String?, ledger: any LedgerTarget, total: String? = nil) throws -> [LotQuantity] {
     guard !uses.isEmpty else { throw LedgerError(.invalidArgument, "name the lot with --lot LOT (or LOT=QUANTITY for several)") }
     let parsed = uses.map(LotUse.init)
     return try parsed.map { u in
         guard let q = u.quantity ?? (parsed.count == 1 ? total : nil) else {
             throw LedgerError(.invalidArgument, "with several lots, give each one's quantity as --lot LOT=QUANTITY")
         }
-        return .object(["lot_id": .string(try ledger.lotID(lot: u.lot, ndc: ndc)), "quantity": try quantityText(q, "--lot \(u.lot)")])
+        return LotQuantity(lotID: try ledger.lotID(lot: u.lot, ndc: ndc), quantity: try parseQuantity(q, "--lot \(u.lot)"))
     }
 }
 
 /// A quantity flag's text, checked to be a positive decimal before anything is signed.
-func quantityText(_ text: String, _ flag: String, allowZero: Bool = false) throws -> JSONValue {
+func parseQuantity(_ text: String, _ flag: String, allowZero: Bool = false) throws -> Quantity {
     guard let q = try? Quantity(parsing: text), allowZero ? !q.isNegative : q.isPositive else {
         throw LedgerError(.invalidArgument, "\(flag) \"\(text.prefix(20))\" must be a \(allowZero ? "" : "positive ")decimal number such as 2.5")
     }
-    return .string(q.description)
+    return q
 }

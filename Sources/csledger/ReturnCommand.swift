@@ -14,7 +14,8 @@ struct Return: ParsableCommand {
 
     func run() throws {
         let ledger = try record.target()
-        let body: [String: JSONValue] = ["tracking": .string(tracking), "disposition": .string(disposition), "reason": .string(reason)]
-        try record.record(DispensingType.shipmentReturned, body, ledger: ledger) { "return of \(tracking) recorded at seq \($0)" }
+        let body = ShipmentReturned(tracking: tracking, disposition: try ShipmentReturned.choice(disposition, for: ShipmentReturned.Member.disposition),
+                                    reason: reason)
+        try record.record(body, ledger: ledger) { "return of \(tracking) recorded at seq \($0)" }
     }
 }

@@ -29,16 +29,13 @@ struct Rx: ParsableCommand {
         func run() throws {
             let ledger = try record.target()
             let ref = try ledger.patientReference(patient)
-            var body: [String: JSONValue] = [
-                "rx_number": .string(rx), "issued": .string(issued), "patient": ref.json,
-                "prescriber": ["name": .string(prescriberName), "address": .string(prescriberAddress), "dea_number": .string(prescriberDea)],
-                "drug": ["name": .string(drug), "strength": .string(strength), "form": .string(form)],
-                "quantity": try quantityText(quantity, "--quantity"), "unit": .string(unit), "directions": .string(directions),
-                "refills_authorized": .number(Double(refills)),
-            ]
-            if let ndc { body["ndc"] = .string(ndc) }
-            if let daysSupply { body["days_supply"] = .number(Double(daysSupply)) }
-            try record.record(DispensingType.prescriptionAdded, body, ledger: ledger) { "prescription \(rx) recorded at seq \($0)" }
+            let body = PrescriptionAdded(
+                rxNumber: rx, issued: issued, patient: ref,
+                prescriber: Party(name: prescriberName, address: prescriberAddress, deaNumber: prescriberDea),
+                drug: DrugDescription(name: drug, strength: strength, form: form), ndc: ndc,
+                quantity: try parseQuantity(quantity, "--quantity"), unit: unit, directions: directions,
+                refillsAuthorized: refills, daysSupply: daysSupply)
+            try record.record(body, ledger: ledger) { "prescription \(rx) recorded at seq \($0)" }
         }
     }
 }

@@ -18,14 +18,13 @@ struct Ship: ParsableCommand {
     func run() throws {
         let ledger = try record.target()
         guard !fill.isEmpty else { throw LedgerError(.invalidArgument, "name each fill in the parcel with --fill RX/FILL") }
-        let fills = try fill.map { f -> JSONValue in
+        let fills = try fill.map { f -> FillReference in
             let parts = f.split(separator: "/")
             guard parts.count == 2, let n = Int(parts[1]) else { throw LedgerError(.invalidArgument, "--fill \(f.prefix(40)) must be RX/FILL, e.g. RX1001/1") }
-            return .object(["rx_number": .string(String(parts[0])), "fill_number": .number(Double(n))])
+            return FillReference(rxNumber: String(parts[0]), fillNumber: n)
         }
-        var body: [String: JSONValue] = ["fills": .array(fills), "carrier": .string(carrier), "service": .string(service),
-                                         "tracking": .string(tracking), "adult_signature_required": .bool(!noAdultSignature)]
-        if let overrideReason { body["override_reason"] = .string(overrideReason) }
-        try record.record(DispensingType.shipmentSent, body, ledger: ledger) { "shipment \(tracking) recorded at seq \($0)" }
+        let body = ShipmentSent(carrier: carrier, service: service, tracking: tracking, adultSignatureRequired: !noAdultSignature, fills: fills,
+                                overrideReason: overrideReason)
+        try record.record(body, ledger: ledger) { "shipment \(tracking) recorded at seq \($0)" }
     }
 }

@@ -18,11 +18,8 @@ struct TransferOut: ParsableCommand {
 
     func run() throws {
         let ledger = try record.target()
-        var body: [String: JSONValue] = [
-            "to": ["name": .string(toName), "address": .string(toAddress), "dea_number": .string(toDea)],
-            "invoice": .string(invoice), "items": .array(try lotItems(lot, ndc: ndc, ledger: ledger)),
-        ]
-        if let reason { body["reason"] = .string(reason) }
-        try record.record(DispensingType.transferOut, body, ledger: ledger) { "transfer to \(toDea.prefix(20)) (invoice \(invoice.prefix(40))) recorded at seq \($0)" }
+        let body = LedgerCore.TransferOut(to: Party(name: toName, address: toAddress, deaNumber: toDea), invoice: invoice, reason: reason,
+                               items: try lotItems(lot, ndc: ndc, ledger: ledger))
+        try record.record(body, ledger: ledger) { "transfer to \(toDea.prefix(20)) (invoice \(invoice.prefix(40))) recorded at seq \($0)" }
     }
 }

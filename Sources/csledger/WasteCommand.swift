@@ -17,9 +17,8 @@ struct Waste: ParsableCommand {
 
     func run() throws {
         let ledger = try record.target()
-        var body: [String: JSONValue] = ["lot_id": .string(try ledger.lotID(lot: lot, ndc: ndc)), "quantity": try quantityText(quantity, "--quantity"),
-                                         "reason": .string(reason), "method": .string(method)]
-        if let overrideReason { body["override_reason"] = .string(overrideReason) }
-        try record.record(DispensingType.wasteRecorded, body, ledger: ledger) { "waste of \(quantity) from lot \(lot) recorded at seq \($0)" }
+        let body = WasteRecorded(lotID: try ledger.lotID(lot: lot, ndc: ndc), quantity: try parseQuantity(quantity, "--quantity"),
+                                 reason: reason, method: method, overrideReason: overrideReason)
+        try record.record(body, ledger: ledger) { "waste of \(quantity) from lot \(lot) recorded at seq \($0)" }
     }
 }
