@@ -89,10 +89,9 @@ struct IncrementalReconciliationTests {
             }
             if rng.next() % 3 == 0 {  // a transfer out to another registrant
                 let lot = try sim.tabletLot(need: 2 * u, at: t(18.2))
-                try sim.fx.stage(DispensingType.transferOut, [
-                    "to": ["name": "Sister Clinic", "address": "400 North Loop, Austin, TX 78751", "dea_number": "RS7654329"],
-                    "invoice": .string("TR-\(round)"), "items": [["lot_id": .string(lot), "quantity": ClinicSim.q(u)]],
-                ], by: "pharm1", at: t(18.2))
+                try sim.fx.stage(TransferOut(to: Party(name: "Sister Clinic", address: "400 North Loop, Austin, TX 78751", deaNumber: "RS7654329"),
+                                             invoice: "TR-\(round)", items: [LotQuantity(lotID: lot, quantity: ClinicSim.q(u))]),
+                                 by: "pharm1", at: t(18.2))
                 sim.balance[lot, default: 0] -= u
             }
             if rng.next() % 3 == 0 {  // a quarantine dated in the past and lifted an hour later (rule 3 looks back)
