@@ -1,0 +1,168 @@
+import Foundation
+import Glibc
+import Testing
+@testable import CSLedgerKit
+@testable import LedgerAccess
+@testable import LedgerClient
+@testable import LedgerCore
+
+/// Several csledgerd processes appending to one ledger in PostgreSQL: one chain, sequenced by PostgreSQL.
+@Suite("PostgreSQL: several daemons", .serialized)
+struct PostgresDaemonTests {
+    typealias Site = PostgresStoreTests.Site
+
+    /// The ledger, `clients` enrolled admins, and for each of `daemons` daemons a mirror holding every client's token.
+    static func setUp(_ site: Site, clients: Int, daemons: Int) throws -> [(key: SignerKey, tokens: [String])] {
+        try site.create(notes: 0)
+        var out: [(SignerKey, [String])] = []
+        for i in 0..<clients {
+            try #require(try CLI.csledger(["keys", "generate", "client\(i)"], in: site.dir.url).status == 0)
+            try site.ok(["actor", "enroll", "--name", "Client \(i)", "--role", "admin", "--public-key", "Keys/client\(i).pub.pem", "--key", "Keys/facility.pem"])
+            out.append((try KeyFiles.loadPrivateKey(path: site.dir.path("Keys/client\(i).pem")), []))
+        }
+        for d in 0..<daemons {
+            for i in 0..<clients {
+                // Tokens are kept beside the ledger in each daemon's own mirror (not in PostgreSQL, yet).
+                let token = try site.ok(["token", "issue", "--actor", out[i].0.keyID.hex, "--mirror", site.dir.path("daemon\(d).sqlite")])
+                out[i].1.append(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+        return out
+    }
+
+    static func startDaemon(_ site: Site, _ d: Int) throws -> Daemon {
+        let daemon = try Daemon(["--ledger", site.ledger, "--mirror", site.dir.path("daemon\(d).sqlite"), "--listen", "127.0.0.1:0",
+                                 "--facility-key", "Keys/facility.pem", "--log-level", "warning"], in: site.dir.url)
+        let probe = try RemoteLedger(url: daemon.url, token: nil)
+        var waited = 0
+        while !probe.isReady(), waited < 200 { Thread.sleep(forTimeInterval: 0.05); waited += 1 }
+        return daemon
+    }
+
+    /// Appends from every client to its daemon for `seconds`; `restart` (if given) runs on its own meanwhile.
+    /// Returns the receipts, the statements tried, and unexpected failures.
+    static func load(_ site: Site, clients: [(key: SignerKey, tokens: [String])], urls: Locked<[String]>, seconds: Double,
+                     during restart: (() -> Void)? = nil) throws -> (receipts: [AppendReceipt], tried: Int, failures: [String]) {
+        let receipts = Locked<[AppendReceipt]>([])
+        let failures = Locked<[String]>([])
+        let tried = Locked(0)
+        let origin = site.origin
+        let until = Date().addingTimeInterval(seconds)
+        let group = DispatchGroup()
+        let daemons = urls.withLock { $0.count }
+        let tolerateDown = restart != nil
+        for (i, c) in clients.enumerated() {
+            for d in 0..<daemons {
+                group.enter()
+                Thread {
+                    defer { group.leave() }
+                    var n = 0
+                    while Date() < until {
+                        n += 1
+                        let signed: SignedStatement
+                        do {
+                            let s = try Statement(type: "load.note", time: .now(), actor: c.key.keyID, log: origin,
+                                                  body: ["client": .number(Double(i)), "daemon": .number(Double(d)), "n": .number(Double(n))])
+                            signed = try SignedStatement(statement: s, actorKey: c.key)
+                        } catch { failures.withLock { $0.append("sign: \(error)") }; return }
+                        tried.withLock { $0 += 1 }
+                        do {
+                            let remote = try RemoteLedger(url: urls.withLock { $0[d] }, token: c.tokens[d])
+                            let r = try remote.append(signed)
+                            receipts.withLock { $0.append(r) }
+                        } catch let e as LedgerError where tolerateDown && [.serverUnreachable, .serverUnavailable, .serverRefused].contains(e.code) {
+                            Thread.sleep(forTimeInterval: 0.05)  // that daemon is down: not acknowledged, try the next one
+                        } catch {
+                            failures.withLock { $0.append("client \(i) via daemon \(d): \(error)") }
+                            Thread.sleep(forTimeInterval: 0.05)
+                        }
+                    }
+                }.start()
+            }
+        }
+        restart?()
+        group.wait()
+        return (receipts.withLock { $0 }, tried.withLock { $0 }, failures.withLock { $0 })
+    }
+
+    /// Every acknowledged entry is in PostgreSQL at its seq with its leaf hash, once; the chain verifies from a new mirror.
+    static func check(_ site: Site, receipts: [AppendReceipt], setup: Int, exact: Bool, tried: Int) throws {
+        #expect(!receipts.isEmpty)
+        #expect(Set(receipts.map(\.seq)).count == receipts.count, "a seq was acknowledged twice")
+        let rows = try site.entryRows()
+        #expect(rows.map(\.seq) == Array(0..<rows.count), "PostgreSQL's entries have a gap")
+        let bySeq = Dictionary(uniqueKeysWithValues: rows.map { ($0.seq, $0.leaf) })
+        for r in receipts {
+            #expect(bySeq[r.seq] == r.leafHash.bytes, "acknowledged seq \(r.seq) is missing or has another leaf hash")
+        }
+        if exact {
+            #expect(rows.count == setup + receipts.count, "entries \(rows.count) != \(setup) + acknowledged \(receipts.count)")
+        } else {
+            #expect(rows.count >= setup + receipts.count && rows.count <= setup + tried)
+        }
+        // One chain, every signature and checkpoint, no statement twice: verify from a mirror built anew.
+        let verify = try site.verifyJSON(cache: "verify-\(UUID().uuidString.prefix(6))")
+        #expect(verify.status == 0 && verify.json?["ok"] == .bool(true), "\(verify.stderr) \(String(describing: verify.json))")
+        #expect(verify.json?["entries"]?.integerValue == rows.count)
+    }
+
+    @Test("two, then three csledgerd on one PostgreSQL ledger with concurrent clients: entries = acknowledged, one chain, verify clean")
+    func severalDaemonsOneChain() throws {
+        guard let database = TestPostgres.database("several daemons") else { return }
+        let site = try Site(database: database, label: "daemons")
+        let clients = try Self.setUp(site, clients: 4, daemons: 3)
+        let setup = 1 + 1 + 4
+        var daemons = [try Self.startDaemon(site, 0), try Self.startDaemon(site, 1)]
+        defer { for d in daemons { d.stop() } }
+        let two = try Self.load(site, clients: clients, urls: Locked(daemons.map(\.url)), seconds: 4)
+        #expect(two.failures.isEmpty, "\(two.failures.prefix(3))")
+        print("PostgreSQL, 2 daemons: \(two.receipts.count) acknowledged appends in 4 s")
+        try Self.check(site, receipts: two.receipts, setup: setup, exact: true, tried: two.tried)
+
+        daemons.append(try Self.startDaemon(site, 2))
+        let three = try Self.load(site, clients: clients, urls: Locked(daemons.map(\.url)), seconds: 4)
+        #expect(three.failures.isEmpty, "\(three.failures.prefix(3))")
+        print("PostgreSQL, 3 daemons: \(three.receipts.count) acknowledged appends in 4 s")
+        try Self.check(site, receipts: two.receipts + three.receipts, setup: setup, exact: true, tried: two.tried + three.tried)
+        for d in daemons { #expect(d.stop() == 0, "\(d.stderr)") }
+    }
+
+    @Test("one of two daemons SIGKILLed mid-load and restarted: nothing acknowledged is lost or duplicated, the chain verifies")
+    func daemonKilledMidLoad() throws {
+        guard let database = TestPostgres.database("daemon killed") else { return }
+        let site = try Site(database: database, label: "killed")
+        let clients = try Self.setUp(site, clients: 4, daemons: 2)
+        let setup = 1 + 1 + 4
+        let first = try Self.startDaemon(site, 0)
+        let second = DaemonBox(try Self.startDaemon(site, 1))
+        let urls = Locked([first.url, second.daemon.url])
+        defer {
+            first.stop()
+            second.daemon.stop()
+        }
+        let result = try Self.load(site, clients: clients, urls: urls, seconds: 8) {
+            for _ in 0..<2 {
+                Thread.sleep(forTimeInterval: 2)
+                second.daemon.killHard()
+                Thread.sleep(forTimeInterval: 0.3)
+                do {
+                    let again = try Self.startDaemon(site, 1)
+                    second.daemon = again
+                    urls.withLock { $0[1] = again.url }
+                } catch {
+                    Issue.record("the killed daemon did not start again: \(error)")
+                    return
+                }
+            }
+        }
+        #expect(result.failures.isEmpty, "\(result.failures.prefix(3))")
+        print("PostgreSQL, 2 daemons, one killed twice: \(result.receipts.count) acknowledged of \(result.tried) tried")
+        try Self.check(site, receipts: result.receipts, setup: setup, exact: false, tried: result.tried)
+    }
+}
+
+/// The daemon that is killed and started again, swapped by the restarting loop (one thread at a time).
+final class DaemonBox: @unchecked Sendable {
+    var daemon: Daemon
+    init(_ daemon: Daemon) { self.daemon = daemon }
+}
