@@ -24,8 +24,16 @@ final class PostgresSession: Sendable {
 
     deinit { close() }
 
+    /// Closes the connection without waiting (it may run on an event loop: a daemon's last reference).
     func close() {
-        if let c = connection.withLock({ c in defer { c = nil }; return c }) { try? c.close().wait() }
+        if let c = connection.withLock({ c in defer { c = nil }; return c }) { Self.closeQuietly(c) }
+    }
+
+    /// Starts closing `c` and does not wait (the EventLoopFuture form, not the async one).
+    private static func closeQuietly(_ c: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = c.close()
+        // Held until closed: postgres-nio asserts that a connection is closed before it is released.
+        closing.whenComplete { _ in withExtendedLifetime(c) {} }
     }
 
     private func connected() throws -> PostgresConnection {
@@ -61,7 +69,7 @@ final class PostgresSession: Sendable {
                 throw LedgerError(.storage, "PostgreSQL refused a statement: \(Self.reason(error)); nothing was written")
             }
             connection.withLock { if $0 === c { $0 = nil } }
-            try? c.close().wait()
+            Self.closeQuietly(c)
             throw LedgerError(.serverUnavailable, "the connection to PostgreSQL at \(address.host):\(address.port) broke: \(Self.reason(error)); nothing was written, try again")
         }
     }
