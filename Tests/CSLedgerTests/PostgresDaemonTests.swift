@@ -42,8 +42,9 @@ struct PostgresDaemonTests {
     /// Appends from every client to its daemon for `seconds`; `restart` (if given) runs on its own meanwhile.
     /// Returns the receipts, the statements tried, and unexpected failures.
     static func load(_ site: Site, clients: [(key: SignerKey, tokens: [String])], urls: Locked<[String]>, seconds: Double,
-                     during restart: (() -> Void)? = nil) throws -> (receipts: [AppendReceipt], tried: Int, failures: [String]) {
+                     during restart: (() -> Void)? = nil) throws -> (receipts: [AppendReceipt], tried: Int, failures: [String], unavailable: Int) {
         let receipts = Locked<[AppendReceipt]>([])
+        let unavailable = Locked(0)
         let failures = Locked<[String]>([])
         let tried = Locked(0)
         let origin = site.origin
@@ -71,6 +72,7 @@ struct PostgresDaemonTests {
                             let r = try remote.append(signed)
                             receipts.withLock { $0.append(r) }
                         } catch let e as LedgerError where tolerateDown && [.serverUnreachable, .serverUnavailable, .serverRefused].contains(e.code) {
+                            if e.code == .serverUnavailable { unavailable.withLock { $0 += 1 } }
                             Thread.sleep(forTimeInterval: 0.05)  // that daemon is down: not acknowledged, try the next one
                         } catch {
                             failures.withLock { $0.append("client \(i) via daemon \(d): \(error)") }
@@ -82,7 +84,7 @@ struct PostgresDaemonTests {
         }
         restart?()
         group.wait()
-        return (receipts.withLock { $0 }, tried.withLock { $0 }, failures.withLock { $0 })
+        return (receipts.withLock { $0 }, tried.withLock { $0 }, failures.withLock { $0 }, unavailable.withLock { $0 })
     }
 
     /// Every acknowledged entry is in PostgreSQL at its seq with its leaf hash, once; the chain verifies from a new mirror.
@@ -158,6 +160,56 @@ struct PostgresDaemonTests {
         #expect(result.failures.isEmpty, "\(result.failures.prefix(3))")
         print("PostgreSQL, 2 daemons, one killed twice: \(result.receipts.count) acknowledged of \(result.tried) tried")
         try Self.check(site, receipts: result.receipts, setup: setup, exact: false, tried: result.tried)
+    }
+}
+
+extension PostgresDaemonTests {
+    /// `Tools/pg-test-cluster.sh COMMAND` for a cluster of this test's own on `port`.
+    static func cluster(_ command: String, port: Int) throws -> CLI.Result {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try CLI.run("/bin/bash", [repo.appendingPathComponent("Tools/pg-test-cluster.sh").path, command], in: repo,
+                           env: ["CSLEDGER_PG_PORT": String(port)])
+    }
+
+    @Test("PostgreSQL stopped and started during appends: the daemon answers 503 meanwhile, loses no acknowledged entry, and appends again without a restart")
+    func postgresRestart() throws {
+        // A server of this test's own, since it is stopped midway; needs the same tools as the shared one.
+        guard TestPostgres.database("PostgreSQL restarted") != nil else { return }
+        let port = 56100 + Int.random(in: 0..<800)
+        let started = try Self.cluster("start", port: port)
+        try #require(started.status == 0, "\(started.stderr)")
+        defer { _ = try? Self.cluster("stop", port: port) }
+        let database = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let site = try Site(database: database, label: "restart")
+        let clients = try Self.setUp(site, clients: 3, daemons: 1)
+        let daemon = try Self.startDaemon(site, 0)
+        defer { daemon.stop() }
+        let resumed = Locked<Date?>(nil)
+        let result = try Self.load(site, clients: clients, urls: Locked([daemon.url]), seconds: 7) {
+            Thread.sleep(forTimeInterval: 1.5)
+            let halted = try? Self.cluster("halt", port: port)
+            #expect(halted?.status == 0, "\(halted?.stderr ?? "")")
+            Thread.sleep(forTimeInterval: 1.5)
+            let again = try? Self.cluster("start", port: port)
+            #expect(again?.status == 0, "\(again?.stderr ?? "")")
+            resumed.withLock { $0 = Date() }
+        }
+        #expect(result.failures.isEmpty, "\(result.failures.prefix(3))")
+        #expect(result.unavailable > 0, "no append was refused with 503 while PostgreSQL was down")
+        print("PostgreSQL restarted under load: \(result.receipts.count) acknowledged of \(result.tried) tried, \(result.unavailable) answered 503")
+        // Appends went on after the restart, through the same daemon process.
+        let after = try RemoteLedger(url: daemon.url, token: clients[0].tokens[0])
+        let s = try Statement(type: "load.note", time: .now(), actor: clients[0].key.keyID, log: site.origin, body: ["after": .bool(true)])
+        let receipt = try after.append(try SignedStatement(statement: s, actorKey: clients[0].key))
+        try Self.check(site, receipts: result.receipts + [receipt], setup: 1 + 1 + 3, exact: false, tried: result.tried + 1)
+        // A 503 while the store is out of reach says when to try again.
+        _ = try Self.cluster("halt", port: port)
+        let down = try SignedStatement(statement: try Statement(type: "load.note", time: .now(), actor: clients[0].key.keyID, log: site.origin,
+                                                                body: ["down": .bool(true)]), actorKey: clients[0].key)
+        let raw = try CLI.run("curl", ["-s", "-i", "-X", "POST", "-H", "Authorization: Bearer \(clients[0].tokens[0])", "-H", "Content-Type: application/json",
+                                       "--data-binary", String(decoding: StatementSubmission.encode(down), as: UTF8.self),
+                                       "\(daemon.url)/v1/statements"], in: site.dir.url)
+        #expect(raw.stdout.hasPrefix("HTTP/1.1 503") && raw.stdout.lowercased().contains("retry-after: 1"), "\(raw.stdout.prefix(400))")
     }
 }
 
