@@ -196,8 +196,34 @@ final class PostgresStore: Sendable {
             throw LedgerError(.ledgerTampered, "PostgreSQL holds \(head) entries of \(origin) but this process's mirror checked \(have): entries committed there are gone (restored from an older backup?); nothing was answered, compare with `csledger verify`")
         }
         guard head > have else { return }
-        try mirror.importMirrored(try snapshot(origin: origin, from: have), projections: projections)
+        // In pieces of about `chunk` entries, each ending at a checkpoint (a piece must be covered by a signed
+        // checkpoint to be taken), so that building a mirror of a large ledger holds one piece in memory at a time.
+        // Entries and checkpoints are never changed once committed, so the pieces need not come from one snapshot.
+        let sizes = try session.run("SELECT size FROM checkpoints WHERE origin = \(origin) AND size > \(have) AND size <= \(head) ORDER BY size")
+            .map { try $0.decode(Int.self) }
+        var from = have
+        while from < head {
+            let end = sizes.last(where: { $0 > from && $0 <= from + chunk }) ?? sizes.first(where: { $0 > from }) ?? head
+            guard end > from else { break }
+            var rows = MirroredRows()
+            for row in try session.run("SELECT seq, bytes, leaf_hash FROM entries WHERE origin = \(origin) AND seq >= \(from) AND seq < \(end) ORDER BY seq") {
+                let (seq, bytes, leaf) = try row.decode((Int, Data, Data).self)
+                guard let hash = Hash(bytes: leaf) else {
+                    throw LedgerError(.ledgerTampered, "entry \(seq) in PostgreSQL has a leaf hash that is not 32 bytes")
+                }
+                rows.entries.append(MirroredEntry(seq: seq, bytes: Array(bytes), leafHash: hash))
+            }
+            for row in try session.run("SELECT size, note, created FROM checkpoints WHERE origin = \(origin) AND size > \(from) AND size <= \(end) ORDER BY size") {
+                let (size, note, created) = try row.decode((Int, String, String).self)
+                rows.checkpoints.append(MirroredCheckpoint(treeSize: size, note: note, created: created))
+            }
+            try mirror.importMirrored(rows, projections: projections)
+            from = end
+        }
     }
+
+    /// Entries a mirror takes from PostgreSQL in one piece while it catches up ($CSLEDGER_PG_PULL_CHUNK, for tests).
+    let chunk = ProcessInfo.processInfo.environment["CSLEDGER_PG_PULL_CHUNK"].flatMap { Int($0) }.map { max($0, 1) } ?? 20_000
 }
 
 /// The append path's authority (`AppendAuthority`): the head row lock, the catch-up, and the commit in PostgreSQL.

@@ -65,7 +65,9 @@ final class PostgresSession: Sendable {
             return try c.query(query, logger: Self.logger).wait()
         } catch {
             if c.isClosed { connection.withLock { if $0 === c { $0 = nil } } }
-            if let psql = error as? PSQLError, psql.serverInfo != nil {
+            // A refusal of the statement itself; but a server shutting down, restarting, out of connections or
+            // cancelling (SQLSTATE classes 08, 53, 57) is the server out of reach for now.
+            if let psql = error as? PSQLError, psql.serverInfo != nil, !Self.isOutOfReach(Self.sqlState(error)) {
                 throw LedgerError(.storage, "PostgreSQL refused a statement: \(Self.reason(error)); nothing was written")
             }
             connection.withLock { if $0 === c { $0 = nil } }
@@ -81,6 +83,12 @@ final class PostgresSession: Sendable {
             return "\(psql.code)"
         }
         return "\(type(of: error))"
+    }
+
+    /// SQLSTATE classes that mean the server cannot serve now, not that the statement is wrong.
+    static func isOutOfReach(_ state: String?) -> Bool {
+        guard let state else { return false }
+        return ["08", "53", "57"].contains(String(state.prefix(2)))
     }
 
     /// The SQLSTATE of a refusal, e.g. 23505 for a unique violation.

@@ -55,8 +55,11 @@ struct PostgresStoreTests {
             }
         }
 
-        func verifyJSON(cache: String = "cache") throws -> (status: Int32, json: JSONValue?, stderr: String) {
-            let r = try run(["verify", "--json"], cache: cache)
+        /// `verify --json`; `chunk` makes a new mirror take PostgreSQL's rows in pieces of about that many entries.
+        func verifyJSON(cache: String = "cache", chunk: Int? = nil) throws -> (status: Int32, json: JSONValue?, stderr: String) {
+            var env = ["XDG_CACHE_HOME": dir.path(cache)]
+            if let chunk { env["CSLEDGER_PG_PULL_CHUNK"] = String(chunk) }
+            let r = try CLI.csledger(["verify", "--json", "--ledger", ledger], in: dir.url, env: env)
             return (r.status, try? JSONParser.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), r.stderr)
         }
     }
