@@ -117,7 +117,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.embedInCode("Migrations/0001_ledgers.sql")],
+            resources: [.embedInCode("Migrations/0001_ledgers.sql"), .embedInCode("Migrations/0002_personal_data.sql")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -226,7 +226,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "csledger-bench",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Simulation", "Witness"],
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerPostgres", "LedgerCore", "Dispensing", "Reconciliation", "Simulation", "Witness"],
             path: "Benchmarks/csledger-bench",
             swiftSettings: swiftSettings
         ),

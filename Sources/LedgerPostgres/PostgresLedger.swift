@@ -134,6 +134,26 @@ final class PostgresStore: Sendable {
 
     /// Inserts entries and checkpoints and moves the head to the last checkpoint, inside the caller's transaction.
     static func insert(_ session: PostgresSession, origin: String, _ rows: MirroredRows) throws {
+        // Many rows to one statement (a mirror's first hand-over carries every person it holds).
+        for chunk in stride(from: 0, to: rows.people.count, by: 500) {
+            let part = rows.people[chunk..<min(chunk + 500, rows.people.count)]
+            var binds = PostgresBindings(capacity: 1 + part.count * 7)
+            binds.append(origin)
+            var values: [String] = []
+            for (i, p) in part.enumerated() {
+                let base = 2 + i * 7
+                binds.append(p.ref)
+                binds.append(p.kind)
+                binds.append(p.commitment)
+                try binds.append(p.salt.map { Data($0) })
+                try binds.append(p.data.map { Data($0) })
+                binds.append(p.created)
+                binds.append(p.erased)
+                values.append("($1, " + (base..<base + 7).map { "$\($0)" }.joined(separator: ", ") + ")")
+            }
+            try session.run(PostgresQuery(unsafeSQL: "INSERT INTO personal_data (origin, ref, kind, commitment, salt, data, created, erased) VALUES "
+                                          + values.joined(separator: ", ") + " ON CONFLICT DO NOTHING", binds: binds))
+        }
         for chunk in stride(from: 0, to: rows.entries.count, by: 1000) {
             let part = rows.entries[chunk..<min(chunk + 1000, rows.entries.count)]
             var binds = PostgresBindings(capacity: 1 + part.count * 3)
@@ -169,8 +189,18 @@ final class PostgresStore: Sendable {
         }
     }
 
+    /// Every personal data row of the ledger (a mirror keeps those it has).
+    static func people(_ session: PostgresSession, origin: String) throws -> [MirroredPerson] {
+        try session.run("SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data WHERE origin = \(origin) ORDER BY created").map { row in
+            let (ref, kind, commitment, salt, data, created, erased) = try row.decode((String, String, String, Data?, Data?, String, String?).self)
+            return MirroredPerson(ref: ref, kind: kind, commitment: commitment, salt: salt.map { Array($0) }, data: data.map { Array($0) },
+                                  created: created, erased: erased)
+        }
+    }
+
     static func rows(_ session: PostgresSession, origin: String, from: Int) throws -> MirroredRows {
         var rows = MirroredRows()
+        rows.people = try people(session, origin: origin)
         for row in try session.run("SELECT seq, bytes, leaf_hash FROM entries WHERE origin = \(origin) AND seq >= \(from) ORDER BY seq") {
             let (seq, bytes, leaf) = try row.decode((Int, Data, Data).self)
             guard let hash = Hash(bytes: leaf) else {
@@ -202,10 +232,12 @@ final class PostgresStore: Sendable {
         let sizes = try session.run("SELECT size FROM checkpoints WHERE origin = \(origin) AND size > \(have) AND size <= \(head) ORDER BY size")
             .map { try $0.decode(Int.self) }
         var from = have
+        var people = try Self.people(session, origin: origin)
         while from < head {
             let end = sizes.last(where: { $0 > from && $0 <= from + chunk }) ?? sizes.first(where: { $0 > from }) ?? head
             guard end > from else { break }
             var rows = MirroredRows()
+            (rows.people, people) = (people, [])
             for row in try session.run("SELECT seq, bytes, leaf_hash FROM entries WHERE origin = \(origin) AND seq >= \(from) AND seq < \(end) ORDER BY seq") {
                 let (seq, bytes, leaf) = try row.decode((Int, Data, Data).self)
                 guard let hash = Hash(bytes: leaf) else {
@@ -339,6 +371,7 @@ extension PostgresLedger {
         guard let origin = address.origin, let store = try? PostgresStore(address) else { return }
         do {
             try store.session.run("BEGIN")
+            try store.session.run("DELETE FROM personal_data WHERE origin = \(origin)")
             try store.session.run("DELETE FROM checkpoints WHERE origin = \(origin)")
             try store.session.run("DELETE FROM entries WHERE origin = \(origin)")
             try store.session.run("DELETE FROM ledgers WHERE origin = \(origin)")

@@ -19,10 +19,26 @@ public struct MirroredCheckpoint: Sendable, Equatable {
     public init(treeSize: Int, note: String, created: String) { (self.treeSize, self.note, self.created) = (treeSize, note, created) }
 }
 
+/// A row of the personal data kept off the chain (the file's `personal_data`), which entries name by reference.
+public struct MirroredPerson: Sendable, Equatable {
+    public let ref: String
+    public let kind: String
+    public let commitment: String
+    public let salt: [UInt8]?
+    public let data: [UInt8]?
+    public let created: String
+    public let erased: String?
+    public init(ref: String, kind: String, commitment: String, salt: [UInt8]?, data: [UInt8]?, created: String, erased: String?) {
+        (self.ref, self.kind, self.commitment, self.salt, self.data, self.created, self.erased) = (ref, kind, commitment, salt, data, created, erased)
+    }
+}
+
 /// Rows that cross between this file and the store it mirrors.
 public struct MirroredRows: Sendable {
     public var entries: [MirroredEntry]
     public var checkpoints: [MirroredCheckpoint]
+    /// Personal data rows: written before the entries that may name them (rows this file has are kept).
+    public var people: [MirroredPerson] = []
     public init(entries: [MirroredEntry] = [], checkpoints: [MirroredCheckpoint] = []) { (self.entries, self.checkpoints) = (entries, checkpoints) }
 }
 
@@ -74,6 +90,12 @@ extension LedgerDatabase {
     static func handOver(_ db: Database, to authority: (any AppendAuthority)?, from start: Int, checkpoint: MirroredCheckpoint) throws {
         guard let authority else { return }
         var rows = MirroredRows(checkpoints: [checkpoint])
+        // Personal data added here since the last hand-over goes with it (before the entries that name it).
+        let marker = try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = ?", arguments: [peopleMarkerKey]) ?? ""
+        rows.people = try people(db, createdFrom: marker)
+        if let newest = rows.people.map(\.created).max(), newest > marker {
+            try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?)", arguments: [peopleMarkerKey, newest])
+        }
         let rowsFrom = try db.cachedStatement(sql: "SELECT seq, bytes, leaf_hash FROM entries WHERE seq >= ? ORDER BY seq")
         for row in try Row.fetchAll(rowsFrom, arguments: [start]) {
             guard let leaf = Hash(bytes: row[2] as Data) else { throw LedgerError(.ledgerCorrupt, "an entry just written has no leaf hash") }
@@ -102,7 +124,23 @@ extension LedgerDatabase {
         }
     }
 
+    /// The local setting (in `ledger_meta`) that remembers the newest personal data row handed over.
+    static let peopleMarkerKey = "mirror_people_handed_over"
+
+    static func people(_ db: Database, createdFrom: String) throws -> [MirroredPerson] {
+        try Row.fetchAll(db, sql: "SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data WHERE created >= ? ORDER BY created",
+                         arguments: [createdFrom]).map { r in
+            MirroredPerson(ref: r[0], kind: r[1], commitment: r[2], salt: (r[3] as Data?).map { Array($0) }, data: (r[4] as Data?).map { Array($0) },
+                           created: r[5], erased: r[6])
+        }
+    }
+
     static func importRows(_ db: Database, _ rows: MirroredRows, projections: [any LedgerProjection]) throws {
+        // Personal data first: entries name it. A reference this file holds is kept as it is (its own erasure stands).
+        for p in rows.people {
+            try db.execute(sql: "INSERT OR IGNORE INTO personal_data (ref, kind, commitment, salt, data, created, erased) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [p.ref, p.kind, p.commitment, p.salt.map { Data($0) }, p.data.map { Data($0) }, p.created, p.erased])
+        }
         let start = try size(db)
         var registry = SignerRegistry()
         var prev = Hash.zero
@@ -199,6 +237,7 @@ extension LedgerDatabase {
             for row in try Row.fetchAll(db, sql: "SELECT tree_size, note, created FROM checkpoints ORDER BY tree_size") {
                 rows.checkpoints.append(MirroredCheckpoint(treeSize: row[0], note: row[1], created: row[2]))
             }
+            rows.people = try Self.people(db, createdFrom: "")
             return rows
         }
     }
