@@ -3,6 +3,7 @@ import Testing
 @testable import CSLedgerKit
 @testable import LedgerCore
 @testable import LedgerStore
+import Simulation
 
 /// A ledger in PostgreSQL, through the built CLI and a real server (`TestPostgres`).
 @Suite("PostgreSQL store", .serialized)
@@ -208,5 +209,33 @@ struct PostgresStoreTests {
         #expect(try dump("back.sqlite") == source)
         let back = try CLI.csledger(["verify", "--ledger", "back.sqlite"], in: site.dir.url)
         #expect(back.status == 0, "\(back.stdout)")
+    }
+
+    @Test("a simulated clinic's ledger (patients, prescriptions, doses, shipments) copied into PostgreSQL: a new mirror takes its personal data and entries, and inventory and reconcile answer as from the file")
+    func clinicLedgerThroughPostgres() throws {
+        guard let server = TestPostgres.database("clinic ledger") else { return }
+        let database = try TestPostgres.newDatabase(server)
+        var o = ClinicSim.Options()
+        o.businessDays = 6
+        o.dosesPerDay = 8
+        o.clinicPatients = 6
+        o.homePatients = 6
+        let sim = try ClinicSim(start: PlantedLedger.start, options: o)
+        try sim.run()
+        let file = sim.fx.ledger.database.path
+        let dir = sim.fx.dir
+        let env = ["XDG_CACHE_HOME": dir.path("cache")]
+        let copied = try CLI.csledger(["store", "copy", "--from", file, "--to", database, "--json"], in: dir.url, env: env)
+        try #require(copied.status == 0, "\(copied.stderr)")
+        let origin = try #require(try JSONParser.parse(copied.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["origin"]?.stringValue)
+        let people = try TestPostgres.psql(database, "SELECT count(*) FROM personal_data")
+        #expect(Int(people.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 >= 12, "\(people.stdout)")
+        let address = "\(database)?ledger=\(origin)"
+        for command in [["inventory", "--json"], ["reconcile", "--json", "--as-of", sim.end.description]] {
+            let fromFile = try CLI.csledger(command + ["--ledger", file], in: dir.url, env: env)
+            let fromPostgres = try CLI.csledger(command + ["--ledger", address], in: dir.url, env: env)
+            try #require(fromFile.status == 0 && fromPostgres.status == 0, "\(command[0]): \(fromFile.stderr) \(fromPostgres.stderr)")
+            #expect(fromPostgres.stdout == fromFile.stdout, "\(command[0]) differs")
+        }
     }
 }

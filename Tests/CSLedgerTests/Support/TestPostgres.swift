@@ -35,6 +35,15 @@ enum TestPostgres {
         try CLI.run("psql", [url, "-v", "ON_ERROR_STOP=1", "-Atq", "-F", "|", "-c", sql], in: URL(fileURLWithPath: "/"))
     }
 
+    /// A new, empty database on the same server (for a test whose ledger has a fixed origin); its address.
+    static func newDatabase(_ url: String) throws -> String {
+        let name = "csledger_t_\(UUID().uuidString.prefix(8).lowercased())"
+        let r = try psql(url, "CREATE DATABASE \(name)")
+        try #require(r.status == 0, "\(r.stderr)")
+        let base = url.split(separator: "?", maxSplits: 1)[0]
+        return String(base[..<base.lastIndex(of: "/")!]) + "/" + name
+    }
+
     /// A ledger origin no other test uses.
     static func uniqueOrigin(_ label: String) -> String {
         "\(label)-\(UUID().uuidString.prefix(8).lowercased()).test.example/ledger"
