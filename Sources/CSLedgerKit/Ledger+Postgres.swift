@@ -104,3 +104,11 @@ extension Ledger {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db.path + suffix) }
     }
 }
+
+extension Ledger {
+    /// For a ledger in PostgreSQL: erases `ref`'s personal data there as well (after the mirror's own erasure).
+    public func erasePersonalDataInStore(path: String, ref: String) throws {
+        guard PostgresAddress.isAddress(path) else { return }
+        try PostgresLedger.erase(try PostgresAddress(path), ref: ref, at: Timestamp.now().description)
+    }
+}

@@ -381,3 +381,12 @@ extension PostgresLedger {
         }
     }
 }
+
+extension PostgresLedger {
+    /// Erases a person's data in PostgreSQL too (data and salt gone, the time kept), as `PersonalData.erase` does in
+    /// a mirror. Other processes' mirrors keep their copy until they are built anew.
+    public static func erase(_ address: PostgresAddress, ref: String, at time: String) throws {
+        let store = try PostgresStore(address)
+        try store.session.run("UPDATE personal_data SET data = NULL, salt = NULL, erased = \(time) WHERE origin = \(try address.requireOrigin()) AND ref = \(ref) AND erased IS NULL")
+    }
+}

@@ -211,7 +211,7 @@ struct PostgresStoreTests {
         #expect(back.status == 0, "\(back.stdout)")
     }
 
-    @Test("a simulated clinic's ledger (patients, prescriptions, doses, shipments) copied into PostgreSQL: a new mirror takes its personal data and entries, and inventory and reconcile answer as from the file")
+    @Test("a simulated clinic's ledger (patients, prescriptions, doses, shipments) copied into PostgreSQL: a new mirror takes its personal data and entries, inventory and reconcile answer as from the file, and an erasure reaches PostgreSQL")
     func clinicLedgerThroughPostgres() throws {
         guard let server = TestPostgres.database("clinic ledger") else { return }
         let database = try TestPostgres.newDatabase(server)
@@ -237,5 +237,14 @@ struct PostgresStoreTests {
             try #require(fromFile.status == 0 && fromPostgres.status == 0, "\(command[0]): \(fromFile.stderr) \(fromPostgres.stderr)")
             #expect(fromPostgres.stdout == fromFile.stdout, "\(command[0]) differs")
         }
+        // Erasing a patient's data through a PostgreSQL ledger erases it there too; the ledger still verifies.
+        let ref = try TestPostgres.psql(database, "SELECT ref FROM personal_data WHERE kind = 'patient' ORDER BY ref LIMIT 1").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let erased = try CLI.csledger(["patient", "erase", ref, "--ledger", address], in: dir.url, env: env)
+        #expect(erased.status == 0, "\(erased.stderr)")
+        let row = try TestPostgres.psql(database, "SELECT data IS NULL, salt IS NULL, erased IS NOT NULL FROM personal_data WHERE ref = \(TestPostgres.literal(ref))")
+        #expect(row.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "t|t|t", "\(row.stdout)")
+        let verify = try CLI.csledger(["verify", "--ledger", address], in: dir.url, env: ["XDG_CACHE_HOME": dir.path("cache-after-erasure")])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     }
 }
