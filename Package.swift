@@ -5,6 +5,7 @@ import PackageDescription
 //   LedgerCore      formats and checks from SPEC.md: JCS, Merkle (RFC 9162), signed notes, identifiers. No I/O.
 //   LedgerMigrations the numbered SQL files in Migrations/, embedded in the binary.
 //   LedgerStore     the SQLite ledger file (GRDB): migrations, one append path, reads.
+//   LedgerPostgres  a ledger in PostgreSQL (postgres-nio): the authority for appends, mirrored into a checked SQLite file.
 //   Dispensing      the records pharmacists keep: receipts, fills, doses, shipments, wastes, counts;
 //                   validated and projected into inventory inside the append transaction.
 //   Reconciliation  the compliance officer's rules: every discrepancy, explained, resolvable.
@@ -47,6 +48,8 @@ let package = Package(
         // Named because LedgerServer imports their modules itself (HTTPTypes, NIOHTTPTypes); Hummingbird depends on both.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // The PostgreSQL store (LedgerPostgres only).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -105,13 +108,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LedgerPostgres",
+            // The only module that imports PostgresNIO: PostgreSQL as the authority, a checked SQLite mirror beside it.
+            dependencies: [
+                "LedgerCore",
+                "LedgerStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Migrations/0001_ledgers.sql"), .embedInCode("Migrations/0002_personal_data.sql")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LedgerAccess",
             dependencies: ["LedgerCore"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "CSLedgerKit",
-            dependencies: ["LedgerAccess", "LedgerCore", "LedgerStore", "Dispensing", "Reconciliation"],
+            dependencies: ["LedgerAccess", "LedgerCore", "LedgerStore", "LedgerPostgres", "Dispensing", "Reconciliation"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -224,7 +241,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "csledger-bench",
-            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Simulation", "Witness"],
+            dependencies: ["CSLedgerKit", "LedgerStore", "LedgerPostgres", "LedgerCore", "Dispensing", "Reconciliation", "Simulation", "Witness"],
             path: "Benchmarks/csledger-bench",
             swiftSettings: swiftSettings
         ),

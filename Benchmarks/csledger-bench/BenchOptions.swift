@@ -23,6 +23,8 @@ struct BenchOptions {
     var pageAppendRate = 20.0
     var only: String?
     var ledger: String?
+    /// A PostgreSQL database (postgresql://USER@HOST:PORT/DB): the daemon phase again with the ledger copied there.
+    var postgres: String?
 
     static let usage = """
         usage: csledger-bench [--entries N] [--dir DIR [--reuse [--daemon-only]]] [--json] [--single-appends N] [--clients A,B,C] [--daemon-seconds S] [--page-loads N] [--page-appends R]
@@ -34,6 +36,8 @@ struct BenchOptions {
           --clients LIST      concurrent daemon clients, comma-separated (default 8,32,128; 0 skips the daemon)
           --daemon-seconds S  seconds of load at each client count (default 10)
           --daemon-only       with --dir DIR --reuse: only the daemon phase, on that ledger (for profiling it)
+          --postgres URL      also copy the ledger into this PostgreSQL database (replacing an earlier copy) and run
+                              the daemon phase on it (postgresql://USER@HOST:PORT/DB)
           --page-loads N      loads of each dashboard page, still and while appending (default 20; 0 skips the dashboard)
           --page-appends R    doses appended per second through the daemon while the pages load (default 20)
         child mode (used by the main run): --only PHASE --ledger PATH
@@ -77,6 +81,7 @@ struct BenchOptions {
                 o.pageAppendRate = r
             case "--only": o.only = try value(arg)
             case "--ledger": o.ledger = try value(arg)
+            case "--postgres": o.postgres = try value(arg)
             case "-h", "--help": throw LedgerError(.invalidArgument, usage)
             default: throw LedgerError(.invalidArgument, "unknown argument \"\(arg)\"\n\(usage)")
             }

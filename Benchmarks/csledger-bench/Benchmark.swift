@@ -2,6 +2,7 @@ import CSLedgerKit
 import Dispensing
 import Foundation
 import LedgerCore
+import LedgerPostgres
 
 /// The whole run: every measurement in turn, on one simulated clinic ledger of `options.entries` entries.
 ///
@@ -213,6 +214,36 @@ struct Benchmark {
             add("daemon.c\(o.clients).daemon_cpu", o.daemonCPUSeconds / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append")
             add("daemon.c\(o.clients).client_cpu", o.clientCPUSeconds / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append")
             if o.refused > 0 { add("daemon.c\(o.clients).refused", Double(o.refused), "requests") }
+        }
+        try runPostgresDaemon(workload)
+    }
+
+    /// The daemon phase on the same ledger in PostgreSQL (`--postgres URL`): the ledger copied in (checked on
+    /// arrival), a mirror built from it (checked), then the same load through one csledgerd.
+    private mutating func runPostgresDaemon(_ workload: Workload) throws {
+        guard let database = options.postgres else { return }
+        let origin = try Ledger.open(path: ledgerPath, readOnly: true).origin()
+        let address = database + (database.contains("?") ? "&" : "?") + "ledger=\(origin)"
+        PostgresLedger.drop(try PostgresAddress(address))
+        say("postgres: copying the ledger into \(database), checked on arrival")
+        var watch = Stopwatch()
+        let copied = try Ledger.copy(from: ledgerPath, to: address)
+        add("postgres.copy_in", Double(copied.entries) / watch.seconds, "entries/s")
+        let mirror = directory + "/postgres-mirror-\(getpid()).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: mirror + suffix) } }
+        say("postgres: building a mirror from it (every row checked)")
+        watch = Stopwatch()
+        _ = try Ledger.open(path: address, mirror: mirror)
+        add("postgres.mirror_build", Double(copied.entries) / watch.seconds, "entries/s")
+        say("postgres: csledgerd on loopback, \(options.clients.map(String.init).joined(separator: ", ")) clients")
+        let outcomes = try DaemonBench(workload: workload, ledgerPath: address, directory: directory, mirror: mirror)
+            .run(clientCounts: options.clients, seconds: options.daemonSeconds, say: say)
+        for o in outcomes {
+            add("postgres.daemon.c\(o.clients).appends", o.rate, "appends/s", limit: 3_000, limitIs: "target")
+            add("postgres.daemon.c\(o.clients).p50", o.latencies.percentile(50) * 1e3, "ms")
+            add("postgres.daemon.c\(o.clients).p99", o.latencies.percentile(99) * 1e3, "ms")
+            add("postgres.daemon.c\(o.clients).daemon_cpu", o.daemonCPUSeconds / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append")
+            if o.refused > 0 { add("postgres.daemon.c\(o.clients).refused", Double(o.refused), "requests") }
         }
     }
 

@@ -10,6 +10,8 @@ struct DaemonBench {
     let workload: Workload
     let ledgerPath: String
     let directory: String
+    /// For a ledger in PostgreSQL: the mirror this process and the daemon share (the daemon reads the tokens from it).
+    var mirror: String? = nil
 
     struct Outcome {
         let clients: Int
@@ -36,14 +38,15 @@ struct DaemonBench {
     /// Starts the daemon, runs each client count for `seconds`, stops it with SIGTERM; checks that it
     /// exits cleanly and that the ledger grew by exactly the acknowledged entries.
     func run(clientCounts: [Int], seconds: Double, say: (String) -> Void) throws -> [Outcome] {
-        let ledger = try Ledger.open(path: ledgerPath)
+        let ledger = try Ledger.open(path: ledgerPath, mirror: mirror)
         let tokens = try workload.clinicians.map { try APITokens(database: ledger.database).issue(for: $0.keyID, expires: nil).token }
         let keyDir = directory + "/Keys"
-        let facilityPath = try KeyFiles.generate(name: "bench-facility-\(getpid())", directory: keyDir, key: workload.facility).privatePath
+        let facilityPath = try KeyFiles.generate(name: "bench-facility-\(getpid())-\(UUID().uuidString.prefix(6))", directory: keyDir, key: workload.facility).privatePath
         let port = 20_000 + Int(getpid() % 20_000)
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: try Self.daemonPath())
         daemon.arguments = ["--ledger", ledgerPath, "--listen", "127.0.0.1:\(port)", "--facility-key", facilityPath, "--log-level", "warning"]
+            + (mirror.map { ["--mirror", $0] } ?? [])
         daemon.standardInput = FileHandle.nullDevice
         try daemon.run()
         defer { if daemon.isRunning { daemon.terminate() } }

@@ -1,6 +1,7 @@
 import Dispensing
 import Foundation
 import LedgerCore
+import LedgerPostgres
 import LedgerStore
 
 /// A ledger file and what people do with it: create, enrol, append, verify, prove.
@@ -10,7 +11,9 @@ import LedgerStore
 public struct Ledger: Sendable {
     public let database: LedgerDatabase
     /// The projections (tables kept for speed) every append updates: the dispensing records.
-    public var projections: [any LedgerProjection] = [DispensingProjection()]
+    public var projections: [any LedgerProjection] = Ledger.defaultProjections
+    /// The projections of a ledger opened as it is (`open`, `create`).
+    public static var defaultProjections: [any LedgerProjection] { [DispensingProjection()] }
 
     public init(database: LedgerDatabase) { self.database = database }
 
@@ -19,12 +22,18 @@ public struct Ledger: Sendable {
 
     /// The schema migrations the ledger file at `path` still needs (`open` for writing applies them).
     public static func pendingMigrations(path: String) throws -> [String] {
-        try LedgerDatabase.pendingMigrations(path: path)
+        if PostgresAddress.isAddress(path) { return [] }  // the mirror is built by this csledger
+        return try LedgerDatabase.pendingMigrations(path: path)
     }
 
-    /// Opens the ledger file at `path`.
-    public static func open(path: String, readOnly: Bool = false) throws -> Ledger {
-        Ledger(database: try LedgerDatabase.open(path: path, readOnly: readOnly))
+    /// Opens the ledger at `path`: a ledger file, or a ledger in PostgreSQL (`postgresql://USER@HOST:PORT/DB?ledger=ORIGIN`)
+    /// through this process's local mirror of it (`mirror`, default in the cache folder; see `PostgresLedger`), which
+    /// is brought up to date, every row checked, before this returns. The one place a `--ledger` becomes a ledger.
+    public static func open(path: String, readOnly: Bool = false, mirror: String? = nil) throws -> Ledger {
+        if PostgresAddress.isAddress(path) {
+            return Ledger(database: try PostgresLedger.open(try PostgresAddress(path), mirrorPath: mirror, projections: defaultProjections))
+        }
+        return Ledger(database: try LedgerDatabase.open(path: path, readOnly: readOnly))
     }
 
     /// The ledger's origin (its unique name, the checkpoint key name).
@@ -45,7 +54,7 @@ public struct Ledger: Sendable {
     /// and the first checkpoint. Refuses an existing file; on any failure leaves no file behind.
     public static func create(path: String, origin: String, facilityName: String, deaNumber: String,
                               facilityKey: SignerKey, extraBody: [String: JSONValue] = [:],
-                              time: Timestamp = .now()) throws -> Ledger {
+                              time: Timestamp = .now(), mirror: String? = nil) throws -> Ledger {
         guard SignerRegistry.isValidOrigin(origin) else {
             throw LedgerError(.invalidArgument, "origin \"\(origin.prefix(60))\" must be a name without spaces or '+', such as clinic.example.org/ledger")
         }
@@ -61,13 +70,18 @@ public struct Ledger: Sendable {
         body["dea_number"] = .string(dea.description)
         let statement = try Statement(type: CoreStatementType.ledgerCreated, time: time, actor: facilityKey.keyID, log: origin, body: body)
         let signed = try SignedStatement(statement: statement, actorKey: facilityKey)
-        let db = try LedgerDatabase.create(path: path)
+        let postgres = PostgresAddress.isAddress(path) ? try PostgresAddress(path) : nil
+        if let postgres, try postgres.requireOrigin() != origin {
+            throw LedgerError(.invalidArgument, "the address names the ledger \(postgres.origin ?? "") but --origin is \(origin.prefix(60)); give the same origin in both")
+        }
+        let db = try postgres.map { try PostgresLedger.create($0, mirrorPath: mirror) } ?? LedgerDatabase.create(path: path)
         do {
             let ledger = Ledger(database: db)
             try db.append([signed], checkpointSigner: CheckpointSigner(origin: origin, key: facilityKey))
             try ledger.seal(facilityKey: facilityKey)
             return ledger
         } catch {
+            if let postgres { PostgresLedger.discard(postgres, mirrorPath: mirror); throw error }
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw error
         }

@@ -25,6 +25,9 @@ package struct APIError: HTTPResponseError, Sendable {
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = JCS.serialize(.object(["error": .object(["code": .string(code.rawValue), "message": .string(message)])]))
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        // The store is out of reach for now (PostgreSQL restarting): nothing was written, the client may try again shortly.
+        if code == .serverUnavailable { headers[.retryAfter] = "1" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

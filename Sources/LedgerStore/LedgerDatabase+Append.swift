@@ -52,17 +52,25 @@ extension LedgerDatabase {
             return try pool.writeWithoutTransaction { db in
                 var result: [Appended] = []
                 var tip: AppendTip?
-                try db.inTransaction(.immediate) {
-                    let (outcomes, newTip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: false)
-                    result = try outcomes.map { try $0.get() }
-                    tip = newTip
-                    return .commit
+                let authority = try lockAuthority(db, projections: projections)
+                do {
+                    try db.inTransaction(.immediate) {
+                        let (outcomes, newTip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: false,
+                                                                         authority: authority)
+                        result = try outcomes.map { try $0.get() }
+                        tip = newTip
+                        return .commit
+                    }
+                } catch {
+                    authority?.abort()
+                    throw error
                 }
                 appendTip.withLock { $0 = tip }
                 return result
             }
         } catch {
             appendTip.withLock { $0 = nil }
+            if let failure = error as? AuthorityFailure { throw LedgerError(converting: failure.error) ?? LedgerError.storage(failure.error, path: path) }
             throw LedgerError.storage(error, path: path)
         }
     }
@@ -88,6 +96,9 @@ extension LedgerDatabase {
             return try pool.writeWithoutTransaction { db in
                 var result: [Result<Appended, LedgerError>] = []
                 var tip: AppendTip?
+                let authority = try lockAuthority(db, projections: projections)
+                var handedOver = false
+                defer { if !handedOver { authority?.abort() } }
                 // Nearly every group is accepted whole, so it is first written without a savepoint per entry
                 // (each savepoint copies every page its entry changes into SQLite's sub-journal, and most
                 // entries change the same last pages). If a statement is refused, that transaction is rolled
@@ -95,9 +106,11 @@ extension LedgerDatabase {
                 // that the others still go in. A lone statement's refusal is its answer.
                 do {
                     try db.inTransaction(.immediate) {
-                        (result, tip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: false)
+                        (result, tip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: false,
+                                                                authority: authority)
                         return .commit
                     }
+                    handedOver = result.contains { if case .success = $0 { true } else { false } }
                     appendTip.withLock { $0 = tip }
                     return result
                 } catch let changed as LedgerError where changed.code == .ledgerChanged {
@@ -108,21 +121,24 @@ extension LedgerDatabase {
                     // Written again below, one savepoint per entry.
                 }
                 try db.inTransaction(.immediate) {
-                    (result, tip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: true)
+                    (result, tip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: true,
+                                                            authority: authority)
                     return .commit
                 }
+                handedOver = result.contains { if case .success = $0 { true } else { false } }
                 appendTip.withLock { $0 = tip }
                 return result
             }
         } catch {
             appendTip.withLock { $0 = nil }
+            if let failure = error as? AuthorityFailure { throw LedgerError(converting: failure.error) ?? LedgerError.storage(failure.error, path: path) }
             throw LedgerError.storage(error, path: path)
         }
     }
 
     private func appendInTransaction(_ db: Database, _ statements: [CheckedStatement], _ checkpointSigner: CheckpointSigner,
                                      _ projections: [any LedgerProjection], _ clock: () -> Timestamp,
-                                     isolated: Bool) throws -> ([Result<Appended, LedgerError>], AppendTip?) {
+                                     isolated: Bool, authority: (any AppendAuthority)?) throws -> ([Result<Appended, LedgerError>], AppendTip?) {
         // SQLite changes `data_version` when another connection (another process) has committed; this
         // connection's own commits leave it alone. Unchanged since our last append: the tip kept then is
         // still the ledger's end, and this transaction need not read it again.
@@ -175,7 +191,7 @@ extension LedgerDatabase {
         var written = 0
         for signed in statements {
             guard isolated else {
-                results.append(.success(try appendOne(db, signed, seq: start + written, registry: &registry, frontier: &frontier,
+                results.append(.success(try Self.appendOne(db, signed, seq: start + written, registry: &registry, frontier: &frontier,
                                                        prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock,
                                                        checkpointSigner: checkpointSigner)))
                 written += 1
@@ -186,7 +202,7 @@ extension LedgerDatabase {
             // A storage failure (disk full, I/O) is not the statement's fault: it fails the whole group.
             try Self.inEntrySavepoint(db) {
                 do {
-                    outcome = .success(try appendOne(db, signed, seq: start + written, registry: &registry, frontier: &frontier,
+                    outcome = .success(try Self.appendOne(db, signed, seq: start + written, registry: &registry, frontier: &frontier,
                                                      prev: &prev, lastLogged: &lastLogged, projections: projections, clock: clock,
                                                      checkpointSigner: checkpointSigner))
                     return .commit
@@ -214,6 +230,10 @@ extension LedgerDatabase {
         let note = try checkpointSigner.sign(size: frontier.size, root: frontier.root)
         try db.cachedStatement(sql: "INSERT INTO checkpoints (tree_size, note, created) VALUES (?, ?, ?)").execute(
                        arguments: [frontier.size, note, lastLogged.description])
+        // A mirrored ledger: the authority stores and commits the new rows first; if it cannot, this file's
+        // transaction is rolled back and nothing is acknowledged.
+        try Self.handOver(db, to: authority, from: start,
+                          checkpoint: MirroredCheckpoint(treeSize: frontier.size, note: note, created: lastLogged.description))
         return (results, tip())
     }
 
@@ -241,10 +261,11 @@ extension LedgerDatabase {
     }
 
     /// Checks and writes one entry; on success advances the chain state, on failure throws and leaves it unchanged.
-    private func appendOne(_ db: Database, _ checked: CheckedStatement, seq: Int, registry: inout SignerRegistry,
-                           frontier: inout MerkleFrontier, prev: inout Hash, lastLogged: inout Timestamp,
-                           projections: [any LedgerProjection], clock: () -> Timestamp,
-                           checkpointSigner: CheckpointSigner) throws -> Appended {
+    /// `expectedBytes`: the entry as another store holds it (a mirror's import): the bytes written must be these.
+    static func appendOne(_ db: Database, _ checked: CheckedStatement, seq: Int, registry: inout SignerRegistry,
+                          frontier: inout MerkleFrontier, prev: inout Hash, lastLogged: inout Timestamp,
+                          projections: [any LedgerProjection], clock: () -> Timestamp,
+                          checkpointSigner: CheckpointSigner?, expectedBytes: [UInt8]? = nil) throws -> Appended {
         let signed = checked.signed
         let statement = signed.statement
         try Self.checkSignatures(checked, at: seq, registry: registry)
@@ -252,7 +273,7 @@ extension LedgerDatabase {
         if let field = TerminalText.fieldWithControl(in: .object(statement.body)) {
             throw LedgerError(.invalidBody, "\(statement.type): \(field) holds a control character (such as ESC or a line break); text must be plain")
         }
-        if statement.type == CoreStatementType.facilityKeyRotated, Self.rotationTarget(statement) != checkpointSigner.keyID {
+        if let checkpointSigner, statement.type == CoreStatementType.facilityKeyRotated, Self.rotationTarget(statement) != checkpointSigner.keyID {
             throw LedgerError(.signatureInvalid, "after a facility key rotation the checkpoint must be signed by the new facility key; use `csledger facility rotate`")
         }
         if seq > 0, let problem = registry.logProblem(statement, at: seq) {
@@ -274,6 +295,9 @@ extension LedgerDatabase {
         }
         let entry = Entry(seq: seq, prev: prev, logged: logged, signed: signed)
         let bytes = entry.canonicalBytes(statementBytes: checked.signingInput)
+        if let expectedBytes, expectedBytes != bytes {
+            throw LedgerError(.ledgerTampered, "entry \(seq) is not the entry its statement, the previous leaf and its time give")
+        }
         let leaf = MerkleTree.leafHash(bytes)
         let insertEntry = try BoundStatement(db, "INSERT INTO entries (seq, bytes, leaf_hash, type, actor, time, logged) VALUES (?, ?, ?, ?, ?, ?, ?)")
         insertEntry.bind(1, seq)

@@ -18,6 +18,8 @@ public final class LedgerDatabase: Sendable {
     let trustedVersion = Mutex<Int?>(nil)
     /// When true, `append` refuses (`ledger-changed`) unless the file is as this process last found it sound.
     let requireTrust = Mutex(false)
+    /// The store this file mirrors, which orders and keeps every append (`AppendAuthority`); nil for a plain file.
+    let appendAuthority = Mutex<(any AppendAuthority)?>(nil)
 
     /// An entry just appended, with its leaf hash.
     public struct Appended: Sendable {

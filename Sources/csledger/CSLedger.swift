@@ -28,7 +28,7 @@ struct CSLedger: ParsableCommand {
             CommandGroup(name: "Audit (compliance officers, inspectors)", subcommands: [
                 Reconcile.self, Resolve.self, Verify.self, CheckpointCommand.self, Log.self]),
             CommandGroup(name: "Proof and export (regulators)", subcommands: [Prove.self, Export.self, VerifyReport.self, WitnessCommand.self]),
-            CommandGroup(name: "Administration", subcommands: [Actor.self, Token.self, Facility.self, Migrate.self, Repair.self]),
+            CommandGroup(name: "Administration", subcommands: [Actor.self, Token.self, Facility.self, Migrate.self, Repair.self, Store.self, Ledgers.self]),
         ]
     )
 

@@ -44,7 +44,8 @@ struct Init: ParsableCommand {
         let identity = try registrantIdentity(address: address, npi: npi, ncpdp: ncpdp, stateLicense: stateLicense).members
         let facilityKey = try KeyFiles.loadPrivateKey(path: keyPath)
         let ledger = try Ledger.create(path: ledgerOptions.path, origin: origin, facilityName: facilityName,
-                                       deaNumber: deaNumber, facilityKey: facilityKey, extraBody: identity)
+                                       deaNumber: deaNumber, facilityKey: facilityKey, extraBody: identity,
+                                       mirror: ledgerOptions.mirrorPath)
         let absolute = URL(fileURLWithPath: keyPath).standardizedFileURL.path
         try ledger.database.setSetting("facility_key_path", absolute)
         let cp = try ledger.checkpoint()

@@ -5,17 +5,22 @@ import LedgerCore
 
 /// --ledger, shared by every command.
 struct LedgerOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The ledger file (default ./ledger.sqlite, or $CSLEDGER_LEDGER).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The ledger file (default ./ledger.sqlite, or $CSLEDGER_LEDGER), or a ledger in PostgreSQL: postgresql://USER@HOST:PORT/DB?ledger=ORIGIN.", valueName: "path"))
     var ledger: String?
 
+    @Option(name: .long, help: ArgumentHelp("For a ledger in PostgreSQL: this process's local mirror file (default in $XDG_CACHE_HOME/csledger or ~/.cache/csledger, or $CSLEDGER_MIRROR).", valueName: "path"))
+    var mirror: String?
+
     var path: String { ledger ?? ProcessInfo.processInfo.environment["CSLEDGER_LEDGER"] ?? "ledger.sqlite" }
+
+    var mirrorPath: String? { mirror ?? ProcessInfo.processInfo.environment["CSLEDGER_MIRROR"] }
 
     /// Opens the ledger; for writing, a file from an older csledger is upgraded first, and the user is told.
     func open(readOnly: Bool = false) throws -> Ledger {
         if !readOnly, let pending = try? Ledger.pendingMigrations(path: path), !pending.isEmpty {
             Output.stderr("csledger: upgrading the ledger file's schema first (\(pending.joined(separator: ", "))); about 15 s per million entries, once")
         }
-        return try Ledger.open(path: path, readOnly: readOnly)
+        return try Ledger.open(path: path, readOnly: readOnly, mirror: mirrorPath)
     }
 }
 

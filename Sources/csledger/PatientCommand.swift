@@ -55,7 +55,10 @@ struct Patient: ParsableCommand {
         @Argument(help: "The patient reference (P-...).") var ref: String
 
         func run() throws {
-            try ledgerOptions.open().personalData.erase(ref)
+            let ledger = try ledgerOptions.open()
+            try ledger.personalData.erase(ref)
+            // A ledger in PostgreSQL: there too.
+            try ledger.erasePersonalDataInStore(path: ledgerOptions.path, ref: ref)
             Output.line("erased the personal data of \(ref); its commitment stays in the ledger")
         }
     }

@@ -44,6 +44,8 @@ struct Verify: ParsableCommand {
             return text
         }
         let ledger = try ledgerOptions.open(readOnly: true)
+        // A ledger in PostgreSQL: its rows there must be the ones this process's mirror checked.
+        try ledger.compareWithStore(path: ledgerOptions.path)
         let origin = (try? ledger.origin()) ?? "(unknown)"
         let started = Date()
         let (witnessed, witnessLines, witnessFailures) = try checkWitnesses(ledger)

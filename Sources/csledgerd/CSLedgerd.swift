@@ -16,8 +16,11 @@ struct CSLedgerd: AsyncParsableCommand {
         abstract: "Serve a ledger over HTTP (loopback by default). Stops gracefully on SIGTERM and SIGINT.",
         discussion: "Clients authenticate with bearer tokens from `csledger token issue` and send statements they signed themselves.")
 
-    @Option(help: ArgumentHelp("The ledger file (default ./ledger.sqlite, or $CSLEDGER_LEDGER).", valueName: "path"))
+    @Option(help: ArgumentHelp("The ledger file (default ./ledger.sqlite, or $CSLEDGER_LEDGER), or a ledger in PostgreSQL: postgresql://USER@HOST:PORT/DB?ledger=ORIGIN.", valueName: "path"))
     var ledger: String?
+
+    @Option(help: ArgumentHelp("For a ledger in PostgreSQL: this daemon's local mirror file (default in $XDG_CACHE_HOME/csledger or ~/.cache/csledger, or $CSLEDGER_MIRROR); one per daemon.", valueName: "path"))
+    var mirror: String?
 
     @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port"))
     var listen = "127.0.0.1:8080"
@@ -83,7 +86,9 @@ struct CSLedgerd: AsyncParsableCommand {
             if let pending = try? Ledger.pendingMigrations(path: path), !pending.isEmpty {
                 FileHandle.standardError.write(Data("csledgerd: upgrading the ledger file's schema first (\(pending.joined(separator: ", "))); about 15 s per million entries, once\n".utf8))
             }
-            let l = try Ledger.open(path: path)
+            let mirrorPath = mirror ?? ProcessInfo.processInfo.environment["CSLEDGER_MIRROR"]
+            // Off the event loops that run this task: a ledger in PostgreSQL is opened by waiting on its connection.
+            let l = try await Self.onOwnThread { try Ledger.open(path: path, mirror: mirrorPath) }
             let key = try l.facilityKey(path: facilityKey, purpose: "checkpoints (the daemon signs one per group of appends)")
             // Serve nothing from a file that does not hold what the facility key signed; seal its tables so that
             // the command line's readers need not rebuild them.
@@ -111,6 +116,14 @@ struct CSLedgerd: AsyncParsableCommand {
             case .ledgerMissing, .ledgerCorrupt, .ledgerReadOnly, .ledgerExists, .diskFull, .storage: throw ExitCode(3)
             default: throw ExitCode(2)
             }
+        }
+    }
+
+    /// Runs `body` on a thread of its own and returns its result: for work that blocks (waits on PostgreSQL),
+    /// which must never run on the event loops that serve this daemon's tasks.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
         }
     }
 

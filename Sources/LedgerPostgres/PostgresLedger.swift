@@ -1,0 +1,392 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+import PostgresNIO
+import Synchronization
+
+/// A ledger kept in PostgreSQL, the authority over its order, with this process's SQLite mirror of it.
+///
+/// PostgreSQL holds the signed entries and checkpoints of any number of ledgers (one row each in `ledgers`).
+/// Each process keeps a mirror: a ledger file of the usual format, so every check, proof, report and the
+/// integrity machinery work on it unchanged. Nothing read from PostgreSQL is trusted: rows pulled into the
+/// mirror are checked as the append path checks a new entry (`LedgerDatabase.importMirrored`). An append
+/// locks the ledger's head row (`SELECT ... FOR UPDATE`), pulls what the mirror lacks, runs the mirror's
+/// append, and stores and commits the new rows in PostgreSQL before the mirror commits (`AppendAuthority`).
+public enum PostgresLedger {
+    /// Opens the ledger at `address` through the mirror at `mirrorPath` (default `address.defaultMirrorPath`),
+    /// building the mirror from PostgreSQL if it is missing and bringing it up to date otherwise.
+    public static func open(_ address: PostgresAddress, mirrorPath: String?, projections: [any LedgerProjection]) throws -> LedgerDatabase {
+        let origin = try address.requireOrigin()
+        let store = try PostgresStore(address)
+        guard try store.headSize(origin: origin) != nil else {
+            throw LedgerError(.ledgerMissing, "the database \(address.database) holds no ledger \(origin); create it with `csledger init --ledger \(address)` (csledger ledgers lists those it holds)")
+        }
+        let path = mirrorPath ?? address.defaultMirrorPath
+        let mirror: LedgerDatabase
+        if FileManager.default.fileExists(atPath: path) {
+            mirror = try LedgerDatabase.open(path: path)
+            guard try mirror.meta("origin") == origin else {
+                throw LedgerError(.invalidArgument, "the mirror file \(path) holds another ledger than \(origin); give --mirror another path")
+            }
+        } else {
+            try makeFolder(for: path)
+            mirror = try LedgerDatabase.create(path: path)
+        }
+        do {
+            try store.catchUp(mirror, origin: origin, projections: projections)
+        } catch {
+            if try mirror.size() == 0 { removeMirror(path) }
+            throw error
+        }
+        mirror.setAppendAuthority(PostgresAuthority(address: address, origin: origin))
+        return mirror
+    }
+
+    /// Creates the ledger `address` names in PostgreSQL (refusing one that exists) and an empty mirror for it;
+    /// the caller appends the genesis entry through the mirror, and calls `discard` if that fails.
+    public static func create(_ address: PostgresAddress, mirrorPath: String?) throws -> LedgerDatabase {
+        let origin = try address.requireOrigin()
+        let store = try PostgresStore(address)
+        try store.createLedger(origin: origin)
+        let path = mirrorPath ?? address.defaultMirrorPath
+        // A mirror left from a ledger of the same address that is gone from the database is no longer a mirror of anything.
+        removeMirror(path)
+        try makeFolder(for: path)
+        let mirror = try LedgerDatabase.create(path: path)
+        mirror.setAppendAuthority(PostgresAuthority(address: address, origin: origin))
+        return mirror
+    }
+
+    /// Removes a ledger `create` made that never received its genesis entry (and its mirror).
+    public static func discard(_ address: PostgresAddress, mirrorPath: String?) {
+        if let origin = address.origin, let store = try? PostgresStore(address) {
+            _ = try? store.session.run("DELETE FROM ledgers WHERE origin = \(origin) AND head_size = 0")
+        }
+        removeMirror(mirrorPath ?? address.defaultMirrorPath)
+    }
+
+    /// The ledgers the database holds: origin and number of entries.
+    public static func ledgers(_ address: PostgresAddress) throws -> [(origin: String, size: Int)] {
+        let store = try PostgresStore(address)
+        return try store.session.run("SELECT origin, head_size FROM ledgers ORDER BY origin").map { row in
+            let (origin, size) = try row.decode((String, Int).self)
+            return (origin, size)
+        }
+    }
+
+    /// Every entry and checkpoint of the ledger, as PostgreSQL holds them (one consistent snapshot).
+    public static func rows(_ address: PostgresAddress) throws -> MirroredRows {
+        let store = try PostgresStore(address)
+        return try store.snapshot(origin: try address.requireOrigin(), from: 0)
+    }
+
+    /// Copies the rows of a ledger into a new ledger at `address`, all in one PostgreSQL transaction; refuses
+    /// an address that already holds that ledger. The caller has checked the rows (they come from a verified file).
+    public static func store(_ rows: MirroredRows, at address: PostgresAddress) throws {
+        let origin = try address.requireOrigin()
+        let store = try PostgresStore(address)
+        try store.createLedger(origin: origin, withRows: rows)
+    }
+
+    static func makeFolder(for path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        guard !folder.isEmpty else { return }
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw LedgerError(.storage, "cannot create the folder \(folder) for the ledger's local mirror; give --mirror PATH")
+        }
+    }
+
+    static func removeMirror(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+}
+
+/// The PostgreSQL side: schema migrations and the queries the mirror needs.
+final class PostgresStore: Sendable {
+    let session: PostgresSession
+
+    init(_ address: PostgresAddress) throws {
+        session = PostgresSession(address: address)
+        try PostgresSchema.migrate(session)
+    }
+
+    init(session: PostgresSession) { self.session = session }
+
+    /// The ledger's entry count, or nil when the database holds no such ledger.
+    func headSize(origin: String) throws -> Int? {
+        try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin)").first.map { try $0.decode(Int.self) }
+    }
+
+    func createLedger(origin: String, withRows rows: MirroredRows? = nil) throws {
+        try session.run("BEGIN")
+        do {
+            let inserted = try session.run("INSERT INTO ledgers (origin) VALUES (\(origin)) ON CONFLICT DO NOTHING RETURNING origin")
+            guard inserted.first != nil else {
+                throw LedgerError(.ledgerExists, "the database \(session.address.database) already holds a ledger \(origin); it was not touched")
+            }
+            if let rows { try Self.insert(session, origin: origin, rows) }
+            try session.run("COMMIT")
+        } catch {
+            _ = try? session.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Inserts entries and checkpoints and moves the head to the last checkpoint, inside the caller's transaction.
+    static func insert(_ session: PostgresSession, origin: String, _ rows: MirroredRows) throws {
+        // Many rows to one statement (a mirror's first hand-over carries every person it holds).
+        for chunk in stride(from: 0, to: rows.people.count, by: 500) {
+            let part = rows.people[chunk..<min(chunk + 500, rows.people.count)]
+            var binds = PostgresBindings(capacity: 1 + part.count * 7)
+            binds.append(origin)
+            var values: [String] = []
+            for (i, p) in part.enumerated() {
+                let base = 2 + i * 7
+                binds.append(p.ref)
+                binds.append(p.kind)
+                binds.append(p.commitment)
+                try binds.append(p.salt.map { Data($0) })
+                try binds.append(p.data.map { Data($0) })
+                binds.append(p.created)
+                binds.append(p.erased)
+                values.append("($1, " + (base..<base + 7).map { "$\($0)" }.joined(separator: ", ") + ")")
+            }
+            try session.run(PostgresQuery(unsafeSQL: "INSERT INTO personal_data (origin, ref, kind, commitment, salt, data, created, erased) VALUES "
+                                          + values.joined(separator: ", ") + " ON CONFLICT DO NOTHING", binds: binds))
+        }
+        for chunk in stride(from: 0, to: rows.entries.count, by: 1000) {
+            let part = rows.entries[chunk..<min(chunk + 1000, rows.entries.count)]
+            var binds = PostgresBindings(capacity: 1 + part.count * 3)
+            binds.append(origin)
+            var values: [String] = []
+            for (i, e) in part.enumerated() {
+                binds.append(e.seq)
+                try binds.append(Data(e.bytes))
+                try binds.append(Data(e.leafHash.bytes))
+                values.append("($1, $\(2 + i * 3), $\(3 + i * 3), $\(4 + i * 3))")
+            }
+            try session.run(PostgresQuery(unsafeSQL: "INSERT INTO entries (origin, seq, bytes, leaf_hash) VALUES " + values.joined(separator: ", "), binds: binds))
+        }
+        for cp in rows.checkpoints {
+            try session.run("INSERT INTO checkpoints (origin, size, note, created) VALUES (\(origin), \(cp.treeSize), \(cp.note), \(cp.created))")
+        }
+        if let latest = rows.checkpoints.max(by: { $0.treeSize < $1.treeSize }) {
+            let root = (try? SignedNote.parse(latest.note)).flatMap { try? Checkpoint(body: $0.text) }.map { Data($0.rootHash.bytes) }
+            try session.run("UPDATE ledgers SET head_size = \(latest.treeSize), head_root = \(root), updated = now() WHERE origin = \(origin)")
+        }
+    }
+
+    /// The entries from `from` on and the checkpoints of more than `from` entries, from one snapshot.
+    func snapshot(origin: String, from: Int) throws -> MirroredRows {
+        try session.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        do {
+            let rows = try Self.rows(session, origin: origin, from: from)
+            try session.run("COMMIT")
+            return rows
+        } catch {
+            _ = try? session.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Every personal data row of the ledger (a mirror keeps those it has).
+    static func people(_ session: PostgresSession, origin: String) throws -> [MirroredPerson] {
+        try session.run("SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data WHERE origin = \(origin) ORDER BY created").map { row in
+            let (ref, kind, commitment, salt, data, created, erased) = try row.decode((String, String, String, Data?, Data?, String, String?).self)
+            return MirroredPerson(ref: ref, kind: kind, commitment: commitment, salt: salt.map { Array($0) }, data: data.map { Array($0) },
+                                  created: created, erased: erased)
+        }
+    }
+
+    static func rows(_ session: PostgresSession, origin: String, from: Int) throws -> MirroredRows {
+        var rows = MirroredRows()
+        rows.people = try people(session, origin: origin)
+        for row in try session.run("SELECT seq, bytes, leaf_hash FROM entries WHERE origin = \(origin) AND seq >= \(from) ORDER BY seq") {
+            let (seq, bytes, leaf) = try row.decode((Int, Data, Data).self)
+            guard let hash = Hash(bytes: leaf) else {
+                throw LedgerError(.ledgerTampered, "entry \(seq) in PostgreSQL has a leaf hash that is not 32 bytes")
+            }
+            rows.entries.append(MirroredEntry(seq: seq, bytes: Array(bytes), leafHash: hash))
+        }
+        for row in try session.run("SELECT size, note, created FROM checkpoints WHERE origin = \(origin) AND size > \(from) ORDER BY size") {
+            let (size, note, created) = try row.decode((Int, String, String).self)
+            rows.checkpoints.append(MirroredCheckpoint(treeSize: size, note: note, created: created))
+        }
+        return rows
+    }
+
+    /// Pulls what the mirror lacks and checks it in (`importMirrored`). The database holding fewer entries than
+    /// the mirror checked is reported: entries once committed there are gone (a restore from an older backup).
+    func catchUp(_ mirror: LedgerDatabase, origin: String, projections: [any LedgerProjection]) throws {
+        let have = try mirror.size()
+        guard let head = try headSize(origin: origin) else {
+            throw LedgerError(.ledgerMissing, "the database no longer holds the ledger \(origin)")
+        }
+        guard head >= have else {
+            throw LedgerError(.ledgerTampered, "PostgreSQL holds \(head) entries of \(origin) but this process's mirror checked \(have): entries committed there are gone (restored from an older backup?); nothing was answered, compare with `csledger verify`")
+        }
+        guard head > have else { return }
+        // In pieces of about `chunk` entries, each ending at a checkpoint (a piece must be covered by a signed
+        // checkpoint to be taken), so that building a mirror of a large ledger holds one piece in memory at a time.
+        // Entries and checkpoints are never changed once committed, so the pieces need not come from one snapshot.
+        let sizes = try session.run("SELECT size FROM checkpoints WHERE origin = \(origin) AND size > \(have) AND size <= \(head) ORDER BY size")
+            .map { try $0.decode(Int.self) }
+        var from = have
+        var people = try Self.people(session, origin: origin)
+        while from < head {
+            let end = sizes.last(where: { $0 > from && $0 <= from + chunk }) ?? sizes.first(where: { $0 > from }) ?? head
+            guard end > from else { break }
+            var rows = MirroredRows()
+            (rows.people, people) = (people, [])
+            for row in try session.run("SELECT seq, bytes, leaf_hash FROM entries WHERE origin = \(origin) AND seq >= \(from) AND seq < \(end) ORDER BY seq") {
+                let (seq, bytes, leaf) = try row.decode((Int, Data, Data).self)
+                guard let hash = Hash(bytes: leaf) else {
+                    throw LedgerError(.ledgerTampered, "entry \(seq) in PostgreSQL has a leaf hash that is not 32 bytes")
+                }
+                rows.entries.append(MirroredEntry(seq: seq, bytes: Array(bytes), leafHash: hash))
+            }
+            for row in try session.run("SELECT size, note, created FROM checkpoints WHERE origin = \(origin) AND size > \(from) AND size <= \(end) ORDER BY size") {
+                let (size, note, created) = try row.decode((Int, String, String).self)
+                rows.checkpoints.append(MirroredCheckpoint(treeSize: size, note: note, created: created))
+            }
+            try mirror.importMirrored(rows, projections: projections)
+            from = end
+        }
+    }
+
+    /// Entries a mirror takes from PostgreSQL in one piece while it catches up ($CSLEDGER_PG_PULL_CHUNK, for tests).
+    let chunk = ProcessInfo.processInfo.environment["CSLEDGER_PG_PULL_CHUNK"].flatMap { Int($0) }.map { max($0, 1) } ?? 20_000
+}
+
+/// The append path's authority (`AppendAuthority`): the head row lock, the catch-up, and the commit in PostgreSQL.
+final class PostgresAuthority: AppendAuthority {
+    let session: PostgresSession
+    let origin: String
+    /// The head size read under the lock, while a transaction is open.
+    private let open = Mutex<Int?>(nil)
+
+    init(address: PostgresAddress, origin: String) {
+        session = PostgresSession(address: address)
+        self.origin = origin
+    }
+
+    func lock(mirrorSize: Int) throws -> MirroredRows {
+        abort()
+        try session.run("BEGIN")
+        do {
+            guard let head = try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin) FOR UPDATE").first.map({ try $0.decode(Int.self) }) else {
+                throw LedgerError(.ledgerMissing, "the database no longer holds the ledger \(origin); nothing was written")
+            }
+            guard head >= mirrorSize else {
+                throw LedgerError(.ledgerTampered, "PostgreSQL holds \(head) entries of \(origin) but this process's mirror checked \(mirrorSize): entries committed there are gone (restored from an older backup?); nothing was written")
+            }
+            let missing = head > mirrorSize ? try PostgresStore.rows(session, origin: origin, from: mirrorSize) : MirroredRows()
+            open.withLock { $0 = head }
+            return missing
+        } catch {
+            _ = try? session.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    func commit(_ rows: MirroredRows) throws {
+        guard let head = open.withLock({ $0 }) else {
+            throw LedgerError(.storage, "the PostgreSQL head lock was not held; nothing was written")
+        }
+        guard rows.entries.first?.seq == head else {
+            _ = try? session.run("ROLLBACK")
+            open.withLock { $0 = nil }
+            throw LedgerError(.ledgerChanged, "the mirror's new entries do not start at PostgreSQL's head; nothing was written, try again")
+        }
+        do {
+            try PostgresStore.insert(session, origin: origin, rows)
+            try session.run("COMMIT")
+            open.withLock { $0 = nil }
+        } catch {
+            open.withLock { $0 = nil }
+            _ = try? session.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    func abort() {
+        guard open.withLock({ o in defer { o = nil }; return o }) != nil else { return }
+        _ = try? session.run("ROLLBACK")
+    }
+}
+
+extension PostgresLedger {
+    /// Compares every row PostgreSQL holds for the ledger with what this process's mirror checked: the same
+    /// entries, byte for byte, and the same checkpoints. A row changed there after the mirror took it would not
+    /// otherwise be seen by this process (its mirror keeps the checked copy), though any new mirror refuses it.
+    /// Reads in chunks of `chunk` entries. Throws `ledger-tampered` at the first difference.
+    public static func compare(_ address: PostgresAddress, mirror: LedgerDatabase, chunk: Int = 50_000) throws {
+        let origin = try address.requireOrigin()
+        let store = try PostgresStore(address)
+        let size = try mirror.size()
+        guard let head = try store.headSize(origin: origin) else {
+            throw LedgerError(.ledgerTampered, "the database no longer holds the ledger \(origin)")
+        }
+        guard head == size else {
+            throw LedgerError(.ledgerTampered, "PostgreSQL says the ledger has \(head) entries but this process's mirror checked \(size)")
+        }
+        var from = 0
+        while from < size {
+            let to = min(from + chunk, size) - 1
+            var theirs: [(Int, Data)] = []
+            for row in try store.session.run("SELECT seq, bytes FROM entries WHERE origin = \(origin) AND seq BETWEEN \(from) AND \(to) ORDER BY seq") {
+                theirs.append(try row.decode((Int, Data).self))
+            }
+            var i = 0
+            try mirror.forEachBatch(range: from...to) { rows in
+                for row in rows {
+                    guard i < theirs.count, theirs[i].0 == row.seq else {
+                        throw LedgerError(.ledgerTampered, "entry \(row.seq) is missing from PostgreSQL (this process's mirror checked it); compare with a backup")
+                    }
+                    guard Array(theirs[i].1) == row.bytes else {
+                        throw LedgerError(.ledgerTampered, "entry \(row.seq) in PostgreSQL differs from the one this process checked and keeps in its mirror; PostgreSQL's row was changed")
+                    }
+                    i += 1
+                }
+                return true
+            }
+            guard i == theirs.count else {
+                throw LedgerError(.ledgerTampered, "PostgreSQL holds entries between \(from) and \(to) that this process's mirror does not")
+            }
+            from = to + 1
+        }
+        let notes = Dictionary(try mirror.checkpoints().map { ($0.treeSize, $0.note) }, uniquingKeysWith: { a, _ in a })
+        for row in try store.session.run("SELECT size, note FROM checkpoints WHERE origin = \(origin) ORDER BY size") {
+            let (cpSize, note) = try row.decode((Int, String).self)
+            guard notes[cpSize] == note else {
+                throw LedgerError(.ledgerTampered, "the checkpoint of \(cpSize) entries in PostgreSQL is not the one this process checked")
+            }
+        }
+    }
+}
+
+extension PostgresLedger {
+    /// Removes a ledger and all its rows from the database (a copy that failed its check on arrival).
+    public static func drop(_ address: PostgresAddress) {
+        guard let origin = address.origin, let store = try? PostgresStore(address) else { return }
+        do {
+            try store.session.run("BEGIN")
+            try store.session.run("DELETE FROM personal_data WHERE origin = \(origin)")
+            try store.session.run("DELETE FROM checkpoints WHERE origin = \(origin)")
+            try store.session.run("DELETE FROM entries WHERE origin = \(origin)")
+            try store.session.run("DELETE FROM ledgers WHERE origin = \(origin)")
+            try store.session.run("COMMIT")
+        } catch {
+            _ = try? store.session.run("ROLLBACK")
+        }
+    }
+}
+
+extension PostgresLedger {
+    /// Erases a person's data in PostgreSQL too (data and salt gone, the time kept), as `PersonalData.erase` does in
+    /// a mirror. Other processes' mirrors keep their copy until they are built anew.
+    public static func erase(_ address: PostgresAddress, ref: String, at time: String) throws {
+        let store = try PostgresStore(address)
+        try store.session.run("UPDATE personal_data SET data = NULL, salt = NULL, erased = \(time) WHERE origin = \(try address.requireOrigin()) AND ref = \(ref) AND erased IS NULL")
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import GRDB
+import LedgerCore
+
+/// An entry row as another store keeps it: the canonical bytes and the leaf hash (checked, never trusted).
+public struct MirroredEntry: Sendable, Equatable {
+    public let seq: Int
+    public let bytes: [UInt8]
+    public let leafHash: Hash
+    public init(seq: Int, bytes: [UInt8], leafHash: Hash) { (self.seq, self.bytes, self.leafHash) = (seq, bytes, leafHash) }
+}
+
+/// A signed checkpoint row as another store keeps it.
+public struct MirroredCheckpoint: Sendable, Equatable {
+    public let treeSize: Int
+    public let note: String
+    /// The entry time it was signed at (the SQLite column `created`).
+    public let created: String
+    public init(treeSize: Int, note: String, created: String) { (self.treeSize, self.note, self.created) = (treeSize, note, created) }
+}
+
+/// A row of the personal data kept off the chain (the file's `personal_data`), which entries name by reference.
+public struct MirroredPerson: Sendable, Equatable {
+    public let ref: String
+    public let kind: String
+    public let commitment: String
+    public let salt: [UInt8]?
+    public let data: [UInt8]?
+    public let created: String
+    public let erased: String?
+    public init(ref: String, kind: String, commitment: String, salt: [UInt8]?, data: [UInt8]?, created: String, erased: String?) {
+        (self.ref, self.kind, self.commitment, self.salt, self.data, self.created, self.erased) = (ref, kind, commitment, salt, data, created, erased)
+    }
+}
+
+/// Rows that cross between this file and the store it mirrors.
+public struct MirroredRows: Sendable {
+    public var entries: [MirroredEntry]
+    public var checkpoints: [MirroredCheckpoint]
+    /// Personal data rows: written before the entries that may name them (rows this file has are kept).
+    public var people: [MirroredPerson] = []
+    public init(entries: [MirroredEntry] = [], checkpoints: [MirroredCheckpoint] = []) { (self.entries, self.checkpoints) = (entries, checkpoints) }
+}
+
+/// The store that decides the order of appends when this file is a mirror of it (a ledger in PostgreSQL).
+/// The append path calls it on the writer, in this order:
+/// 1. `lock(mirrorSize:)` before the append's transaction: take the ledger's head lock (held until `commit`
+///    or `abort`) and return what this file lacks from `mirrorSize` on; it is checked and written here first;
+/// 2. `commit(_:)` inside the append's SQLite transaction, before it commits, with the new entries and
+///    checkpoint: store them and commit there; a throw rolls this file's transaction back (nothing acknowledged);
+/// 3. `abort()` when the append failed or wrote nothing: release the lock and store nothing.
+public protocol AppendAuthority: Sendable {
+    func lock(mirrorSize: Int) throws -> MirroredRows
+    func commit(_ rows: MirroredRows) throws
+    func abort()
+}
+
+/// A failure of the authority, carried through the append path without being taken for a refused statement.
+struct AuthorityFailure: Error {
+    let error: any Error
+}
+
+extension LedgerDatabase {
+    /// Makes every append go through `authority` first (see `AppendAuthority`); nil: this file is the ledger.
+    public func setAppendAuthority(_ authority: (any AppendAuthority)?) {
+        appendAuthority.withLock { $0 = authority }
+    }
+
+    /// The authority's head lock and catch-up, before an append on the writer `db`; returns the authority to hand
+    /// the new rows to, or nil when this file is the ledger.
+    func lockAuthority(_ db: Database, projections: [any LedgerProjection]) throws -> (any AppendAuthority)? {
+        guard let authority = appendAuthority.withLock({ $0 }) else { return nil }
+        do {
+            let missing = try authority.lock(mirrorSize: try Self.size(db))
+            if !missing.entries.isEmpty || !missing.checkpoints.isEmpty {
+                try db.inTransaction(.immediate) {
+                    try Self.importRows(db, missing, projections: projections)
+                    return .commit
+                }
+                appendTip.withLock { $0 = nil }
+            }
+        } catch {
+            authority.abort()
+            throw error
+        }
+        return authority
+    }
+
+    /// Hands the entries from `start` and the new checkpoint to the authority, inside the append's transaction.
+    static func handOver(_ db: Database, to authority: (any AppendAuthority)?, from start: Int, checkpoint: MirroredCheckpoint) throws {
+        guard let authority else { return }
+        var rows = MirroredRows(checkpoints: [checkpoint])
+        // Personal data added here since the last hand-over goes with it (before the entries that name it).
+        let marker = try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = ?", arguments: [peopleMarkerKey]) ?? ""
+        rows.people = try people(db, createdFrom: marker)
+        if let newest = rows.people.map(\.created).max(), newest > marker {
+            try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?)", arguments: [peopleMarkerKey, newest])
+        }
+        let rowsFrom = try db.cachedStatement(sql: "SELECT seq, bytes, leaf_hash FROM entries WHERE seq >= ? ORDER BY seq")
+        for row in try Row.fetchAll(rowsFrom, arguments: [start]) {
+            guard let leaf = Hash(bytes: row[2] as Data) else { throw LedgerError(.ledgerCorrupt, "an entry just written has no leaf hash") }
+            rows.entries.append(MirroredEntry(seq: row[0], bytes: Array(row[1] as Data), leafHash: leaf))
+        }
+        do { try authority.commit(rows) } catch { throw AuthorityFailure(error: error) }
+    }
+
+    /// Writes rows read from the store this file mirrors, checked as the append path checks a new entry: each
+    /// entry must be the next seq, chained to the last one, signed by enrolled signers, accepted by the rules and
+    /// `projections`, and its bytes exactly those the append path would write; each checkpoint must be signed by
+    /// the facility key and sign the entries' root at its size. Rows this file already holds must be equal.
+    /// All or nothing.
+    public func importMirrored(_ rows: MirroredRows, projections: [any LedgerProjection]) throws {
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try Self.importRows(db, rows, projections: projections)
+                    return .commit
+                }
+                appendTip.withLock { $0 = nil }
+            }
+        } catch {
+            appendTip.withLock { $0 = nil }
+            throw LedgerError.storage(error, path: path)
+        }
+    }
+
+    /// The local setting (in `ledger_meta`) that remembers the newest personal data row handed over.
+    static let peopleMarkerKey = "mirror_people_handed_over"
+
+    static func people(_ db: Database, createdFrom: String) throws -> [MirroredPerson] {
+        try Row.fetchAll(db, sql: "SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data WHERE created >= ? ORDER BY created",
+                         arguments: [createdFrom]).map { r in
+            MirroredPerson(ref: r[0], kind: r[1], commitment: r[2], salt: (r[3] as Data?).map { Array($0) }, data: (r[4] as Data?).map { Array($0) },
+                           created: r[5], erased: r[6])
+        }
+    }
+
+    static func importRows(_ db: Database, _ rows: MirroredRows, projections: [any LedgerProjection]) throws {
+        // Personal data first: entries name it. A reference this file holds is kept as it is (its own erasure stands).
+        for p in rows.people {
+            try db.execute(sql: "INSERT OR IGNORE INTO personal_data (ref, kind, commitment, salt, data, created, erased) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [p.ref, p.kind, p.commitment, p.salt.map { Data($0) }, p.data.map { Data($0) }, p.created, p.erased])
+        }
+        let start = try size(db)
+        var registry = SignerRegistry()
+        var prev = Hash.zero
+        var lastLogged = Timestamp(millisecondsSinceEpoch: 0)
+        if start > 0 {
+            let meta = try db.cachedStatement(sql: "SELECT value FROM ledger_meta WHERE key = ?")
+            guard let o = try String.fetchOne(meta, arguments: ["origin"]),
+                  let fk = try String.fetchOne(meta, arguments: ["facility_key_id"]), let f = KeyID(fk) else {
+                throw LedgerError(.ledgerCorrupt, "the mirror has entries but no origin or facility key recorded; remove it to have it built again")
+            }
+            let logFrom = try String.fetchOne(meta, arguments: ["log_required_from"]).flatMap { Int($0) }
+            registry = SignerRegistry(origin: o, signers: try loadSigners(db), facilityKey: f, logRequiredFrom: logFrom)
+            guard let last = try Row.fetchOne(db, sql: "SELECT leaf_hash, logged FROM entries WHERE seq = ?", arguments: [start - 1]),
+                  let leaf = Hash(bytes: last[0] as Data), let logged = Timestamp(last[1] as String) else {
+                throw LedgerError(.ledgerCorrupt, "the mirror's last entry cannot be read; remove it to have it built again")
+            }
+            (prev, lastLogged) = (leaf, logged)
+        }
+        var frontier = try MerkleFrontier(size: start, subtree: { try subtree(db, $0, $1) })
+        let checkpoints = Dictionary(rows.checkpoints.map { ($0.treeSize, $0) }, uniquingKeysWith: { a, _ in a })
+        var checkedAt: Set<Int> = []
+        func checkCheckpoint(_ cp: MirroredCheckpoint) throws {
+            guard let origin = registry.origin, let facility = registry.facility else {
+                throw LedgerError(.ledgerTampered, "a checkpoint of \(cp.treeSize) entries comes before the ledger's genesis entry")
+            }
+            guard let note = try? SignedNote.parse(cp.note), let body = try? Checkpoint(body: note.text),
+                  body.origin == origin, body.size == frontier.size, body.rootHash == frontier.root,
+                  note.verify(keyName: origin, publicKey: facility.publicKey.curve25519) else {
+                throw LedgerError(.ledgerTampered, "the checkpoint of \(cp.treeSize) entries read from the ledger's store is not the facility key's signature over those entries; nothing was taken from it")
+            }
+            if let existing = try String.fetchOne(db, sql: "SELECT note FROM checkpoints WHERE tree_size = ?", arguments: [cp.treeSize]) {
+                guard existing == cp.note else {
+                    throw LedgerError(.ledgerTampered, "the ledger's store holds a checkpoint of \(cp.treeSize) entries other than the one this mirror holds")
+                }
+            } else {
+                try db.execute(sql: "INSERT INTO checkpoints (tree_size, note, created) VALUES (?, ?, ?)", arguments: [cp.treeSize, cp.note, cp.created])
+            }
+            checkedAt.insert(cp.treeSize)
+        }
+        var expected = start
+        for row in rows.entries.sorted(by: { $0.seq < $1.seq }) {
+            if row.seq < start {
+                guard let held = try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [row.seq]),
+                      Array(held) == row.bytes else {
+                    throw LedgerError(.ledgerTampered, "entry \(row.seq) in the ledger's store differs from the one this mirror checked before")
+                }
+                continue
+            }
+            guard row.seq == expected else {
+                throw LedgerError(.ledgerTampered, "the ledger's store skips from entry \(expected - 1) to \(row.seq)")
+            }
+            let entry: Entry
+            do { entry = try Entry.decode(canonicalBytes: row.bytes) } catch {
+                throw LedgerError(.ledgerTampered, "entry \(row.seq) in the ledger's store cannot be read: \(error)")
+            }
+            guard entry.seq == row.seq else { throw LedgerError(.ledgerTampered, "entry \(row.seq) in the ledger's store says it is seq \(entry.seq)") }
+            do {
+                _ = try appendOne(db, CheckedStatement(unchecked: entry.signed), seq: row.seq, registry: &registry, frontier: &frontier,
+                                  prev: &prev, lastLogged: &lastLogged, projections: projections, clock: { entry.logged },
+                                  checkpointSigner: nil, expectedBytes: row.bytes)
+            } catch let e as LedgerError where e.code != .storage && e.code != .diskFull {
+                throw LedgerError(.ledgerTampered, "entry \(row.seq) in the ledger's store was refused: \(e.message)")
+            }
+            expected += 1
+            if let cp = checkpoints[frontier.size] { try checkCheckpoint(cp) }
+        }
+        for cp in rows.checkpoints where !checkedAt.contains(cp.treeSize) {
+            guard cp.treeSize <= start else {
+                throw LedgerError(.ledgerTampered, "the ledger's store holds a checkpoint of \(cp.treeSize) entries but not those entries")
+            }
+            guard let existing = try String.fetchOne(db, sql: "SELECT note FROM checkpoints WHERE tree_size = ?", arguments: [cp.treeSize]),
+                  existing == cp.note else {
+                throw LedgerError(.ledgerTampered, "the ledger's store holds a checkpoint of \(cp.treeSize) entries that this mirror never checked")
+            }
+        }
+        if expected > start, try latestCheckpoint(db)?.treeSize != expected {
+            throw LedgerError(.ledgerTampered, "no signed checkpoint in the ledger's store covers its \(expected) entries")
+        }
+    }
+}
+
+extension LedgerDatabase {
+    /// Every entry and checkpoint of this file as rows (what `store copy` moves), from one snapshot.
+    public func mirroredRows() throws -> MirroredRows {
+        try read { db in
+            var rows = MirroredRows()
+            try Self.scan(db, batchSize: 4096) { batch in
+                for r in batch {
+                    guard let leaf = r.storedLeafHash else { throw LedgerError(.ledgerCorrupt, "entry \(r.seq) has no leaf hash; run verify") }
+                    rows.entries.append(MirroredEntry(seq: r.seq, bytes: r.bytes, leafHash: leaf))
+                }
+                return true
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT tree_size, note, created FROM checkpoints ORDER BY tree_size") {
+                rows.checkpoints.append(MirroredCheckpoint(treeSize: row[0], note: row[1], created: row[2]))
+            }
+            rows.people = try Self.people(db, createdFrom: "")
+            return rows
+        }
+    }
+}
