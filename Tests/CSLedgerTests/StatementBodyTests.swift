@@ -149,7 +149,10 @@ struct StatementBodyTests {
     @Test("reading refuses what the projection refused, with the same sentence")
     func refusals() throws {
         func refusal(_ make: () throws -> Any) -> String {
-            do { _ = try make(); return "accepted" } catch { return (error as? LedgerError)?.message ?? "\(error)" }
+            switch Result(catching: make) {
+            case .success: return "accepted"
+            case .failure(let error): return (error as? LedgerError)?.message ?? "\(error)"
+            }
         }
         #expect(refusal { try CountRecorded(body: ["lot_id": "L:1", "counted": .number(3)]) }
                 == "count.recorded: counted must be a decimal string such as \"2.5\", not a JSON number")
