@@ -199,16 +199,23 @@ final class PostgresStore: Sendable {
     }
 
     static func rows(_ session: PostgresSession, origin: String, from: Int) throws -> MirroredRows {
-        var rows = MirroredRows()
+        var rows = try pull(session, origin: origin, from: from, to: Int(Int64.max))
         rows.people = try people(session, origin: origin)
-        for row in try session.run("SELECT seq, bytes, leaf_hash FROM entries WHERE origin = \(origin) AND seq >= \(from) ORDER BY seq") {
+        return rows
+    }
+
+    /// The entry rows of seqs `from..<end` and the checkpoints of sizes in `from + 1...end`, as PostgreSQL holds
+    /// them (checked only when the mirror takes them in); no personal data.
+    static func pull(_ session: PostgresSession, origin: String, from: Int, to end: Int) throws -> MirroredRows {
+        var rows = MirroredRows()
+        for row in try session.run("SELECT seq, bytes, leaf_hash FROM entries WHERE origin = \(origin) AND seq >= \(from) AND seq < \(end) ORDER BY seq") {
             let (seq, bytes, leaf) = try row.decode((Int, Data, Data).self)
             guard let hash = Hash(bytes: leaf) else {
                 throw LedgerError(.ledgerTampered, "entry \(seq) in PostgreSQL has a leaf hash that is not 32 bytes")
             }
             rows.entries.append(MirroredEntry(seq: seq, bytes: Array(bytes), leafHash: hash))
         }
-        for row in try session.run("SELECT size, note, created FROM checkpoints WHERE origin = \(origin) AND size > \(from) ORDER BY size") {
+        for row in try session.run("SELECT size, note, created FROM checkpoints WHERE origin = \(origin) AND size > \(from) AND size <= \(end) ORDER BY size") {
             let (size, note, created) = try row.decode((Int, String, String).self)
             rows.checkpoints.append(MirroredCheckpoint(treeSize: size, note: note, created: created))
         }
@@ -236,19 +243,8 @@ final class PostgresStore: Sendable {
         while from < head {
             let end = sizes.last(where: { $0 > from && $0 <= from + chunk }) ?? sizes.first(where: { $0 > from }) ?? head
             guard end > from else { break }
-            var rows = MirroredRows()
+            var rows = try Self.pull(session, origin: origin, from: from, to: end)
             (rows.people, people) = (people, [])
-            for row in try session.run("SELECT seq, bytes, leaf_hash FROM entries WHERE origin = \(origin) AND seq >= \(from) AND seq < \(end) ORDER BY seq") {
-                let (seq, bytes, leaf) = try row.decode((Int, Data, Data).self)
-                guard let hash = Hash(bytes: leaf) else {
-                    throw LedgerError(.ledgerTampered, "entry \(seq) in PostgreSQL has a leaf hash that is not 32 bytes")
-                }
-                rows.entries.append(MirroredEntry(seq: seq, bytes: Array(bytes), leafHash: hash))
-            }
-            for row in try session.run("SELECT size, note, created FROM checkpoints WHERE origin = \(origin) AND size > \(from) AND size <= \(end) ORDER BY size") {
-                let (size, note, created) = try row.decode((Int, String, String).self)
-                rows.checkpoints.append(MirroredCheckpoint(treeSize: size, note: note, created: created))
-            }
             try mirror.importMirrored(rows, projections: projections)
             from = end
         }

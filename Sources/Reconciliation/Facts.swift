@@ -153,6 +153,12 @@ struct Facts: Sendable {
     static var types: [String] { Array(Set(DispensingType.all + [ReconciliationType.findingResolved])).sorted() }
 
     static func load(_ database: LedgerDatabase, asOf: Timestamp) throws -> Facts {
+        try loadCounted(database, asOf: asOf).facts
+    }
+
+    /// `load`, with the number of entries read and the lots' units (the kept state's first build reads every
+    /// entry this way, with no cut-off).
+    static func loadCounted(_ database: LedgerDatabase, asOf: Timestamp) throws -> (facts: Facts, size: Int, units: [String: String]) {
         // The size, the signers and the lots' units from one snapshot. Entries and the tables kept
         // beside them are append-only, so the rows below that size read later (in parallel, below)
         // are the same in every later snapshot.
@@ -178,7 +184,7 @@ struct Facts: Sendable {
             parts[c] = Result { try database.readSnapshot { s in try Chunk(s, seqs: range, types: types, asOf: asOf, decoder: decoder) } }
         }
         let read = try (0..<chunks).map { try parts[$0]!.get() }
-        return Facts(asOf: asOf, created: created, totalEntries: total, chunks: read, signers: signers, units: units)
+        return (Facts(asOf: asOf, created: created, totalEntries: total, chunks: read, signers: signers, units: units), total, units)
     }
 
     /// What one worker reads for a range of seqs: the records (in seq order, grouped by type, with the

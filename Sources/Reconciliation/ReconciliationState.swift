@@ -99,7 +99,7 @@ public final class ReconciliationState: Sendable {
         try kept.withLock { slot throws -> Kept? in
             func build() throws -> Kept {
                 // The first build: every entry, on every core, as `Facts.load` reads them but with no cut-off.
-                let (facts, size, units) = try Facts.loadAll(database)
+                let (facts, size, units) = try Facts.loadCounted(database, asOf: ReconciliationState.noCutOff)
                 let last = try database.readSnapshot { s in try Self.hash(s, seq: size - 1) }
                 tally.withLock { $0.builds += 1 }
                 let origin = facts.entries.first(where: { $0.log != nil })?.log
@@ -156,33 +156,6 @@ public final class ReconciliationState: Sendable {
 }
 
 extension Facts {
-    /// Every entry of the file with no cut-off (the incremental state's first build), with the size read and
-    /// the lots' units.
-    static func loadAll(_ database: LedgerDatabase) throws -> (Facts, Int, [String: String]) {
-        let (total, signers, units) = try database.readSnapshot { s in
-            var signers: [KeyID: SignerInfo] = [:]
-            for signer in try s.signers() {
-                signers[signer.keyID] = SignerInfo(keyID: signer.keyID, name: signer.name, role: signer.role, enrolledSeq: signer.enrolledSeq,
-                                                   revokedSeq: signer.revokedSeq)
-            }
-            return (try s.size(), signers, try s.lotUnits())
-        }
-        let genesis = try database.readSnapshot { s in
-            try Chunk(s, seqs: 0..<min(1, total), types: nil, asOf: nil, decoder: RecordDecoder(keys: [], types: [])).records.first
-        }
-        let created = genesis?.time
-        let decoder = RecordDecoder(keys: Array(signers.keys), types: types, origin: genesis?.log)
-        let chunks = total < 4096 ? 1 : 16
-        let parts = ParallelSlots<Result<Chunk, any Error>>(count: chunks)
-        let cutOff = ReconciliationState.noCutOff
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let range = (total * c / chunks)..<(total * (c + 1) / chunks)
-            parts[c] = Result { try database.readSnapshot { s in try Chunk(s, seqs: range, types: types, asOf: cutOff, decoder: decoder) } }
-        }
-        let read = try (0..<chunks).map { try parts[$0]!.get() }
-        return (Facts(asOf: cutOff, created: created, totalEntries: total, chunks: read, signers: signers, units: units), total, units)
-    }
-
     /// The latest event time among the records, movements and counts.
     var latestTime: Timestamp {
         var t = Timestamp(millisecondsSinceEpoch: .min)
