@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 swift build -c release --product csledger-bench
 swift build -c release --product csledgerd   # the daemon phase starts this binary
+swift build -c release --product csledger    # the witness phase over HTTP starts `csledger witness serve`
 bin="$(swift build -c release --product csledger-bench --show-bin-path)/csledger-bench"
 echo "toolchain     $(swift --version 2>&1 | head -n 1)"
 exec "$bin" "$@"

@@ -25,6 +25,8 @@ struct BenchOptions {
     var ledger: String?
     /// A PostgreSQL database (postgresql://USER@HOST:PORT/DB): the daemon phase again with the ledger copied there.
     var postgres: String?
+    /// Witnesses (`csledger witness serve` processes) csledgerd asks to cosign during the daemon phase.
+    var witnesses = 0
 
     static let usage = """
         usage: csledger-bench [--entries N] [--dir DIR [--reuse [--daemon-only]]] [--json] [--single-appends N] [--clients A,B,C] [--daemon-seconds S] [--page-loads N] [--page-appends R]
@@ -38,6 +40,7 @@ struct BenchOptions {
           --daemon-only       with --dir DIR --reuse: only the daemon phase, on that ledger (for profiling it)
           --postgres URL      also copy the ledger into this PostgreSQL database (replacing an earlier copy) and run
                               the daemon phase on it (postgresql://USER@HOST:PORT/DB)
+          --witnesses N       during the daemon phase, N witnesses (csledger witness serve) csledgerd asks to cosign (default 0)
           --page-loads N      loads of each dashboard page, still and while appending (default 20; 0 skips the dashboard)
           --page-appends R    doses appended per second through the daemon while the pages load (default 20)
         child mode (used by the main run): --only PHASE --ledger PATH
@@ -74,6 +77,10 @@ struct BenchOptions {
                 guard let s = Double(text), s >= 1, s <= 600 else { throw LedgerError(.invalidArgument, "--daemon-seconds must be 1 to 600, not \"\(text)\"") }
                 o.daemonSeconds = s
             case "--daemon-only": o.daemonOnly = true
+            case "--witnesses":
+                let text = try value(arg)
+                guard let n = Int(text), (0...4).contains(n) else { throw LedgerError(.invalidArgument, "--witnesses must be 0 to 4, not \"\(text)\"") }
+                o.witnesses = n
             case "--page-loads": o.pageLoads = try count(arg, min: 0)
             case "--page-appends":
                 let text = try value(arg)

@@ -194,6 +194,11 @@ struct Benchmark {
         add("witness.add_checkpoint", Double(w.requests) / w.seconds, "requests/s", limit: 1_000, limitIs: "target (over), one core")
         add("witness.add_checkpoint.p50", w.latencies.percentile(50) * 1e3, "ms")
         add("witness.add_checkpoint.p99", w.latencies.percentile(99) * 1e3, "ms")
+        say("witness: the same over loopback HTTP to csledger witness serve, up to 10 s")
+        let wh = try WitnessBench(directory: directory, seconds: 10, requests: 30_000, overHTTP: true).run()
+        add("witness.add_checkpoint.http", Double(wh.requests) / wh.seconds, "requests/s", limit: 1_000, limitIs: "target (over), one log's requests in order")
+        add("witness.add_checkpoint.http.p50", wh.latencies.percentile(50) * 1e3, "ms")
+        add("witness.add_checkpoint.http.p99", wh.latencies.percentile(99) * 1e3, "ms")
 
         // 8. Through the daemon: group commit over loopback HTTP.
         try runDaemon(workload)
@@ -204,11 +209,19 @@ struct Benchmark {
 
     private mutating func runDaemon(_ workload: Workload) throws {
         guard !options.clients.isEmpty else { return }
-        say("daemon: csledgerd on loopback, \(options.clients.map(String.init).joined(separator: ", ")) clients")
-        let outcomes = try DaemonBench(workload: workload, ledgerPath: ledgerPath, directory: directory)
-            .run(clientCounts: options.clients, seconds: options.daemonSeconds, say: say)
+        say("daemon: csledgerd on loopback, \(options.clients.map(String.init).joined(separator: ", ")) clients"
+            + (options.witnesses > 0 ? ", asking \(options.witnesses) witnesses to cosign each checkpoint" : ""))
+        var bench = DaemonBench(workload: workload, ledgerPath: ledgerPath, directory: directory)
+        let origin = try Ledger.open(path: ledgerPath, readOnly: true).origin()
+        let witnesses = try (0..<options.witnesses).map { k in
+            try WitnessProcess(directory: directory, origin: origin, logPublicKey: workload.facility.publicKey, port: 45_000 + Int(getpid() % 10_000) + k)
+        }
+        defer { for w in witnesses { w.stop() } }
+        bench.witnessArguments = witnesses.flatMap { ["--witness", "\($0.url)=\($0.name)=\($0.publicKeyPath)"] }
+        let outcomes = try bench.run(clientCounts: options.clients, seconds: options.daemonSeconds, say: say)
         for o in outcomes {
-            add("daemon.c\(o.clients).appends", o.rate, "appends/s", limit: 5_000, limitIs: "target")
+            add("daemon.c\(o.clients).appends", o.rate, "appends/s", limit: 5_000,
+                limitIs: options.witnesses > 0 ? "target; \(options.witnesses) witnesses asked" : "target")
             add("daemon.c\(o.clients).p50", o.latencies.percentile(50) * 1e3, "ms")
             add("daemon.c\(o.clients).p99", o.latencies.percentile(99) * 1e3, "ms")
             add("daemon.c\(o.clients).daemon_cpu", o.daemonCPUSeconds / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append")

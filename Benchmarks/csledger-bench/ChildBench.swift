@@ -7,7 +7,7 @@ import Simulation
 /// One phase (verification, inventory, reconciliation) run in a fresh child process of this same binary
 /// (`--only PHASE --ledger PATH`), so that its peak resident memory (`VmHWM`) belongs to that phase alone.
 enum ChildBench {
-    static let phases = ["witness", "verify", "verify-since", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "reconcile-incremental", "append", "proof",
+    static let phases = ["witness", "witness-http", "verify", "verify-since", "verify-hashes", "leaf-hash", "inventory", "inventory-as-of", "reconcile", "reconcile-verified", "reconcile-incremental", "append", "proof",
                          "integrity", "seal", "append-store", "ed25519"]
 
     /// What one phase did and cost.
@@ -28,9 +28,11 @@ enum ChildBench {
 
     /// In this process: opens the ledger read-only, runs `phase`, and prints one JSON line.
     static func runHere(phase: String, path: String) throws -> String {
-        if phase == "witness" {
-            // The witness alone (for profiling it): its state file beside the given path, which needs no ledger.
-            let w = try WitnessBench(directory: (path as NSString).deletingLastPathComponent, seconds: 10, requests: 30_000).run()
+        if phase == "witness" || phase == "witness-http" {
+            // The witness alone (for profiling it), in this process or as `csledger witness serve` over loopback HTTP:
+            // its state file beside the given path, which needs no ledger.
+            let w = try WitnessBench(directory: (path as NSString).deletingLastPathComponent, seconds: 10, requests: 30_000,
+                                     overHTTP: phase == "witness-http").run()
             return "{\"requests_per_s\":\(Double(w.requests) / w.seconds),\"p50_ms\":\(w.latencies.percentile(50) * 1e3),\"p99_ms\":\(w.latencies.percentile(99) * 1e3)}"
         }
         let baseline = ProcStatus.kibibytes("VmHWM") ?? 0

@@ -12,6 +12,8 @@ struct DaemonBench {
     let directory: String
     /// For a ledger in PostgreSQL: the mirror this process and the daemon share (the daemon reads the tokens from it).
     var mirror: String? = nil
+    /// `--witness URL=NAME=PUB` arguments for csledgerd.
+    var witnessArguments: [String] = []
 
     struct Outcome {
         let clients: Int
@@ -46,7 +48,7 @@ struct DaemonBench {
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: try Self.daemonPath())
         daemon.arguments = ["--ledger", ledgerPath, "--listen", "127.0.0.1:\(port)", "--facility-key", facilityPath, "--log-level", "warning"]
-            + (mirror.map { ["--mirror", $0] } ?? [])
+            + (mirror.map { ["--mirror", $0] } ?? []) + witnessArguments
         daemon.standardInput = FileHandle.nullDevice
         try daemon.run()
         defer { if daemon.isRunning { daemon.terminate() } }
