@@ -140,15 +140,12 @@ public final class DashboardData: Sendable {
                 counts)
     }
 
-    /// A parcel, with what its delivery entry says about the adult signature and the ID check.
+    /// A parcel (the `shipments` record, whose fields it reads through), with what its delivery entry says about
+    /// the adult signature and the ID check.
+    @dynamicMemberLookup
     public struct Shipment: Sendable {
-        public let tracking: String
-        public let carrier: String
-        public let sentSeq: Int
-        public let sent: Timestamp
-        public let adultSignature: Bool
-        public let status: String
-        public let closedSeq: Int?
+        public let record: DispensingRecords.Shipment
+        public subscript<T>(dynamicMember field: KeyPath<DispensingRecords.Shipment, T>) -> T { record[keyPath: field] }
         /// From the closing entry (delivered ones): when, whether the age was verified, and the ID seen.
         public var closed: Timestamp?
         public var ageVerified: Bool?
@@ -159,10 +156,7 @@ public final class DashboardData: Sendable {
     /// the adult-signature and ID-check columns.
     public func shipments(details: Int = 500) throws -> [Shipment] {
         try ledger.requireIntegrity()
-        var list = try DispensingRecords.shipments(ledger.database).map {
-            Shipment(tracking: $0.tracking, carrier: $0.carrier, sentSeq: $0.sentSeq, sent: $0.sent, adultSignature: $0.adultSignature,
-                     status: $0.status, closedSeq: $0.closedSeq)
-        }
+        var list = try DispensingRecords.shipments(ledger.database).map { Shipment(record: $0) }
         var read = 0
         for i in list.indices where list[i].status == "delivered" && read < details {
             read += 1
