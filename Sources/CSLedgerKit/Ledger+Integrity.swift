@@ -32,6 +32,9 @@ extension Ledger {
 
     /// Checks the file (see the type's documentation) without changing it.
     public func integrity() throws -> IntegrityReport {
+        // The tables' digest is read on a connection of its own while the chain is checked on every core.
+        let database = self.database
+        let digest = BackgroundValue { try database.derivedDigest() }
         let chain = try verify(checkSignatures: false)
         func refused(_ problem: String) -> IntegrityReport {
             IntegrityReport(size: chain.coveredSize, root: chain.rootHash, problem: problem, facility: nil, sealed: false)
@@ -49,7 +52,7 @@ extension Ledger {
             return refused("the latest checkpoint (\(latest.treeSize) entries) is not signed by the facility key \(facility.keyID.short) the entries name")
         }
         if let seal = try database.latestSeal(), seal.size == chain.entries, seal.root == chain.rootHash,
-           seal.isValid(origin: try origin(), facility: facility), try database.derivedDigest() == seal.digest {
+           seal.isValid(origin: try origin(), facility: facility), try digest.value() == seal.digest {
             return IntegrityReport(size: chain.entries, root: chain.rootHash, problem: nil, facility: facility, sealed: true)
         }
         let derived = try database.checkDerivedTables(projections: projections, limit: 1)

@@ -10,11 +10,14 @@ extension Ledger {
     /// - Parameter progress: called after each batch with (entries done, entries in all).
     public func verify(externalCheckpoints: [String] = [], checkSignatures: Bool = true,
                        progress: (Int, Int) -> Void = { _, _ in }) throws -> VerificationReport {
+        // The tables' digest is read on a connection of its own while the entries are checked.
+        let database = self.database
+        let digest = checkSignatures ? BackgroundValue { try database.derivedDigest() } : nil
         // Small chunks keep every core busy to the end; parsed entries (signatures checked) weigh more than bytes.
         var report = try verify(externalCheckpoints: externalCheckpoints, checkSignatures: checkSignatures,
                                 chunkRows: checkSignatures ? 512 : 1024, progress: progress)
-        if checkSignatures {
-            report.failures += try derivedTableFailures(report)
+        if let digest {
+            report.failures += try derivedTableFailures(report, digest: digest.value)
             report.failures.sort { ($0.seq ?? Int.max, $0.treeSize ?? 0) < ($1.seq ?? Int.max, $1.treeSize ?? 0) }
         }
         return report
@@ -22,11 +25,12 @@ extension Ledger {
 
     /// Every table kept beside the entries, checked against them: nothing when the facility key sealed these
     /// very tables for the checkpoint that covers every entry; otherwise each table rebuilt from the entries
-    /// and compared with the file's, every difference named by table, row and seq.
-    func derivedTableFailures(_ report: VerificationReport) throws -> [VerificationFailure] {
+    /// and compared with the file's, every difference named by table, row and seq. `digest` gives the tables'
+    /// digest (read while the entries were checked).
+    func derivedTableFailures(_ report: VerificationReport, digest: () throws -> Hash) throws -> [VerificationFailure] {
         if report.entries > 0, report.coveredSize == report.entries, let seal = try database.latestSeal(), seal.size == report.entries,
            seal.root == report.rootHash, let facility = try facilityKey(atTreeSize: report.entries, origin: try origin()),
-           seal.isValid(origin: try origin(), facility: facility), try database.derivedDigest() == seal.digest {
+           seal.isValid(origin: try origin(), facility: facility), try digest() == seal.digest {
             return []
         }
         let check = try database.checkDerivedTables(projections: projections)
