@@ -27,41 +27,65 @@ public final class DashboardData: Sendable {
         let report: ReconciliationReport
     }
     private let kept = Mutex<Kept?>(nil)
-    /// One reconciliation at a time: a burst of page loads after an append waits for one run, not one each.
-    private let running = Mutex<Void>(())
+    /// The run under way, if any: one reconciliation at a time, so a burst of page loads after an append
+    /// waits for one run, not one each.
+    private let current = Mutex<BackgroundValue<ReconciliationReport>?>(nil)
     private let runs = Atomic<Int>(0)
+    /// How long a page waits for a run to take in entries appended since the kept report, before it shows
+    /// the kept one marked as behind (the run goes on, and the page reloads itself).
+    public let catchUpWait: Duration
 
     public init(ledger: Ledger, maximumAge: Duration = .seconds(300), reconciliation: ReconciliationState = ReconciliationState(),
-                witnesses: [Cosignature.Witness] = []) {
+                witnesses: [Cosignature.Witness] = [], catchUpWait: Duration = .milliseconds(150)) {
         self.ledger = ledger
         self.state = reconciliation
         self.maximumAge = maximumAge
         self.witnesses = witnesses
+        self.catchUpWait = catchUpWait
     }
 
     /// How many times the reconciliation actually ran (tests and the benchmark read it).
     public var reconciliationRuns: Int { runs.load(ordering: .relaxed) }
 
-    /// The reconciliation as of now over every entry (rules 1-10; the integrity gate stands for rule 11).
+    /// The reconciliation over every entry (rules 1-10; the integrity gate stands for rule 11): the kept
+    /// report when no entry was appended since it was made; otherwise a run that takes in the new entries,
+    /// waited for up to `catchUpWait`. A run still going after that leaves the kept report to answer, as of
+    /// the entries it covers (`report.entries`; `behind(_:)` tells how many came since), while the run
+    /// finishes in the background for the next page. A report older than `maximumAge` is never shown:
+    /// findings that fall due by the clock alone (a parcel in transit too long) need a new run.
     public func reconciliation() throws -> ReconciliationReport {
         try ledger.requireIntegrity()
-        func fresh() throws -> ReconciliationReport? {
-            let size = try ledger.database.size()
-            return kept.withLock { slot in
-                guard let k = slot, k.size == size, ContinuousClock.now - k.at < maximumAge else { return nil }
-                return k.report
+        let size = try ledger.database.size()
+        let k = kept.withLock { $0 }
+        if let k, k.size == size, ContinuousClock.now - k.at < maximumAge { return k.report }
+        let run = startRun()
+        if let k, ContinuousClock.now - k.at < maximumAge, run.value(waitingAtMost: catchUpWait) == nil { return k.report }
+        return try run.value()
+    }
+
+    /// How many entries the ledger holds beyond those `report` covers (0 when it is up to date).
+    public func behind(_ report: ReconciliationReport) -> Int {
+        max(0, ((try? ledger.database.size()) ?? report.entries) - report.entries)
+    }
+
+    /// The run under way, or a new one started on a thread of its own (the rules over a million entries take
+    /// seconds of CPU: not a thing to do on the server's few cooperative threads).
+    private func startRun() -> BackgroundValue<ReconciliationReport> {
+        current.withLock { slot in
+            if let run = slot, !run.isDone { return run }
+            let run = BackgroundValue { [self] in
+                // Keyed by the size read before the run: an entry appended meanwhile makes the next page run again.
+                let size = try ledger.database.size()
+                let started = ContinuousClock.now
+                let report = try ledger.reconcile(verify: false, state: state)
+                runs.add(1, ordering: .relaxed)
+                kept.withLock { k in
+                    if (k?.size ?? -1) <= size { k = Kept(size: size, at: started, report: report) }
+                }
+                return report
             }
-        }
-        if let r = try fresh() { return r }
-        return try running.withLock { _ in
-            if let r = try fresh() { return r }
-            let size = try ledger.database.size()
-            let started = ContinuousClock.now
-            let report = try ledger.reconcile(verify: false, state: state)
-            runs.add(1, ordering: .relaxed)
-            // Keyed by the size read before the run: an entry appended meanwhile makes the next page run it again.
-            kept.withLock { $0 = Kept(size: size, at: started, report: report) }
-            return report
+            slot = run
+            return run
         }
     }
 

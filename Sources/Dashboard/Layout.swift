@@ -22,7 +22,9 @@ public enum Layout {
     /// may load, no script runs, no form posts elsewhere, no framing.
     public static let contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-    public static func page(title: String, viewer: Viewer?, ledger: String, current: String, body: HTML) -> HTML {
+    /// `reloadAfter`: seconds after which the browser loads the page again by itself (a page whose findings
+    /// are still catching up with new entries), without a script.
+    public static func page(title: String, viewer: Viewer?, ledger: String, current: String, body: HTML, reloadAfter: Int? = nil) -> HTML {
         var nav: [HTML] = []
         if let v = viewer {
             var items: [(String, String, String)] = []
@@ -41,7 +43,8 @@ public enum Layout {
         } ?? .empty
         return """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">\
+        \(reloadAfter.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" as HTML } ?? .empty)
         <title>\(title) · csledger</title><link rel="stylesheet" href="/dashboard.css"><link rel="icon" href="/favicon.svg" type="image/svg+xml"></head>
         <body><header><div class="brand">csledger <span class="ledger">\(ledger)</span></div><nav>\(nav)</nav>\(who)</header>
         <main id="main">\(body)</main>

@@ -71,7 +71,7 @@ extension DashboardPages {
         <p>Each person against peers in the same role (every counter against every other), per calendar quarter, as rule 10 compares them: a robust z-score (x − median) / max(1.4826 × MAD, floor) above \(Format.number(report.config.outlierZ)) is a finding. Rule 8's CUSUM follows each clinician's waste share per dose against their own baseline. Open a person for the quarters and the chart.</p>
         \(sections)
         """
-        return page("Staff", viewer, "staff", body)
+        return page("Staff", viewer, "staff", body, reconciled: report)
     }
 
     public func person(_ viewer: Viewer, key: KeyID) throws -> HTML? {
@@ -112,6 +112,6 @@ extension DashboardPages {
         \(charts)
         <h2>Findings naming this person</h2><div class="scroll"><table id="person-findings"><tbody>\(findings)</tbody></table></div>
         """
-        return page(s.name, viewer, "staff", body)
+        return page(s.name, viewer, "staff", body, reconciled: report)
     }
 }

@@ -46,8 +46,10 @@ extension DashboardPages {
         let chart = Chart.line(points, step: true, marks: marks, rules: [], title: "Balance of lot \(lotID) over time",
                                yLabel: line.unit, xTick: { Self.day(Timestamp(millisecondsSinceEpoch: Int64($0))) }, cls: "balance")
         var cusum: HTML = .empty
+        var reconciled: ReconciliationReport?
         if viewer.seesEverything, asOf == nil {
             let report = try data.reconciliation()
+            reconciled = report
             for s in report.cusums where s.check == "lot-loss-pattern" && s.subject == lotID {
                 cusum += "<h2>Pattern of small losses (rule 8)</h2><p>Weekly losses in containers, one-sided CUSUM with an allowance of \(Format.number(s.reference)) container a week; the rule raises an alarm above \(Format.number(s.threshold)).</p>"
                 cusum += Self.cusumChart(s, title: "CUSUM of weekly losses, lot \(lotID)", xTick: { i in s.labels.indices.contains(Int(i)) ? s.labels[Int(i)] : "" })
@@ -78,7 +80,7 @@ extension DashboardPages {
         <h2>Movements\(moves.count > shown.count ? " (the latest \(shown.count) of \(moves.count))" : "")</h2>
         <div class="scroll"><table id="movements"><thead><tr><th>Seq</th><th>When</th><th>Kind</th><th class="num">Quantity</th><th class="num">Balance</th></tr></thead><tbody>\(moveRows)</tbody></table></div>
         """
-        return page("Lot \(line.lot)", viewer, "stock", body)
+        return page("Lot \(line.lot)", viewer, "stock", body, reconciled: reconciled)
     }
 
     /// A CUSUM as the rule ran it: the statistic, the alarm threshold as a line, each alarm marked with its entry and finding.

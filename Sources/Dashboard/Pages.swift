@@ -16,8 +16,17 @@ public struct DashboardPages: Sendable {
         self.origin = origin
     }
 
-    func page(_ title: String, _ viewer: Viewer, _ current: String, _ body: HTML) -> HTML {
-        Layout.page(title: title, viewer: viewer, ledger: origin, current: current, body: body)
+    /// A page; `reconciled`, the findings it shows: when they do not yet cover the latest entries (a run
+    /// longer than a page may wait is still taking them in), the page says so first and reloads itself.
+    func page(_ title: String, _ viewer: Viewer, _ current: String, _ body: HTML, reconciled: ReconciliationReport? = nil) -> HTML {
+        let behind = reconciled.map { data.behind($0) } ?? 0
+        guard let report = reconciled, behind > 0 else {
+            return Layout.page(title: title, viewer: viewer, ledger: origin, current: current, body: body)
+        }
+        let notice: HTML = """
+        <p class="notice" id="catching-up">Findings as of entry \(report.entries - 1): \(behind) newer \(behind == 1 ? "entry is" : "entries are") being reconciled; this page reloads itself in a few seconds.</p>
+        """
+        return Layout.page(title: title, viewer: viewer, ledger: origin, current: current, body: notice + body, reloadAfter: 3)
     }
 
     static func short(_ t: Timestamp?) -> String {
@@ -122,7 +131,7 @@ public struct DashboardPages: Sendable {
         </dl><p><a href="/shipments">Parcels</a> · <a href="/stock">Lots</a></p></section>
         </div>
         """
-        return page("Overview", viewer, "overview", body)
+        return page("Overview", viewer, "overview", body, reconciled: report)
     }
 
     // MARK: Findings
@@ -199,7 +208,7 @@ public struct DashboardPages: Sendable {
         <div class="scroll"><table id="findings"><thead><tr><th>Severity</th><th>Id</th><th class="num">Rule</th><th>What</th><th>Lot</th><th>People</th><th>When</th><th>Status</th></tr></thead>
         <tbody>\(rows)</tbody></table></div>
         """
-        return page("Findings", viewer, "findings", body)
+        return page("Findings", viewer, "findings", body, reconciled: report)
     }
 
     /// One finding's page, or nil when there is no such finding.
@@ -248,7 +257,7 @@ public struct DashboardPages: Sendable {
         <h2>Next</h2><p>\(f.action)</p>
         \(resolution)\(command)
         """
-        return page(f.id, viewer, "findings", body)
+        return page(f.id, viewer, "findings", body, reconciled: report)
     }
 
     // MARK: Entries

@@ -1,0 +1,62 @@
+import Dashboard
+import Foundation
+import Testing
+@testable import CSLedgerKit
+@testable import LedgerCore
+@testable import LedgerStore
+@testable import Reconciliation
+import Simulation
+
+/// Issue 22's page times at a million entries: a page never waits long for the reconciliation to take in
+/// new entries. It shows the kept findings, says how far behind they are and reloads itself, while one run
+/// catches up in the background; the next page shows that run's findings, equal to a full recomputation.
+@Suite("Dashboard: pages while the findings catch up")
+struct DashboardCatchUpTests {
+    @Test("after an append, a page that may not wait shows the kept findings marked as behind and reloads itself; the run it started catches up and equals a full pass")
+    func catchingUp() throws {
+        let (sim, _) = try PlantedLedger.planted()
+        sim.o.businessDays = 3
+        try sim.run()
+        let ledger = sim.fx.ledger
+        // A page may not wait at all: any run shows as "behind" until it has finished.
+        let data = DashboardData(ledger: ledger, catchUpWait: .zero)
+        let pages = DashboardPages(data: data, origin: try ledger.origin())
+        let officer = Viewer(name: "Officer", role: .compliance)
+
+        // No findings kept yet: the first page waits for the first run, whatever it costs.
+        let first = try data.reconciliation()
+        let sizeBefore = try ledger.database.size()
+        #expect(first.entries == sizeBefore)
+        #expect(try !pages.overview(officer).description.contains("catching-up"))
+
+        // A business day appended (another process's appends look the same to the file).
+        sim.day = 3
+        try sim.businessDay(3)
+        try sim.fx.flush(clock: sim.cal.at(3, 18.5))
+        let size = try ledger.database.size()
+        #expect(size > sizeBefore)
+
+        let stale = try data.reconciliation()
+        #expect(stale.entries == sizeBefore, "the page answered with the kept findings, not after a run")
+        #expect(data.behind(stale) == size - sizeBefore)
+        let html = try pages.findings(officer, filter: DashboardPages.FindingFilter(query: [:])).description
+        #expect(html.contains("id=\"catching-up\""), "the page says its findings are behind")
+        #expect(html.contains("\(size - sizeBefore) newer entries are being reconciled"))
+        #expect(html.contains("<meta http-equiv=\"refresh\" content=\"3\">"), "the page reloads itself")
+
+        // The run started by that page catches up; a later page shows its findings and no notice.
+        let watch = ContinuousClock.now
+        var fresh = stale
+        while fresh.entries < size, ContinuousClock.now - watch < .seconds(120) {
+            Thread.sleep(forTimeInterval: 0.05)
+            fresh = try data.reconciliation()
+        }
+        #expect(fresh.entries == size, "the findings caught up with every entry")
+        #expect(data.behind(fresh) == 0)
+        let after = try pages.findings(officer, filter: DashboardPages.FindingFilter(query: [:])).description
+        #expect(!after.contains("catching-up") && !after.contains("http-equiv=\"refresh\""))
+        let full = try Reconciler().run(ledger.database, now: fresh.asOf)
+        #expect(fresh.findings.map(\.id) == full.findings.map(\.id), "the caught-up findings are a full pass's")
+        #expect(JCS.serializeString(fresh.json(all: true)) == JCS.serializeString(full.json(all: true)))
+    }
+}
