@@ -37,7 +37,7 @@ struct BenchOptions {
           --single-appends N  most one-entry transactions to time (default 20000; 20 s at most)
           --clients LIST      concurrent daemon clients, comma-separated (default 8,32,128; 0 skips the daemon)
           --daemon-seconds S  seconds of load at each client count (default 10)
-          --daemon-only       with --dir DIR --reuse: only the daemon phase, on that ledger (for profiling it)
+          --daemon-only       with --dir DIR --reuse: only the daemon and dashboard phases, on that ledger (--clients 0 for the dashboard alone)
           --postgres URL      also copy the ledger into this PostgreSQL database (replacing an earlier copy) and run
                               the daemon phase on it (postgresql://USER@HOST:PORT/DB)
           --witnesses N       during the daemon phase, N witnesses (csledger witness serve) csledgerd asks to cosign (default 0)
@@ -95,8 +95,8 @@ struct BenchOptions {
         }
         if o.only != nil, o.ledger == nil { throw LedgerError(.invalidArgument, "--only needs --ledger PATH") }
         if o.reuse, o.dir == nil { throw LedgerError(.invalidArgument, "--reuse needs --dir DIR") }
-        if o.daemonOnly, !o.reuse || o.clients.isEmpty {
-            throw LedgerError(.invalidArgument, "--daemon-only needs --dir DIR --reuse and at least one client count")
+        if o.daemonOnly, !o.reuse || (o.clients.isEmpty && o.pageLoads == 0) {
+            throw LedgerError(.invalidArgument, "--daemon-only needs --dir DIR --reuse, and a client count or page loads (it runs the daemon and the dashboard phases)")
         }
         return o
     }

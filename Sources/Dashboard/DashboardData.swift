@@ -31,6 +31,8 @@ public final class DashboardData: Sendable {
     /// waits for one run, not one each.
     private let current = Mutex<BackgroundValue<ReconciliationReport>?>(nil)
     private let runs = Atomic<Int>(0)
+    /// The movements' sums by lot and kind, for the inventory now.
+    private let keptTotals = Mutex(InventoryReport.KeptTotals())
     /// How long a page waits for a run to take in entries appended since the kept report, before it shows
     /// the kept one marked as behind (the run goes on, and the page reloads itself).
     public let catchUpWait: Duration
@@ -127,9 +129,12 @@ public final class DashboardData: Sendable {
         }
     }
 
-    /// The perpetual inventory now or as of a time (`Ledger.inventory` checks integrity itself).
+    /// The perpetual inventory now or as of a time (`Ledger.inventory` checks integrity itself). Now, for every
+    /// lot (the overview and the stock page), the movements' sums are kept and only new movements are read.
     public func inventory(asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
-        try ledger.inventory(asOf: asOf, lot: lot)
+        guard asOf == nil, lot == nil else { return try ledger.inventory(asOf: asOf, lot: lot) }
+        try ledger.requireIntegrity()
+        return try keptTotals.withLock { kept in try InventoryReport.compute(ledger.database, kept: &kept) }
     }
 
     /// The signers (staff), by key.

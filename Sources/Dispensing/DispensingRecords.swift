@@ -39,10 +39,13 @@ public enum DispensingRecords {
     public static func lotHistory(_ database: LedgerDatabase, lotID: String, asOf: Timestamp?) throws -> (movements: [Movement], counts: [Count]) {
         let limit = asOf?.description ?? "9999"
         return try database.read { db in
-            let moves = try Row.fetchAll(db, sql: "SELECT seq, kind, micros, time FROM movements WHERE lot_id = ? AND time <= ? ORDER BY time, seq",
-                                         arguments: [lotID, limit]).compactMap { row -> Movement? in
-                guard let t = Timestamp(row["time"] as String) else { return nil }
-                return Movement(seq: row["seq"], kind: row["kind"], micros: row["micros"], time: t)
+            // A busy lot has hundreds of thousands of movements: read by column position, each time in place.
+            var moves: [Movement] = []
+            let cursor = try Row.fetchCursor(db, sql: "SELECT seq, kind, micros, time FROM movements WHERE lot_id = ? AND time <= ? ORDER BY time, seq",
+                                             arguments: [lotID, limit])
+            while let row = try cursor.next() {
+                guard let time = try time(row, 3) else { continue }
+                moves.append(Movement(seq: row[0], kind: row[1], micros: row[2], time: time))
             }
             let counts = try Row.fetchAll(db, sql: "SELECT seq, time, expected_micros, counted_micros FROM counts WHERE lot_id = ? AND time <= ? ORDER BY time, seq",
                                           arguments: [lotID, limit]).compactMap { row -> Count? in
@@ -56,13 +59,22 @@ public enum DispensingRecords {
     /// Every parcel, latest sent first.
     public static func shipments(_ database: LedgerDatabase) throws -> [Shipment] {
         try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT tracking, carrier, sent_seq, sent_time, adult_signature, status, closed_seq FROM shipments ORDER BY sent_time DESC")
-                .map { row in
-                    Shipment(tracking: row["tracking"], carrier: row["carrier"], sentSeq: row["sent_seq"],
-                             sent: Timestamp(row["sent_time"] as String) ?? Timestamp(millisecondsSinceEpoch: 0),
-                             adultSignature: (row["adult_signature"] as Int) != 0, status: row["status"], closedSeq: row["closed_seq"])
-                }
+            var list: [Shipment] = []
+            let cursor = try Row.fetchCursor(db, sql: "SELECT tracking, carrier, sent_seq, sent_time, adult_signature, status, closed_seq FROM shipments ORDER BY sent_time DESC")
+            while let row = try cursor.next() {
+                list.append(Shipment(tracking: row[0], carrier: row[1], sentSeq: row[2], sent: try time(row, 3) ?? Timestamp(millisecondsSinceEpoch: 0),
+                                     adultSignature: (row[4] as Int) != 0, status: row[5], closedSeq: row[6]))
+            }
+            return list
         }
+    }
+
+    /// Column `index` of `row` as a time: read in place when in the form the ledger writes (a dashboard page reads
+    /// hundreds of thousands of rows), parsed from the text otherwise.
+    static func time(_ row: Row, _ index: Int) throws -> Timestamp? {
+        try row.withUnsafeData(atIndex: index) { data in
+            data.flatMap { d in d.count == 24 ? d.withUnsafeBytes { Timestamp(canonicalUTF8: $0.bindMemory(to: UInt8.self), at: 0) } : nil }
+        } ?? (row[index] as String?).flatMap { Timestamp($0) }
     }
 
     // MARK: For the exports (each bounded by the bundle's checkpoint: seq below `limit`)

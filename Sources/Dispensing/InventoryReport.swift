@@ -46,53 +46,97 @@ public struct InventoryReport: Sendable, Equatable {
     /// Computes the report from the movements kept beside the entries, up to `asOf` (event time), for one lot or all.
     public static func compute(_ database: LedgerDatabase, asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
         try database.read { db in
-            var sql = "SELECT lot_id, drug_name || ' ' || strength || ' ' || form, ndc, lot, expiry, unit, status FROM lots"
-            var args: [any DatabaseValueConvertible] = []
-            if let lot {
-                sql += " WHERE lot = ? OR lot_id = ?"
-                args += [lot, lot]
-            }
-            sql += " ORDER BY drug_name, expiry, lot"
-            var lines: [Line] = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
-                Line(lotID: $0[0], drug: $0[1], ndc: $0[2], lot: $0[3], expiry: $0[4], unit: $0[5], status: $0[6])
-            }
-            let limit = asOf?.description ?? "9999"
-            // Two passes over the movements for every lot at once (per-lot queries grow with lots × parcels).
-            var totals: [String: [(String, Int64)]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT lot_id, kind, sum(micros) FROM movements WHERE time <= ? GROUP BY lot_id, kind",
-                                        arguments: [limit]) {
-                totals[row[0] as String, default: []].append((row[1], row[2]))
-            }
-            var shippedByLot: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT m.lot_id, -sum(m.micros) FROM shipments s JOIN fills f ON f.shipment = s.tracking
-                JOIN movements m ON m.seq = f.seq AND m.kind = 'dispensed'
-                WHERE s.sent_time <= ? GROUP BY m.lot_id
-                """, arguments: [limit]) {
-                shippedByLot[row[0] as String] = row[1]
-            }
-            for i in lines.indices {
-                var total: Int64 = 0
-                for (kind, micros) in totals[lines[i].lotID] ?? [] {
-                    total += micros
-                    let q = Quantity(micros: abs(micros))
-                    switch kind {
-                    case "received": lines[i].received = q
-                    case "dispensed": lines[i].dispensed = q
-                    case "administered": lines[i].administered = q
-                    case "wasted": lines[i].wasted = q
-                    case "destroyed": lines[i].destroyed = q
-                    case "lost": lines[i].lost = q
-                    case "returned": lines[i].returned = q
-                    case "transferred": lines[i].transferred = q
-                    default: lines[i].adjusted = Quantity(micros: micros)
-                    }
+            try compute(db, asOf: asOf, lot: lot) { limit in
+                // Two passes over the movements for every lot at once (per-lot queries grow with lots × parcels).
+                var totals: [String: [(String, Int64)]] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT lot_id, kind, sum(micros) FROM movements WHERE time <= ? GROUP BY lot_id, kind",
+                                            arguments: [limit]) {
+                    totals[row[0] as String, default: []].append((row[1], row[2]))
                 }
-                lines[i].onHand = Quantity(micros: total)
-                lines[i].shipped = Quantity(micros: shippedByLot[lines[i].lotID] ?? 0)
+                return totals
             }
-            return InventoryReport(asOf: asOf, lines: lines.filter { asOf == nil || $0.received.isPositive || $0.onHand.micros != 0 })
         }
+    }
+
+    /// The movements' sums by lot and kind, kept between calls to `compute(_:kept:)`: the sum over every
+    /// movement is read once, then only the movements of entries appended since (the projection never
+    /// changes or removes a movement once written, a correction adds one).
+    public struct KeptTotals: Sendable {
+        /// The last entry whose movements are summed, and its leaf hash: a file that no longer holds that
+        /// very entry (a backup restored under the daemon) is summed again from the start.
+        fileprivate var through: (seq: Int, leaf: Data)?
+        fileprivate var sums: [String: [String: Int64]] = [:]
+        public init() {}
+    }
+
+    /// The inventory now, every lot, as `compute(_:)` gives it, summing only the movements appended since `kept`
+    /// was last brought up to date (milliseconds, where summing every movement takes a second at a million entries).
+    public static func compute(_ database: LedgerDatabase, kept: inout KeptTotals) throws -> InventoryReport {
+        try database.read { db in
+            guard let last = try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries") else {
+                kept = KeptTotals()
+                return try compute(db, asOf: nil, lot: nil) { _ in [:] }
+            }
+            let leaf = { (seq: Int) in try Data.fetchOne(db, sql: "SELECT leaf_hash FROM entries WHERE seq = ?", arguments: [seq]) }
+            if let t = kept.through, try t.seq > last || leaf(t.seq) != t.leaf { kept = KeptTotals() }
+            let from = (kept.through?.seq ?? -1) + 1
+            if from <= last {
+                for row in try Row.fetchAll(db, sql: "SELECT lot_id, kind, sum(micros) FROM movements WHERE seq >= ? AND seq <= ? GROUP BY lot_id, kind",
+                                            arguments: [from, last]) {
+                    kept.sums[row[0] as String, default: [:]][row[1] as String, default: 0] += row[2] as Int64
+                }
+                guard let lastLeaf = try leaf(last) else { throw LedgerError(.ledgerCorrupt, "entry \(last) has no leaf hash") }
+                kept.through = (last, lastLeaf)
+            }
+            let sums = kept.sums
+            return try compute(db, asOf: nil, lot: nil) { _ in sums.mapValues { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } } }
+        }
+    }
+
+    /// The report from the lots, the movements' sums by lot and kind (`totals`, given the time limit), and the parcels.
+    private static func compute(_ db: Database, asOf: Timestamp?, lot: String?,
+                                totals: (_ limit: String) throws -> [String: [(String, Int64)]]) throws -> InventoryReport {
+        var sql = "SELECT lot_id, drug_name || ' ' || strength || ' ' || form, ndc, lot, expiry, unit, status FROM lots"
+        var args: [any DatabaseValueConvertible] = []
+        if let lot {
+            sql += " WHERE lot = ? OR lot_id = ?"
+            args += [lot, lot]
+        }
+        sql += " ORDER BY drug_name, expiry, lot"
+        var lines: [Line] = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
+            Line(lotID: $0[0], drug: $0[1], ndc: $0[2], lot: $0[3], expiry: $0[4], unit: $0[5], status: $0[6])
+        }
+        let limit = asOf?.description ?? "9999"
+        let totals = try totals(limit)
+        var shippedByLot: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT m.lot_id, -sum(m.micros) FROM shipments s JOIN fills f ON f.shipment = s.tracking
+            JOIN movements m ON m.seq = f.seq AND m.kind = 'dispensed'
+            WHERE s.sent_time <= ? GROUP BY m.lot_id
+            """, arguments: [limit]) {
+            shippedByLot[row[0] as String] = row[1]
+        }
+        for i in lines.indices {
+            var total: Int64 = 0
+            for (kind, micros) in totals[lines[i].lotID] ?? [] {
+                total += micros
+                let q = Quantity(micros: abs(micros))
+                switch kind {
+                case "received": lines[i].received = q
+                case "dispensed": lines[i].dispensed = q
+                case "administered": lines[i].administered = q
+                case "wasted": lines[i].wasted = q
+                case "destroyed": lines[i].destroyed = q
+                case "lost": lines[i].lost = q
+                case "returned": lines[i].returned = q
+                case "transferred": lines[i].transferred = q
+                default: lines[i].adjusted = Quantity(micros: micros)
+                }
+            }
+            lines[i].onHand = Quantity(micros: total)
+            lines[i].shipped = Quantity(micros: shippedByLot[lines[i].lotID] ?? 0)
+        }
+        return InventoryReport(asOf: asOf, lines: lines.filter { asOf == nil || $0.received.isPositive || $0.onHand.micros != 0 })
     }
 
     /// The lot id for a lot number (and NDC when the number is not unique).

@@ -1,4 +1,5 @@
 import Dashboard
+import Dispensing
 import Foundation
 import Testing
 @testable import CSLedgerKit
@@ -58,5 +59,33 @@ struct DashboardCatchUpTests {
         let full = try Reconciler().run(ledger.database, now: fresh.asOf)
         #expect(fresh.findings.map(\.id) == full.findings.map(\.id), "the caught-up findings are a full pass's")
         #expect(JCS.serializeString(fresh.json(all: true)) == JCS.serializeString(full.json(all: true)))
+    }
+
+    @Test("the inventory now that the overview and stock pages show, kept as entries are appended (only new movements read), equals the one summed over every movement: after business days and a dose with its waste corrected")
+    func keptInventory() throws {
+        let (sim, _) = try PlantedLedger.planted()
+        sim.o.businessDays = 3
+        try sim.run()
+        let ledger = sim.fx.ledger
+        let data = DashboardData(ledger: ledger)
+        #expect(try data.inventory() == ledger.inventory())
+        for d in 3..<6 {
+            sim.day = d
+            try sim.businessDay(d)
+            if d == 4 {
+                // A dose recorded, then corrected: the correction's movement gives the drug back.
+                let lot = sim.vialQueue[0]
+                let seq = try sim.dose(lot: lot, by: "clin2", patient: sim.clinicPatients[1], given: 500_000, wasted: 100_000,
+                                       at: sim.cal.at(d, 18.05), witness: "witness1")
+                try sim.fx.stage(DispensingType.entryCorrected, ["corrects": .number(Double(seq)), "reason": "recorded twice"],
+                                 by: "clin2", at: sim.cal.at(d, 18.06))
+            }
+            try sim.fx.flush(clock: sim.cal.at(d, 18.5))
+            let kept = try data.inventory(), full = try ledger.inventory()
+            #expect(kept == full, "day \(d): the kept inventory differs from the one summed over every movement")
+            #expect(kept.lines.map(\.onHand) == full.lines.map(\.onHand))
+            // Asked again with nothing new: the same.
+            #expect(try data.inventory() == full)
+        }
     }
 }
