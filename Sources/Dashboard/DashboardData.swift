@@ -129,12 +129,12 @@ public final class DashboardData: Sendable {
         }
     }
 
-    /// The perpetual inventory now or as of a time (`Ledger.inventory` checks integrity itself). Now, for every
-    /// lot (the overview and the stock page), the movements' sums are kept and only new movements are read.
+    /// The perpetual inventory now or as of a time, for one lot or all (`Ledger.inventory` checks integrity
+    /// itself). Now (the overview, the stock and lot pages), the movements' sums are kept and only new ones read.
     public func inventory(asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
-        guard asOf == nil, lot == nil else { return try ledger.inventory(asOf: asOf, lot: lot) }
+        guard asOf == nil else { return try ledger.inventory(asOf: asOf, lot: lot) }
         try ledger.requireIntegrity()
-        return try keptTotals.withLock { kept in try InventoryReport.compute(ledger.database, kept: &kept) }
+        return try keptTotals.withLock { kept in try InventoryReport.compute(ledger.database, lot: lot, kept: &kept) }
     }
 
     /// The signers (staff), by key.

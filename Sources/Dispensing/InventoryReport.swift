@@ -69,13 +69,13 @@ public struct InventoryReport: Sendable, Equatable {
         public init() {}
     }
 
-    /// The inventory now, every lot, as `compute(_:)` gives it, summing only the movements appended since `kept`
-    /// was last brought up to date (milliseconds, where summing every movement takes a second at a million entries).
-    public static func compute(_ database: LedgerDatabase, kept: inout KeptTotals) throws -> InventoryReport {
+    /// The inventory now, for one lot or all, as `compute(_:)` gives it, summing only the movements appended since
+    /// `kept` was last brought up to date (milliseconds, where summing every movement takes a second at a million entries).
+    public static func compute(_ database: LedgerDatabase, lot: String? = nil, kept: inout KeptTotals) throws -> InventoryReport {
         try database.read { db in
             guard let last = try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries") else {
                 kept = KeptTotals()
-                return try compute(db, asOf: nil, lot: nil) { _ in [:] }
+                return try compute(db, asOf: nil, lot: lot) { _ in [:] }
             }
             let leaf = { (seq: Int) in try Data.fetchOne(db, sql: "SELECT leaf_hash FROM entries WHERE seq = ?", arguments: [seq]) }
             if let t = kept.through, try t.seq > last || leaf(t.seq) != t.leaf { kept = KeptTotals() }
@@ -89,7 +89,7 @@ public struct InventoryReport: Sendable, Equatable {
                 kept.through = (last, lastLeaf)
             }
             let sums = kept.sums
-            return try compute(db, asOf: nil, lot: nil) { _ in sums.mapValues { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } } }
+            return try compute(db, asOf: nil, lot: lot) { _ in sums.mapValues { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } } }
         }
     }
 

@@ -84,8 +84,12 @@ struct DashboardCatchUpTests {
             let kept = try data.inventory(), full = try ledger.inventory()
             #expect(kept == full, "day \(d): the kept inventory differs from the one summed over every movement")
             #expect(kept.lines.map(\.onHand) == full.lines.map(\.onHand))
-            // Asked again with nothing new: the same.
+            // Asked again with nothing new: the same; and one lot's (the lot page), by lot id and by lot number.
             #expect(try data.inventory() == full)
+            for line in full.lines.prefix(3) {
+                #expect(try data.inventory(lot: line.lotID) == ledger.inventory(lot: line.lotID))
+                #expect(try data.inventory(lot: line.lot) == ledger.inventory(lot: line.lot))
+            }
         }
     }
 }
