@@ -46,15 +46,14 @@ public struct InventoryReport: Sendable, Equatable {
     /// Computes the report from the movements kept beside the entries, up to `asOf` (event time), for one lot or all.
     public static func compute(_ database: LedgerDatabase, asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
         try database.read { db in
-            try compute(db, asOf: asOf, lot: lot) { limit in
-                // Two passes over the movements for every lot at once (per-lot queries grow with lots × parcels).
-                var totals: [String: [(String, Int64)]] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT lot_id, kind, sum(micros) FROM movements WHERE time <= ? GROUP BY lot_id, kind",
-                                            arguments: [limit]) {
-                    totals[row[0] as String, default: []].append((row[1], row[2]))
-                }
-                return totals
+            let limit = asOf?.description ?? "9999"
+            // Two passes over the movements for every lot at once (per-lot queries grow with lots × parcels).
+            var totals: [String: [(String, Int64)]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT lot_id, kind, sum(micros) FROM movements WHERE time <= ? GROUP BY lot_id, kind",
+                                        arguments: [limit]) {
+                totals[row[0] as String, default: []].append((row[1], row[2]))
             }
+            return try compute(db, asOf: asOf, lot: lot, totals: totals, shipped: shipped(db, sentAfter: nil, limit: limit))
         }
     }
 
@@ -66,6 +65,9 @@ public struct InventoryReport: Sendable, Equatable {
         /// very entry (a backup restored under the daemon) is summed again from the start.
         fileprivate var through: (seq: Int, leaf: Data)?
         fileprivate var sums: [String: [String: Int64]] = [:]
+        /// What was dispensed in parcels, by lot. A parcel's fills are tied to it when it is sent, so new parcels
+        /// add to it; a correction can remove a fill, so an entry correcting anything sums it again.
+        fileprivate var shipped: [String: Int64] = [:]
         public init() {}
     }
 
@@ -75,7 +77,7 @@ public struct InventoryReport: Sendable, Equatable {
         try database.read { db in
             guard let last = try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries") else {
                 kept = KeptTotals()
-                return try compute(db, asOf: nil, lot: lot) { _ in [:] }
+                return try compute(db, asOf: nil, lot: lot, totals: [:], shipped: [:])
             }
             let leaf = { (seq: Int) in try Data.fetchOne(db, sql: "SELECT leaf_hash FROM entries WHERE seq = ?", arguments: [seq]) }
             if let t = kept.through, try t.seq > last || leaf(t.seq) != t.leaf { kept = KeptTotals() }
@@ -85,17 +87,38 @@ public struct InventoryReport: Sendable, Equatable {
                                             arguments: [from, last]) {
                     kept.sums[row[0] as String, default: [:]][row[1] as String, default: 0] += row[2] as Int64
                 }
+                let corrected = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM entries WHERE type = ? AND seq >= ? AND seq <= ?)",
+                                                  arguments: [DispensingType.entryCorrected, from, last]) ?? true
+                if from == 0 || corrected {
+                    kept.shipped = try shipped(db, sentAfter: nil, limit: "9999")
+                } else {
+                    kept.shipped.merge(try shipped(db, sentAfter: from - 1, limit: "9999"), uniquingKeysWith: +)
+                }
                 guard let lastLeaf = try leaf(last) else { throw LedgerError(.ledgerCorrupt, "entry \(last) has no leaf hash") }
                 kept.through = (last, lastLeaf)
             }
-            let sums = kept.sums
-            return try compute(db, asOf: nil, lot: lot) { _ in sums.mapValues { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } } }
+            return try compute(db, asOf: nil, lot: lot, totals: kept.sums.mapValues { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } },
+                               shipped: kept.shipped)
         }
     }
 
-    /// The report from the lots, the movements' sums by lot and kind (`totals`, given the time limit), and the parcels.
+    /// What was dispensed in parcels sent up to `limit` (event time), by lot; only parcels whose sending entry
+    /// comes after seq `sentAfter`, if given.
+    private static func shipped(_ db: Database, sentAfter: Int?, limit: String) throws -> [String: Int64] {
+        var shippedByLot: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT m.lot_id, -sum(m.micros) FROM shipments s JOIN fills f ON f.shipment = s.tracking
+            JOIN movements m ON m.seq = f.seq AND m.kind = 'dispensed'
+            WHERE s.sent_time <= ? AND s.sent_seq > ? GROUP BY m.lot_id
+            """, arguments: [limit, sentAfter ?? -1]) {
+            shippedByLot[row[0] as String] = row[1]
+        }
+        return shippedByLot
+    }
+
+    /// The report from the lots, the movements' sums by lot and kind (`totals`), and what parcels took by lot (`shipped`).
     private static func compute(_ db: Database, asOf: Timestamp?, lot: String?,
-                                totals: (_ limit: String) throws -> [String: [(String, Int64)]]) throws -> InventoryReport {
+                                totals: [String: [(String, Int64)]], shipped shippedByLot: [String: Int64]) throws -> InventoryReport {
         var sql = "SELECT lot_id, drug_name || ' ' || strength || ' ' || form, ndc, lot, expiry, unit, status FROM lots"
         var args: [any DatabaseValueConvertible] = []
         if let lot {
@@ -105,16 +128,6 @@ public struct InventoryReport: Sendable, Equatable {
         sql += " ORDER BY drug_name, expiry, lot"
         var lines: [Line] = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
             Line(lotID: $0[0], drug: $0[1], ndc: $0[2], lot: $0[3], expiry: $0[4], unit: $0[5], status: $0[6])
-        }
-        let limit = asOf?.description ?? "9999"
-        let totals = try totals(limit)
-        var shippedByLot: [String: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT m.lot_id, -sum(m.micros) FROM shipments s JOIN fills f ON f.shipment = s.tracking
-            JOIN movements m ON m.seq = f.seq AND m.kind = 'dispensed'
-            WHERE s.sent_time <= ? GROUP BY m.lot_id
-            """, arguments: [limit]) {
-            shippedByLot[row[0] as String] = row[1]
         }
         for i in lines.indices {
             var total: Int64 = 0
