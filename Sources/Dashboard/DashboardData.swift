@@ -181,21 +181,20 @@ public final class DashboardData: Sendable {
         public var idType: String?
     }
 
-    /// Every parcel, latest first; the delivery entries of the latest `details` delivered ones are read for
-    /// the adult-signature and ID-check columns.
-    public func shipments(details: Int = 500) throws -> [Shipment] {
+    /// Every parcel not delivered and the latest `delivered` delivered ones, latest first, with how many were
+    /// delivered in all; the delivery entries of those listed are read for the adult-signature and ID-check columns.
+    public func shipments(delivered: Int = 500) throws -> (list: [Shipment], delivered: Int) {
         try ledger.requireIntegrity()
-        var list = try DispensingRecords.shipments(ledger.database).map { Shipment(record: $0) }
-        var read = 0
-        for i in list.indices where list[i].status == "delivered" && read < details {
-            read += 1
+        let (records, deliveredCount) = try DispensingRecords.shipments(ledger.database, latestDelivered: delivered)
+        var list = records.map { Shipment(record: $0) }
+        for i in list.indices where list[i].status == "delivered" {
             guard let seq = list[i].closedSeq, let bytes = try ledger.database.entryBytes(seq),
                   let e = try? Entry.decode(canonicalBytes: bytes), let body = try? ShipmentDelivered(statement: e.statement) else { continue }
             list[i].closed = body.deliveredTime ?? e.statement.time
             list[i].ageVerified = body.ageVerified
             list[i].idType = body.idType.rawValue
         }
-        return list
+        return (list, deliveredCount)
     }
 
     /// One entry as its page shows it.

@@ -101,7 +101,7 @@ extension DashboardPages {
     // MARK: Shipments
 
     public func shipments(_ viewer: Viewer, now: Timestamp = .now()) throws -> HTML {
-        let list = try data.shipments()
+        let (list, deliveredCount) = try data.shipments(delivered: 500)
         let limit = ReconciliationConfig().inTransitDays
         func days(_ s: DashboardData.Shipment) -> Double { Double(now.millisecondsSinceEpoch - s.sent.millisecondsSinceEpoch) / Double(Self.msPerDay) }
         let inTransit = list.filter { $0.status == "in_transit" }.sorted { days($0) > days($1) }
@@ -129,11 +129,11 @@ extension DashboardPages {
         let overdueCount = inTransit.filter { days($0) > limit }.count
         let body: HTML = """
         <h1>Shipments</h1>
-        <p id="shipment-summary">\(inTransit.count) in transit (\(overdueCount) overdue: more than \(Format.number(limit)) days), \(delivered.count) delivered, \(returned.count) returned, \(lost.count) lost.</p>
+        <p id="shipment-summary">\(inTransit.count) in transit (\(overdueCount) overdue: more than \(Format.number(limit)) days), \(deliveredCount) delivered, \(returned.count) returned, \(lost.count) lost.</p>
         <h2>In transit, overdue first</h2>\(table("in-transit", inTransit, delivered: false))
         <h2>Lost</h2>\(table("lost", lost, delivered: false))
         <h2>Returned</h2>\(table("returned", returned, delivered: false))
-        <h2>Delivered (latest 500)</h2>\(table("delivered", Array(delivered.prefix(500)), delivered: true))
+        <h2>Delivered (\(deliveredCount > delivered.count ? "the latest \(delivered.count) of \(deliveredCount)" : "all \(deliveredCount)"))</h2>\(table("delivered", delivered, delivered: true))
         """
         return page("Shipments", viewer, "shipments", body)
     }

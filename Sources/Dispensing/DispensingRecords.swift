@@ -56,16 +56,24 @@ public enum DispensingRecords {
         }
     }
 
-    /// Every parcel, latest sent first.
-    public static func shipments(_ database: LedgerDatabase) throws -> [Shipment] {
+    /// Every parcel not delivered (in transit, returned, lost) and the latest `latestDelivered` delivered ones, latest
+    /// sent first, with how many were delivered in all (a pharmacy that ships every day has delivered hundreds of
+    /// thousands, which no page lists).
+    public static func shipments(_ database: LedgerDatabase, latestDelivered: Int) throws -> (list: [Shipment], delivered: Int) {
         try database.read { db in
             var list: [Shipment] = []
-            let cursor = try Row.fetchCursor(db, sql: "SELECT tracking, carrier, sent_seq, sent_time, adult_signature, status, closed_seq FROM shipments ORDER BY sent_time DESC")
-            while let row = try cursor.next() {
-                list.append(Shipment(tracking: row[0], carrier: row[1], sentSeq: row[2], sent: try time(row, 3) ?? Timestamp(millisecondsSinceEpoch: 0),
-                                     adultSignature: (row[4] as Int) != 0, status: row[5], closedSeq: row[6]))
+            let columns = "SELECT tracking, carrier, sent_seq, sent_time, adult_signature, status, closed_seq FROM shipments"
+            for (sql, arguments) in [(columns + " WHERE status != 'delivered' ORDER BY sent_time DESC, tracking DESC", StatementArguments()),
+                                     (columns + " WHERE status = 'delivered' ORDER BY sent_time DESC, tracking DESC LIMIT ?", [latestDelivered] as StatementArguments)] {
+                let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                while let row = try cursor.next() {
+                    list.append(Shipment(tracking: row[0], carrier: row[1], sentSeq: row[2], sent: try time(row, 3) ?? Timestamp(millisecondsSinceEpoch: 0),
+                                         adultSignature: (row[4] as Int) != 0, status: row[5], closedSeq: row[6]))
+                }
             }
-            return list
+            list.sort { ($0.sent, $0.tracking) > ($1.sent, $1.tracking) }
+            let delivered = try Int.fetchOne(db, sql: "SELECT count(*) FROM shipments WHERE status = 'delivered'") ?? 0
+            return (list, delivered)
         }
     }
 

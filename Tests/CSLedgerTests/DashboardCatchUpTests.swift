@@ -92,4 +92,23 @@ struct DashboardCatchUpTests {
             }
         }
     }
+
+    @Test("the shipments the pages read: every parcel not delivered, the latest N delivered (latest sent first) and the count of all delivered, as the whole list gives them")
+    func shipmentsLatestDelivered() throws {
+        let (sim, _) = try PlantedLedger.planted()
+        sim.o.businessDays = 6
+        try sim.run()
+        let data = DashboardData(ledger: sim.fx.ledger)
+        let all = try data.shipments(delivered: Int.max)
+        let delivered = all.list.filter { $0.status == "delivered" }
+        #expect(all.delivered == delivered.count && delivered.count > 2, "the planted clinic delivers parcels")
+        #expect(all.list.contains { $0.status != "delivered" })
+        let few = try data.shipments(delivered: 2)
+        #expect(few.delivered == all.delivered, "the count is of every delivered parcel")
+        #expect(few.list.filter { $0.status == "delivered" }.map(\.tracking) == delivered.prefix(2).map(\.tracking), "the latest two delivered")
+        #expect(few.list.filter { $0.status != "delivered" }.map(\.tracking).sorted() == all.list.filter { $0.status != "delivered" }.map(\.tracking).sorted())
+        #expect(zip(few.list, few.list.dropFirst()).allSatisfy { $0.sent >= $1.sent }, "latest sent first")
+        let page = try DashboardPages(data: data, origin: try sim.fx.ledger.origin()).shipments(Viewer(name: "Officer", role: .compliance)).description
+        #expect(page.contains("\(all.delivered) delivered,"))
+    }
 }
