@@ -119,6 +119,7 @@ struct DashboardBrowserTests {
         let expected: JSONValue = .object([
             "url": .string(f.daemon.url), "tokens": .object(f.tokens.mapValues { .string($0) }), "entries": .number(Double(entries)),
             "in_transit": .number(Double(inTransit)), "planted": .array(planted), "biased": .string(keys["clin3"]!.keyID.hex),
+            "late": .string(keys["clin6"]!.keyID.hex),
             "lot": .object(["id": .string(counted), "as_of": .string(asOf), "micros": .number(Double(onHand)), "variances": .number(Double(variances))]),
             "forbidden": .array(forbidden.map { .string($0) }), "log": .string(logPath), "reconcile": .string(reconcilePath),
         ])
