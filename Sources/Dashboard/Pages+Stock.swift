@@ -51,7 +51,7 @@ extension DashboardPages {
             let report = try data.reconciliation()
             reconciled = report
             for s in report.cusums where s.check == "lot-loss-pattern" && s.subject == lotID {
-                cusum += "<h2>Pattern of small losses (rule 8)</h2><p>Weekly losses in containers, one-sided CUSUM with an allowance of \(Format.number(s.reference)) container a week; the rule raises an alarm above \(Format.number(s.threshold)).</p>"
+                cusum += "<h2 id=\"loss-cusum\">Pattern of small losses (rule 8)</h2><p>Weekly losses in containers, one-sided CUSUM with an allowance of \(Format.number(s.reference)) container a week; the rule raises an alarm above \(Format.number(s.threshold)).</p>"
                 cusum += Self.cusumChart(s, title: "CUSUM of weekly losses, lot \(lotID)", xTick: { i in s.labels.indices.contains(Int(i)) ? s.labels[Int(i)] : "" })
             }
         }

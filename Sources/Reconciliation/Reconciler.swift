@@ -40,7 +40,7 @@ public struct Reconciler: Sendable {
     static let ruleNames = ["negative-balance", "count-variance", "count-counters", "receipts", "unusable-lots", "prescriptions",
                             "opened-containers", "waste-witnesses", "late-waste", "shipments", "destructions", "loss-report-timeliness",
                             "lot-loss-patterns", "waste-patterns", "biennial-inventory", "outliers", "supervised-dosing", "monitoring",
-                            "transfers"]
+                            "transfers", "draw-to-waste"]
 
     /// - Parameter seconds: when given, each rule's wall time (by `ruleNames`' index).
     func run(_ facts: Facts, asOfGiven: Bool, verification: VerificationReport?, seconds: ParallelSlots<Double>? = nil) -> ReconciliationReport {
@@ -61,6 +61,7 @@ public struct Reconciler: Sendable {
             (6, { $0.outliers() }),                                                                      // 10
             (1, { $0.supervisedDosing() }), (3, { $0.monitoring() }),                                    // 12
             (0, { $0.transfers() }),                                                                     // 13
+            (2, { $0.drawToWaste() }),                                                                   // a figure (no finding)
         ]
         let order = rules.indices.sorted { rules[$0].cost > rules[$1].cost }
         let done = ParallelSlots<Run>(count: rules.count)
@@ -110,7 +111,8 @@ public struct Reconciler: Sendable {
         }
         return ReconciliationReport(asOf: facts.asOf, asOfGiven: asOfGiven, entries: facts.totalEntries,
                                     entriesConsidered: facts.entries.count, integrityChecked: verification != nil,
-                                    findings: findings, people: people, config: config, cusums: run.cusums, peers: run.peers)
+                                    findings: findings, people: people, config: config, cusums: run.cusums, peers: run.peers,
+                                    wasteDelays: run.wasteDelays)
     }
 }
 
@@ -125,6 +127,8 @@ struct Run {
     /// The series behind the statistical rules (8's CUSUMs, 10's peer comparisons), for readers that draw them.
     var cusums: [CusumSeries] = []
     var peers: [PeerActivity] = []
+    /// Each person's time from draw to the record of its waste (a figure for readers, no finding).
+    var wasteDelays: [WasteDelay] = []
     private var ids: Set<String> = []
 
     init(facts: Facts, config: ReconciliationConfig, calendar: BusinessCalendar, counterparts: [TransferCounterpart] = [], ownDEA: String? = nil) {
@@ -142,6 +146,7 @@ struct Run {
         for f in other.findings where ids.insert(f.id).inserted { findings.append(f) }
         cusums += other.cusums
         peers += other.peers
+        wasteDelays += other.wasteDelays
     }
 
     /// Adds a finding; its id comes from rule, check and subject, its evidence fingerprint from the

@@ -26,6 +26,8 @@ public struct ReconciliationReport: Sendable {
     /// as the rules computed them (for charts; the findings say the same in words).
     public var cusums: [CusumSeries] = []
     public var peers: [PeerActivity] = []
+    /// Each person's time from a draw to the record of its waste, beside peers of the same role (a figure, no finding).
+    public var wasteDelays: [WasteDelay] = []
 
     /// The findings not resolved (open or reopened).
     public var open: [Finding] { findings.filter(\.isOpen) }

@@ -101,6 +101,32 @@ extension Run {
             action: "Ask the person and the witness why the waste was recorded late and whether the witness saw it at the time; late waste documentation is a common sign of diversion when it repeats.")
     }
 
+    /// Per person, the minutes from each draw to the record of its waste (`WasteDelay`), beside peers of the
+    /// same role: a figure for the dashboard, no finding.
+    mutating func drawToWaste() {
+        var minutes: [KeyID: [(minutes: Double, seq: Int)]] = [:]
+        for d in facts.doses where d.wasted > 0 {
+            let r = d.record
+            minutes[r.actor, default: []].append((Double(r.logged.millisecondsSinceEpoch - r.time.millisecondsSinceEpoch) / 60_000, r.seq))
+        }
+        let bounds = Array(Set([1, 4, 8, config.lateWasteHours])).sorted()
+        struct Person { let key: KeyID; let group: String; let sorted: [(minutes: Double, seq: Int)]; let median: Double }
+        let people = minutes.map { key, list in
+            let sorted = list.sorted { ($0.minutes, $0.seq) < ($1.minutes, $1.seq) }
+            return Person(key: key, group: facts.signers[key]?.role?.rawValue ?? "unknown", sorted: sorted, median: Stats.median(sorted.map(\.minutes)))
+        }
+        let groups = Dictionary(grouping: people, by: \.group).mapValues { ($0.count, Stats.median($0.map(\.median))) }
+        for p in people {
+            let s = p.sorted, n = s.count
+            var counts = Array(repeating: 0, count: bounds.count + 1)
+            for m in s { counts[bounds.firstIndex { m.minutes <= $0 * 60 } ?? bounds.count] += 1 }
+            let (peers, peerMedian) = groups[p.group]!
+            wasteDelays.append(WasteDelay(person: p.key, group: p.group, wastes: n, median: p.median,
+                                          p90: s[Int((0.9 * Double(n)).rounded(.up)) - 1].minutes, longest: s[n - 1].minutes,
+                                          longestSeq: s[n - 1].seq, boundsHours: bounds, counts: counts, peerMedian: peerMedian, peers: peers))
+        }
+    }
+
     // MARK: Rule 7: destruction witnesses
 
     mutating func destructions() {

@@ -59,3 +59,30 @@ extension Stats {
         }
     }
 }
+
+/// One person's time from a draw to the record of its waste, beside peers of the same role (issue 22, the
+/// staff page). The draw and its waste are one `dose.administered` statement (`drawn = given + wasted`): the
+/// statement's `time` is when the dose was drawn and given, the entry's `logged` when the ledger wrote it, the
+/// record of the waste (a clock the person cannot set). For each uncorrected dose with something wasted, the
+/// minutes between the two; rule 5's `waste-recorded-late` reports one longer than `late_waste_hours`, this
+/// figure shows the habit behind it. A figure, not a rule: no finding comes of it. A standalone
+/// `waste.recorded` names no draw, so it is not counted here (rule 5 times it against its own `time`).
+public struct WasteDelay: Sendable {
+    public let person: KeyID
+    /// The peer group: the person's role (`unknown` when the key is not enrolled).
+    public let group: String
+    /// Doses with something wasted.
+    public let wastes: Int
+    /// Minutes from draw to the waste's record: the median (mean of the two middle values for an even count),
+    /// the 90th percentile (nearest rank: the ⌈0.9 n⌉-th smallest) and the longest, with its entry.
+    public let median: Double
+    public let p90: Double
+    public let longest: Double
+    public let longestSeq: Int
+    /// Upper bounds in hours of the ranges counted in `counts` (the last range is everything above the last bound).
+    public let boundsHours: [Double]
+    public let counts: [Int]
+    /// The median of the medians of everyone in the group (this person included), and how many they are.
+    public let peerMedian: Double
+    public let peers: Int
+}

@@ -9,12 +9,19 @@ ledger with planted findings and writes the expectations to a JSON file:
 Exit status 0 when every check passed; otherwise each failure is printed on its own line ("FAIL ...").
 Exit status 3 (and a line saying what to install) when Chromium, its driver or Selenium is missing.
 """
+import base64
+import hashlib
 import json
+import math
 import os
 import shutil
+import statistics
 import sys
 import urllib.error
 import urllib.request
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 try:
     from selenium import webdriver
@@ -108,6 +115,42 @@ def path(d):
 def text(d, css):
     els = d.find_elements(By.CSS_SELECTOR, css)
     return els[0].text.strip() if els else None
+
+
+def draw_to_waste(log_path):
+    """Each person's minutes from a draw to the record of its waste, from `csledger log` (the entries' bytes), computed
+    here and not by csledger: for every dose.administered with something wasted and not corrected by an
+    entry.corrected, the entry's logged time minus the statement's time. Per person the median, the 90th percentile
+    (nearest rank), the count; per role the median of the people's medians."""
+    def t(s):
+        return datetime.fromisoformat(s.replace("Z", "+00:00"))
+    roles, corrected, doses = {}, set(), []
+    for line in open(log_path):
+        e = json.loads(line)
+        st = e["statement"]
+        body = st.get("body", {})
+        if st["type"] == "actor.enrolled":
+            roles[hashlib.sha256(base64.b64decode(body["public_key"])).hexdigest()] = body["role"]
+        elif st["type"] == "entry.corrected":
+            corrected.add(body["corrects"])
+        elif st["type"] == "dose.administered" and Decimal(body.get("wasted", "0")) > 0:
+            doses.append((e["seq"], st["actor"], (t(e["logged"]) - t(st["time"])) / timedelta(minutes=1)))
+    minutes = defaultdict(list)
+    for seq, actor, m in doses:
+        if seq not in corrected:
+            minutes[actor].append(m)
+    people = {}
+    for k, ms in minutes.items():
+        ms.sort()
+        people[k] = {"median": statistics.median(ms), "p90": ms[math.ceil(0.9 * len(ms)) - 1], "n": len(ms), "role": roles.get(k, "unknown")}
+    peer = {}
+    for role in {p["role"] for p in people.values()}:
+        peer[role] = statistics.median([p["median"] for p in people.values() if p["role"] == role])
+    return people, peer
+
+
+def near(shown, value):
+    return shown is not None and abs(float(shown) - value) < 0.0015
 
 
 # --- Sign-in page and refusals for roles that see nothing ---------------------------------------------
@@ -211,7 +254,69 @@ try:
     d.get(base + "/staff")
     look(d, "staff")
     check(len(d.find_elements(By.CSS_SELECTOR, "table.staff tr[data-person]")) >= 5, "staff table lists the people")
+    # Draw to waste record: each person's median, 90th percentile and count, and the peer median, against csledger log.
+    delays, peer_delay = draw_to_waste(exp["log"])
+    check(len(delays) >= 5, "csledger log shows doses with waste by the clinicians (%d people)" % len(delays))
+    shown_delays = {}
+    for row in d.find_elements(By.CSS_SELECTOR, "table.staff tr[data-person]"):
+        cell = row.find_elements(By.CSS_SELECTOR, "td.delay[data-median-minutes]")
+        if cell:
+            shown_delays[row.get_attribute("data-person")] = cell[0]
+    check(set(shown_delays) == set(delays), "staff: draw-to-waste figures for %d people, csledger log has wastes by %d" % (len(shown_delays), len(delays)))
+    for key, want in delays.items():
+        cell = shown_delays.get(key)
+        if cell is None:
+            continue
+        check(near(cell.get_attribute("data-median-minutes"), want["median"]),
+              "staff: %s's draw-to-waste median %s min, csledger log gives %.3f" % (key[:12], cell.get_attribute("data-median-minutes"), want["median"]))
+        check(near(cell.get_attribute("data-p90-minutes"), want["p90"]),
+              "staff: %s's 90th percentile %s min, csledger log gives %.3f" % (key[:12], cell.get_attribute("data-p90-minutes"), want["p90"]))
+        check(cell.get_attribute("data-wastes") == str(want["n"]), "staff: %s's wastes %s, csledger log gives %d" % (key[:12], cell.get_attribute("data-wastes"), want["n"]))
+    for role, median in peer_delay.items():
+        el = d.find_elements(By.ID, "peer-delay-" + role)
+        check(len(el) == 1 and near(el[0].get_attribute("data-peer-median-minutes"), median),
+              "staff: the %s peer median of draw to waste, csledger log gives %.3f" % (role, median))
+    # The small-loss CUSUM is kept per lot: each person named by a pattern (csledger reconcile --json) counts it here.
+    recon = json.load(open(exp["reconcile"]))
+    loss_patterns = [f for f in recon["findings"] if f["check"] == "lot-loss-pattern"]
+    check(len(loss_patterns) >= 1, "csledger reconcile --json reports a lot-loss pattern")
+    named = defaultdict(list)
+    for f in loss_patterns:
+        for p in f["people"]:
+            named[p["key_id"]].append(f)
+    for key, fs in named.items():
+        cells = d.find_elements(By.CSS_SELECTOR, "table.staff tr[data-person='%s'] td.small-loss-alarms" % key)
+        check(len(cells) == 1 and cells[0].get_attribute("data-alarms") == str(len(fs)),
+              "staff: %s's small-loss alarms %r, csledger reconcile names them in %d" % (key[:12], cells[0].get_attribute("data-alarms") if cells else None, len(fs)))
     shot(d, "staff")
+    # The planted clinician who writes up each dose the next morning: their page, against csledger log.
+    late = delays.get(exp["late"])
+    check(late is not None and late["median"] > 2 * peer_delay[late["role"]], "csledger log: the planted late recorder stands out from peers: %r" % late)
+    d.get(base + "/staff/" + exp["late"])
+    look(d, "person draw to waste")
+    figs = d.find_elements(By.ID, "delay-figures")
+    check(len(figs) == 1 and late is not None and near(figs[0].get_attribute("data-median-minutes"), late["median"])
+          and near(figs[0].get_attribute("data-p90-minutes"), late["p90"])
+          and near(figs[0].get_attribute("data-peer-median-minutes"), peer_delay[late["role"]]) and figs[0].get_attribute("data-wastes") == str(late["n"]),
+          "person page: the planted late recorder's draw-to-waste median, 90th percentile and peer median against csledger log")
+    check(len(d.find_elements(By.CSS_SELECTOR, "#draw-to-waste ~ svg.bars rect.bar")) >= 1, "person page: the draw-to-waste ranges chart")
+    shot(d, "person-draw-to-waste")
+    # From a person named by a pattern, the link to the lot's CUSUM, its alarm at the entry where reconcile raised it.
+    for key, fs in list(named.items())[:2]:
+        for f in fs:
+            d.get(base + "/staff/" + key)
+            look(d, "person small losses " + key[:12])
+            items = d.find_elements(By.CSS_SELECTOR, "#person-small-losses li[data-finding='%s']" % f["id"])
+            check(len(items) == 1 and items[0].get_attribute("data-alarm-seq") == str(max(f["entries"])),
+                  "person %s: small-loss pattern %s listed with its alarm at seq %d" % (key[:12], f["id"], max(f["entries"])))
+            if not items:
+                continue
+            click_and_load(d, items[0].find_element(By.CSS_SELECTOR, "a.lot-cusum-link"))
+            check(path(d).startswith("/stock/") and path(d).endswith("#loss-cusum"), "the small-loss link leads to the lot's CUSUM, got %s" % path(d))
+            look(d, "lot from person " + f["lot"])
+            alarms = [int(e.get_attribute("data-alarm-seq")) for e in d.find_elements(By.CSS_SELECTOR, "svg.cusum circle.alarm")]
+            check(max(f["entries"]) in alarms, "lot %s from the staff page: alarm marks at %r, csledger reconcile raised it at %d" % (f["lot"], alarms, max(f["entries"])))
+            check(len(d.find_elements(By.CSS_SELECTOR, "svg.cusum line.rule.threshold")) >= 1, "the lot's CUSUM chart draws the alarm line")
     waste = [f for f in report["findings"] if f["check"] == "waste-pattern"]
     check(any(p["key_id"] == exp["biased"] for f in waste for p in f["people"]), "the API reports the planted waste pattern")
     for f in waste:

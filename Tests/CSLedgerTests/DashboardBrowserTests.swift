@@ -72,7 +72,7 @@ struct DashboardBrowserTests {
         return missing
     }
 
-    @Test("every page and role in headless Chromium: the planted findings, a lot's balance as of a time, the CUSUM alarms, refusals, sign-out; no console error, no patient data")
+    @Test("every page and role in headless Chromium: the planted findings, a lot's balance as of a time, the CUSUM alarms, each person's draw-to-waste figures against csledger log, refusals, sign-out; no console error, no patient data")
     func browser() throws {
         let missing = Self.missingBrowserParts()
         guard missing.isEmpty else {
@@ -102,6 +102,16 @@ struct DashboardBrowserTests {
              try Int.fetchOne(d, sql: "SELECT count(*) FROM shipments WHERE status = 'in_transit'") ?? 0,
              try Int.fetchOne(d, sql: "SELECT count(*) FROM entries") ?? 0)
         }
+        // The ledger as `csledger log` prints it (the entries' bytes) and the findings as `csledger reconcile --json` gives
+        // them: the browser script computes the draw-to-waste figures from the one and finds the small-loss alarms in the other.
+        let log = try CLI.csledger(["log", "--ledger", f.path], in: f.dir.url)
+        try #require(log.status == 0, "csledger log: \(log.stderr)")
+        let logPath = f.dir.path("log.jsonl")
+        try Data(log.stdout.utf8).write(to: URL(fileURLWithPath: logPath))
+        let reconcile = try CLI.csledger(["reconcile", "--json", "--all", "--fail-on", "never", "--ledger", f.path], in: f.dir.url)
+        try #require(reconcile.status == 0, "csledger reconcile: \(reconcile.stderr)")
+        let reconcilePath = f.dir.path("reconcile.json")
+        try Data(reconcile.stdout.utf8).write(to: URL(fileURLWithPath: reconcilePath))
         let keys = f.planted.sim.fx.keys
         var forbidden: [String] = ["Clinic Patient", "Home Patient", "Elm St", "1980-01-01", "PRIVATE KEY"]
         forbidden += f.tokens.values
@@ -109,8 +119,9 @@ struct DashboardBrowserTests {
         let expected: JSONValue = .object([
             "url": .string(f.daemon.url), "tokens": .object(f.tokens.mapValues { .string($0) }), "entries": .number(Double(entries)),
             "in_transit": .number(Double(inTransit)), "planted": .array(planted), "biased": .string(keys["clin3"]!.keyID.hex),
+            "late": .string(keys["clin6"]!.keyID.hex),
             "lot": .object(["id": .string(counted), "as_of": .string(asOf), "micros": .number(Double(onHand)), "variances": .number(Double(variances))]),
-            "forbidden": .array(forbidden.map { .string($0) }),
+            "forbidden": .array(forbidden.map { .string($0) }), "log": .string(logPath), "reconcile": .string(reconcilePath),
         ])
         let expectedPath = f.dir.path("expected.json")
         try Data(JCS.serialize(expected)).write(to: URL(fileURLWithPath: expectedPath))

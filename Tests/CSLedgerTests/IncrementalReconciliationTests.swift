@@ -22,6 +22,8 @@ struct IncrementalReconciliationTests {
         // The series come in the order of the rules' dictionaries (no order a reader relies on): compared as sets.
         #expect(kept.cusums.map { "\($0)" }.sorted() == full.cusums.map { "\($0)" }.sorted(), "round \(round): the CUSUM series differ")
         #expect(kept.peers.map { "\($0)" }.sorted() == full.peers.map { "\($0)" }.sorted(), "round \(round): the peer comparisons differ")
+        #expect(kept.wasteDelays.map { "\($0)" }.sorted() == full.wasteDelays.map { "\($0)" }.sorted(), "round \(round): the draw-to-waste figures differ")
+        #expect(!full.wasteDelays.isEmpty, "round \(round): the clinic's doses with waste give draw-to-waste figures")
     }
 
     @Test("random appends in rounds (the planted clinic, plus corrections, late waste, counts, losses, transfers, recalls, resolutions): after each round the kept findings equal a full recomputation")

@@ -57,6 +57,51 @@ struct ReconciliationPlantedTests {
         #expect(f.figures.contains { $0.name == "threshold" && $0.value == "3.5" })
     }
 
+    @Test("time from draw to waste record: each clinician's median, 90th percentile and count, and the peer median, as the entries give them")
+    func drawToWaste() throws {
+        let db = planted.sim.fx.ledger.database
+        var corrected = Set<Int>()
+        try db.forEachBatch(type: DispensingType.entryCorrected) { rows in
+            for r in rows { if let c = try Entry.decode(canonicalBytes: r.bytes).statement.body["corrects"]?.integerValue { corrected.insert(c) } }
+            return true
+        }
+        // Minutes from the statement's time (the draw) to the entry's logged time, per actor, for doses with waste.
+        var minutes: [KeyID: [Double]] = [:]
+        try db.forEachBatch(type: DispensingType.doseAdministered) { rows in
+            for r in rows {
+                let e = try Entry.decode(canonicalBytes: r.bytes)
+                guard !corrected.contains(e.seq), let w = e.statement.body["wasted"]?.stringValue, try Quantity(parsing: w).micros > 0 else { continue }
+                minutes[e.statement.actor, default: []].append(Double(e.logged.millisecondsSinceEpoch - e.statement.time.millisecondsSinceEpoch) / 60_000)
+            }
+            return true
+        }
+        let figures = planted.report.wasteDelays
+        let late = try #require(planted.keys["clin6"])
+        #expect(Set(figures.map(\.person)) == Set(minutes.keys))
+        #expect(minutes.count == 6, "the five clinicians and the one who records the next morning")
+        func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+        let medians = minutes.mapValues(median)
+        for f in figures {
+            let mine = try #require(minutes[f.person]).sorted()
+            #expect(f.wastes == mine.count && f.group == "clinician")
+            #expect(abs(f.median - medians[f.person]!) < 1e-9)
+            #expect(f.p90 == mine[(mine.count * 9 + 9) / 10 - 1], "nearest rank: the ⌈0.9 n⌉-th smallest")
+            #expect(f.longest == mine.last! && f.counts.reduce(0, +) == mine.count)
+            #expect(abs(f.peerMedian - median(Array(medians.values))) < 1e-9 && f.peers == 6)
+            if f.person == late {
+                // Doses at 16:45 written the next business morning at 07:30.
+                #expect(mine.allSatisfy { $0 == 14.75 * 60 } && mine.count >= 10, "\(mine)")
+                #expect(f.median > 2 * f.peerMedian && f.counts.last == 0, "stands out, but under the late-waste limit")
+            } else {
+                // Doses from 09:00 to 16:30, the day's records written at 18:00: between 1.5 and 9 hours.
+                #expect(mine.first! >= 90 && mine.last! <= 540, "\(mine.first!) ... \(mine.last!)")
+            }
+        }
+        #expect(!planted.report.findings.contains { $0.people.contains(late) }, "nothing is found about the one who records late but within the limit")
+        #expect(!planted.report.findings.contains { $0.check == "waste-recorded-late" && $0.people.contains { minutes[$0] != nil } },
+                "a figure, not a rule: the clinicians' ordinary delays raise nothing")
+    }
+
     @Test("nothing else is found")
     func nothingElse() {
         let expected = planted.expected.map { "\($0.rule)|\($0.check)|\($0.entries)" }

@@ -73,7 +73,8 @@ final class PlantedLedger: @unchecked Sendable {
         var o = ClinicSim.Options()
         o.clinicians = ["clin1", "clin2", "clin3", "clin4", "clin5"]
         o.extraWaste = ["clin5": (0, 250_000), "clin3": (25, 100_000)]
-        let sim = try ClinicSim(start: start, options: o, extraPeople: [("clin1alt", "Sam Okafor", .witness), ("pharm1alt", "Dana Reyes", .witness)])
+        let sim = try ClinicSim(start: start, options: o, extraPeople: [("clin1alt", "Sam Okafor", .witness), ("pharm1alt", "Dana Reyes", .witness),
+                                                                         ("clin6", "Jo Martin, NP", .clinician)])
         let c = sim.cal
         let u = ClinicSim.unit
         var exp: [PlantedExpectation] = []
@@ -186,6 +187,20 @@ final class PlantedLedger: @unchecked Sendable {
             let (_, rx) = try s.addRx(patient: patient(s), refills: 0, at: c.at(d, 11), rx: "RX-TRANSIT")
             try s.fill(rx: rx, number: 1, patient: patient(s), at: c.at(d, 11.2))
             seq["transit"] = try s.ship(rx: rx, number: 1, at: c.at(d, 16.2), tracking: "1ZPLANTTRANSIT").0
+        }
+        // No rule: a clinician who writes up each late-afternoon dose, and its waste, the next morning (the staff
+        // page's time from draw to waste record stands out from peers; under 24 hours, so no finding). Fewer than
+        // 20 doses, so rule 10 leaves them out, and under 30, so rule 8 sets no baseline. Not on Fridays (the
+        // count after the plants would be written the next morning too); the day's other records go at 18:00 first.
+        for d in [1, 2, 3, 6, 7, 8, 11, 12, 13, 16, 17, 18, 21, 22] {
+            plant(d) { s, d in
+                let lot = s.vialQueue[0]
+                guard s.balance[lot, default: 0] >= 700_000 else { return }
+                try s.fx.flush(clock: c.at(d, 18))
+                try s.dose(lot: lot, by: "clin6", patient: s.clinicPatients[d % 7], given: 600_000, wasted: 100_000, at: c.at(d, 16.75),
+                           witness: d % 2 == 0 ? "witness1" : "witness2")
+                try s.fx.flush(clock: c.at(d + 1, 7.5))
+            }
         }
         return (sim, {
             expect("negative balance", 1, "negative-balance", .critical, ["neg"])
