@@ -13,14 +13,14 @@ import Synchronization
 /// appended (`ReconciliationState`: each run reads only the new entries), and its report is kept, keyed by the
 /// ledger's size, and reused until an entry is appended or `maximumAge` passes (some findings are due
 /// by the clock alone, e.g. a parcel in transit too long, so a kept report also ages out).
-public final class DashboardData: Sendable {
-    public let ledger: Ledger
-    public let maximumAge: Duration
+package final class DashboardData: Sendable {
+    package let ledger: Ledger
+    package let maximumAge: Duration
     /// The witnesses whose cosignatures the overview shows (csledgerd's `--witness` list): a line in the
     /// file counts only when it verifies against one of these keys.
-    public let witnesses: [Cosignature.Witness]
+    package let witnesses: [Cosignature.Witness]
     /// The reconciliation's facts, extended after each append.
-    public let state: ReconciliationState
+    package let state: ReconciliationState
     private struct Kept: Sendable {
         let size: Int
         let at: ContinuousClock.Instant
@@ -31,7 +31,7 @@ public final class DashboardData: Sendable {
     private let running = Mutex<Void>(())
     private let runs = Atomic<Int>(0)
 
-    public init(ledger: Ledger, maximumAge: Duration = .seconds(300), reconciliation: ReconciliationState = ReconciliationState(),
+    package init(ledger: Ledger, maximumAge: Duration = .seconds(300), reconciliation: ReconciliationState = ReconciliationState(),
                 witnesses: [Cosignature.Witness] = []) {
         self.ledger = ledger
         self.state = reconciliation
@@ -40,10 +40,10 @@ public final class DashboardData: Sendable {
     }
 
     /// How many times the reconciliation actually ran (tests and the benchmark read it).
-    public var reconciliationRuns: Int { runs.load(ordering: .relaxed) }
+    package var reconciliationRuns: Int { runs.load(ordering: .relaxed) }
 
     /// The reconciliation as of now over every entry (rules 1-10; the integrity gate stands for rule 11).
-    public func reconciliation() throws -> ReconciliationReport {
+    package func reconciliation() throws -> ReconciliationReport {
         try ledger.requireIntegrity()
         func fresh() throws -> ReconciliationReport? {
             let size = try ledger.database.size()
@@ -66,7 +66,7 @@ public final class DashboardData: Sendable {
     }
 
     /// The latest signed checkpoint: its size, and when its last entry was logged.
-    public func checkpoint() throws -> (size: Int, time: Timestamp?) {
+    package func checkpoint() throws -> (size: Int, time: Timestamp?) {
         try ledger.requireIntegrity()
         let cp = try ledger.checkpoint()
         let time = try ledger.database.entryBytes(cp.treeSize - 1).flatMap { try? Entry.decode(canonicalBytes: $0) }?.logged
@@ -74,20 +74,20 @@ public final class DashboardData: Sendable {
     }
 
     /// What one witness has vouched for: the largest checkpoint of this ledger it validly cosigned.
-    public struct WitnessView: Sendable {
-        public let name: String
+    package struct WitnessView: Sendable {
+        package let name: String
         /// The size of the largest checkpoint it cosigned, nil if none verifies.
-        public let treeSize: Int?
+        package let treeSize: Int?
         /// The time in its cosignature.
-        public let time: Timestamp?
+        package let time: Timestamp?
         /// False when the checkpoint it cosigned is not the one this ledger holds at that size: the witness
         /// saw another history (a fork), which the officer must know first.
-        public let matchesLedger: Bool
+        package let matchesLedger: Bool
     }
 
     /// Each configured witness's largest valid cosignature, checked against the ledger's own signed
     /// checkpoint of that size (behind the integrity gate).
-    public func witnessCosignatures() throws -> [WitnessView] {
+    package func witnessCosignatures() throws -> [WitnessView] {
         guard !witnesses.isEmpty else { return [] }
         try ledger.requireIntegrity()
         let cosigned = try CosignedCheckpoint.valid(in: ledger.database, witnesses: witnesses)
@@ -104,32 +104,32 @@ public final class DashboardData: Sendable {
     }
 
     /// The perpetual inventory now or as of a time (`Ledger.inventory` checks integrity itself).
-    public func inventory(asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
+    package func inventory(asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
         try ledger.inventory(asOf: asOf, lot: lot)
     }
 
     /// The signers (staff), by key.
-    public func signers() throws -> [KeyID: Signer] {
+    package func signers() throws -> [KeyID: Signer] {
         try ledger.requireIntegrity()
         return Dictionary(try ledger.database.signers().map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// One change to a lot's balance.
-    public struct Movement: Sendable {
-        public let seq: Int
-        public let kind: String
-        public let micros: Int64
-        public let time: Timestamp
+    package struct Movement: Sendable {
+        package let seq: Int
+        package let kind: String
+        package let micros: Int64
+        package let time: Timestamp
         /// The balance after it (event-time order, then seq).
-        public let balance: Int64
+        package let balance: Int64
     }
 
     /// One physical count of a lot.
     /// One physical count of a lot: the dispensing record itself.
-    public typealias Count = DispensingRecords.Count
+    package typealias Count = DispensingRecords.Count
 
     /// A lot's movements and counts up to `asOf` (event time; all when nil), in event-time order.
-    public func lotHistory(lotID: String, asOf: Timestamp? = nil) throws -> (movements: [Movement], counts: [Count]) {
+    package func lotHistory(lotID: String, asOf: Timestamp? = nil) throws -> (movements: [Movement], counts: [Count]) {
         try ledger.requireIntegrity()
         let (moves, counts) = try DispensingRecords.lotHistory(ledger.database, lotID: lotID, asOf: asOf)
         var balance: Int64 = 0
@@ -143,18 +143,18 @@ public final class DashboardData: Sendable {
     /// A parcel (the `shipments` record, whose fields it reads through), with what its delivery entry says about
     /// the adult signature and the ID check.
     @dynamicMemberLookup
-    public struct Shipment: Sendable {
-        public let record: DispensingRecords.Shipment
-        public subscript<T>(dynamicMember field: KeyPath<DispensingRecords.Shipment, T>) -> T { record[keyPath: field] }
+    package struct Shipment: Sendable {
+        package let record: DispensingRecords.Shipment
+        package subscript<T>(dynamicMember field: KeyPath<DispensingRecords.Shipment, T>) -> T { record[keyPath: field] }
         /// From the closing entry (delivered ones): when, whether the age was verified, and the ID seen.
-        public var closed: Timestamp?
-        public var ageVerified: Bool?
-        public var idType: String?
+        package var closed: Timestamp?
+        package var ageVerified: Bool?
+        package var idType: String?
     }
 
     /// Every parcel, latest first; the delivery entries of the latest `details` delivered ones are read for
     /// the adult-signature and ID-check columns.
-    public func shipments(details: Int = 500) throws -> [Shipment] {
+    package func shipments(details: Int = 500) throws -> [Shipment] {
         try ledger.requireIntegrity()
         var list = try DispensingRecords.shipments(ledger.database).map { Shipment(record: $0) }
         var read = 0
@@ -170,19 +170,19 @@ public final class DashboardData: Sendable {
     }
 
     /// One entry as its page shows it.
-    public struct EntryView: Sendable {
-        public let entry: Entry
-        public let leafHash: Hash
+    package struct EntryView: Sendable {
+        package let entry: Entry
+        package let leafHash: Hash
     }
 
-    public func entry(_ seq: Int) throws -> EntryView? {
+    package func entry(_ seq: Int) throws -> EntryView? {
         try ledger.requireIntegrity()
         guard let bytes = try ledger.database.entryBytes(seq), let e = try? Entry.decode(canonicalBytes: bytes) else { return nil }
         return EntryView(entry: e, leafHash: MerkleTree.leafHash(bytes))
     }
 
     /// The C2SP tlog-proof of entry `seq` in the latest checkpoint (what `csledger prove` writes).
-    public func inclusionProof(_ seq: Int) throws -> String {
+    package func inclusionProof(_ seq: Int) throws -> String {
         try ledger.requireIntegrity()
         return try ledger.inclusionProof(seq: seq).serialized
     }

@@ -36,7 +36,7 @@ extension DashboardPages {
 
     static let metricNames = ["waste": "waste share per dose", "counts": "share of counts with a variance", "corrections": "corrections per record"]
 
-    public func staff(_ viewer: Viewer) throws -> HTML {
+    package func staff(_ viewer: Viewer) throws -> HTML {
         let report = try data.reconciliation()
         let signers = try data.signers()
         let totals = Self.totals(report.peers)
@@ -74,7 +74,7 @@ extension DashboardPages {
         return page("Staff", viewer, "staff", body)
     }
 
-    public func person(_ viewer: Viewer, key: KeyID) throws -> HTML? {
+    package func person(_ viewer: Viewer, key: KeyID) throws -> HTML? {
         let report = try data.reconciliation()
         let signers = try data.signers()
         guard let s = signers[key] else { return nil }
