@@ -5,10 +5,10 @@ import LedgerCore
 import LedgerStore
 
 /// The statement type a compliance officer records to resolve a finding.
-public enum ReconciliationType {
+package enum ReconciliationType {
     /// Body: `finding_id`, `reason`, optional `loss_report_seq` (a `loss.reported` entry) and
     /// `evidence` (the fingerprint the officer saw; `csledger resolve` fills it in).
-    public static let findingResolved = DispensingType.findingResolved
+    package static let findingResolved = DispensingType.findingResolved
 }
 
 /// An enrolled signer as the rules need it.

@@ -8,14 +8,14 @@ import LedgerStore
 ///
 /// Rule 11 (integrity) needs the ledger's verification report, which the layer above computes
 /// (`Ledger.reconcile` in CSLedgerKit); without one, integrity is reported as not checked.
-public struct Reconciler: Sendable {
-    public let config: ReconciliationConfig
+package struct Reconciler: Sendable {
+    package let config: ReconciliationConfig
     let calendar: BusinessCalendar
     /// Other registrants' ledgers (rule 13) and this registrant's DEA number.
     let counterparts: [TransferCounterpart]
     let ownDEA: String?
 
-    public init(config: ReconciliationConfig = ReconciliationConfig(), counterparts: [TransferCounterpart] = [], ownDEA: String? = nil) {
+    package init(config: ReconciliationConfig = ReconciliationConfig(), counterparts: [TransferCounterpart] = [], ownDEA: String? = nil) {
         self.config = config
         self.calendar = BusinessCalendar(holidays: config.holidays)
         self.counterparts = counterparts
@@ -26,7 +26,7 @@ public struct Reconciler: Sendable {
     /// - Parameters:
     ///   - verification: the ledger's verification report, for rule 11.
     ///   - now: the current time, used when `asOf` is not given.
-    public func run(_ database: LedgerDatabase, asOf: Timestamp? = nil, verification: VerificationReport? = nil,
+    package func run(_ database: LedgerDatabase, asOf: Timestamp? = nil, verification: VerificationReport? = nil,
                     now: Timestamp = .now()) throws -> ReconciliationReport {
         let at = asOf ?? now
         let facts = try Facts.load(database, asOf: at)

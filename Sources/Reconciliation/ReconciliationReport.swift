@@ -24,8 +24,8 @@ public struct ReconciliationReport: Sendable {
     public let config: ReconciliationConfig
     /// The CUSUM series of rule 8 (lot loss and waste patterns) and rule 10's per-person rates and z-scores,
     /// as the rules computed them (for charts; the findings say the same in words).
-    public var cusums: [CusumSeries] = []
-    public var peers: [PeerActivity] = []
+    package var cusums: [CusumSeries] = []
+    package var peers: [PeerActivity] = []
 
     /// The findings not resolved (open or reopened).
     public var open: [Finding] { findings.filter(\.isOpen) }
