@@ -44,7 +44,7 @@ public struct InventoryReport: Sendable, Equatable {
     public let lines: [Line]
 
     /// Computes the report from the movements kept beside the entries, up to `asOf` (event time), for one lot or all.
-    public static func compute(_ database: LedgerDatabase, asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
+    package static func compute(_ database: LedgerDatabase, asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
         try database.read { db in
             var sql = "SELECT lot_id, drug_name || ' ' || strength || ' ' || form, ndc, lot, expiry, unit, status FROM lots"
             var args: [any DatabaseValueConvertible] = []
@@ -96,7 +96,7 @@ public struct InventoryReport: Sendable, Equatable {
     }
 
     /// The lot id for a lot number (and NDC when the number is not unique).
-    public static func lotID(_ database: LedgerDatabase, lot: String, ndc: String?) throws -> String {
+    package static func lotID(_ database: LedgerDatabase, lot: String, ndc: String?) throws -> String {
         let ids = try database.read { db in
             try String.fetchAll(db, sql: "SELECT lot_id FROM lots WHERE lot = ? OR lot_id = ?", arguments: [lot, lot])
         }
