@@ -216,11 +216,11 @@ struct Run {
             } else {
                 problems.append("it is signed by key \(actor.short), which was not enrolled or was revoked at seq \(e.seq)")
             }
-            let id = e.string("finding_id") ?? ""
+            let id = e.string(FindingResolved.Member.findingID) ?? ""
             if id.isEmpty { problems.append("it names no finding_id") }
-            if (e.string("reason") ?? "").trimmingCharacters(in: .whitespaces).isEmpty { problems.append("it gives no reason") }
+            if (e.string(FindingResolved.Member.reason) ?? "").trimmingCharacters(in: .whitespaces).isEmpty { problems.append("it gives no reason") }
             var lossSeq: Int?
-            if let v = e.value("loss_report_seq"), v != .null {
+            if let v = e.value(FindingResolved.Member.lossReportSeq), v != .null {
                 lossSeq = v.integerValue
                 if let l = lossSeq, let le = facts[seq: l], le.type == DispensingType.lossReported, !facts.corrected.contains(l), l < e.seq {
                 } else {
@@ -228,8 +228,8 @@ struct Run {
                 }
             }
             if problems.isEmpty {
-                out[id, default: []].append(Resolution(seq: e.seq, by: actor, time: e.time, reason: e.string("reason") ?? "",
-                                                       lossReportSeq: lossSeq, evidence: e.string("evidence")))
+                out[id, default: []].append(Resolution(seq: e.seq, by: actor, time: e.time, reason: e.string(FindingResolved.Member.reason) ?? "",
+                                                       lossReportSeq: lossSeq, evidence: e.string(FindingResolved.Member.evidence)))
             } else {
                 add(rule: 11, check: "resolution-not-valid", subject: "\(e.seq)", severity: .warning,
                     title: "A resolution at seq \(e.seq) does not count",
