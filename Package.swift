@@ -133,7 +133,7 @@ let package = Package(
         ),
         .target(
             name: "Simulation",
-            dependencies: ["CSLedgerKit", "Dispensing", "LedgerAccess", "LedgerCore", "LedgerStore"],
+            dependencies: ["CSLedgerKit", "Dispensing", "LedgerCore", "LedgerStore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -254,7 +254,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerCoreTests",
-            dependencies: ["LedgerCore"],
+            dependencies: ["LedgerCore", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings
         ),
@@ -264,12 +264,15 @@ let package = Package(
                 "LedgerServer", "CSLedgerKit", "LedgerCore", "LedgerStore", "Dispensing", "csledgerd",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CSLedgerTests",
-            dependencies: ["CSLedgerKit", "LedgerAccess", "Dashboard", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "Witness", "csledger", "csledgerd", "crash-harness"],
+            dependencies: ["CSLedgerKit", "LedgerAccess", "Dashboard", "LedgerClient", "LedgerStore", "LedgerCore", "Dispensing", "Reconciliation", "Reports", "Simulation", "Witness", "csledger", "csledgerd", "crash-harness",
+                           "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -6,29 +6,29 @@ import LedgerStore
 ///
 /// A token identifies an enrolled signer to the daemon; it never lets anyone
 /// sign: every write still carries that signer's Ed25519 signature.
-public struct APITokens: Sendable {
+package struct APITokens: Sendable {
     let database: LedgerDatabase
 
-    public init(database: LedgerDatabase) { self.database = database }
+    package init(database: LedgerDatabase) { self.database = database }
 
     /// A token as issued (shown once) and its id (for revoking).
-    public struct Issued: Sendable {
-        public let token: String
-        public let tokenID: String
+    package struct Issued: Sendable {
+        package let token: String
+        package let tokenID: String
     }
 
     /// What a valid token resolves to.
-    public struct Holder: Sendable {
-        public let tokenID: String
-        public let signer: Signer
+    package struct Holder: Sendable {
+        package let tokenID: String
+        package let signer: Signer
         /// When the token stops being valid, if it expires.
-        public let expires: Timestamp?
+        package let expires: Timestamp?
     }
 
     static func hash(_ token: String) -> String { Hash.sha256(Array(token.utf8)).hex }
 
     /// Issues a token for an enrolled, unrevoked signer.
-    public func issue(for key: KeyID, expires: Timestamp?, now: Timestamp = .now()) throws -> Issued {
+    package func issue(for key: KeyID, expires: Timestamp?, now: Timestamp = .now()) throws -> Issued {
         guard let signer = try database.signers().first(where: { $0.keyID == key }), signer.revokedSeq == nil else {
             throw LedgerError(.signerNotEnrolled, "key \(key.short) is not an enrolled, unrevoked signer of this ledger")
         }
@@ -44,12 +44,12 @@ public struct APITokens: Sendable {
     }
 
     /// Withdraws a token by its id.
-    public func revoke(tokenID: String, now: Timestamp = .now()) throws {
+    package func revoke(tokenID: String, now: Timestamp = .now()) throws {
         guard try database.revokeToken(id: tokenID, now: now) else { throw LedgerError(.notFound, "no active token with id \(tokenID.prefix(20))") }
     }
 
     /// The signer a presented token stands for, or nil if it is unknown, revoked, expired, or its signer was revoked.
-    public func holder(of token: String, now: Timestamp = .now()) throws -> Holder? {
+    package func holder(of token: String, now: Timestamp = .now()) throws -> Holder? {
         guard token.hasPrefix("csl_"), token.utf8.count < 100 else { return nil }
         let h = Self.hash(token)
         guard let record = try database.tokenHolder(hash: h), record.revoked == nil else { return nil }
@@ -60,7 +60,7 @@ public struct APITokens: Sendable {
     }
 
     /// Issued tokens (ids, signers, dates; never the tokens).
-    public func list() throws -> [(tokenID: String, keyID: String, created: String, expires: String?, revoked: String?)] {
+    package func list() throws -> [(tokenID: String, keyID: String, created: String, expires: String?, revoked: String?)] {
         try database.tokens().map { (tokenID: $0.tokenID, keyID: $0.keyID, created: $0.created, expires: $0.expires, revoked: $0.revoked) }
     }
 }

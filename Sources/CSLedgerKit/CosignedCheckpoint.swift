@@ -6,23 +6,23 @@ import LedgerStore
 /// chose (c2sp.org/tlog-cosignature). The `cosignatures` table is not part of the signed ledger: a line
 /// counts here only when it verifies against one of the given witness keys, never because the file says so.
 /// The checkpoint's own signature (the facility key) is checked by whoever relies on it.
-public struct CosignedCheckpoint: Sendable {
+package struct CosignedCheckpoint: Sendable {
     /// One witness's valid cosignature on the checkpoint.
-    public struct Cosigner: Sendable {
-        public let name: String
-        public let line: NoteSignature
+    package struct Cosigner: Sendable {
+        package let name: String
+        package let line: NoteSignature
         /// The time the witness put in its cosignature (POSIX seconds).
-        public let time: UInt64
+        package let time: UInt64
     }
 
     /// The facility's signed checkpoint note, as kept with the lines.
-    public let note: SignedNote
-    public let checkpoint: Checkpoint
+    package let note: SignedNote
+    package let checkpoint: Checkpoint
     /// In the order the witnesses were given; at most one line each (the newest).
-    public let cosigners: [Cosigner]
+    package let cosigners: [Cosigner]
 
     /// Every checkpoint kept in `database` that at least one of `witnesses` validly cosigned, largest first.
-    public static func valid(in database: LedgerDatabase, witnesses: [Cosignature.Witness]) throws -> [CosignedCheckpoint] {
+    package static func valid(in database: LedgerDatabase, witnesses: [Cosignature.Witness]) throws -> [CosignedCheckpoint] {
         var byNote: [String: [NoteSignature]] = [:]
         for c in try database.allCosignatures() { byNote[c.checkpoint, default: []].append(c.line) }
         var out: [CosignedCheckpoint] = []

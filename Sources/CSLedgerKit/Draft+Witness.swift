@@ -6,7 +6,7 @@ import LedgerCore
 extension Draft {
     /// Throws `signatureInvalid` unless every signature on the draft is by one of the statement's signers,
     /// with the key `publicKey` gives, over the statement's canonical bytes.
-    public func checkSignaturesSoFar(publicKey: (KeyID) -> SignerPublicKey?) throws {
+    package func checkSignaturesSoFar(publicKey: (KeyID) -> SignerPublicKey?) throws {
         let statement = signed.statement
         let signers = statement.signers
         guard signed.signatures.first?.key == statement.actor else {
@@ -29,7 +29,7 @@ extension Draft {
 
     /// The lines a witness reads before signing: the type, the time, who records it (name and role when the
     /// ledger knows the key), and the lots, quantities and reason in the body. Text is shown escaped.
-    public func witnessSummary(signer: (KeyID) -> Signer?) -> [String] {
+    package func witnessSummary(signer: (KeyID) -> Signer?) -> [String] {
         let statement = signed.statement
         func who(_ key: KeyID) -> String {
             guard let s = signer(key) else { return "key \(key.short) (not enrolled in this ledger)" }

@@ -3,22 +3,22 @@ import LedgerCore
 
 /// A statement waiting for its witnesses' signatures (remote witnessing):
 /// `{"statement": {...}, "sigs": [{"key", "sig"}, ...]}` with the actor's signature first.
-public struct Draft: Sendable {
-    public var signed: SignedStatement
+package struct Draft: Sendable {
+    package var signed: SignedStatement
 
-    public init(signed: SignedStatement) { self.signed = signed }
+    package init(signed: SignedStatement) { self.signed = signed }
 
     /// The witnesses who have not signed yet.
-    public var missingSigners: [KeyID] {
+    package var missingSigners: [KeyID] {
         let have = Set(signed.signatures.map(\.key))
         return signed.statement.signers.filter { !have.contains($0) }
     }
 
     /// The file's JSON text (canonical, one line).
-    public var fileText: String { String(decoding: StatementSubmission.encode(signed), as: UTF8.self) + "\n" }
+    package var fileText: String { String(decoding: StatementSubmission.encode(signed), as: UTF8.self) + "\n" }
 
     /// Reads a draft file, checking every signature already on it.
-    public static func read(path: String) throws -> Draft {
+    package static func read(path: String) throws -> Draft {
         let data = try InputFile.read(path, what: "draft", maxBytes: 1 << 20)
         let json: JSONValue
         do { json = try JSONParser.parse(Array(data)) } catch { throw LedgerError(.invalidArgument, "the draft file \(path) is not valid JSON: \(error)") }
@@ -35,7 +35,7 @@ public struct Draft: Sendable {
         return Draft(signed: SignedStatement(statement: statement, signatures: signatures))
     }
 
-    public func write(path: String, replacing: Bool = false) throws {
+    package func write(path: String, replacing: Bool = false) throws {
         do { try Data(fileText.utf8).write(to: URL(fileURLWithPath: path), options: replacing ? .atomic : .withoutOverwriting) } catch {
             throw LedgerError(.invalidArgument, "cannot write the draft file \(path) (does it exist already?)")
         }

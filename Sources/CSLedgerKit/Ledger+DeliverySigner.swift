@@ -6,13 +6,13 @@ import LedgerCore
 extension Ledger {
     /// Largest signature image kept: a carrier's capture is a few kilobytes; this leaves room for a photo
     /// of a paper slip (csledgerd takes it in base64 within its 1.5 MB limit for this request).
-    public static let maxSignatureImageBytes = 1024 * 1024
+    package static let maxSignatureImageBytes = 1024 * 1024
 
     /// Keeps the signature image beside the ledger (`<ledger>.files/proof-of-delivery/<sha256>.<type>`) and
     /// the signer's personal data off the chain (`data` from `PersonalData.deliverySignerData`).
     ///
     /// - Parameter imageType: the image file's extension (`png`, `jpg`, ...), letters and digits only.
-    public func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner {
+    package func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner {
         guard !signatureImage.isEmpty else { throw LedgerError(.invalidArgument, "the signature image is empty") }
         guard signatureImage.count <= Self.maxSignatureImageBytes else {
             throw LedgerError(.invalidArgument, "the signature image is larger than \(Self.maxSignatureImageBytes / 1024 / 1024) MB")
@@ -32,7 +32,7 @@ extension Ledger {
     /// The image goes only if no recorded delivery names its hash (the same image may have been sent
     /// again for a delivery recorded earlier): every `shipment.delivered` entry is read, by the type index.
     @discardableResult
-    public func discardDeliverySigner(_ ref: String, signatureImageSHA256: String?) throws -> Bool {
+    package func discardDeliverySigner(_ ref: String, signatureImageSHA256: String?) throws -> Bool {
         if let digest = signatureImageSHA256, digest.count != 64 || !digest.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
             throw LedgerError(.invalidArgument, "the signature image hash must be 64 lowercase hex digits")
         }

@@ -9,7 +9,7 @@ extension Ledger {
     /// and every later one, is signed by the new key; the old key is retired and signs nothing after it.
     /// Checkpoints signed before stay valid with the old key.
     @discardableResult
-    public func rotateFacilityKey(to newKey: SignerKey, currentKey: SignerKey, name: String? = nil, reason: String? = nil,
+    package func rotateFacilityKey(to newKey: SignerKey, currentKey: SignerKey, name: String? = nil, reason: String? = nil,
                                   time: Timestamp = .now()) throws -> [LedgerDatabase.Appended] {
         _ = try checkpointSigner(facilityKey: currentKey)
         try requireIntegrityForAppend(facilityKey: currentKey)

@@ -92,7 +92,7 @@ extension Ledger {
 
     /// `requireIntegrity` before an append: a file that fails it gets no new entry (exit 3), and the facility
     /// key given must be the one the entries name.
-    public func requireIntegrityForAppend(facilityKey: SignerKey) throws {
+    package func requireIntegrityForAppend(facilityKey: SignerKey) throws {
         // This process checked the file before its first append and no one else has written since.
         if database.isTrusted() { return }
         let version = try database.writerDataVersion()
@@ -108,7 +108,7 @@ extension Ledger {
 
     /// Runs `append` (told whether the file changed since the last try), again while another process keeps
     /// committing between this process's check and its append (`ledger-changed`); a few tries, then the error.
-    public static func retryingWhileChanged<T>(_ append: (Bool) throws -> T) throws -> T {
+    package static func retryingWhileChanged<T>(_ append: (Bool) throws -> T) throws -> T {
         var changed = false
         for _ in 0..<20 {
             do { return try append(changed) } catch let e as LedgerError where e.code == .ledgerChanged {
@@ -124,21 +124,21 @@ extension Ledger {
 
     /// Seals every ledger this process appended to (the command line calls it once its command is done).
     /// A ledger someone else wrote to meanwhile is checked first, and left unsealed if it fails.
-    public static func sealAppended() {
+    package static func sealAppended() {
         let pending = unsealed.withLock { p in defer { p = [:] }; return p }
         for (ledger, key) in pending.values { try? ledger.sealIfSound(facilityKey: key) }
     }
 
     /// Seals the tables as they now stand, if this process found them sound and nobody else has written since
     /// (csledgerd at start and when it stops): a table changed behind its back is never sealed.
-    public func sealIfSound(facilityKey: SignerKey) throws {
+    package func sealIfSound(facilityKey: SignerKey) throws {
         try requireIntegrityForAppend(facilityKey: facilityKey)
         try seal(facilityKey: facilityKey)
     }
 
     /// Seals the tables as they now stand with the facility key (after a checked append or a repair), so the
     /// next reader need not rebuild them. Call only after `integrity()` was clean before this process wrote.
-    public func seal(facilityKey: SignerKey) throws {
+    package func seal(facilityKey: SignerKey) throws {
         let (size, root, digest) = try sealInputs()
         try database.store(seal: StateSeal(origin: try origin(), size: size, root: root, digest: digest, facilityKey: facilityKey))
     }

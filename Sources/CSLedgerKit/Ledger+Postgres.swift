@@ -6,23 +6,23 @@ import LedgerStore
 extension Ledger {
     /// For a ledger in PostgreSQL (`path` a postgresql:// address): checks that PostgreSQL's rows are the ones this
     /// process's mirror checked (`PostgresLedger.compare`); for a file, nothing. `verify` calls it.
-    public func compareWithStore(path: String) throws {
+    package func compareWithStore(path: String) throws {
         guard PostgresAddress.isAddress(path) else { return }
         try PostgresLedger.compare(try PostgresAddress(path), mirror: database)
     }
 
     /// True when `path` names a ledger in PostgreSQL rather than a file.
-    public static func isPostgres(_ path: String) -> Bool { PostgresAddress.isAddress(path) }
+    package static func isPostgres(_ path: String) -> Bool { PostgresAddress.isAddress(path) }
 }
 
 extension Ledger {
     /// What `copy` moved.
-    public struct CopySummary: Sendable {
-        public let origin: String
-        public let entries: Int
-        public let checkpoints: Int
+    package struct CopySummary: Sendable {
+        package let origin: String
+        package let entries: Int
+        package let checkpoints: Int
         /// The root of the latest checkpoint, the same on both sides.
-        public let root: Hash
+        package let root: Hash
     }
 
     /// Copies a whole ledger (its signed entries and checkpoints, byte for byte) from `source` to `destination`,
@@ -30,7 +30,7 @@ extension Ledger {
     /// checked on arrival as a new mirror checks rows (every signature, the chain, every checkpoint) and its root
     /// compared with the source's. Refuses a destination that exists; leaves none behind when it fails.
     /// Kept only beside a file, and not copied: personal data, API tokens and settings.
-    public static func copy(from source: String, to destination: String) throws -> CopySummary {
+    package static func copy(from source: String, to destination: String) throws -> CopySummary {
         guard source != destination else { throw LedgerError(.invalidArgument, "--from and --to are the same ledger") }
         let from = try Ledger.open(path: source, readOnly: true, mirror: isPostgres(source) ? scratchMirror() : nil)
         defer { if isPostgres(source) { removeScratch(from.database) } }
@@ -87,7 +87,7 @@ extension Ledger {
     }
 
     /// The ledgers at `path`: every ledger a PostgreSQL database holds, or the one a file holds; origin and entries.
-    public static func ledgers(at path: String) throws -> [(origin: String, entries: Int)] {
+    package static func ledgers(at path: String) throws -> [(origin: String, entries: Int)] {
         if isPostgres(path) {
             return try PostgresLedger.ledgers(try PostgresAddress(path)).map { ($0.origin, $0.size) }
         }
@@ -107,7 +107,7 @@ extension Ledger {
 
 extension Ledger {
     /// For a ledger in PostgreSQL: erases `ref`'s personal data there as well (after the mirror's own erasure).
-    public func erasePersonalDataInStore(path: String, ref: String) throws {
+    package func erasePersonalDataInStore(path: String, ref: String) throws {
         guard PostgresAddress.isAddress(path) else { return }
         try PostgresLedger.erase(try PostgresAddress(path), ref: ref, at: Timestamp.now().description)
     }

@@ -22,7 +22,7 @@ extension Ledger {
     /// `reconcile` with the default configuration from `state`, the reconciliation kept as entries are appended
     /// (the daemon's): only the entries appended since its last answer are read. The same report as `reconcile`
     /// (`reconcile --full`), which a test checks after random appends.
-    public func reconcile(asOf: Timestamp? = nil, verify: Bool = true, state: ReconciliationState,
+    package func reconcile(asOf: Timestamp? = nil, verify: Bool = true, state: ReconciliationState,
                           now: Timestamp = .now()) throws -> ReconciliationReport {
         let report = verify ? try self.verify() : nil
         if report?.isClean ?? true { try requireIntegrity() }

@@ -9,16 +9,16 @@ import LedgerStore
 /// Every write goes through `append`, which signs a new checkpoint with the
 /// facility key in the same transaction.
 public struct Ledger: Sendable {
-    public let database: LedgerDatabase
+    package let database: LedgerDatabase
     /// The projections (tables kept for speed) every append updates: the dispensing records.
-    public var projections: [any LedgerProjection] = Ledger.defaultProjections
+    package var projections: [any LedgerProjection] = Ledger.defaultProjections
     /// The projections of a ledger opened as it is (`open`, `create`).
-    public static var defaultProjections: [any LedgerProjection] { [DispensingProjection()] }
+    package static var defaultProjections: [any LedgerProjection] { [DispensingProjection()] }
 
-    public init(database: LedgerDatabase) { self.database = database }
+    package init(database: LedgerDatabase) { self.database = database }
 
     /// The personal data kept off the chain beside this ledger.
-    public var personalData: PersonalData { PersonalData(database: database) }
+    package var personalData: PersonalData { PersonalData(database: database) }
 
     /// The schema migrations the ledger file at `path` still needs (`open` for writing applies them).
     public static func pendingMigrations(path: String) throws -> [String] {
@@ -88,7 +88,7 @@ public struct Ledger: Sendable {
     }
 
     /// The signer of this ledger's checkpoints, after checking `facilityKey` is the facility's.
-    public func checkpointSigner(facilityKey: SignerKey) throws -> CheckpointSigner {
+    package func checkpointSigner(facilityKey: SignerKey) throws -> CheckpointSigner {
         let expected = try facilityKeyID()
         guard facilityKey.keyID == expected else {
             throw LedgerError(.signatureInvalid, "the facility key given (\(facilityKey.keyID.short)) is not this ledger's facility key (\(expected.short))")
@@ -114,7 +114,7 @@ public struct Ledger: Sendable {
 
     /// Signs `body` as a statement of `type` by `key` (and witnesses), then appends it.
     @discardableResult
-    public func record(type: String, body: [String: JSONValue], key: SignerKey, witnessKeys: [SignerKey] = [],
+    package func record(type: String, body: [String: JSONValue], key: SignerKey, witnessKeys: [SignerKey] = [],
                        facilityKey: SignerKey, time: Timestamp = .now()) throws -> LedgerDatabase.Appended {
         let statement = try Statement(type: type, time: time, actor: key.keyID, witnesses: witnessKeys.map(\.keyID), log: try origin(), body: body)
         let signed = try SignedStatement(statement: statement, actorKey: key, witnessKeys: witnessKeys)
@@ -145,7 +145,7 @@ public struct Ledger: Sendable {
     /// The facility's private key, found the one way every command and the daemon find it: the path given
     /// (`--facility-key`, else `$CSLEDGER_FACILITY_KEY`), else the signer's own key when it is the facility's,
     /// else the path recorded at init. `purpose` says what it signs, for the error when none is found.
-    public func facilityKey(path given: String?, signer: SignerKey? = nil, purpose: String = "the new checkpoint") throws -> SignerKey {
+    package func facilityKey(path given: String?, signer: SignerKey? = nil, purpose: String = "the new checkpoint") throws -> SignerKey {
         if let path = given ?? ProcessInfo.processInfo.environment["CSLEDGER_FACILITY_KEY"] {
             return try KeyFiles.loadPrivateKey(path: path)
         }
@@ -188,7 +188,7 @@ public struct Ledger: Sendable {
     }
 
     /// The lot id for a lot number printed on the label (and the NDC when the number is not unique).
-    public func lotID(lot: String, ndc: String?) throws -> String {
+    package func lotID(lot: String, ndc: String?) throws -> String {
         try InventoryReport.lotID(database, lot: lot, ndc: ndc)
     }
 
@@ -199,7 +199,7 @@ public struct Ledger: Sendable {
     }
 
     /// The patient reference on prescription `rx`.
-    public func prescriptionPatient(rx: String) throws -> String {
+    package func prescriptionPatient(rx: String) throws -> String {
         guard let ref = try PrescriptionLookup.patient(database, rx: rx) else {
             throw LedgerError(.notFound, "prescription \(rx.prefix(40)) is not recorded; record it with `csledger rx add` first")
         }
@@ -207,10 +207,10 @@ public struct Ledger: Sendable {
     }
 
     /// The folder beside the ledger file for files whose hash an entry records (`<ledger>.files`).
-    public var filesDirectory: URL { URL(fileURLWithPath: database.path + ".files") }
+    package var filesDirectory: URL { URL(fileURLWithPath: database.path + ".files") }
 
     /// Keeps a copy of `data` beside the ledger as `<ledger>.files/<folder>/<sha256>.<ext>`.
-    public func keepFile(_ data: Data, sha256: String, folder: String, extension ext: String) throws {
+    package func keepFile(_ data: Data, sha256: String, folder: String, extension ext: String) throws {
         let dir = filesDirectory.appendingPathComponent(folder)
         let safeExt = ext.filter { $0.isLetter || $0.isNumber }.prefix(8)
         do {

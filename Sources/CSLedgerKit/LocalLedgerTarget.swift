@@ -8,14 +8,14 @@ import Synchronization
 
 /// A ledger file on this machine as a `LedgerTarget`. The facility key that signs the new checkpoint is
 /// resolved only when something is appended, so lookups, reads and drafts never need it.
-public final class LocalLedgerTarget: LedgerTarget {
-    public let ledger: Ledger
+package final class LocalLedgerTarget: LedgerTarget {
+    package let ledger: Ledger
     /// How reports name the ledger (its file path).
-    public let label: String?
+    package let label: String?
     let loadFacilityKey: @Sendable () throws -> SignerKey
     let facilityKey = Mutex<SignerKey?>(nil)
 
-    public init(ledger: Ledger, label: String? = nil, facilityKey: @escaping @Sendable () throws -> SignerKey) {
+    package init(ledger: Ledger, label: String? = nil, facilityKey: @escaping @Sendable () throws -> SignerKey) {
         self.ledger = ledger
         self.label = label
         self.loadFacilityKey = facilityKey
@@ -23,7 +23,7 @@ public final class LocalLedgerTarget: LedgerTarget {
 
     // MARK: Writes
 
-    public func append(_ signed: SignedStatement) throws -> AppendReceipt {
+    package func append(_ signed: SignedStatement) throws -> AppendReceipt {
         let key = try facilityKey.withLock { cached in
             if let cached { return cached }
             let key = try loadFacilityKey()
@@ -34,36 +34,36 @@ public final class LocalLedgerTarget: LedgerTarget {
         return AppendReceipt(seq: appended.entry.seq, leafHash: appended.leafHash)
     }
 
-    public func origin() throws -> String { try ledger.origin() }
-    public func addPatient(_ data: [String: JSONValue]) throws -> PersonalDataReference {
+    package func origin() throws -> String { try ledger.origin() }
+    package func addPatient(_ data: [String: JSONValue]) throws -> PersonalDataReference {
         try ledger.personalData.add(kind: .patient, data: data)
     }
-    public func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner {
+    package func addDeliverySigner(_ data: [String: JSONValue], signatureImage: [UInt8], imageType: String) throws -> DeliverySigner {
         try ledger.addDeliverySigner(data, signatureImage: signatureImage, imageType: imageType)
     }
     @discardableResult
-    public func discardDeliverySigner(_ signer: DeliverySigner) throws -> Bool {
+    package func discardDeliverySigner(_ signer: DeliverySigner) throws -> Bool {
         try ledger.discardDeliverySigner(signer.reference.ref, signatureImageSHA256: signer.signatureImageSHA256)
     }
 
     // MARK: Lookups
 
-    public func lotID(lot: String, ndc: String?) throws -> String { try ledger.lotID(lot: lot, ndc: ndc) }
-    public func prescriptionPatient(rx: String) throws -> String { try ledger.prescriptionPatient(rx: rx) }
-    public func patientReference(_ ref: String) throws -> PersonalDataReference { try ledger.personalData.reference(ref) }
-    public func signerRole(_ key: KeyID) throws -> Role? { try ledger.database.signers().first { $0.keyID == key }?.role }
+    package func lotID(lot: String, ndc: String?) throws -> String { try ledger.lotID(lot: lot, ndc: ndc) }
+    package func prescriptionPatient(rx: String) throws -> String { try ledger.prescriptionPatient(rx: rx) }
+    package func patientReference(_ ref: String) throws -> PersonalDataReference { try ledger.personalData.reference(ref) }
+    package func signerRole(_ key: KeyID) throws -> Role? { try ledger.database.signers().first { $0.keyID == key }?.role }
 
     // MARK: Reads
 
     /// The facility's note with every witness cosignature kept for it.
-    public func checkpoint() throws -> String { try ledger.database.cosignedNote(try ledger.checkpoint()) }
-    public func inclusionProof(seq: Int) throws -> TlogProof { try ledger.inclusionProof(seq: seq) }
-    public func consistencyProof(oldSize: Int) throws -> ConsistencyProof {
+    package func checkpoint() throws -> String { try ledger.database.cosignedNote(try ledger.checkpoint()) }
+    package func inclusionProof(seq: Int) throws -> TlogProof { try ledger.inclusionProof(seq: seq) }
+    package func consistencyProof(oldSize: Int) throws -> ConsistencyProof {
         let (newSize, path) = try ledger.consistencyProof(oldSize: oldSize)
         return ConsistencyProof(oldSize: oldSize, newSize: newSize, path: path)
     }
 
-    public func entries(from: Int, limit: Int) throws -> [[UInt8]] {
+    package func entries(from: Int, limit: Int) throws -> [[UInt8]] {
         guard limit > 0 else { return [] }
         var out: [[UInt8]] = []
         try ledger.database.forEachBatch(range: from...(from + limit - 1), batchSize: limit) { rows in
@@ -73,17 +73,17 @@ public final class LocalLedgerTarget: LedgerTarget {
         return out
     }
 
-    public func signers() throws -> [SignerSummary] {
+    package func signers() throws -> [SignerSummary] {
         try ledger.database.signers().map {
             SignerSummary(keyID: $0.keyID, name: $0.name, role: $0.role, enrolledSeq: $0.enrolledSeq, revokedSeq: $0.revokedSeq)
         }
     }
 
-    public func inventory(asOf: Timestamp?, lot: String?) throws -> [InventoryLine] {
+    package func inventory(asOf: Timestamp?, lot: String?) throws -> [InventoryLine] {
         try ledger.inventory(asOf: asOf, lot: lot).lines.map(\.summary)
     }
 
-    public func reconciliation(_ request: ReconciliationRequest) throws -> ReconciliationOutput {
+    package func reconciliation(_ request: ReconciliationRequest) throws -> ReconciliationOutput {
         let counterparts = try request.transferBundles.map { path -> TransferCounterpart in
             let lines = (try? String(contentsOfFile: (path as NSString).appendingPathComponent("entries.jsonl"), encoding: .utf8)) ?? ""
             let entries = try lines.split(separator: "\n").map { try Entry.decode(canonicalBytes: Array($0.utf8)) }
@@ -98,7 +98,7 @@ public final class LocalLedgerTarget: LedgerTarget {
         return ReconciliationOutput(body: body, worstOpen: report.worstOpen?.rawValue)
     }
 
-    public func finding(_ id: String, asOf: Timestamp, configFile: String?) throws -> FindingState? {
+    package func finding(_ id: String, asOf: Timestamp, configFile: String?) throws -> FindingState? {
         let config = try Self.config(configFile)
         // Integrity findings (rule 11) need the verification; the others do not.
         var report = try ledger.reconcile(asOf: asOf, config: config, verify: false, now: asOf)
@@ -115,7 +115,7 @@ public final class LocalLedgerTarget: LedgerTarget {
 
 extension InventoryReport.Line {
     /// The line as every reader of a ledger gets it (`LedgerTarget.inventory`, `GET /v1/inventory`).
-    public var summary: InventoryLine {
+    package var summary: InventoryLine {
         InventoryLine(lotID: lotID, drug: drug, ndc: ndc, lot: lot, expiry: expiry, unit: unit, status: status,
                       figures: figures.map { InventoryLine.Figure($0.0, $0.1) })
     }

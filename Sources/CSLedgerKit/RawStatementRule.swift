@@ -7,14 +7,14 @@ import LedgerCore
 ///
 /// `csledger append` and csledgerd's `POST /v1/statements` both apply it, so the command line and the daemon
 /// answer the same statement the same way (issue 18: the daemon recorded `note.recorded` from a pharmacist).
-public enum RawStatementRule {
+package enum RawStatementRule {
     /// True for a type the ledger checks and projects.
-    public static func isKnown(_ type: String) -> Bool {
+    package static func isKnown(_ type: String) -> Bool {
         CoreStatementType.all.contains(type) || DispensingType.isKnown(type)
     }
 
     /// Throws `roleNotAllowed` when a signer of `role` may not record a statement of `type` as it is.
-    public static func check(type: String, role: Role) throws {
+    package static func check(type: String, role: Role) throws {
         guard role != .admin, !isKnown(type) else { return }
         throw LedgerError(.roleNotAllowed, "only an enrolled admin may record a statement of a type the ledger does not know (\(type.prefix(60))); this key is a \(role.rawValue)")
     }

@@ -3,16 +3,16 @@ import LedgerCore
 /// Usage errors the argument parser finds (an unknown option, a missing value, a value it cannot read),
 /// said by `csledger` and `csledgerd` the way every other bad input is: one line, exit 2 (the README's code
 /// for bad input), no usage screen. Issue 18: they exited 64 with the usage screen.
-public enum UsageErrors {
+package enum UsageErrors {
     /// The parser's exit code for a usage error (EX_USAGE), which the commands turn into 2.
-    public static let parserUsageCode: Int32 = 64
+    package static let parserUsageCode: Int32 = 64
 
     /// The exit status for a parser error with exit code `code`: 2 for a usage error, any other code as it is.
-    public static func exitStatus(_ code: Int32) -> Int32 { code == parserUsageCode ? 2 : code }
+    package static func exitStatus(_ code: Int32) -> Int32 { code == parserUsageCode ? 2 : code }
 
     /// The first non-empty line of the parser's message, without its `Error: ` prefix, with control
     /// characters from the command line replaced by `?`.
-    public static func oneLine(_ message: String) -> String {
+    package static func oneLine(_ message: String) -> String {
         let first = message.split(separator: "\n").first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? "the command line is not valid"
         var line = Substring(first.trimmingCharacters(in: .whitespaces))
         if line.hasPrefix("Error: ") { line = line.dropFirst("Error: ".count) }
@@ -26,7 +26,7 @@ public enum UsageErrors {
     /// refusal as `--quantity=-6` from the command. A negative number standing alone (`prove inclusion -1`)
     /// is an argument too: it is moved after a `--`, so the command refuses its value rather than the parser
     /// reporting a missing argument. Everything from `--` on stays as it is.
-    public static func joiningNegativeValues(_ args: [String]) -> [String] {
+    package static func joiningNegativeValues(_ args: [String]) -> [String] {
         var out: [String] = []
         var positional: [String] = []
         var i = 0

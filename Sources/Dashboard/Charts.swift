@@ -1,9 +1,9 @@
 /// Charts drawn on the server as SVG inside the page: no script, nothing loaded, styled by classes from the
 /// dashboard's own stylesheet (presentation attributes only, no `style` attribute: the Content-Security-Policy
 /// allows no inline style).
-public enum Chart {
+package enum Chart {
     /// Horizontal bars, one per item, labelled with the value.
-    public static func bars(_ items: [(label: String, value: Double, cls: String)], title: String, unit: String = "") -> HTML {
+    package static func bars(_ items: [(label: String, value: Double, cls: String)], title: String, unit: String = "") -> HTML {
         let rowH = 26.0, labelW = 190.0, width = 640.0
         let height = Double(max(items.count, 1)) * rowH + 8
         let maxV = max(items.map(\.value).max() ?? 0, 1)
@@ -22,16 +22,16 @@ public enum Chart {
     }
 
     /// A point drawn on a line chart: a count, a variance, an alarm.
-    public struct Mark: Sendable {
-        public let x: Double
-        public let y: Double
+    package struct Mark: Sendable {
+        package let x: Double
+        package let y: Double
         /// `count`, `variance`, `alarm`...
-        public let cls: String
+        package let cls: String
         /// The tooltip (SVG `<title>`), and extra `data-` attributes for readers (and tests).
-        public let note: String
-        public let data: [(String, String)]
+        package let note: String
+        package let data: [(String, String)]
 
-        public init(x: Double, y: Double, cls: String, note: String, data: [(String, String)] = []) {
+        package init(x: Double, y: Double, cls: String, note: String, data: [(String, String)] = []) {
             self.x = x
             self.y = y
             self.cls = cls
@@ -42,7 +42,7 @@ public enum Chart {
 
     /// A line over `points` (x ascending), as steps when `step`, with marks, horizontal rules (a threshold),
     /// and tick labels along x (`xTicks` maps an x to its label).
-    public static func line(_ points: [(x: Double, y: Double)], step: Bool, marks: [Mark], rules: [(y: Double, label: String, cls: String)],
+    package static func line(_ points: [(x: Double, y: Double)], step: Bool, marks: [Mark], rules: [(y: Double, label: String, cls: String)],
                             title: String, yLabel: String, xTick: (Double) -> String, cls: String) -> HTML {
         let width = 720.0, height = 260.0, left = 56.0, right = 16.0, top = 14.0, bottom = 34.0
         let xs = points.map(\.x) + marks.map(\.x)

@@ -13,14 +13,14 @@ import Synchronization
 /// appended (`ReconciliationState`: each run reads only the new entries), and its report is kept, keyed by the
 /// ledger's size, and reused until an entry is appended or `maximumAge` passes (some findings are due
 /// by the clock alone, e.g. a parcel in transit too long, so a kept report also ages out).
-public final class DashboardData: Sendable {
-    public let ledger: Ledger
-    public let maximumAge: Duration
+package final class DashboardData: Sendable {
+    package let ledger: Ledger
+    package let maximumAge: Duration
     /// The witnesses whose cosignatures the overview shows (csledgerd's `--witness` list): a line in the
     /// file counts only when it verifies against one of these keys.
-    public let witnesses: [Cosignature.Witness]
+    package let witnesses: [Cosignature.Witness]
     /// The reconciliation's facts, extended after each append.
-    public let state: ReconciliationState
+    package let state: ReconciliationState
     private struct Kept: Sendable {
         let size: Int
         let at: ContinuousClock.Instant
@@ -35,9 +35,9 @@ public final class DashboardData: Sendable {
     private let keptTotals = Mutex(InventoryReport.KeptTotals())
     /// How long a page waits for a run to take in entries appended since the kept report, before it shows
     /// the kept one marked as behind (the run goes on, and the page reloads itself).
-    public let catchUpWait: Duration
+    package let catchUpWait: Duration
 
-    public init(ledger: Ledger, maximumAge: Duration = .seconds(300), reconciliation: ReconciliationState = ReconciliationState(),
+    package init(ledger: Ledger, maximumAge: Duration = .seconds(300), reconciliation: ReconciliationState = ReconciliationState(),
                 witnesses: [Cosignature.Witness] = [], catchUpWait: Duration = .milliseconds(150)) {
         self.ledger = ledger
         self.state = reconciliation
@@ -47,7 +47,7 @@ public final class DashboardData: Sendable {
     }
 
     /// How many times the reconciliation actually ran (tests and the benchmark read it).
-    public var reconciliationRuns: Int { runs.load(ordering: .relaxed) }
+    package var reconciliationRuns: Int { runs.load(ordering: .relaxed) }
 
     /// The reconciliation over every entry (rules 1-10; the integrity gate stands for rule 11): the kept
     /// report when no entry was appended since it was made; otherwise a run that takes in the new entries,
@@ -55,7 +55,7 @@ public final class DashboardData: Sendable {
     /// the entries it covers (`report.entries`; `behind(_:)` tells how many came since), while the run
     /// finishes in the background for the next page. A report older than `maximumAge` is never shown:
     /// findings that fall due by the clock alone (a parcel in transit too long) need a new run.
-    public func reconciliation() throws -> ReconciliationReport {
+    package func reconciliation() throws -> ReconciliationReport {
         try ledger.requireIntegrity()
         let size = try ledger.database.size()
         let k = kept.withLock { $0 }
@@ -66,7 +66,7 @@ public final class DashboardData: Sendable {
     }
 
     /// How many entries the ledger holds beyond those `report` covers (0 when it is up to date).
-    public func behind(_ report: ReconciliationReport) -> Int {
+    package func behind(_ report: ReconciliationReport) -> Int {
         max(0, ((try? ledger.database.size()) ?? report.entries) - report.entries)
     }
 
@@ -92,7 +92,7 @@ public final class DashboardData: Sendable {
     }
 
     /// The latest signed checkpoint: its size, and when its last entry was logged.
-    public func checkpoint() throws -> (size: Int, time: Timestamp?) {
+    package func checkpoint() throws -> (size: Int, time: Timestamp?) {
         try ledger.requireIntegrity()
         let cp = try ledger.checkpoint()
         let time = try ledger.database.entryBytes(cp.treeSize - 1).flatMap { try? Entry.decode(canonicalBytes: $0) }?.logged
@@ -100,20 +100,20 @@ public final class DashboardData: Sendable {
     }
 
     /// What one witness has vouched for: the largest checkpoint of this ledger it validly cosigned.
-    public struct WitnessView: Sendable {
-        public let name: String
+    package struct WitnessView: Sendable {
+        package let name: String
         /// The size of the largest checkpoint it cosigned, nil if none verifies.
-        public let treeSize: Int?
+        package let treeSize: Int?
         /// The time in its cosignature.
-        public let time: Timestamp?
+        package let time: Timestamp?
         /// False when the checkpoint it cosigned is not the one this ledger holds at that size: the witness
         /// saw another history (a fork), which the officer must know first.
-        public let matchesLedger: Bool
+        package let matchesLedger: Bool
     }
 
     /// Each configured witness's largest valid cosignature, checked against the ledger's own signed
     /// checkpoint of that size (behind the integrity gate).
-    public func witnessCosignatures() throws -> [WitnessView] {
+    package func witnessCosignatures() throws -> [WitnessView] {
         guard !witnesses.isEmpty else { return [] }
         try ledger.requireIntegrity()
         let cosigned = try CosignedCheckpoint.valid(in: ledger.database, witnesses: witnesses)
@@ -131,34 +131,34 @@ public final class DashboardData: Sendable {
 
     /// The perpetual inventory now or as of a time, for one lot or all (`Ledger.inventory` checks integrity
     /// itself). Now (the overview, the stock and lot pages), the movements' sums are kept and only new ones read.
-    public func inventory(asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
+    package func inventory(asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
         guard asOf == nil else { return try ledger.inventory(asOf: asOf, lot: lot) }
         try ledger.requireIntegrity()
         return try keptTotals.withLock { kept in try InventoryReport.compute(ledger.database, lot: lot, kept: &kept) }
     }
 
     /// The signers (staff), by key.
-    public func signers() throws -> [KeyID: Signer] {
+    package func signers() throws -> [KeyID: Signer] {
         try ledger.requireIntegrity()
         return Dictionary(try ledger.database.signers().map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// One change to a lot's balance.
-    public struct Movement: Sendable {
-        public let seq: Int
-        public let kind: String
-        public let micros: Int64
-        public let time: Timestamp
+    package struct Movement: Sendable {
+        package let seq: Int
+        package let kind: String
+        package let micros: Int64
+        package let time: Timestamp
         /// The balance after it (event-time order, then seq).
-        public let balance: Int64
+        package let balance: Int64
     }
 
     /// One physical count of a lot.
     /// One physical count of a lot: the dispensing record itself.
-    public typealias Count = DispensingRecords.Count
+    package typealias Count = DispensingRecords.Count
 
     /// A lot's movements and counts up to `asOf` (event time; all when nil), in event-time order.
-    public func lotHistory(lotID: String, asOf: Timestamp? = nil) throws -> (movements: [Movement], counts: [Count]) {
+    package func lotHistory(lotID: String, asOf: Timestamp? = nil) throws -> (movements: [Movement], counts: [Count]) {
         try ledger.requireIntegrity()
         let (moves, counts) = try DispensingRecords.lotHistory(ledger.database, lotID: lotID, asOf: asOf)
         var balance: Int64 = 0
@@ -172,18 +172,18 @@ public final class DashboardData: Sendable {
     /// A parcel (the `shipments` record, whose fields it reads through), with what its delivery entry says about
     /// the adult signature and the ID check.
     @dynamicMemberLookup
-    public struct Shipment: Sendable {
-        public let record: DispensingRecords.Shipment
-        public subscript<T>(dynamicMember field: KeyPath<DispensingRecords.Shipment, T>) -> T { record[keyPath: field] }
+    package struct Shipment: Sendable {
+        package let record: DispensingRecords.Shipment
+        package subscript<T>(dynamicMember field: KeyPath<DispensingRecords.Shipment, T>) -> T { record[keyPath: field] }
         /// From the closing entry (delivered ones): when, whether the age was verified, and the ID seen.
-        public var closed: Timestamp?
-        public var ageVerified: Bool?
-        public var idType: String?
+        package var closed: Timestamp?
+        package var ageVerified: Bool?
+        package var idType: String?
     }
 
     /// Every parcel not delivered and the latest `delivered` delivered ones, latest first, with how many were
     /// delivered in all; the delivery entries of those listed are read for the adult-signature and ID-check columns.
-    public func shipments(delivered: Int = 500) throws -> (list: [Shipment], delivered: Int) {
+    package func shipments(delivered: Int = 500) throws -> (list: [Shipment], delivered: Int) {
         try ledger.requireIntegrity()
         let (records, deliveredCount) = try DispensingRecords.shipments(ledger.database, latestDelivered: delivered)
         var list = records.map { Shipment(record: $0) }
@@ -198,19 +198,19 @@ public final class DashboardData: Sendable {
     }
 
     /// One entry as its page shows it.
-    public struct EntryView: Sendable {
-        public let entry: Entry
-        public let leafHash: Hash
+    package struct EntryView: Sendable {
+        package let entry: Entry
+        package let leafHash: Hash
     }
 
-    public func entry(_ seq: Int) throws -> EntryView? {
+    package func entry(_ seq: Int) throws -> EntryView? {
         try ledger.requireIntegrity()
         guard let bytes = try ledger.database.entryBytes(seq), let e = try? Entry.decode(canonicalBytes: bytes) else { return nil }
         return EntryView(entry: e, leafHash: MerkleTree.leafHash(bytes))
     }
 
     /// The C2SP tlog-proof of entry `seq` in the latest checkpoint (what `csledger prove` writes).
-    public func inclusionProof(_ seq: Int) throws -> String {
+    package func inclusionProof(_ seq: Int) throws -> String {
         try ledger.requireIntegrity()
         return try ledger.inclusionProof(seq: seq).serialized
     }

@@ -5,51 +5,51 @@ import LedgerCore
 /// Every `String` interpolated into an `HTML` literal is escaped (`&`, `<`, `>`, `"`, `'`); only another
 /// `HTML` value goes in as it is. So text from the ledger (names, reasons, lot numbers, statement bodies)
 /// cannot become markup, whatever it holds, and no page builds markup any other way.
-public struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
-    public private(set) var raw: String
+package struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    package private(set) var raw: String
 
     /// Markup written by this module (a literal, or pieces already built as `HTML`).
     init(trusted: String) { raw = trusted }
 
-    public init(stringLiteral value: String) { raw = value }
+    package init(stringLiteral value: String) { raw = value }
 
-    public init(stringInterpolation: StringInterpolation) { raw = stringInterpolation.out }
+    package init(stringInterpolation: StringInterpolation) { raw = stringInterpolation.out }
 
-    public var description: String { raw }
+    package var description: String { raw }
 
-    public static let empty = HTML(trusted: "")
+    package static let empty = HTML(trusted: "")
 
     /// Text for an element's content or a quoted attribute value (`HTMLText.escape`, the one escaping function).
-    public static func escape(_ text: String) -> String { HTMLText.escape(text) }
+    package static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     /// Joins pieces of markup.
-    public static func join(_ parts: [HTML], separator: HTML = .empty) -> HTML {
+    package static func join(_ parts: [HTML], separator: HTML = .empty) -> HTML {
         HTML(trusted: parts.map(\.raw).joined(separator: separator.raw))
     }
 
-    public static func + (a: HTML, b: HTML) -> HTML { HTML(trusted: a.raw + b.raw) }
-    public static func += (a: inout HTML, b: HTML) { a.raw += b.raw }
+    package static func + (a: HTML, b: HTML) -> HTML { HTML(trusted: a.raw + b.raw) }
+    package static func += (a: inout HTML, b: HTML) { a.raw += b.raw }
 
-    public struct StringInterpolation: StringInterpolationProtocol {
+    package struct StringInterpolation: StringInterpolationProtocol {
         var out = ""
-        public init(literalCapacity: Int, interpolationCount: Int) { out.reserveCapacity(literalCapacity + interpolationCount * 16) }
-        public mutating func appendLiteral(_ literal: String) { out += literal }
+        package init(literalCapacity: Int, interpolationCount: Int) { out.reserveCapacity(literalCapacity + interpolationCount * 16) }
+        package mutating func appendLiteral(_ literal: String) { out += literal }
         /// Text: escaped.
-        public mutating func appendInterpolation(_ text: String) { out += HTML.escape(text) }
-        public mutating func appendInterpolation(_ text: Substring) { out += HTML.escape(String(text)) }
-        public mutating func appendInterpolation(_ n: Int) { out += String(n) }
+        package mutating func appendInterpolation(_ text: String) { out += HTML.escape(text) }
+        package mutating func appendInterpolation(_ text: Substring) { out += HTML.escape(String(text)) }
+        package mutating func appendInterpolation(_ n: Int) { out += String(n) }
         /// Markup: as it is.
-        public mutating func appendInterpolation(_ html: HTML) { out += html.raw }
-        public mutating func appendInterpolation(_ parts: [HTML]) { for p in parts { out += p.raw } }
+        package mutating func appendInterpolation(_ html: HTML) { out += html.raw }
+        package mutating func appendInterpolation(_ parts: [HTML]) { for p in parts { out += p.raw } }
         /// A number with at most `digits` decimals.
-        public mutating func appendInterpolation(_ d: Double, digits: Int = 2) { out += Format.number(d, digits) }
+        package mutating func appendInterpolation(_ d: Double, digits: Int = 2) { out += Format.number(d, digits) }
     }
 }
 
 /// Numbers and URLs for pages.
-public enum Format {
+package enum Format {
     /// At most `digits` decimals, no trailing zeros.
-    public static func number(_ d: Double, _ digits: Int = 2) -> String {
+    package static func number(_ d: Double, _ digits: Int = 2) -> String {
         guard d.isFinite else { return d > 0 ? "∞" : "-∞" }
         var s = String(format: "%.\(digits)f", d)
         if s.contains(".") {
@@ -60,7 +60,7 @@ public enum Format {
     }
 
     /// Percent-encodes a path segment or query value (everything but unreserved characters).
-    public static func urlComponent(_ s: String) -> String {
+    package static func urlComponent(_ s: String) -> String {
         var out = ""
         for b in s.utf8 {
             switch b {
@@ -75,7 +75,7 @@ public enum Format {
     }
 
     /// Decodes `%XX` and `+` (form bodies and query strings).
-    public static func formDecode(_ s: Substring) -> String {
+    package static func formDecode(_ s: Substring) -> String {
         var bytes: [UInt8] = []
         var it = Array(s.utf8)[...]
         while let b = it.popFirst() {
@@ -89,7 +89,7 @@ public enum Format {
     }
 
     /// `a=1&b=2` as a dictionary (the last value of a repeated name wins).
-    public static func form(_ s: String) -> [String: String] {
+    package static func form(_ s: String) -> [String: String] {
         var out: [String: String] = [:]
         for pair in s.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

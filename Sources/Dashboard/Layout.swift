@@ -1,30 +1,30 @@
 import LedgerCore
 
 /// Who is looking, as the pages need it: a name and a role (never a token or a key).
-public struct Viewer: Sendable {
-    public let name: String
-    public let role: Role
-    public init(name: String, role: Role) {
+package struct Viewer: Sendable {
+    package let name: String
+    package let role: Role
+    package init(name: String, role: Role) {
         self.name = name
         self.role = role
     }
 
     /// Compliance officers and regulators see every page.
-    public var seesEverything: Bool { role == .compliance || role == .regulator }
+    package var seesEverything: Bool { role == .compliance || role == .regulator }
     /// Stock and shipments: also admins and pharmacists.
-    public var seesStock: Bool { seesEverything || role == .admin || role == .pharmacist }
+    package var seesStock: Bool { seesEverything || role == .admin || role == .pharmacist }
 }
 
 /// The page around each page's content: the header with the pages this viewer may open, sign-out, and the
 /// stylesheet (served by the daemon itself at `/dashboard.css`).
-public enum Layout {
+package enum Layout {
     /// Every response of the dashboard carries these: nothing but the daemon's own stylesheet and images
     /// may load, no script runs, no form posts elsewhere, no framing.
-    public static let contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    package static let contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     /// `reloadAfter`: seconds after which the browser loads the page again by itself (a page whose findings
     /// are still catching up with new entries), without a script.
-    public static func page(title: String, viewer: Viewer?, ledger: String, current: String, body: HTML, reloadAfter: Int? = nil) -> HTML {
+    package static func page(title: String, viewer: Viewer?, ledger: String, current: String, body: HTML, reloadAfter: Int? = nil) -> HTML {
         var nav: [HTML] = []
         if let v = viewer {
             var items: [(String, String, String)] = []
@@ -54,7 +54,7 @@ public enum Layout {
     }
 
     /// The sign-in form (one field: the API token, sent once by POST).
-    public static func signIn(ledger: String, message: String?) -> HTML {
+    package static func signIn(ledger: String, message: String?) -> HTML {
         let note: HTML = message.map { "<p class=\"notice\" id=\"signin-message\">\($0)</p>" } ?? .empty
         return page(title: "Sign in", viewer: nil, ledger: ledger, current: "", body: """
         <h1>Sign in</h1>\(note)
@@ -68,7 +68,7 @@ public enum Layout {
     }
 
     /// A refusal: who is signed in, and what their role may and may not see.
-    public static func refusal(ledger: String, viewer: Viewer?, role: Role, what: String) -> HTML {
+    package static func refusal(ledger: String, viewer: Viewer?, role: Role, what: String) -> HTML {
         let may: String
         switch role {
         case .compliance, .regulator: may = "every page"
@@ -82,13 +82,13 @@ public enum Layout {
     }
 
     /// An error page (the ledger failed its integrity check, a page that does not exist...).
-    public static func problem(ledger: String, viewer: Viewer?, title: String, message: String) -> HTML {
+    package static func problem(ledger: String, viewer: Viewer?, title: String, message: String) -> HTML {
         page(title: title, viewer: viewer, ledger: ledger, current: "", body: "<h1 id=\"problem\">\(title)</h1><p class=\"problem\">\(message)</p>")
     }
 
     /// The dashboard's stylesheet: readable on a tablet (one column under 800 px, large touch targets) and
     /// printable (no navigation or forms on paper, charts kept whole).
-    public static let css = """
+    package static let css = """
     :root { --ink: #1d2330; --muted: #5b6475; --line: #d6dae3; --bg: #f6f7fa; --crit: #b3261e; --warn: #b26a00; --info: #2f6db5; --ok: #2e7d32; }
     * { box-sizing: border-box; }
     body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
@@ -145,7 +145,7 @@ public enum Layout {
     """
 
     /// The tab icon (so the browser's request for one finds it).
-    public static let favicon = """
+    package static let favicon = """
     <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2330"/><path d="M4 8.5l2.5 2.5L12 5" stroke="#fff" stroke-width="2" fill="none"/></svg>
     """
 }

@@ -59,7 +59,7 @@ extension DashboardPages {
         return out
     }
 
-    public func staff(_ viewer: Viewer) throws -> HTML {
+    package func staff(_ viewer: Viewer) throws -> HTML {
         let report = try data.reconciliation()
         let signers = try data.signers()
         let totals = Self.totals(report.peers)
@@ -114,7 +114,7 @@ extension DashboardPages {
         return page("Staff", viewer, "staff", body, reconciled: report)
     }
 
-    public func person(_ viewer: Viewer, key: KeyID) throws -> HTML? {
+    package func person(_ viewer: Viewer, key: KeyID) throws -> HTML? {
         let report = try data.reconciliation()
         let signers = try data.signers()
         guard let s = signers[key] else { return nil }

@@ -8,7 +8,7 @@ import Reconciliation
 extension DashboardPages {
     // MARK: Stock
 
-    public func stock(_ viewer: Viewer) throws -> HTML {
+    package func stock(_ viewer: Viewer) throws -> HTML {
         let inventory = try data.inventory()
         let rows = HTML.join(inventory.lines.map { l in
             """
@@ -29,7 +29,7 @@ extension DashboardPages {
 
     /// One lot: the balance over time (counts as points, variances marked), the CUSUM of its small losses
     /// (for those who see findings), and its movements. Nil when the lot does not exist.
-    public func lot(_ viewer: Viewer, lotID: String, asOf: Timestamp?) throws -> HTML? {
+    package func lot(_ viewer: Viewer, lotID: String, asOf: Timestamp?) throws -> HTML? {
         // As of a time before its receipt, the lot is not in that day's inventory: its line from today, with nothing on hand.
         var found = try data.inventory(asOf: asOf, lot: lotID).lines.first { $0.lotID == lotID }
         if found == nil, asOf != nil { found = try data.inventory(lot: lotID).lines.first { $0.lotID == lotID } }
@@ -100,7 +100,7 @@ extension DashboardPages {
 
     // MARK: Shipments
 
-    public func shipments(_ viewer: Viewer, now: Timestamp = .now()) throws -> HTML {
+    package func shipments(_ viewer: Viewer, now: Timestamp = .now()) throws -> HTML {
         let (list, deliveredCount) = try data.shipments(delivered: 500)
         let limit = ReconciliationConfig().inTransitDays
         func days(_ s: DashboardData.Shipment) -> Double { Double(now.millisecondsSinceEpoch - s.sent.millisecondsSinceEpoch) / Double(Self.msPerDay) }

@@ -6,12 +6,12 @@ import LedgerStore
 import Reconciliation
 
 /// The dashboard's pages, rendered on the server from `DashboardData` (every read behind the integrity gate).
-public struct DashboardPages: Sendable {
-    public let data: DashboardData
+package struct DashboardPages: Sendable {
+    package let data: DashboardData
     /// The ledger's origin, shown in the header.
-    public let origin: String
+    package let origin: String
 
-    public init(data: DashboardData, origin: String) {
+    package init(data: DashboardData, origin: String) {
         self.data = data
         self.origin = origin
     }
@@ -47,7 +47,7 @@ public struct DashboardPages: Sendable {
 
     // MARK: Overview
 
-    public func overview(_ viewer: Viewer, now: Timestamp = .now()) throws -> HTML {
+    package func overview(_ viewer: Viewer, now: Timestamp = .now()) throws -> HTML {
         let report = try data.reconciliation()
         let open = report.open
         let bySeverity = Severity.allCases.reversed().map { s in (label: s.rawValue, value: Double(open.filter { $0.severity == s }.count), cls: s.rawValue) }
@@ -136,15 +136,15 @@ public struct DashboardPages: Sendable {
 
     // MARK: Findings
 
-    public struct FindingFilter: Sendable {
-        public var rule: Int?
-        public var severity: Severity?
+    package struct FindingFilter: Sendable {
+        package var rule: Int?
+        package var severity: Severity?
         /// `open` (open or reopened, the default), `resolved`, `reopened` or `all`.
-        public var status: String = "open"
-        public var lot: String?
-        public var person: String?
+        package var status: String = "open"
+        package var lot: String?
+        package var person: String?
 
-        public init(query: [String: String]) {
+        package init(query: [String: String]) {
             rule = query["rule"].flatMap { Int($0) }
             severity = query["severity"].flatMap { Severity(rawValue: $0) }
             status = ["open", "resolved", "reopened", "all"].contains(query["status"] ?? "") ? query["status"]! : "open"
@@ -172,7 +172,7 @@ public struct DashboardPages: Sendable {
         }
     }
 
-    public func findings(_ viewer: Viewer, filter: FindingFilter) throws -> HTML {
+    package func findings(_ viewer: Viewer, filter: FindingFilter) throws -> HTML {
         let report = try data.reconciliation()
         let shown = report.findings.filter { filter.matches($0, report) }
         func option(_ value: String, _ label: String, _ selected: Bool) -> HTML {
@@ -212,7 +212,7 @@ public struct DashboardPages: Sendable {
     }
 
     /// One finding's page, or nil when there is no such finding.
-    public func finding(_ viewer: Viewer, id: String) throws -> HTML? {
+    package func finding(_ viewer: Viewer, id: String) throws -> HTML? {
         let report = try data.reconciliation()
         guard let f = report.finding(id) else { return nil }
         let people = HTML.join(f.people.map { k in
@@ -262,7 +262,7 @@ public struct DashboardPages: Sendable {
 
     // MARK: Entries
 
-    public func entry(_ viewer: Viewer, seq: Int) throws -> HTML? {
+    package func entry(_ viewer: Viewer, seq: Int) throws -> HTML? {
         guard let v = try data.entry(seq) else { return nil }
         let signers = try data.signers()
         let s = v.entry.statement

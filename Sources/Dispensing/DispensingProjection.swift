@@ -13,10 +13,10 @@ import LedgerStore
 /// never goes below zero unless the statement carries `override_reason`;
 /// prescriptions follow the Schedule III limits; deliveries and returns match a
 /// shipment still in transit.
-public struct DispensingProjection: LedgerProjection {
-    public init() {}
+package struct DispensingProjection: LedgerProjection {
+    package init() {}
 
-    public func apply(_ entry: Entry, in db: Database) throws {
+    package func apply(_ entry: Entry, in db: Database) throws {
         let type = entry.statement.type
         guard let roles = DispensingType.actorRoles[type] else { return }
         let ctx = Context(entry: entry, db: db)
@@ -46,7 +46,7 @@ public struct DispensingProjection: LedgerProjection {
     }
 
     /// The lot id used in statements: normalised NDC and lot number.
-    public static func lotID(ndc: NDC, lot: String) -> String { "\(ndc.normalized):\(lot)" }
+    package static func lotID(ndc: NDC, lot: String) -> String { "\(ndc.normalized):\(lot)" }
 }
 
 /// What every rule needs: the entry, its time, the database inside the transaction.

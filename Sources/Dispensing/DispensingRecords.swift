@@ -4,39 +4,39 @@ import LedgerStore
 
 /// Typed reads of the tables the dispensing projection keeps, for pages and reports above this module (the
 /// SQL stays here, beside the projection that writes them). Callers check the ledger's integrity first.
-public enum DispensingRecords {
+package enum DispensingRecords {
     /// One stock movement of a lot (`movements`): signed micro-units, at its event time.
-    public struct Movement: Sendable {
-        public let seq: Int
-        public let kind: String
-        public let micros: Int64
-        public let time: Timestamp
+    package struct Movement: Sendable {
+        package let seq: Int
+        package let kind: String
+        package let micros: Int64
+        package let time: Timestamp
     }
 
     /// One physical count of a lot (`counts`).
-    public struct Count: Sendable {
-        public let seq: Int
-        public let time: Timestamp
-        public let expectedMicros: Int64
-        public let countedMicros: Int64
+    package struct Count: Sendable {
+        package let seq: Int
+        package let time: Timestamp
+        package let expectedMicros: Int64
+        package let countedMicros: Int64
         /// Counted minus expected.
-        public var varianceMicros: Int64 { countedMicros - expectedMicros }
+        package var varianceMicros: Int64 { countedMicros - expectedMicros }
     }
 
     /// One parcel (`shipments`).
-    public struct Shipment: Sendable {
-        public let tracking: String
-        public let carrier: String
-        public let sentSeq: Int
-        public let sent: Timestamp
-        public let adultSignature: Bool
-        public let status: String
-        public let closedSeq: Int?
+    package struct Shipment: Sendable {
+        package let tracking: String
+        package let carrier: String
+        package let sentSeq: Int
+        package let sent: Timestamp
+        package let adultSignature: Bool
+        package let status: String
+        package let closedSeq: Int?
     }
 
     /// A lot's movements and counts with event time up to `asOf` (all when nil), in event-time then seq order,
     /// read in one transaction so the two agree.
-    public static func lotHistory(_ database: LedgerDatabase, lotID: String, asOf: Timestamp?) throws -> (movements: [Movement], counts: [Count]) {
+    package static func lotHistory(_ database: LedgerDatabase, lotID: String, asOf: Timestamp?) throws -> (movements: [Movement], counts: [Count]) {
         let limit = asOf?.description ?? "9999"
         return try database.read { db in
             // A busy lot has hundreds of thousands of movements: read by column position, each time in place.
@@ -59,7 +59,7 @@ public enum DispensingRecords {
     /// Every parcel not delivered (in transit, returned, lost) and the latest `latestDelivered` delivered ones, latest
     /// sent first, with how many were delivered in all (a pharmacy that ships every day has delivered hundreds of
     /// thousands, which no page lists).
-    public static func shipments(_ database: LedgerDatabase, latestDelivered: Int) throws -> (list: [Shipment], delivered: Int) {
+    package static func shipments(_ database: LedgerDatabase, latestDelivered: Int) throws -> (list: [Shipment], delivered: Int) {
         try database.read { db in
             var list: [Shipment] = []
             let columns = "SELECT tracking, carrier, sent_seq, sent_time, adult_signature, status, closed_seq FROM shipments"
@@ -88,21 +88,21 @@ public enum DispensingRecords {
     // MARK: For the exports (each bounded by the bundle's checkpoint: seq below `limit`)
 
     /// A received lot as the exports print it (`lots`).
-    public struct Lot: Sendable {
-        public let lotID: String
-        public let ndc: String
-        public let ndc11: String
-        public let lot: String
-        public let expiry: String
-        public let drug: String
-        public let strength: String
-        public let form: String
-        public let unit: String
-        public let receivedSeq: Int
+    package struct Lot: Sendable {
+        package let lotID: String
+        package let ndc: String
+        package let ndc11: String
+        package let lot: String
+        package let expiry: String
+        package let drug: String
+        package let strength: String
+        package let form: String
+        package let unit: String
+        package let receivedSeq: Int
     }
 
     /// The lots received by an entry below `limit`.
-    public static func lots(_ database: LedgerDatabase, receivedBelow limit: Int) throws -> [Lot] {
+    package static func lots(_ database: LedgerDatabase, receivedBelow limit: Int) throws -> [Lot] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT lot_id, ndc, ndc11, lot, expiry, drug_name, strength, form, unit, received_seq FROM lots WHERE received_seq < ?",
                              arguments: [limit]).map {
@@ -113,7 +113,7 @@ public enum DispensingRecords {
     }
 
     /// Each lot's last count with event time at or before `asOf` and seq below `limit`: its seq and counted micro-units.
-    public static func lastCounts(_ database: LedgerDatabase, asOf: Timestamp, below limit: Int) throws -> [String: (seq: Int, countedMicros: Int64)] {
+    package static func lastCounts(_ database: LedgerDatabase, asOf: Timestamp, below limit: Int) throws -> [String: (seq: Int, countedMicros: Int64)] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT lot_id, seq, counted_micros FROM counts WHERE time <= ? AND seq < ? ORDER BY seq",
                              arguments: [asOf.description, limit])
@@ -122,7 +122,7 @@ public enum DispensingRecords {
     }
 
     /// The expected micro-units of every count, by its seq.
-    public static func expectedCounts(_ database: LedgerDatabase) throws -> [Int: Int64] {
+    package static func expectedCounts(_ database: LedgerDatabase) throws -> [Int: Int64] {
         try database.read { db in
             var out: [Int: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT seq, expected_micros FROM counts") { out[row["seq"]] = row["expected_micros"] }
@@ -131,7 +131,7 @@ public enum DispensingRecords {
     }
 
     /// The entries that moved stock with event time at or before `asOf` and seq below `limit`.
-    public static func movementSeqs(_ database: LedgerDatabase, asOf: Timestamp, below limit: Int) throws -> Set<Int> {
+    package static func movementSeqs(_ database: LedgerDatabase, asOf: Timestamp, below limit: Int) throws -> Set<Int> {
         try database.read { db in
             Set(try Int.fetchAll(db, sql: "SELECT DISTINCT seq FROM movements WHERE time <= ? AND seq < ?", arguments: [asOf.description, limit]))
         }
@@ -139,7 +139,7 @@ public enum DispensingRecords {
 
     /// What the parcel `tracking` held (micro-units per lot, from the fills shipped in it, below `limit`), and the
     /// entries that say so (the fills and the shipment).
-    public static func parcelContents(_ database: LedgerDatabase, tracking: String, below limit: Int) throws -> (items: [(lotID: String, micros: Int64)], seqs: Set<Int>) {
+    package static func parcelContents(_ database: LedgerDatabase, tracking: String, below limit: Int) throws -> (items: [(lotID: String, micros: Int64)], seqs: Set<Int>) {
         try database.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT m.lot_id AS lot_id, -sum(m.micros) AS micros, group_concat(DISTINCT f.seq) AS fills FROM movements m JOIN fills f ON f.seq = m.seq

@@ -3,7 +3,7 @@ import LedgerCore
 /// Who may record and witness each dispensing statement type (the names are in LedgerCore).
 extension DispensingType {
     /// The reason codes a `patient.policy_set` may give (the clinical reason itself stays off the chain).
-    public static let policyReasons = PatientPolicySet.reasons
+    package static let policyReasons = PatientPolicySet.reasons
 
     /// The roles that may record each type.
     static let actorRoles: [String: Set<Role>] = [
@@ -29,7 +29,7 @@ extension DispensingType {
     ]
 
     /// True for the types this module checks and projects (every type in `all`, and `finding.resolved`).
-    public static func isKnown(_ type: String) -> Bool { actorRoles[type] != nil }
+    package static func isKnown(_ type: String) -> Bool { actorRoles[type] != nil }
 
     /// The roles that may witness.
     static let witnessRoles: Set<Role> = [.witness, .pharmacist, .clinician, .compliance, .admin]

@@ -44,7 +44,7 @@ public struct InventoryReport: Sendable, Equatable {
     public let lines: [Line]
 
     /// Computes the report from the movements kept beside the entries, up to `asOf` (event time), for one lot or all.
-    public static func compute(_ database: LedgerDatabase, asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
+    package static func compute(_ database: LedgerDatabase, asOf: Timestamp? = nil, lot: String? = nil) throws -> InventoryReport {
         try database.read { db in
             let limit = asOf?.description ?? "9999"
             // Two passes over the movements for every lot at once (per-lot queries grow with lots × parcels).
@@ -60,7 +60,7 @@ public struct InventoryReport: Sendable, Equatable {
     /// The movements' sums by lot and kind, kept between calls to `compute(_:kept:)`: the sum over every
     /// movement is read once, then only the movements of entries appended since (the projection never
     /// changes or removes a movement once written, a correction adds one).
-    public struct KeptTotals: Sendable {
+    package struct KeptTotals: Sendable {
         /// The last entry whose movements are summed, and its leaf hash: a file that no longer holds that
         /// very entry (a backup restored under the daemon) is summed again from the start.
         fileprivate var through: (seq: Int, leaf: Data)?
@@ -68,12 +68,12 @@ public struct InventoryReport: Sendable, Equatable {
         /// What was dispensed in parcels, by lot. A parcel's fills are tied to it when it is sent, so new parcels
         /// add to it; a correction can remove a fill, so an entry correcting anything sums it again.
         fileprivate var shipped: [String: Int64] = [:]
-        public init() {}
+        package init() {}
     }
 
     /// The inventory now, for one lot or all, as `compute(_:)` gives it, summing only the movements appended since
     /// `kept` was last brought up to date (milliseconds, where summing every movement takes a second at a million entries).
-    public static func compute(_ database: LedgerDatabase, lot: String? = nil, kept: inout KeptTotals) throws -> InventoryReport {
+    package static func compute(_ database: LedgerDatabase, lot: String? = nil, kept: inout KeptTotals) throws -> InventoryReport {
         try database.read { db in
             guard let last = try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries") else {
                 kept = KeptTotals()
@@ -153,7 +153,7 @@ public struct InventoryReport: Sendable, Equatable {
     }
 
     /// The lot id for a lot number (and NDC when the number is not unique).
-    public static func lotID(_ database: LedgerDatabase, lot: String, ndc: String?) throws -> String {
+    package static func lotID(_ database: LedgerDatabase, lot: String, ndc: String?) throws -> String {
         let ids = try database.read { db in
             try String.fetchAll(db, sql: "SELECT lot_id FROM lots WHERE lot = ? OR lot_id = ?", arguments: [lot, lot])
         }

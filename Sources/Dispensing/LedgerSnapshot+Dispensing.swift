@@ -6,7 +6,7 @@ import LedgerStore
 /// which reads every movement and count of a long ledger).
 extension LedgerSnapshot {
     /// Each lot's unit (`lots`).
-    public func lotUnits() throws -> [String: String] {
+    package func lotUnits() throws -> [String: String] {
         var units: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT lot_id, unit FROM lots") { units[row["lot_id"]] = row["unit"] }
         return units
@@ -14,7 +14,7 @@ extension LedgerSnapshot {
 
     /// The movements of entries with seq in `seqs` and event time up to `asOf` (its canonical text), in seq, lot, kind
     /// order: `body(seq, lotID, kind, micros, time)`, the texts as bytes valid until the next row.
-    public func forEachMovement(seqs: Range<Int>, upTo asOf: String,
+    package func forEachMovement(seqs: Range<Int>, upTo asOf: String,
                                 _ body: (Int, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, Int64, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         try RawRows.each(db, "SELECT seq, lot_id, kind, micros, time FROM movements WHERE seq >= ? AND seq < ? AND time <= ? ORDER BY seq, lot_id, kind",
                          [seqs.lowerBound, seqs.upperBound, asOf]) { row in
@@ -24,7 +24,7 @@ extension LedgerSnapshot {
 
     /// The counts recorded by entries with seq in `seqs` and event time up to `asOf`:
     /// `body(seq, lotID, time, expectedMicros, countedMicros)`.
-    public func forEachCount(seqs: Range<Int>, upTo asOf: String,
+    package func forEachCount(seqs: Range<Int>, upTo asOf: String,
                              _ body: (Int, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, Int64, Int64) throws -> Void) throws {
         try RawRows.each(db, "SELECT seq, lot_id, time, expected_micros, counted_micros FROM counts WHERE seq >= ? AND seq < ? AND time <= ?",
                          [seqs.lowerBound, seqs.upperBound, asOf]) { row in

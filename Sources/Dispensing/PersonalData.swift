@@ -8,24 +8,24 @@ import LedgerStore
 /// Statements carry only `{"ref", "commitment"}` where
 /// `commitment = sha256(salt || JCS(data))` and the 32-byte salt is random.
 /// Erasing (retention ended) removes data and salt; the chain still verifies.
-public struct PersonalData: Sendable {
+package struct PersonalData: Sendable {
     /// What kind of person a record is about.
-    public enum Kind: String, Sendable { case patient, deliverySigner = "delivery_signer" }
+    package enum Kind: String, Sendable { case patient, deliverySigner = "delivery_signer" }
 
     /// A person as statements name them (defined in LedgerCore, where the HTTP client can use it too).
-    public typealias Reference = PersonalDataReference
+    package typealias Reference = PersonalDataReference
 
     let database: LedgerDatabase
 
-    public init(database: LedgerDatabase) { self.database = database }
+    package init(database: LedgerDatabase) { self.database = database }
 
     /// `sha256(salt || JCS(data))`, hex.
-    public static func commitment(salt: [UInt8], data: [String: JSONValue]) -> String {
+    package static func commitment(salt: [UInt8], data: [String: JSONValue]) -> String {
         Hash.sha256(salt + JCS.serialize(.object(data))).hex
     }
 
     /// Stores personal data and returns its new reference and commitment.
-    public func add(kind: Kind, data: [String: JSONValue], now: Timestamp = .now()) throws -> Reference {
+    package func add(kind: Kind, data: [String: JSONValue], now: Timestamp = .now()) throws -> Reference {
         var salt = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
         for i in salt.indices { salt[i] = UInt8.random(in: 0...255, using: &rng) }
@@ -40,7 +40,7 @@ public struct PersonalData: Sendable {
     }
 
     /// The reference of `ref`, checked to exist, be of `kind` and not be erased.
-    public func reference(_ ref: String, kind: Kind = .patient) throws -> Reference {
+    package func reference(_ ref: String, kind: Kind = .patient) throws -> Reference {
         let row = try database.read { db in
             try Row.fetchOne(db, sql: "SELECT kind, commitment, erased FROM personal_data WHERE ref = ?", arguments: [ref])
         }
@@ -52,7 +52,7 @@ public struct PersonalData: Sendable {
     }
 
     /// References on file of `kind` (not erased), in ref order, at most `limit`.
-    public func references(kind: Kind = .patient, limit: Int) throws -> [Reference] {
+    package func references(kind: Kind = .patient, limit: Int) throws -> [Reference] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT ref, commitment FROM personal_data WHERE kind = ? AND erased IS NULL ORDER BY ref LIMIT ?",
                              arguments: [kind.rawValue, limit]).map { Reference(ref: $0[0], commitment: $0[1]) }
@@ -60,7 +60,7 @@ public struct PersonalData: Sendable {
     }
 
     /// The stored data and salt of `ref` (nil once erased), for exports that must show it.
-    public func disclose(_ ref: String) throws -> (data: [String: JSONValue], salt: [UInt8], commitment: String)? {
+    package func disclose(_ ref: String) throws -> (data: [String: JSONValue], salt: [UInt8], commitment: String)? {
         try database.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT data, salt, commitment FROM personal_data WHERE ref = ?", arguments: [ref]),
                   let data = row[0] as Data?, let salt = row[1] as Data? else { return nil }
@@ -72,7 +72,7 @@ public struct PersonalData: Sendable {
     }
 
     /// Erases the personal data and salt of `ref`, keeping its reference and commitment.
-    public func erase(_ ref: String, now: Timestamp = .now()) throws {
+    package func erase(_ ref: String, now: Timestamp = .now()) throws {
         let changed = try database.writeLocal { db -> Int in
             try db.execute(sql: "UPDATE personal_data SET data = NULL, salt = NULL, erased = ? WHERE ref = ? AND erased IS NULL",
                            arguments: [now.description, ref])
@@ -88,7 +88,7 @@ public struct PersonalData: Sendable {
     /// only once it exists, and logged times never go backwards), so the entries are read from the
     /// newest back to then (less ten minutes, should the clock have been set back), not all of them.
     @discardableResult
-    public func discard(_ ref: String, kind: Kind) throws -> Bool {
+    package func discard(_ ref: String, kind: Kind) throws -> Bool {
         try database.writeLocal { db in
             guard let created = try String.fetchOne(db, sql: "SELECT created FROM personal_data WHERE ref = ? AND kind = ?",
                                                     arguments: [ref, kind.rawValue]),
@@ -110,7 +110,7 @@ public struct PersonalData: Sendable {
 
     /// A patient's personal data as `patient add` keeps it, checked: a name, an address and a date of birth.
     /// Errors name each field by `labels` (the command line's flags, the API's member names).
-    public static func patientData(name: String, address: String, dateOfBirth: String,
+    package static func patientData(name: String, address: String, dateOfBirth: String,
                                    labels: (name: String, address: String, dateOfBirth: String) = ("name", "address", "date_of_birth"))
         throws -> [String: JSONValue] {
         guard dateOfBirth.count == 10, let born = Timestamp(dateOfBirth, allowDate: true), born <= .now() else {
@@ -122,7 +122,7 @@ public struct PersonalData: Sendable {
 
     /// The adult who signed for a parcel, as `deliver` keeps them: a name and, if the carrier gave it, the
     /// last digits of the ID shown (at most 6 letters or digits; never the whole number).
-    public static func deliverySignerData(name: String, idLastDigits: String?,
+    package static func deliverySignerData(name: String, idLastDigits: String?,
                                           labels: (name: String, idLast: String) = ("name", "id_last_digits"),
                                           idJurisdiction: String? = nil, jurisdictionLabel: String = "id_jurisdiction") throws -> [String: JSONValue] {
         var data: [String: JSONValue] = ["name": .string(try Self.text(name, labels.name))]

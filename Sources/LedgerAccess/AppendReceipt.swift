@@ -5,7 +5,7 @@ public struct AppendReceipt: Sendable, Equatable {
     public let seq: Int
     public let leafHash: Hash
 
-    public init(seq: Int, leafHash: Hash) {
+    package init(seq: Int, leafHash: Hash) {
         self.seq = seq
         self.leafHash = leafHash
     }

@@ -2,23 +2,23 @@ import LedgerCore
 
 /// An RFC 9162 consistency proof between two tree sizes, in the JSON form of SPEC §4:
 /// `{"old_size":M,"new_size":N,"path":["<b64>",...]}`.
-public struct ConsistencyProof: Sendable, Equatable {
-    public let oldSize: Int
-    public let newSize: Int
-    public let path: [Hash]
+package struct ConsistencyProof: Sendable, Equatable {
+    package let oldSize: Int
+    package let newSize: Int
+    package let path: [Hash]
 
-    public init(oldSize: Int, newSize: Int, path: [Hash]) {
+    package init(oldSize: Int, newSize: Int, path: [Hash]) {
         self.oldSize = oldSize
         self.newSize = newSize
         self.path = path
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object(["old_size": .number(Double(oldSize)), "new_size": .number(Double(newSize)), "path": .array(path.map { .string($0.base64) })])
     }
 
     /// Reads the JSON form; nil when it is not one.
-    public init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         guard let old = json["old_size"]?.integerValue, let new = json["new_size"]?.integerValue, let items = json["path"]?.arrayValue else { return nil }
         var path: [Hash] = []
         for item in items {

@@ -2,13 +2,13 @@ import LedgerCore
 
 /// The adult who signed for a parcel, as a delivery statement names them: a reference and commitment
 /// (the name and ID stay off the chain) and the SHA-256 of the signature image kept beside the ledger.
-public struct DeliverySigner: Sendable, Equatable {
+package struct DeliverySigner: Sendable, Equatable {
     /// The signer's reference and commitment, as the statement carries them.
-    public let reference: PersonalDataReference
+    package let reference: PersonalDataReference
     /// SHA-256 of the signature image, hex, as the statement carries it.
-    public let signatureImageSHA256: String
+    package let signatureImageSHA256: String
 
-    public init(reference: PersonalDataReference, signatureImageSHA256: String) {
+    package init(reference: PersonalDataReference, signatureImageSHA256: String) {
         self.reference = reference
         self.signatureImageSHA256 = signatureImageSHA256
     }

@@ -2,28 +2,28 @@ import LedgerCore
 
 /// One lot's line of the perpetual inventory, as `csledger inventory` prints it and `GET /v1/inventory`
 /// sends it (one definition for both): the lot's identity and its figures, by name, in report order.
-public struct InventoryLine: Sendable, Equatable {
-    public let lotID: String
-    public let drug: String
-    public let ndc: String
-    public let lot: String
-    public let expiry: String
-    public let unit: String
-    public let status: String
+package struct InventoryLine: Sendable, Equatable {
+    package let lotID: String
+    package let drug: String
+    package let ndc: String
+    package let lot: String
+    package let expiry: String
+    package let unit: String
+    package let status: String
     /// `received`, `dispensed`, ... `on_hand`, in the order reports print them.
-    public let figures: [Figure]
+    package let figures: [Figure]
 
     /// One named figure of a line.
-    public struct Figure: Sendable, Equatable {
-        public let name: String
-        public let quantity: Quantity
-        public init(_ name: String, _ quantity: Quantity) {
+    package struct Figure: Sendable, Equatable {
+        package let name: String
+        package let quantity: Quantity
+        package init(_ name: String, _ quantity: Quantity) {
             self.name = name
             self.quantity = quantity
         }
     }
 
-    public init(lotID: String, drug: String, ndc: String, lot: String, expiry: String, unit: String, status: String, figures: [Figure]) {
+    package init(lotID: String, drug: String, ndc: String, lot: String, expiry: String, unit: String, status: String, figures: [Figure]) {
         self.lotID = lotID
         self.drug = drug
         self.ndc = ndc
@@ -35,12 +35,12 @@ public struct InventoryLine: Sendable, Equatable {
     }
 
     /// The figures every line has, in report order (`InventoryReport.Line.figures` gives them so).
-    public static let figureNames = ["received", "dispensed", "administered", "shipped", "wasted", "destroyed", "lost", "returned", "adjusted", "transferred", "on_hand"]
+    package static let figureNames = ["received", "dispensed", "administered", "shipped", "wasted", "destroyed", "lost", "returned", "adjusted", "transferred", "on_hand"]
 
     static let identity = ["lot_id", "drug", "ndc", "lot", "expiry", "unit", "status"]
 
     /// `{"lot_id","drug","ndc","lot","expiry","unit","status", figure: "decimal", ...}`.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = ["lot_id": .string(lotID), "drug": .string(drug), "ndc": .string(ndc), "lot": .string(lot),
                                       "expiry": .string(expiry), "unit": .string(unit), "status": .string(status)]
         for f in figures { o[f.name] = .string(f.quantity.description) }
@@ -49,7 +49,7 @@ public struct InventoryLine: Sendable, Equatable {
 
     /// Reads the JSON form, taking the figures in the order `names` gives (the server's report order);
     /// nil when it is not one.
-    public init?(json: JSONValue, figureNames names: [String]) {
+    package init?(json: JSONValue, figureNames names: [String]) {
         guard let o = json.objectValue else { return nil }
         var strings: [String: String] = [:]
         for k in Self.identity {
@@ -66,5 +66,5 @@ public struct InventoryLine: Sendable, Equatable {
     }
 
     /// The figure named `name` (zero when the line has none).
-    public subscript(_ name: String) -> Quantity { figures.first { $0.name == name }?.quantity ?? .zero }
+    package subscript(_ name: String) -> Quantity { figures.first { $0.name == name }?.quantity ?? .zero }
 }

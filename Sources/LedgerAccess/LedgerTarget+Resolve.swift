@@ -7,7 +7,7 @@ extension LedgerTarget {
     /// that exists and is open; the statement records the evidence fingerprint the officer saw, so the
     /// finding reopens when its evidence changes.
     @discardableResult
-    public func resolve(findingID: String, reason: String, lossReportSeq: Int? = nil, key: SignerKey,
+    package func resolve(findingID: String, reason: String, lossReportSeq: Int? = nil, key: SignerKey,
                         configFile: String? = nil, time: Timestamp) throws -> AppendReceipt {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 1000 else {

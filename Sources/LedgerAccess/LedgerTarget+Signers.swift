@@ -3,7 +3,7 @@ import LedgerCore
 extension LedgerTarget {
     /// Enrols a signer: an `actor.enrolled` statement signed here by an admin and appended.
     @discardableResult
-    public func enroll(name: String, role: Role, publicKey: SignerPublicKey, adminKey: SignerKey, time: Timestamp) throws -> AppendReceipt {
+    package func enroll(name: String, role: Role, publicKey: SignerPublicKey, adminKey: SignerKey, time: Timestamp) throws -> AppendReceipt {
         let statement = try Statement(type: CoreStatementType.actorEnrolled, time: time, actor: adminKey.keyID, log: try origin(),
                                       body: try CoreStatementType.enrollmentBody(name: name, role: role, publicKey: publicKey))
         return try append(try SignedStatement(statement: statement, actorKey: adminKey))
@@ -11,7 +11,7 @@ extension LedgerTarget {
 
     /// Revokes a signer: an `actor.revoked` statement signed here by an admin; its later signatures no longer count.
     @discardableResult
-    public func revoke(keyID: KeyID, reason: String?, adminKey: SignerKey, time: Timestamp) throws -> AppendReceipt {
+    package func revoke(keyID: KeyID, reason: String?, adminKey: SignerKey, time: Timestamp) throws -> AppendReceipt {
         let statement = try Statement(type: CoreStatementType.actorRevoked, time: time, actor: adminKey.keyID, log: try origin(),
                                       body: CoreStatementType.revocationBody(keyID: keyID, reason: reason))
         return try append(try SignedStatement(statement: statement, actorKey: adminKey))

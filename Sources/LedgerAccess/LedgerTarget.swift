@@ -7,7 +7,7 @@ import LedgerCore
 /// Statements are always signed by the caller before `append`; a target never sees a private key (the
 /// local one uses the facility key only to sign the new checkpoint, as every append does). This module
 /// depends on LedgerCore alone, so the HTTP client needs no database code.
-public protocol LedgerTarget: Sendable {
+package protocol LedgerTarget: Sendable {
     // MARK: Writes
 
     /// The ledger's origin, which every statement for it names (`log`).
@@ -56,7 +56,7 @@ public protocol LedgerTarget: Sendable {
 
 extension LedgerTarget {
     /// The statement type of entry `seq` (nil when there is none).
-    public func entryType(seq: Int) throws -> String? {
+    package func entryType(seq: Int) throws -> String? {
         guard let bytes = try entries(from: seq, limit: 1).first, let json = try? JSONParser.parse(bytes),
               json["seq"]?.integerValue == seq else { return nil }
         return json["statement"]?["type"]?.stringValue

@@ -1,26 +1,26 @@
 import LedgerCore
 
 /// What `csledger reconcile` asks of a ledger.
-public struct ReconciliationRequest: Sendable {
+package struct ReconciliationRequest: Sendable {
     /// Event-time cut-off; nil for now.
-    public var asOf: Timestamp?
+    package var asOf: Timestamp?
     /// Show resolved findings too.
-    public var all: Bool
+    package var all: Bool
     /// Run the integrity rule (11): verify every signature and checkpoint first.
-    public var verify: Bool
+    package var verify: Bool
     /// Text for people, or the JSON report.
-    public var json: Bool
+    package var json: Bool
     /// A JSON file overriding thresholds (a ledger file only: a daemon reconciles with its own settings).
-    public var configFile: String?
+    package var configFile: String?
     /// Signed checkpoints kept earlier, checked by the integrity rule (a ledger file only).
-    public var checkpoints: [String]
+    package var checkpoints: [String]
     /// Other registrants' exported bundles (folders, already verified), for rule 13 (a ledger file only).
-    public var transferBundles: [String]
+    package var transferBundles: [String]
     /// Compute every finding from scratch, not from the state a daemon keeps as entries are appended
     /// (a ledger file is always reconciled from scratch).
-    public var full: Bool
+    package var full: Bool
 
-    public init(asOf: Timestamp? = nil, all: Bool = false, verify: Bool = true, json: Bool = false,
+    package init(asOf: Timestamp? = nil, all: Bool = false, verify: Bool = true, json: Bool = false,
                 configFile: String? = nil, checkpoints: [String] = [], transferBundles: [String] = [], full: Bool = false) {
         self.full = full
         self.transferBundles = transferBundles
@@ -34,27 +34,27 @@ public struct ReconciliationRequest: Sendable {
 }
 
 /// The reconciliation as a command prints it: the report (text or JSON) and the most severe open finding.
-public struct ReconciliationOutput: Sendable {
+package struct ReconciliationOutput: Sendable {
     /// The report, ready to print.
-    public let body: String
+    package let body: String
     /// `info`, `warning` or `critical`; nil when no finding is open.
-    public let worstOpen: String?
+    package let worstOpen: String?
 
-    public init(body: String, worstOpen: String?) {
+    package init(body: String, worstOpen: String?) {
         self.body = body
         self.worstOpen = worstOpen
     }
 }
 
 /// One finding as `resolve` must know it: whether it is open and the evidence fingerprint the officer saw.
-public struct FindingState: Sendable, Equatable {
-    public let id: String
-    public let isOpen: Bool
-    public let evidence: String
+package struct FindingState: Sendable, Equatable {
+    package let id: String
+    package let isOpen: Bool
+    package let evidence: String
     /// The seq of the resolution entry when the finding is resolved.
-    public let resolutionSeq: Int?
+    package let resolutionSeq: Int?
 
-    public init(id: String, isOpen: Bool, evidence: String, resolutionSeq: Int?) {
+    package init(id: String, isOpen: Bool, evidence: String, resolutionSeq: Int?) {
         self.id = id
         self.isOpen = isOpen
         self.evidence = evidence

@@ -1,14 +1,14 @@
 import LedgerCore
 
 /// An enrolled signer as `csledger actor list` and `GET /v1/signers` show it (one definition for both).
-public struct SignerSummary: Sendable, Equatable {
-    public let keyID: KeyID
-    public let name: String
-    public let role: Role
-    public let enrolledSeq: Int
-    public let revokedSeq: Int?
+package struct SignerSummary: Sendable, Equatable {
+    package let keyID: KeyID
+    package let name: String
+    package let role: Role
+    package let enrolledSeq: Int
+    package let revokedSeq: Int?
 
-    public init(keyID: KeyID, name: String, role: Role, enrolledSeq: Int, revokedSeq: Int?) {
+    package init(keyID: KeyID, name: String, role: Role, enrolledSeq: Int, revokedSeq: Int?) {
         self.keyID = keyID
         self.name = name
         self.role = role
@@ -17,7 +17,7 @@ public struct SignerSummary: Sendable, Equatable {
     }
 
     /// `{"key_id","name","role","enrolled_seq"[,"revoked_seq"]}`.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = ["key_id": .string(keyID.hex), "name": .string(name), "role": .string(role.rawValue),
                                       "enrolled_seq": .number(Double(enrolledSeq))]
         if let r = revokedSeq { o["revoked_seq"] = .number(Double(r)) }
@@ -25,7 +25,7 @@ public struct SignerSummary: Sendable, Equatable {
     }
 
     /// Reads the JSON form; nil when it is not one.
-    public init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         guard let k = json["key_id"]?.stringValue.flatMap({ KeyID($0) }), let name = json["name"]?.stringValue,
               let r = json["role"]?.stringValue, let role = try? Role(parsing: r), let enrolled = json["enrolled_seq"]?.integerValue else { return nil }
         self.init(keyID: k, name: name, role: role, enrolledSeq: enrolled, revokedSeq: json["revoked_seq"]?.integerValue)

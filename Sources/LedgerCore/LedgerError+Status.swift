@@ -3,7 +3,7 @@
 extension LedgerError.Code {
     /// 1 the ledger disagrees with its signatures (verification failed), 2 bad input, 3 the ledger file or
     /// the server, 4 a key or token problem.
-    public var exitStatus: Int32 {
+    package var exitStatus: Int32 {
         switch self {
         case .ledgerTampered: return 1
         case .ledgerExists, .ledgerMissing, .ledgerCorrupt, .ledgerChanged, .ledgerReadOnly, .diskFull, .storage,
@@ -16,7 +16,7 @@ extension LedgerError.Code {
 
     /// The status the daemon answers with when this error refuses a request.
     /// (A malformed query, path or body is 400 whatever its code: the daemon says so where it reads them.)
-    public var httpStatus: Int {
+    package var httpStatus: Int {
         switch self {
         case .notFound, .ledgerMissing: return 404
         case .roleNotAllowed, .actorMismatch: return 403

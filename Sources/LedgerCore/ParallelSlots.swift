@@ -3,10 +3,10 @@
 /// `@unchecked Sendable` holds because each slot is written by exactly one iteration, the buffer is never
 /// resized, and the slots are read only after `concurrentPerform` has returned, so no two threads ever
 /// touch the same memory at once.
-public final class ParallelSlots<T>: @unchecked Sendable {
+package final class ParallelSlots<T>: @unchecked Sendable {
     private let buffer: UnsafeMutableBufferPointer<T?>
 
-    public init(count: Int) {
+    package init(count: Int) {
         buffer = .allocate(capacity: count)
         buffer.initialize(repeating: nil)
     }
@@ -17,13 +17,13 @@ public final class ParallelSlots<T>: @unchecked Sendable {
     }
 
     /// Slot `i`: nil until its iteration has written it.
-    public subscript(i: Int) -> T? {
+    package subscript(i: Int) -> T? {
         get { buffer[i] }
         set { buffer[i] = newValue }
     }
 
     /// Every slot's value, in index order; every slot must have been written.
-    public var values: [T] {
+    package var values: [T] {
         buffer.map { value in
             guard let value else { preconditionFailure("a parallel iteration finished without writing its result") }
             return value

@@ -5,23 +5,23 @@ import LedgerCore
 /// (`postgres://` too). `?host=/run/postgresql` reaches the server through its Unix socket folder instead of TCP;
 /// the password may also come from `$PGPASSWORD`. Without `ledger=` the address names the database (for
 /// `csledger ledgers`).
-public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
-    public let user: String
-    public let password: String?
-    public let host: String
-    public let port: Int
-    public let database: String
+package struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
+    package let user: String
+    package let password: String?
+    package let host: String
+    package let port: Int
+    package let database: String
     /// The Unix socket file (`<folder>/.s.PGSQL.<port>`), when `?host=` names a folder.
-    public let socketPath: String?
+    package let socketPath: String?
     /// The ledger's origin (`?ledger=`), or nil for the whole database.
-    public let origin: String?
+    package let origin: String?
 
     /// True when `text` is a PostgreSQL address rather than a file path.
-    public static func isAddress(_ text: String) -> Bool {
+    package static func isAddress(_ text: String) -> Bool {
         text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
     }
 
-    public init(_ text: String) throws {
+    package init(_ text: String) throws {
         guard Self.isAddress(text), let url = URLComponents(string: text), let host = url.host, !host.isEmpty || url.queryItems?.contains(where: { $0.name == "host" }) == true else {
             throw LedgerError(.invalidArgument, "the ledger address must look like postgresql://USER@HOST:PORT/DB?ledger=ORIGIN")
         }
@@ -52,7 +52,7 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The address without its password (what is printed and what names the mirror file).
-    public var description: String {
+    package var description: String {
         var s = "postgresql://\(user)@\(host):\(port)/\(database)"
         var query: [String] = []
         if let socketPath { query.append("host=\(socketPath.dropLast(".s.PGSQL.\(port)".count + 1))") }
@@ -62,7 +62,7 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The same database with another ledger (origin).
-    public func with(origin: String) -> PostgresAddress {
+    package func with(origin: String) -> PostgresAddress {
         PostgresAddress(user: user, password: password, host: host, port: port, database: database, socketPath: socketPath, origin: origin)
     }
 
@@ -71,7 +71,7 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The ledger's origin, or a usage error saying the address needs `?ledger=`.
-    public func requireOrigin() throws -> String {
+    package func requireOrigin() throws -> String {
         guard let origin else {
             throw LedgerError(.invalidArgument, "the address names a database but no ledger; add ?ledger=ORIGIN (csledger ledgers --ledger \(self) lists them)")
         }
@@ -80,7 +80,7 @@ public struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Where this process keeps its SQLite mirror of the ledger when `--mirror` is not given:
     /// `$XDG_CACHE_HOME/csledger/` (else `~/.cache/csledger/`), named by the SHA-256 of the address.
-    public var defaultMirrorPath: String {
+    package var defaultMirrorPath: String {
         let env = ProcessInfo.processInfo.environment
         let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.cache")

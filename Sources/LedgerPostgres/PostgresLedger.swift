@@ -12,10 +12,10 @@ import Synchronization
 /// mirror are checked as the append path checks a new entry (`LedgerDatabase.importMirrored`). An append
 /// locks the ledger's head row (`SELECT ... FOR UPDATE`), pulls what the mirror lacks, runs the mirror's
 /// append, and stores and commits the new rows in PostgreSQL before the mirror commits (`AppendAuthority`).
-public enum PostgresLedger {
+package enum PostgresLedger {
     /// Opens the ledger at `address` through the mirror at `mirrorPath` (default `address.defaultMirrorPath`),
     /// building the mirror from PostgreSQL if it is missing and bringing it up to date otherwise.
-    public static func open(_ address: PostgresAddress, mirrorPath: String?, projections: [any LedgerProjection]) throws -> LedgerDatabase {
+    package static func open(_ address: PostgresAddress, mirrorPath: String?, projections: [any LedgerProjection]) throws -> LedgerDatabase {
         let origin = try address.requireOrigin()
         let store = try PostgresStore(address)
         guard try store.headSize(origin: origin) != nil else {
@@ -44,7 +44,7 @@ public enum PostgresLedger {
 
     /// Creates the ledger `address` names in PostgreSQL (refusing one that exists) and an empty mirror for it;
     /// the caller appends the genesis entry through the mirror, and calls `discard` if that fails.
-    public static func create(_ address: PostgresAddress, mirrorPath: String?) throws -> LedgerDatabase {
+    package static func create(_ address: PostgresAddress, mirrorPath: String?) throws -> LedgerDatabase {
         let origin = try address.requireOrigin()
         let store = try PostgresStore(address)
         try store.createLedger(origin: origin)
@@ -58,7 +58,7 @@ public enum PostgresLedger {
     }
 
     /// Removes a ledger `create` made that never received its genesis entry (and its mirror).
-    public static func discard(_ address: PostgresAddress, mirrorPath: String?) {
+    package static func discard(_ address: PostgresAddress, mirrorPath: String?) {
         if let origin = address.origin, let store = try? PostgresStore(address) {
             _ = try? store.session.run("DELETE FROM ledgers WHERE origin = \(origin) AND head_size = 0")
         }
@@ -66,7 +66,7 @@ public enum PostgresLedger {
     }
 
     /// The ledgers the database holds: origin and number of entries.
-    public static func ledgers(_ address: PostgresAddress) throws -> [(origin: String, size: Int)] {
+    package static func ledgers(_ address: PostgresAddress) throws -> [(origin: String, size: Int)] {
         let store = try PostgresStore(address)
         return try store.session.run("SELECT origin, head_size FROM ledgers ORDER BY origin").map { row in
             let (origin, size) = try row.decode((String, Int).self)
@@ -75,14 +75,14 @@ public enum PostgresLedger {
     }
 
     /// Every entry and checkpoint of the ledger, as PostgreSQL holds them (one consistent snapshot).
-    public static func rows(_ address: PostgresAddress) throws -> MirroredRows {
+    package static func rows(_ address: PostgresAddress) throws -> MirroredRows {
         let store = try PostgresStore(address)
         return try store.snapshot(origin: try address.requireOrigin(), from: 0)
     }
 
     /// Copies the rows of a ledger into a new ledger at `address`, all in one PostgreSQL transaction; refuses
     /// an address that already holds that ledger. The caller has checked the rows (they come from a verified file).
-    public static func store(_ rows: MirroredRows, at address: PostgresAddress) throws {
+    package static func store(_ rows: MirroredRows, at address: PostgresAddress) throws {
         let origin = try address.requireOrigin()
         let store = try PostgresStore(address)
         try store.createLedger(origin: origin, withRows: rows)
@@ -316,7 +316,7 @@ extension PostgresLedger {
     /// entries, byte for byte, and the same checkpoints. A row changed there after the mirror took it would not
     /// otherwise be seen by this process (its mirror keeps the checked copy), though any new mirror refuses it.
     /// Reads in chunks of `chunk` entries. Throws `ledger-tampered` at the first difference.
-    public static func compare(_ address: PostgresAddress, mirror: LedgerDatabase, chunk: Int = 50_000) throws {
+    package static func compare(_ address: PostgresAddress, mirror: LedgerDatabase, chunk: Int = 50_000) throws {
         let origin = try address.requireOrigin()
         let store = try PostgresStore(address)
         let size = try mirror.size()
@@ -363,7 +363,7 @@ extension PostgresLedger {
 
 extension PostgresLedger {
     /// Removes a ledger and all its rows from the database (a copy that failed its check on arrival).
-    public static func drop(_ address: PostgresAddress) {
+    package static func drop(_ address: PostgresAddress) {
         guard let origin = address.origin, let store = try? PostgresStore(address) else { return }
         do {
             try store.session.run("BEGIN")
@@ -381,7 +381,7 @@ extension PostgresLedger {
 extension PostgresLedger {
     /// Erases a person's data in PostgreSQL too (data and salt gone, the time kept), as `PersonalData.erase` does in
     /// a mirror. Other processes' mirrors keep their copy until they are built anew.
-    public static func erase(_ address: PostgresAddress, ref: String, at time: String) throws {
+    package static func erase(_ address: PostgresAddress, ref: String, at time: String) throws {
         let store = try PostgresStore(address)
         try store.session.run("UPDATE personal_data SET data = NULL, salt = NULL, erased = \(time) WHERE origin = \(try address.requireOrigin()) AND ref = \(ref) AND erased IS NULL")
     }

@@ -9,29 +9,29 @@ import GRDBSQLite
 ///
 /// Bind parameters are numbered from 1, as in SQL. Every use ends with the statement reset and its
 /// bindings cleared, so GRDB can use the same cached statement afterwards.
-public struct BoundStatement {
+package struct BoundStatement {
     private let db: Database
     private let handle: OpaquePointer
     /// SQLite copies bound text and blobs at once (`SQLITE_TRANSIENT`), so buffers may go away after binding.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// The cached statement for `sql` on `db` (prepared once per connection).
-    public init(_ db: Database, _ sql: String) throws {
+    package init(_ db: Database, _ sql: String) throws {
         self.db = db
         self.handle = try db.cachedStatement(sql: sql).sqliteStatement
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
 
-    public func bind(_ index: Int32, _ value: Int) {
+    package func bind(_ index: Int32, _ value: Int) {
         sqlite3_bind_int64(handle, index, Int64(value))
     }
 
-    public func bind(_ index: Int32, _ value: Int64) {
+    package func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(handle, index, value)
     }
 
-    public func bind(_ index: Int32, _ text: String) {
+    package func bind(_ index: Int32, _ text: String) {
         var text = text
         text.withUTF8 { u in
             u.withMemoryRebound(to: CChar.self) { c in
@@ -45,7 +45,7 @@ public struct BoundStatement {
         }
     }
 
-    public func bind(_ index: Int32, blob: UnsafeRawBufferPointer) {
+    package func bind(_ index: Int32, blob: UnsafeRawBufferPointer) {
         // A zero-length blob still needs a non-null pointer, or SQLite stores NULL.
         let empty: [UInt8] = [0]
         _ = empty.withUnsafeBytes { e in
@@ -53,12 +53,12 @@ public struct BoundStatement {
         }
     }
 
-    public func bind(_ index: Int32, blob: [UInt8]) {
+    package func bind(_ index: Int32, blob: [UInt8]) {
         blob.withUnsafeBytes { bind(index, blob: $0) }
     }
 
     /// Runs an INSERT, UPDATE or DELETE to completion.
-    public func run() throws {
+    package func run() throws {
         defer { finish() }
         var rc = sqlite3_step(handle)
         while rc == SQLITE_ROW { rc = sqlite3_step(handle) }
@@ -66,7 +66,7 @@ public struct BoundStatement {
     }
 
     /// Steps to the first row and hands it to `read` (columns numbered from 0); nil when there is none.
-    public func firstRow<T>(_ read: (Row) throws -> T) throws -> T? {
+    package func firstRow<T>(_ read: (Row) throws -> T) throws -> T? {
         defer { finish() }
         let rc = sqlite3_step(handle)
         if rc == SQLITE_DONE { return nil }
@@ -84,18 +84,18 @@ public struct BoundStatement {
     }
 
     /// The current row's columns, read without copying into GRDB values.
-    public struct Row {
+    package struct Row {
         fileprivate let handle: OpaquePointer
         fileprivate init(_ handle: OpaquePointer) { self.handle = handle }
 
-        public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+        package func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
-        public func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+        package func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
 
-        public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+        package func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
         /// The column as text (an empty string for NULL).
-        public func text(_ column: Int32) -> String {
+        package func text(_ column: Int32) -> String {
             guard let p = sqlite3_column_text(handle, column) else { return "" }
             let n = Int(sqlite3_column_bytes(handle, column))
             return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)

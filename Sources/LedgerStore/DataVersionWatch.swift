@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// For caches of what is read from the file (the daemon's bearer tokens): an answer kept with the
 /// version it was read at is still the file's answer while `version()` returns the same number.
-public final class DataVersionWatch: Sendable {
+package final class DataVersionWatch: Sendable {
     private let connection: Mutex<Connection>
 
     private struct Connection: @unchecked Sendable {  // used only with the mutex held
@@ -19,7 +19,7 @@ public final class DataVersionWatch: Sendable {
     }
 
     /// Opens the connection (read-only) to the ledger file at `path`.
-    public init(path: String) throws {
+    package init(path: String) throws {
         var db: OpaquePointer?
         var rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
         var pragma: OpaquePointer?, epoch: OpaquePointer?
@@ -45,13 +45,13 @@ public final class DataVersionWatch: Sendable {
     }
 
     /// The current data version; a different number than before means something was committed since.
-    public func version() throws -> Int64 {
+    package func version() throws -> Int64 {
         try integer(\.pragma, "data version")
     }
 
     /// The access-control epoch (schema 6): it moves whenever a bearer token or a signer row changes, in
     /// this process or another. A token resolved at one epoch is resolved the same way while it holds.
-    public func authEpoch() throws -> Int64 {
+    package func authEpoch() throws -> Int64 {
         try integer(\.epoch, "access-control epoch")
     }
 

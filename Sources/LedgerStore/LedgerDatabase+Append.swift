@@ -34,7 +34,7 @@ extension LedgerDatabase {
     /// fails, nothing is written and the ledger's checkpoint is unchanged. Two processes appending at the
     /// same time are serialised by SQLite's write lock, so the chain never forks.
     @discardableResult
-    public func append(_ statements: [SignedStatement], checkpointSigner: CheckpointSigner,
+    package func append(_ statements: [SignedStatement], checkpointSigner: CheckpointSigner,
                        projections: [any LedgerProjection] = [],
                        clock: @Sendable () -> Timestamp = { Timestamp.now() }) throws -> [Appended] {
         try append(checked: statements.map(CheckedStatement.init(unchecked:)), checkpointSigner: checkpointSigner,
@@ -44,7 +44,7 @@ extension LedgerDatabase {
     /// `append` (all or nothing) for statements whose signatures were already verified on other cores
     /// (`CheckedStatement.check`): the writer confirms each signer is enrolled with the key that verified.
     @discardableResult
-    public func append(checked statements: [CheckedStatement], checkpointSigner: CheckpointSigner,
+    package func append(checked statements: [CheckedStatement], checkpointSigner: CheckpointSigner,
                        projections: [any LedgerProjection] = [],
                        clock: @Sendable () -> Timestamp = { Timestamp.now() }) throws -> [Appended] {
         guard !statements.isEmpty else { return [] }
@@ -78,7 +78,7 @@ extension LedgerDatabase {
     /// Appends statements that arrived together from different people (the daemon's group commit): one
     /// transaction and one checkpoint for all, but each statement is checked on its own, so a refused one
     /// does not hold back the others. Returns each statement's entry or the reason it was refused.
-    public func appendEach(_ statements: [SignedStatement], checkpointSigner: CheckpointSigner,
+    package func appendEach(_ statements: [SignedStatement], checkpointSigner: CheckpointSigner,
                            projections: [any LedgerProjection] = [],
                            clock: @Sendable () -> Timestamp = { Timestamp.now() }) throws -> [Result<Appended, LedgerError>] {
         try appendEach(checked: statements.map(CheckedStatement.init(unchecked:)), checkpointSigner: checkpointSigner,
@@ -88,7 +88,7 @@ extension LedgerDatabase {
     /// `appendEach` for statements whose signatures were already verified (`CheckedStatement.check`): the
     /// writer confirms that each signer is enrolled and authorised with the very key that verified, and
     /// skips the Ed25519 work, so the one writer spends its time writing.
-    public func appendEach(checked statements: [CheckedStatement], checkpointSigner: CheckpointSigner,
+    package func appendEach(checked statements: [CheckedStatement], checkpointSigner: CheckpointSigner,
                            projections: [any LedgerProjection] = [],
                            clock: @Sendable () -> Timestamp = { Timestamp.now() }) throws -> [Result<Appended, LedgerError>] {
         guard !statements.isEmpty else { return [] }

@@ -7,19 +7,19 @@ import LedgerCore
 /// verifier checks a line against a witness key it chose.
 extension LedgerDatabase {
     /// One stored cosignature line.
-    public struct StoredCosignature: Sendable, Equatable {
-        public let treeSize: Int
-        public let witness: String
-        public let keyID: [UInt8]
-        public let time: UInt64
-        public let line: NoteSignature
+    package struct StoredCosignature: Sendable, Equatable {
+        package let treeSize: Int
+        package let witness: String
+        package let keyID: [UInt8]
+        package let time: UInt64
+        package let line: NoteSignature
         /// The facility's signed checkpoint note it cosigns, as kept with it.
-        public let checkpoint: String
+        package let checkpoint: String
     }
 
     /// Stores cosignature lines on the checkpoint of `treeSize` entries (a line already kept is kept once).
     /// Lines that are not cosignature-shaped are refused; the caller verifies them against the witness key first.
-    public func addCosignatures(treeSize: Int, _ lines: [NoteSignature], received: String) throws {
+    package func addCosignatures(treeSize: Int, _ lines: [NoteSignature], received: String) throws {
         let rows = try lines.map { line -> (NoteSignature, Cosignature) in
             guard let c = Cosignature(line) else {
                 throw LedgerError(.invalidArgument, "a cosignature line is not a cosignature/v1 (8-byte time and 64-byte signature)")
@@ -39,12 +39,12 @@ extension LedgerDatabase {
     }
 
     /// The cosignatures kept on the checkpoint of `treeSize` entries, oldest first.
-    public func cosignatures(treeSize: Int) throws -> [StoredCosignature] {
+    package func cosignatures(treeSize: Int) throws -> [StoredCosignature] {
         try read { db in try Self.cosignatures(db, where: "tree_size = ?", [treeSize]) }
     }
 
     /// Every kept cosignature, by tree size then time.
-    public func allCosignatures() throws -> [StoredCosignature] {
+    package func allCosignatures() throws -> [StoredCosignature] {
         try read { db in try Self.cosignatures(db, where: "1", []) }
     }
 
@@ -61,7 +61,7 @@ extension LedgerDatabase {
     }
 
     /// The largest tree size the witness `name` with key id `keyID` cosigned, as kept here (0 if none).
-    public func lastCosignedSize(witness name: String, keyID: [UInt8]) throws -> Int {
+    package func lastCosignedSize(witness name: String, keyID: [UInt8]) throws -> Int {
         try read { db in
             try Int.fetchOne(db, sql: "SELECT max(tree_size) FROM cosignatures WHERE witness = ? AND key_id = ?",
                              arguments: [name, Data(keyID)]) ?? 0
@@ -69,7 +69,7 @@ extension LedgerDatabase {
     }
 
     /// The note of `checkpoint` with every kept cosignature line of its tree size appended (each line once).
-    public func cosignedNote(_ checkpoint: StoredCheckpoint) throws -> String {
+    package func cosignedNote(_ checkpoint: StoredCheckpoint) throws -> String {
         let extra = try cosignatures(treeSize: checkpoint.treeSize)
         guard !extra.isEmpty else { return checkpoint.note }
         let note = try SignedNote.parse(checkpoint.note)

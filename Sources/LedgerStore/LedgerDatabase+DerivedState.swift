@@ -80,7 +80,7 @@ extension LedgerDatabase {
     }
 
     /// The latest checkpoint and the digest of every derived table, from one snapshot (what a seal signs).
-    public func latestCheckpointAndDigest() throws -> (StoredCheckpoint, Hash)? {
+    package func latestCheckpointAndDigest() throws -> (StoredCheckpoint, Hash)? {
         try read { db in
             guard let cp = try Self.latestCheckpoint(db) else { return nil }
             return (cp, try Self.derivedDigest(db))
@@ -88,31 +88,31 @@ extension LedgerDatabase {
     }
 
     /// The digest of every derived table, from one snapshot.
-    public func derivedDigest() throws -> Hash {
+    package func derivedDigest() throws -> Hash {
         try read { db in try Self.derivedDigest(db) }
     }
 
     /// A row of a derived table that the signed entries do not give, or a row they give that is missing.
-    public struct DerivedMismatch: Sendable, CustomStringConvertible {
-        public let table: String
+    package struct DerivedMismatch: Sendable, CustomStringConvertible {
+        package let table: String
         /// The row's key, as `column=value` pairs.
-        public let row: String
+        package let row: String
         /// The entry the row comes from, when the table names one.
-        public let seq: Int?
+        package let seq: Int?
         /// True: the file has this row and the entries do not give it (changed or added); false: missing.
-        public let inFileOnly: Bool
+        package let inFileOnly: Bool
 
-        public var description: String {
+        package var description: String {
             "table \(table), row \(row): " + (inFileOnly ? "the file holds a row the signed entries do not give (changed or added)"
                                                         : "a row the signed entries give is missing or was changed")
         }
     }
 
     /// What rebuilding the derived tables from the entries found: rows that differ, entries the rules refuse.
-    public struct DerivedCheck: Sendable {
-        public var mismatches: [DerivedMismatch]
-        public var refusals: [ReplayRefusal]
-        public var isClean: Bool { mismatches.isEmpty && refusals.isEmpty }
+    package struct DerivedCheck: Sendable {
+        package var mismatches: [DerivedMismatch]
+        package var refusals: [ReplayRefusal]
+        package var isClean: Bool { mismatches.isEmpty && refusals.isEmpty }
     }
 
     /// Rebuilds every derived table from the entries alone in a scratch file (as `replay` does) and compares
@@ -120,7 +120,7 @@ extension LedgerDatabase {
     ///
     /// The entries replayed and the tables compared come from one read transaction on the file, so an
     /// append by another process meanwhile changes neither side.
-    public func checkDerivedTables(projections: [any LedgerProjection], limit: Int = 1000) throws -> DerivedCheck {
+    package func checkDerivedTables(projections: [any LedgerProjection], limit: Int = 1000) throws -> DerivedCheck {
         let scratch = ScratchFile.path(purpose: "rebuild")
         defer { ScratchFile.remove(scratch) }
         let target = try LedgerDatabase.create(path: scratch)
@@ -192,7 +192,7 @@ extension LedgerDatabase {
     // MARK: Seals
 
     /// The newest seal stored, if any.
-    public func latestSeal() throws -> StateSeal? {
+    package func latestSeal() throws -> StateSeal? {
         try read { db in try Self.latestSeal(db) }
     }
 
@@ -206,7 +206,7 @@ extension LedgerDatabase {
 
     /// `PRAGMA data_version` on the writer connection: it changes whenever another connection (another
     /// process, someone with `sqlite3`) commits, never for this process's own appends.
-    public func writerDataVersion() throws -> Int {
+    package func writerDataVersion() throws -> Int {
         do {
             return try pool.writeWithoutTransaction { db in try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1 }
         } catch { throw LedgerError.storage(error, path: path) }
@@ -214,23 +214,23 @@ extension LedgerDatabase {
 
     /// Records that the file was found sound (checked against its signed entries) at writer data version
     /// `version` (read before the check began).
-    public func trust(version: Int) { trustedVersion.withLock { $0 = version } }
+    package func trust(version: Int) { trustedVersion.withLock { $0 = version } }
 
     /// From now on `append` refuses (`ledger-changed`, nothing written) whenever anyone else has committed
     /// since the file was last found sound: the check costs nothing more than the data version each
     /// transaction reads anyway.
-    public func requireTrustBeforeAppend() { requireTrust.withLock { $0 = true } }
+    package func requireTrustBeforeAppend() { requireTrust.withLock { $0 = true } }
 
     /// True when the file was found sound and nobody but this process has committed since: the tables are
     /// as this process checked and then wrote them.
-    public func isTrusted() -> Bool {
+    package func isTrusted() -> Bool {
         guard let trusted = trustedVersion.withLock({ $0 }), let now = try? writerDataVersion() else { return false }
         return trusted == now
     }
 
     /// Stores `seal` (replacing an older one of the same size). Written on the writer connection like an
     /// append, so it does not count as another process's commit.
-    public func store(seal: StateSeal) throws {
+    package func store(seal: StateSeal) throws {
         try writeSeal { db in
             try db.execute(sql: "INSERT OR REPLACE INTO state_seals (tree_size, root, digest, signature, key_id) VALUES (?, ?, ?, ?, ?)",
                            arguments: [seal.size, Data(seal.root.bytes), Data(seal.digest.bytes), Data(seal.signature), seal.keyID.hex])
@@ -261,7 +261,7 @@ extension LedgerDatabase {
     /// Replaces every derived table with its rebuild from the entries (one transaction; the entries' bytes,
     /// the checkpoints, personal data and tokens are not touched). The append-only triggers are lifted for
     /// the transaction and put back as the migrations made them. For `csledger repair`, after a clean verification.
-    public func rebuildDerivedTables(projections: [any LedgerProjection]) throws {
+    package func rebuildDerivedTables(projections: [any LedgerProjection]) throws {
         let scratch = ScratchFile.path(purpose: "repair")
         defer { ScratchFile.remove(scratch) }
         let (rebuilt, refusals) = try rebuild(into: scratch, projections: projections)

@@ -3,43 +3,43 @@ import GRDB
 import LedgerCore
 
 /// An entry row as another store keeps it: the canonical bytes and the leaf hash (checked, never trusted).
-public struct MirroredEntry: Sendable, Equatable {
-    public let seq: Int
-    public let bytes: [UInt8]
-    public let leafHash: Hash
-    public init(seq: Int, bytes: [UInt8], leafHash: Hash) { (self.seq, self.bytes, self.leafHash) = (seq, bytes, leafHash) }
+package struct MirroredEntry: Sendable, Equatable {
+    package let seq: Int
+    package let bytes: [UInt8]
+    package let leafHash: Hash
+    package init(seq: Int, bytes: [UInt8], leafHash: Hash) { (self.seq, self.bytes, self.leafHash) = (seq, bytes, leafHash) }
 }
 
 /// A signed checkpoint row as another store keeps it.
-public struct MirroredCheckpoint: Sendable, Equatable {
-    public let treeSize: Int
-    public let note: String
+package struct MirroredCheckpoint: Sendable, Equatable {
+    package let treeSize: Int
+    package let note: String
     /// The entry time it was signed at (the SQLite column `created`).
-    public let created: String
-    public init(treeSize: Int, note: String, created: String) { (self.treeSize, self.note, self.created) = (treeSize, note, created) }
+    package let created: String
+    package init(treeSize: Int, note: String, created: String) { (self.treeSize, self.note, self.created) = (treeSize, note, created) }
 }
 
 /// A row of the personal data kept off the chain (the file's `personal_data`), which entries name by reference.
-public struct MirroredPerson: Sendable, Equatable {
-    public let ref: String
-    public let kind: String
-    public let commitment: String
-    public let salt: [UInt8]?
-    public let data: [UInt8]?
-    public let created: String
-    public let erased: String?
-    public init(ref: String, kind: String, commitment: String, salt: [UInt8]?, data: [UInt8]?, created: String, erased: String?) {
+package struct MirroredPerson: Sendable, Equatable {
+    package let ref: String
+    package let kind: String
+    package let commitment: String
+    package let salt: [UInt8]?
+    package let data: [UInt8]?
+    package let created: String
+    package let erased: String?
+    package init(ref: String, kind: String, commitment: String, salt: [UInt8]?, data: [UInt8]?, created: String, erased: String?) {
         (self.ref, self.kind, self.commitment, self.salt, self.data, self.created, self.erased) = (ref, kind, commitment, salt, data, created, erased)
     }
 }
 
 /// Rows that cross between this file and the store it mirrors.
-public struct MirroredRows: Sendable {
-    public var entries: [MirroredEntry]
-    public var checkpoints: [MirroredCheckpoint]
+package struct MirroredRows: Sendable {
+    package var entries: [MirroredEntry]
+    package var checkpoints: [MirroredCheckpoint]
     /// Personal data rows: written before the entries that may name them (rows this file has are kept).
-    public var people: [MirroredPerson] = []
-    public init(entries: [MirroredEntry] = [], checkpoints: [MirroredCheckpoint] = []) { (self.entries, self.checkpoints) = (entries, checkpoints) }
+    package var people: [MirroredPerson] = []
+    package init(entries: [MirroredEntry] = [], checkpoints: [MirroredCheckpoint] = []) { (self.entries, self.checkpoints) = (entries, checkpoints) }
 }
 
 /// The store that decides the order of appends when this file is a mirror of it (a ledger in PostgreSQL).
@@ -49,7 +49,7 @@ public struct MirroredRows: Sendable {
 /// 2. `commit(_:)` inside the append's SQLite transaction, before it commits, with the new entries and
 ///    checkpoint: store them and commit there; a throw rolls this file's transaction back (nothing acknowledged);
 /// 3. `abort()` when the append failed or wrote nothing: release the lock and store nothing.
-public protocol AppendAuthority: Sendable {
+package protocol AppendAuthority: Sendable {
     func lock(mirrorSize: Int) throws -> MirroredRows
     func commit(_ rows: MirroredRows) throws
     func abort()
@@ -62,7 +62,7 @@ struct AuthorityFailure: Error {
 
 extension LedgerDatabase {
     /// Makes every append go through `authority` first (see `AppendAuthority`); nil: this file is the ledger.
-    public func setAppendAuthority(_ authority: (any AppendAuthority)?) {
+    package func setAppendAuthority(_ authority: (any AppendAuthority)?) {
         appendAuthority.withLock { $0 = authority }
     }
 
@@ -109,7 +109,7 @@ extension LedgerDatabase {
     /// `projections`, and its bytes exactly those the append path would write; each checkpoint must be signed by
     /// the facility key and sign the entries' root at its size. Rows this file already holds must be equal.
     /// All or nothing.
-    public func importMirrored(_ rows: MirroredRows, projections: [any LedgerProjection]) throws {
+    package func importMirrored(_ rows: MirroredRows, projections: [any LedgerProjection]) throws {
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
@@ -224,7 +224,7 @@ extension LedgerDatabase {
 
 extension LedgerDatabase {
     /// Every entry and checkpoint of this file as rows (what `store copy` moves), from one snapshot.
-    public func mirroredRows() throws -> MirroredRows {
+    package func mirroredRows() throws -> MirroredRows {
         try read { db in
             var rows = MirroredRows()
             try Self.scan(db, batchSize: 4096) { batch in

@@ -4,23 +4,23 @@ import LedgerCore
 
 extension LedgerDatabase {
     /// RFC 9162 inclusion proof of entry `index` in the tree of `size` entries.
-    public func inclusionProof(index: Int, size: Int) throws -> [Hash] {
+    package func inclusionProof(index: Int, size: Int) throws -> [Hash] {
         try read { db in try Self.withTreeNodes(db) { try MerkleTree.inclusionProof(index: index, size: size, subtree: $0) } }
     }
 
     /// RFC 9162 consistency proof between the trees of `oldSize` and `newSize` entries.
-    public func consistencyProof(oldSize: Int, newSize: Int) throws -> [Hash] {
+    package func consistencyProof(oldSize: Int, newSize: Int) throws -> [Hash] {
         try read { db in try Self.withTreeNodes(db) { try MerkleTree.consistencyProof(oldSize: oldSize, newSize: newSize, subtree: $0) } }
     }
 
     /// The Merkle root of the first `size` entries, from the stored tree nodes.
-    public func rootHash(size: Int) throws -> Hash {
+    package func rootHash(size: Int) throws -> Hash {
         try read { db in try Self.withTreeNodes(db) { try MerkleTree.rootHash(size: size, subtree: $0) } }
     }
 
     /// The newest stored checkpoint and, from the same snapshot, the inclusion proof of entry `index` in
     /// its tree; nil when there is no checkpoint, or it does not cover `index` (the proof is then empty).
-    public func inclusionProofAtLatestCheckpoint(index: Int) throws -> (checkpoint: StoredCheckpoint, path: [Hash])? {
+    package func inclusionProofAtLatestCheckpoint(index: Int) throws -> (checkpoint: StoredCheckpoint, path: [Hash])? {
         try read { db in
             guard let cp = try Self.latestCheckpoint(db) else { return nil }
             guard index >= 0, index < cp.treeSize else { return (cp, []) }
@@ -30,7 +30,7 @@ extension LedgerDatabase {
 
     /// The newest stored checkpoint and, from the same snapshot, the consistency proof from the tree of
     /// `oldSize` entries to its tree; nil when there is no checkpoint, or `oldSize` is not in 1...its size.
-    public func consistencyProofToLatestCheckpoint(oldSize: Int) throws -> (checkpoint: StoredCheckpoint, path: [Hash])? {
+    package func consistencyProofToLatestCheckpoint(oldSize: Int) throws -> (checkpoint: StoredCheckpoint, path: [Hash])? {
         try read { db in
             guard let cp = try Self.latestCheckpoint(db) else { return nil }
             guard oldSize >= 1, oldSize <= cp.treeSize else { return (cp, []) }

@@ -5,9 +5,9 @@ import LedgerCore
 extension LedgerDatabase {
     /// An entry the rules refused when the tables were rebuilt from the entries (a replayed or reordered entry
     /// breaks them): its seq and why.
-    public struct ReplayRefusal: Sendable {
-        public let seq: Int
-        public let message: String
+    package struct ReplayRefusal: Sendable {
+        package let seq: Int
+        package let message: String
     }
 
     /// Rebuilds every table kept for speed from the entries alone: copies this ledger's entries, in order,
@@ -17,12 +17,12 @@ extension LedgerDatabase {
     /// reported in `refusals`.
     ///
     /// Comparing the rebuilt tables with this file's shows that what appends kept equals a recomputation.
-    public func replay(into path: String, projections: [any LedgerProjection]) throws -> LedgerDatabase {
+    package func replay(into path: String, projections: [any LedgerProjection]) throws -> LedgerDatabase {
         try rebuild(into: path, projections: projections).database
     }
 
     /// `replay`, also returning the entries the rules refused.
-    public func rebuild(into path: String, projections: [any LedgerProjection]) throws -> (database: LedgerDatabase, refusals: [ReplayRefusal]) {
+    package func rebuild(into path: String, projections: [any LedgerProjection]) throws -> (database: LedgerDatabase, refusals: [ReplayRefusal]) {
         let target = try LedgerDatabase.create(path: path)
         let refusals = try Self.rebuild(into: target, projections: projections, source: self)
         return (target, refusals)
@@ -83,7 +83,7 @@ extension LedgerDatabase {
     }
 
     /// Closes the file's connections (a scratch copy, before it is read by another connection or removed).
-    public func close() throws {
+    package func close() throws {
         try pool.close()
     }
 }

@@ -8,19 +8,19 @@ extension LedgerDatabase {
     ///
     /// The plan fixes the last seq at its start. Entries and checkpoints are append-only, so every
     /// connection that reads a chunk later sees the same rows for it, whatever was appended since.
-    public struct ScanPlan: Sendable {
+    package struct ScanPlan: Sendable {
         /// The number of entries (the last seq + 1), as `size()`.
-        public let entries: Int
+        package let entries: Int
         /// Chunk `k` holds the seq numbers `bounds[k] ..< bounds[k + 1]`.
         let bounds: [Int]
         /// Stored checkpoints that commit to more entries than there are, in tree-size order.
-        public let checkpointsBeyond: [StoredCheckpoint]
+        package let checkpointsBeyond: [StoredCheckpoint]
 
-        public var chunkCount: Int { bounds.count - 1 }
+        package var chunkCount: Int { bounds.count - 1 }
     }
 
     /// Plans a read of every entry in chunks of about `chunkSize` rows.
-    public func scanPlan(chunkSize: Int) throws -> ScanPlan {
+    package func scanPlan(chunkSize: Int) throws -> ScanPlan {
         precondition(chunkSize > 0)
         return try read { db in
             // Two statements: SQLite answers a lone min() or max() from one end of the table, but not both at once.
@@ -56,7 +56,7 @@ extension LedgerDatabase {
     /// a `LedgerVerifier.Builder`; calls `body` with each chunk's number, its prepared rows and the stored
     /// checkpoints whose tree size falls in it (sizes `lo + 1 ... hi` for seq numbers `lo ..< hi`; the
     /// first chunk also takes any smaller size). Stops when `body` returns false.
-    public func readChunks(_ plan: ScanPlan, _ chunks: some Sequence<Int>, options: LedgerVerifier.Options,
+    package func readChunks(_ plan: ScanPlan, _ chunks: some Sequence<Int>, options: LedgerVerifier.Options,
                            _ body: (Int, LedgerVerifier.Prepared, [StoredCheckpoint]) throws -> Bool) throws {
         try read { db in
             let statement = try db.makeStatement(sql: "SELECT seq, bytes, leaf_hash FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq")

@@ -6,7 +6,7 @@ import LedgerCore
 extension LedgerDatabase {
     /// The bytes of `tile` (a hash tile, or an entry bundle when its level is nil), which must exist for the
     /// tree of `size` entries (`TlogTiles.exists`).
-    public func tileData(_ tile: TlogTiles.Tile, size: Int) throws -> [UInt8] {
+    package func tileData(_ tile: TlogTiles.Tile, size: Int) throws -> [UInt8] {
         guard TlogTiles.exists(tile, size: size) else {
             throw LedgerError(.notFound, "\(tile.path) is not a tile of a tree of \(size) entries")
         }
@@ -42,7 +42,7 @@ extension LedgerDatabase {
 extension LedgerDatabase {
     /// The Merkle frontier of the first `size` entries, from the stored tree nodes (untrusted: the caller
     /// compares its root with a signed one).
-    public func frontier(size: Int) throws -> MerkleFrontier {
+    package func frontier(size: Int) throws -> MerkleFrontier {
         try read { db in try Self.withTreeNodes(db) { try MerkleFrontier(size: size, subtree: $0) } }
     }
 }

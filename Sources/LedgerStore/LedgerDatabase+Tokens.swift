@@ -6,24 +6,24 @@ import LedgerCore
 /// `APITokens`; the SQL is here.
 extension LedgerDatabase {
     /// One issued token as stored (never the token itself).
-    public struct TokenRecord: Sendable {
-        public let tokenID: String
-        public let keyID: String
-        public let created: String
-        public let expires: String?
-        public let revoked: String?
+    package struct TokenRecord: Sendable {
+        package let tokenID: String
+        package let keyID: String
+        package let created: String
+        package let expires: String?
+        package let revoked: String?
     }
 
     /// What a stored token hash resolves to: the token's id, expiry and revocation, and the signer it belongs to.
-    public struct TokenHolderRecord: Sendable {
-        public let tokenID: String
-        public let expires: String?
-        public let revoked: String?
-        public let signer: Signer
+    package struct TokenHolderRecord: Sendable {
+        package let tokenID: String
+        package let expires: String?
+        package let revoked: String?
+        package let signer: Signer
     }
 
     /// Stores a new token's hash for the signer `keyID`.
-    public func insertToken(id: String, hash: String, keyID: KeyID, created: Timestamp, expires: Timestamp?) throws {
+    package func insertToken(id: String, hash: String, keyID: KeyID, created: Timestamp, expires: Timestamp?) throws {
         try writeLocal { db in
             try db.execute(sql: "INSERT INTO api_tokens (token_id, token_hash, key_id, created, expires) VALUES (?, ?, ?, ?, ?)",
                            arguments: [id, hash, keyID.hex, created.description, expires?.description])
@@ -31,7 +31,7 @@ extension LedgerDatabase {
     }
 
     /// Marks the token `id` revoked at `now`; false when there is no active token with that id.
-    public func revokeToken(id: String, now: Timestamp) throws -> Bool {
+    package func revokeToken(id: String, now: Timestamp) throws -> Bool {
         try writeLocal { db -> Int in
             try db.execute(sql: "UPDATE api_tokens SET revoked = ? WHERE token_id = ? AND revoked IS NULL", arguments: [now.description, id])
             return db.changesCount
@@ -39,7 +39,7 @@ extension LedgerDatabase {
     }
 
     /// The token stored with this hash and its signer (one statement, prepared once: the daemon asks on every request).
-    public func tokenHolder(hash: String) throws -> TokenHolderRecord? {
+    package func tokenHolder(hash: String) throws -> TokenHolderRecord? {
         try readSingleStatement { db -> TokenHolderRecord? in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT t.token_id, t.expires, t.revoked, s.public_key, s.name, s.role, s.enrolled_seq, s.revoked_seq
@@ -50,7 +50,7 @@ extension LedgerDatabase {
     }
 
     /// Every issued token, oldest first.
-    public func tokens() throws -> [TokenRecord] {
+    package func tokens() throws -> [TokenRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT token_id, key_id, created, expires, revoked FROM api_tokens ORDER BY created").map {
                 TokenRecord(tokenID: $0[0], keyID: $0[1], created: $0[2], expires: $0[3], revoked: $0[4])
@@ -59,7 +59,7 @@ extension LedgerDatabase {
     }
 
     /// How many entries of `type` hold `text` in their bytes (a hash a statement records, for instance).
-    public func entryCount(type: String, containing text: String) throws -> Int {
+    package func entryCount(type: String, containing text: String) throws -> Int {
         try read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM entries WHERE type = ? AND instr(CAST(bytes AS TEXT), ?) > 0",
                              arguments: [type, text]) ?? 0

@@ -9,7 +9,7 @@ import Synchronization
 /// whose schema comes from `Migrations/`. All writes go through `append`.
 public final class LedgerDatabase: Sendable {
     /// The file's path.
-    public let path: String
+    package let path: String
     let pool: DatabasePool
     /// Kept by `append` between transactions on the writer connection (see `AppendTip`); any other write
     /// through this connection clears it.
@@ -60,7 +60,7 @@ public final class LedgerDatabase: Sendable {
     }
 
     /// Creates a new, empty ledger file with the schema. Refuses an existing file.
-    public static func create(path: String) throws -> LedgerDatabase {
+    package static func create(path: String) throws -> LedgerDatabase {
         if FileManager.default.fileExists(atPath: path) {
             throw LedgerError(.ledgerExists, "a ledger already exists at \(path); it was not touched")
         }
@@ -75,7 +75,7 @@ public final class LedgerDatabase: Sendable {
     }
 
     /// Opens an existing ledger file, applying any migrations it lacks (unless read-only).
-    public static func open(path: String, readOnly: Bool = false) throws -> LedgerDatabase {
+    package static func open(path: String, readOnly: Bool = false) throws -> LedgerDatabase {
         try requireLedgerFile(path: path)
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
@@ -119,7 +119,7 @@ public final class LedgerDatabase: Sendable {
     }
 
     /// The writer connection's `PRAGMA synchronous` (2 is FULL: every commit fsynced), for tests.
-    public func writerSynchronousLevel() throws -> Int {
+    package func writerSynchronousLevel() throws -> Int {
         do { return try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 } } catch {
             throw LedgerError.storage(error, path: path)
         }
@@ -127,7 +127,7 @@ public final class LedgerDatabase: Sendable {
 
     /// The schema migrations the ledger file at `path` has not had yet, in the order they would run
     /// (opening it for writing runs them).
-    public static func pendingMigrations(path: String) throws -> [String] {
+    package static func pendingMigrations(path: String) throws -> [String] {
         try requireLedgerFile(path: path)
         do {
             let pool = try DatabasePool(path: path, configuration: configuration(readOnly: true))
@@ -150,23 +150,23 @@ public final class LedgerDatabase: Sendable {
     // MARK: - Reads
 
     /// A value recorded about this ledger (`origin`, `facility_key_id`, ...).
-    public func meta(_ key: String) throws -> String? {
+    package func meta(_ key: String) throws -> String? {
         try read { db in try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = ?", arguments: [key]) }
     }
 
     /// Runs a read against a consistent snapshot, mapping errors to `LedgerError`.
-    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+    package func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch { throw LedgerError.storage(error, path: path) }
     }
 
     /// A read made of a single SQL statement, which SQLite runs on one consistent snapshot by itself, so it
     /// needs no BEGIN and COMMIT around it (the daemon makes one such read per request, for its token).
-    public func readSingleStatement<T>(_ body: (Database) throws -> T) throws -> T {
+    package func readSingleStatement<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.unsafeRead(body) } catch { throw LedgerError.storage(error, path: path) }
     }
 
     /// The number of entries.
-    public func size() throws -> Int {
+    package func size() throws -> Int {
         try read { db in try Self.size(db) }
     }
 
@@ -175,14 +175,14 @@ public final class LedgerDatabase: Sendable {
     }
 
     /// The entry at `seq`, decoded.
-    public func entry(_ seq: Int) throws -> Entry {
+    package func entry(_ seq: Int) throws -> Entry {
         guard let bytes = try entryBytes(seq) else { throw LedgerError(.notFound, "there is no entry \(seq) in this ledger") }
         return try Entry.decode(canonicalBytes: bytes)
     }
 
     /// The bytes of the entries of `types` below seq `limit` whose statement time is within `from...to` (either end
     /// open when nil), in seq order.
-    public func entryBytes(types: [String], below limit: Int, from: Timestamp? = nil, to: Timestamp? = nil) throws -> [[UInt8]] {
+    package func entryBytes(types: [String], below limit: Int, from: Timestamp? = nil, to: Timestamp? = nil) throws -> [[UInt8]] {
         guard !types.isEmpty else { return [] }
         var sql = "SELECT bytes FROM entries WHERE type IN (\(types.map { _ in "?" }.joined(separator: ","))) AND seq < ?"
         var args: [any DatabaseValueConvertible] = types
@@ -194,7 +194,7 @@ public final class LedgerDatabase: Sendable {
     }
 
     /// The stored canonical bytes of the entry at `seq`, or nil.
-    public func entryBytes(_ seq: Int) throws -> [UInt8]? {
+    package func entryBytes(_ seq: Int) throws -> [UInt8]? {
         try read { db in
             (try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [seq])).map { Array($0) }
         }
@@ -205,7 +205,7 @@ public final class LedgerDatabase: Sendable {
     ///   - range: the seq numbers wanted (default all).
     ///   - type: only entries of this type.
     ///   - body: called with each batch; return false to stop.
-    public func forEachBatch(range: ClosedRange<Int>? = nil, type: String? = nil, batchSize: Int = 4096,
+    package func forEachBatch(range: ClosedRange<Int>? = nil, type: String? = nil, batchSize: Int = 4096,
                              _ body: ([LedgerVerifier.Row]) throws -> Bool) throws {
         try read { db in try Self.scan(db, range: range, type: type, batchSize: batchSize, body) }
     }
@@ -247,12 +247,12 @@ public final class LedgerDatabase: Sendable {
     }
 
     /// The stored checkpoints with a tree size in `sizes`, by tree size.
-    public func checkpoints(sizes: ClosedRange<Int> = 0...Int.max) throws -> [StoredCheckpoint] {
+    package func checkpoints(sizes: ClosedRange<Int> = 0...Int.max) throws -> [StoredCheckpoint] {
         try read { db in try Self.checkpoints(db, sizes) }
     }
 
     /// The newest stored checkpoint.
-    public func latestCheckpoint() throws -> StoredCheckpoint? {
+    package func latestCheckpoint() throws -> StoredCheckpoint? {
         try read { db in try Self.latestCheckpoint(db) }
     }
 
@@ -263,7 +263,7 @@ public final class LedgerDatabase: Sendable {
     }
 
     /// The stored checkpoint of exactly `size` entries, if one was issued.
-    public func checkpoint(size: Int) throws -> StoredCheckpoint? {
+    package func checkpoint(size: Int) throws -> StoredCheckpoint? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT tree_size, note FROM checkpoints WHERE tree_size = ?", arguments: [size]).map {
                 StoredCheckpoint(treeSize: $0[0], note: $0[1])
@@ -272,12 +272,12 @@ public final class LedgerDatabase: Sendable {
     }
 
     /// The enrolled signers (from the table kept beside the entries).
-    public func signers() throws -> [Signer] {
+    package func signers() throws -> [Signer] {
         try read { db in try Self.loadSigners(db) }
     }
 
     /// One signer by key id, from the signer table.
-    public static func signer(_ db: Database, _ key: KeyID) throws -> Signer? {
+    package static func signer(_ db: Database, _ key: KeyID) throws -> Signer? {
         try loadSigners(db, where: key).first
     }
 
@@ -289,7 +289,7 @@ public final class LedgerDatabase: Sendable {
     }
 
     /// The signer in `row`'s columns `public_key, name, role, enrolled_seq, revoked_seq`, from column `first`.
-    public static func signer(_ row: Row, from first: Int) throws -> Signer {
+    package static func signer(_ row: Row, from first: Int) throws -> Signer {
         let raw: Data = row[first]
         let roleText: String = row[first + 2]
         guard let role = Role(rawValue: roleText) else {
@@ -313,7 +313,7 @@ extension LedgerDatabase {
     static let fixedMetaKeys: Set<String> = ["origin", "facility_key_id", "created", "log_required_from"]
 
     /// Records a local setting (not part of the signed ledger), such as where the facility key file is.
-    public func setSetting(_ key: String, _ value: String) throws {
+    package func setSetting(_ key: String, _ value: String) throws {
         guard !Self.fixedMetaKeys.contains(key) else {
             throw LedgerError(.invalidArgument, "\(key) is fixed by the genesis entry and cannot be changed")
         }
@@ -329,7 +329,7 @@ extension LedgerDatabase {
 extension LedgerDatabase {
     /// Writes to tables that are NOT part of the signed ledger (personal data, settings), in one transaction.
     /// Entries, tree nodes and checkpoints are written only by `append`.
-    public func writeLocal<T>(_ body: (Database) throws -> T) throws -> T {
+    package func writeLocal<T>(_ body: (Database) throws -> T) throws -> T {
         appendTip.withLock { $0 = nil }
         do { return try pool.write(body) } catch { throw LedgerError.storage(error, path: path) }
     }

@@ -7,7 +7,7 @@ import LedgerCore
 /// it may read the current state, refuse the entry by throwing (then nothing
 /// is written), and write its own rows. Verification never trusts these
 /// tables; they can always be rebuilt from the entries.
-public protocol LedgerProjection: Sendable {
+package protocol LedgerProjection: Sendable {
     /// Checks `entry` against the state so far and records its effect.
     func apply(_ entry: Entry, in db: Database) throws
 }

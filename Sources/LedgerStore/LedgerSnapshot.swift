@@ -4,17 +4,17 @@ import LedgerCore
 /// One read transaction of the ledger file, for scans that read many rows from one consistent state
 /// (the reconciliation reads a million entries in parallel ranges). Rows are handed to callbacks in place,
 /// valid until the next row; the SQL stays in the store and in the modules that own each table.
-public struct LedgerSnapshot {
+package struct LedgerSnapshot {
     package let db: Database
 
     /// The number of entries (one past the highest seq).
-    public func size() throws -> Int { (try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries")).map { $0 + 1 } ?? 0 }
+    package func size() throws -> Int { (try Int.fetchOne(db, sql: "SELECT max(seq) FROM entries")).map { $0 + 1 } ?? 0 }
 
     /// Every enrolled signer, revoked or not.
-    public func signers() throws -> [Signer] { try LedgerDatabase.loadSigners(db) }
+    package func signers() throws -> [Signer] { try LedgerDatabase.loadSigners(db) }
 
     /// The entries with seq in `seqs` (of `types` only, when given), in seq order: `body(seq, bytes)`.
-    public func forEachEntry(seqs: Range<Int>, types: [String]?, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+    package func forEachEntry(seqs: Range<Int>, types: [String]?, _ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         guard !seqs.isEmpty else { return }
         var sql = "SELECT seq, bytes FROM entries NOT INDEXED WHERE seq >= ? AND seq < ?"
         var arguments: StatementArguments = [seqs.lowerBound, seqs.upperBound]
@@ -28,7 +28,7 @@ public struct LedgerSnapshot {
 
 extension LedgerDatabase {
     /// Runs `body` in one read transaction (see `LedgerSnapshot`).
-    public func readSnapshot<T>(_ body: (LedgerSnapshot) throws -> T) throws -> T {
+    package func readSnapshot<T>(_ body: (LedgerSnapshot) throws -> T) throws -> T {
         try read { db in try body(LedgerSnapshot(db: db)) }
     }
 }

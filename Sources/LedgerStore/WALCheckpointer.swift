@@ -19,9 +19,9 @@ import Synchronization
 /// Durability is unchanged: an entry is durable when its commit's WAL frames are fsynced, by the writer,
 /// before it is acknowledged; a checkpoint only moves durable pages and fsyncs the main file before
 /// SQLite lets the WAL be reused.
-public final class WALCheckpointer: Sendable {
+package final class WALCheckpointer: Sendable {
     /// Pages the WAL may hold before the writer checkpoints itself (64 MiB at 4 KiB pages).
-    public static let defaultWriterThreshold = 16_384
+    package static let defaultWriterThreshold = 16_384
     /// SQLite's own default, restored on `stop`.
     static let sqliteDefaultThreshold = 1_000
 
@@ -45,14 +45,14 @@ public final class WALCheckpointer: Sendable {
     /// - Parameters:
     ///   - interval: time between two passive checkpoints.
     ///   - writerThreshold: WAL pages at which the writer's own automatic checkpoint runs.
-    public init(database: LedgerDatabase, interval: Duration = .milliseconds(25), writerThreshold: Int = WALCheckpointer.defaultWriterThreshold) {
+    package init(database: LedgerDatabase, interval: Duration = .milliseconds(25), writerThreshold: Int = WALCheckpointer.defaultWriterThreshold) {
         self.database = database
         self.interval = interval
         self.writerThreshold = writerThreshold
     }
 
     /// Raises the writer's automatic checkpoint threshold and starts the checkpointing thread.
-    public func start() throws {
+    package func start() throws {
         let first = state.withLock { s -> Bool in
             defer { s.started = true }
             return !s.started
@@ -73,7 +73,7 @@ public final class WALCheckpointer: Sendable {
     }
 
     /// Ends the thread after one last pass and gives the writer SQLite's default threshold back.
-    public func stop() {
+    package func stop() {
         let running = state.withLock { s -> Bool in
             guard s.started, !s.stopping else { return false }
             s.stopping = true
@@ -87,7 +87,7 @@ public final class WALCheckpointer: Sendable {
 
     /// Frames in the WAL and frames already copied into the main file, as the last pass found them,
     /// and how many passes ran (for tests and diagnostics).
-    public var progress: (framesInWAL: Int, framesCopied: Int, passes: Int) {
+    package var progress: (framesInWAL: Int, framesCopied: Int, passes: Int) {
         state.withLock { (Int($0.framesInWAL), Int($0.framesCopied), $0.passes) }
     }
 

@@ -5,10 +5,10 @@ import LedgerCore
 import LedgerStore
 
 /// The statement type a compliance officer records to resolve a finding.
-public enum ReconciliationType {
+package enum ReconciliationType {
     /// Body: `finding_id`, `reason`, optional `loss_report_seq` (a `loss.reported` entry) and
     /// `evidence` (the fingerprint the officer saw; `csledger resolve` fills it in).
-    public static let findingResolved = DispensingType.findingResolved
+    package static let findingResolved = DispensingType.findingResolved
 }
 
 /// An enrolled signer as the rules need it.
@@ -83,24 +83,22 @@ struct Dose: Sendable {
             }
         }
         if !plain {  // an escaped string: the general reader
-            lotID = record.string("lot_id")
-            drawn = record.micros("drawn")
-            wasted = record.micros("wasted")
+            lotID = record.string(DoseAdministered.Member.lotID)
+            drawn = record.micros(DoseAdministered.Member.drawn)
+            wasted = record.micros(DoseAdministered.Member.wasted)
         }
         self.lotID = lotID
         self.drawn = drawn.flatMap { $0 > 0 ? $0 : nil }
         self.wasted = wasted ?? 0
     }
 
+    /// The three members' names as bytes, spelled by the body's type.
+    private static let memberNames: [[UInt8]] = [DoseAdministered.Member.lotID, DoseAdministered.Member.drawn,
+                                                  DoseAdministered.Member.wasted].map { Array($0.utf8) }
+
     /// 0, 1, 2 for `lot_id`, `drawn`, `wasted`.
     private static func member(_ name: UnsafeBufferPointer<UInt8>) -> Int? {
-        func equals(_ word: StaticString) -> Bool {
-            name.count == word.utf8CodeUnitCount && name.elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
-        }
-        if equals("lot_id") { return 0 }
-        if equals("drawn") { return 1 }
-        if equals("wasted") { return 2 }
-        return nil
+        memberNames.firstIndex { $0.count == name.count && $0.elementsEqual(name) }
     }
 
     /// The part of what was drawn that was wasted.
@@ -303,9 +301,9 @@ struct Facts: Sendable {
         for (id, rs) in receipts {
             let first = rs.first { !corrected.contains($0.seq) }
             let basis = first ?? rs[0]
-            lots[id] = LotFacts(lotID: id, unit: basis.string("unit") ?? units[id] ?? "",
-                                unitsPerContainer: basis.micros("units_per_container") ?? 0,
-                                expiry: basis.string("expiry").flatMap { try? ExpiryDate(iso: $0) }, firstReceipt: first, receipts: rs)
+            lots[id] = LotFacts(lotID: id, unit: basis.string(LotReceived.Member.unit) ?? units[id] ?? "",
+                                unitsPerContainer: basis.micros(LotReceived.Member.unitsPerContainer) ?? 0,
+                                expiry: basis.string(LotReceived.Member.expiry).flatMap { try? ExpiryDate(iso: $0) }, firstReceipt: first, receipts: rs)
         }
         return lots
     }
@@ -322,7 +320,7 @@ struct Facts: Sendable {
         var newlyCorrected: [Int] = []
         for e in chunk.byType[DispensingType.entryCorrected] ?? [] {
             corrections.insert(e.seq)
-            if let c = e.integer("corrects"), corrected.insert(c).inserted { newlyCorrected.append(c) }
+            if let c = e.integer(EntryCorrected.Member.corrects), corrected.insert(c).inserted { newlyCorrected.append(c) }
         }
         // Earlier records a new correction names leave the live lists (a correction may name any seq).
         var receiptsTouched = chunk.byType[DispensingType.lotReceived] != nil || unitsChanged
@@ -372,7 +370,7 @@ struct Facts: Sendable {
             }
             for e in byType[DispensingType.entryCorrected] ?? [] {
                 corrections.insert(e.seq)
-                if let c = e.integer("corrects") { corrected.insert(c) }
+                if let c = e.integer(EntryCorrected.Member.corrects) { corrected.insert(c) }
             }
             // Only the lists that hold a corrected entry are filtered; the others are shared as they are.
             var correctedTypes = Set<String>()

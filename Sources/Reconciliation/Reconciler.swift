@@ -8,14 +8,14 @@ import LedgerStore
 ///
 /// Rule 11 (integrity) needs the ledger's verification report, which the layer above computes
 /// (`Ledger.reconcile` in CSLedgerKit); without one, integrity is reported as not checked.
-public struct Reconciler: Sendable {
-    public let config: ReconciliationConfig
+package struct Reconciler: Sendable {
+    package let config: ReconciliationConfig
     let calendar: BusinessCalendar
     /// Other registrants' ledgers (rule 13) and this registrant's DEA number.
     let counterparts: [TransferCounterpart]
     let ownDEA: String?
 
-    public init(config: ReconciliationConfig = ReconciliationConfig(), counterparts: [TransferCounterpart] = [], ownDEA: String? = nil) {
+    package init(config: ReconciliationConfig = ReconciliationConfig(), counterparts: [TransferCounterpart] = [], ownDEA: String? = nil) {
         self.config = config
         self.calendar = BusinessCalendar(holidays: config.holidays)
         self.counterparts = counterparts
@@ -26,7 +26,7 @@ public struct Reconciler: Sendable {
     /// - Parameters:
     ///   - verification: the ledger's verification report, for rule 11.
     ///   - now: the current time, used when `asOf` is not given.
-    public func run(_ database: LedgerDatabase, asOf: Timestamp? = nil, verification: VerificationReport? = nil,
+    package func run(_ database: LedgerDatabase, asOf: Timestamp? = nil, verification: VerificationReport? = nil,
                     now: Timestamp = .now()) throws -> ReconciliationReport {
         let at = asOf ?? now
         let facts = try Facts.load(database, asOf: at)
@@ -221,11 +221,11 @@ struct Run {
             } else {
                 problems.append("it is signed by key \(actor.short), which was not enrolled or was revoked at seq \(e.seq)")
             }
-            let id = e.string("finding_id") ?? ""
+            let id = e.string(FindingResolved.Member.findingID) ?? ""
             if id.isEmpty { problems.append("it names no finding_id") }
-            if (e.string("reason") ?? "").trimmingCharacters(in: .whitespaces).isEmpty { problems.append("it gives no reason") }
+            if (e.string(FindingResolved.Member.reason) ?? "").trimmingCharacters(in: .whitespaces).isEmpty { problems.append("it gives no reason") }
             var lossSeq: Int?
-            if let v = e.value("loss_report_seq"), v != .null {
+            if let v = e.value(FindingResolved.Member.lossReportSeq), v != .null {
                 lossSeq = v.integerValue
                 if let l = lossSeq, let le = facts[seq: l], le.type == DispensingType.lossReported, !facts.corrected.contains(l), l < e.seq {
                 } else {
@@ -233,8 +233,8 @@ struct Run {
                 }
             }
             if problems.isEmpty {
-                out[id, default: []].append(Resolution(seq: e.seq, by: actor, time: e.time, reason: e.string("reason") ?? "",
-                                                       lossReportSeq: lossSeq, evidence: e.string("evidence")))
+                out[id, default: []].append(Resolution(seq: e.seq, by: actor, time: e.time, reason: e.string(FindingResolved.Member.reason) ?? "",
+                                                       lossReportSeq: lossSeq, evidence: e.string(FindingResolved.Member.evidence)))
             } else {
                 add(rule: 11, check: "resolution-not-valid", subject: "\(e.seq)", severity: .warning,
                     title: "A resolution at seq \(e.seq) does not count",

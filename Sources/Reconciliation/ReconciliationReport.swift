@@ -24,10 +24,10 @@ public struct ReconciliationReport: Sendable {
     public let config: ReconciliationConfig
     /// The CUSUM series of rule 8 (lot loss and waste patterns) and rule 10's per-person rates and z-scores,
     /// as the rules computed them (for charts; the findings say the same in words).
-    public var cusums: [CusumSeries] = []
-    public var peers: [PeerActivity] = []
+    package var cusums: [CusumSeries] = []
+    package var peers: [PeerActivity] = []
     /// Each person's time from a draw to the record of its waste, beside peers of the same role (a figure, no finding).
-    public var wasteDelays: [WasteDelay] = []
+    package var wasteDelays: [WasteDelay] = []
 
     /// The findings not resolved (open or reopened).
     public var open: [Finding] { findings.filter(\.isOpen) }

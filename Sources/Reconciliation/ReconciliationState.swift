@@ -18,8 +18,8 @@ import Synchronization
 /// The kept facts hold every entry whatever its time; an answer as of an earlier time than some of them (a past
 /// `as_of`, or a statement dated ahead of the ledger's clock) leaves those out in memory first. A file that no
 /// longer holds the entries the facts were read from (replaced behind the daemon's back) is read again.
-public final class ReconciliationState: Sendable {
-    public let reconciler: Reconciler
+package final class ReconciliationState: Sendable {
+    package let reconciler: Reconciler
     private struct Kept: Sendable {
         var facts: Facts
         /// Entries read so far (seqs 0..<size).
@@ -40,30 +40,30 @@ public final class ReconciliationState: Sendable {
     private let tally = Mutex<Counters>(Counters())
 
     /// What the state has done so far (tests and the benchmark read it).
-    public struct Counters: Sendable, Equatable {
+    package struct Counters: Sendable, Equatable {
         /// Answers from the kept facts as they are; from them with the facts dated after the answer's time left
         /// out; from the file (none so far: kept for a state that cannot be built).
-        public var incremental = 0
-        public var filtered = 0
-        public var full = 0
+        package var incremental = 0
+        package var filtered = 0
+        package var full = 0
         /// Entries read into the state by extensions after the first build.
-        public var entriesAdded = 0
+        package var entriesAdded = 0
         /// Builds from the first entry (the first answer, or a file that no longer holds what was read).
-        public var builds = 0
+        package var builds = 0
     }
 
-    public init(reconciler: Reconciler = Reconciler()) {
+    package init(reconciler: Reconciler = Reconciler()) {
         self.reconciler = reconciler
     }
 
-    public var counters: Counters { tally.withLock { $0 } }
+    package var counters: Counters { tally.withLock { $0 } }
 
     /// Each rule's wall time in the last answer from the kept facts as they are (the rules run side by side).
-    public var lastRuleSeconds: [String: Double] { lastRules.withLock { $0 } }
+    package var lastRuleSeconds: [String: Double] { lastRules.withLock { $0 } }
     private let lastRules = Mutex<[String: Double]>([:])
 
     /// Entries held (0 before the first answer).
-    public var size: Int { kept.withLock { $0?.size ?? 0 } }
+    package var size: Int { kept.withLock { $0?.size ?? 0 } }
 
     /// A far-future cut-off: the state reads every row, whatever its time.
     static let noCutOff = Timestamp(millisecondsSinceEpoch: 253_402_300_799_999)  // 9999-12-31T23:59:59.999Z
@@ -72,7 +72,7 @@ public final class ReconciliationState: Sendable {
     /// appended since the last call; from scratch when the kept facts cannot answer for that time (one of them
     /// is dated after it).
     /// The caller has checked the file's integrity (`Ledger.requireIntegrity`).
-    public func run(_ database: LedgerDatabase, asOf: Timestamp? = nil, verification: VerificationReport? = nil,
+    package func run(_ database: LedgerDatabase, asOf: Timestamp? = nil, verification: VerificationReport? = nil,
                     now: Timestamp = .now()) throws -> ReconciliationReport {
         let at = asOf ?? now
         guard let kept = try extended(database) else {

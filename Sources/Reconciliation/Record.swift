@@ -57,18 +57,18 @@ final class Record: Sendable {
     func time(_ key: String) -> Timestamp? { string(key).flatMap { Timestamp($0) } }
 
     /// The `ref` of the `patient` object, if any.
-    var patientRef: String? { body.string("patient", "ref") }
+    var patientRef: String? { body.string(PrescriptionDispensed.Member.patient, PersonalDataReference.Member.ref) }
 
     /// The lot id a `lot.received` entry names (normalised NDC and lot number).
     var receivedLotID: String? {
-        guard let ndc = string("ndc").flatMap({ try? NDC($0) }), let lot = string("lot") else { return nil }
+        guard let ndc = string(LotReceived.Member.ndc).flatMap({ try? NDC($0) }), let lot = string(LotReceived.Member.lot) else { return nil }
         return DispensingProjection.lotID(ndc: ndc, lot: lot)
     }
 
     /// `[{lot_id, quantity}]` items (dispensings, destructions, losses).
     var lotItems: [(lotID: String, micros: Int64)] {
-        body.objects(type == DispensingType.prescriptionDispensed ? "lots" : "items").compactMap { item in
-            guard let id = item.string("lot_id"), let q = item.string("quantity"), let m = (try? Quantity(parsing: q))?.micros else { return nil }
+        body.objects(type == DispensingType.prescriptionDispensed ? PrescriptionDispensed.Member.lots : DestructionRecorded.Member.items).compactMap { item in
+            guard let id = item.string(LotQuantity.Member.lotID), let q = item.string(LotQuantity.Member.quantity), let m = (try? Quantity(parsing: q))?.micros else { return nil }
             return (id, m)
         }
     }

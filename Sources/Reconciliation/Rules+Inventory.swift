@@ -14,8 +14,8 @@ extension Run {
             let why = problems.isEmpty ? "it has no second counter" : problems.joined(separator: "; ")
             add(rule: 1, check: "count-without-second-counter", subject: "\(e.seq)", severity: .warning,
                 title: "Count at seq \(e.seq) has no independent second counter",
-                detail: "The count of lot \(e.string("lot_id") ?? "?") at seq \(e.seq) (recorded by \(who(e.actor))) needs a second person who counted too: \(why). Its result cannot be relied on.",
-                time: e.time, entries: [e.seq], lot: e.string("lot_id"), people: e.people,
+                detail: "The count of lot \(e.string(CountRecorded.Member.lotID) ?? "?") at seq \(e.seq) (recorded by \(who(e.actor))) needs a second person who counted too: \(why). Its result cannot be relied on.",
+                time: e.time, entries: [e.seq], lot: e.string(CountRecorded.Member.lotID), people: e.people,
                 expected: "a second counter who is a different person", found: why,
                 basis: "21 CFR 1304.11 (inventories); 21 CFR 1301.71(a) (controls against diversion): counts by two people",
                 action: "Count the lot again with two different people and record it; find out why the count was signed this way.")
@@ -66,7 +66,7 @@ extension Run {
             let stillNegative = ep.closedBy == nil
             let severity: Severity = stillNegative && asOf > deadline ? .critical : .warning
             let entries = ep.seqs.compactMap { facts[seq: $0] }
-            let reasons = entries.compactMap { e in e.string("override_reason").map { "seq \(e.seq): \"\($0.prefix(120))\"" } }
+            let reasons = entries.compactMap { e in e.string(StatementMember.overrideReason).map { "seq \(e.seq): \"\($0.prefix(120))\"" } }
             let patients = Set(entries.compactMap(\.patientRef))
             var figures = [Figure("balance before", facts.quantity(ep.before, lot)), Figure("lowest balance", facts.quantity(ep.lowest, lot)),
                            Figure("resolve by", deadline.short)]
@@ -142,38 +142,38 @@ extension Run {
         for e in facts.live(DispensingType.lotReceived) {
             let lot = e.receivedLotID
             let people = e.people
-            if let q = e.micros("quantity"), let inv = e.micros("invoice_quantity"), inv != q {
+            if let q = e.micros(LotReceived.Member.quantity), let inv = e.micros(LotReceived.Member.invoiceQuantity), inv != q {
                 let id = lot ?? "?"
                 add(rule: 2, check: "invoice-quantity", subject: "\(e.seq)", severity: .warning,
                     title: "Receipt at seq \(e.seq) differs from its invoice: \(facts.quantity(q, id)) received, \(facts.quantity(inv, id)) invoiced",
-                    detail: "Lot \(id) was received at seq \(e.seq) (invoice \(e.string("invoice") ?? "?")) with \(facts.quantity(q, id)), but the invoice states \(facts.quantity(inv, id)) (\(q < inv ? "short" : "over") by \(facts.quantity(abs(inv - q), id))).",
+                    detail: "Lot \(id) was received at seq \(e.seq) (invoice \(e.string(LotReceived.Member.invoice) ?? "?")) with \(facts.quantity(q, id)), but the invoice states \(facts.quantity(inv, id)) (\(q < inv ? "short" : "over") by \(facts.quantity(abs(inv - q), id))).",
                     time: e.time, entries: [e.seq], lot: lot, people: people,
                     expected: "\(facts.quantity(inv, id)) as invoiced", found: "\(facts.quantity(q, id)) received",
                     basis: basisRecords + "; a shortage in transit is the supplier's loss to report (21 CFR 1301.74(c))",
                     action: "Tell the supplier in writing the same day and keep their answer; record the quantity actually received (never the invoiced one). If the supplier confirms the drug was shipped, the difference is an in-transit loss the supplier reports to DEA; note it when you resolve this finding.")
             }
             var problems: [String] = []
-            let supplierDEA = e.body.string("supplier", "dea_number")
+            let supplierDEA = e.body.string(LotReceived.Member.supplier, Party.Member.deaNumber)
             if let d = supplierDEA {
                 if (try? DEANumber(d)) == nil { problems.append("the supplier's DEA number fails its check digit") }
             } else {
                 problems.append("the supplier's DEA number is missing")
             }
             var ndc: NDC?
-            if let n = e.string("ndc") {
+            if let n = e.string(LotReceived.Member.ndc) {
                 ndc = try? NDC(n)
                 if ndc == nil { problems.append("the NDC \(n.prefix(20)) is not valid") }
             } else {
                 problems.append("the NDC is missing")
             }
-            if let g = e.string("gtin") {
+            if let g = e.string(LotReceived.Member.gtin) {
                 if let gtin = try? GTIN(g) {
                     if let ndc, !ndc.matchesGTIN(gtin) { problems.append("the scanned GTIN \(g) does not contain the NDC \(ndc.hyphenated)") }
                 } else {
                     problems.append("the GTIN \(g.prefix(20)) is not valid")
                 }
             }
-            if let x = e.string("expiry") {
+            if let x = e.string(LotReceived.Member.expiry) {
                 if let exp = try? ExpiryDate(iso: x) {
                     let (y, m, d) = e.time.civilDate
                     if exp.isExpired(onYear: y, month: m, day: d) { problems.append("the lot had already expired (\(x)) when received") }
@@ -181,7 +181,7 @@ extension Run {
                     problems.append("the expiry date is not valid")
                 }
             }
-            if let q = e.micros("quantity"), let per = e.micros("units_per_container"), let n = e.integer("containers"),
+            if let q = e.micros(LotReceived.Member.quantity), let per = e.micros(LotReceived.Member.unitsPerContainer), let n = e.integer(LotReceived.Member.containers),
                { let r = per.multipliedReportingOverflow(by: Int64(n)); return r.overflow || r.partialValue != q }() {  // no trapping product
                 problems.append("quantity is not containers × units per container")
             }
@@ -200,10 +200,10 @@ extension Run {
             let live = info.receipts.filter { !facts.corrected.contains($0.seq) }
             guard let first = live.first else { continue }
             func describe(_ e: Record) -> [String: String] {
-                let drug = e.value("drug")
-                return ["drug name": drug?["name"]?.stringValue ?? "", "strength": drug?["strength"]?.stringValue ?? "",
-                        "form": drug?["form"]?.stringValue ?? "", "unit": e.string("unit") ?? "", "expiry": e.string("expiry") ?? "",
-                        "units per container": e.string("units_per_container").flatMap { try? Quantity(parsing: $0) }?.description ?? ""]
+                let drug = e.value(LotReceived.Member.drug)
+                return ["drug name": drug?[DrugDescription.Member.name]?.stringValue ?? "", "strength": drug?[DrugDescription.Member.strength]?.stringValue ?? "",
+                        "form": drug?[DrugDescription.Member.form]?.stringValue ?? "", "unit": e.string(LotReceived.Member.unit) ?? "", "expiry": e.string(LotReceived.Member.expiry) ?? "",
+                        "units per container": e.string(LotReceived.Member.unitsPerContainer).flatMap { try? Quantity(parsing: $0) }?.description ?? ""]
             }
             let base = describe(first)
             var differing: [Int] = []
@@ -233,7 +233,7 @@ extension Run {
     mutating func unusableLots() {
         var statusChanges: [String: [Record]] = [:]
         for e in facts.live(DispensingType.lotStatusChanged) {
-            if let id = e.string("lot_id") { statusChanges[id, default: []].append(e) }
+            if let id = e.string(LotStatusChanged.Member.lotID) { statusChanges[id, default: []].append(e) }
         }
         for k in statusChanges.keys { statusChanges[k]?.sort { ($0.time, $0.seq) < ($1.time, $1.seq) } }
         // What the checks need of a lot, looked up once per run of uses of the same lot.
@@ -288,11 +288,11 @@ extension Run {
                     basis: basis, action: "Tell the prescriber and the patient's clinician; quarantine what is left of lot \(lot) and destroy it with two witnesses (csledger destroy).")
             }
         }
-        if let change = state.changes.last(where: { $0.time <= t }), let status = change.string("status"), status != "active" {
-            let recalled = status == "recalled"
+        if let change = state.changes.last(where: { $0.time <= t }), let status = change.string(LotStatusChanged.Member.status), status != LotStatusChanged.Status.active.rawValue {
+            let recalled = status == LotStatusChanged.Status.recalled.rawValue
             add(rule: 3, check: "\(status)-lot", subject: "\(e.seq)|\(lot)", severity: recalled ? .critical : .warning,
                 title: "Seq \(e.seq) \(what) from lot \(lot) while it was \(status)",
-                detail: "Lot \(lot) was \(status) as of \(change.time.short) (seq \(change.seq), reason: \"\((change.string("reason") ?? "").prefix(120))\")"
+                detail: "Lot \(lot) was \(status) as of \(change.time.short) (seq \(change.seq), reason: \"\((change.string(LotStatusChanged.Member.reason) ?? "").prefix(120))\")"
                     + (change.seq > e.seq ? ", an entry written after this use but dated before it" : "")
                     + "; the \(e.type) entry at seq \(e.seq) is dated \(t.short).",
                 time: t, entries: [e.seq, change.seq], lot: lot, patient: e.patientRef, people: e.people + [change.actor],
@@ -315,7 +315,7 @@ extension Run {
         for m in facts.movements { stock[m.lotID, default: 0] += m.micros }
         var lastCount: [String: Record] = [:]
         for e in facts.live(DispensingType.countRecorded) {
-            guard let id = e.string("lot_id") else { continue }
+            guard let id = e.string(CountRecorded.Member.lotID) else { continue }
             if let prev = lastCount[id], prev.time > e.time { continue }
             lastCount[id] = e
         }

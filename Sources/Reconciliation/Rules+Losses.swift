@@ -10,15 +10,15 @@ extension Run {
     mutating func lossReportTimeliness() {
         let basis = "21 CFR 1301.76(b) (practitioners) and 1301.74(c): notify the DEA Field Division in writing within one business day of discovering a theft or significant loss; DEA Form 106"
         for e in facts.live(DispensingType.lossReported) {
-            guard let discovered = e.time("discovered") else { continue }
-            let kind = e.string("kind") ?? "loss"
+            guard let discovered = e.time(LossReported.Member.discovered) else { continue }
+            let kind = e.string(LossReported.Member.kind) ?? "loss"
             let deadline = calendar.deadline(after: discovered, businessDays: config.lossReportBusinessDays)
             let items = e.lotItems
-            let what = kind == "in_transit" ? "parcel \(e.string("tracking") ?? "?")"
+            let what = kind == LossReported.Kind.inTransit.rawValue ? "parcel \(e.string(LossReported.Member.tracking) ?? "?")"
                 : items.map { facts.quantity($0.micros, $0.lotID) + " of lot " + $0.lotID }.joined(separator: ", ")
             let lot = items.count == 1 ? items[0].lotID : nil
             let common = [Figure("discovered", discovered.short), Figure("due by", deadline.short), Figure("recorded", e.logged.short)]
-            if let notified = e.time("dea_notified") {
+            if let notified = e.time(LossReported.Member.deaNotified) {
                 guard notified > deadline else { continue }
                 let late = calendar.businessDays(from: discovered, to: notified)
                 add(rule: 8, check: "dea-notified-late", subject: "\(e.seq)", severity: .critical,
@@ -76,7 +76,7 @@ extension Run {
                 prevShort = short
             }
         }
-        for e in facts.live(DispensingType.lossReported) where e.string("kind") != "in_transit" {
+        for e in facts.live(DispensingType.lossReported) where e.string(LossReported.Member.kind) != LossReported.Kind.inTransit.rawValue {
             for item in e.lotItems { events[item.lotID, default: []].append((e.time, e.seq, item.micros)) }
         }
         let endWeek = Self.week(asOf)

@@ -19,9 +19,9 @@ extension Run {
         let basis = "21 CFR 1306.22 (Schedule III refills: at most 5, none after 6 months); 21 CFR 1306.04(a) (corresponding responsibility of the pharmacist)"
         var rxs: [String: Record] = [:]
         for e in facts.live(DispensingType.prescriptionAdded) {
-            guard let rx = e.string("rx_number"), rxs[rx] == nil else { continue }
+            guard let rx = e.string(PrescriptionAdded.Member.rxNumber), rxs[rx] == nil else { continue }
             rxs[rx] = e
-            if let refills = e.integer("refills_authorized"), refills > 5 {
+            if let refills = e.integer(PrescriptionAdded.Member.refillsAuthorized), refills > 5 {
                 add(rule: 4, check: "too-many-refills", subject: rx, severity: .critical,
                     title: "Prescription \(rx) authorizes \(refills) refills",
                     detail: "Prescription \(rx) (seq \(e.seq)) authorizes \(refills) refills; a Schedule III prescription allows at most 5. csledger refuses this on write, so the entry came in another way.",
@@ -32,18 +32,18 @@ extension Run {
         }
         var fills: [String: [Record]] = [:]
         for e in facts.live(DispensingType.prescriptionDispensed) {
-            if let rx = e.string("rx_number") { fills[rx, default: []].append(e) }
+            if let rx = e.string(PrescriptionDispensed.Member.rxNumber) { fills[rx, default: []].append(e) }
         }
         let cameBack = returnedFills()
         for (rx, list) in fills {
             let sorted = list.sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }
             let p = rxs[rx]
-            let rxQuantity = p?.micros("quantity")
-            let unit = p?.string("unit") ?? ""
-            let refillsAuthorized = p?.integer("refills_authorized")
+            let rxQuantity = p?.micros(PrescriptionAdded.Member.quantity)
+            let unit = p?.string(PrescriptionAdded.Member.unit) ?? ""
+            let refillsAuthorized = p?.integer(PrescriptionAdded.Member.refillsAuthorized)
             func q(_ m: Int64) -> String { "\(Quantity(micros: m))\(unit.isEmpty ? "" : " \(unit)")" }
             // The last fill date, once per prescription; fills dated after that day are late.
-            let issued = p?.string("issued")
+            let issued = p?.string(PrescriptionAdded.Member.issued)
             let last = issued.flatMap(Self.lastFillDate)
             let lateFrom = last.flatMap { Timestamp($0, allowDate: true) }?.adding(days: 1)
             for (i, f) in sorted.enumerated() {
@@ -56,7 +56,7 @@ extension Run {
                         expected: "filled on or before \(last)", found: "filled on \(t.dateString)", basis: basis,
                         action: "The fill was not valid: contact the prescriber, and document what was given to the patient.")
                 }
-                if let rxQuantity, let fq = f.micros("quantity"), fq > rxQuantity {
+                if let rxQuantity, let fq = f.micros(PrescriptionDispensed.Member.quantity), fq > rxQuantity {
                     add(rule: 4, check: "fill-over-quantity", subject: "\(f.seq)", severity: .critical,
                         title: "Fill of \(rx) at seq \(f.seq) is more than prescribed per fill",
                         detail: "Seq \(f.seq) dispensed \(q(fq)) on prescription \(rx), which allows \(q(rxQuantity)) per fill.",
@@ -74,13 +74,13 @@ extension Run {
                 }
                 // The previous supply is the last earlier fill the patient received: a parcel that came back is not one.
                 guard let prev = sorted[..<i].last(where: { !cameBack.contains($0.seq) }) else { continue }
-                guard let days = prev.integer("days_supply"), days > 0 else { continue }
+                guard let days = prev.integer(PrescriptionDispensed.Member.daysSupply), days > 0 else { continue }
                 let earliest = prev.time.adding(days: Double(days) * config.earlyRefillFraction)
                 if t < earliest {
                     let after = t.hours(since: prev.time) / 24
                     add(rule: 4, check: "early-refill", subject: "\(f.seq)", severity: .warning,
                         title: "Early refill of \(rx): \(fmt(after, 1)) days after a \(days)-day supply",
-                        detail: "Fill \(f.integer("fill_number") ?? i + 1) of \(rx) (seq \(f.seq), \(t.short)) came \(fmt(after, 1)) days after the previous fill (seq \(prev.seq), \(prev.time.short)), which was a \(days)-day supply. The earliest expected refill is after \(fmt(config.earlyRefillFraction * 100, 0))% of it: \(earliest.short).",
+                        detail: "Fill \(f.integer(PrescriptionDispensed.Member.fillNumber) ?? i + 1) of \(rx) (seq \(f.seq), \(t.short)) came \(fmt(after, 1)) days after the previous fill (seq \(prev.seq), \(prev.time.short)), which was a \(days)-day supply. The earliest expected refill is after \(fmt(config.earlyRefillFraction * 100, 0))% of it: \(earliest.short).",
                         time: t, entries: [prev.seq, f.seq], patient: f.patientRef ?? prev.patientRef, people: [f.actor, prev.actor],
                         expected: "not before \(earliest.short) (\(fmt(config.earlyRefillFraction * 100, 0))% of \(days) days after seq \(prev.seq))",
                         found: "filled \(t.short)",
@@ -98,16 +98,16 @@ extension Run {
         struct Fill: Hashable { let rx: String; let number: Int }
         var lastParcel: [Fill: String] = [:]
         for s in facts.live(DispensingType.shipmentSent) {
-            guard let tracking = s.string("tracking") else { continue }
-            for f in s.body.objects("fills") {
-                if let rx = f.string("rx_number"), let n = f.integer("fill_number") { lastParcel[Fill(rx: rx, number: n)] = tracking }
+            guard let tracking = s.string(ShipmentSent.Member.tracking) else { continue }
+            for f in s.body.objects(ShipmentSent.Member.fills) {
+                if let rx = f.string(FillReference.Member.rxNumber), let n = f.integer(FillReference.Member.fillNumber) { lastParcel[Fill(rx: rx, number: n)] = tracking }
             }
         }
-        let returned = Set(facts.live(DispensingType.shipmentReturned).compactMap { $0.string("tracking") })
+        let returned = Set(facts.live(DispensingType.shipmentReturned).compactMap { $0.string(ShipmentReturned.Member.tracking) })
         guard !returned.isEmpty else { return [] }
         var out = Set<Int>()
         for e in facts.live(DispensingType.prescriptionDispensed) {
-            guard let rx = e.string("rx_number"), let n = e.integer("fill_number"), let t = lastParcel[Fill(rx: rx, number: n)] else { continue }
+            guard let rx = e.string(PrescriptionDispensed.Member.rxNumber), let n = e.integer(PrescriptionDispensed.Member.fillNumber), let t = lastParcel[Fill(rx: rx, number: n)] else { continue }
             if returned.contains(t) { out.insert(e.seq) }
         }
         return out
@@ -120,29 +120,29 @@ extension Run {
         struct Fill: Hashable { let rx: String; let number: Int }
         var fillPatient: [Fill: String] = [:]
         for e in facts.live(DispensingType.prescriptionDispensed) {
-            if let rx = e.string("rx_number"), let n = e.integer("fill_number"), let p = e.patientRef { fillPatient[Fill(rx: rx, number: n)] = p }
+            if let rx = e.string(PrescriptionDispensed.Member.rxNumber), let n = e.integer(PrescriptionDispensed.Member.fillNumber), let p = e.patientRef { fillPatient[Fill(rx: rx, number: n)] = p }
         }
         var closing: [String: [Record]] = [:]
         for type in [DispensingType.shipmentDelivered, DispensingType.shipmentReturned, DispensingType.shipmentLost] {
-            for e in facts.live(type) { if let t = e.string("tracking") { closing[t, default: []].append(e) } }
+            for e in facts.live(type) { if let t = e.string(ShipmentDelivered.Member.tracking) { closing[t, default: []].append(e) } }
         }
         var inTransitReports: [String: [Record]] = [:]
-        for e in facts.live(DispensingType.lossReported) where e.string("kind") == "in_transit" {
-            if let t = e.string("tracking") { inTransitReports[t, default: []].append(e) }
+        for e in facts.live(DispensingType.lossReported) where e.string(LossReported.Member.kind) == LossReported.Kind.inTransit.rawValue {
+            if let t = e.string(LossReported.Member.tracking) { inTransitReports[t, default: []].append(e) }
         }
         var returnedMoves: [Int: [(String, Int64)]] = [:]
         for m in facts.movements where m.kind == "returned" { returnedMoves[m.seq, default: []].append((m.lotID, m.micros)) }
         let destructions = facts.live(DispensingType.destructionRecorded)
         let carrierBasis = "21 CFR 1301.74(e) (carriers with adequate security against in-transit loss); carrier Adult Signature Required terms (signer 21 or older, government photo ID); state mail-order pharmacy rules"
         for s in facts.live(DispensingType.shipmentSent) {
-            guard let tracking = s.string("tracking") else { continue }
+            guard let tracking = s.string(ShipmentSent.Member.tracking) else { continue }
             let sent = s.time
-            let patients = Set(s.body.objects("fills").compactMap { f -> String? in
-                guard let rx = f.string("rx_number"), let n = f.integer("fill_number") else { return nil }
+            let patients = Set(s.body.objects(ShipmentSent.Member.fills).compactMap { f -> String? in
+                guard let rx = f.string(FillReference.Member.rxNumber), let n = f.integer(FillReference.Member.fillNumber) else { return nil }
                 return fillPatient[Fill(rx: rx, number: n)]
             })
             let patient = patients.count == 1 ? patients.first : nil
-            let adult = s.body.isTrue("adult_signature_required")
+            let adult = s.body.isTrue(ShipmentSent.Member.adultSignatureRequired)
             let closes = (closing[tracking] ?? []) + (inTransitReports[tracking] ?? [])
             let close = closes.min { $0.seq < $1.seq }
             switch close?.type {
@@ -151,7 +151,7 @@ extension Run {
                 if days > config.inTransitDays {
                     add(rule: 6, check: "in-transit-too-long", subject: tracking, severity: .warning,
                         title: "Parcel \(tracking) in transit for \(fmt(days, 1)) days",
-                        detail: "Parcel \(tracking) (\(s.string("carrier") ?? "carrier unknown"), seq \(s.seq)) was shipped at \(sent.short) and has no delivery, return or loss recorded as of \(asOf.short).",
+                        detail: "Parcel \(tracking) (\(s.string(ShipmentSent.Member.carrier) ?? "carrier unknown"), seq \(s.seq)) was shipped at \(sent.short) and has no delivery, return or loss recorded as of \(asOf.short).",
                         time: sent, entries: [s.seq], patient: patient, people: [s.actor],
                         expected: "delivered or returned within \(fmt(config.inTransitDays)) days", found: "in transit since \(sent.short)",
                         figures: [Figure("days in transit", fmt(days, 1)), Figure("limit (days)", fmt(config.inTransitDays))],
@@ -162,14 +162,14 @@ extension Run {
             case DispensingType.shipmentDelivered?:
                 let d = close!
                 var problems: [String] = []
-                if !adult { problems.append("shipped without Adult Signature Required (override: \"\((s.string("override_reason") ?? "none").prefix(100))\")") }
-                if !d.body.isTrue("age_verified") { problems.append("the carrier did not verify the signer is 21 or older") }
-                if let idType = d.string("id_type"), idType == "none" { problems.append("no ID was checked (id_type none)") }
+                if !adult { problems.append("shipped without Adult Signature Required (override: \"\((s.string(StatementMember.overrideReason) ?? "none").prefix(100))\")") }
+                if !d.body.isTrue(ShipmentDelivered.Member.ageVerified) { problems.append("the carrier did not verify the signer is 21 or older") }
+                if let idType = d.string(ShipmentDelivered.Member.idType), idType == ShipmentDelivered.IDType.none.rawValue { problems.append("no ID was checked (id_type none)") }
                 if !problems.isEmpty {
                     add(rule: 6, check: "delivered-without-adult-check", subject: tracking, severity: .critical,
                         title: "Parcel \(tracking) delivered without adult signature or ID check",
-                        detail: "Parcel \(tracking) (seq \(s.seq)) was delivered (seq \(d.seq), \((d.time("delivered") ?? d.time).short)) but \(problems.joined(separator: "; ")). Signer reference: \(d.body.string("signer", "ref") ?? "none").",
-                        time: d.time("delivered") ?? d.time, entries: [s.seq, d.seq], patient: patient, people: [s.actor, d.actor],
+                        detail: "Parcel \(tracking) (seq \(s.seq)) was delivered (seq \(d.seq), \((d.time(ShipmentDelivered.Member.delivered) ?? d.time).short)) but \(problems.joined(separator: "; ")). Signer reference: \(d.body.string(ShipmentDelivered.Member.signer, PersonalDataReference.Member.ref) ?? "none").",
+                        time: d.time(ShipmentDelivered.Member.delivered) ?? d.time, entries: [s.seq, d.seq], patient: patient, people: [s.actor, d.actor],
                         expected: "Adult Signature Required, signer verified 21 or older, photo ID checked", found: problems.joined(separator: "; "),
                         basis: carrierBasis,
                         action: "Get the carrier's full proof of delivery; confirm with the patient that they received the parcel themselves. Review why it was shipped or accepted this way, and brief staff; if the patient did not receive it, treat it as an in-transit loss (Form 106).")
@@ -177,7 +177,7 @@ extension Run {
             case DispensingType.shipmentReturned?:
                 let r = close!
                 if !adult { shippedWithoutAdultSignature(s, tracking, patient, delivered: nil, basis: carrierBasis) }
-                guard r.string("disposition") == "quarantine" else { break }
+                guard r.string(ShipmentReturned.Member.disposition) == ShipmentReturned.Disposition.quarantine.rawValue else { break }
                 let days = asOf.hours(since: r.time) / 24
                 guard days > config.quarantinedReturnDays else { break }
                 var missing: [String] = []
@@ -192,7 +192,7 @@ extension Run {
                 guard !missing.isEmpty else { break }
                 add(rule: 6, check: "quarantined-return-not-destroyed", subject: tracking, severity: .warning,
                     title: "Returned parcel \(tracking) quarantined \(fmt(days, 0)) days ago and not destroyed",
-                    detail: "Parcel \(tracking) came back at \(r.time.short) (seq \(r.seq)) with disposition quarantine (\"\((r.string("reason") ?? "").prefix(100))\"). No destruction after it covers \(missing.joined(separator: ", ")).",
+                    detail: "Parcel \(tracking) came back at \(r.time.short) (seq \(r.seq)) with disposition quarantine (\"\((r.string(ShipmentReturned.Member.reason) ?? "").prefix(100))\"). No destruction after it covers \(missing.joined(separator: ", ")).",
                     time: r.time, entries: [s.seq, r.seq], patient: patient, people: [s.actor, r.actor],
                     expected: "destroyed with two witnesses within \(fmt(config.quarantinedReturnDays)) days of the return",
                     found: "not destroyed: \(missing.joined(separator: ", "))",
@@ -219,7 +219,7 @@ extension Run {
     private mutating func shippedWithoutAdultSignature(_ s: Record, _ tracking: String, _ patient: String?, delivered: Record?, basis: String) {
         add(rule: 6, check: "shipped-without-adult-signature", subject: tracking, severity: .warning,
             title: "Parcel \(tracking) shipped without Adult Signature Required",
-            detail: "Parcel \(tracking) (seq \(s.seq)) was shipped without the carrier's Adult Signature Required option; override reason: \"\((s.string("override_reason") ?? "none").prefix(120))\".",
+            detail: "Parcel \(tracking) (seq \(s.seq)) was shipped without the carrier's Adult Signature Required option; override reason: \"\((s.string(StatementMember.overrideReason) ?? "none").prefix(120))\".",
             time: s.time, entries: [s.seq], patient: patient, people: [s.actor],
             expected: "Adult Signature Required", found: "no adult signature option", basis: basis,
             action: "Check the override reason with the pharmacist in charge; if it is not justified, ask the carrier to add adult signature to the parcel if it is still in transit, and brief staff.")

@@ -14,14 +14,14 @@ extension Run {
         struct Fill: Hashable { let rx: String; let number: Int }
         var parcelOf: [Fill: Record] = [:]
         for s in facts.live(DispensingType.shipmentSent) {
-            for f in s.body.objects("fills") {
-                if let rx = f.string("rx_number"), let n = f.integer("fill_number") { parcelOf[Fill(rx: rx, number: n)] = s }
+            for f in s.body.objects(ShipmentSent.Member.fills) {
+                if let rx = f.string(FillReference.Member.rxNumber), let n = f.integer(FillReference.Member.fillNumber) { parcelOf[Fill(rx: rx, number: n)] = s }
             }
         }
         var closing: [String: Record] = [:]
         for type in [DispensingType.shipmentDelivered, DispensingType.shipmentReturned, DispensingType.shipmentLost] {
             for e in facts.live(type) {
-                if let t = e.string("tracking"), closing[t].map({ $0.seq > e.seq }) ?? true { closing[t] = e }
+                if let t = e.string(ShipmentDelivered.Member.tracking), closing[t].map({ $0.seq > e.seq }) ?? true { closing[t] = e }
             }
         }
         var fillsByPatient: [String: [Record]] = [:]
@@ -29,32 +29,32 @@ extension Run {
         var byPatient: [String: [Record]] = [:]
         for p in policies { if let ref = p.patientRef { byPatient[ref, default: []].append(p) } }
         for (ref, list) in byPatient {
-            for (i, policy) in list.enumerated() where policy.string("policy") == "in_clinic_only" {
+            for (i, policy) in list.enumerated() where policy.string(PatientPolicySet.Member.policy) == PatientPolicySet.Policy.inClinicOnly.rawValue {
                 // The policy stands until the next policy of the patient (take-home allowed again).
                 let until = i + 1 < list.count ? list[i + 1].seq : Int.max
                 for fill in fillsByPatient[ref] ?? [] where fill.seq < policy.seq {
-                    guard let rx = fill.string("rx_number"), let n = fill.integer("fill_number") else { continue }
+                    guard let rx = fill.string(PrescriptionDispensed.Member.rxNumber), let n = fill.integer(PrescriptionDispensed.Member.fillNumber) else { continue }
                     let parcel = parcelOf[Fill(rx: rx, number: n)]
-                    let close = parcel.flatMap { $0.string("tracking") }.flatMap { closing[$0] }
+                    let close = parcel.flatMap { $0.string(ShipmentSent.Member.tracking) }.flatMap { closing[$0] }
                     if let close, close.seq < policy.seq { continue }  // it had reached the patient (or come back) already
                     if let close, close.type == DispensingType.shipmentReturned { continue }  // intercepted: it came back
                     if let close, close.seq > until { continue }  // delivered after take-home was allowed again
                     let state: String
                     var severity = Severity.warning
                     if let parcel, let close, close.type == DispensingType.shipmentDelivered {
-                        state = "its parcel \(parcel.string("tracking") ?? "") was delivered at \((close.time("delivered") ?? close.time).short) (seq \(close.seq)), after the policy"
+                        state = "its parcel \(parcel.string(ShipmentSent.Member.tracking) ?? "") was delivered at \((close.time(ShipmentDelivered.Member.delivered) ?? close.time).short) (seq \(close.seq)), after the policy"
                         severity = .critical
                     } else if let parcel, let close {
-                        state = "its parcel \(parcel.string("tracking") ?? "") was recorded lost (seq \(close.seq))"
+                        state = "its parcel \(parcel.string(ShipmentSent.Member.tracking) ?? "") was recorded lost (seq \(close.seq))"
                     } else if let parcel {
-                        state = "its parcel \(parcel.string("tracking") ?? "") (seq \(parcel.seq)) is still in transit"
+                        state = "its parcel \(parcel.string(ShipmentSent.Member.tracking) ?? "") (seq \(parcel.seq)) is still in transit"
                     } else {
                         state = "it has not been shipped; it can no longer be"
                     }
                     let entries = [policy.seq, fill.seq] + (parcel.map { [$0.seq] } ?? []) + (close.map { [$0.seq] } ?? [])
                     add(rule: 12, check: "open-fill-after-in-clinic-policy", subject: "\(policy.seq)|\(fill.seq)", severity: severity,
                         title: "Fill \(n) of \(rx) is open although patient \(ref) is now in-clinic-only",
-                        detail: "Patient \(ref) was made in-clinic-only at seq \(policy.seq) (\(policy.time.short), reason \(policy.string("reason") ?? "none"), by \(who(policy.actor))). Fill \(n) of \(rx) (seq \(fill.seq), \(fill.time.short)) had not reached the patient then: \(state).",
+                        detail: "Patient \(ref) was made in-clinic-only at seq \(policy.seq) (\(policy.time.short), reason \(policy.string(PatientPolicySet.Member.reason) ?? "none"), by \(who(policy.actor))). Fill \(n) of \(rx) (seq \(fill.seq), \(fill.time.short)) had not reached the patient then: \(state).",
                         time: policy.time, entries: entries, patient: ref, people: [policy.actor, fill.actor] + (parcel.map { [$0.actor] } ?? []),
                         expected: "no take-home supply reaching an in-clinic-only patient", found: state, basis: basis,
                         action: parcel == nil
@@ -72,11 +72,11 @@ extension Run {
         // A discharge for each dose: dose.discharged entries, or the dose's own monitored_until.
         var discharges: [Int: (time: Timestamp, by: KeyID, seq: Int)] = [:]
         for e in facts.live(DispensingType.doseDischarged) {
-            if let d = e.integer("dose_seq"), discharges[d] == nil { discharges[d] = (e.time, e.actor, e.seq) }
+            if let d = e.integer(DoseDischarged.Member.doseSeq), discharges[d] == nil { discharges[d] = (e.time, e.actor, e.seq) }
         }
         var firstMonitoring = discharges.keys.min() ?? Int.max
         for d in doses {
-            if let until = d.record.time("monitored_until") {
+            if let until = d.record.time(DoseAdministered.Member.monitoredUntil) {
                 discharges[d.record.seq] = (until, d.record.actor, d.record.seq)
                 firstMonitoring = min(firstMonitoring, d.record.seq)
             }

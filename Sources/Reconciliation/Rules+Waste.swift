@@ -69,8 +69,8 @@ extension Run {
     private mutating func wasteWitness(_ e: Record) {
         let (count, problems) = independentWitnesses(e)
         guard count < 1 else { return }
-        let lot = e.string("lot_id")
-        let amount = e.micros(e.type == DispensingType.wasteRecorded ? "quantity" : "wasted") ?? 0
+        let lot = e.string(WasteRecorded.Member.lotID)
+        let amount = e.micros(e.type == DispensingType.wasteRecorded ? WasteRecorded.Member.quantity : DoseAdministered.Member.wasted) ?? 0
         let why = problems.isEmpty ? "it has no witness" : problems.joined(separator: "; ")
         add(rule: 5, check: "waste-without-independent-witness", subject: "\(e.seq)", severity: .critical,
             title: "Waste at seq \(e.seq) has no independent witness",
@@ -90,7 +90,7 @@ extension Run {
     private mutating func lateWaste(_ e: Record) {
         let delay = e.logged.hours(since: e.time)
         guard delay > config.lateWasteHours else { return }
-        let lot = e.string("lot_id")
+        let lot = e.string(WasteRecorded.Member.lotID)
         add(rule: 5, check: "waste-recorded-late", subject: "\(e.seq)", severity: .warning,
             title: "Waste at seq \(e.seq) recorded \(fmt(delay, 1)) hours after it happened",
             detail: "The \(e.type) entry at seq \(e.seq) says the waste happened at \(e.time.short), but it was written to the ledger at \(e.logged.short), \(fmt(delay, 1)) hours later.",

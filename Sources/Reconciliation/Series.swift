@@ -5,53 +5,53 @@ import LedgerCore
 
 /// One one-sided CUSUM as a rule ran it: the observations, the statistic after each, the reference it
 /// subtracted and the threshold it compared with, and where it raised its alarms.
-public struct CusumSeries: Sendable {
+package struct CusumSeries: Sendable {
     /// `lot-loss-pattern` (per lot, weekly losses in containers) or `waste-pattern` (per person, waste share per dose).
-    public let check: String
+    package let check: String
     /// The lot id, or the person's key id (hex).
-    public let subject: String
+    package let subject: String
     /// Per observation, a label (the week's Monday, or the dose's seq) and the entries in it.
-    public let labels: [String]
-    public let entries: [[Int]]
+    package let labels: [String]
+    package let entries: [[Int]]
     /// The observations and Sᵢ = max(0, Sᵢ₋₁ + xᵢ − reference).
-    public let values: [Double]
-    public let statistic: [Double]
-    public let reference: Double
-    public let threshold: Double
+    package let values: [Double]
+    package let statistic: [Double]
+    package let reference: Double
+    package let threshold: Double
     /// Per alarm: the observation index where it fired, the entry it fired at, and the finding it raised.
-    public let alarms: [Alarm]
+    package let alarms: [Alarm]
 
-    public struct Alarm: Sendable {
-        public let index: Int
-        public let seq: Int
-        public let findingID: String
+    package struct Alarm: Sendable {
+        package let index: Int
+        package let seq: Int
+        package let findingID: String
     }
 }
 
 /// One person's activity in one calendar quarter for one of rule 10's rates, and the robust z-score the rule
 /// computed when the person and their peers were numerous enough to compare.
-public struct PeerActivity: Sendable {
+package struct PeerActivity: Sendable {
     /// `waste` (waste share per dose), `counts` (share of counts with a variance) or `corrections` (per record).
-    public let metric: String
-    public let quarter: String
+    package let metric: String
+    package let quarter: String
     /// The peer group (a role, or `counter`).
-    public let group: String
-    public let person: KeyID
+    package let group: String
+    package let person: KeyID
     /// Activities (doses, counts, records) and the rate over them.
-    public let n: Int
-    public let rate: Double
+    package let n: Int
+    package let rate: Double
     /// Set when the comparison ran: the peers' median and scale, the z-score and the threshold.
-    public let z: Double?
-    public let median: Double?
-    public let scale: Double?
-    public let threshold: Double
+    package let z: Double?
+    package let median: Double?
+    package let scale: Double?
+    package let threshold: Double
     /// The minimum activity to take part.
-    public let minimum: Int
+    package let minimum: Int
 }
 
 extension Stats {
     /// The path of the one-sided CUSUM `cusum` reports on: Sᵢ = max(0, Sᵢ₋₁ + xᵢ − reference), S₋₁ = 0.
-    public static func cusumPath(_ x: [Double], reference: Double) -> [Double] {
+    package static func cusumPath(_ x: [Double], reference: Double) -> [Double] {
         var s = 0.0
         return x.map { v in
             s = max(0, s + v - reference)
@@ -67,22 +67,22 @@ extension Stats {
 /// minutes between the two; rule 5's `waste-recorded-late` reports one longer than `late_waste_hours`, this
 /// figure shows the habit behind it. A figure, not a rule: no finding comes of it. A standalone
 /// `waste.recorded` names no draw, so it is not counted here (rule 5 times it against its own `time`).
-public struct WasteDelay: Sendable {
-    public let person: KeyID
+package struct WasteDelay: Sendable {
+    package let person: KeyID
     /// The peer group: the person's role (`unknown` when the key is not enrolled).
-    public let group: String
+    package let group: String
     /// Doses with something wasted.
-    public let wastes: Int
+    package let wastes: Int
     /// Minutes from draw to the waste's record: the median (mean of the two middle values for an even count),
     /// the 90th percentile (nearest rank: the ⌈0.9 n⌉-th smallest) and the longest, with its entry.
-    public let median: Double
-    public let p90: Double
-    public let longest: Double
-    public let longestSeq: Int
+    package let median: Double
+    package let p90: Double
+    package let longest: Double
+    package let longestSeq: Int
     /// Upper bounds in hours of the ranges counted in `counts` (the last range is everything above the last bound).
-    public let boundsHours: [Double]
-    public let counts: [Int]
+    package let boundsHours: [Double]
+    package let counts: [Int]
     /// The median of the medians of everyone in the group (this person included), and how many they are.
-    public let peerMedian: Double
-    public let peers: Int
+    package let peerMedian: Double
+    package let peers: Int
 }

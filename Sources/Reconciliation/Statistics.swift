@@ -2,10 +2,10 @@ import Foundation
 import LedgerCore
 
 /// The business calendar the deadlines use: Monday to Friday, UTC, minus configured holidays.
-public struct BusinessCalendar: Sendable {
+package struct BusinessCalendar: Sendable {
     let holidays: Set<Int64>
 
-    public init(holidays: [String] = []) {
+    package init(holidays: [String] = []) {
         self.holidays = Set(holidays.compactMap { Timestamp($0, allowDate: true).map { Self.day($0) } })
     }
 
@@ -18,7 +18,7 @@ public struct BusinessCalendar: Sendable {
     }
 
     /// True on Monday to Friday that is not a holiday.
-    public func isBusinessDay(_ day: Int64) -> Bool {
+    package func isBusinessDay(_ day: Int64) -> Bool {
         // 1970-01-01 was a Thursday (weekday 4, Sunday = 0).
         let weekday = ((day % 7) + 7 + 4) % 7
         return weekday != 0 && weekday != 6 && !holidays.contains(day)
@@ -26,7 +26,7 @@ public struct BusinessCalendar: Sendable {
 
     /// The end (last millisecond) of the `n`-th business day after the date of `t`; with n = 0, the end of
     /// the date of `t` itself. "Within one business day of discovery" means by `deadline(after: discovered, 1)`.
-    public func deadline(after t: Timestamp, businessDays n: Int) -> Timestamp {
+    package func deadline(after t: Timestamp, businessDays n: Int) -> Timestamp {
         var day = Self.day(t)
         var k = 0
         while k < n {
@@ -37,7 +37,7 @@ public struct BusinessCalendar: Sendable {
     }
 
     /// Business days from the date of `a` to the date of `b` (0 on the same day or when `b` is earlier).
-    public func businessDays(from a: Timestamp, to b: Timestamp) -> Int {
+    package func businessDays(from a: Timestamp, to b: Timestamp) -> Int {
         var day = Self.day(a)
         let end = Self.day(b)
         var n = 0
@@ -50,9 +50,9 @@ public struct BusinessCalendar: Sendable {
 }
 
 /// The statistics the reconciliation shows, kept simple enough to check by hand.
-public enum Stats {
+package enum Stats {
     /// The median (mean of the two middle values for an even count); 0 for no values.
-    public static func median(_ values: [Double]) -> Double {
+    package static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
         let s = values.sorted()
         let n = s.count
@@ -60,14 +60,14 @@ public enum Stats {
     }
 
     /// The median absolute deviation from the median.
-    public static func mad(_ values: [Double]) -> Double {
+    package static func mad(_ values: [Double]) -> Double {
         let m = median(values)
         return median(values.map { abs($0 - m) })
     }
 
     /// Robust z-scores: (x − median) / max(1.4826 × MAD, floor). 1.4826 × MAD estimates the standard
     /// deviation for normal data; the floor keeps near-identical peers from making small differences look large.
-    public static func robustZ(_ values: [Double], floor: Double) -> (median: Double, mad: Double, scale: Double, z: [Double]) {
+    package static func robustZ(_ values: [Double], floor: Double) -> (median: Double, mad: Double, scale: Double, z: [Double]) {
         let m = median(values)
         let d = mad(values)
         let scale = max(1.4826 * d, floor, 1e-12)
@@ -75,23 +75,23 @@ public enum Stats {
     }
 
     /// One excursion of a one-sided CUSUM: where it started, where it first passed the threshold, its peak.
-    public struct Excursion: Sendable, Equatable {
+    package struct Excursion: Sendable, Equatable {
         /// Index of the first observation of the run (the statistic left zero there).
-        public let start: Int
+        package let start: Int
         /// Index where the statistic first exceeded the threshold.
-        public let alarm: Int
+        package let alarm: Int
         /// Index of the last observation of the run (the statistic back at zero, or the last observation).
-        public let end: Int
+        package let end: Int
         /// Highest value reached.
-        public let peak: Double
+        package let peak: Double
         /// Value at the alarm.
-        public let atAlarm: Double
+        package let atAlarm: Double
     }
 
     /// One-sided (upper) CUSUM: S₀ = 0, Sᵢ = max(0, Sᵢ₋₁ + xᵢ − reference), alarm when Sᵢ > threshold
     /// and the run holds at least `minimumEvents` events (`events[i]` per observation, 1 each by default).
     /// Returns each run that raised an alarm (a run lasts until S returns to zero).
-    public static func cusum(_ x: [Double], events: [Int]? = nil, reference: Double, threshold: Double,
+    package static func cusum(_ x: [Double], events: [Int]? = nil, reference: Double, threshold: Double,
                              minimumEvents: Int = 1) -> [Excursion] {
         var out: [Excursion] = []
         var s = 0.0

@@ -27,12 +27,12 @@ public struct TransferCounterpart: Sendable {
         self.dea = dea
         name = genesis.statement.body["facility_name"]?.stringValue ?? ""
         origin = genesis.statement.body["origin"]?.stringValue ?? ""
-        let corrected = Set(entries.filter { $0.statement.type == DispensingType.entryCorrected }.compactMap { $0.statement.body["corrects"]?.integerValue })
+        let corrected = Set(entries.filter { $0.statement.type == DispensingType.entryCorrected }.compactMap { $0.statement.body[EntryCorrected.Member.corrects]?.integerValue })
         receipts = entries.filter { $0.statement.type == DispensingType.lotReceived && !corrected.contains($0.seq) }.compactMap { e in
             let b = e.statement.body
-            guard let ndc = b["ndc"]?.stringValue.flatMap({ try? NDC($0) }), let lot = b["lot"]?.stringValue,
-                  let q = b["quantity"]?.stringValue.flatMap({ try? Quantity(parsing: $0) }) else { return nil }
-            return Receipt(seq: e.seq, supplierDEA: b["supplier"]?["dea_number"]?.stringValue ?? "", invoice: b["invoice"]?.stringValue ?? "",
+            guard let ndc = b[LotReceived.Member.ndc]?.stringValue.flatMap({ try? NDC($0) }), let lot = b[LotReceived.Member.lot]?.stringValue,
+                  let q = b[LotReceived.Member.quantity]?.stringValue.flatMap({ try? Quantity(parsing: $0) }) else { return nil }
+            return Receipt(seq: e.seq, supplierDEA: b[LotReceived.Member.supplier]?[Party.Member.deaNumber]?.stringValue ?? "", invoice: b[LotReceived.Member.invoice]?.stringValue ?? "",
                            lotID: DispensingProjection.lotID(ndc: ndc, lot: lot), micros: q.micros)
         }
         lastTime = entries.map(\.statement.time).max()
@@ -50,10 +50,10 @@ extension Run {
         let outs = facts.live(DispensingType.transferOut)
         for other in counterparts {
             var matched = Set<Int>()
-            for t in outs where t.body.string("to", "dea_number") == other.dea {
-                let invoice = t.string("invoice") ?? ""
-                for item in t.body.objects("items") {
-                    guard let lot = item.string("lot_id"), let q = item.string("quantity"), let micros = (try? Quantity(parsing: q))?.micros else { continue }
+            for t in outs where t.body.string(TransferOut.Member.to, Party.Member.deaNumber) == other.dea {
+                let invoice = t.string(TransferOut.Member.invoice) ?? ""
+                for item in t.body.objects(TransferOut.Member.items) {
+                    guard let lot = item.string(LotQuantity.Member.lotID), let q = item.string(LotQuantity.Member.quantity), let micros = (try? Quantity(parsing: q))?.micros else { continue }
                     let candidates = other.receipts.filter { $0.supplierDEA == own && $0.invoice == invoice && $0.lotID == lot }
                     candidates.forEach { matched.insert($0.seq) }
                     let received = candidates.reduce(Int64(0)) { $0 + $1.micros }

@@ -12,17 +12,17 @@ import LedgerCore
 ///
 /// Patients' names, addresses and dates of birth come from the personal data kept off the chain; the bundle ships
 /// each with its salt (`personal-data.jsonl`) so the commitment in the ledger can be checked (SPEC §6).
-public struct ASAPReport: Sendable {
+package struct ASAPReport: Sendable {
     /// The ASAP text.
-    public let text: String
+    package let text: String
     /// The number of DSP records (0 for a zero report).
-    public let records: Int
+    package let records: Int
     /// `personal-data.jsonl`: `{"ref","kind","commitment","salt","data"}` per person shown.
-    public let personalData: String
-    public let seqs: Set<Int>
+    package let personalData: String
+    package let seqs: Set<Int>
 
     /// Builds the file for fills on `date` (a UTC day) to patients in `state` (two letters).
-    public static func build(source: ExportSource, personalData: PersonalData, state: String, date: Timestamp,
+    package static func build(source: ExportSource, personalData: PersonalData, state: String, date: Timestamp,
                              generated: Timestamp) throws -> ASAPReport {
         let dayEnd = date.endOfDay
         let allCorrections = try source.corrections()
@@ -155,7 +155,7 @@ public struct ASAPReport: Sendable {
     }
 
     /// `YYYY-MM-DD` → `CCYYMMDD`.
-    public static func ccyymmdd(_ date: String) -> String { String(date.prefix(10).filter(\.isNumber)) }
+    package static func ccyymmdd(_ date: String) -> String { String(date.prefix(10).filter(\.isNumber)) }
 
     static func hhmmss(_ t: Timestamp) -> String { String(t.description.dropFirst(11).prefix(8).filter(\.isNumber)) }
 

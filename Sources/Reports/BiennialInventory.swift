@@ -4,9 +4,9 @@ import LedgerCore
 /// The biennial inventory (21 CFR 1304.11) at close of business on a date: per lot the drug, form,
 /// units per container, full containers and the quantity in an opened container, with the last count,
 /// as `biennial-inventory.csv`. The on-hand figures are `csledger inventory --as-of` at that moment.
-public enum BiennialInventory {
+package enum BiennialInventory {
     /// The inventory as of `asOf` (event time).
-    public static func build(source: ExportSource, asOf: Timestamp) throws -> (files: [ReportFile], seqs: Set<Int>) {
+    package static func build(source: ExportSource, asOf: Timestamp) throws -> (files: [ReportFile], seqs: Set<Int>) {
         let report = try InventoryReport.compute(source.database, asOf: asOf)
         var seqs = try movementSeqs(source: source, to: asOf)
         let lastCounts = try DispensingRecords.lastCounts(source.database, asOf: asOf, below: source.limit)

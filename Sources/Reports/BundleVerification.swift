@@ -1,43 +1,43 @@
 import LedgerCore
 
 /// What checking a report bundle found: every failure with the file (and entry seq) it concerns.
-public struct BundleVerification: Sendable {
+package struct BundleVerification: Sendable {
     /// One thing that does not hold.
-    public struct Failure: Sendable, Hashable, CustomStringConvertible {
+    package struct Failure: Sendable, Hashable, CustomStringConvertible {
         /// The bundle file concerned (`manifest.json`, `entries.jsonl`, a report file ...).
-        public let file: String
+        package let file: String
         /// The entry concerned, if any.
-        public let seq: Int?
-        public let message: String
+        package let seq: Int?
+        package let message: String
 
-        public init(file: String, seq: Int? = nil, message: String) {
+        package init(file: String, seq: Int? = nil, message: String) {
             self.file = file
             self.seq = seq
             self.message = message
         }
 
-        public var description: String { "\(file)\(seq.map { " seq \($0)" } ?? ""): \(message)" }
+        package var description: String { "\(file)\(seq.map { " seq \($0)" } ?? ""): \(message)" }
 
-        public var json: JSONValue {
+        package var json: JSONValue {
             var o: [String: JSONValue] = ["file": .string(file), "message": .string(message)]
             if let seq { o["seq"] = .number(Double(seq)) }
             return .object(o)
         }
     }
 
-    public var kind: String?
-    public var origin: String?
-    public var checkpointSize: Int?
-    public var entries = 0
-    public var signaturesChecked = 0
-    public var proofsChecked = 0
-    public var filesChecked = 0
-    public var personalRecordsChecked = 0
-    public var failures: [Failure] = []
+    package var kind: String?
+    package var origin: String?
+    package var checkpointSize: Int?
+    package var entries = 0
+    package var signaturesChecked = 0
+    package var proofsChecked = 0
+    package var filesChecked = 0
+    package var personalRecordsChecked = 0
+    package var failures: [Failure] = []
 
-    public var isClean: Bool { failures.isEmpty }
+    package var isClean: Bool { failures.isEmpty }
 
-    public init() {}
+    package init() {}
 
     mutating func fail(_ file: String, _ seq: Int? = nil, _ message: String) {
         failures.append(Failure(file: file, seq: seq, message: message))

@@ -15,9 +15,9 @@ import LedgerCore
 ///    and disclosed personal data matches the commitments in included entries (SPEC §6).
 ///
 /// Every failure is listed with its file and seq; nothing stops at the first.
-public enum BundleVerifier {
+package enum BundleVerifier {
     /// Checks the bundle in `directory`. Throws only when the folder cannot be read at all.
-    public static func verify(directory: String) throws -> BundleVerification {
+    package static func verify(directory: String) throws -> BundleVerification {
         var v = BundleVerification()
         let dir = URL(fileURLWithPath: directory)
         let fm = FileManager.default

@@ -16,23 +16,23 @@ import LedgerStore
 ///
 /// The bundle is written into a temporary folder beside the destination and renamed into place,
 /// so a failure leaves nothing half-written.
-public struct BundleWriter: Sendable {
+package struct BundleWriter: Sendable {
     /// What was written.
-    public struct Summary: Sendable {
-        public let path: String
-        public let entries: Int
-        public let checkpointSize: Int
-        public let files: [String]
+    package struct Summary: Sendable {
+        package let path: String
+        package let entries: Int
+        package let checkpointSize: Int
+        package let files: [String]
     }
 
     let database: LedgerDatabase
     let facilityKey: SignerKey
     let origin: String
     /// The checkpoint the bundle is proved against: the latest one when the writer was made.
-    public let checkpoint: LedgerDatabase.StoredCheckpoint
+    package let checkpoint: LedgerDatabase.StoredCheckpoint
 
     /// A writer for the ledger in `database`, signing with `facilityKey`, which must be the ledger's facility key.
-    public init(database: LedgerDatabase, facilityKey: SignerKey) throws {
+    package init(database: LedgerDatabase, facilityKey: SignerKey) throws {
         guard let expected = try database.meta("facility_key_id").flatMap(KeyID.init), let origin = try database.meta("origin") else {
             throw LedgerError(.ledgerCorrupt, "the ledger has no facility key or origin recorded; run verify")
         }
@@ -54,7 +54,7 @@ public struct BundleWriter: Sendable {
     ///   - range: what the report covers, e.g. `{"from": ..., "to": ...}`.
     ///   - files: the report files.
     ///   - entrySeqs: the entries the report was computed from.
-    public func write(kind: String, range: [String: JSONValue], files: [ReportFile], entrySeqs: Set<Int>,
+    package func write(kind: String, range: [String: JSONValue], files: [ReportFile], entrySeqs: Set<Int>,
                       to destination: String, generated: Timestamp = .now()) throws -> Summary {
         let dest = try Self.checkDestination(destination)
         for f in files {
@@ -138,7 +138,7 @@ public struct BundleWriter: Sendable {
 
     /// The destination as a URL, after checking it: no `..`, not a symbolic link, not an existing non-empty
     /// folder or a file, and its parent folder exists.
-    public static func checkDestination(_ path: String) throws -> URL {
+    package static func checkDestination(_ path: String) throws -> URL {
         guard !path.isEmpty else { throw LedgerError(.invalidArgument, "--out must name a folder") }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         guard !parts.contains(".."), let last = parts.last, last != "." else {

@@ -1,9 +1,9 @@
 /// CSV as RFC 4180 writes it: comma-separated, CRLF line ends, fields with a comma, quote or line break quoted
 /// (quotes doubled). A field starting with `=`, `+`, `-` or `@` that is not a number gets a leading `'`
 /// so a spreadsheet does not run it as a formula.
-public enum CSV {
+package enum CSV {
     /// The CSV text of a header row and data rows.
-    public static func text(header: [String], rows: [[String]]) -> String {
+    package static func text(header: [String], rows: [[String]]) -> String {
         ([header] + rows).map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
     }
 
@@ -15,7 +15,7 @@ public enum CSV {
     }
 
     /// Parses CSV text into rows of fields (the inverse of `text`, accepting LF or CRLF line ends).
-    public static func parse(_ text: String) -> [[String]] {
+    package static func parse(_ text: String) -> [[String]] {
         var rows: [[String]] = []
         var row: [String] = []
         var field = ""

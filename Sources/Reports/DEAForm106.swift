@@ -4,9 +4,9 @@ import LedgerCore
 /// The data of DEA Form 106 (theft or loss of controlled substances) for one `loss.reported` entry,
 /// as `dea106.csv`: one row per lot and quantity lost. For a parcel lost in transit the rows are the
 /// lots of the fills the parcel held, with the carrier and tracking number.
-public enum DEAForm106 {
+package enum DEAForm106 {
     /// The report for the loss at `seq`. Refuses a seq that is not a loss report.
-    public static func build(source: ExportSource, seq: Int) throws -> (files: [ReportFile], seqs: Set<Int>, time: Timestamp) {
+    package static func build(source: ExportSource, seq: Int) throws -> (files: [ReportFile], seqs: Set<Int>, time: Timestamp) {
         guard let e = try source.entry(seq) else {
             throw LedgerError(.notFound, "there is no entry \(seq) in the ledger (it holds \(source.limit) entries); give the seq of a loss report")
         }

@@ -3,9 +3,9 @@ import LedgerCore
 /// The data of DEA Form 41 (registrants inventory of drugs surrendered / destroyed) for one
 /// `destruction.recorded` entry: one row per lot destroyed, with the registrant, method, location
 /// and the two witnesses, as `dea41.csv`.
-public enum DEAForm41 {
+package enum DEAForm41 {
     /// The report for the destruction at `seq`. Refuses a seq that is not a destruction.
-    public static func build(source: ExportSource, seq: Int) throws -> (files: [ReportFile], seqs: Set<Int>, time: Timestamp) {
+    package static func build(source: ExportSource, seq: Int) throws -> (files: [ReportFile], seqs: Set<Int>, time: Timestamp) {
         guard let e = try source.entry(seq) else {
             throw LedgerError(.notFound, "there is no entry \(seq) in the ledger (it holds \(source.limit) entries); give the seq of a destruction")
         }

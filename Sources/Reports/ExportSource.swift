@@ -5,22 +5,22 @@ import LedgerStore
 
 /// What every report reads from the ledger file, limited to the entries a checkpoint covers:
 /// the registrant (from the genesis entry), signers' names, lots, and entries by type and time.
-public struct ExportSource: Sendable {
+package struct ExportSource: Sendable {
     /// A received lot as the exports print it.
-    public typealias Lot = DispensingRecords.Lot
+    package typealias Lot = DispensingRecords.Lot
 
-    public let database: LedgerDatabase
+    package let database: LedgerDatabase
     /// Entries with a seq below this (the checkpoint's tree size) are used.
-    public let limit: Int
-    public let origin: String
+    package let limit: Int
+    package let origin: String
     /// The genesis body (`facility_name`, `dea_number`, and whatever else init recorded: `address`, `npi`, `ncpdp`,
     /// `state_license`) with every `facility.updated` the checkpoint covers laid over it.
-    public let registrant: [String: JSONValue]
-    public let lots: [String: Lot]
+    package let registrant: [String: JSONValue]
+    package let lots: [String: Lot]
     let signerNames: [KeyID: String]
 
     /// Reads from `database`, up to (not including) entry `limit`.
-    public init(database: LedgerDatabase, limit: Int) throws {
+    package init(database: LedgerDatabase, limit: Int) throws {
         self.database = database
         self.limit = limit
         let genesis = try database.entry(0)
@@ -35,32 +35,32 @@ public struct ExportSource: Sendable {
     }
 
     /// The registrant's name, from the genesis entry.
-    public var facilityName: String { registrant["facility_name"]?.stringValue ?? origin }
+    package var facilityName: String { registrant["facility_name"]?.stringValue ?? origin }
     /// The registrant's DEA number, from the genesis entry.
-    public var deaNumber: String { registrant["dea_number"]?.stringValue ?? "" }
+    package var deaNumber: String { registrant["dea_number"]?.stringValue ?? "" }
     /// The registrant's address, NPI, NCPDP number and state licence ("" when never recorded).
-    public var address: String { registrant["address"]?.stringValue ?? "" }
-    public var npi: String { registrant["npi"]?.stringValue ?? "" }
-    public var ncpdp: String { registrant["ncpdp"]?.stringValue ?? "" }
-    public var stateLicense: String { registrant["state_license"]?.stringValue ?? "" }
+    package var address: String { registrant["address"]?.stringValue ?? "" }
+    package var npi: String { registrant["npi"]?.stringValue ?? "" }
+    package var ncpdp: String { registrant["ncpdp"]?.stringValue ?? "" }
+    package var stateLicense: String { registrant["state_license"]?.stringValue ?? "" }
 
     /// A signer's enrolled name and short key id, for a report row.
-    public func name(_ key: KeyID) -> String { "\(signerNames[key] ?? "unknown signer") (\(key.short))" }
+    package func name(_ key: KeyID) -> String { "\(signerNames[key] ?? "unknown signer") (\(key.short))" }
 
     /// Entries of `types` whose statement time is within `from...to` (either end open when nil), in seq order.
-    public func entries(types: [String], from: Timestamp? = nil, to: Timestamp? = nil) throws -> [Entry] {
+    package func entries(types: [String], from: Timestamp? = nil, to: Timestamp? = nil) throws -> [Entry] {
         guard !types.isEmpty else { return [] }
         return try database.entryBytes(types: types, below: limit, from: from, to: to).map { try Entry.decode(canonicalBytes: $0) }
     }
 
     /// The entry at `seq`, if the checkpoint covers it.
-    public func entry(_ seq: Int) throws -> Entry? {
+    package func entry(_ seq: Int) throws -> Entry? {
         guard seq >= 0, seq < limit, let bytes = try database.entryBytes(seq) else { return nil }
         return try Entry.decode(canonicalBytes: bytes)
     }
 
     /// Which entry corrected each corrected entry (`entry.corrected` up to `to`).
-    public func corrections(to: Timestamp? = nil) throws -> [Int: Entry] {
+    package func corrections(to: Timestamp? = nil) throws -> [Int: Entry] {
         var out: [Int: Entry] = [:]
         for e in try entries(types: ["entry.corrected"], to: to) {
             if let target = e.statement.body["corrects"]?.integerValue { out[target] = e }

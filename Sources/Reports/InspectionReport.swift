@@ -9,14 +9,14 @@ import LedgerStore
 /// Accountability per lot: opening + received + returned + adjusted − dispensed − administered − wasted − destroyed − transferred
 /// − lost = closing, where opening is the inventory just before the period and closing the inventory at its end,
 /// both exactly as `csledger inventory --as-of` computes them.
-public struct InspectionReport: Sendable {
+package struct InspectionReport: Sendable {
     /// The ledger's verification, as the report states it.
-    public struct Integrity: Sendable {
-        public let entries: Int
-        public let signaturesChecked: Int
-        public let checkpointsChecked: Int
-        public let failures: [String]
-        public init(entries: Int, signaturesChecked: Int, checkpointsChecked: Int, failures: [String]) {
+    package struct Integrity: Sendable {
+        package let entries: Int
+        package let signaturesChecked: Int
+        package let checkpointsChecked: Int
+        package let failures: [String]
+        package init(entries: Int, signaturesChecked: Int, checkpointsChecked: Int, failures: [String]) {
             self.entries = entries
             self.signaturesChecked = signaturesChecked
             self.checkpointsChecked = checkpointsChecked
@@ -25,40 +25,40 @@ public struct InspectionReport: Sendable {
     }
 
     /// One lot's figures over the period.
-    public struct Accountability: Sendable {
-        public let line: InventoryReport.Line
-        public var opening = Quantity.zero
-        public var received = Quantity.zero, returned = Quantity.zero, adjusted = Quantity.zero
-        public var dispensed = Quantity.zero, administered = Quantity.zero, wasted = Quantity.zero
-        public var destroyed = Quantity.zero, lost = Quantity.zero
-        public var closing = Quantity.zero
+    package struct Accountability: Sendable {
+        package let line: InventoryReport.Line
+        package var opening = Quantity.zero
+        package var received = Quantity.zero, returned = Quantity.zero, adjusted = Quantity.zero
+        package var dispensed = Quantity.zero, administered = Quantity.zero, wasted = Quantity.zero
+        package var destroyed = Quantity.zero, lost = Quantity.zero
+        package var closing = Quantity.zero
         /// Handed to other registrants (a column after closing, added in schema 8).
-        public var transferred = Quantity.zero
+        package var transferred = Quantity.zero
 
         /// The figures in the order of accountability.csv.
-        public var figures: [(String, Quantity)] {
+        package var figures: [(String, Quantity)] {
             [("opening", opening), ("received", received), ("returned", returned), ("adjusted", adjusted), ("dispensed", dispensed),
              ("administered", administered), ("wasted", wasted), ("destroyed", destroyed), ("lost", lost), ("closing", closing),
              ("transferred", transferred)]
         }
 
         /// The figure names, as accountability.csv's columns.
-        public static let names = ["opening", "received", "returned", "adjusted", "dispensed", "administered", "wasted", "destroyed", "lost", "closing", "transferred"]
+        package static let names = ["opening", "received", "returned", "adjusted", "dispensed", "administered", "wasted", "destroyed", "lost", "closing", "transferred"]
 
         /// opening + in − out, which must equal closing.
-        public var computedClosing: Quantity {
+        package var computedClosing: Quantity {
             Quantity(micros: opening.micros + received.micros + returned.micros + adjusted.micros - dispensed.micros
                      - administered.micros - wasted.micros - destroyed.micros - lost.micros - transferred.micros)
         }
     }
 
-    public let files: [ReportFile]
+    package let files: [ReportFile]
     /// The entries the report rows come from.
-    public let seqs: Set<Int>
-    public let accountability: [Accountability]
+    package let seqs: Set<Int>
+    package let accountability: [Accountability]
 
     /// Builds the package for event times `from...to` (inclusive).
-    public static func build(source: ExportSource, from: Timestamp, to: Timestamp, integrity: Integrity,
+    package static func build(source: ExportSource, from: Timestamp, to: Timestamp, integrity: Integrity,
                              checkpoint: String, generated: Timestamp) throws -> InspectionReport {
         var seqs = Set<Int>()
         let corrections = try source.corrections(to: to)

@@ -11,56 +11,56 @@ import LedgerCore
 /// record corrected now and then. Everything in it is in order: the reconciliation must find nothing.
 ///
 /// `plants` run at the end of their business day (before the weekly count) to add the cases a test plants.
-public final class ClinicSim {
-    public struct Options: Sendable {
-        public init() {}
-        public var businessDays = 40
-        public var dosesPerDay = 20
-        public var newPrescriptionsPerDay = 2
-        public var clinicPatients = 30
-        public var homePatients = 40
-        public var seed: UInt64 = 42
-        public var clinicians = ["clin1", "clin2", "clin3", "clin4"]
+package final class ClinicSim {
+    package struct Options: Sendable {
+        package init() {}
+        package var businessDays = 40
+        package var dosesPerDay = 20
+        package var newPrescriptionsPerDay = 2
+        package var clinicPatients = 30
+        package var homePatients = 40
+        package var seed: UInt64 = 42
+        package var clinicians = ["clin1", "clin2", "clin3", "clin4"]
         /// Extra micro-units wasted per dose by a clinician from a business day on.
-        public var extraWaste: [String: (fromDay: Int, micros: Int64)] = [:]
+        package var extraWaste: [String: (fromDay: Int, micros: Int64)] = [:]
         /// The business day whose first parcel is returned for quarantine (then destroyed two days later).
-        public var quarantineReturnDay: Int? = 2
+        package var quarantineReturnDay: Int? = 2
     }
 
-    public let fx: SimulatedLedger
-    public let cal: SimCalendar
-    public var o: Options
-    public var rng: SeededRandom
-    public var balance: [String: Int64] = [:]
-    public var baseLots: [String] = []
-    public var vialQueue: [String] = []
-    public var tabletQueue: [String] = []
-    public var clinicPatients: [PersonalData.Reference] = []
-    public var homePatients: [PersonalData.Reference] = []
-    public var signers: [PersonalData.Reference] = []
-    public var plants: [Int: [(ClinicSim, Int) throws -> Void]] = [:]
+    package let fx: SimulatedLedger
+    package let cal: SimCalendar
+    package var o: Options
+    package var rng: SeededRandom
+    package var balance: [String: Int64] = [:]
+    package var baseLots: [String] = []
+    package var vialQueue: [String] = []
+    package var tabletQueue: [String] = []
+    package var clinicPatients: [PersonalData.Reference] = []
+    package var homePatients: [PersonalData.Reference] = []
+    package var signers: [PersonalData.Reference] = []
+    package var plants: [Int: [(ClinicSim, Int) throws -> Void]] = [:]
     private var lotCounter = 0
     private var expiries: [String: String] = [:]
     private var rxCounter = 0
     private var trackingCounter = 0
     private var orderCounter = 0
-    public var day = 0
+    package var day = 0
     /// The first seq of each business day.
-    public var dayFirstSeq: [Int: Int] = [:]
+    package var dayFirstSeq: [Int: Int] = [:]
 
-    public struct RxState { let rx: String; let patient: PersonalData.Reference; let refills: Int; var fills: Int; var nextDue: Timestamp; let quantity: Int64 }
-    public var active: [RxState] = []
+    package struct RxState { let rx: String; let patient: PersonalData.Reference; let refills: Int; var fills: Int; var nextDue: Timestamp; let quantity: Int64 }
+    package var active: [RxState] = []
     /// Parcels to deliver or return on a business day: (tracking, fill lots, disposition or nil for delivery).
-    public var toClose: [Int: [(tracking: String, lots: [(String, Int64)], disposition: String?)]] = [:]
-    public var toDestroy: [Int: [[(String, Int64)]]] = [:]
+    package var toClose: [Int: [(tracking: String, lots: [(String, Int64)], disposition: String?)]] = [:]
+    package var toDestroy: [Int: [[(String, Int64)]]] = [:]
 
-    public static let vialNDC = "70000-123-10"
-    public static let tabletNDC = "70000-456-30"
-    public static let supplier = Party(name: "Demo Distribution Co.", address: "1 Wholesale Way, Columbus, OH 43215", deaNumber: "RD1234563")
-    public static let prescriber = Party(name: "Dr. Maya Lin", address: "200 Telehealth Ave, Austin, TX 78701",
+    package static let vialNDC = "70000-123-10"
+    package static let tabletNDC = "70000-456-30"
+    package static let supplier = Party(name: "Demo Distribution Co.", address: "1 Wholesale Way, Columbus, OH 43215", deaNumber: "RD1234563")
+    package static let prescriber = Party(name: "Dr. Maya Lin", address: "200 Telehealth Ave, Austin, TX 78701",
                                          deaNumber: try! DEANumber.completing("BL765432").description)
 
-    public static let staff: [(String, String, Role)] = [
+    package static let staff: [(String, String, Role)] = [
         ("pharm1", "Dana Reyes, PharmD", .pharmacist), ("pharm2", "Omar Haddad, PharmD", .pharmacist),
         ("clin1", "Sam Okafor, MD", .clinician), ("clin2", "Rita Gomez, NP", .clinician),
         ("clin3", "Ken Ito, MD", .clinician), ("clin4", "Lena Berg, NP", .clinician), ("clin5", "Tom Reed, NP", .clinician),
@@ -68,7 +68,7 @@ public final class ClinicSim {
         ("compliance", "Ari Cohen", .compliance),
     ]
 
-    public init(path: String, start: Timestamp, options: Options = Options(), extraPeople: [(String, String, Role)] = []) throws {
+    package init(path: String, start: Timestamp, options: Options = Options(), extraPeople: [(String, String, Role)] = []) throws {
         o = options
         cal = SimCalendar(start: start)
         rng = SeededRandom(seed: options.seed)
@@ -83,16 +83,16 @@ public final class ClinicSim {
         for i in 0..<10 { signers.append(try pd.add(kind: .deliverySigner, data: ["name": .string("Delivery Adult \(i)")])) }
     }
 
-    public func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
-    public func chance(_ p: Double) -> Bool { Double(rng.next() % 1_000_000) / 1_000_000 < p }
-    public static func q(_ micros: Int64) -> Quantity { Quantity(micros: micros) }
-    public static let unit: Int64 = 1_000_000
+    package func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
+    package func chance(_ p: Double) -> Bool { Double(rng.next() % 1_000_000) / 1_000_000 < p }
+    package static func q(_ micros: Int64) -> Quantity { Quantity(micros: micros) }
+    package static let unit: Int64 = 1_000_000
 
     // MARK: Building blocks (also used by plants)
 
     /// Receives a lot; returns (seq, lot id).
     @discardableResult
-    public func receive(lot: String, vial: Bool, containers: Int, at t: Timestamp, by: String = "pharm1", invoiceQuantity: Int64? = nil,
+    package func receive(lot: String, vial: Bool, containers: Int, at t: Timestamp, by: String = "pharm1", invoiceQuantity: Int64? = nil,
                  strength: String? = nil, base: Bool = false) throws -> (Int, String) {
         let per: Int64 = vial ? 10 * Self.unit : 30 * Self.unit
         let body = LotReceived(
@@ -113,7 +113,7 @@ public final class ClinicSim {
     }
 
     @discardableResult
-    public func dose(lot: String, by clinician: String, patient: PersonalData.Reference, given: Int64, wasted: Int64, at t: Timestamp,
+    package func dose(lot: String, by clinician: String, patient: PersonalData.Reference, given: Int64, wasted: Int64, at t: Timestamp,
               witness: String? = nil) throws -> Int {
         orderCounter += 1
         let body = DoseAdministered(lotID: lot, patient: patient, order: "ORD-\(orderCounter)", drawn: Self.q(given + wasted), given: Self.q(given),
@@ -124,7 +124,7 @@ public final class ClinicSim {
     }
 
     @discardableResult
-    public func waste(lot: String, micros: Int64, by: String, witness: String, at t: Timestamp, reason: String = "remainder of opened vial",
+    package func waste(lot: String, micros: Int64, by: String, witness: String, at t: Timestamp, reason: String = "remainder of opened vial",
                override: String? = nil) throws -> Int {
         let body = WasteRecorded(lotID: lot, quantity: Self.q(micros), reason: reason, method: "drug disposal container", overrideReason: override)
         balance[lot, default: 0] -= micros
@@ -132,12 +132,12 @@ public final class ClinicSim {
     }
 
     @discardableResult
-    public func count(lot: String, counted: Int64? = nil, by: String, witness: String, at t: Timestamp) throws -> Int {
+    package func count(lot: String, counted: Int64? = nil, by: String, witness: String, at t: Timestamp) throws -> Int {
         try fx.stage(CountRecorded(lotID: lot, counted: Self.q(counted ?? balance[lot, default: 0])), by: by, witnesses: [witness], at: t)
     }
 
     @discardableResult
-    public func addRx(patient: PersonalData.Reference, refills: Int, quantity: Int64 = 8 * unit, daysSupply: Int = 28, at t: Timestamp,
+    package func addRx(patient: PersonalData.Reference, refills: Int, quantity: Int64 = 8 * unit, daysSupply: Int = 28, at t: Timestamp,
                rx: String? = nil) throws -> (Int, String) {
         rxCounter += 1
         let number = rx ?? "RX-\(10_000 + rxCounter)"
@@ -152,7 +152,7 @@ public final class ClinicSim {
 
     /// Dispenses from the tablet lots in turn (splitting across lots when one runs low); returns (seq, lots used).
     @discardableResult
-    public func fill(rx: String, number: Int, patient: PersonalData.Reference, quantity: Int64 = 8 * unit, daysSupply: Int = 28,
+    package func fill(rx: String, number: Int, patient: PersonalData.Reference, quantity: Int64 = 8 * unit, daysSupply: Int = 28,
               at t: Timestamp, by: String = "pharm1") throws -> (Int, [(String, Int64)]) {
         var left = quantity
         var uses: [(String, Int64)] = []
@@ -181,13 +181,13 @@ public final class ClinicSim {
         return e
     }
 
-    public func nextTracking() -> String {
+    package func nextTracking() -> String {
         trackingCounter += 1
         return "1Z999AA1\(String(format: "%010d", trackingCounter))"
     }
 
     @discardableResult
-    public func ship(rx: String, number: Int, at t: Timestamp, tracking: String? = nil, adultSignature: Bool = true) throws -> (Int, String) {
+    package func ship(rx: String, number: Int, at t: Timestamp, tracking: String? = nil, adultSignature: Bool = true) throws -> (Int, String) {
         let tr = tracking ?? nextTracking()
         let body = ShipmentSent(carrier: "UPS", service: "Next Day Air", tracking: tr, adultSignatureRequired: adultSignature,
                                 fills: [FillReference(rxNumber: rx, fillNumber: number)],
@@ -196,7 +196,7 @@ public final class ClinicSim {
     }
 
     @discardableResult
-    public func deliver(tracking: String, delivered: Timestamp, at t: Timestamp, ageVerified: Bool = true, idType: String = "drivers_license") throws -> Int {
+    package func deliver(tracking: String, delivered: Timestamp, at t: Timestamp, ageVerified: Bool = true, idType: String = "drivers_license") throws -> Int {
         try fx.stage(ShipmentDelivered(
             tracking: tracking, delivered: delivered.description, signer: pick(signers), ageVerified: ageVerified,
             idType: try ShipmentDelivered.choice(idType, for: ShipmentDelivered.Member.idType),
@@ -205,14 +205,14 @@ public final class ClinicSim {
     }
 
     @discardableResult
-    public func returned(tracking: String, lots: [(String, Int64)], disposition: String, at t: Timestamp) throws -> Int {
+    package func returned(tracking: String, lots: [(String, Int64)], disposition: String, at t: Timestamp) throws -> Int {
         for (lot, m) in lots { balance[lot, default: 0] += m }
         return try fx.stage(ShipmentReturned(tracking: tracking, disposition: try ShipmentReturned.choice(disposition, for: ShipmentReturned.Member.disposition),
                                              reason: "no adult available after 3 attempts"), by: "pharm1", at: t)
     }
 
     @discardableResult
-    public func destroy(_ items: [(String, Int64)], by: String = "pharm1", witnesses: [String] = ["witness1", "compliance"], at t: Timestamp) throws -> Int {
+    package func destroy(_ items: [(String, Int64)], by: String = "pharm1", witnesses: [String] = ["witness1", "compliance"], at t: Timestamp) throws -> Int {
         for (lot, m) in items { balance[lot, default: 0] -= m }
         return try fx.stage(DestructionRecorded(
             method: "chemical digestion (drug disposal system)", location: "pharmacy back office", reason: "returned parcel, quarantined",
@@ -221,7 +221,7 @@ public final class ClinicSim {
     }
 
     @discardableResult
-    public func loss(kind: String, items: [(String, Int64)], discovered: Timestamp, deaNotified: Timestamp?, at t: Timestamp, by: String = "compliance") throws -> Int {
+    package func loss(kind: String, items: [(String, Int64)], discovered: Timestamp, deaNotified: Timestamp?, at t: Timestamp, by: String = "compliance") throws -> Int {
         for (lot, m) in items { balance[lot, default: 0] -= m }
         let body = LossReported(kind: try LossReported.choice(kind, for: LossReported.Member.kind), discovered: discovered.description,
                                 description: "found missing at the shelf", deaNotified: deaNotified?.description,
@@ -229,13 +229,13 @@ public final class ClinicSim {
         return try fx.stage(body, by: by, at: t)
     }
 
-    public func receiveVials(at t: Timestamp) throws {
+    package func receiveVials(at t: Timestamp) throws {
         lotCounter += 1
         try receive(lot: "KV\(1000 + lotCounter)", vial: true, containers: 25, at: t, base: true)
     }
 
     /// The first tablet lot holding at least `need`, receiving a new one if none does.
-    public func tabletLot(need: Int64, at t: Timestamp) throws -> String {
+    package func tabletLot(need: Int64, at t: Timestamp) throws -> String {
         if let lot = tabletQueue.first(where: { balance[$0, default: 0] >= need }) { return lot }
         try receiveTablets(at: restockTime(before: t))
         return tabletQueue.last!
@@ -247,7 +247,7 @@ public final class ClinicSim {
         min(t.adding(milliseconds: -3_600_000), cal.at(day, 7))
     }
 
-    public func receiveTablets(at t: Timestamp) throws {
+    package func receiveTablets(at t: Timestamp) throws {
         lotCounter += 1
         try receive(lot: "KT\(1000 + lotCounter)", vial: false, containers: 20, at: t, base: true)
     }
@@ -255,7 +255,7 @@ public final class ClinicSim {
     // MARK: The simulation
 
     /// Runs `options.businessDays` business days.
-    public func run() throws {
+    package func run() throws {
         try openShop()
         for d in 0..<o.businessDays {
             day = d
@@ -266,7 +266,7 @@ public final class ClinicSim {
 
     /// Runs business days until the ledger holds at least `entries` entries; `progress` is told the
     /// entries so far after each day. Sets `options.businessDays` to the days run.
-    public func run(untilEntries entries: Int, progress: (Int) -> Void = { _ in }) throws {
+    package func run(untilEntries entries: Int, progress: (Int) -> Void = { _ in }) throws {
         try openShop()
         var d = 0
         while fx.nextSeq < entries {
@@ -286,7 +286,7 @@ public final class ClinicSim {
         try receiveTablets(at: cal.at(0, 7.3))
     }
 
-    public func businessDay(_ d: Int) throws {
+    package func businessDay(_ d: Int) throws {
         dayFirstSeq[d] = fx.nextSeq
         // Parcels sent the day before: delivered (or returned) today.
         for p in toClose.removeValue(forKey: d) ?? [] {
@@ -372,5 +372,5 @@ public final class ClinicSim {
     }
 
     /// The end of the simulated period.
-    public var end: Timestamp { cal.at(o.businessDays - 1, 18.5) }
+    package var end: Timestamp { cal.at(o.businessDays - 1, 18.5) }
 }

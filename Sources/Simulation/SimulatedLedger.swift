@@ -10,14 +10,14 @@ import LedgerStore
 ///
 /// Statements are staged one by one (each learns its seq at once) and signed on all cores when the batch
 /// is flushed, so a million-entry ledger is built in minutes.
-public final class SimulatedLedger {
-    public let ledger: Ledger
-    public let origin: String
-    public private(set) var keys: [String: SignerKey] = [:]
-    public private(set) var nextSeq = 0
-    public private(set) var lastClock: Timestamp
+package final class SimulatedLedger {
+    package let ledger: Ledger
+    package let origin: String
+    package private(set) var keys: [String: SignerKey] = [:]
+    package private(set) var nextSeq = 0
+    package private(set) var lastClock: Timestamp
     /// Anything the owner wants kept alive as long as the ledger (a temporary folder, say).
-    public var keepAlive: AnyObject?
+    package var keepAlive: AnyObject?
 
     private struct Pending {
         let statement: Statement
@@ -27,16 +27,16 @@ public final class SimulatedLedger {
     private var pending: [Pending] = []
 
     /// Deterministic keys: the same name always gives the same key.
-    public static func key(_ name: String) -> SignerKey {
+    package static func key(_ name: String) -> SignerKey {
         // A SHA-256 digest is always a valid Ed25519 seed.
         try! SignerKey(seed: Hash.sha256(Array("csledger reconciliation fixture \(name)".utf8)).bytes)
     }
 
     /// Creates the ledger file at `path` (genesis at `created`) and enrols `people` as (key name, person's name, role).
     /// The origin simulated ledgers get unless told otherwise.
-    public static let defaultOrigin = "recon.test.example/ledger"
+    package static let defaultOrigin = "recon.test.example/ledger"
 
-    public init(path: String, origin: String = SimulatedLedger.defaultOrigin, created: Timestamp,
+    package init(path: String, origin: String = SimulatedLedger.defaultOrigin, created: Timestamp,
                 people: [(String, String, Role)]) throws {
         self.origin = origin
         let facility = Self.key("facility")
@@ -62,20 +62,20 @@ public final class SimulatedLedger {
     }
 
     /// The key called `name`.
-    public func key(named name: String) throws -> SignerKey {
+    package func key(named name: String) throws -> SignerKey {
         guard let k = keys[name] else { throw LedgerError(.invalidArgument, "the simulation has no key called \(name)") }
         return k
     }
 
     /// Builds a statement of a typed body and queues it for signing; returns the seq it will have.
     @discardableResult
-    public func stage(_ body: some StatementBody, by actor: String, witnesses: [String] = [], at time: Timestamp) throws -> Int {
+    package func stage(_ body: some StatementBody, by actor: String, witnesses: [String] = [], at time: Timestamp) throws -> Int {
         try stage(type(of: body).type, body.body, by: actor, witnesses: witnesses, at: time)
     }
 
     /// Builds a statement and queues it for signing; returns the seq it will have.
     @discardableResult
-    public func stage(_ type: String, _ body: [String: JSONValue], by actor: String, witnesses: [String] = [],
+    package func stage(_ type: String, _ body: [String: JSONValue], by actor: String, witnesses: [String] = [],
                       at time: Timestamp) throws -> Int {
         let a = try key(named: actor)
         let w = try witnesses.map { try key(named: $0) }
@@ -88,11 +88,11 @@ public final class SimulatedLedger {
     /// Signs the queued statements (on all cores) and appends them in one transaction, with the ledger's clock at
     /// `clock` (or the latest statement's time, if later).
     /// Seals the tables as they stand with the facility key (see `Ledger.seal`): readers then need no rebuild.
-    public func seal() throws {
+    package func seal() throws {
         try ledger.seal(facilityKey: keys["facility"]!)
     }
 
-    public func flush(clock: Timestamp) throws {
+    package func flush(clock: Timestamp) throws {
         guard !pending.isEmpty else { return }
         // Never before the latest statement staged: a busy day's last records may run past the usual hour.
         let c = max(clock, lastClock, pending.map(\.statement.time).max()!)
@@ -132,14 +132,14 @@ public final class SimulatedLedger {
 
     /// Adds a key for a name (e.g. a second key for the same person) without enrolling it.
     @discardableResult
-    public func addKey(_ name: String) -> SignerKey {
+    package func addKey(_ name: String) -> SignerKey {
         let k = Self.key(name)
         keys[name] = k
         return k
     }
 
     /// Writes every key as PEM files into `directory` (for CLI tests).
-    public func writeKeyFiles(directory: String) throws {
+    package func writeKeyFiles(directory: String) throws {
         for (name, k) in keys { try KeyFiles.generate(name: name, directory: directory, key: k) }
     }
 }

@@ -2,14 +2,14 @@
 /// run of decimal digits within its range, so no later arithmetic on it can overflow, and every refusal is
 /// one sentence naming the parameter. It lives here, without I/O, so the fuzz target `fuzz-route-query`
 /// drives exactly what the daemon runs for each route.
-public struct RouteQuery: Sendable, Equatable {
+package struct RouteQuery: Sendable, Equatable {
     /// Why a query was refused (the daemon answers 400 with `invalid-argument` and the message).
-    public struct Refusal: Error, Sendable, Equatable {
-        public let message: String
+    package struct Refusal: Error, Sendable, Equatable {
+        package let message: String
     }
 
     /// What a parameter holds.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// An entry's seq number, or a count of entries: 0 ... `maxNumber`.
         case seq
         /// A tree size or page size: 1 ... `maxNumber`.
@@ -24,17 +24,17 @@ public struct RouteQuery: Sendable, Equatable {
         case text
     }
 
-    public struct Parameter: Sendable, Equatable {
-        public let name: String
-        public let kind: Kind
+    package struct Parameter: Sendable, Equatable {
+        package let name: String
+        package let kind: Kind
     }
 
     /// The largest number any parameter takes: 2^53 - 1, the largest integer JSON carries exactly
     /// (answers give seq numbers and sizes as JSON numbers), far beyond any ledger.
-    public static let maxNumber = 9_007_199_254_740_991
+    package static let maxNumber = 9_007_199_254_740_991
 
     /// Each route's query parameters (routes not listed take none; unknown parameters are ignored, as before).
-    public static let parameters: [String: [Parameter]] = [
+    package static let parameters: [String: [Parameter]] = [
         "/v1/entries": [Parameter(name: "from", kind: .seq), Parameter(name: "limit", kind: .positive)],
         "/v1/proofs/inclusion/:seq": [Parameter(name: "format", kind: .text)],
         "/v1/proofs/consistency": [Parameter(name: "old_size", kind: .positive)],
@@ -47,7 +47,7 @@ public struct RouteQuery: Sendable, Equatable {
     ]
 
     /// Each route's numeric path parameter.
-    public static let pathNumbers: [String: Parameter] = [
+    package static let pathNumbers: [String: Parameter] = [
         "/v1/entries/:seq": Parameter(name: "seq", kind: .seq),
         "/v1/proofs/inclusion/:seq": Parameter(name: "seq", kind: .seq),
     ]
@@ -59,7 +59,7 @@ public struct RouteQuery: Sendable, Equatable {
 
     /// Reads the query string `query` (without the `?`; nil or empty for none) of `route` (the route's
     /// path as `LedgerAPI.routes` names it), checking every parameter the route takes.
-    public init(route: String, query: String?) throws(Refusal) {
+    package init(route: String, query: String?) throws(Refusal) {
         let wanted = Self.parameters[route] ?? []
         guard let query, !query.isEmpty, !wanted.isEmpty else { return }
         guard query.utf8.count <= 4096 else { throw Refusal(message: "the query string is longer than 4096 bytes") }
@@ -107,7 +107,7 @@ public struct RouteQuery: Sendable, Equatable {
 
     /// A number given as text (a query parameter, a path segment): decimal digits only, at most 16 of them,
     /// within the range of `kind` (`.seq`: 0 ... `maxNumber`; `.positive`: 1 ... `maxNumber`).
-    public static func number(_ text: some StringProtocol, name: String, kind: Kind) throws(Refusal) -> Int {
+    package static func number(_ text: some StringProtocol, name: String, kind: Kind) throws(Refusal) -> Int {
         let low = kind == .positive ? 1 : 0
         let range = "from \(low) to \(maxNumber)"
         guard !text.isEmpty, text.utf8.count <= 16, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
@@ -121,13 +121,13 @@ public struct RouteQuery: Sendable, Equatable {
     }
 
     /// The value of number parameter `name`, if given.
-    public func number(_ name: String) -> Int? { numbers[name] }
+    package func number(_ name: String) -> Int? { numbers[name] }
     /// The value of boolean parameter `name`, if given.
-    public func flag(_ name: String) -> Bool? { flags[name] }
+    package func flag(_ name: String) -> Bool? { flags[name] }
     /// The value of text or choice parameter `name`, if given.
-    public func text(_ name: String) -> String? { texts[name] }
+    package func text(_ name: String) -> String? { texts[name] }
     /// The value of time parameter `name`, if given (a date stands for the last millisecond of that day).
-    public func time(_ name: String) -> Timestamp? { times[name] }
+    package func time(_ name: String) -> Timestamp? { times[name] }
 
     /// C0 (with ESC), DEL, C1, and the Unicode line and paragraph separators.
     static func isControl(_ u: Unicode.Scalar) -> Bool {

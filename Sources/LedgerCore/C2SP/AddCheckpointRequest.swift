@@ -8,24 +8,24 @@
 /// ```
 ///
 /// Every line ends in a newline; the size is ASCII decimal without leading zeros (`0` for zero).
-public struct AddCheckpointRequest: Sendable, Hashable {
+package struct AddCheckpointRequest: Sendable, Hashable {
     /// The most proof lines a client may send (the spec's limit).
-    public static let maxProofLines = 63
+    package static let maxProofLines = 63
     /// The largest body a witness reads: a checkpoint with 100 signature lines and 63 proof lines fit well within it.
-    public static let maxBodyBytes = 64 * 1024
+    package static let maxBodyBytes = 64 * 1024
 
-    public let oldSize: Int
-    public let proof: [Hash]
-    public let checkpoint: SignedNote
+    package let oldSize: Int
+    package let proof: [Hash]
+    package let checkpoint: SignedNote
 
-    public init(oldSize: Int, proof: [Hash], checkpoint: SignedNote) {
+    package init(oldSize: Int, proof: [Hash], checkpoint: SignedNote) {
         self.oldSize = oldSize
         self.proof = proof
         self.checkpoint = checkpoint
     }
 
     /// The request body.
-    public var serialized: String {
+    package var serialized: String {
         var out = "old " + String(oldSize) + "\n"
         for h in proof { out += h.base64 + "\n" }
         out += "\n"
@@ -34,7 +34,7 @@ public struct AddCheckpointRequest: Sendable, Hashable {
     }
 
     /// Parses a body strictly; every malformation is a `NoteError` (a witness answers 400).
-    public static func parse(_ bytes: some Collection<UInt8>) throws -> AddCheckpointRequest {
+    package static func parse(_ bytes: some Collection<UInt8>) throws -> AddCheckpointRequest {
         let u = Array(bytes)
         guard u.count <= maxBodyBytes else { throw NoteError(.invalidText, "the request body is larger than \(maxBodyBytes) bytes") }
         var pos = 0

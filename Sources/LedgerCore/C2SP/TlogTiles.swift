@@ -7,28 +7,28 @@
 ///   and the entry's bytes (for this ledger: the entry's canonical bytes, whose leaf hash is
 ///   `sha256(0x00 || bytes)`).
 /// - N is written in 3-digit groups, every group but the last prefixed `x`: 1234067 is `x001/x234/067`.
-public enum TlogTiles {
+package enum TlogTiles {
     /// Hashes in a full tile.
-    public static let width = 256
+    package static let width = 256
 
     /// One tile (or entry bundle when `level` is nil) of a tree: its index and width (256 when full).
-    public struct Tile: Sendable, Hashable {
-        public let level: Int?
-        public let index: Int
-        public let width: Int
-        public init(level: Int?, index: Int, width: Int) {
+    package struct Tile: Sendable, Hashable {
+        package let level: Int?
+        package let index: Int
+        package let width: Int
+        package init(level: Int?, index: Int, width: Int) {
             self.level = level
             self.index = index
             self.width = width
         }
         /// Its path below the log's prefix, e.g. `tile/0/x001/234.p/7` or `tile/entries/000`.
-        public var path: String {
+        package var path: String {
             "tile/" + (level.map(String.init) ?? "entries") + "/" + TlogTiles.encode(index) + (width < TlogTiles.width ? ".p/\(width)" : "")
         }
     }
 
     /// `index` as zero-padded 3-digit path elements, all but the last starting with `x`.
-    public static func encode(_ index: Int) -> String {
+    package static func encode(_ index: Int) -> String {
         var groups: [String] = []
         var n = index
         repeat {
@@ -47,7 +47,7 @@ public enum TlogTiles {
 
     /// Every tile and entry bundle a tree of `size` entries is served as: the full ones and, at each level,
     /// the partial one of that size (none where it would be empty).
-    public static func tiles(size: Int) -> [Tile] {
+    package static func tiles(size: Int) -> [Tile] {
         var out: [Tile] = []
         var level = 0
         while let span = span(level), size / span > 0 {
@@ -63,7 +63,7 @@ public enum TlogTiles {
     }
 
     /// Parses a path below the prefix (`tile/0/x001/234.p/7`, `tile/entries/005`); nil if it is not one.
-    public static func parse(_ path: String) -> Tile? {
+    package static func parse(_ path: String) -> Tile? {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 3, parts[0] == "tile" else { return nil }
         let level: Int?
@@ -97,7 +97,7 @@ public enum TlogTiles {
     }
 
     /// Whether `tile` exists for a tree of `size` entries (a full tile, or a partial one of a size up to it).
-    public static func exists(_ tile: Tile, size: Int) -> Bool {
+    package static func exists(_ tile: Tile, size: Int) -> Bool {
         guard let span = span(tile.level ?? 0) else { return false }
         let hashes = size / span
         let (end, o) = tile.index.multipliedReportingOverflow(by: width)

@@ -8,9 +8,9 @@
 /// Input may be lowercase and may have surrounding whitespace; the stored form
 /// is uppercase. The suffix some institutions append for supervised
 /// practitioners (`-001AB`) is not part of the registration number and is refused.
-public struct DEANumber: Sendable, Hashable, CustomStringConvertible, Codable {
+package struct DEANumber: Sendable, Hashable, CustomStringConvertible, Codable {
     /// The nine characters, uppercase (`AB1234563`).
-    public let text: String
+    package let text: String
 
     /// Letters a DEA registration number may start with.
     ///
@@ -23,13 +23,13 @@ public struct DEANumber: Sendable, Hashable, CustomStringConvertible, Codable {
     /// public references also list as registrant letters; they are accepted
     /// so that a real registration is never refused. I, O, Q, V, W, Y and Z
     /// are refused.
-    public static let registrantTypeLetters: Set<Character> = [
+    package static let registrantTypeLetters: Set<Character> = [
         "A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N",
         "P", "R", "S", "T", "U", "X",
     ]
 
     /// Parses and checks a DEA registration number.
-    public init(_ text: String) throws(IdentifierError) {
+    package init(_ text: String) throws(IdentifierError) {
         let trimmed = IdentifierText.trimmed(text)
         let b = trimmed.utf8.map { ($0 >= 0x61 && $0 <= 0x7A) ? $0 - 0x20 : $0 }
         let upper = String(decoding: b, as: UTF8.self)
@@ -55,16 +55,16 @@ public struct DEANumber: Sendable, Hashable, CustomStringConvertible, Codable {
     }
 
     /// The first letter: the kind of registrant.
-    public var registrantType: Character { text.first! }
+    package var registrantType: Character { text.first! }
 
     /// The nine characters, uppercase.
-    public var description: String { text }
+    package var description: String { text }
 
     /// The check digit for the first six digits of a registration number,
     /// or nil unless `sixDigits` is exactly six ASCII digits.
     ///
     /// `DEANumber.checkDigit(for: "123456")` is 3, so `AB1234563` is valid.
-    public static func checkDigit(for sixDigits: some StringProtocol) -> Int? {
+    package static func checkDigit(for sixDigits: some StringProtocol) -> Int? {
         let b = Array(sixDigits.utf8)
         guard b.count == 6, IdentifierText.isDigits(b) else { return nil }
         let d = b.map { Int($0 - IdentifierText.zero) }
@@ -74,7 +74,7 @@ public struct DEANumber: Sendable, Hashable, CustomStringConvertible, Codable {
     /// Completes two letters and six digits (`AB123456`) with their check
     /// digit and parses the result; for fixtures and for people who know all
     /// but the last digit.
-    public static func completing(_ eightCharacters: String) throws(IdentifierError) -> DEANumber {
+    package static func completing(_ eightCharacters: String) throws(IdentifierError) -> DEANumber {
         let t = IdentifierText.trimmed(eightCharacters)
         let u = Array(t.utf8)
         guard u.count == 8, let check = checkDigit(for: String(decoding: u[2...], as: UTF8.self)) else {
@@ -89,13 +89,13 @@ public struct DEANumber: Sendable, Hashable, CustomStringConvertible, Codable {
     }
 
     /// Encodes as the nine-character string.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(text)
     }
 
     /// Decodes from a string and checks it.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let s = try c.decode(String.self)
         do throws(IdentifierError) {

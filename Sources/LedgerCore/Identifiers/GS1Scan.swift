@@ -1,23 +1,23 @@
 /// What a GS1 DataMatrix (or GS1-128, GS1 QR) on a drug package says:
 /// GTIN (AI 01), expiry (AI 17), lot (AI 10) and serial number (AI 21).
-public struct GS1Scan: Sendable, Hashable {
+package struct GS1Scan: Sendable, Hashable {
     /// The package's GTIN, AI (01).
-    public let gtin: GTIN
+    package let gtin: GTIN
     /// The expiry date, AI (17), if present.
-    public let expiry: ExpiryDate?
+    package let expiry: ExpiryDate?
     /// The lot (batch) number, AI (10), if present.
-    public let lot: String?
+    package let lot: String?
     /// The serial number, AI (21), if present.
-    public let serial: String?
+    package let serial: String?
 
     /// Longest lot (batch) number GS1 allows.
-    public static let maxLotLength = 20
+    package static let maxLotLength = 20
     /// Longest serial number GS1 allows.
-    public static let maxSerialLength = 20
+    package static let maxSerialLength = 20
 
     /// Makes a scan from its parts, checking the lot and serial number the
     /// same way `parse` does.
-    public init(gtin: GTIN, expiry: ExpiryDate? = nil, lot: String? = nil, serial: String? = nil) throws(IdentifierError) {
+    package init(gtin: GTIN, expiry: ExpiryDate? = nil, lot: String? = nil, serial: String? = nil) throws(IdentifierError) {
         if let lot { try Self.checkText(Array(lot.utf8), ai: "10") }
         if let serial { try Self.checkText(Array(serial.utf8), ai: "21") }
         self.gtin = gtin
@@ -44,7 +44,7 @@ public struct GS1Scan: Sendable, Hashable {
     ///
     /// - Parameter referenceYear: the current year, for the century of
     ///   two-digit years (see `ExpiryDate.init(gs1:referenceYear:)`); nil reads 20YY.
-    public static func parse(_ scan: String, referenceYear: Int? = nil) throws(IdentifierError) -> GS1Scan {
+    package static func parse(_ scan: String, referenceYear: Int? = nil) throws(IdentifierError) -> GS1Scan {
         var b = Array(IdentifierText.trimmed(scan).utf8)
         if b.first == UInt8(ascii: "]") {
             guard b.count >= 3 else {
@@ -116,7 +116,7 @@ public struct GS1Scan: Sendable, Hashable {
     /// The element string a GS1 DataMatrix holds (without symbology identifier):
     /// `01…17YYMMDD10LOT<GS>21SERIAL`, a GS after every variable field but the last.
     /// The expiry is written with its actual day (never `00`).
-    public var elementString: String {
+    package var elementString: String {
         var parts: [(String, String, Bool)] = [("01", gtin.digits, false)]
         if let expiry { parts.append(("17", Self.yymmdd(expiry), false)) }
         if let lot { parts.append(("10", lot, true)) }
@@ -130,7 +130,7 @@ public struct GS1Scan: Sendable, Hashable {
     }
 
     /// The human-readable form: `(01)…(17)YYMMDD(10)LOT(21)SERIAL`.
-    public var humanReadable: String {
+    package var humanReadable: String {
         var out = "(01)" + gtin.digits
         if let expiry { out += "(17)" + Self.yymmdd(expiry) }
         if let lot { out += "(10)" + lot }

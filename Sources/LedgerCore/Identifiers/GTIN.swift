@@ -6,13 +6,13 @@
 ///
 /// A US drug package carries its NDC inside the GTIN: indicator digit, `03`,
 /// the ten NDC digits without hyphens, check digit (see `ndc10Digits`).
-public struct GTIN: Sendable, Hashable, CustomStringConvertible, Codable {
+package struct GTIN: Sendable, Hashable, CustomStringConvertible, Codable {
     /// The 14 digits.
-    public let digits: String
+    package let digits: String
 
     /// Parses 8, 12, 13 or 14 digits (surrounding whitespace is ignored) and
     /// checks the check digit.
-    public init(_ text: String) throws(IdentifierError) {
+    package init(_ text: String) throws(IdentifierError) {
         let t = IdentifierText.trimmed(text)
         let b = Array(t.utf8)
         guard IdentifierText.isDigits(b), [8, 12, 13, 14].contains(b.count) else {
@@ -33,7 +33,7 @@ public struct GTIN: Sendable, Hashable, CustomStringConvertible, Codable {
     ///
     /// Weights 3 and 1 alternate from the rightmost digit leftwards; the check
     /// digit brings the weighted sum up to a multiple of 10.
-    public static func checkDigit(for digitsWithoutCheck: some StringProtocol) -> Int? {
+    package static func checkDigit(for digitsWithoutCheck: some StringProtocol) -> Int? {
         let b = Array(digitsWithoutCheck.utf8)
         guard IdentifierText.isDigits(b) else { return nil }
         return checkDigit(b[...])
@@ -51,7 +51,7 @@ public struct GTIN: Sendable, Hashable, CustomStringConvertible, Codable {
     /// indicator, `03`, the ten digits, check digit.
     ///
     /// `indicator` is 0 for the unit of sale; 1 to 8 mark higher packaging levels.
-    public static func make(ndc10digits: String, indicator: Int = 0) throws(IdentifierError) -> GTIN {
+    package static func make(ndc10digits: String, indicator: Int = 0) throws(IdentifierError) -> GTIN {
         let b = Array(ndc10digits.utf8)
         guard b.count == 10, IdentifierText.isDigits(b) else {
             throw IdentifierError(.invalidNDC,
@@ -68,26 +68,26 @@ public struct GTIN: Sendable, Hashable, CustomStringConvertible, Codable {
     /// (`03` after the indicator), otherwise nil. The NDC's layout (4-4-2,
     /// 5-3-2 or 5-4-1) cannot be told from them: match them against a known
     /// NDC with `NDC.matchesGTIN(_:)`.
-    public var ndc10Digits: String? {
+    package var ndc10Digits: String? {
         let b = Array(digits.utf8)
         guard b[1] == UInt8(ascii: "0"), b[2] == UInt8(ascii: "3") else { return nil }
         return String(decoding: b[3..<13], as: UTF8.self)
     }
 
     /// The packaging indicator (first digit).
-    public var indicator: Int { Int(digits.utf8.first! - IdentifierText.zero) }
+    package var indicator: Int { Int(digits.utf8.first! - IdentifierText.zero) }
 
     /// The 14 digits.
-    public var description: String { digits }
+    package var description: String { digits }
 
     /// Encodes as the 14-digit string.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(digits)
     }
 
     /// Decodes from a string of digits and checks it.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let s = try c.decode(String.self)
         do throws(IdentifierError) {

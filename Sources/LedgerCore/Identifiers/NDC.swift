@@ -138,7 +138,7 @@ public struct NDC: Sendable, Hashable, CustomStringConvertible, Codable {
     /// Builds the NDC held in a US GTIN, given the layout of its ten digits
     /// (which the GTIN does not tell). Fails when the GTIN holds no NDC or the
     /// layout is not a 10-digit one.
-    public init(gtin: GTIN, layout: Layout) throws(IdentifierError) {
+    package init(gtin: GTIN, layout: Layout) throws(IdentifierError) {
         guard let ten = gtin.ndc10Digits else {
             throw IdentifierError(.invalidNDC,
                 "GTIN \(gtin.digits) holds no NDC (digits 2 and 3 are not 03)")
@@ -152,7 +152,7 @@ public struct NDC: Sendable, Hashable, CustomStringConvertible, Codable {
 
     /// The ten NDC digits in a US GTIN (digits 4 to 13), or nil when the GTIN
     /// holds no NDC. Their layout is unknown; compare with `matchesGTIN(_:)`.
-    public static func ndc10Digits(inGTIN gtin: GTIN) -> String? {
+    package static func ndc10Digits(inGTIN gtin: GTIN) -> String? {
         gtin.ndc10Digits
     }
 
@@ -185,7 +185,7 @@ public struct NDC: Sendable, Hashable, CustomStringConvertible, Codable {
     /// Whether `gtin` is the US GTIN of this NDC: its digits 4 to 13 equal this
     /// NDC's ten digits (after `03` at digits 2 and 3). Always false for an
     /// NDC known only in its 11- or 12-digit form.
-    public func matchesGTIN(_ g: GTIN) -> Bool {
+    package func matchesGTIN(_ g: GTIN) -> Bool {
         guard let ten = tenDigits, let inside = g.ndc10Digits else { return false }
         return ten == inside
     }

@@ -5,7 +5,7 @@ extension JCS {
     /// escapes, nesting deeper than 64), so the caller must parse and re-serialize.
     ///
     /// The verifier calls it on every entry, where re-serializing would cost more than parsing.
-    public static func isCanonical(_ bytes: some Collection<UInt8>) -> Bool? {
+    package static func isCanonical(_ bytes: some Collection<UInt8>) -> Bool? {
         let quick = bytes.withContiguousStorageIfAvailable { buffer -> Bool? in
             var scanner = CanonicalScanner(bytes: buffer)
             return scanner.run()

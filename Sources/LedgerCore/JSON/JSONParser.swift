@@ -13,23 +13,23 @@
 /// normalization are also reported as duplicates.
 ///
 /// Numbers become the correctly rounded nearest double; `-0` stays `-0.0`.
-public enum JSONParser: Sendable {
+package enum JSONParser: Sendable {
     /// Bounds on what `parse` accepts, so that hostile input cannot exhaust
     /// the stack or memory.
-    public struct Limits: Sendable, Equatable {
+    package struct Limits: Sendable, Equatable {
         /// Deepest nesting of arrays and objects; the top-level array or
         /// object is depth 1. Parsing recurses once per level, so keep this
         /// in the hundreds at most.
-        public var maxDepth: Int = 64
+        package var maxDepth: Int = 64
         /// Largest input, in bytes.
-        public var maxBytes: Int = 1 << 20
+        package var maxBytes: Int = 1 << 20
         /// Longest string (member name or value), in UTF-8 bytes after
         /// unescaping.
-        public var maxStringBytes: Int = 1 << 18
+        package var maxStringBytes: Int = 1 << 18
 
         /// Limits with the given bounds (defaults: depth 64, 1 MiB input,
         /// 256 KiB strings).
-        public init(maxDepth: Int = 64, maxBytes: Int = 1 << 20, maxStringBytes: Int = 1 << 18) {
+        package init(maxDepth: Int = 64, maxBytes: Int = 1 << 20, maxStringBytes: Int = 1 << 18) {
             self.maxDepth = maxDepth
             self.maxBytes = maxBytes
             self.maxStringBytes = maxStringBytes
@@ -39,7 +39,7 @@ public enum JSONParser: Sendable {
     /// Parses one JSON text from UTF-8 bytes.
     ///
     /// - Throws: `JSONError` with the offset of the first fault.
-    public static func parse(
+    package static func parse(
         _ bytes: some Collection<UInt8>,
         limits: Limits = .init()
     ) throws(JSONError) -> JSONValue {
@@ -60,7 +60,7 @@ public enum JSONParser: Sendable {
     /// Parses one JSON text held in a string (its UTF-8 form).
     ///
     /// - Throws: `JSONError` with the byte offset of the first fault.
-    public static func parse(_ text: String, limits: Limits = .init()) throws(JSONError) -> JSONValue {
+    package static func parse(_ text: String, limits: Limits = .init()) throws(JSONError) -> JSONValue {
         try parse(text.utf8, limits: limits)
     }
 
@@ -69,7 +69,7 @@ public enum JSONParser: Sendable {
     /// take apart a canonical document they already know the shape of, such as one member of an entry.
     ///
     /// - Throws: `JSONError` with the offset of the first fault.
-    public static func parseValue(
+    package static func parseValue(
         in buffer: UnsafeBufferPointer<UInt8>, at offset: Int, limits: Limits = .init()
     ) throws(JSONError) -> (value: JSONValue, end: Int) {
         var reader = JSONReader(buffer, limits: limits)

@@ -5,13 +5,13 @@
 /// written with exactly three fractional digits, so in a canonical entry these sit at fixed places.
 /// The hash-chain-only verification reads them to follow the chain; anything that does not have
 /// this exact shape is handed to the full parser, which says what is wrong with it.
-public struct EntryHeader: Sendable, Equatable {
-    public let logged: Timestamp
-    public let prev: Hash
-    public let seq: Int
+package struct EntryHeader: Sendable, Equatable {
+    package let logged: Timestamp
+    package let prev: Hash
+    package let seq: Int
 
     /// For tests and callers that already know the fields.
-    public init(logged: Timestamp, prev: Hash, seq: Int) {
+    package init(logged: Timestamp, prev: Hash, seq: Int) {
         self.logged = logged
         self.prev = prev
         self.seq = seq
@@ -23,14 +23,14 @@ public struct EntryHeader: Sendable, Equatable {
     static let seqOffset = headLength + 24 + prevKeyLength + 64 + seqKeyLength
 
     /// Reads the header; nil when the bytes do not start in the canonical shape.
-    public init?(canonical bytes: [UInt8]) {
+    package init?(canonical bytes: [UInt8]) {
         guard let h = bytes.withUnsafeBytes({ EntryHeader(canonical: $0) }) else { return nil }
         self = h
     }
 
     /// Reads the header from bytes in place (a database page, a batch buffer), allocating nothing;
     /// nil when the bytes do not start in the canonical shape.
-    public init?(canonical b: UnsafeRawBufferPointer) {
+    package init?(canonical b: UnsafeRawBufferPointer) {
         let loggedAt = Self.headLength, prevKeyAt = loggedAt + 24, prevAt = prevKeyAt + Self.prevKeyLength
         let seqKeyAt = prevAt + 64, seqAt = seqKeyAt + Self.seqKeyLength
         guard b.count > seqAt + 1 + Self.sigsKeyLength else { return nil }

@@ -1,9 +1,9 @@
 /// Text from a ledger or a user, made safe to stand in an HTML page: the one escaping function for every page
 /// csledger writes (the dashboard, the inspection package's `index.html`).
-public enum HTMLText {
+package enum HTMLText {
     /// `text` for an element's content or a quoted attribute value: `& < > " '` escaped; control characters
     /// other than tab and newline replaced by U+FFFD (they never reach a page).
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for ch in text.unicodeScalars {

@@ -1,7 +1,7 @@
 /// The algorithm a PEM key file holds, read from its label and the algorithm identifier of its PKCS#8 or
 /// SubjectPublicKeyInfo structure, so a key of another type is refused by name (issue 18: an X25519 key
 /// was read as an Ed25519 key, because both are 32 bytes, and failed much later as "not enrolled").
-public enum KeyAlgorithm: Equatable, Sendable {
+package enum KeyAlgorithm: Equatable, Sendable {
     case ed25519
     /// Any other algorithm, by name (`X25519`, `RSA`, `EC (P-256)` ...).
     case other(String)
@@ -22,7 +22,7 @@ public enum KeyAlgorithm: Equatable, Sendable {
     ]
 
     /// The algorithm of the first key block in `pem` (a private or public key).
-    public static func of(pem: String) -> KeyAlgorithm {
+    package static func of(pem: String) -> KeyAlgorithm {
         guard let begin = pem.range(of: "-----BEGIN ") else { return .unreadable }
         let afterBegin = pem[begin.upperBound...]
         guard let labelEnd = afterBegin.range(of: "-----") else { return .unreadable }

@@ -6,14 +6,14 @@
 /// anyone who changes a table without the key is caught. Signed bytes:
 ///
 ///     csledger.derived-state/v1\n<origin>\n<size>\n<b64 root>\n<b64 digest>\n
-public struct StateSeal: Sendable, Equatable {
-    public let size: Int
-    public let root: Hash
-    public let digest: Hash
-    public let keyID: KeyID
-    public let signature: [UInt8]
+package struct StateSeal: Sendable, Equatable {
+    package let size: Int
+    package let root: Hash
+    package let digest: Hash
+    package let keyID: KeyID
+    package let signature: [UInt8]
 
-    public init(size: Int, root: Hash, digest: Hash, keyID: KeyID, signature: [UInt8]) {
+    package init(size: Int, root: Hash, digest: Hash, keyID: KeyID, signature: [UInt8]) {
         self.size = size
         self.root = root
         self.digest = digest
@@ -22,18 +22,18 @@ public struct StateSeal: Sendable, Equatable {
     }
 
     /// Seals `digest` for the tree (`size`, `root`) of the ledger `origin` with the facility key.
-    public init(origin: String, size: Int, root: Hash, digest: Hash, facilityKey: SignerKey) {
+    package init(origin: String, size: Int, root: Hash, digest: Hash, facilityKey: SignerKey) {
         self.init(size: size, root: root, digest: digest, keyID: facilityKey.keyID,
                   signature: facilityKey.sign(Self.message(origin: origin, size: size, root: root, digest: digest)))
     }
 
     /// The bytes the facility key signs.
-    public static func message(origin: String, size: Int, root: Hash, digest: Hash) -> [UInt8] {
+    package static func message(origin: String, size: Int, root: Hash, digest: Hash) -> [UInt8] {
         Array("csledger.derived-state/v1\n\(origin)\n\(size)\n\(root.base64)\n\(digest.base64)\n".utf8)
     }
 
     /// True when `facility` made this seal for the ledger `origin`.
-    public func isValid(origin: String, facility: SignerPublicKey) -> Bool {
+    package func isValid(origin: String, facility: SignerPublicKey) -> Bool {
         facility.keyID == keyID && signature.count == 64
             && facility.isValidSignature(signature, for: Self.message(origin: origin, size: size, root: root, digest: digest))
     }

@@ -1,14 +1,14 @@
 /// The body a client sends to submit a statement it signed: `{"statement": {...}, "sigs": [{"key", "sig"}, ...]}`,
 /// read strictly (the daemon's `POST /v1/statements`; the fuzz target `http-statement` drives it with random bytes).
-public enum StatementSubmission {
+package enum StatementSubmission {
     /// Why a body was refused: a stable code (`invalid-json`, `invalid-body`, or a statement error code) and a sentence.
-    public struct Refusal: Error, Sendable {
-        public let code: LedgerError.Code
-        public let message: String
+    package struct Refusal: Error, Sendable {
+        package let code: LedgerError.Code
+        package let message: String
     }
 
     /// The canonical (JCS) bytes of a submission: what `csledger` posts and what a draft file holds.
-    public static func encode(_ signed: SignedStatement) -> [UInt8] {
+    package static func encode(_ signed: SignedStatement) -> [UInt8] {
         JCS.serialize(.object([
             "statement": signed.statement.json,
             "sigs": .array(signed.signatures.map { .object(["key": .string($0.key.hex), "sig": .string(Base64.encode($0.signature))]) }),
@@ -16,10 +16,10 @@ public enum StatementSubmission {
     }
 
     /// Deepest nesting accepted in a submission body.
-    public static let maxDepth = 16
+    package static let maxDepth = 16
 
     /// Decodes and checks the shape of a submission body; signatures are checked later, at append.
-    public static func decode(_ bytes: [UInt8], maxBytes: Int) throws(Refusal) -> SignedStatement {
+    package static func decode(_ bytes: [UInt8], maxBytes: Int) throws(Refusal) -> SignedStatement {
         let json: JSONValue
         do { json = try JSONParser.parse(bytes, limits: .init(maxDepth: maxDepth, maxBytes: maxBytes)) } catch {
             throw Refusal(code: .invalidJSON, message: "the request body is not valid JSON: \(error)")

@@ -1,20 +1,20 @@
 /// Text that reaches a terminal or a log: control characters are refused when a statement or a record is
 /// written, and shown escaped when text is printed (a name holding ESC sequences could rewrite the
 /// officer's screen; issue 18).
-public enum TerminalText {
+package enum TerminalText {
     /// C0 (with ESC, tab and newline), DEL and C1.
-    public static func isControl(_ u: Unicode.Scalar) -> Bool {
+    package static func isControl(_ u: Unicode.Scalar) -> Bool {
         u.value < 0x20 || (0x7f...0x9f).contains(u.value)
     }
 
     /// True when `s` holds a control character.
-    public static func hasControl(_ s: some StringProtocol) -> Bool {
+    package static func hasControl(_ s: some StringProtocol) -> Bool {
         s.unicodeScalars.contains(where: isControl)
     }
 
     /// `s` with every control character shown as `\u{1b}`, and a backslash as `\\`, so it prints on one line
     /// and cannot drive the terminal; text without either comes back unchanged.
-    public static func escaped(_ s: some StringProtocol) -> String {
+    package static func escaped(_ s: some StringProtocol) -> String {
         guard s.unicodeScalars.contains(where: { isControl($0) || $0 == "\\" }) else { return String(s) }
         var out = ""
         for u in s.unicodeScalars {
@@ -31,7 +31,7 @@ public enum TerminalText {
 
     /// The first member of `value` (a path such as `drug.name` or `lots[1].lot`) whose text or name holds a
     /// control character, or nil.
-    public static func fieldWithControl(in value: JSONValue, path: String = "") -> String? {
+    package static func fieldWithControl(in value: JSONValue, path: String = "") -> String? {
         switch value {
         case .string(let s): return hasControl(s) ? (path.isEmpty ? "a value" : path) : nil
         case .array(let items):

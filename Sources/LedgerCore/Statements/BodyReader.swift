@@ -109,7 +109,7 @@ public struct BodyReader: Sendable {
         return t
     }
 
-    public func dea(_ key: String) throws -> DEANumber {
+    package func dea(_ key: String) throws -> DEANumber {
         let s = try string(key, max: 20)
         do { return try DEANumber(s) } catch { throw self.error(key, "is not valid: \(error.message)") }
     }
