@@ -181,11 +181,12 @@ package final class DashboardData: Sendable {
         package var idType: String?
     }
 
-    /// Every parcel not delivered and the latest `delivered` delivered ones, latest first, with how many were
-    /// delivered in all; the delivery entries of those listed are read for the adult-signature and ID-check columns.
-    package func shipments(delivered: Int = 500) throws -> (list: [Shipment], delivered: Int) {
+    /// Every parcel in transit and the latest `closed` delivered, returned and lost ones each, latest first, with how
+    /// many parcels have each status; the delivery entries of the delivered ones listed are read for the
+    /// adult-signature and ID-check columns.
+    package func shipments(closed: Int = 500) throws -> (list: [Shipment], counts: [String: Int]) {
         try ledger.requireIntegrity()
-        let (records, deliveredCount) = try DispensingRecords.shipments(ledger.database, latestDelivered: delivered)
+        let (records, counts) = try DispensingRecords.shipments(ledger.database, latestClosed: closed)
         var list = records.map { Shipment(record: $0) }
         for i in list.indices where list[i].status == "delivered" {
             guard let seq = list[i].closedSeq, let bytes = try ledger.database.entryBytes(seq),
@@ -194,7 +195,7 @@ package final class DashboardData: Sendable {
             list[i].ageVerified = body.ageVerified
             list[i].idType = body.idType.rawValue
         }
-        return (list, deliveredCount)
+        return (list, counts)
     }
 
     /// One entry as its page shows it.

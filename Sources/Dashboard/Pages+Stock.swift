@@ -101,7 +101,7 @@ extension DashboardPages {
     // MARK: Shipments
 
     package func shipments(_ viewer: Viewer, now: Timestamp = .now()) throws -> HTML {
-        let (list, deliveredCount) = try data.shipments(delivered: 500)
+        let (list, counts) = try data.shipments(closed: 500)
         let limit = ReconciliationConfig().inTransitDays
         func days(_ s: DashboardData.Shipment) -> Double { Double(now.millisecondsSinceEpoch - s.sent.millisecondsSinceEpoch) / Double(Self.msPerDay) }
         let inTransit = list.filter { $0.status == "in_transit" }.sorted { days($0) > days($1) }
@@ -127,13 +127,18 @@ extension DashboardPages {
         let returned = list.filter { $0.status == "returned" }
         let lost = list.filter { $0.status == "lost" }
         let overdueCount = inTransit.filter { days($0) > limit }.count
+        /// " (the latest 500 of 3,496)" when not every parcel of that status is listed.
+        func shown(_ rows: [DashboardData.Shipment], _ status: String) -> String {
+            let all = counts[status, default: 0]
+            return all > rows.count ? " (the latest \(rows.count) of \(all))" : ""
+        }
         let body: HTML = """
         <h1>Shipments</h1>
-        <p id="shipment-summary">\(inTransit.count) in transit (\(overdueCount) overdue: more than \(Format.number(limit)) days), \(deliveredCount) delivered, \(returned.count) returned, \(lost.count) lost.</p>
+        <p id="shipment-summary">\(inTransit.count) in transit (\(overdueCount) overdue: more than \(Format.number(limit)) days), \(counts["delivered", default: 0]) delivered, \(counts["returned", default: 0]) returned, \(counts["lost", default: 0]) lost.</p>
         <h2>In transit, overdue first</h2>\(table("in-transit", inTransit, delivered: false))
-        <h2>Lost</h2>\(table("lost", lost, delivered: false))
-        <h2>Returned</h2>\(table("returned", returned, delivered: false))
-        <h2>Delivered (\(deliveredCount > delivered.count ? "the latest \(delivered.count) of \(deliveredCount)" : "all \(deliveredCount)"))</h2>\(table("delivered", delivered, delivered: true))
+        <h2>Lost\(shown(lost, "lost"))</h2>\(table("lost", lost, delivered: false))
+        <h2>Returned\(shown(returned, "returned"))</h2>\(table("returned", returned, delivered: false))
+        <h2>Delivered\(shown(delivered, "delivered"))</h2>\(table("delivered", delivered, delivered: true))
         """
         return page("Shipments", viewer, "shipments", body)
     }

@@ -91,7 +91,7 @@ package struct DashboardPages: Sendable {
         let stockBars = Chart.bars(productRows.map { (label: $0.key, value: Double($0.value.micros) / 1_000_000, cls: "") },
                                    title: "Stock on hand per product")
         // Parcels awaiting a delivery proof.
-        let shipments = try data.shipments(delivered: 0).list
+        let shipments = try data.shipments(closed: 0).list
         let inTransit = shipments.filter { $0.status == "in_transit" }
         let overdueDays = report.config.inTransitDays
         let overdue = inTransit.filter { Double(now.millisecondsSinceEpoch - $0.sent.millisecondsSinceEpoch) / Double(Self.msPerDay) > overdueDays }

@@ -56,15 +56,18 @@ package enum DispensingRecords {
         }
     }
 
-    /// Every parcel not delivered (in transit, returned, lost) and the latest `latestDelivered` delivered ones, latest
-    /// sent first, with how many were delivered in all (a pharmacy that ships every day has delivered hundreds of
-    /// thousands, which no page lists).
-    package static func shipments(_ database: LedgerDatabase, latestDelivered: Int) throws -> (list: [Shipment], delivered: Int) {
+    /// Every parcel in transit, and the latest `latestClosed` delivered, returned and lost ones each, latest sent
+    /// first, with how many parcels have each status (a pharmacy that ships every day has delivered hundreds of
+    /// thousands and had thousands returned, which no page lists).
+    package static func shipments(_ database: LedgerDatabase, latestClosed: Int) throws -> (list: [Shipment], counts: [String: Int]) {
         try database.read { db in
             var list: [Shipment] = []
             let columns = "SELECT tracking, carrier, sent_seq, sent_time, adult_signature, status, closed_seq FROM shipments"
-            for (sql, arguments) in [(columns + " WHERE status != 'delivered' ORDER BY sent_time DESC, tracking DESC", StatementArguments()),
-                                     (columns + " WHERE status = 'delivered' ORDER BY sent_time DESC, tracking DESC LIMIT ?", [latestDelivered] as StatementArguments)] {
+            var queries: [(String, StatementArguments)] = [(columns + " WHERE status = 'in_transit'", [])]
+            for status in ["delivered", "returned", "lost"] {
+                queries.append((columns + " WHERE status = ? ORDER BY sent_time DESC, tracking DESC LIMIT ?", [status, latestClosed]))
+            }
+            for (sql, arguments) in queries {
                 let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try cursor.next() {
                     list.append(Shipment(tracking: row[0], carrier: row[1], sentSeq: row[2], sent: try time(row, 3) ?? Timestamp(millisecondsSinceEpoch: 0),
@@ -72,8 +75,9 @@ package enum DispensingRecords {
                 }
             }
             list.sort { ($0.sent, $0.tracking) > ($1.sent, $1.tracking) }
-            let delivered = try Int.fetchOne(db, sql: "SELECT count(*) FROM shipments WHERE status = 'delivered'") ?? 0
-            return (list, delivered)
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM shipments GROUP BY status") { counts[row[0]] = row[1] }
+            return (list, counts)
         }
     }
 

@@ -93,22 +93,24 @@ struct DashboardCatchUpTests {
         }
     }
 
-    @Test("the shipments the pages read: every parcel not delivered, the latest N delivered (latest sent first) and the count of all delivered, as the whole list gives them")
-    func shipmentsLatestDelivered() throws {
+    @Test("the shipments the pages read: every parcel in transit, the latest N delivered, returned and lost (latest sent first) and the count of each status, as the whole list gives them")
+    func shipmentsLatestClosed() throws {
         let (sim, _) = try PlantedLedger.planted()
         sim.o.businessDays = 6
         try sim.run()
         let data = DashboardData(ledger: sim.fx.ledger)
-        let all = try data.shipments(delivered: Int.max)
-        let delivered = all.list.filter { $0.status == "delivered" }
-        #expect(all.delivered == delivered.count && delivered.count > 2, "the planted clinic delivers parcels")
-        #expect(all.list.contains { $0.status != "delivered" })
-        let few = try data.shipments(delivered: 2)
-        #expect(few.delivered == all.delivered, "the count is of every delivered parcel")
-        #expect(few.list.filter { $0.status == "delivered" }.map(\.tracking) == delivered.prefix(2).map(\.tracking), "the latest two delivered")
-        #expect(few.list.filter { $0.status != "delivered" }.map(\.tracking).sorted() == all.list.filter { $0.status != "delivered" }.map(\.tracking).sorted())
-        #expect(zip(few.list, few.list.dropFirst()).allSatisfy { $0.sent >= $1.sent }, "latest sent first")
+        let all = try data.shipments(closed: Int.max)
+        let byStatus = Dictionary(grouping: all.list, by: \.status)
+        #expect(byStatus.mapValues(\.count) == all.counts, "every parcel listed when the limit allows")
+        #expect((byStatus["delivered"]?.count ?? 0) > 2 && (byStatus["in_transit"]?.count ?? 0) > 0, "the planted clinic delivers and has parcels in transit")
+        let few = try data.shipments(closed: 1)
+        #expect(few.counts == all.counts, "the counts are of every parcel")
+        for status in ["delivered", "returned", "lost"] {
+            #expect(few.list.filter { $0.status == status }.map(\.tracking) == (byStatus[status] ?? []).prefix(1).map(\.tracking), "the latest \(status)")
+        }
+        #expect(few.list.filter { $0.status == "in_transit" }.count == byStatus["in_transit"]?.count, "every parcel in transit")
+        #expect(zip(few.list, few.list.dropFirst()).allSatisfy { ($0.sent, $0.tracking) >= ($1.sent, $1.tracking) }, "latest sent first")
         let page = try DashboardPages(data: data, origin: try sim.fx.ledger.origin()).shipments(Viewer(name: "Officer", role: .compliance)).description
-        #expect(page.contains("\(all.delivered) delivered,"))
+        #expect(page.contains("\(all.counts["delivered", default: 0]) delivered,"))
     }
 }
