@@ -13,12 +13,17 @@ import Simulation
 /// catches up in the background; the next page shows that run's findings, equal to a full recomputation.
 @Suite("Dashboard: pages while the findings catch up")
 struct DashboardCatchUpTests {
+    /// The planted clinic after `days` business days, and its ledger.
+    static func clinic(days: Int) throws -> (ClinicSim, Ledger) {
+        let (sim, _) = try PlantedLedger.planted()
+        sim.o.businessDays = days
+        try sim.run()
+        return (sim, sim.fx.ledger)
+    }
+
     @Test("after an append, a page that may not wait shows the kept findings marked as behind and reloads itself; the run it started catches up and equals a full pass")
     func catchingUp() throws {
-        let (sim, _) = try PlantedLedger.planted()
-        sim.o.businessDays = 3
-        try sim.run()
-        let ledger = sim.fx.ledger
+        let (sim, ledger) = try Self.clinic(days: 3)
         // A page may not wait at all: any run shows as "behind" until it has finished.
         let data = DashboardData(ledger: ledger, catchUpWait: .zero)
         let pages = DashboardPages(data: data, origin: try ledger.origin())
@@ -63,10 +68,7 @@ struct DashboardCatchUpTests {
 
     @Test("the inventory now that the overview and stock pages show, kept as entries are appended (only new movements read), equals the one summed over every movement: after business days and a dose with its waste corrected")
     func keptInventory() throws {
-        let (sim, _) = try PlantedLedger.planted()
-        sim.o.businessDays = 3
-        try sim.run()
-        let ledger = sim.fx.ledger
+        let (sim, ledger) = try Self.clinic(days: 3)
         let data = DashboardData(ledger: ledger)
         #expect(try data.inventory() == ledger.inventory())
         for d in 3..<6 {
@@ -95,10 +97,8 @@ struct DashboardCatchUpTests {
 
     @Test("the shipments the pages read: every parcel in transit, the latest N delivered, returned and lost (latest sent first) and the count of each status, as the whole list gives them")
     func shipmentsLatestClosed() throws {
-        let (sim, _) = try PlantedLedger.planted()
-        sim.o.businessDays = 6
-        try sim.run()
-        let data = DashboardData(ledger: sim.fx.ledger)
+        let (_, ledger) = try Self.clinic(days: 6)
+        let data = DashboardData(ledger: ledger)
         let all = try data.shipments(closed: Int.max)
         let byStatus = Dictionary(grouping: all.list, by: \.status)
         #expect(byStatus.mapValues(\.count) == all.counts, "every parcel listed when the limit allows")
@@ -110,7 +110,7 @@ struct DashboardCatchUpTests {
         }
         #expect(few.list.filter { $0.status == "in_transit" }.count == byStatus["in_transit"]?.count, "every parcel in transit")
         #expect(zip(few.list, few.list.dropFirst()).allSatisfy { ($0.sent, $0.tracking) >= ($1.sent, $1.tracking) }, "latest sent first")
-        let page = try DashboardPages(data: data, origin: try sim.fx.ledger.origin()).shipments(Viewer(name: "Officer", role: .compliance)).description
+        let page = try DashboardPages(data: data, origin: try ledger.origin()).shipments(Viewer(name: "Officer", role: .compliance)).description
         #expect(page.contains("\(all.counts["delivered", default: 0]) delivered,"))
     }
 }
