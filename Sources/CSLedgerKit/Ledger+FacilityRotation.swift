@@ -24,12 +24,11 @@ extension Ledger {
             }
         } else {
             let enrol = try Statement(type: CoreStatementType.actorEnrolled, time: time, actor: currentKey.keyID, log: try origin(),
-                                      body: ["name": .string(name ?? "Facility key from \(time.description.prefix(10))"),
-                                             "role": .string(Role.admin.rawValue), "public_key": .string(newKey.publicKey.base64)])
+                                      body: ActorEnrolled(name: name ?? "Facility key from \(time.description.prefix(10))", role: .admin,
+                                                          publicKey: newKey.publicKey).body)
             statements.append(try SignedStatement(statement: enrol, actorKey: currentKey))
         }
-        var body: [String: JSONValue] = ["public_key": .string(newKey.publicKey.base64), "previous_key": .string(currentKey.keyID.hex)]
-        if let reason, !reason.isEmpty { body["reason"] = .string(reason) }
+        let body = FacilityKeyRotated(publicKey: newKey.publicKey, previousKey: currentKey.keyID, reason: reason).body
         let rotation = try Statement(type: CoreStatementType.facilityKeyRotated, time: time, actor: currentKey.keyID,
                                      witnesses: [newKey.keyID], log: try origin(), body: body)
         statements.append(try SignedStatement(statement: rotation, actorKey: currentKey, witnessKeys: [newKey]))

@@ -157,7 +157,7 @@ extension Ledger {
     func facilityKey(atTreeSize treeSize: Int, origin: String) throws -> SignerPublicKey? {
         guard let genesisBytes = try database.entryBytes(0), let genesis = try? Entry.decode(canonicalBytes: genesisBytes),
               genesis.statement.type == CoreStatementType.ledgerCreated,
-              let pk = genesis.statement.body["public_key"]?.stringValue, var key = try? SignerPublicKey(base64: pk) else { return nil }
+              var key = LedgerCreated.publicKey(of: genesis.statement) else { return nil }
         var rotations: [Int] = []
         try database.forEachBatch(type: CoreStatementType.facilityKeyRotated) { rows in
             rotations += rows.map(\.seq)
@@ -165,8 +165,7 @@ extension Ledger {
         }
         for seq in rotations where seq < treeSize {
             guard let bytes = try database.entryBytes(seq), let e = try? Entry.decode(canonicalBytes: bytes),
-                  e.statement.type == CoreStatementType.facilityKeyRotated, e.statement.actor == key.keyID,
-                  let next = e.statement.body["public_key"]?.stringValue, let nextKey = try? SignerPublicKey(base64: next) else { continue }
+                  e.statement.actor == key.keyID, let nextKey = FacilityKeyRotated.newKey(of: e.statement) else { continue }
             key = nextKey
         }
         return key

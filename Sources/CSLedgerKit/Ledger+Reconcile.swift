@@ -15,7 +15,7 @@ extension Ledger {
         // The rules read the tables kept beside the entries: only once they are known to be what the entries give.
         // (A ledger that fails verification gets its rule 11 findings only when asked to verify.)
         if report?.isClean ?? true { try requireIntegrity() }
-        let ownDEA = counterparts.isEmpty ? nil : try database.entry(0).statement.body["dea_number"]?.stringValue
+        let ownDEA = counterparts.isEmpty ? nil : try database.entry(0).statement.body[LedgerCreated.Member.deaNumber]?.stringValue
         return try Reconciler(config: config, counterparts: counterparts, ownDEA: ownDEA).run(database, asOf: asOf, verification: report, now: now)
     }
 

@@ -17,7 +17,7 @@ extension Ledger {
         if try logRequiredFrom() != nil { return nil }
         let seq = try database.size()
         let appended = try record(type: CoreStatementType.ledgerUpgraded,
-                                  body: ["version": 2, "log_required_from": .number(Double(seq))],
+                                  body: LedgerUpgraded(logRequiredFrom: seq).body,
                                   key: facilityKey, facilityKey: facilityKey, time: time)
         return appended.entry.seq
     }

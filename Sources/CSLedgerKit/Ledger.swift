@@ -63,11 +63,8 @@ public struct Ledger: Sendable {
         guard !facilityName.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw LedgerError(.invalidArgument, "the facility name must not be empty")
         }
-        var body = extraBody
-        body["origin"] = .string(origin)
-        body["public_key"] = .string(facilityKey.publicKey.base64)
-        body["facility_name"] = .string(facilityName)
-        body["dea_number"] = .string(dea.description)
+        let genesis = LedgerCreated(origin: origin, publicKey: facilityKey.publicKey, facilityName: facilityName, deaNumber: dea.description)
+        let body = extraBody.merging(genesis.body) { _, typed in typed }
         let statement = try Statement(type: CoreStatementType.ledgerCreated, time: time, actor: facilityKey.keyID, log: origin, body: body)
         let signed = try SignedStatement(statement: statement, actorKey: facilityKey)
         let postgres = PostgresAddress.isAddress(path) ? try PostgresAddress(path) : nil
@@ -132,14 +129,14 @@ public struct Ledger: Sendable {
     @discardableResult
     public func enroll(name: String, role: Role, publicKey: SignerPublicKey, adminKey: SignerKey,
                        facilityKey: SignerKey) throws -> LedgerDatabase.Appended {
-        try record(type: CoreStatementType.actorEnrolled, body: try CoreStatementType.enrollmentBody(name: name, role: role, publicKey: publicKey),
+        try record(type: CoreStatementType.actorEnrolled, body: try ActorEnrolled.enrolling(name: name, role: role, publicKey: publicKey).body,
                    key: adminKey, facilityKey: facilityKey)
     }
 
     /// Revokes a signer (an `actor.revoked` entry signed by an admin); its later signatures no longer count.
     @discardableResult
     public func revoke(keyID: KeyID, reason: String?, adminKey: SignerKey, facilityKey: SignerKey) throws -> LedgerDatabase.Appended {
-        try record(type: CoreStatementType.actorRevoked, body: CoreStatementType.revocationBody(keyID: keyID, reason: reason), key: adminKey, facilityKey: facilityKey)
+        try record(type: CoreStatementType.actorRevoked, body: ActorRevoked(key: keyID, reason: reason).body, key: adminKey, facilityKey: facilityKey)
     }
 
     /// The facility's private key, found the one way every command and the daemon find it: the path given

@@ -5,7 +5,7 @@ extension LedgerTarget {
     @discardableResult
     package func enroll(name: String, role: Role, publicKey: SignerPublicKey, adminKey: SignerKey, time: Timestamp) throws -> AppendReceipt {
         let statement = try Statement(type: CoreStatementType.actorEnrolled, time: time, actor: adminKey.keyID, log: try origin(),
-                                      body: try CoreStatementType.enrollmentBody(name: name, role: role, publicKey: publicKey))
+                                      body: try ActorEnrolled.enrolling(name: name, role: role, publicKey: publicKey).body)
         return try append(try SignedStatement(statement: statement, actorKey: adminKey))
     }
 
@@ -13,7 +13,7 @@ extension LedgerTarget {
     @discardableResult
     package func revoke(keyID: KeyID, reason: String?, adminKey: SignerKey, time: Timestamp) throws -> AppendReceipt {
         let statement = try Statement(type: CoreStatementType.actorRevoked, time: time, actor: adminKey.keyID, log: try origin(),
-                                      body: CoreStatementType.revocationBody(keyID: keyID, reason: reason))
+                                      body: ActorRevoked(key: keyID, reason: reason).body)
         return try append(try SignedStatement(statement: statement, actorKey: adminKey))
     }
 }

@@ -337,7 +337,7 @@ extension LedgerDatabase {
             throw LedgerError(.signatureInvalid, "every signer must sign, the actor first and then each witness in order (\(statement.signers.count) needed, \(signed.signatures.count) given)")
         }
         var keys: [KeyID: SignerPublicKey] = [:]
-        if seq == 0, let pk = statement.body["public_key"]?.stringValue, let key = try? SignerPublicKey(base64: pk) {
+        if seq == 0, let key = LedgerCreated.publicKey(of: statement) {
             keys[key.keyID] = key
         }
         for key in statement.signers where keys[key] == nil {
@@ -374,15 +374,14 @@ extension LedgerDatabase {
                 try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES ('log_required_from', ?)", arguments: [String(from)])
             }
         case CoreStatementType.actorEnrolled:
-            guard let pk = s.body["public_key"]?.stringValue, let key = try? SignerPublicKey(base64: pk),
-                  let signer = registry[key.keyID] else { return }
+            guard let key = try? ActorEnrolled(checking: s.body).publicKey, let signer = registry[key.keyID] else { return }
             try insertSigner(db, signer, enrolledSeq: entry.seq)
         case CoreStatementType.actorRevoked:
-            guard let k = s.body["key"]?.stringValue else { return }
+            guard let k = s.body[ActorRevoked.Member.key]?.stringValue else { return }
             try db.execute(sql: "UPDATE signers SET revoked_seq = ? WHERE key_id = ?", arguments: [entry.seq, k])
         case CoreStatementType.facilityKeyRotated:
             // The old key is retired at this seq; the new one signs checkpoints from here on.
-            guard let previous = s.body["previous_key"]?.stringValue, let f = registry.facility else { return }
+            guard let previous = s.body[FacilityKeyRotated.Member.previousKey]?.stringValue, let f = registry.facility else { return }
             try db.execute(sql: "UPDATE signers SET revoked_seq = ? WHERE key_id = ?", arguments: [entry.seq, previous])
             try db.execute(sql: "UPDATE ledger_meta SET value = ? WHERE key = 'facility_key_id'", arguments: [f.keyID.hex])
         default:
@@ -392,9 +391,7 @@ extension LedgerDatabase {
 
     /// The key id a `facility.key_rotated` statement hands over to, or nil for any other statement.
     static func rotationTarget(_ statement: LedgerCore.Statement) -> KeyID? {
-        guard statement.type == CoreStatementType.facilityKeyRotated, let pk = statement.body["public_key"]?.stringValue,
-              let key = try? SignerPublicKey(base64: pk) else { return nil }
-        return key.keyID
+        FacilityKeyRotated.newKey(of: statement)?.keyID
     }
 
     private static func insertSigner(_ db: Database, _ s: Signer, enrolledSeq: Int) throws {

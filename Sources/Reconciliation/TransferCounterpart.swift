@@ -23,10 +23,10 @@ public struct TransferCounterpart: Sendable {
 
     /// Reads the entries of a bundle (its `entries.jsonl`, already verified); nil when it holds no genesis entry.
     public init?(entries: [Entry]) {
-        guard let genesis = entries.first(where: { $0.seq == 0 }), let dea = genesis.statement.body["dea_number"]?.stringValue else { return nil }
+        guard let genesis = entries.first(where: { $0.seq == 0 }), let dea = genesis.statement.body[LedgerCreated.Member.deaNumber]?.stringValue else { return nil }
         self.dea = dea
-        name = genesis.statement.body["facility_name"]?.stringValue ?? ""
-        origin = genesis.statement.body["origin"]?.stringValue ?? ""
+        name = genesis.statement.body[LedgerCreated.Member.facilityName]?.stringValue ?? ""
+        origin = genesis.statement.body[LedgerCreated.Member.origin]?.stringValue ?? ""
         let corrected = Set(entries.filter { $0.statement.type == DispensingType.entryCorrected }.compactMap { $0.statement.body[EntryCorrected.Member.corrects]?.integerValue })
         receipts = entries.filter { $0.statement.type == DispensingType.lotReceived && !corrected.contains($0.seq) }.compactMap { e in
             let b = e.statement.body

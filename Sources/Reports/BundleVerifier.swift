@@ -140,7 +140,7 @@ package enum BundleVerifier {
             if e.seq <= lastSeq { v.fail("entries.jsonl", e.seq, "entries are not in increasing seq order") }
             lastSeq = max(lastSeq, e.seq)
             included.insert(e.seq)
-            if e.seq == 0, let facility, e.statement.body["public_key"]?.stringValue != facility.base64 {
+            if e.seq == 0, let facility, e.statement.body[LedgerCreated.Member.publicKey]?.stringValue != facility.base64 {
                 v.fail("entries.jsonl", 0, "the genesis entry enrols another facility key than facility.pub.pem")
             }
             if let p = previous, p.seq + 1 == e.seq, e.prev != p.leaf {
@@ -149,7 +149,7 @@ package enum BundleVerifier {
             if e.seq == 0, e.prev != .zero { v.fail("entries.jsonl", 0, "the genesis entry's prev must be zeros") }
             previous = (e.seq, leaf)
             let problems = e.signed.signatureProblems { key in
-                e.seq == 0 ? (try? SignerPublicKey(base64: e.statement.body["public_key"]?.stringValue ?? "")) : registry[key]?.publicKey
+                e.seq == 0 ? LedgerCreated.publicKey(of: e.statement) : registry[key]?.publicKey
             }
             v.signaturesChecked += e.signatures.count
             for p in problems { v.fail("entries.jsonl", e.seq, p) }

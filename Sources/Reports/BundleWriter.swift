@@ -108,10 +108,10 @@ package struct BundleWriter: Sendable {
                 for row in rows {
                     let e = try Entry.decode(canonicalBytes: row.bytes)
                     coreSigners[e.seq] = e.signatures.map(\.key)
-                    if type == CoreStatementType.actorEnrolled, let pk = e.statement.body["public_key"]?.stringValue,
+                    if type == CoreStatementType.actorEnrolled, let pk = e.statement.body[ActorEnrolled.Member.publicKey]?.stringValue,
                        let key = try? SignerPublicKey(base64: pk) {
                         enrolled[key.keyID] = enrolled[key.keyID] ?? e.seq
-                    } else if let k = e.statement.body["key"]?.stringValue, let key = KeyID(k) {
+                    } else if let k = e.statement.body[ActorRevoked.Member.key]?.stringValue, let key = KeyID(k) {
                         revoked[key] = revoked[key] ?? e.seq
                     }
                 }

@@ -27,22 +27,22 @@ package struct ExportSource: Sendable {
         let updates = try database.entryBytes(types: [DispensingType.facilityUpdated], below: limit)
             .map { try Entry.decode(canonicalBytes: $0).statement.body }
         registrant = RegistrantIdentity.merged(genesis: genesis.statement.body, updates: updates)
-        origin = genesis.statement.body["origin"]?.stringValue ?? ""
-        var names: [KeyID: String] = [genesis.statement.actor: genesis.statement.body["facility_name"]?.stringValue ?? "facility"]
+        origin = genesis.statement.body[LedgerCreated.Member.origin]?.stringValue ?? ""
+        var names: [KeyID: String] = [genesis.statement.actor: genesis.statement.body[LedgerCreated.Member.facilityName]?.stringValue ?? "facility"]
         for s in try database.signers() where s.enrolledSeq < limit { names[s.keyID] = s.name }
         signerNames = names
         lots = Dictionary(try DispensingRecords.lots(database, receivedBelow: limit).map { ($0.lotID, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The registrant's name, from the genesis entry.
-    package var facilityName: String { registrant["facility_name"]?.stringValue ?? origin }
+    package var facilityName: String { registrant[LedgerCreated.Member.facilityName]?.stringValue ?? origin }
     /// The registrant's DEA number, from the genesis entry.
-    package var deaNumber: String { registrant["dea_number"]?.stringValue ?? "" }
+    package var deaNumber: String { registrant[LedgerCreated.Member.deaNumber]?.stringValue ?? "" }
     /// The registrant's address, NPI, NCPDP number and state licence ("" when never recorded).
-    package var address: String { registrant["address"]?.stringValue ?? "" }
-    package var npi: String { registrant["npi"]?.stringValue ?? "" }
-    package var ncpdp: String { registrant["ncpdp"]?.stringValue ?? "" }
-    package var stateLicense: String { registrant["state_license"]?.stringValue ?? "" }
+    package var address: String { registrant[FacilityUpdated.Member.address]?.stringValue ?? "" }
+    package var npi: String { registrant[FacilityUpdated.Member.npi]?.stringValue ?? "" }
+    package var ncpdp: String { registrant[FacilityUpdated.Member.ncpdp]?.stringValue ?? "" }
+    package var stateLicense: String { registrant[FacilityUpdated.Member.stateLicense]?.stringValue ?? "" }
 
     /// A signer's enrolled name and short key id, for a report row.
     package func name(_ key: KeyID) -> String { "\(signerNames[key] ?? "unknown signer") (\(key.short))" }

@@ -42,10 +42,8 @@ package final class SimulatedLedger {
         let facility = Self.key("facility")
         keys["facility"] = facility
         let db = try LedgerDatabase.create(path: path)
-        let genesis = try Statement(type: CoreStatementType.ledgerCreated, time: created, actor: facility.keyID, log: origin, body: [
-            "origin": .string(origin), "public_key": .string(facility.publicKey.base64),
-            "facility_name": "Reconciliation Test Clinic", "dea_number": "BD1234563",
-        ])
+        let genesis = try Statement(type: CoreStatementType.ledgerCreated, time: created, actor: facility.keyID, log: origin, body: LedgerCreated(
+            origin: origin, publicKey: facility.publicKey, facilityName: "Reconciliation Test Clinic", deaNumber: "BD1234563").body)
         let clock = created.adding(milliseconds: 60_000)
         try db.append([try SignedStatement(statement: genesis, actorKey: facility)],
                       checkpointSigner: CheckpointSigner(origin: origin, key: facility), clock: { clock })
@@ -55,8 +53,7 @@ package final class SimulatedLedger {
         for (name, person, role) in people {
             let k = Self.key(name)
             keys[name] = k
-            try stage(CoreStatementType.actorEnrolled, ["name": .string(person), "role": .string(role.rawValue),
-                                                        "public_key": .string(k.publicKey.base64)], by: "facility", at: created)
+            try stage(ActorEnrolled(name: person, role: role, publicKey: k.publicKey), by: "facility", at: created)
         }
         try flush(clock: created.adding(milliseconds: 120_000))
     }

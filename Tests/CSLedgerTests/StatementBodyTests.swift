@@ -105,13 +105,150 @@ struct StatementBodyTests {
         #expect(missing.isEmpty, "types no command recorded here: \(missing)")
     }
 
-    @Test("every dispensing statement type, and finding.resolved, has exactly one body type")
+    @Test("every dispensing statement type, finding.resolved and every core type has exactly one body type")
     func everyTypeHasABody() {
         let types = StatementBodies.dispensing.map { $0.type }
         #expect(Set(types) == Set(DispensingType.all + [DispensingType.findingResolved]))
         #expect(types.count == Set(types).count)
-        for t in types { #expect(StatementBodies.bodyType(of: t)?.type == t) }
-        #expect(StatementBodies.bodyType(of: CoreStatementType.actorEnrolled) == nil)
+        let core = StatementBodies.core.map { $0.type }
+        #expect(Set(core) == CoreStatementType.all)
+        #expect(core.count == Set(core).count)
+        #expect(StatementBodies.all.count == types.count + core.count)
+        for t in types + core { #expect(StatementBodies.bodyType(of: t)?.type == t) }
+        #expect(StatementBodies.bodyType(of: "test.note") == nil)
+    }
+
+    @Test("every core statement the commands record (init, actor enroll and revoke, facility rotate, migrate) reads as its type and writes back unchanged")
+    func coreCommands() throws {
+        let f = try DispensingLedger.make()
+        try f.ok(["keys", "generate", "extra"])
+        try f.ok(["actor", "enroll", "--name", "Extra Signer", "--role", "witness", "--public-key", "Keys/extra.pub.pem", "--key", "Keys/facility.pem"])
+        try f.ok(["actor", "revoke", try f.keyID("extra"), "--reason", "left the clinic", "--key", "Keys/facility.pem"])
+        try f.ok(["actor", "revoke", try f.keyID("witness"), "--key", "Keys/facility.pem"])
+        try f.ok(["keys", "generate", "facility2"])
+        try f.ok(["facility", "rotate", "--key", "Keys/facility.pem", "--new-key", "Keys/facility2.pem", "--reason", "scheduled rotation"])
+        let db = try LedgerDatabase.open(path: f.ledgerPath, readOnly: true)
+        let result = try Self.roundTrip(db)
+        print("typed bodies, core commands: \(result.checked.filter { CoreStatementType.all.contains($0.key) }.sorted { $0.key < $1.key })")
+        #expect(result.problems.isEmpty, "\(result.problems.prefix(20))")
+        for t in [CoreStatementType.ledgerCreated, CoreStatementType.actorEnrolled, CoreStatementType.actorRevoked, CoreStatementType.facilityKeyRotated] {
+            #expect(result.checked[t, default: 0] > 0, "no \(t) read")
+        }
+        // The fields give what the commands were told.
+        var revocations: [ActorRevoked] = [], rotations: [FacilityKeyRotated] = []
+        for seq in 0..<(try db.size()) {
+            let st = try db.entry(seq).statement
+            if st.type == ActorRevoked.type { revocations.append(try ActorRevoked(statement: st)) }
+            if st.type == FacilityKeyRotated.type { rotations.append(try FacilityKeyRotated(statement: st)) }
+        }
+        let (oldFacility, newFacility) = (try f.keyID("facility"), try f.keyID("facility2"))
+        #expect(revocations.map(\.reason) == ["left the clinic", nil])
+        #expect(rotations.map(\.previousKey.hex) == [oldFacility])
+        #expect(rotations.map(\.publicKey.keyID.hex) == [newFacility])
+        let genesis = try LedgerCreated(statement: try db.entry(0).statement)
+        #expect(genesis.publicKey.keyID.hex == oldFacility)
+        #expect(genesis.deaNumber != nil && genesis.facilityName != nil)
+        #expect(try CLI.csledger(["verify", "--ledger", f.ledgerPath], in: f.root).status == 0)
+
+        // ledger.upgraded: a ledger written before v2, migrated by the command.
+        let dir = try TempDir()
+        #expect(try CLI.csledger(["keys", "generate", "facility"], in: dir.url).status == 0)
+        let facility = try KeyFiles.loadPrivateKey(path: dir.path("Keys/facility.pem"))
+        let path = dir.path("old.sqlite")
+        do {
+            let old = try LedgerDatabase.create(path: path)
+            let signer = CheckpointSigner(origin: "old.example.org/ledger", key: facility)
+            let genesis = try Statement(type: CoreStatementType.ledgerCreated, time: .now(), actor: facility.keyID, body: [
+                "origin": "old.example.org/ledger", "public_key": .string(facility.publicKey.base64),
+                "facility_name": "Old Clinic", "dea_number": "BD1234563"])
+            try old.append([try SignedStatement(statement: genesis, actorKey: facility)], checkpointSigner: signer)
+            try old.close()
+        }
+        let m = try CLI.csledger(["migrate", "--ledger", path, "--facility-key", "Keys/facility.pem"], in: dir.url)
+        #expect(m.status == 0, "\(m.stderr)")
+        let upgraded = try LedgerDatabase.open(path: path, readOnly: true)
+        let r2 = try Self.roundTrip(upgraded)
+        #expect(r2.problems.isEmpty, "\(r2.problems)")
+        #expect(r2.checked == [CoreStatementType.ledgerCreated: 1, CoreStatementType.ledgerUpgraded: 1])
+        let upgrade = try LedgerUpgraded(statement: try upgraded.entry(1).statement)
+        #expect(upgrade.version == 2 && upgrade.logRequiredFrom == 1)
+        #expect(String(decoding: JCS.serialize(.object(upgrade.body)), as: UTF8.self) == #"{"log_required_from":1,"version":2}"#)
+    }
+
+    @Test("a core body built to be signed writes the members csledger has always written")
+    func coreBuilt() throws {
+        let key = SignerKey()
+        let pk = key.publicKey.base64
+        func json(_ b: some StatementBody) -> String { String(decoding: JCS.serialize(.object(b.body)), as: UTF8.self) }
+        #expect(json(LedgerCreated(origin: "c.example.org/l", publicKey: key.publicKey, facilityName: "Clinic", deaNumber: "BD1234563"))
+                == #"{"dea_number":"BD1234563","facility_name":"Clinic","origin":"c.example.org/l","public_key":"\#(pk)"}"#)
+        #expect(json(try ActorEnrolled.enrolling(name: "  Ana Ruiz ", role: .pharmacist, publicKey: key.publicKey))
+                == #"{"name":"Ana Ruiz","public_key":"\#(pk)","role":"pharmacist"}"#)
+        #expect(json(ActorRevoked(key: key.keyID, reason: "")) == #"{"key":"\#(key.keyID.hex)"}"#)
+        #expect(json(ActorRevoked(key: key.keyID, reason: "left")) == #"{"key":"\#(key.keyID.hex)","reason":"left"}"#)
+        #expect(json(FacilityKeyRotated(publicKey: key.publicKey, previousKey: key.keyID))
+                == #"{"previous_key":"\#(key.keyID.hex)","public_key":"\#(pk)"}"#)
+        #expect(json(LedgerUpgraded(logRequiredFrom: 7)) == #"{"log_required_from":7,"version":2}"#)
+        // Members the verifier never checked are kept as signed: a role in capitals, a facility name that is not text.
+        let odd: [String: JSONValue] = ["name": "N", "role": "Admin", "public_key": .string(pk), "note": "x"]
+        let enrolled = try ActorEnrolled(body: odd)
+        #expect(enrolled.role == .admin && enrolled.asWritten == ["role": "Admin", "note": "x"])
+        #expect(JCS.serialize(.object(enrolled.body)) == JCS.serialize(.object(odd)))
+        let genesis: [String: JSONValue] = ["origin": "c.example.org/l", "public_key": .string(pk), "facility_name": .number(3)]
+        let created = try LedgerCreated(body: genesis)
+        #expect(created.facilityName == nil && created.deaNumber == nil)
+        #expect(JCS.serialize(.object(created.body)) == JCS.serialize(.object(genesis)))
+    }
+
+    @Test("reading a core body refuses what the signer registry refused, with the same sentence; the registry still names the key and seq it expects")
+    func coreRefusals() throws {
+        func refusal(_ make: () throws -> Any) -> String {
+            switch Result(catching: make) {
+            case .success: return "accepted"
+            case .failure(let error): return (error as? LedgerError)?.message ?? "\(error)"
+            }
+        }
+        let key = SignerKey(), other = SignerKey()
+        let pk = JSONValue.string(key.publicKey.base64)
+        #expect(refusal { try LedgerCreated(body: ["origin": "has space", "public_key": pk]) }
+                == "ledger.created needs an \"origin\" (a name without spaces, such as clinic.example.org/ledger)")
+        #expect(refusal { try LedgerCreated(body: ["origin": "c.example.org/l"]) } == "ledger.created needs the facility \"public_key\"")
+        #expect(refusal { try ActorEnrolled(body: ["name": "", "role": "admin", "public_key": pk]) } == "actor.enrolled needs the signer's \"name\"")
+        #expect(refusal { try ActorEnrolled(body: ["name": "N", "public_key": pk]) } == "actor.enrolled needs a \"role\"")
+        #expect(refusal { try ActorEnrolled(body: ["name": "N", "role": "admin"]) } == "actor.enrolled needs the signer's \"public_key\"")
+        #expect(refusal { try ActorRevoked(body: ["key": .string(key.keyID.hex.uppercased())]) } == "actor.revoked needs the \"key\" id to revoke")
+        #expect(refusal { try FacilityKeyRotated(body: ["public_key": "AAAA", "previous_key": .string(key.keyID.hex)]) }
+                == "facility.key_rotated needs the new key's \"public_key\" (base64 of 32 bytes)")
+        #expect(refusal { try FacilityKeyRotated(body: ["public_key": pk]) } == "facility.key_rotated must name the key it replaces in \"previous_key\"")
+        #expect(refusal { try LedgerUpgraded(body: ["version": 1, "log_required_from": 3]) }
+                == "ledger.upgraded needs \"version\": 2 and \"log_required_from\": its own seq")
+        #expect(refusal { try ActorEnrolled.enrolling(name: "  ", role: .admin, publicKey: key.publicKey) } == "the signer's name must be 1 to 200 characters")
+
+        // The registry, which knows the ledger, gives the sentences it always gave.
+        let t = Timestamp(millisecondsSinceEpoch: 1_760_000_000_000)
+        var registry = SignerRegistry()
+        try registry.apply(try Statement(type: CoreStatementType.ledgerCreated, time: t, actor: key.keyID,
+                                         body: LedgerCreated(origin: "c.example.org/l", publicKey: key.publicKey, facilityName: "C", deaNumber: "BD1234563").body), at: 0)
+        try registry.apply(try Statement(type: CoreStatementType.actorEnrolled, time: t, actor: key.keyID,
+                                         body: ActorEnrolled(name: "Next", role: .admin, publicKey: other.publicKey).body), at: 1)
+        let noPrevious = try Statement(type: CoreStatementType.facilityKeyRotated, time: t, actor: key.keyID, witnesses: [other.keyID],
+                                       body: ["public_key": .string(other.publicKey.base64)])
+        #expect(registry.problem(applying: noPrevious, at: 2) == "facility.key_rotated must name the key it replaces in \"previous_key\" (\(key.keyID.short))")
+        let wrongPrevious = try Statement(type: CoreStatementType.facilityKeyRotated, time: t, actor: key.keyID, witnesses: [other.keyID],
+                                          body: FacilityKeyRotated(publicKey: other.publicKey, previousKey: other.keyID).body)
+        #expect(registry.problem(applying: wrongPrevious, at: 2) == "facility.key_rotated must name the key it replaces in \"previous_key\" (\(key.keyID.short))")
+        let badKey = try Statement(type: CoreStatementType.facilityKeyRotated, time: t, actor: key.keyID, witnesses: [other.keyID],
+                                   body: ["public_key": "AAAA", "previous_key": "nope"])
+        #expect(registry.problem(applying: badKey, at: 2) == "facility.key_rotated needs the new key's \"public_key\" (base64 of 32 bytes)")
+        let rotation = try Statement(type: CoreStatementType.facilityKeyRotated, time: t, actor: key.keyID, witnesses: [other.keyID],
+                                     body: FacilityKeyRotated(publicKey: other.publicKey, previousKey: key.keyID, reason: "r").body)
+        #expect(registry.problem(applying: rotation, at: 2) == nil)
+        let upgrade = try Statement(type: CoreStatementType.ledgerUpgraded, time: t, actor: key.keyID, log: "c.example.org/l",
+                                    body: LedgerUpgraded(logRequiredFrom: 5).body)
+        #expect(registry.problem(applying: upgrade, at: 2) == "ledger.upgraded needs \"version\": 2 and \"log_required_from\": its own seq (2)")
+        #expect(registry.problem(applying: upgrade, at: 5) == nil)
+        let revokeFacility = try Statement(type: CoreStatementType.actorRevoked, time: t, actor: key.keyID, body: ActorRevoked(key: key.keyID).body)
+        #expect(registry.problem(applying: revokeFacility, at: 2) == "the facility key cannot be revoked; it signs the ledger's checkpoints")
     }
 
     @Test("a body a command would build writes the members csledger has always written")

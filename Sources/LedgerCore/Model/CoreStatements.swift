@@ -1,7 +1,9 @@
 import Foundation
 
 /// The statement types the ledger core itself understands: the genesis entry
-/// and the enrolment and revocation of signers (SPEC §3).
+/// and the enrolment and revocation of signers (SPEC §3). Each body is defined once, as a type in
+/// LedgerCore/Statements (`LedgerCreated`, `ActorEnrolled`, `ActorRevoked`, `FacilityKeyRotated`,
+/// `LedgerUpgraded`; `StatementBodies.core`); the checks that need the ledger's state are `SignerRegistry`'s.
 public enum CoreStatementType {
     /// Genesis; body: `origin`, `public_key`, `facility_name`, `dea_number`.
     public static let ledgerCreated = "ledger.created"
@@ -20,22 +22,6 @@ public enum CoreStatementType {
 
     /// Every core type.
     public static let all: Set<String> = [ledgerCreated, actorEnrolled, actorRevoked, facilityKeyRotated, ledgerUpgraded]
-
-    /// The body of an `actor.enrolled` statement, after checking the name.
-    public static func enrollmentBody(name: String, role: Role, publicKey: SignerPublicKey) throws -> [String: JSONValue] {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 200 else {
-            throw LedgerError(.invalidArgument, "the signer's name must be 1 to 200 characters")
-        }
-        return ["name": .string(trimmed), "role": .string(role.rawValue), "public_key": .string(publicKey.base64)]
-    }
-
-    /// The body of an `actor.revoked` statement.
-    public static func revocationBody(keyID: KeyID, reason: String?) -> [String: JSONValue] {
-        var body: [String: JSONValue] = ["key": .string(keyID.hex)]
-        if let reason, !reason.isEmpty { body["reason"] = .string(reason) }
-        return body
-    }
 }
 
 /// A signer as enrolled in the ledger, with the seq numbers that bound its authority.
@@ -134,17 +120,12 @@ public struct SignerRegistry: Sendable {
             guard seq == 0, type == CoreStatementType.ledgerCreated else {
                 throw LedgerError(.invalidStatement, seq == 0 ? "the first entry must be ledger.created" : "ledger.created may only be the first entry")
             }
-            guard let origin = statement.body["origin"]?.stringValue, Self.isValidOrigin(origin) else {
-                throw LedgerError(.invalidBody, "ledger.created needs an \"origin\" (a name without spaces, such as clinic.example.org/ledger)")
-            }
-            guard let pkText = statement.body["public_key"]?.stringValue else {
-                throw LedgerError(.invalidBody, "ledger.created needs the facility \"public_key\"")
-            }
-            let pk = try SignerPublicKey(base64: pkText)
+            let genesis = try LedgerCreated(checking: statement.body)
+            let origin = genesis.origin, pk = genesis.publicKey
             guard pk.keyID == statement.actor else {
                 throw LedgerError(.invalidBody, "ledger.created must be signed by the facility key it enrols")
             }
-            let name = statement.body["facility_name"]?.stringValue ?? origin
+            let name = genesis.facilityName ?? origin
             let f = Signer(publicKey: pk, name: name, role: .admin, enrolledSeq: -1)
             signers[pk.keyID] = f
             facility = f
@@ -159,17 +140,8 @@ public struct SignerRegistry: Sendable {
         switch type {
         case CoreStatementType.actorEnrolled:
             try requireAdmin(statement.actor)
-            guard let name = statement.body["name"]?.stringValue, !name.isEmpty else {
-                throw LedgerError(.invalidBody, "actor.enrolled needs the signer's \"name\"")
-            }
-            guard let roleText = statement.body["role"]?.stringValue else {
-                throw LedgerError(.invalidBody, "actor.enrolled needs a \"role\"")
-            }
-            let role = try Role(parsing: roleText)
-            guard let pkText = statement.body["public_key"]?.stringValue else {
-                throw LedgerError(.invalidBody, "actor.enrolled needs the signer's \"public_key\"")
-            }
-            let pk = try SignerPublicKey(base64: pkText)
+            let enrolment = try ActorEnrolled(checking: statement.body)
+            let name = enrolment.name, role = enrolment.role, pk = enrolment.publicKey
             if let existing = signers[pk.keyID] {
                 throw LedgerError(.alreadyEnrolled, existing.revokedSeq == nil
                     ? "key \(pk.keyID.short) is already enrolled" : "key \(pk.keyID.short) was revoked and cannot be enrolled again; make a new key")
@@ -177,9 +149,7 @@ public struct SignerRegistry: Sendable {
             signers[pk.keyID] = Signer(publicKey: pk, name: name, role: role, enrolledSeq: seq)
         case CoreStatementType.actorRevoked:
             try requireAdmin(statement.actor)
-            guard let k = statement.body["key"]?.stringValue, let key = KeyID(k) else {
-                throw LedgerError(.invalidBody, "actor.revoked needs the \"key\" id to revoke")
-            }
+            let key = try ActorRevoked(checking: statement.body).key
             guard var s = signers[key] else { throw LedgerError(.signerNotEnrolled, "key \(key.short) is not enrolled") }
             guard s.revokedSeq == nil else { throw LedgerError(.signerRevoked, "key \(key.short) is already revoked") }
             guard key != facility?.keyID else {
@@ -196,9 +166,7 @@ public struct SignerRegistry: Sendable {
             guard logRequiredFrom == nil else {
                 throw LedgerError(.invalidStatement, "the ledger already requires every statement to name it (from seq \(logRequiredFrom ?? 0))")
             }
-            guard statement.body["version"]?.integerValue == 2, statement.body["log_required_from"]?.integerValue == seq else {
-                throw LedgerError(.invalidBody, "ledger.upgraded needs \"version\": 2 and \"log_required_from\": its own seq (\(seq))")
-            }
+            guard (try? LedgerUpgraded(checking: statement.body))?.logRequiredFrom == seq else { throw LedgerUpgraded.wrongBody(at: seq) }
             guard statement.log == origin else {
                 throw LedgerError(.wrongLedger, "ledger.upgraded must itself name the ledger (\"log\": \(origin ?? "?"))")
             }
@@ -214,12 +182,12 @@ public struct SignerRegistry: Sendable {
         guard var old = facility, statement.actor == old.keyID else {
             throw LedgerError(.roleNotAllowed, "only the current facility key may hand over to a new facility key")
         }
-        guard let pkText = statement.body["public_key"]?.stringValue, let pk = try? SignerPublicKey(base64: pkText) else {
-            throw LedgerError(.invalidBody, "facility.key_rotated needs the new key's \"public_key\" (base64 of 32 bytes)")
+        let rotation: FacilityKeyRotated
+        do { rotation = try FacilityKeyRotated(checking: statement.body) } catch let e as LedgerError where e.message == FacilityKeyRotated.previousKeyMissing.message {
+            throw FacilityKeyRotated.wrongPreviousKey(expected: old.keyID)
         }
-        guard statement.body["previous_key"]?.stringValue == old.keyID.hex else {
-            throw LedgerError(.invalidBody, "facility.key_rotated must name the key it replaces in \"previous_key\" (\(old.keyID.short))")
-        }
+        guard rotation.previousKey == old.keyID else { throw FacilityKeyRotated.wrongPreviousKey(expected: old.keyID) }
+        let pk = rotation.publicKey
         guard pk.keyID != old.keyID else {
             throw LedgerError(.invalidBody, "the new facility key is the same as the current one")
         }

@@ -8,7 +8,16 @@ public enum StatementBodies {
         DoseDischarged.self, FacilityUpdated.self, TransferOut.self, FindingResolved.self,
     ]
 
-    private static let byType: [String: any StatementBody.Type] = Dictionary(uniqueKeysWithValues: dispensing.map { ($0.type, $0) })
+    /// The body types of the core statements (`CoreStatementType.all`): the genesis, enrolment, revocation,
+    /// facility key rotation and upgrade. Their checks that need the ledger's state are `SignerRegistry`'s.
+    public static let core: [any StatementBody.Type] = [
+        LedgerCreated.self, ActorEnrolled.self, ActorRevoked.self, FacilityKeyRotated.self, LedgerUpgraded.self,
+    ]
+
+    /// Every body type, core and dispensing.
+    public static let all: [any StatementBody.Type] = core + dispensing
+
+    private static let byType: [String: any StatementBody.Type] = Dictionary(uniqueKeysWithValues: all.map { ($0.type, $0) })
 
     /// The body type of statements of `type`, nil for a type without one.
     public static func bodyType(of type: String) -> (any StatementBody.Type)? { byType[type] }

@@ -335,9 +335,8 @@ public struct LedgerVerifier: Sendable {
             fail(seq, .signersMismatch, "the signatures do not match the actor and witnesses in order")
         }
         var genesisKey: SignerPublicKey?
-        if seq == 0, let statement, statement.type == CoreStatementType.ledgerCreated,
-           let pk = statement.body["public_key"]?.stringValue {
-            genesisKey = try? SignerPublicKey(base64: pk)
+        if seq == 0, let statement, statement.type == CoreStatementType.ledgerCreated {
+            genesisKey = LedgerCreated.publicKey(of: statement)
         }
         for s in signatures {
             if let g = genesisKey, s.key == g.keyID {
