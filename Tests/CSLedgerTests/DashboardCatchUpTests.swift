@@ -13,7 +13,8 @@ import Simulation
 /// catches up in the background; the next page shows that run's findings, equal to a full recomputation.
 @Suite("Dashboard: pages while the findings catch up")
 struct DashboardCatchUpTests {
-    /// The planted clinic after `days` business days, and its ledger.
+    /// The planted clinic after `days` business days, and its ledger (the simulation owns the ledger's folder:
+    /// keep it alive while the ledger is used).
     static func clinic(days: Int) throws -> (ClinicSim, Ledger) {
         let (sim, _) = try PlantedLedger.planted()
         sim.o.businessDays = days
@@ -24,6 +25,7 @@ struct DashboardCatchUpTests {
     @Test("after an append, a page that may not wait shows the kept findings marked as behind and reloads itself; the run it started catches up and equals a full pass")
     func catchingUp() throws {
         let (sim, ledger) = try Self.clinic(days: 3)
+        defer { withExtendedLifetime(sim) {} }
         // A page may not wait at all: any run shows as "behind" until it has finished.
         let data = DashboardData(ledger: ledger, catchUpWait: .zero)
         let pages = DashboardPages(data: data, origin: try ledger.origin())
@@ -69,6 +71,7 @@ struct DashboardCatchUpTests {
     @Test("the inventory now that the overview and stock pages show, kept as entries are appended (only new movements read), equals the one summed over every movement: after business days and a dose with its waste corrected")
     func keptInventory() throws {
         let (sim, ledger) = try Self.clinic(days: 3)
+        defer { withExtendedLifetime(sim) {} }
         let data = DashboardData(ledger: ledger)
         #expect(try data.inventory() == ledger.inventory())
         for d in 3..<6 {
@@ -97,7 +100,9 @@ struct DashboardCatchUpTests {
 
     @Test("the shipments the pages read: every parcel in transit, the latest N delivered, returned and lost (latest sent first) and the count of each status, as the whole list gives them")
     func shipmentsLatestClosed() throws {
-        let (_, ledger) = try Self.clinic(days: 6)
+        let (sim, ledger) = try Self.clinic(days: 6)
+        // The simulation owns the ledger's temporary folder: it must outlive every read below.
+        defer { withExtendedLifetime(sim) {} }
         let data = DashboardData(ledger: ledger)
         let all = try data.shipments(closed: Int.max)
         let byStatus = Dictionary(grouping: all.list, by: \.status)
