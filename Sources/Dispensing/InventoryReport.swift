@@ -94,7 +94,7 @@ public struct InventoryReport: Sendable, Equatable {
                 } else {
                     kept.shipped.merge(try shipped(db, sentAfter: from - 1, limit: "9999"), uniquingKeysWith: +)
                 }
-                guard let lastLeaf = try leaf(last) else { throw LedgerError(.ledgerCorrupt, "entry \(last) has no leaf hash") }
+                guard let lastLeaf = try leaf(last) else { throw LedgerError(.ledgerCorrupt, "the ledger file is damaged: entry \(last) has no stored hash; run `csledger verify` to see every problem, then restore the file from a backup") }
                 kept.through = (last, lastLeaf)
             }
             return try compute(db, asOf: nil, lot: lot, totals: kept.sums.mapValues { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } },
