@@ -106,6 +106,22 @@ extension Ledger {
         }
     }
 
+    /// Runs `append` with the store told to refuse it (`ledger-changed`, nothing written) if anyone else committed
+    /// to the file since this process found it sound; then checks the file again and retries (`retryingWhileChanged`).
+    /// A retry's check and append run with the append authority's head lock held (a ledger in PostgreSQL): processes
+    /// sharing one mirror (two commands run at once with the default mirror) then take turns, where otherwise the one
+    /// re-checking would find the other had committed to the mirror again meanwhile, every time, until it gave up.
+    package func appendRetryingWhileChanged<T>(facilityKey: SignerKey, _ append: () throws -> T) throws -> T {
+        database.requireTrustBeforeAppend()
+        return try Self.retryingWhileChanged { changed in
+            guard changed else { return try append() }
+            return try database.holdingAppendAuthority {
+                try requireIntegrityForAppend(facilityKey: facilityKey)
+                return try append()
+            }
+        }
+    }
+
     /// Runs `append` (told whether the file changed since the last try), again while another process keeps
     /// committing between this process's check and its append (`ledger-changed`); a few tries, then the error.
     package static func retryingWhileChanged<T>(_ append: (Bool) throws -> T) throws -> T {

@@ -99,11 +99,9 @@ public struct Ledger: Sendable {
         // Never sign a checkpoint over a history or tables nobody checked (an append never launders): the
         // store refuses while anyone else has committed since this process checked the file; check, and again.
         // (The store compares the key with the facility key the checked file names.)
-        database.requireTrustBeforeAppend()
         let signer = CheckpointSigner(origin: try origin(), key: facilityKey)
-        let appended = try Self.retryingWhileChanged { changed in
-            if changed { try requireIntegrityForAppend(facilityKey: facilityKey) }
-            return try database.append(statements, checkpointSigner: signer, projections: projections)
+        let appended = try appendRetryingWhileChanged(facilityKey: facilityKey) {
+            try database.append(statements, checkpointSigner: signer, projections: projections)
         }
         Self.unsealed.withLock { $0[database.path] = (self, facilityKey) }
         return appended

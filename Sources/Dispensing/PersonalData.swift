@@ -36,6 +36,15 @@ package struct PersonalData: Sendable {
             try db.execute(sql: "INSERT INTO personal_data (ref, kind, commitment, salt, data, created) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [ref, kind.rawValue, commitment, Data(salt), Data(JCS.serialize(.object(data))), now.description])
         }
+        // A patient is added on their own (no entry yet), so kept in the ledger's store at once (a ledger in PostgreSQL:
+        // another process, another daemon behind the same address, finds them); a delivery signer goes there with the
+        // delivery entry that names them, or not at all when that is refused.
+        if kind == .patient {
+            do { try database.handOverPerson(ref) } catch {
+                _ = try? database.writeLocal { db in try db.execute(sql: "DELETE FROM personal_data WHERE ref = ?", arguments: [ref]) }
+                throw error
+            }
+        }
         return Reference(ref: ref, commitment: commitment)
     }
 

@@ -260,19 +260,54 @@ final class PostgresAuthority: AppendAuthority {
     let origin: String
     /// The head size read under the lock, while a transaction is open.
     private let open = Mutex<Int?>(nil)
+    /// The lock was taken by `hold()`, and the next `lock(mirrorSize:)` keeps it.
+    private let held = Mutex(false)
+
+    /// Where the ledger is (personal data is stored on a connection of its own, beside any append's transaction).
+    let address: PostgresAddress
 
     init(address: PostgresAddress, origin: String) {
         session = PostgresSession(address: address)
+        self.address = address
         self.origin = origin
     }
 
-    func lock(mirrorSize: Int) throws -> MirroredRows {
+    func store(people: [MirroredPerson]) throws {
+        guard !people.isEmpty else { return }
+        var rows = MirroredRows()
+        rows.people = people
+        try PostgresStore.insert(PostgresSession(address: address), origin: origin, rows)
+    }
+
+    func hold() throws {
         abort()
         try session.run("BEGIN")
         do {
-            guard let head = try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin) FOR UPDATE").first.map({ try $0.decode(Int.self) }) else {
-                throw LedgerError(.ledgerMissing, "the database no longer holds the ledger \(origin); nothing was written")
-            }
+            let head = try lockedHead()
+            open.withLock { $0 = head }
+            held.withLock { $0 = true }
+        } catch {
+            _ = try? session.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The head size, read with the ledger's row locked (`FOR UPDATE`) in the open transaction.
+    private func lockedHead() throws -> Int {
+        guard let head = try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin) FOR UPDATE").first.map({ try $0.decode(Int.self) }) else {
+            throw LedgerError(.ledgerMissing, "the database no longer holds the ledger \(origin); nothing was written")
+        }
+        return head
+    }
+
+    func lock(mirrorSize: Int) throws -> MirroredRows {
+        // Held since `hold()`: the same transaction goes on (locking the row again is a no-op).
+        if !held.withLock({ h in defer { h = false }; return h }) {
+            abort()
+            try session.run("BEGIN")
+        }
+        do {
+            let head = try lockedHead()
             guard head >= mirrorSize else {
                 throw LedgerError(.ledgerTampered, "PostgreSQL holds \(head) entries of \(origin) but this process's mirror checked \(mirrorSize): entries committed there are gone (restored from an older backup?); nothing was written")
             }
@@ -306,7 +341,8 @@ final class PostgresAuthority: AppendAuthority {
     }
 
     func abort() {
-        guard open.withLock({ o in defer { o = nil }; return o }) != nil else { return }
+        let wasHeld = held.withLock { h in defer { h = false }; return h }
+        guard open.withLock({ o in defer { o = nil }; return o }) != nil || wasHeld else { return }
         _ = try? session.run("ROLLBACK")
     }
 }

@@ -1,5 +1,6 @@
 import CSLedgerKit
 import Dispensing
+import Foundation
 import Hummingbird
 import LedgerAccess
 import LedgerCore
@@ -22,7 +23,9 @@ extension LedgerAPI {
                 try PersonalData.patientData(name: try Self.string(body, "name"), address: try Self.string(body, "address"),
                                              dateOfBirth: try Self.string(body, "date_of_birth"))
             }
-            let reference = try Self.refusing { try api.ledger.personalData.add(kind: .patient, data: data) }
+            // Not on this task's thread: for a ledger in PostgreSQL, the new patient is stored there at once, by a call
+            // that waits for its answer (PostgresSession), which must never wait on an event loop or an async task.
+            let reference = try await Self.blocking { try Self.refusing { try api.ledger.personalData.add(kind: .patient, data: data) } }
             return Self.json(reference.json, status: .created)
         }
         router.post("/v1/delivery-signers") { request, context in
@@ -50,6 +53,13 @@ extension LedgerAPI {
                 throw APIError(.conflict, .inUse, "an entry refers to delivery signer \(ref.prefix(40)); it stays on file")
             }
             return Response(status: .noContent)
+        }
+    }
+
+    /// Runs `work`, which may wait for PostgreSQL, on a thread of Dispatch's rather than the calling task's.
+    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
         }
     }
 

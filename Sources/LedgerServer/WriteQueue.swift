@@ -159,10 +159,8 @@ package final class WriteQueue: Service, Sendable {
         do {
             // Nothing is signed over a file someone else changed since it was last found sound: the store
             // refuses the group then (the data version it reads anyway), and the file is checked again first.
-            ledger.database.requireTrustBeforeAppend()
-            return try Ledger.retryingWhileChanged { changed in
-                if changed { try ledger.requireIntegrityForAppend(facilityKey: signer.key) }
-                return try ledger.database.appendEach(checked: statements, checkpointSigner: signer, projections: ledger.projections)
+            return try ledger.appendRetryingWhileChanged(facilityKey: signer.key) {
+                try ledger.database.appendEach(checked: statements, checkpointSigner: signer, projections: ledger.projections)
             }
         } catch let e as LedgerError {
             return statements.map { _ in .failure(e) }

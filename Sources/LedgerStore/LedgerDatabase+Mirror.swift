@@ -53,6 +53,11 @@ package protocol AppendAuthority: Sendable {
     func lock(mirrorSize: Int) throws -> MirroredRows
     func commit(_ rows: MirroredRows) throws
     func abort()
+    /// Takes the head lock now, before the append: the next `lock(mirrorSize:)` keeps it instead of taking it again,
+    /// and `commit` or `abort` releases it (see `LedgerDatabase.holdingAppendAuthority`).
+    func hold() throws
+    /// Stores personal data rows now, committed on their own (ones the store holds already are left as they are).
+    func store(people: [MirroredPerson]) throws
 }
 
 /// A failure of the authority, carried through the append path without being taken for a refused statement.
@@ -64,6 +69,33 @@ extension LedgerDatabase {
     /// Makes every append go through `authority` first (see `AppendAuthority`); nil: this file is the ledger.
     package func setAppendAuthority(_ authority: (any AppendAuthority)?) {
         appendAuthority.withLock { $0 = authority }
+    }
+
+    /// Runs `body` (a check of this file, then an append) with the authority's head lock held from the start: no other
+    /// process appends to the ledger meanwhile, so none can commit to this file (when it shares this mirror) between
+    /// the check and the append and have the append refused as `ledger-changed` once more. Without an authority, or
+    /// once `body` has appended (which releases the lock), just `body`.
+    package func holdingAppendAuthority<T>(_ body: () throws -> T) throws -> T {
+        guard let authority = appendAuthority.withLock({ $0 }) else { return try body() }
+        do { try authority.hold() } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        defer { authority.abort() }
+        // The process that held the lock before commits to PostgreSQL first, then (at once) to this file when it shares
+        // it: wait for that (an empty write transaction waits for SQLite's write lock), so that the check sees it.
+        do { try pool.writeWithoutTransaction { db in try db.inTransaction(.immediate) { .commit } } } catch {
+            throw LedgerError.storage(error, path: path)
+        }
+        return try body()
+    }
+
+    /// Stores the personal data row `ref` in the authority now (a ledger in PostgreSQL), so that every other process
+    /// finds it there (and it is kept there, safe from the loss of this file), rather than with this process's next
+    /// append; nothing without an authority.
+    package func handOverPerson(_ ref: String) throws {
+        guard let authority = appendAuthority.withLock({ $0 }) else { return }
+        let people = try read { db in
+            try Self.people(db, createdFrom: "", ref: ref)
+        }
+        do { try authority.store(people: people) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
     }
 
     /// The authority's head lock and catch-up, before an append on the writer `db`; returns the authority to hand
@@ -127,9 +159,10 @@ extension LedgerDatabase {
     /// The local setting (in `ledger_meta`) that remembers the newest personal data row handed over.
     static let peopleMarkerKey = "mirror_people_handed_over"
 
-    static func people(_ db: Database, createdFrom: String) throws -> [MirroredPerson] {
-        try Row.fetchAll(db, sql: "SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data WHERE created >= ? ORDER BY created",
-                         arguments: [createdFrom]).map { r in
+    /// Personal data rows made at or after `createdFrom` (and only `ref`'s, when given).
+    static func people(_ db: Database, createdFrom: String, ref: String? = nil) throws -> [MirroredPerson] {
+        try Row.fetchAll(db, sql: "SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data WHERE created >= ? AND (? IS NULL OR ref = ?) ORDER BY created",
+                         arguments: [createdFrom, ref, ref]).map { r in
             MirroredPerson(ref: r[0], kind: r[1], commitment: r[2], salt: (r[3] as Data?).map { Array($0) }, data: (r[4] as Data?).map { Array($0) },
                            created: r[5], erased: r[6])
         }
