@@ -6,18 +6,18 @@ import Testing
 
 @Suite("Appending")
 struct AppendTests {
-    @Test("two processes appending 500 entries each at once: 1,000 entries, one chain, verification clean")
-    func concurrentProcesses() throws {
-        let l = try CLILedger()
-        let before = try LedgerDatabase.open(path: l.ledgerPath, readOnly: true).size()
+    @Test("two processes appending 500 entries each at once: 1,000 entries, one chain, verification clean", arguments: Backend.allCases)
+    func concurrentProcesses(_ backend: Backend) throws {
+        guard let l = try CLILedger.make(backend) else { return }
+        let before = try l.size()
         let args = ["append", "--type", "test.note", "--body", #"{"text":"load"}"#, "--key", "Keys/facility.pem", "--repeat", "500"]
-        let root = l.root
+        let root = l.root, env = l.place.env
         let group = DispatchGroup()
         nonisolated(unsafe) var results: [CLI.Result?] = [nil, nil]
         for i in 0..<2 {
             group.enter()
             DispatchQueue.global().async {
-                results[i] = try? CLI.csledger(args, in: root)
+                results[i] = try? CLI.csledger(args, in: root, env: env)
                 group.leave()
             }
         }
@@ -29,15 +29,15 @@ struct AppendTests {
         #expect(v.failures.isEmpty)
     }
 
-    @Test("two connections appending in turn: each sees the other's entries and revocations, and the chain stays one")
-    func alternatingConnections() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csledger-alt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("l.sqlite").path
+    @Test("two connections appending in turn: each sees the other's entries and revocations, and the chain stays one", arguments: Backend.allCases)
+    func alternatingConnections(_ backend: Backend) throws {
+        let dir = try TempDir()
+        guard let place = backend.place(in: dir, origin: backend.origin("alt.example/ledger")) else { return }
         let facility = SignerKey(), pharmacist = SignerKey()
-        let a = try Ledger.create(path: path, origin: "alt.example/ledger", facilityName: "Alt", deaNumber: "BD1234563", facilityKey: facility)
-        let b = try Ledger.open(path: path)
+        let a = try Ledger.create(path: place.address, origin: place.origin, facilityName: "Alt", deaNumber: "BD1234563", facilityKey: facility,
+                                  mirror: place.mirror)
+        // A second connection: in PostgreSQL, with a mirror of its own (as another process has).
+        let b = try place.open(mirror: dir.path("b.sqlite"))
         try a.enroll(name: "Pharmacist", role: .pharmacist, publicKey: pharmacist.publicKey, adminKey: facility, facilityKey: facility)
         for i in 0..<20 {
             let appended = try (i % 3 == 0 ? b : a).record(type: "test.note", body: ["n": .number(Double(i))], key: facility, facilityKey: facility)
@@ -50,20 +50,21 @@ struct AppendTests {
             try a.record(type: "test.note", body: ["by": "pharmacist"], key: pharmacist, facilityKey: facility)
         }
         try a.record(type: "test.note", body: ["last": true], key: facility, facilityKey: facility)
-        let report = try Ledger.open(path: path, readOnly: true).verify()
+        let report = try place.open(readOnly: true, mirror: dir.path("check.sqlite")).verify()
         #expect(report.isClean, "\(report.failures)")
         #expect(report.entries == 25)
     }
 
-    @Test("a group with refused statements (the daemon's group commit): the others are written in order, each refusal is its own, the ledger verifies")
-    func groupWithRefusals() throws {
+    @Test("a group with refused statements (the daemon's group commit): the others are written in order, each refusal is its own, the ledger verifies", arguments: Backend.allCases)
+    func groupWithRefusals(_ backend: Backend) throws {
         let dir = try TempDir()
-        let path = dir.path("l.sqlite")
+        guard let place = backend.place(in: dir, origin: backend.origin("group.example/ledger")) else { return }
         let facility = SignerKey(), stranger = SignerKey()
-        let ledger = try Ledger.create(path: path, origin: "group.example/ledger", facilityName: "Group", deaNumber: "BD1234563", facilityKey: facility)
+        let ledger = try Ledger.create(path: place.address, origin: place.origin, facilityName: "Group", deaNumber: "BD1234563",
+                                       facilityKey: facility, mirror: place.mirror)
         let signer = try ledger.checkpointSigner(facilityKey: facility)
         func note(_ n: Int, key: SignerKey = facility) throws -> SignedStatement {
-            try SignedStatement(statement: Statement(type: "test.note", time: .now(), actor: key.keyID, log: "group.example/ledger", body: ["n": .number(Double(n))]), actorKey: key)
+            try SignedStatement(statement: Statement(type: "test.note", time: .now(), actor: key.keyID, log: place.origin, body: ["n": .number(Double(n))]), actorKey: key)
         }
         // Accepted whole: consecutive seq numbers, one checkpoint.
         let first = try ledger.database.appendEach([note(1), note(2), note(3)], checkpointSigner: signer)
@@ -89,12 +90,13 @@ struct AppendTests {
         #expect(try ledger.database.size() == 8)
         #expect(try ledger.database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoints") } == checkpointsAfter)
 
-        let report = try Ledger.open(path: path, readOnly: true).verify()
+        #expect(try place.size() == 8)
+        let report = try place.open(readOnly: true, mirror: dir.path("check.sqlite")).verify()
         #expect(report.isClean, "\(report.failures)")
         #expect(report.entries == 8)
     }
 
-    @Test("a failed append writes nothing: the checkpoint is unchanged", arguments: [
+    @Test("a failed append writes nothing: the checkpoint is unchanged", arguments: Backend.allCases, [
         (["append", "--type", "test.note", "--body", "{}", "--key", "Keys/stranger.pem"], "signer-not-enrolled"),
         (["append", "--type", "test.note", "--body", #"{"a":1,"a":2}"#, "--key", "Keys/facility.pem"], "invalid-argument"),
         (["append", "--type", "test.note", "--body", "[1,2]", "--key", "Keys/facility.pem"], "invalid-argument"),
@@ -107,8 +109,9 @@ struct AppendTests {
         (["append", "--type", "test.note", "--body", "{}", "--key", "Keys/facility.pem", "--facility-key", "Keys/pharmacist.pem"], "signature-invalid"),
         (["actor", "revoke", "0000", "--key", "Keys/facility.pem"], "invalid-argument"),
     ] as [([String], String)])
-    func failedAppendWritesNothing(args: [String], code: String) throws {
-        let l = try CLILedger(entries: 1)
+    func failedAppendWritesNothing(_ backend: Backend, _ command: ([String], String)) throws {
+        let (args, code) = command
+        guard let l = try CLILedger.make(backend, entries: 1) else { return }
         #expect(try l.csledger(["keys", "generate", "stranger"]).status == 0)
         let before = try l.checkpoint()
         let r = try l.csledger(args)
@@ -119,6 +122,7 @@ struct AppendTests {
         #expect(try l.verify().status == 0)
     }
 
+    // File only: the file's messages and files (PostgresStoreTests refuses a second init of a ledger in PostgreSQL).
     @Test("init refuses to overwrite a ledger, and a bad DEA number leaves no file")
     func initRefuses() throws {
         let l = try CLILedger()
@@ -134,6 +138,7 @@ struct AppendTests {
         #expect(!FileManager.default.fileExists(atPath: l.dir.path("other.sqlite")))
     }
 
+    // File only: about files.
     @Test("a file that is not a ledger, and a missing ledger, get clear errors")
     func notALedger() throws {
         let d = try TempDir()
@@ -149,31 +154,29 @@ struct AppendTests {
 
 @Suite("Reading and proving")
 struct ReadTests {
-    @Test("log prints each entry's exact canonical bytes, filtered by seq and type")
-    func log() throws {
-        let l = try CLILedger(entries: 3)
-        let db = try LedgerDatabase.open(path: l.ledgerPath, readOnly: true)
+    @Test("log prints each entry's exact canonical bytes, filtered by seq and type", arguments: Backend.allCases)
+    func log(_ backend: Backend) throws {
+        guard let l = try CLILedger.make(backend, entries: 3) else { return }
         let all = try l.csledger(["log"])
         var expected = Data()
-        for seq in 0..<6 { expected += Data(try #require(try db.entryBytes(seq))) + Data([0x0a]) }
+        for seq in 0..<6 { expected += Data(try l.place.entryBytes(seq)) + Data([0x0a]) }
         #expect(all.stdoutBytes == expected)
         let some = try l.csledger(["log", "--from", "2", "--to", "4", "--type", "test.note"])
         #expect(some.stdout.split(separator: "\n").count == 2)
     }
 
-    @Test("inclusion proofs (tlog-proof and JSON) and consistency proofs verify against the signed checkpoint")
-    func proofs() throws {
-        let l = try CLILedger(entries: 10)
+    @Test("inclusion proofs (tlog-proof and JSON) and consistency proofs verify against the signed checkpoint", arguments: Backend.allCases)
+    func proofs(_ backend: Backend) throws {
+        guard let l = try CLILedger.make(backend, entries: 10) else { return }
         let facility = try l.key("facility").publicKey
         let early = try SignedNote.parse(try l.csledger(["checkpoint"]).stdout)
         #expect(try l.csledger(["append", "--type", "test.note", "--body", "{}", "--key", "Keys/facility.pem", "--repeat", "7"]).status == 0)
-        let db = try LedgerDatabase.open(path: l.ledgerPath, readOnly: true)
         for seq in [0, 5, 12, 19] {
             let text = try l.csledger(["prove", "inclusion", String(seq)]).stdout
             let proof = try TlogProof.parse(text)
-            #expect(proof.checkpoint.verify(keyName: "test.example.org/ledger", publicKey: facility.curve25519))
+            #expect(proof.checkpoint.verify(keyName: l.origin, publicKey: facility.curve25519))
             let cp = try Checkpoint(body: proof.checkpoint.text)
-            let leaf = MerkleTree.leafHash(try #require(try db.entryBytes(seq)))
+            let leaf = MerkleTree.leafHash(try l.place.entryBytes(seq))
             #expect(MerkleTree.verifyInclusion(leaf: leaf, index: seq, size: cp.size, proof: proof.path, root: cp.rootHash))
             let json = try JSONParser.parse(try l.csledger(["prove", "inclusion", String(seq), "--json"]).stdout)
             #expect(json["leaf_index"]?.integerValue == seq)
@@ -190,6 +193,7 @@ struct ReadTests {
         #expect(bad.stderr.contains("not covered"))
     }
 
+    // File only: the demo makes a ledger file.
     @Test("the demo builds, verifies and leaves files openssl can check")
     func demo() throws {
         let d = try TempDir()

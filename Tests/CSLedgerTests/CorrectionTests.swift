@@ -10,9 +10,9 @@ import Testing
 struct CorrectionTests {
     typealias D = DispensingLedger
 
-    @Test("correcting a dose gives back both the amount given and the amount wasted")
-    func correctDose() throws {
-        let f = try D.make()
+    @Test("correcting a dose gives back both the amount given and the amount wasted", arguments: Backend.allCases)
+    func correctDose(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let seq = try f.record(D.administer(time: "2026-03-04T09:00:00Z"))
         try f.expectLot(D.vialLot, ["received": "100", "administered": "0.8", "wasted": "0.2", "on_hand": "99"])
         try f.record(["correct", "--seq", String(seq), "--reason", "wrong patient chart", "--key", "Keys/clinician.pem",
@@ -21,9 +21,9 @@ struct CorrectionTests {
         try f.expectVerifies()
     }
 
-    @Test("correcting the first fill after a refill leaves the prescription fillable")
-    func correctEarlierFill() throws {
-        let f = try D.make()
+    @Test("correcting the first fill after a refill leaves the prescription fillable", arguments: Backend.allCases)
+    func correctEarlierFill(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let first = try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
         try f.record(D.dispense(fill: 2, time: "2026-03-24T10:00:00Z"))
         try f.record(["correct", "--seq", String(first), "--reason", "fill 1 was keyed against the wrong prescription",
@@ -40,9 +40,9 @@ struct CorrectionTests {
         try f.expectVerifies()
     }
 
-    @Test("correcting (voiding) a fill whose parcel was returned gives the refill back and does not put the tablets back twice")
-    func correctReturnedFill() throws {
-        let f = try D.make()
+    @Test("correcting (voiding) a fill whose parcel was returned gives the refill back and does not put the tablets back twice", arguments: Backend.allCases)
+    func correctReturnedFill(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let fill = try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
         try f.record(D.ship(tracking: "1Z999AA10123456784", time: "2026-03-03T11:00:00Z"))
         try f.record(["return", "--tracking", "1Z999AA10123456784", "--disposition", "restock", "--reason", "no adult available",

@@ -11,9 +11,9 @@ import Testing
 struct DispensingCLITests {
     typealias D = DispensingLedger
 
-    @Test("the fixture: both lots received with the figures typed, the prescription recorded, verify clean")
-    func fixture() throws {
-        let f = try D.make()
+    @Test("the fixture: both lots received with the figures typed, the prescription recorded, verify clean", arguments: Backend.allCases)
+    func fixture(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.expectLot(D.vialLot, ["received": "100", "on_hand": "100"])
         try f.expectLot(D.tabletLot, ["received": "90", "on_hand": "90"])
         let inv = try f.inventory()
@@ -28,9 +28,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("receive, typed: supplier, invoice, drug, NDC, lot, expiry, containers, serial and invoice quantity are recorded")
-    func receiveTyped() throws {
-        let f = try D.make()
+    @Test("receive, typed: supplier, invoice, drug, NDC, lot, expiry, containers, serial and invoice quantity are recorded", arguments: Backend.allCases)
+    func receiveTyped(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let seq = try f.record(D.receiveVials(lot: "KV2612C", containers: 5, time: "2026-03-04T09:00:00Z",
                                               extra: ["--serial", "SN000417", "--invoice-quantity", "60"]))
         let body = try #require(try f.entry(seq)["statement"]?["body"])
@@ -54,9 +54,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("receive with --scan: a GS1 DataMatrix (]d2, GS separator, expiry day 00) gives GTIN, lot, expiry and serial")
-    func receiveScanned() throws {
-        let f = try D.make()
+    @Test("receive with --scan: a GS1 DataMatrix (]d2, GS separator, expiry day 00) gives GTIN, lot, expiry and serial", arguments: Backend.allCases)
+    func receiveScanned(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let gtin = try GTIN.make(ndc10digits: "7000012310")
         // Indicator 0, "03", the ten NDC digits, then the GS1 check digit: weights 3, 1, 3 … from the right
         // over 0037000012310 sum to 31, so the check digit is 9.
@@ -74,9 +74,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("rx add: a prescription with 5 refills (the most allowed) is recorded with the patient's reference only")
-    func prescription() throws {
-        let f = try D.make()
+    @Test("rx add: a prescription with 5 refills (the most allowed) is recorded with the patient's reference only", arguments: Backend.allCases)
+    func prescription(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let seq = try f.record(D.rxAdd("RX-1002", patient: "$PB", quantity: "8", refills: 5, time: "2026-03-04T09:00:00Z",
                                        extra: ["--ndc", D.tabletNDC]))
         let r = try f.ok(["log", "--from", String(seq), "--to", String(seq)])
@@ -91,9 +91,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("dispense from one lot: fills 1, 2 and 3 (the last on the day six months after issue)")
-    func dispenseOneLot() throws {
-        let f = try D.make()
+    @Test("dispense from one lot: fills 1, 2 and 3 (the last on the day six months after issue)", arguments: Backend.allCases)
+    func dispenseOneLot(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let seq = try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
         let body = try #require(try f.entry(seq)["statement"]?["body"])
         #expect(body["lots"] == [["lot_id": .string(D.tabletLotID), "quantity": "6"]])
@@ -107,9 +107,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("dispense from two lots with --lot LOT=QTY")
-    func dispenseTwoLots() throws {
-        let f = try D.make()
+    @Test("dispense from two lots with --lot LOT=QTY", arguments: Backend.allCases)
+    func dispenseTwoLots(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.record(D.receive(lot: "KT2611C", time: "2026-03-03T08:00:00Z"))
         let seq = try f.record(D.dispense(lots: ["\(D.tabletLot)=4", "KT2611C=2"], time: "2026-03-03T10:00:00Z"))
         let lots = try #require(try f.entry(seq)["statement"]?["body"]?["lots"]?.arrayValue)
@@ -119,9 +119,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("administer: the rest of the drawn dose is wasted with a witness; a full dose needs no witness")
-    func administer() throws {
-        let f = try D.make()
+    @Test("administer: the rest of the drawn dose is wasted with a witness; a full dose needs no witness", arguments: Backend.allCases)
+    func administer(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let seq = try f.record(D.administer(time: "2026-03-04T09:00:00Z"))
         let statement = try #require(try f.entry(seq)["statement"])
         #expect(statement["body"]?["wasted"]?.stringValue == "0.2", "wasted defaults to drawn − given")
@@ -134,9 +134,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("ship and deliver: the signature image is kept as ledger.sqlite.files/proof-of-delivery/<sha256>.png")
-    func shipAndDeliver() throws {
-        let f = try D.make()
+    @Test("ship and deliver: the signature image is kept as ledger.sqlite.files/proof-of-delivery/<sha256>.png", arguments: Backend.allCases)
+    func shipAndDeliver(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
         let shipSeq = try f.record(D.ship(tracking: "1Z999AA10123456784", time: "2026-03-03T11:00:00Z"))
         #expect(try f.entry(shipSeq)["statement"]?["body"]?["adult_signature_required"] == .bool(true))
@@ -150,7 +150,7 @@ struct DispensingCLITests {
         #expect(body["age_verified"] == .bool(true))
         #expect(body["id_type"]?.stringValue == "drivers_license")
         #expect(body["signer"]?["ref"]?.stringValue?.hasPrefix("S-") == true)
-        let kept = f.dir.path("ledger.sqlite.files/proof-of-delivery/\(digest).png")
+        let kept = f.place.filesDirectory + "/proof-of-delivery/\(digest).png"
         #expect(FileManager.default.contents(atPath: kept) == image, "the image is kept under its SHA-256")
         let sum = try CLI.run("sha256sum", [kept], in: f.root)
         #expect(sum.stdout.hasPrefix(digest), "sha256sum agrees: \(sum.stdout)")
@@ -175,9 +175,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("return: the parcel's contents come back to the lot they were dispensed from")
-    func returned() throws {
-        let f = try D.make()
+    @Test("return: the parcel's contents come back to the lot they were dispensed from", arguments: Backend.allCases)
+    func returned(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.record(D.receive(lot: "KT2611C", time: "2026-03-03T08:00:00Z"))
         try f.record(D.dispense(lots: ["\(D.tabletLot)=4", "KT2611C=2"], time: "2026-03-03T10:00:00Z"))
         try f.record(D.ship(tracking: "1Z999AA10123456795", time: "2026-03-03T11:00:00Z"))
@@ -190,9 +190,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("lost in transit, then the DEA Form 106 report: the shipment is lost, the shelf is unchanged, delivery is refused")
-    func lostInTransit() throws {
-        let f = try D.make()
+    @Test("lost in transit, then the DEA Form 106 report: the shipment is lost, the shelf is unchanged, delivery is refused", arguments: Backend.allCases)
+    func lostInTransit(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
         try f.record(D.ship(tracking: "1Z999AA10123456806", time: "2026-03-03T11:00:00Z"))
         let lost = try f.ok(["lost-in-transit", "--tracking", "1Z999AA10123456806", "--reason", "carrier reports parcel missing at hub",
@@ -215,9 +215,9 @@ struct DispensingCLITests {
         #expect(try f.checkpoint() == before)
     }
 
-    @Test("waste: by a pharmacist and by a clinician, each with a witness")
-    func waste() throws {
-        let f = try D.make()
+    @Test("waste: by a pharmacist and by a clinician, each with a witness", arguments: Backend.allCases)
+    func waste(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let seq = try f.record(D.waste(quantity: "4", time: "2026-03-05T17:00:00Z"))
         let body = try #require(try f.entry(seq)["statement"]?["body"])
         #expect(body["quantity"]?.stringValue == "4")
@@ -228,9 +228,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("destroy (DEA Form 41) from two lots with two witnesses")
-    func destroy() throws {
-        let f = try D.make()
+    @Test("destroy (DEA Form 41) from two lots with two witnesses", arguments: Backend.allCases)
+    func destroy(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let seq = try f.record(D.destroy(["\(D.vialLot)=10", "\(D.tabletLot)=30"], time: "2026-03-06T14:00:00Z"))
         let entry = try f.entry(seq)
         #expect(entry["statement"]?["witnesses"]?.arrayValue?.count == 2)
@@ -240,9 +240,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("loss (theft) from stock, reported by the compliance officer")
-    func theft() throws {
-        let f = try D.make()
+    @Test("loss (theft) from stock, reported by the compliance officer", arguments: Backend.allCases)
+    func theft(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let seq = try f.record(["loss", "--kind", "theft", "--discovered", "2026-03-07T08:30:00Z", "--lot", "\(D.tabletLot)=3",
                                 "--description", "bottle short on opening the safe", "--dea-notified", "2026-03-07T12:00:00Z",
                                 "--police-report", "APD-26-0412", "--time", "2026-03-07T09:00:00Z"] + D.compliance)
@@ -254,9 +254,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("count: blind (the expected balance is never printed), kept with its expected figure, no inventory change")
-    func blindCount() throws {
-        let f = try D.make()
+    @Test("count: blind (the expected balance is never printed), kept with its expected figure, no inventory change", arguments: Backend.allCases)
+    func blindCount(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.record(D.waste(quantity: "12.5", time: "2026-03-05T17:00:00Z"))
         let text = try f.ok(["count", "--lot", D.vialLot, "--counted", "87", "--time", "2026-03-05T18:00:00Z"] + D.pharmacist + D.witnessed)
         let json = try f.ok(["count", "--lot", D.vialLot, "--counted", "87", "--time", "2026-03-05T18:30:00Z", "--json"]
@@ -270,9 +270,9 @@ struct DispensingCLITests {
         try f.expectVerifies()
     }
 
-    @Test("correct: a waste and a fill are reversed by later entries; the originals stay; a second correction is refused")
-    func correct() throws {
-        let f = try D.make()
+    @Test("correct: a waste and a fill are reversed by later entries; the originals stay; a second correction is refused", arguments: Backend.allCases)
+    func correct(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let wasteSeq = try f.record(D.waste(quantity: "4", time: "2026-03-05T17:00:00Z"))
         let fillSeq = try f.record(D.dispense(time: "2026-03-05T17:30:00Z"))
         try f.expectLot(D.vialLot, ["received": "100", "wasted": "4", "on_hand": "96"])
@@ -295,9 +295,9 @@ struct DispensingCLITests {
         #expect(try f.checkpoint() == before)
     }
 
-    @Test("lot-status: a quarantined lot cannot be dispensed from until it is released")
-    func quarantine() throws {
-        let f = try D.make()
+    @Test("lot-status: a quarantined lot cannot be dispensed from until it is released", arguments: Backend.allCases)
+    func quarantine(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.record(["lot-status", "--lot", D.tabletLot, "--status", "quarantined", "--reason", "supplier recall notice 26-114",
                       "--time", "2026-03-03T09:30:00Z"] + D.pharmacist)
         try f.expectLot(D.tabletLot, ["received": "90", "on_hand": "90"], status: "quarantined")

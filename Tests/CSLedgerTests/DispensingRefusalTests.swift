@@ -290,10 +290,10 @@ struct DispensingRefusalTests {
                 says: ["is in the future"]),
     ]
 
-    @Test("refused with one clear line and nothing written", arguments: identifiers + quantities + lots + balances + prescriptions
+    @Test("refused with one clear line and nothing written", arguments: Backend.allCases, identifiers + quantities + lots + balances + prescriptions
         + roles + witnesses + shipments + others)
-    func refused(_ c: Refusal) throws {
-        let f = try D.make()
+    func refused(_ backend: Backend, _ c: Refusal) throws {
+        guard let f = try D.make(backend) else { return }
         #expect(try f.size() == 9, "the fixture has 9 entries (the correction case names seqs 9 and 10)")
         _ = try f.writeImage()
         for s in c.setup { try f.ok(s) }
@@ -303,9 +303,9 @@ struct DispensingRefusalTests {
         #expect(try f.checkpoint() == before, "nothing was appended")
     }
 
-    @Test("a typed --expiry that differs from the scanned expiry is refused, as a differing --lot is")
-    func scanExpiryMismatch() throws {
-        let f = try D.make()
+    @Test("a typed --expiry that differs from the scanned expiry is refused, as a differing --lot is", arguments: Backend.allCases)
+    func scanExpiryMismatch(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let before = try f.checkpoint()
         let r = try f.csledger(D.receiveScanned(D.scan(gtin: Self.vialGTIN, expiry: "280300", lot: "KV2612S"), time: "2026-03-04T09:00:00Z")
                                + ["--expiry", "2029-03-31"])
@@ -315,9 +315,9 @@ struct DispensingRefusalTests {
         #expect(after == before)
     }
 
-    @Test("a fill dated before its prescription was issued is refused")
-    func fillBeforeIssue() throws {
-        let f = try D.make()
+    @Test("a fill dated before its prescription was issued is refused", arguments: Backend.allCases)
+    func fillBeforeIssue(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.record(D.receive(lot: "KT2602A", time: "2026-02-20T09:00:00Z"))
         try f.record(D.rxAdd("RX-3001", issued: "2026-03-10", time: "2026-03-10T09:00:00Z"))
         let before = try f.checkpoint()
@@ -328,9 +328,9 @@ struct DispensingRefusalTests {
         #expect(after == before)
     }
 
-    @Test("--override-reason lets a lot go below zero (waste and dispensing), and is recorded")
-    func overrideBelowZero() throws {
-        let f = try D.make()
+    @Test("--override-reason lets a lot go below zero (waste and dispensing), and is recorded", arguments: Backend.allCases)
+    func overrideBelowZero(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let seq = try f.record(D.waste(quantity: "101", time: Self.t, extra: ["--override-reason", "vial overfill: the shelf holds more than labelled"]))
         #expect(try f.entry(seq)["statement"]?["body"]?["override_reason"]?.stringValue == "vial overfill: the shelf holds more than labelled")
         try f.expectLot(D.vialLot, ["received": "100", "wasted": "101", "on_hand": "-1"])
@@ -345,9 +345,9 @@ struct DispensingRefusalTests {
         try f.expectVerifies()
     }
 
-    @Test("shipping without adult signature is allowed only with --no-adult-signature and --override-reason")
-    func shipWithoutAdultSignature() throws {
-        let f = try D.make()
+    @Test("shipping without adult signature is allowed only with --no-adult-signature and --override-reason", arguments: Backend.allCases)
+    func shipWithoutAdultSignature(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.record(Self.dispensed)
         let seq = try f.record(Self.shipped + ["--no-adult-signature", "--override-reason", "patient is a resident of a care home; nurse signs"])
         let body = try #require(try f.entry(seq)["statement"]?["body"])
@@ -407,9 +407,9 @@ struct DispensingRefusalTests {
                 says: "rx.added: refills_authorized must be a whole number"),
     ]
 
-    @Test("a signed body that breaks a rule is refused on submit", arguments: badBodies)
-    func badBody(_ c: BadBody) throws {
-        let f = try D.make()
+    @Test("a signed body that breaks a rule is refused on submit", arguments: Backend.allCases, badBodies)
+    func badBody(_ backend: Backend, _ c: BadBody) throws {
+        guard let f = try D.make(backend) else { return }
         var text = c.body
         for (token, person) in [("$PAB", DispensingLedger.Person(ref: f.patientA.ref, commitment: f.patientB.commitment, name: "", address: "")),
                                 ("$PA", f.patientA), ("$PB", f.patientB)] {
@@ -422,9 +422,9 @@ struct DispensingRefusalTests {
         #expect(try f.checkpoint() == before)
     }
 
-    @Test("the same bodies, made valid, are accepted on submit (the draft path itself works)")
-    func goodBodyAccepted() throws {
-        let f = try D.make()
+    @Test("the same bodies, made valid, are accepted on submit (the draft path itself works)", arguments: Backend.allCases)
+    func goodBodyAccepted(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let body = try #require(try JSONParser.parse(#"{"lot_id":"70000012310:KV2611A","quantity":"2","unit":"mL","reason":"r","method":"m"}"#).objectValue)
         let r = try f.submitStatement(type: "waste.recorded", body: body, actor: "pharmacist", witnesses: ["witness"], time: "2026-03-04T09:00:00Z")
         #expect(r.status == 0, "\(r.stderr)")

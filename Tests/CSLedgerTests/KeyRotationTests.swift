@@ -7,9 +7,9 @@ import Testing
 /// Revoked keys cannot append; the facility key can be handed over with checkpoints verifying across it.
 @Suite("Keys: revocation and facility key rotation")
 struct KeyRotationTests {
-    @Test("a revoked key cannot append, and nothing is written")
-    func revokedCannotAppend() throws {
-        let f = try DispensingLedger.make()
+    @Test("a revoked key cannot append, and nothing is written", arguments: Backend.allCases)
+    func revokedCannotAppend(_ backend: Backend) throws {
+        guard let f = try DispensingLedger.make(backend) else { return }
         let pharmacist = try f.keyID("pharmacist")
         try f.ok(["actor", "revoke", pharmacist, "--reason", "left the clinic", "--key", "Keys/facility.pem"])
         let size = try f.size()
@@ -20,12 +20,12 @@ struct KeyRotationTests {
         try f.expectVerifies()
     }
 
-    @Test("rotate the facility key, append, verify; old checkpoints still verify; an old-key checkpoint after rotation is refused")
-    func rotation() throws {
-        let l = try CLILedger(entries: 3)
+    @Test("rotate the facility key, append, verify; old checkpoints still verify; an old-key checkpoint after rotation is refused", arguments: Backend.allCases)
+    func rotation(_ backend: Backend) throws {
+        guard let l = try CLILedger.make(backend, entries: 3) else { return }
         let before = try l.checkpoint()
         try before.write(toFile: l.dir.path("before.cp"), atomically: true, encoding: .utf8)
-        let beforeSize = try LedgerDatabase.open(path: l.ledgerPath, readOnly: true).size()
+        let beforeSize = try l.size()
         #expect(try l.csledger(["keys", "generate", "facility2"]).status == 0)
         let rot = try l.csledger(["facility", "rotate", "--key", "Keys/facility.pem", "--new-key", "Keys/facility2.pem",
                                   "--reason", "scheduled rotation", "--json"])
@@ -43,29 +43,30 @@ struct KeyRotationTests {
         let v = try l.verify(["--checkpoint", l.dir.path("before.cp")])
         #expect(v.status == 0, "verify across the rotation: \(v.failures)")
         // The latest checkpoint is signed by the new key, not the old one.
-        let db = try LedgerDatabase.open(path: l.ledgerPath, readOnly: true)
+        let ledger = try l.place.open()
+        let db = ledger.database
         let size = try db.size()
         let latest = try SignedNote.parse(try l.checkpoint())
         let (old, new) = (try l.key("facility"), try KeyFiles.loadPrivateKey(path: l.dir.path("Keys/facility2.pem")))
-        #expect(latest.verify(keyName: "test.example.org/ledger", publicKey: new.publicKey.curve25519))
-        #expect(!latest.verify(keyName: "test.example.org/ledger", publicKey: old.publicKey.curve25519))
+        #expect(latest.verify(keyName: l.origin, publicKey: new.publicKey.curve25519))
+        #expect(!latest.verify(keyName: l.origin, publicKey: old.publicKey.curve25519))
         // A checkpoint made after the rotation with the old key is refused by verify.
-        let forged = try CheckpointSigner(origin: "test.example.org/ledger", key: old).sign(size: size, root: try db.rootHash(size: size))
+        let forged = try CheckpointSigner(origin: l.origin, key: old).sign(size: size, root: try db.rootHash(size: size))
         try forged.write(toFile: l.dir.path("forged.cp"), atomically: true, encoding: .utf8)
         let vf = try l.verify(["--checkpoint", l.dir.path("forged.cp")])
         #expect(vf.status == 1)
         #expect(vf.failures.contains { $0.code == "checkpoint-signature" }, "\(vf.failures)")
         // Consistency from before the rotation to now holds.
-        let cons = try Ledger(database: db).consistencyProof(oldSize: beforeSize)
+        let cons = try ledger.consistencyProof(oldSize: beforeSize)
         let oldRoot = try Checkpoint(body: try SignedNote.parse(before).text).rootHash
         #expect(MerkleTree.verifyConsistency(oldSize: beforeSize, newSize: cons.newSize, oldRoot: oldRoot,
                                              newRoot: try db.rootHash(size: cons.newSize), proof: cons.path))
     }
 
-    @Test("a rotation statement sent to the daemon's write path is refused (its checkpoint signer is the old key)")
-    func rotationNeedsNewKeyForCheckpoint() throws {
-        let l = try CLILedger()
-        let ledger = try Ledger.open(path: l.ledgerPath)
+    @Test("a rotation statement sent to the daemon's write path is refused (its checkpoint signer is the old key)", arguments: Backend.allCases)
+    func rotationNeedsNewKeyForCheckpoint(_ backend: Backend) throws {
+        guard let l = try CLILedger.make(backend) else { return }
+        let ledger = try l.place.open()
         let old = try l.key("facility"), new = SignerKey()
         try ledger.enroll(name: "Next facility key", role: .admin, publicKey: new.publicKey, adminKey: old, facilityKey: old)
         let size = try ledger.database.size()
@@ -81,7 +82,7 @@ struct KeyRotationTests {
                                      body: ["public_key": .string(new.publicKey.base64), "previous_key": .string(old.keyID.hex)])
         #expect(throws: LedgerError.self) {
             try ledger.database.append([try SignedStatement(statement: unsigned, actorKey: old)],
-                                       checkpointSigner: CheckpointSigner(origin: "test.example.org/ledger", key: new))
+                                       checkpointSigner: CheckpointSigner(origin: l.origin, key: new))
         }
         #expect(try ledger.database.size() == size)
     }

@@ -10,9 +10,9 @@ import Testing
 struct PatientDataTests {
     typealias D = DispensingLedger
 
-    @Test("erase: verify still passes, show fails clearly, new prescriptions, doses and fills for the patient are refused")
-    func erase() throws {
-        let f = try D.make()
+    @Test("erase: verify still passes, show fails clearly, new prescriptions, doses and fills for the patient are refused", arguments: Backend.allCases)
+    func erase(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let b = f.patientB
         try f.record(D.rxAdd("RX-1002", patient: "$PB", time: "2026-03-04T09:00:00Z"))
         try f.record(D.administer(patient: "$PB", time: "2026-03-04T10:00:00Z"))
@@ -27,7 +27,7 @@ struct PatientDataTests {
         #expect(erased.stdout.contains("erased the personal data of \(b.ref)"))
         try f.expectVerifies()
         #expect(try f.ok(["log"]).stdout == logBefore, "the chain is untouched")
-        #expect(try f.sqlite("SELECT data IS NULL, salt IS NULL, erased IS NOT NULL, commitment FROM personal_data WHERE ref = '\(b.ref)'")
+        #expect(try f.place.personalData("SELECT data IS NULL, salt IS NULL, erased IS NOT NULL, commitment FROM personal_data WHERE ref = '\(b.ref)'")
                 == "1|1|1|\(b.commitment)")
 
         let show = try f.csledger(["patient", "show", b.ref])
@@ -56,9 +56,9 @@ struct PatientDataTests {
         try f.expectVerifies()
     }
 
-    @Test("errors about a command that carries personal data never repeat it")
-    func errorsDoNotRepeatPersonalData() throws {
-        let f = try D.make()
+    @Test("errors about a command that carries personal data never repeat it", arguments: Backend.allCases)
+    func errorsDoNotRepeatPersonalData(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let cases: [([String], String)] = [
             (["patient", "add", "--name", D.patientAName, "--address", D.patientAAddress, "--dob", "1984-13-40"], "--dob must be a past date YYYY-MM-DD"),
             (["patient", "add", "--name", D.patientAName, "--address", " ", "--dob", "1984-07-19"], "--address must be 1 to 200 characters"),
@@ -75,32 +75,32 @@ struct PatientDataTests {
         }
     }
 
-    @Test("a refused delivery keeps no personal data of the person who signed")
-    func refusedDeliveryKeepsNoSigner() throws {
-        let f = try D.make()
+    @Test("a refused delivery keeps no personal data of the person who signed", arguments: Backend.allCases)
+    func refusedDeliveryKeepsNoSigner(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         _ = try f.writeImage()
         let count = "SELECT count(*) FROM personal_data WHERE kind = 'delivery_signer'"
-        #expect(try f.sqlite(count) == "0")
+        #expect(try f.place.personalData(count) == "0")
         let r = try f.csledger(D.deliver(tracking: "1ZNOPE0000000000", delivered: "2026-03-04T15:00:00Z", time: "2026-03-04T16:00:00Z"))
         try f.expectRefusal(r, "invalid-body", ["tracking 1ZNOPE0000000000 matches no shipment"])
-        let kept = try f.sqlite(count)
+        let kept = try f.place.personalData(count)
         #expect(kept == "0", "the signer's name and ID digits of a refused delivery are kept")
-        let images = (try? FileManager.default.contentsOfDirectory(atPath: f.dir.path("ledger.sqlite.files/proof-of-delivery"))) ?? []
+        let images = (try? FileManager.default.contentsOfDirectory(atPath: f.place.filesDirectory + "/proof-of-delivery")) ?? []
         #expect(images.isEmpty, "the signature of a refused delivery is kept: \(images)")
     }
 
-    @Test("a refused delivery does not take away the signature image of a delivery recorded with the same image")
-    func refusedDeliveryKeepsARecordedImage() throws {
-        let f = try D.make()
+    @Test("a refused delivery does not take away the signature image of a delivery recorded with the same image", arguments: Backend.allCases)
+    func refusedDeliveryKeepsARecordedImage(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
         try f.record(D.ship(tracking: "1Z999AA10123456784", time: "2026-03-03T11:00:00Z"))
         let image = try f.writeImage()
-        let kept = f.dir.path("ledger.sqlite.files/proof-of-delivery/\(Hash.sha256(Array(image)).hex).png")
+        let kept = f.place.filesDirectory + "/proof-of-delivery/\(Hash.sha256(Array(image)).hex).png"
         try f.record(D.deliver(tracking: "1Z999AA10123456784", delivered: "2026-03-04T15:02:00Z", time: "2026-03-04T16:00:00Z"))
         // The same image sent again, for a parcel that was never shipped: refused.
         let r = try f.csledger(D.deliver(tracking: "1ZNOPE0000000000", delivered: "2026-03-04T15:00:00Z", time: "2026-03-04T16:30:00Z"))
         try f.expectRefusal(r, "invalid-body", ["tracking 1ZNOPE0000000000 matches no shipment"])
         #expect(FileManager.default.contents(atPath: kept) == image, "the recorded delivery's signature image was removed")
-        #expect(try f.sqlite("SELECT count(*) FROM personal_data WHERE kind = 'delivery_signer'") == "1", "only the recorded delivery's signer stays")
+        #expect(try f.place.personalData("SELECT count(*) FROM personal_data WHERE kind = 'delivery_signer'") == "1", "only the recorded delivery's signer stays")
     }
 }

@@ -7,12 +7,15 @@ import Simulation
 
 @Suite("Reconciliation: the command line")
 struct ReconciliationCLITests {
-    @Test("reconcile prints findings, gates the exit status on --fail-on, and resolve closes a finding")
-    func reconcileAndResolve() throws {
+    /// The simulated clinic's ledger is made in a file; on PostgreSQL the commands use a copy of it there (`store copy`).
+    @Test("reconcile prints findings, gates the exit status on --fail-on, and resolve closes a finding", arguments: Backend.allCases)
+    func reconcileAndResolve(_ backend: Backend) throws {
         let (sim, countSeq, _, _, _) = try ReconciliationLedgerTests.withProblems()
         let fx = sim.fx
         try fx.writeKeyFiles()
-        let ledger = ["--ledger", fx.ledger.database.path]
+        guard let place = try backend.place(copying: fx.ledger.database.path, in: fx.dir) else { return }
+        defer { place.release() }
+        let ledger = place.arguments
         let asOf = sim.end.description
         func run(_ args: [String]) throws -> CLI.Result { try CLI.csledger(args, in: fx.dir.url) }
 
@@ -67,11 +70,13 @@ struct ReconciliationCLITests {
         #expect(try run(["verify"] + ledger).status == 0)
     }
 
-    @Test("--config overrides thresholds; a bad configuration is refused with the setting named")
-    func config() throws {
+    @Test("--config overrides thresholds; a bad configuration is refused with the setting named", arguments: Backend.allCases)
+    func config(_ backend: Backend) throws {
         let (sim, _, _, _, _) = try ReconciliationLedgerTests.withProblems()
         let fx = sim.fx
-        let ledger = ["--ledger", fx.ledger.database.path, "--as-of", sim.end.description, "--json", "--no-verify", "--fail-on", "never"]
+        guard let place = try backend.place(copying: fx.ledger.database.path, in: fx.dir) else { return }
+        defer { place.release() }
+        let ledger = place.arguments + ["--as-of", sim.end.description, "--json", "--no-verify", "--fail-on", "never"]
         func late(_ extra: [String]) throws -> Int {
             let r = try CLI.csledger(["reconcile"] + ledger + extra, in: fx.dir.url)
             #expect(r.status == 0, "\(r.stderr)")

@@ -25,9 +25,9 @@ struct ReturnedParcelTests {
         return checker
     }
 
-    @Test("a returned fill shipped again: its stock leaves the lot once more; delivered, ASAP's AIR names who signed for the second parcel")
-    func shipAgain() throws {
-        let f = try D.make()
+    @Test("a returned fill shipped again: its stock leaves the lot once more; delivered, ASAP's AIR names who signed for the second parcel", arguments: Backend.allCases)
+    func shipAgain(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         _ = try f.writeImage()
         try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
         try f.record(D.ship(tracking: Self.t1, time: "2026-03-03T11:00:00Z"))
@@ -49,9 +49,9 @@ struct ReturnedParcelTests {
         try f.expectVerifies()
     }
 
-    @Test("a parcel returned to quarantine cannot be shipped again")
-    func quarantinedNotShippedAgain() throws {
-        let f = try D.make()
+    @Test("a parcel returned to quarantine cannot be shipped again", arguments: Backend.allCases)
+    func quarantinedNotShippedAgain(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
         try f.record(D.ship(tracking: Self.t1, time: "2026-03-03T11:00:00Z"))
         try Self.returned(f, Self.t1, disposition: "quarantine", time: "2026-03-05T10:00:00Z")
@@ -61,9 +61,9 @@ struct ReturnedParcelTests {
         #expect(try f.checkpoint() == before)
     }
 
-    @Test("a voided returned fill: ASAP sends a void on the day of the correction, and fill 1 is entered again")
-    func voidReturned() throws {
-        let f = try D.make()
+    @Test("a voided returned fill: ASAP sends a void on the day of the correction, and fill 1 is entered again", arguments: Backend.allCases)
+    func voidReturned(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let fill = try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
         try f.record(D.ship(tracking: Self.t1, time: "2026-03-03T11:00:00Z"))
         try Self.returned(f, Self.t1, time: "2026-03-05T10:00:00Z")
@@ -77,11 +77,11 @@ struct ReturnedParcelTests {
         try f.expectVerifies()
     }
 
-    @Test("the early-refill rule counts what the patient received: a refill after a returned parcel is not early")
-    func earlyRefillAfterReturn() throws {
+    @Test("the early-refill rule counts what the patient received: a refill after a returned parcel is not early", arguments: Backend.allCases)
+    func earlyRefillAfterReturn(_ backend: Backend) throws {
         // Fill 1 delivered on 03-04; fill 2 (03-24) comes back; fill 3 on 03-28 is 24 days after the supply the patient has.
-        func scenario(returnFill2: Bool) throws -> [JSONValue] {
-            let f = try D.make()
+        func scenario(returnFill2: Bool) throws -> [JSONValue]? {
+            guard let f = try D.make(backend) else { return nil }
             _ = try f.writeImage()
             try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
             try f.record(D.ship(tracking: Self.t1, time: "2026-03-03T11:00:00Z"))
@@ -97,7 +97,8 @@ struct ReturnedParcelTests {
             let r = try f.ok(["reconcile", "--as-of", "2026-03-28T12:00:00Z", "--json", "--no-verify", "--fail-on", "never"])
             return (try JSONParser.parse(r.stdout)["findings"]?.arrayValue ?? []).filter { $0["check"]?.stringValue == "early-refill" }
         }
-        #expect(try scenario(returnFill2: false).count == 1, "fill 3 four days after a delivered 21-day supply is early")
-        #expect(try scenario(returnFill2: true).isEmpty, "fill 2 never reached the patient")
+        guard let delivered = try scenario(returnFill2: false) else { return }
+        #expect(delivered.count == 1, "fill 3 four days after a delivered 21-day supply is early")
+        #expect(try scenario(returnFill2: true)?.isEmpty == true, "fill 2 never reached the patient")
     }
 }

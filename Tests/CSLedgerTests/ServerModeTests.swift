@@ -9,24 +9,36 @@ import Testing
 struct ServerModeTests {
     typealias D = DispensingLedger
 
-    /// Two copies of the prepared ledger: one used as a file, one served by csledgerd.
+    /// Two copies of the prepared ledger: one used as a file, one served by csledgerd (from a file, or from PostgreSQL
+    /// with a mirror of the daemon's own, as an operator runs it; the CLI's commands on `remote` use another).
     struct Pair {
         let local: DispensingLedger
         let remote: DispensingLedger
         let daemon: Daemon
         let tokens: [String: String]
+        /// Where the daemon keeps files beside its ledger (signature images): `<ledger file>.files`, or beside its mirror.
+        let daemonFiles: String
 
-        init() throws {
+        /// The remote copy in `backend`'s store; nil when that is PostgreSQL and no server is there (after a SKIPPED line).
+        static func make(_ backend: Backend) throws -> Pair? {
+            guard let remote = try D.make(backend) else { return nil }
+            return try Pair(remote: remote)
+        }
+
+        private init(remote: DispensingLedger) throws {
             local = try D.make()
-            remote = try D.make()
-            let db = try Ledger.open(path: remote.ledgerPath)
+            self.remote = remote
+            let daemonMirror = remote.place.mirror.map { _ in remote.dir.path("daemon.sqlite") }
+            let db = try remote.place.open(mirror: daemonMirror)
             var tokens: [String: String] = [:]
             for name in ["pharmacist", "clinician", "compliance", "facility"] {
                 tokens[name] = try APITokens(database: db.database).issue(for: try remote.key(name).keyID, expires: nil).token
             }
             self.tokens = tokens
-            daemon = try Daemon(["--ledger", remote.ledgerPath, "--listen", "127.0.0.1:0", "--facility-key", remote.dir.path("Keys/facility.pem"),
-                                 "--log-level", "warning"], in: remote.root)
+            daemonFiles = (daemonMirror ?? remote.place.address) + ".files"
+            daemon = try Daemon(["--ledger", remote.place.address] + (daemonMirror.map { ["--mirror", $0] } ?? [])
+                                + ["--listen", "127.0.0.1:0", "--facility-key", remote.dir.path("Keys/facility.pem"), "--log-level", "warning"],
+                                in: remote.root)
         }
 
         /// The same command on both: locally on the file, and with --server (global form) on the daemon.
@@ -38,9 +50,9 @@ struct ServerModeTests {
         }
     }
 
-    @Test("dispense, administer, waste, count and a refusal: same output, same exit status, same inventory")
-    func sameAsLocal() throws {
-        let p = try Pair()
+    @Test("dispense, administer, waste, count and a refusal: same output, same exit status, same inventory", arguments: Backend.allCases)
+    func sameAsLocal(_ backend: Backend) throws {
+        guard let p = try Pair.make(backend) else { return }
         let steps: [([String], String)] = [
             (D.dispense(time: "2026-03-04T10:00:00Z"), "pharmacist"),
             (D.administer(time: "2026-03-04T11:00:00Z"), "clinician"),
@@ -77,9 +89,9 @@ struct ServerModeTests {
         try p.remote.expectVerifies()
     }
 
-    @Test("reads through the daemon: checkpoint, proofs, log, actor list, reconcile")
-    func reads() throws {
-        let p = try Pair()
+    @Test("reads through the daemon: checkpoint, proofs, log, actor list, reconcile", arguments: Backend.allCases)
+    func reads(_ backend: Backend) throws {
+        guard let p = try Pair.make(backend) else { return }
         let env = ["CSLEDGER_TOKEN": p.tokens["compliance"]!, "CSLEDGER_SERVER": p.daemon.url]
         func viaServer(_ args: [String]) throws -> CLI.Result { try CLI.csledger(args, in: p.remote.root, env: env) }
         for args in [["checkpoint"], ["prove", "inclusion", "3"], ["prove", "inclusion", "3", "--json"], ["prove", "consistency", "2"],
@@ -103,9 +115,9 @@ struct ServerModeTests {
         #expect(p.daemon.stop() == 0)
     }
 
-    @Test("admin and compliance work through the daemon: enrol, append, a remotely witnessed draft, resolve a finding")
-    func adminAndCompliance() throws {
-        let p = try Pair()
+    @Test("admin and compliance work through the daemon: enrol, append, a remotely witnessed draft, resolve a finding", arguments: Backend.allCases)
+    func adminAndCompliance(_ backend: Backend) throws {
+        guard let p = try Pair.make(backend) else { return }
         // An admin enrols a signer and appends raw statements.
         let newKey = SignerKey()
         try newKey.publicKey.pem.write(toFile: p.remote.dir.path("Keys/new.pub.pem"), atomically: true, encoding: .utf8)
@@ -127,7 +139,7 @@ struct ServerModeTests {
                                   "--method", "drug disposal container", "--witness", try p.remote.keyID("witness"), "--draft", draft] + D.pharmacist,
                                  in: p.remote.root, env: ["CSLEDGER_TOKEN": p.tokens["pharmacist"]!])
         #expect(d.status == 0, "\(d.stderr)")
-        #expect(try CLI.csledger(["cosign", draft, "--key", "Keys/witness.pem"], in: p.remote.root).status == 0)
+        #expect(try CLI.csledger(["cosign", draft, "--key", "Keys/witness.pem"], in: p.remote.root, env: p.remote.place.env).status == 0)
         let sub = try CLI.csledger(["submit", draft, "--server", p.daemon.url], in: p.remote.root, env: ["CSLEDGER_TOKEN": p.tokens["pharmacist"]!])
         #expect(sub.status == 0 && sub.stdout.hasPrefix("submitted waste.recorded at seq "), "\(sub.stderr)")
         // The same on the file, so both ledgers hold the same entries (finding ids name entries).
@@ -157,9 +169,9 @@ struct ServerModeTests {
         try p.remote.expectVerifies()
     }
 
-    @Test("patient add and deliver through the daemon: the personal data and the signature image stay beside the daemon's file")
-    func personalDataThroughTheDaemon() throws {
-        let p = try Pair()
+    @Test("patient add and deliver through the daemon: the personal data and the signature image stay beside the daemon's file", arguments: Backend.allCases)
+    func personalDataThroughTheDaemon(_ backend: Backend) throws {
+        guard let p = try Pair.make(backend) else { return }
         let add = ["patient", "add", "--name", "Ottoline Vanstraaten", "--address", "12 Quarry Lane, Bisbee, AZ 85603", "--dob", "1990-05-06", "--json"]
         let (l, r) = try p.both(add)
         #expect(l.status == 0 && r.status == 0, "\(l.stderr) \(r.stderr)")
@@ -185,20 +197,20 @@ struct ServerModeTests {
             in: p.remote.root, env: ["CSLEDGER_TOKEN": p.tokens["pharmacist"]!])
         #expect(delivered.status == 0, "\(delivered.stderr)")
         let seq = try #require(try JSONParser.parse(delivered.stdout.trimmingCharacters(in: .newlines))["seq"]?.integerValue)
-        let kept = p.remote.dir.path("ledger.sqlite.files/proof-of-delivery/\(digest).png")
+        let kept = p.daemonFiles + "/proof-of-delivery/\(digest).png"
         #expect(FileManager.default.contents(atPath: kept) == image, "the daemon keeps the image under its SHA-256")
         #expect(p.daemon.stop() == 0)
         let body = try #require(try p.remote.entry(seq)["statement"]?["body"])
         #expect(body["signature_image_sha256"]?.stringValue == digest)
         let signer = try #require(body["signer"]?["ref"]?.stringValue)
-        #expect(try p.remote.sqlite("SELECT kind FROM personal_data WHERE ref = '\(signer)'") == "delivery_signer")
+        #expect(try p.remote.place.personalData("SELECT kind FROM personal_data WHERE ref = '\(signer)'") == "delivery_signer")
         #expect(try p.remote.sqlite("SELECT status FROM shipments WHERE tracking = '1Z999AA10123456784'") == "delivered")
         try p.remote.expectVerifies()
     }
 
-    @Test("a bad token, the wrong signer's token, a refused delivery, a stopped server: one line each, the right exit status")
-    func errors() throws {
-        let p = try Pair()
+    @Test("a bad token, the wrong signer's token, a refused delivery, a stopped server: one line each, the right exit status", arguments: Backend.allCases)
+    func errors(_ backend: Backend) throws {
+        guard let p = try Pair.make(backend) else { return }
         let args = try p.remote.resolve(D.dispense(time: "2026-03-04T10:00:00Z"))
         let bad = try CLI.csledger(["--server", p.daemon.url, "--token", "csl_nope"] + args, in: p.remote.root)
         #expect(bad.status == 4)
@@ -214,8 +226,8 @@ struct ServerModeTests {
         let deliver = try CLI.csledger(["--server", p.daemon.url] + (try p.remote.resolve(D.deliver(tracking: "1Z1", delivered: "2026-03-05T10:00:00Z", time: "2026-03-05T10:00:00Z"))),
                                        in: p.remote.root, env: ["CSLEDGER_TOKEN": p.tokens["pharmacist"]!])
         try p.remote.expectRefusal(deliver, "invalid-body", ["tracking 1Z1 matches no shipment"])
-        #expect(try p.remote.sqlite("SELECT count(*) FROM personal_data WHERE kind = 'delivery_signer'") == "0")
-        let images = (try? FileManager.default.contentsOfDirectory(atPath: p.remote.dir.path("ledger.sqlite.files/proof-of-delivery"))) ?? []
+        #expect(try p.remote.place.personalData("SELECT count(*) FROM personal_data WHERE kind = 'delivery_signer'") == "0")
+        let images = (try? FileManager.default.contentsOfDirectory(atPath: p.daemonFiles + "/proof-of-delivery")) ?? []
         #expect(images.isEmpty, "the daemon kept the signature of a refused delivery: \(images)")
         let url = p.daemon.url
         #expect(p.daemon.stop() == 0)

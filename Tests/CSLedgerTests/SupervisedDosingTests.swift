@@ -23,9 +23,9 @@ struct SupervisedDosingTests {
 
     static func seqs(_ finding: JSONValue) -> [Int] { (finding["entries"]?.arrayValue ?? []).compactMap(\.integerValue) }
 
-    @Test("an in-clinic-only patient: dispense and ship refused naming the policy entry; take-home allowed again lifts it")
-    func patientPolicy() throws {
-        let f = try D.make()
+    @Test("an in-clinic-only patient: dispense and ship refused naming the policy entry; take-home allowed again lifts it", arguments: Backend.allCases)
+    func patientPolicy(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let policy = ["patient", "policy", "$PA", "--in-clinic-only", "--reason", "substance_use_history"]
         // Only a clinician records it; the reason is a code from the list.
         try f.expectRefusal(try f.csledger(policy + ["--time", "2026-03-03T09:30:00Z"] + D.pharmacist), "role-not-allowed",
@@ -66,9 +66,9 @@ struct SupervisedDosingTests {
         try f.expectVerifies()
     }
 
-    @Test("a policy recorded while a parcel is in transit: flagged; critical once it is delivered, cleared if it comes back")
-    func policyAfterShipment() throws {
-        let f = try D.make()
+    @Test("a policy recorded while a parcel is in transit: flagged; critical once it is delivered, cleared if it comes back", arguments: Backend.allCases)
+    func policyAfterShipment(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         _ = try f.writeImage()
         let fill = try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))
         let ship = try f.record(D.ship(tracking: "1Z999AA10123456784", time: "2026-03-03T11:00:00Z"))
@@ -78,7 +78,7 @@ struct SupervisedDosingTests {
         #expect(found.first?["severity"]?.stringValue == "warning")
         #expect(found.first?["found"]?.stringValue?.contains("still in transit") == true)
 
-        let copy = try D.make()  // the same, but the parcel comes back: nothing to flag
+        let copy = try #require(try D.make(backend))  // the same, but the parcel comes back: nothing to flag
         _ = try copy.writeImage()
         for args in [D.dispense(time: "2026-03-03T10:00:00Z"), D.ship(tracking: "1Z999AA10123456784", time: "2026-03-03T11:00:00Z"),
                      ["patient", "policy", "$PA", "--in-clinic-only", "--reason", "misuse_risk", "--time", "2026-03-03T12:00:00Z"] + D.clinician,
@@ -94,9 +94,9 @@ struct SupervisedDosingTests {
         #expect(found.first?["severity"]?.stringValue == "critical")
     }
 
-    @Test("esketamine nasal spray is received only as in-clinic-only; a lot of it is administered, never dispensed")
-    func inClinicOnlyProduct() throws {
-        let f = try D.make()
+    @Test("esketamine nasal spray is received only as in-clinic-only; a lot of it is administered, never dispensed", arguments: Backend.allCases)
+    func inClinicOnlyProduct(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let spray = D.receive(lot: "ES2601", ndc: "50458-028-02", strength: "28 mg/device", form: "spray, nasal", expiry: "2027-06-30",
                               containers: 4, perContainer: "1", unit: "device", time: "2026-03-03T08:00:00Z")
             .map { $0 == "Ketamine HCl" ? "Esketamine HCl (Spravato)" : $0 }
@@ -116,9 +116,9 @@ struct SupervisedDosingTests {
         try f.expectVerifies()
     }
 
-    @Test("a monitored dose: discharged inline or by a later entry; missing and short monitoring flagged by clinician")
-    func monitoredSessions() throws {
-        let f = try D.make()
+    @Test("a monitored dose: discharged inline or by a later entry; missing and short monitoring flagged by clinician", arguments: Backend.allCases)
+    func monitoredSessions(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let inline = try f.record(D.administer(time: "2026-03-03T10:00:00Z", extra: ["--monitored-until", "2026-03-03T12:05:00Z"]))
         #expect(try f.entry(inline)["statement"]?["body"]?["monitored_until"]?.stringValue == "2026-03-03T12:05:00.000Z")
         let early = try f.record(D.administer(time: "2026-03-03T13:00:00Z"))
@@ -180,9 +180,9 @@ struct SupervisedDosingTests {
         #expect(!rules.contains(12), "\(rec.stdout)")
     }
 
-    @Test("patient policy, discharge and transfer-out work through csledgerd as on the file, refusals included")
-    func throughTheDaemon() throws {
-        let p = try ServerModeTests.Pair()
+    @Test("patient policy, discharge and transfer-out work through csledgerd as on the file, refusals included", arguments: Backend.allCases)
+    func throughTheDaemon(_ backend: Backend) throws {
+        guard let p = try ServerModeTests.Pair.make(backend) else { return }
         let steps: [([String], String, Int32)] = [
             (["patient", "policy", "$PA", "--in-clinic-only", "--reason", "substance_use_history", "--time", "2026-03-03T09:30:00Z"] + D.clinician, "clinician", 0),
             (D.dispense(time: "2026-03-03T10:00:00Z"), "pharmacist", 2),

@@ -13,9 +13,9 @@ struct TransferTests {
     static let out = ["transfer-out", "--to-name", "Demo Clinic North", "--to-address", "400 North Loop, Austin, TX 78751",
                       "--to-dea", sisterDEA, "--invoice", "TR-2026-0042", "--reason", "stock moved to the sister clinic"]
 
-    @Test("a transfer out takes stock off the lot; refused to our own DEA number, beyond the balance, or by a clinician")
-    func transferOut() throws {
-        let f = try D.make()
+    @Test("a transfer out takes stock off the lot; refused to our own DEA number, beyond the balance, or by a clinician", arguments: Backend.allCases)
+    func transferOut(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let before = try f.checkpoint()
         try f.expectRefusal(try f.csledger(Self.out.map { $0 == Self.sisterDEA ? CLILedger.dea : $0 } + ["--lot", "\(D.tabletLot)=20", "--time", "2026-03-04T10:00:00Z"] + D.pharmacist),
                             "invalid-body", ["transfer.out: to.dea_number is this registrant's own DEA number"])
@@ -37,9 +37,9 @@ struct TransferTests {
         try f.expectVerifies()
     }
 
-    @Test("transfers in and out appear in transfers.csv and accountability; the biennial inventory counts what is left")
-    func inReports() throws {
-        let f = try D.make()
+    @Test("transfers in and out appear in transfers.csv and accountability; the biennial inventory counts what is left", arguments: Backend.allCases)
+    func inReports(_ backend: Backend) throws {
+        guard let f = try D.make(backend) else { return }
         let outSeq = try f.record(Self.out + ["--lot", "\(D.tabletLot)=20", "--time", "2026-03-04T10:00:00Z"] + D.pharmacist)
         let inSeq = try f.record(D.receive(lot: "KT2611T", containers: 1, dea: Self.sisterDEA, time: "2026-03-05T09:00:00Z", extra: ["--transfer-in"]))
         #expect(try f.entry(inSeq)["statement"]?["body"]?["transfer_in"] == .bool(true))
@@ -57,8 +57,8 @@ struct TransferTests {
         #expect(row["on_hand"] == "70", "\(row)")
     }
 
-    @Test("reconcile --with the receiving registrant's bundle: a transfer out with no receipt there, and a receipt there with no transfer out here")
-    func reconcileWith() throws {
+    @Test("reconcile --with the receiving registrant's bundle: a transfer out with no receipt there, and a receipt there with no transfer out here", arguments: Backend.allCases)
+    func reconcileWith(_ backend: Backend) throws {
         // The receiving registrant: its own ledger, keys and DEA number; it records the transfer in as a receipt.
         let other = try TempDir()
         func run(_ args: [String]) throws {
@@ -79,7 +79,7 @@ struct TransferTests {
         try run(received(invoice: "TR-2026-0099", time: "2026-03-06T09:00:00Z"))
         try run(["export", "inspection", "--from", "2026-03-01", "--to", "2026-03-31", "--out", "north-bundle"])
 
-        let f = try D.make()
+        guard let f = try D.make(backend) else { return }
         let matched = try f.record(Self.out + ["--lot", "\(D.tabletLot)=20", "--time", "2026-03-04T10:00:00Z"] + D.pharmacist)
         let lost = try f.record(Self.out.map { $0 == "TR-2026-0042" ? "TR-2026-0043" : $0 } + ["--lot", "\(D.vialLot)=10", "--time", "2026-03-04T11:00:00Z"] + D.pharmacist)
         let bundle = other.path("north-bundle")

@@ -14,6 +14,10 @@ import Testing
 ///
 /// The CLI builds this once per test run (a template folder); each test gets its own copy of the
 /// folder, so tests are independent and cost a few milliseconds to set up instead of ~20 processes.
+///
+/// `make(backend)` gives the same ledger in either store (see `Backend`). In PostgreSQL it is the template's ledger
+/// copied there once per run (`store copy`) and cloned into a database of the test's own, since its entries are
+/// signed for the origin test.example.org/ledger; the copied folder then holds no ledger file, only the mirror.
 final class DispensingLedger {
     struct Person: Sendable {
         let ref: String
@@ -43,22 +47,44 @@ final class DispensingLedger {
     static let twoWitnesses = ["--witness-key", "Keys/witness.pem", "--witness-key", "Keys/witness2.pem"]
 
     let dir: TempDir
+    let place: LedgerPlace
     let patientA: Person
     let patientB: Person
     var root: URL { dir.url }
     var ledgerPath: String { dir.path("ledger.sqlite") }
 
-    /// A fresh copy of the prepared ledger.
-    static func make() throws -> DispensingLedger { try DispensingLedger(copying: try template.get()) }
+    /// A fresh copy of the prepared ledger, in a file.
+    static func make() throws -> DispensingLedger { try #require(try make(.file)) }
 
-    private init(copying t: Template) throws {
-        dir = try TempDir()
+    /// A fresh copy of the prepared ledger in `backend`'s store; nil when that is PostgreSQL and no server is there
+    /// (after a SKIPPED line).
+    static func make(_ backend: Backend) throws -> DispensingLedger? {
+        let t = try template.get()
+        let dir = try TempDir()
         for item in try FileManager.default.contentsOfDirectory(atPath: t.path) {
             try FileManager.default.copyItem(atPath: t.path + "/" + item, toPath: dir.path(item))
         }
+        let place: LedgerPlace?
+        switch backend {
+        case .file:
+            place = backend.place(in: dir, origin: CLILedger.fileOrigin)
+        case .postgres:
+            place = try backend.place(copying: t.path + "/ledger.sqlite", in: dir, reuse: true)
+            // Only PostgreSQL holds the ledger now: a command that missed it finds no ledger rather than the file.
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dir.path("ledger.sqlite" + suffix)) }
+        }
+        guard let place else { return nil }
+        return DispensingLedger(dir: dir, place: place, template: t)
+    }
+
+    private init(dir: TempDir, place: LedgerPlace, template t: Template) {
+        self.dir = dir
+        self.place = place
         patientA = t.patientA
         patientB = t.patientB
     }
+
+    deinit { place.release() }
 
     // MARK: - Running the CLI
 
@@ -67,7 +93,7 @@ final class DispensingLedger {
     @discardableResult
     func csledger(_ args: [String]) throws -> CLI.Result {
         // The recorded facility key path points into the template's build folder; each copy uses its own key.
-        try CLI.csledger(try resolve(args), in: root, env: ["CSLEDGER_FACILITY_KEY": dir.path("Keys/facility.pem")])
+        try CLI.csledger(try resolve(args), in: root, env: place.env.merging(["CSLEDGER_FACILITY_KEY": dir.path("Keys/facility.pem")]) { $1 })
     }
 
     /// Runs a command that must succeed (the test stops here if it does not) and returns its result.
@@ -170,12 +196,13 @@ final class DispensingLedger {
         return try JSONParser.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// The number of entries.
-    func size() throws -> Int { try LedgerDatabase.open(path: ledgerPath, readOnly: true).size() }
+    /// The number of entries (the file's, or PostgreSQL's).
+    func size() throws -> Int { try place.size() }
 
-    /// Runs SQL with the sqlite3 binary (read-only checks of the tables kept beside the entries).
+    /// Runs SQL with the sqlite3 binary (read-only checks of the tables kept beside the entries: in the ledger file,
+    /// or in the mirror of a ledger in PostgreSQL, the only place those tables are; see `LedgerPlace.localFile`).
     func sqlite(_ sql: String) throws -> String {
-        let r = try CLI.run("sqlite3", ["-readonly", ledgerPath, sql], in: root)
+        let r = try CLI.run("sqlite3", ["-readonly", place.localFile, sql], in: root)
         #expect(r.status == 0, "sqlite3: \(r.stderr)")
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -5,38 +5,64 @@ import Testing
 @testable import LedgerStore
 
 /// A ledger built through the CLI in a temporary folder: facility (admin), pharmacist, witness keys.
+///
+/// `make(backend)` puts the ledger in either store (see `Backend`): on a file, `ledger.sqlite` in the folder (origin
+/// test.example.org/ledger); in PostgreSQL, a ledger of its own origin in the test server's database, reached with
+/// `$CSLEDGER_LEDGER` and a mirror in the folder. `csledger` runs commands against it either way.
 final class CLILedger {
     let dir: TempDir
+    let place: LedgerPlace
     var root: URL { dir.url }
+    /// The ledger file (on the file backend; the tamper helpers below work on it only).
     var ledgerPath: String { dir.path("ledger.sqlite") }
+    var origin: String { place.origin }
     static let dea = "BD1234563"
+    static let fileOrigin = "test.example.org/ledger"
 
-    init(entries: Int = 0) throws {
-        dir = try TempDir()
+    /// A ledger file.
+    convenience init(entries: Int = 0) throws {
+        let dir = try TempDir()
+        try self.init(dir: dir, place: try #require(Backend.file.place(in: dir, origin: Self.fileOrigin)), entries: entries)
+    }
+
+    /// A ledger in `backend`'s store; nil when that is PostgreSQL and no server is there (after a SKIPPED line).
+    static func make(_ backend: Backend, entries: Int = 0) throws -> CLILedger? {
+        let dir = try TempDir()
+        let origin = backend == .file ? fileOrigin : TestPostgres.uniqueOrigin("cli")
+        guard let place = backend.place(in: dir, origin: origin) else { return nil }
+        return try CLILedger(dir: dir, place: place, entries: entries)
+    }
+
+    private init(dir: TempDir, place: LedgerPlace, entries: Int) throws {
+        self.dir = dir
+        self.place = place
         for name in ["facility", "pharmacist", "witness"] {
             let r = try CLI.csledger(["keys", "generate", name], in: dir.url)
             #expect(r.status == 0, "keys generate: \(r.stderr)")
         }
-        let r = try CLI.csledger(["init", "--origin", "test.example.org/ledger", "--facility-name", "Test Clinic",
-                                  "--dea-number", Self.dea, "--key", "Keys/facility.pem"], in: dir.url)
+        let r = try CLI.csledger(["init", "--origin", place.origin, "--facility-name", "Test Clinic",
+                                  "--dea-number", Self.dea, "--key", "Keys/facility.pem"], in: dir.url, env: place.env)
         #expect(r.status == 0, "init: \(r.stderr)")
         try enroll("pharmacist", role: "pharmacist")
         try enroll("witness", role: "witness")
         if entries > 0 {
             let a = try CLI.csledger(["append", "--type", "test.note", "--body", #"{"text":"hello"}"#,
-                                      "--key", "Keys/facility.pem", "--repeat", String(entries)], in: dir.url)
+                                      "--key", "Keys/facility.pem", "--repeat", String(entries)], in: dir.url, env: place.env)
             #expect(a.status == 0, "append: \(a.stderr)")
         }
     }
 
     func enroll(_ name: String, role: String) throws {
         let r = try CLI.csledger(["actor", "enroll", "--name", name.capitalized, "--role", role,
-                                  "--public-key", "Keys/\(name).pub.pem", "--key", "Keys/facility.pem"], in: dir.url)
+                                  "--public-key", "Keys/\(name).pub.pem", "--key", "Keys/facility.pem"], in: dir.url, env: place.env)
         #expect(r.status == 0, "enroll \(name): \(r.stderr)")
     }
 
     @discardableResult
-    func csledger(_ args: [String]) throws -> CLI.Result { try CLI.csledger(args, in: dir.url) }
+    func csledger(_ args: [String]) throws -> CLI.Result { try CLI.csledger(args, in: dir.url, env: place.env) }
+
+    /// The number of entries (the file's, or PostgreSQL's).
+    func size() throws -> Int { try place.size() }
 
     /// Runs SQL against the ledger file with the sqlite3 binary, as an attacker with file access would.
     @discardableResult

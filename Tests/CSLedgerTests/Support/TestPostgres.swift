@@ -35,10 +35,12 @@ enum TestPostgres {
         try CLI.run("psql", [url, "-v", "ON_ERROR_STOP=1", "-Atq", "-F", "|", "-c", sql], in: URL(fileURLWithPath: "/"))
     }
 
-    /// A new, empty database on the same server (for a test whose ledger has a fixed origin); its address.
-    static func newDatabase(_ url: String) throws -> String {
+    /// A new, empty database on the same server (for a test whose ledger has a fixed origin), or a copy of the
+    /// database `template` (nobody may be connected to it); its address.
+    static func newDatabase(_ url: String, template: String? = nil) throws -> String {
         let name = "csledger_t_\(UUID().uuidString.prefix(8).lowercased())"
-        let r = try psql(url, "CREATE DATABASE \(name)")
+        let from = template.map { " TEMPLATE " + $0[$0.index(after: $0.lastIndex(of: "/")!)...] } ?? ""
+        let r = try psql(url, "CREATE DATABASE \(name)\(from)")
         try #require(r.status == 0, "\(r.stderr)")
         let base = url.split(separator: "?", maxSplits: 1)[0]
         return String(base[..<base.lastIndex(of: "/")!]) + "/" + name
