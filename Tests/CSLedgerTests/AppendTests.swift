@@ -6,18 +6,38 @@ import Testing
 
 @Suite("Appending")
 struct AppendTests {
+    /// In PostgreSQL each process has a mirror of its own, as processes on two machines have (`sharedMirror` below is
+    /// the case of one machine).
     @Test("two processes appending 500 entries each at once: 1,000 entries, one chain, verification clean", arguments: Backend.allCases)
     func concurrentProcesses(_ backend: Backend) throws {
         guard let l = try CLILedger.make(backend) else { return }
+        try Self.appendAtOnce(l, each: 500, ownMirrors: true)
+    }
+
+    /// Two commands run at once on one machine use the same (default) mirror of a ledger in PostgreSQL: each finds the
+    /// other has written to it, checks it again and goes on, rather than giving up after a few tries (`ledger-changed`).
+    /// Fewer entries: every turn checks the whole mirror again (a file shared by two processes is the test above).
+    @Test("two processes sharing one mirror of a ledger in PostgreSQL, appending 40 entries each at once: 80 entries, one chain")
+    func sharedMirror() throws {
+        guard let l = try CLILedger.make(.postgres) else { return }
+        try Self.appendAtOnce(l, each: 40, ownMirrors: false)
+    }
+
+    /// Runs two `append --repeat each` at once on `l` (with mirrors of their own, for a ledger in PostgreSQL, when
+    /// `ownMirrors`); both must succeed and the ledger verify with every entry.
+    static func appendAtOnce(_ l: CLILedger, each: Int, ownMirrors: Bool) throws {
         let before = try l.size()
-        let args = ["append", "--type", "test.note", "--body", #"{"text":"load"}"#, "--key", "Keys/facility.pem", "--repeat", "500"]
-        let root = l.root, env = l.place.env
+        let args = ["append", "--type", "test.note", "--body", #"{"text":"load"}"#, "--key", "Keys/facility.pem", "--repeat", String(each)]
+        let root = l.root
+        let envs = (0..<2).map { i in
+            l.place.env.merging(ownMirrors && l.place.mirror != nil ? ["CSLEDGER_MIRROR": l.dir.path("mirror-\(i).sqlite")] : [:]) { $1 }
+        }
         let group = DispatchGroup()
         nonisolated(unsafe) var results: [CLI.Result?] = [nil, nil]
         for i in 0..<2 {
             group.enter()
             DispatchQueue.global().async {
-                results[i] = try? CLI.csledger(args, in: root, env: env)
+                results[i] = try? CLI.csledger(args, in: root, env: envs[i])
                 group.leave()
             }
         }
@@ -25,7 +45,7 @@ struct AppendTests {
         for r in results { #expect(r?.status == 0, "\(r?.stderr ?? "did not run")") }
         let v = try l.verify()
         #expect(v.status == 0)
-        #expect(v.json["entries"]?.integerValue == before + 1000)
+        #expect(v.json["entries"]?.integerValue == before + 2 * each)
         #expect(v.failures.isEmpty)
     }
 
