@@ -120,9 +120,9 @@ struct ExportASAPTests {
         return (text, checker, bundle)
     }
 
-    @Test("a realistic week: new fills per state with AIR for the delivered parcel, a revision, a void, and zero reports")
-    func segmentRules() throws {
-        let s = try ExportScenario()
+    @Test("a realistic week: new fills per state with AIR for the delivered parcel, a revision, a void, and zero reports", arguments: Backend.allCases)
+    func segmentRules(_ backend: Backend) throws {
+        guard let s = try ExportScenario.make(backend) else { return }
         // 03-04, Arizona: patient A's first fill, shipped and delivered (AIR names the adult who signed).
         let az = try asap(s, state: "AZ", date: "2026-03-04")
         #expect(az.checker.records.count == 1)
@@ -156,9 +156,9 @@ struct ExportASAPTests {
         }
     }
 
-    @Test("disclosed personal data is bound to the ledger: a changed name is caught even when the manifest is signed again")
-    func personalDataTamper() throws {
-        let s = try ExportScenario()
+    @Test("disclosed personal data is bound to the ledger: a changed name is caught even when the manifest is signed again", arguments: Backend.allCases)
+    func personalDataTamper(_ backend: Backend) throws {
+        guard let s = try ExportScenario.make(backend) else { return }
         let az = try asap(s, state: "AZ", date: "2026-03-04")
         let copy = try BundleFiles.copy(az.bundle, "pd")
         let pd = String(decoding: try BundleFiles.read(copy, "personal-data.jsonl"), as: UTF8.self)
@@ -169,9 +169,9 @@ struct ExportASAPTests {
         #expect(v.failures.contains { $0.file == "personal-data.jsonl" && $0.message.contains("commitment") }, "\(v.failures)")
     }
 
-    @Test("refusals: erased personal data, a state that is not two letters, a malformed date; nothing written, no personal data in the message")
-    func refusals() throws {
-        let s = try ExportScenario()
+    @Test("refusals: erased personal data, a state that is not two letters, a malformed date; nothing written, no personal data in the message", arguments: Backend.allCases)
+    func refusals(_ backend: Backend) throws {
+        guard let s = try ExportScenario.make(backend) else { return }
         let out = s.f.dir.path("az.txt")
         var r = try s.f.csledger(["export", "asap", "--state", "Texas", "--date", "2026-03-04", "--out", out])
         try s.f.expectRefusal(r, "invalid-argument", ["--state", "two-letter"])

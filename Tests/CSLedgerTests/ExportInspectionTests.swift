@@ -33,9 +33,9 @@ struct ExportInspectionTests {
         return rows
     }
 
-    @Test("accountability equals `inventory --as-of` at the period's start and end, and each flow is the difference")
-    func accountabilityEqualsInventory() throws {
-        let s = try ExportScenario()
+    @Test("accountability equals `inventory --as-of` at the period's start and end, and each flow is the difference", arguments: Backend.allCases)
+    func accountabilityEqualsInventory(_ backend: Backend) throws {
+        guard let s = try ExportScenario.make(backend) else { return }
         for (from, to) in [("2026-03-04", "2026-03-06"), ("2026-03-01", "2026-03-31"), ("2026-03-05", "2026-03-05")] {
             let dir = try s.export(["inspection", "--from", from, "--to", to])
             let acc = try accountability(dir)
@@ -69,9 +69,9 @@ struct ExportInspectionTests {
         #expect(week[D.tabletLot]?["lost"] == "2" && week[D.tabletLot]?["dispensed"] == "14", "fills of 6 and 8, then the 6 reversed by its correction and dispensed again")
     }
 
-    @Test("the inspection logs name every entry by seq: the dose, the waste, the count with its variance, the correction")
-    func logs() throws {
-        let s = try ExportScenario()
+    @Test("the inspection logs name every entry by seq: the dose, the waste, the count with its variance, the correction", arguments: Backend.allCases)
+    func logs(_ backend: Backend) throws {
+        guard let s = try ExportScenario.make(backend) else { return }
         let dir = try s.export(["inspection", "--from", "2026-03-01", "--to", "2026-03-31"])
         func rows(_ name: String) throws -> [[String: String]] {
             let r = parseCSV(String(decoding: try BundleFiles.read(dir, name), as: UTF8.self))
@@ -87,6 +87,7 @@ struct ExportInspectionTests {
         #expect(try rows("receipts.csv").count == 2)
     }
 
+    // File only: the demo makes a ledger file.
     @Test("the demo week exports and verifies offline; time it")
     func demo() throws {
         let dir = try TempDir()
@@ -106,9 +107,9 @@ struct ExportInspectionTests {
         #expect(seconds < 10)
     }
 
-    @Test("DEA 41 and DEA 106 (theft and lost in transit) name the lots, quantities, witnesses and carrier")
-    func deaForms() throws {
-        let s = try ExportScenario()
+    @Test("DEA 41 and DEA 106 (theft and lost in transit) name the lots, quantities, witnesses and carrier", arguments: Backend.allCases)
+    func deaForms(_ backend: Backend) throws {
+        guard let s = try ExportScenario.make(backend) else { return }
         let d41 = try s.export(["dea41", "--destruction", String(s.seqs["destruction"]!)])
         let r41 = parseCSV(String(decoding: try BundleFiles.read(d41, "dea41.csv"), as: UTF8.self))
         #expect(r41.count == 2)
@@ -143,9 +144,9 @@ struct ExportInspectionTests {
         #expect(try BundleFiles.verify(bi, in: s.f.root).status == 0)
     }
 
-    @Test("refusals: a seq that is not a destruction or loss, an unknown seq, malformed dates; one line, nothing written")
-    func refusals() throws {
-        let s = try ExportScenario()
+    @Test("refusals: a seq that is not a destruction or loss, an unknown seq, malformed dates; one line, nothing written", arguments: Backend.allCases)
+    func refusals(_ backend: Backend) throws {
+        guard let s = try ExportScenario.make(backend) else { return }
         let out = s.f.dir.path("never")
         let cases: [([String], String, [String])] = [
             (["dea41", "--destruction", String(s.seqs["waste"]!)], "invalid-argument", ["entry \(s.seqs["waste"]!) is a waste.recorded", "not a destruction"]),

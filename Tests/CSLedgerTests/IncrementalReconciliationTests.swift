@@ -134,17 +134,13 @@ struct IncrementalReconciliationTests {
         #expect(final.findings.count > 15, "the planted cases are found: \(final.findings.count)")
     }
 
-    @Test("csledgerd answers reconcile from its kept state, and the same as --full and as the file, before and after appends through it")
-    func daemonKeptEqualsFull() throws {
+    @Test("csledgerd answers reconcile from its kept state, and the same as --full and as the file, before and after appends through it",
+          arguments: Backend.allCases)
+    func daemonKeptEqualsFull(_ backend: Backend) throws {
         typealias D = DispensingLedger
-        let f = try D.make()
-        let db = try Ledger.open(path: f.ledgerPath)
-        var tokens: [String: String] = [:]
-        for name in ["pharmacist", "clinician", "compliance"] {
-            tokens[name] = try APITokens(database: db.database).issue(for: try f.key(name).keyID, expires: nil).token
-        }
-        let daemon = try Daemon(["--ledger", f.ledgerPath, "--listen", "127.0.0.1:0", "--facility-key", f.dir.path("Keys/facility.pem"),
-                                 "--log-level", "warning"], in: f.root)
+        guard let f = try D.make(backend) else { return }
+        // On PostgreSQL "the file" read by the CLI is the ledger through the CLI's own mirror, not the daemon's.
+        let (daemon, tokens, _) = try f.startDaemon(tokensFor: ["pharmacist", "clinician", "compliance"])
         func viaServer(_ args: [String], as signer: String = "compliance") throws -> CLI.Result {
             try CLI.csledger(["--server", daemon.url] + (try f.resolve(args)), in: f.root, env: ["CSLEDGER_TOKEN": tokens[signer]!])
         }

@@ -13,8 +13,9 @@ struct InventoryRecomputeTests {
 
     /// A varied week: fills, a shipment and its return, a dose with waste, a waste and its correction,
     /// a theft, a destruction, a count, a quarantine, another fill. Hand-computed balances after each day.
-    static func week() throws -> DispensingLedger {
-        let f = try D.make()
+    /// In `backend`'s store; nil when that is PostgreSQL and no server is there (after a SKIPPED line).
+    static func week(_ backend: Backend) throws -> DispensingLedger? {
+        guard let f = try D.make(backend) else { return nil }
         try f.record(D.dispense(time: "2026-03-03T10:00:00Z"))                                        // KT 90 − 6 = 84
         try f.record(D.ship(tracking: "1Z999AA10123456784", time: "2026-03-03T11:00:00Z"))
         try f.record(D.administer(time: "2026-03-04T09:00:00Z"))                                     // KV 100 − 0.8 − 0.2 = 99
@@ -32,9 +33,9 @@ struct InventoryRecomputeTests {
         return f
     }
 
-    @Test("inventory now, and --as-of earlier times (a time and a whole date), show the balances of those moments")
-    func asOf() throws {
-        let f = try Self.week()
+    @Test("inventory now, and --as-of earlier times (a time and a whole date), show the balances of those moments", arguments: Backend.allCases)
+    func asOf(_ backend: Backend) throws {
+        guard let f = try Self.week(backend) else { return }
         try f.expectLot(D.tabletLot, ["received": "90", "dispensed": "11", "shipped": "6", "returned": "6", "lost": "3", "on_hand": "82"])
         try f.expectLot(D.vialLot, ["received": "100", "administered": "0.8", "wasted": "0.2", "destroyed": "10", "on_hand": "89"],
                         status: "quarantined")
@@ -54,7 +55,7 @@ struct InventoryRecomputeTests {
         #expect(try f.inventory(["--as-of", "2026-03-01"]).isEmpty)
         #expect(try f.ok(["inventory", "--as-of", "2026-03-01"]).stdout.hasSuffix("\n(no lots received by 2026-03-01)\n"))
         // The library's report agrees with the CLI's at the same moment.
-        let db = try LedgerDatabase.open(path: f.ledgerPath, readOnly: true)
+        let db = try f.place.open(readOnly: true).database  // on PostgreSQL, the test's mirror, brought up to date
         let at = try #require(Timestamp("2026-03-05T12:30:00Z"))
         let report = try InventoryReport.compute(db, asOf: at)
         #expect(report.lines.first { $0.lot == D.vialLot }?.onHand.description == "95")
@@ -62,22 +63,22 @@ struct InventoryRecomputeTests {
         try f.expectVerifies()
     }
 
-    @Test("the inventory kept while appending equals the inventory of a replay of the entries")
-    func replay() throws {
-        let f = try Self.week()
-        let db = try LedgerDatabase.open(path: f.ledgerPath, readOnly: true)
+    @Test("the inventory kept while appending equals the inventory of a replay of the entries", arguments: Backend.allCases)
+    func replay(_ backend: Backend) throws {
+        guard let f = try Self.week(backend) else { return }
+        let db = try f.place.open(readOnly: true).database  // on PostgreSQL, the test's mirror, brought up to date
         let kept = try InventoryReport.compute(db)
         #expect(kept.lines.count == 2)
         let replayed = try db.replay(into: f.dir.path("replay.sqlite"), projections: [DispensingProjection()])
         #expect(try InventoryReport.compute(replayed) == kept)
     }
 
-    @Test("after a patient is erased, a replay still gives the same inventory and tables, now and at every event time")
-    func replaySeeded() throws {
-        let f = try Self.week()
+    @Test("after a patient is erased, a replay still gives the same inventory and tables, now and at every event time", arguments: Backend.allCases)
+    func replaySeeded(_ backend: Backend) throws {
+        guard let f = try Self.week(backend) else { return }
         try f.record(D.rxAdd("RX-1002", patient: "$PB", time: "2026-03-08T09:00:00Z"))
         try f.ok(["patient", "erase", f.patientB.ref])
-        let db = try LedgerDatabase.open(path: f.ledgerPath, readOnly: true)
+        let db = try f.place.open(readOnly: true).database  // on PostgreSQL, the test's mirror, brought up to date
         let replayed = try db.replay(into: f.dir.path("replay.sqlite"), projections: [DispensingProjection()])
         let kept = try InventoryReport.compute(db)
         let rebuilt = try InventoryReport.compute(replayed)

@@ -28,17 +28,7 @@ struct ServerModeTests {
         private init(remote: DispensingLedger) throws {
             local = try D.make()
             self.remote = remote
-            let daemonMirror = remote.place.mirror.map { _ in remote.dir.path("daemon.sqlite") }
-            let db = try remote.place.open(mirror: daemonMirror)
-            var tokens: [String: String] = [:]
-            for name in ["pharmacist", "clinician", "compliance", "facility"] {
-                tokens[name] = try APITokens(database: db.database).issue(for: try remote.key(name).keyID, expires: nil).token
-            }
-            self.tokens = tokens
-            daemonFiles = (daemonMirror ?? remote.place.address) + ".files"
-            daemon = try Daemon(["--ledger", remote.place.address] + (daemonMirror.map { ["--mirror", $0] } ?? [])
-                                + ["--listen", "127.0.0.1:0", "--facility-key", remote.dir.path("Keys/facility.pem"), "--log-level", "warning"],
-                                in: remote.root)
+            (daemon, tokens, daemonFiles) = try remote.startDaemon(tokensFor: ["pharmacist", "clinician", "compliance", "facility"])
         }
 
         /// The same command on both: locally on the file, and with --server (global form) on the daemon.

@@ -86,6 +86,21 @@ final class DispensingLedger {
 
     deinit { place.release() }
 
+    /// Starts csledgerd on this ledger (on PostgreSQL with a mirror of its own, `daemon.sqlite`, as an operator runs it;
+    /// the CLI's commands here use the test's) after issuing API tokens for `signers` where the daemon keeps them.
+    /// Also returns where the daemon keeps files beside its ledger (signature images): `<file>.files`, or beside its mirror.
+    func startDaemon(tokensFor signers: [String]) throws -> (daemon: Daemon, tokens: [String: String], files: String) {
+        let mirror = place.mirror.map { _ in dir.path("daemon.sqlite") }
+        let ledger = try place.open(mirror: mirror)
+        var tokens: [String: String] = [:]
+        for name in signers {
+            tokens[name] = try APITokens(database: ledger.database).issue(for: try key(name).keyID, expires: nil).token
+        }
+        let daemon = try Daemon(["--ledger", place.address] + (mirror.map { ["--mirror", $0] } ?? [])
+                                + ["--listen", "127.0.0.1:0", "--facility-key", dir.path("Keys/facility.pem"), "--log-level", "warning"], in: root)
+        return (daemon, tokens, (mirror ?? place.address) + ".files")
+    }
+
     // MARK: - Running the CLI
 
     /// Runs `csledger args` in the ledger's folder. Tokens in arguments are replaced: `$PA`/`$PB` patient refs,

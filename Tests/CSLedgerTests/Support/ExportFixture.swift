@@ -17,8 +17,17 @@ struct ExportScenario {
     let f: DispensingLedger
     var seqs: [String: Int] = [:]
 
-    init() throws {
-        f = try D.make()
+    /// The week on a ledger file.
+    init() throws { try self.init(on: try #require(try D.make(.file))) }
+
+    /// The week in `backend`'s store; nil when that is PostgreSQL and no server is there (after a SKIPPED line).
+    static func make(_ backend: Backend) throws -> ExportScenario? {
+        guard let f = try D.make(backend) else { return nil }
+        return try ExportScenario(on: f)
+    }
+
+    private init(on f: DispensingLedger) throws {
+        self.f = f
         try f.record(D.rxAdd("RX-2002", patient: "$PB", quantity: "8", refills: 1, time: "2026-03-03T09:30:00Z"))
         seqs["fillA"] = try f.record(D.dispense(time: "2026-03-04T10:00:00Z"))
         seqs["fillB"] = try f.record(D.dispense("RX-2002", quantity: "8", time: "2026-03-04T11:00:00Z"))
