@@ -232,7 +232,17 @@ final class PostgresStore: Sendable {
         guard head >= have else {
             throw LedgerError(.ledgerTampered, "PostgreSQL holds \(head) entries of \(origin) but this process's mirror checked \(have): entries committed there are gone (restored from an older backup?); nothing was answered, compare with `csledger verify`")
         }
-        guard head > have else { return }
+        guard head > have else {
+            // No new entry, but a patient may have been added by another process (`patient add` stores them here at
+            // once): their rows are taken when PostgreSQL holds another number of them than this mirror.
+            let theirs = try session.run("SELECT count(*) FROM personal_data WHERE origin = \(origin)").first.map { try $0.decode(Int.self) } ?? 0
+            if theirs != (try mirror.personalDataCount()) {
+                var rows = MirroredRows()
+                rows.people = try Self.people(session, origin: origin)
+                try mirror.importMirrored(rows, projections: projections)
+            }
+            return
+        }
         // In pieces of about `chunk` entries, each ending at a checkpoint (a piece must be covered by a signed
         // checkpoint to be taken), so that building a mirror of a large ledger holds one piece in memory at a time.
         // Entries and checkpoints are never changed once committed, so the pieces need not come from one snapshot.

@@ -159,6 +159,11 @@ extension LedgerDatabase {
     /// The local setting (in `ledger_meta`) that remembers the newest personal data row handed over.
     static let peopleMarkerKey = "mirror_people_handed_over"
 
+    /// The number of personal data rows this file holds (erased ones included).
+    package func personalDataCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM personal_data") ?? 0 }
+    }
+
     /// Personal data rows made at or after `createdFrom` (and only `ref`'s, when given).
     static func people(_ db: Database, createdFrom: String, ref: String? = nil) throws -> [MirroredPerson] {
         try Row.fetchAll(db, sql: "SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data WHERE created >= ? AND (? IS NULL OR ref = ?) ORDER BY created",
