@@ -162,6 +162,9 @@ struct ServerModeTests {
     @Test("patient add and deliver through the daemon: the personal data and the signature image stay beside the daemon's file", arguments: Backend.allCases)
     func personalDataThroughTheDaemon(_ backend: Backend) throws {
         guard let p = try Pair.make(backend) else { return }
+        // The CLI's view of the ledger exists before the patient is added (on PostgreSQL, its mirror: it must take the
+        // patient the daemon stored there though no entry came with them).
+        #expect(try p.remote.csledger(["checkpoint"]).status == 0)
         let add = ["patient", "add", "--name", "Ottoline Vanstraaten", "--address", "12 Quarry Lane, Bisbee, AZ 85603", "--dob", "1990-05-06", "--json"]
         let (l, r) = try p.both(add)
         #expect(l.status == 0 && r.status == 0, "\(l.stderr) \(r.stderr)")
