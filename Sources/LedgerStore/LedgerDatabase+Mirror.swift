@@ -105,10 +105,12 @@ extension LedgerDatabase {
     }
 
     /// Writes rows read from the store this file mirrors, checked as the append path checks a new entry: each
-    /// entry must be the next seq, chained to the last one, signed by enrolled signers, accepted by the rules and
-    /// `projections`, and its bytes exactly those the append path would write; each checkpoint must be signed by
-    /// the facility key and sign the entries' root at its size. Rows this file already holds must be equal.
-    /// All or nothing.
+    /// entry must be the next seq, chained to the last one, by signers enrolled and authorised at that seq,
+    /// accepted by the rules and `projections`, and its bytes exactly those the append path would write; each
+    /// checkpoint must be signed by the facility key and sign the entries' root at its size, and the last one
+    /// must cover every entry. Rows this file already holds must be equal. All or nothing: so every entry taken
+    /// is covered by a checkpoint the facility key signed, which vouches for its statement's signatures as it
+    /// does in a file's integrity check (`precheck`); `csledger verify` checks each of them.
     package func importMirrored(_ rows: MirroredRows, projections: [any LedgerProjection]) throws {
         do {
             try pool.writeWithoutTransaction { db in
@@ -181,7 +183,9 @@ extension LedgerDatabase {
             checkedAt.insert(cp.treeSize)
         }
         var expected = start
-        for row in rows.entries.sorted(by: { $0.seq < $1.seq }) {
+        let sorted = rows.entries.sorted(by: { $0.seq < $1.seq })
+        let prechecked = Self.precheck(sorted.filter { $0.seq >= start }, registry: registry)
+        for row in sorted {
             if row.seq < start {
                 guard let held = try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [row.seq]),
                       Array(held) == row.bytes else {
@@ -193,12 +197,18 @@ extension LedgerDatabase {
                 throw LedgerError(.ledgerTampered, "the ledger's store skips from entry \(expected - 1) to \(row.seq)")
             }
             let entry: Entry
-            do { entry = try Entry.decode(canonicalBytes: row.bytes) } catch {
-                throw LedgerError(.ledgerTampered, "entry \(row.seq) in the ledger's store cannot be read: \(error)")
+            let checked: CheckedStatement
+            if let done = prechecked[row.seq - start] {
+                (entry, checked) = done
+            } else {
+                do { entry = try Entry.decode(canonicalBytes: row.bytes) } catch {
+                    throw LedgerError(.ledgerTampered, "entry \(row.seq) in the ledger's store cannot be read: \(error)")
+                }
+                checked = CheckedStatement(unchecked: entry.signed)
             }
             guard entry.seq == row.seq else { throw LedgerError(.ledgerTampered, "entry \(row.seq) in the ledger's store says it is seq \(entry.seq)") }
             do {
-                _ = try appendOne(db, CheckedStatement(unchecked: entry.signed), seq: row.seq, registry: &registry, frontier: &frontier,
+                _ = try appendOne(db, checked, seq: row.seq, registry: &registry, frontier: &frontier,
                                   prev: &prev, lastLogged: &lastLogged, projections: projections, clock: { entry.logged },
                                   checkpointSigner: nil, expectedBytes: row.bytes)
             } catch let e as LedgerError where e.code != .storage && e.code != .diskFull {
@@ -223,6 +233,31 @@ extension LedgerDatabase {
 }
 
 extension LedgerDatabase {
+    /// Decodes the rows on every core, ahead of the append path, and finds each signer's key: the rows are taken
+    /// all or nothing with the checkpoints the facility key signed over them (`importRows`), so their statements'
+    /// signatures are vouched for as the integrity check of a file vouches for them, not verified one by one
+    /// (`CheckedStatement.vouched`); the append path still checks that each signer was enrolled and authorised at
+    /// that seq with that very key. The keys are those `registry` holds and those the rows' own core statements
+    /// enrol: a key id is the SHA-256 of its key, so a key found by id is the signer's key wherever it was read.
+    /// Slot nil: the row is left for the append path to decode and check in full (and to refuse in its own words).
+    static func precheck(_ rows: [MirroredEntry], registry: SignerRegistry) -> [(Entry, CheckedStatement)?] {
+        guard !rows.isEmpty else { return [] }
+        let entries = ParallelSlots<Entry?>(count: rows.count)
+        DispatchQueue.concurrentPerform(iterations: rows.count) { i in entries[i] = .some(try? Entry.decode(canonicalBytes: rows[i].bytes)) }
+        let decoded = entries.values
+        var keys: [KeyID: SignerPublicKey] = [:]
+        for signer in registry.signers.values { keys[signer.keyID] = signer.publicKey }
+        for case let e? in decoded where CoreStatementType.all.contains(e.statement.type) {
+            if let text = e.statement.body["public_key"]?.stringValue, let key = try? SignerPublicKey(base64: text) { keys[key.keyID] = key }
+        }
+        let known = keys
+        let checked = ParallelSlots<CheckedStatement?>(count: rows.count)
+        DispatchQueue.concurrentPerform(iterations: rows.count) { i in
+            checked[i] = .some(decoded[i].map { e in CheckedStatement.vouched(e.signed, publicKey: { known[$0] }) })
+        }
+        return zip(decoded, checked.values).map { e, c in e.flatMap { e in c.map { (e, $0) } } }
+    }
+
     /// Every entry and checkpoint of this file as rows (what `store copy` moves), from one snapshot.
     package func mirroredRows() throws -> MirroredRows {
         try read { db in
