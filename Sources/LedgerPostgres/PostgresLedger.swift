@@ -15,7 +15,14 @@ import Synchronization
 package enum PostgresLedger {
     /// Opens the ledger at `address` through the mirror at `mirrorPath` (default `address.defaultMirrorPath`),
     /// building the mirror from PostgreSQL if it is missing and bringing it up to date otherwise.
-    package static func open(_ address: PostgresAddress, mirrorPath: String?, projections: [any LedgerProjection]) throws -> LedgerDatabase {
+    ///
+    /// The mirror leaves trusted by this process (`LedgerDatabase.trust`) when every row in it was checked:
+    /// a mirror built here from nothing (each pulled row checked as the append path checks one), or one that
+    /// `isSound` found sound before the rows it lacked were pulled in. Then the first answer or append need not
+    /// rebuild the derived tables from every entry to compare them (minutes at a million entries), which it
+    /// would have to do after any catch-up, since a seal covers only the size it was made at.
+    package static func open(_ address: PostgresAddress, mirrorPath: String?, projections: [any LedgerProjection],
+                             isSound: (LedgerDatabase) -> Bool = { _ in false }) throws -> LedgerDatabase {
         let origin = try address.requireOrigin()
         let store = try PostgresStore(address)
         guard try store.headSize(origin: origin) != nil else {
@@ -32,12 +39,16 @@ package enum PostgresLedger {
             try makeFolder(for: path)
             mirror = try LedgerDatabase.create(path: path)
         }
+        // Read before any check: another process committing to the mirror afterwards changes it, and the trust goes.
+        let version = try mirror.writerDataVersion()
+        let checked = try mirror.size() == 0 || isSound(mirror)
         do {
             try store.catchUp(mirror, origin: origin, projections: projections)
         } catch {
             if try mirror.size() == 0 { removeMirror(path) }
             throw error
         }
+        if checked { mirror.trust(version: version) }
         mirror.setAppendAuthority(PostgresAuthority(address: address, origin: origin))
         return mirror
     }
@@ -191,11 +202,20 @@ final class PostgresStore: Sendable {
 
     /// Every personal data row of the ledger (a mirror keeps those it has).
     static func people(_ session: PostgresSession, origin: String) throws -> [MirroredPerson] {
-        try session.run("SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data WHERE origin = \(origin) ORDER BY created").map { row in
-            let (ref, kind, commitment, salt, data, created, erased) = try row.decode((String, String, String, Data?, Data?, String, String?).self)
+        try people(session, origin: origin, storedAfter: 0).rows
+    }
+
+    /// The personal data rows of the ledger stored after `storedAfter` (in the order they were stored), and the
+    /// last one's place in that order (`storedAfter` when none).
+    static func people(_ session: PostgresSession, origin: String, storedAfter: Int64) throws -> (rows: [MirroredPerson], last: Int64) {
+        var last = storedAfter
+        let rows = try session.run("SELECT ref, kind, commitment, salt, data, created, erased, stored FROM personal_data WHERE origin = \(origin) AND stored > \(storedAfter) ORDER BY stored").map { row in
+            let (ref, kind, commitment, salt, data, created, erased, stored) = try row.decode((String, String, String, Data?, Data?, String, String?, Int64).self)
+            last = max(last, stored)
             return MirroredPerson(ref: ref, kind: kind, commitment: commitment, salt: salt.map { Array($0) }, data: data.map { Array($0) },
                                   created: created, erased: erased)
         }
+        return (rows, last)
     }
 
     static func rows(_ session: PostgresSession, origin: String, from: Int) throws -> MirroredRows {
@@ -260,6 +280,9 @@ final class PostgresAuthority: AppendAuthority {
     let origin: String
     /// The head size read under the lock, while a transaction is open.
     private let open = Mutex<Int?>(nil)
+    /// Personal data: the place (`stored`) of the last row this mirror took in, and of the last one the open
+    /// transaction pulled (taken as the new one once that transaction commits). 0: none yet, pull every row.
+    private let peopleTaken = Mutex<(taken: Int64, pulled: Int64?)>((0, nil))
 
     init(address: PostgresAddress, origin: String) {
         session = PostgresSession(address: address)
@@ -276,7 +299,15 @@ final class PostgresAuthority: AppendAuthority {
             guard head >= mirrorSize else {
                 throw LedgerError(.ledgerTampered, "PostgreSQL holds \(head) entries of \(origin) but this process's mirror checked \(mirrorSize): entries committed there are gone (restored from an older backup?); nothing was written")
             }
-            let missing = head > mirrorSize ? try PostgresStore.rows(session, origin: origin, from: mirrorSize) : MirroredRows()
+            guard head > mirrorSize else {
+                open.withLock { $0 = head }
+                return MirroredRows()
+            }
+            var missing = try PostgresStore.pull(session, origin: origin, from: mirrorSize, to: Int(Int64.max))
+            // Only the personal data stored since this mirror's last pull: rows are stored under this same lock.
+            let people = try PostgresStore.people(session, origin: origin, storedAfter: peopleTaken.withLock { $0.taken })
+            missing.people = people.rows
+            peopleTaken.withLock { $0.pulled = people.last }
             open.withLock { $0 = head }
             return missing
         } catch {
@@ -298,6 +329,10 @@ final class PostgresAuthority: AppendAuthority {
             try PostgresStore.insert(session, origin: origin, rows)
             try session.run("COMMIT")
             open.withLock { $0 = nil }
+            peopleTaken.withLock { p in
+                if let pulled = p.pulled { p.taken = max(p.taken, pulled) }
+                p.pulled = nil
+            }
         } catch {
             open.withLock { $0 = nil }
             _ = try? session.run("ROLLBACK")
@@ -306,6 +341,7 @@ final class PostgresAuthority: AppendAuthority {
     }
 
     func abort() {
+        peopleTaken.withLock { $0.pulled = nil }
         guard open.withLock({ o in defer { o = nil }; return o }) != nil else { return }
         _ = try? session.run("ROLLBACK")
     }
