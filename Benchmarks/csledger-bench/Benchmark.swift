@@ -260,7 +260,7 @@ struct Benchmark {
         watch = Stopwatch()
         _ = try Ledger.open(path: address, mirror: mirrorPath(0))
         add("postgres.mirror_build", Double(copied.entries) / watch.seconds, "entries/s")
-        say("postgres: verify reading from PostgreSQL (a new mirror built, every signature checked)")
+        say("postgres: verify reading from PostgreSQL (no mirror, every signature checked)")
         let verify = try ChildBench.inChild("postgres-verify", path: address)
         try expectClean(verify, entries: copied.entries)
         let sample = try Workload(patients: [PersonalData.Reference(ref: "P-0000000000", commitment: String(repeating: "ab", count: 32))])
