@@ -289,6 +289,19 @@ final class PostgresAuthority: AppendAuthority {
         self.origin = origin
     }
 
+    func committed(after mirrorSize: Int) throws -> MirroredRows {
+        guard open.withLock({ $0 }) == nil,
+              let head = try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin)").first.map({ try $0.decode(Int.self) }),
+              head > mirrorSize else { return MirroredRows() }
+        // Entries, checkpoints and the head move together in one transaction, so the rows below `head` are all
+        // there, the last covered by its checkpoint.
+        var rows = try PostgresStore.pull(session, origin: origin, from: mirrorSize, to: head)
+        // Personal data read without the lock: `taken` does not move (a row stored by a transaction still open
+        // may come before one read here); `lock` reads them again, and a row taken twice is kept once.
+        rows.people = try PostgresStore.people(session, origin: origin, storedAfter: peopleTaken.withLock { $0.taken }).rows
+        return rows
+    }
+
     func lock(mirrorSize: Int) throws -> MirroredRows {
         abort()
         try session.run("BEGIN")

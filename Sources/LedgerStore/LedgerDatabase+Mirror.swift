@@ -44,12 +44,15 @@ package struct MirroredRows: Sendable {
 
 /// The store that decides the order of appends when this file is a mirror of it (a ledger in PostgreSQL).
 /// The append path calls it on the writer, in this order:
+/// 0. `committed(after:)`: without any lock, what others have committed since `mirrorSize` (immutable once
+///    committed), checked and written here first, so that the lock is then held only for what arrives meanwhile;
 /// 1. `lock(mirrorSize:)` before the append's transaction: take the ledger's head lock (held until `commit`
 ///    or `abort`) and return what this file lacks from `mirrorSize` on; it is checked and written here first;
 /// 2. `commit(_:)` inside the append's SQLite transaction, before it commits, with the new entries and
 ///    checkpoint: store them and commit there; a throw rolls this file's transaction back (nothing acknowledged);
 /// 3. `abort()` when the append failed or wrote nothing: release the lock and store nothing.
 package protocol AppendAuthority: Sendable {
+    func committed(after mirrorSize: Int) throws -> MirroredRows
     func lock(mirrorSize: Int) throws -> MirroredRows
     func commit(_ rows: MirroredRows) throws
     func abort()
@@ -77,14 +80,19 @@ extension LedgerDatabase {
         guard let authority = appendAuthority.withLock({ $0 }) else { return nil }
         do {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            let missing = try authority.lock(mirrorSize: try Self.size(db))
-            if !missing.entries.isEmpty || !missing.checkpoints.isEmpty {
+            func take(_ missing: MirroredRows) throws {
+                guard !missing.entries.isEmpty || !missing.checkpoints.isEmpty else { return }
                 try db.inTransaction(.immediate) {
                     try Self.importRows(db, missing, projections: projections)
                     return .commit
                 }
                 appendTip.withLock { $0 = nil }
             }
+            // What other processes committed is checked in before the lock: with several daemons on one ledger,
+            // the lock (which every append of every daemon waits for) is then held for one group, not for
+            // checking in everything the others appended since this daemon's last append.
+            try take(try authority.committed(after: try Self.size(db)))
+            try take(try authority.lock(mirrorSize: try Self.size(db)))
         } catch {
             authority.abort()
             Self.endAuthorityAppend(db)
