@@ -283,6 +283,9 @@ final class PostgresAuthority: AppendAuthority {
     /// Personal data: the place (`stored`) of the last row this mirror took in, and of the last one the open
     /// transaction pulled (taken as the new one once that transaction commits). 0: none yet, pull every row.
     private let peopleTaken = Mutex<(taken: Int64, pulled: Int64?)>((0, nil))
+    /// Whether the last head lock found entries another process had appended since this mirror's last append
+    /// (`committed(after:)` looks for more only then).
+    private let othersAppended = Mutex(true)
 
     init(address: PostgresAddress, origin: String) {
         session = PostgresSession(address: address)
@@ -290,7 +293,8 @@ final class PostgresAuthority: AppendAuthority {
     }
 
     func committed(after mirrorSize: Int) throws -> MirroredRows {
-        guard open.withLock({ $0 }) == nil,
+        // A daemon alone on its ledger found nothing new under the last lock: no round trip to look again.
+        guard othersAppended.withLock({ $0 }), open.withLock({ $0 }) == nil,
               let head = try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin)").first.map({ try $0.decode(Int.self) }),
               head > mirrorSize else { return MirroredRows() }
         // Entries, checkpoints and the head move together in one transaction, so the rows below `head` are all
@@ -312,6 +316,7 @@ final class PostgresAuthority: AppendAuthority {
             guard head >= mirrorSize else {
                 throw LedgerError(.ledgerTampered, "PostgreSQL holds \(head) entries of \(origin) but this process's mirror checked \(mirrorSize): entries committed there are gone (restored from an older backup?); nothing was written")
             }
+            othersAppended.withLock { $0 = head > mirrorSize }
             guard head > mirrorSize else {
                 open.withLock { $0 = head }
                 return MirroredRows()
