@@ -21,8 +21,10 @@ public struct TransferCounterpart: Sendable {
     /// The latest event time its entries cover.
     public let lastTime: Timestamp?
 
-    /// Reads the entries of a bundle (its `entries.jsonl`, already verified); nil when it holds no genesis entry.
-    public init?(entries: [Entry]) {
+    /// Reads the entries of a bundle (its `entries.jsonl`, already verified), or of another site's checked ledger;
+    /// nil when they hold no genesis entry. `lastTime`, when given, is the latest event time of the whole ledger
+    /// (for a caller that passes only the entries this reads: the genesis, receipts and corrections).
+    public init?(entries: [Entry], lastTime: Timestamp? = nil) {
         guard let genesis = entries.first(where: { $0.seq == 0 }), let dea = genesis.statement.body[LedgerCreated.Member.deaNumber]?.stringValue else { return nil }
         self.dea = dea
         name = genesis.statement.body[LedgerCreated.Member.facilityName]?.stringValue ?? ""
@@ -35,7 +37,7 @@ public struct TransferCounterpart: Sendable {
             return Receipt(seq: e.seq, supplierDEA: b[LotReceived.Member.supplier]?[Party.Member.deaNumber]?.stringValue ?? "", invoice: b[LotReceived.Member.invoice]?.stringValue ?? "",
                            lotID: DispensingProjection.lotID(ndc: ndc, lot: lot), micros: q.micros)
         }
-        lastTime = entries.map(\.statement.time).max()
+        self.lastTime = lastTime ?? entries.map(\.statement.time).max()
     }
 }
 
