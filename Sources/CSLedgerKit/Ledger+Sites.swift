@@ -71,17 +71,16 @@ extension Ledger {
     /// This ledger as another site's rule 13 sees it (the same `TransferCounterpart` a bundle gives): its DEA
     /// number, name, origin and receipts, read from its entries. Call after `requireIntegrity()`.
     package func transferCounterpart() throws -> TransferCounterpart {
-        let wanted: Set<String> = [CoreStatementType.ledgerCreated, DispensingType.lotReceived, DispensingType.entryCorrected]
+        // Only what rule 13 reads (the genesis, receipts, corrections), by the entries' type index; the latest event
+        // time from the index of statement times: a site's ledger may hold millions of entries.
         var kept: [Entry] = []
-        var last: Timestamp?
-        try database.forEachBatch { rows in
-            for row in rows {
-                let entry = try Entry.decode(canonicalBytes: row.bytes)
-                if last.map({ entry.statement.time > $0 }) ?? true { last = entry.statement.time }
-                if wanted.contains(entry.statement.type) { kept.append(entry) }
+        for (range, type) in [(0...0, nil), (nil, DispensingType.lotReceived), (nil, DispensingType.entryCorrected)] as [(ClosedRange<Int>?, String?)] {
+            try database.forEachBatch(range: range, type: type) { rows in
+                for row in rows { kept.append(try Entry.decode(canonicalBytes: row.bytes)) }
+                return true
             }
-            return true
         }
+        let last = try database.latestStatementTime()
         guard let counterpart = TransferCounterpart(entries: kept, lastTime: last) else {
             throw LedgerError(.ledgerCorrupt, "the ledger \(try origin()) has no genesis entry naming its registrant's DEA number")
         }
