@@ -65,7 +65,7 @@ extension Run {
                         title: missing ? "Transfer at seq \(t.seq) to \(other.dea): no receipt of lot \(lot) in their ledger"
                                        : "Transfer at seq \(t.seq) to \(other.dea): lot \(lot) received as \(facts.quantity(received, lot))",
                         detail: "Seq \(t.seq) (\(t.time.short), invoice \(invoice)) transferred \(facts.quantity(micros, lot)) of lot \(lot) to \(other.name) (\(other.dea), ledger \(other.origin)). "
-                            + (missing ? "Their bundle holds no receipt of that lot from \(own) with that invoice"
+                            + (missing ? "Their ledger holds no receipt of that lot from \(own) with that invoice"
                                        : "Their receipts of it with that invoice (seq \(candidates.map { String($0.seq) }.joined(separator: ", "))) add up to \(facts.quantity(received, lot))")
                             + (other.lastTime.map { " (their entries go up to \($0.short))." } ?? "."),
                         time: t.time, entries: [t.seq], lot: lot, people: [t.actor],

@@ -10,16 +10,17 @@ struct SitesReconcileTests {
     typealias D = DispensingLedger
     static let asOf = "2026-03-10T00:00:00Z"
 
-    /// One site: its own keys and folder, its ledger in the shared database, its mirror in its own cache.
+    /// One site: its own keys and folder, its ledger in the shared database (or, with no database, a ledger file of a
+    /// registrant outside the group), its mirror in its own cache.
     struct Site {
         let dir: TempDir
-        let database: String
+        let database: String?
         let origin: String
         let name: String
         let dea: String
-        var ledger: String { "\(database)?ledger=\(origin)" }
+        var ledger: String { database.map { "\($0)?ledger=\(origin)" } ?? dir.path("ledger.sqlite") }
 
-        init(database: String, label: String, name: String, dea: String) throws {
+        init(database: String?, label: String, name: String, dea: String) throws {
             dir = try TempDir()
             self.database = database
             self.origin = TestPostgres.uniqueOrigin(label)
@@ -161,6 +162,19 @@ struct SitesReconcileTests {
             #expect(!expected.isEmpty || s.origin != g.a.origin)
         }
 
+        // --with beside the database: a registrant outside the group (a ledger file) recorded a receipt from A that A
+        // never sent; its bundle adds that one finding to A's, and nothing else changes.
+        let partner = try Site(database: nil, label: "partner", name: "Hill Country Clinic", dea: "FP1357917")
+        let partnerReceipt = try partner.receive(from: g.a, invoice: "TR-9", time: "2026-03-07T09:00:00Z")
+        let withPartner = try g.reconcile(["--json", "--fail-on", "never", "--with", try partner.bundle()])
+        try #require(withPartner.status == 0, "\(withPartner.stderr)")
+        let sitesWithPartner = try g.sites(withPartner)
+        let extra = Self.rule13(sitesWithPartner[g.a.origin]).filter { !a.contains($0) }
+        #expect(Self.rule13(sitesWithPartner[g.a.origin]).count == 3 && extra.count == 1, "\(extra)")
+        #expect(extra.first?["check"]?.stringValue == "receipt-without-transfer-out")
+        #expect((extra.first?["detail"]?.stringValue ?? "").contains("seq \(partnerReceipt)") && (extra.first?["detail"]?.stringValue ?? "").contains("FP1357917"), "\(extra)")
+        #expect(Self.rule13(sitesWithPartner[g.b.origin]).isEmpty && Self.rule13(sitesWithPartner[g.c.origin]).isEmpty)
+
         // Text: grouped by site (origin, facility, DEA number, the findings), one summary line per site.
         let text = try g.reconcile(["--fail-on", "never"])
         #expect(text.status == 0, "\(text.stderr)")
@@ -182,7 +196,10 @@ struct SitesReconcileTests {
         #expect((try FileManager.default.contentsOfDirectory(atPath: g.officer.path("mirrors"))).filter { $0.hasSuffix(".sqlite") }.count == 3)
         try Data("a checkpoint of one site\n".utf8).write(to: URL(fileURLWithPath: g.officer.path("checkpoint.txt")))
         let refused = try g.reconcile(["--checkpoint", g.officer.path("checkpoint.txt")])
-        #expect(refused.status == 2 && refused.stderr.contains("--checkpoint"), "\(refused.stderr)")
+        #expect(refused.status == 2 && refused.stderr.contains("--checkpoint") && refused.stdout.isEmpty, "\(refused.stderr)")
+        // --mirror naming a file: one file cannot keep every site's mirror.
+        let aFile = try g.reconcile(["--mirror", g.officer.path("checkpoint.txt")])
+        #expect(aFile.status == 2 && aFile.stderr.contains("names a file") && aFile.stdout.isEmpty, "\(aFile.stderr)")
     }
 
     @Test("a site whose row was changed in PostgreSQL (psql) is reported as failing its integrity check, in one line; the other sites are still reconciled and the exit status says it failed")
