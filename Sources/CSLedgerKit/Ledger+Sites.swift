@@ -29,6 +29,10 @@ extension Ledger {
             throw LedgerError(.invalidArgument, "the address names one ledger (ledger=); leave ledger= out to reconcile every ledger in the database")
         }
         let origins = try PostgresLedger.ledgers(database).map(\.origin)
+        // A nightly job pointed at the wrong (empty) database must not pass as if every site were clean.
+        guard !origins.isEmpty else {
+            throw LedgerError(.ledgerMissing, "the database \(database.database) holds no ledger; nothing to reconcile (csledger ledgers --ledger \(database) lists them)")
+        }
         var sites = origins.map { SiteReconciliation(origin: $0, ledger: database.with(origin: $0).description) }
         // Checked first, every one: a site's entries are given to the others only once they passed.
         var checked: [(index: Int, ledger: Ledger, counterpart: TransferCounterpart)] = []
@@ -139,10 +143,6 @@ package struct SitesReconciliation: Sendable {
         let n = sites.count
         out.append("Reconciliation of \(n) site(s) in \(database)")
         out.append("Rule 13 matches each site's transfers with the receipts recorded at the other sites that passed their check.")
-        if sites.isEmpty {
-            out.append("")
-            out.append("The database holds no ledger.")
-        }
         for (i, site) in sites.enumerated() {
             out.append("")
             out.append("== Site \(i + 1) of \(n): \(site.origin)")

@@ -131,6 +131,10 @@ struct SitesReconcileTests {
         try #require(r.status == 0, "\(r.stderr)")
         let sites = try g.sites(r)
         #expect(Set(sites.keys) == [g.a.origin, g.b.origin, g.c.origin])
+        let totals = try JSONParser.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["summary"]
+        #expect(totals?["sites"]?.integerValue == 3 && totals?["reconciled"]?.integerValue == 3 && totals?["failed"]?.integerValue == 0, "\(totals ?? .null)")
+        let openCount = [g.a, g.b, g.c].reduce(0) { n, s in n + (sites[s.origin]?["findings"]?.arrayValue ?? []).count }  // without --all: the open ones
+        #expect(totals?["open"]?.integerValue == openCount && openCount >= 2, "\(totals ?? .null)")
         for s in [g.a, g.b, g.c] {
             #expect(sites[s.origin]?["status"]?.stringValue == "reconciled")
             #expect(sites[s.origin]?["facility_name"]?.stringValue == s.name && sites[s.origin]?["dea_number"]?.stringValue == s.dea)
@@ -223,6 +227,8 @@ struct SitesReconcileTests {
             #expect(r.status == 1, "\(cache): \(r.stderr)")
             #expect(r.stderr.contains("1 of 3 site(s) could not be reconciled (\(g.c.origin))"), "\(cache): \(r.stderr)")
             let sites = try g.sites(r)
+            let totals = try JSONParser.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["summary"]
+            #expect(totals?["reconciled"]?.integerValue == 2 && totals?["failed"]?.integerValue == 1, "\(cache): \(totals ?? .null)")
             let c = sites[g.c.origin]
             #expect(c?["status"]?.stringValue == "failed" && c?["findings"] == nil)
             let message = c?["error"]?["message"]?.stringValue ?? ""
@@ -236,5 +242,17 @@ struct SitesReconcileTests {
         #expect(text.status == 1)
         #expect(text.stdout.contains("== Site 3 of 3: \(g.c.origin)\nFAILED   "), "\(text.stdout.suffix(2000))")
         #expect(text.stdout.contains("\(g.c.origin)  FAILED: "), "\(text.stdout.suffix(600))")
+    }
+
+    @Test("a database that holds no ledger is an error (exit 3, one line, nothing on stdout), not a clean reconciliation of no site")
+    func emptyDatabase() throws {
+        guard let server = TestPostgres.database("reconcile across sites, empty database") else { return }
+        let database = try TestPostgres.newDatabase(server)
+        let officer = try TempDir()
+        for format in [[], ["--json"]] {
+            let r = try CLI.csledger(["reconcile", "--ledger", database] + format, in: officer.url, env: ["XDG_CACHE_HOME": officer.path("cache")])
+            #expect(r.status == 3 && r.stdout.isEmpty, "\(r.stdout)")
+            #expect(r.stderr.contains("holds no ledger") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        }
     }
 }
