@@ -165,26 +165,53 @@ final class PostgresStore: Sendable {
             try session.run(PostgresQuery(unsafeSQL: "INSERT INTO personal_data (origin, ref, kind, commitment, salt, data, created, erased) VALUES "
                                           + values.joined(separator: ", ") + " ON CONFLICT DO NOTHING", binds: binds))
         }
-        for chunk in stride(from: 0, to: rows.entries.count, by: 1000) {
-            let part = rows.entries[chunk..<min(chunk + 1000, rows.entries.count)]
-            var binds = PostgresBindings(capacity: 1 + part.count * 3)
+        let latest = rows.checkpoints.max(by: { $0.treeSize < $1.treeSize })
+        // A group commit (its entries and its one checkpoint) goes in one statement, the head moved with it: one
+        // round trip to PostgreSQL instead of three, while the head row is locked and every daemon waits.
+        if rows.entries.count <= 1000, rows.checkpoints.count == 1, let latest {
+            var binds = PostgresBindings(capacity: 5 + rows.entries.count * 3)
             binds.append(origin)
-            var values: [String] = []
-            for (i, e) in part.enumerated() {
-                binds.append(e.seq)
-                try binds.append(Data(e.bytes))
-                try binds.append(Data(e.leafHash.bytes))
-                values.append("($1, $\(2 + i * 3), $\(3 + i * 3), $\(4 + i * 3))")
-            }
-            try session.run(PostgresQuery(unsafeSQL: "INSERT INTO entries (origin, seq, bytes, leaf_hash) VALUES " + values.joined(separator: ", "), binds: binds))
+            let entries = try entryValues(rows.entries[...], from: 2, into: &binds)
+            let k = 2 + rows.entries.count * 3
+            binds.append(latest.treeSize)
+            binds.append(latest.note)
+            binds.append(latest.created)
+            try binds.append(headRoot(latest))
+            let entriesPart = entries.isEmpty ? "" : "e AS (INSERT INTO entries (origin, seq, bytes, leaf_hash) VALUES \(entries)), "
+            try session.run(PostgresQuery(unsafeSQL: "WITH \(entriesPart)c AS (INSERT INTO checkpoints (origin, size, note, created) VALUES ($1, $\(k), $\(k + 1), $\(k + 2))) "
+                                          + "UPDATE ledgers SET head_size = $\(k), head_root = $\(k + 3), updated = now() WHERE origin = $1", binds: binds))
+            return
+        }
+        for chunk in stride(from: 0, to: rows.entries.count, by: 1000) {
+            var binds = PostgresBindings(capacity: 1 + 3000)
+            binds.append(origin)
+            let values = try entryValues(rows.entries[chunk..<min(chunk + 1000, rows.entries.count)], from: 2, into: &binds)
+            try session.run(PostgresQuery(unsafeSQL: "INSERT INTO entries (origin, seq, bytes, leaf_hash) VALUES " + values, binds: binds))
         }
         for cp in rows.checkpoints {
             try session.run("INSERT INTO checkpoints (origin, size, note, created) VALUES (\(origin), \(cp.treeSize), \(cp.note), \(cp.created))")
         }
-        if let latest = rows.checkpoints.max(by: { $0.treeSize < $1.treeSize }) {
-            let root = (try? SignedNote.parse(latest.note)).flatMap { try? Checkpoint(body: $0.text) }.map { Data($0.rootHash.bytes) }
+        if let latest {
+            let root = headRoot(latest)
             try session.run("UPDATE ledgers SET head_size = \(latest.treeSize), head_root = \(root), updated = now() WHERE origin = \(origin)")
         }
+    }
+
+    /// The VALUES list of `entries` (origin `$1`), their seq, bytes and leaf hash bound from `$first` on.
+    private static func entryValues(_ entries: ArraySlice<MirroredEntry>, from first: Int, into binds: inout PostgresBindings) throws -> String {
+        var values: [String] = []
+        for (i, e) in entries.enumerated() {
+            binds.append(e.seq)
+            try binds.append(Data(e.bytes))
+            try binds.append(Data(e.leafHash.bytes))
+            values.append("($1, $\(first + i * 3), $\(first + 1 + i * 3), $\(first + 2 + i * 3))")
+        }
+        return values.joined(separator: ", ")
+    }
+
+    /// The root `checkpoint` signs, as the head row keeps it.
+    private static func headRoot(_ checkpoint: MirroredCheckpoint) -> Data? {
+        (try? SignedNote.parse(checkpoint.note)).flatMap { try? Checkpoint(body: $0.text) }.map { Data($0.rootHash.bytes) }
     }
 
     /// The entries from `from` on and the checkpoints of more than `from` entries, from one snapshot.
