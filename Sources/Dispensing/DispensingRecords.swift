@@ -56,6 +56,17 @@ package enum DispensingRecords {
         }
     }
 
+    /// A lot's counts with event time up to `asOf` (all when nil), in event-time then seq order.
+    package static func lotCounts(_ database: LedgerDatabase, lotID: String, asOf: Timestamp?) throws -> [Count] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, time, expected_micros, counted_micros FROM counts WHERE lot_id = ? AND time <= ? ORDER BY time, seq",
+                             arguments: [lotID, asOf?.description ?? "9999"]).compactMap { row -> Count? in
+                guard let t = Timestamp(row["time"] as String) else { return nil }
+                return Count(seq: row["seq"], time: t, expectedMicros: row["expected_micros"], countedMicros: row["counted_micros"])
+            }
+        }
+    }
+
     /// Every parcel in transit, and the latest `latestClosed` delivered, returned and lost ones each, latest sent
     /// first, with how many parcels have each status (a pharmacy that ships every day has delivered hundreds of
     /// thousands and had thousands returned, which no page lists).
