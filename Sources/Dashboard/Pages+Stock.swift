@@ -39,12 +39,17 @@ extension DashboardPages {
     /// between pages (`DashboardData.lotSeries`), the chart draws at most four of them per column of pixels
     /// (each column's first, lowest, highest and last balance), and the table lists one page.
     package func lot(_ viewer: Viewer, lotID: String, asOf: Timestamp?, before: Int? = nil) throws -> HTML? {
-        // As of a time before its receipt, the lot is not in that day's inventory: its line from today, with nothing on hand.
-        var found = try data.inventory(asOf: asOf, lot: lotID).lines.first { $0.lotID == lotID }
-        if found == nil, asOf != nil { found = try data.inventory(lot: lotID).lines.first { $0.lotID == lotID } }
-        guard let line = found else { return nil }
+        // The lot's line now (kept sums); as of a time, its figures are the kept movements' up to then (before
+        // its receipt: nothing), not a sum over every lot's movements in the file.
+        guard let line = try data.inventory(lot: lotID).lines.first(where: { $0.lotID == lotID }) else { return nil }
         let (series, counts) = try data.lotSeries(lotID: lotID, asOf: asOf)
         let end = series.end(asOf: asOf)
+        let kinds = series.totals(end: end)
+        /// A kind's quantity (as the inventory gives it: without sign), now from the line, as of a time from the series.
+        func figure(_ kind: String, _ now: Quantity) -> String {
+            guard asOf != nil else { return now.description }
+            return Quantity(micros: abs(kinds.first { $0.kind == kind }?.micros ?? 0)).description
+        }
         let balance = end > 0 ? series.balances[end - 1] : 0
         let u = { (m: Int64) in Double(m) / 1_000_000 }
         let drawn = series.thinned(end: end, columns: Chart.columns)
@@ -103,7 +108,7 @@ extension DashboardPages {
         if from == 0, upTo == end { heading = "" }
         else if upTo == end { heading = " (the latest \(end - from) of \(end))" }
         else { heading = " (\(from + 1) to \(upTo) of \(end), in time order; latest first)" }
-        let kindRows = HTML.join(series.totals(end: end).map { t in
+        let kindRows = HTML.join(kinds.map { t in
             "<tr data-kind=\"\(t.kind)\"><td>\(t.kind)</td><td class=\"num\">\(t.count)</td><td class=\"num\">\(Quantity(micros: t.micros).description)</td></tr>" as HTML
         })
         let countRows = HTML.join(counts.reversed().map { c in
@@ -116,8 +121,8 @@ extension DashboardPages {
         <dl class="facts">
         <dt>Lot id</dt><dd>\(lotID)</dd><dt>NDC</dt><dd>\(line.ndc)</dd><dt>Expiry</dt><dd>\(line.expiry)</dd><dt>Status</dt><dd>\(line.status)</dd>
         <dt>On hand\(asOf.map { " as of \($0.description)" } ?? "")</dt><dd><strong id="lot-balance" data-micros="\(String(balance))">\(Quantity(micros: balance).description)</strong> \(line.unit)</dd>
-        <dt>Received</dt><dd>\(line.received.description)</dd><dt>Administered</dt><dd>\(line.administered.description)</dd><dt>Dispensed</dt><dd>\(line.dispensed.description)</dd>
-        <dt>Wasted</dt><dd>\(line.wasted.description)</dd><dt>Destroyed</dt><dd>\(line.destroyed.description)</dd><dt>Lost</dt><dd>\(line.lost.description)</dd><dt>Returned</dt><dd>\(line.returned.description)</dd>
+        <dt>Received</dt><dd>\(figure("received", line.received))</dd><dt>Administered</dt><dd>\(figure("administered", line.administered))</dd><dt>Dispensed</dt><dd>\(figure("dispensed", line.dispensed))</dd>
+        <dt>Wasted</dt><dd>\(figure("wasted", line.wasted))</dd><dt>Destroyed</dt><dd>\(figure("destroyed", line.destroyed))</dd><dt>Lost</dt><dd>\(figure("lost", line.lost))</dd><dt>Returned</dt><dd>\(figure("returned", line.returned))</dd>
         </dl>
         <h2>Balance over time</h2>\(chart)
         <p class="legend">Line: the perpetual balance after each movement (\(end) movements; where they are more than the chart has room for, each column of pixels draws its first, lowest, highest and last balance). Green points: physical counts that agreed; red points: counts with a variance.</p>

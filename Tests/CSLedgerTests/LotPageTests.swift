@@ -122,6 +122,13 @@ struct LotPageTests {
                 #expect(points == full.count, "few enough movements to draw each one")
             }
             #expect(Self.attribute(html, "lot-balance", "data-micros") == String(balances.last!), "on hand: the last balance")
+            // The lot's figures are the inventory's, now or as of the time.
+            let line = try #require(try ledger.inventory(asOf: asOf, lot: bulk).lines.first { $0.lotID == bulk })
+            for (label, q) in [("Received", line.received), ("Administered", line.administered), ("Dispensed", line.dispensed), ("Wasted", line.wasted),
+                               ("Destroyed", line.destroyed), ("Lost", line.lost), ("Returned", line.returned)] {
+                #expect(html.contains("<dt>\(label)</dt><dd>\(q.description)</dd>"), "\(label): \(q.description), as csledger inventory says")
+            }
+            #expect(line.onHand == Quantity(micros: balances.last!))
             // The latest page of movements, latest first, and the links to the earlier ones, page by page to the first.
             // (A page starts at an entry's first movement: a dose and its waste are two, so a page may list one fewer.)
             let per = DashboardPages.movementsPerPage
