@@ -131,7 +131,7 @@ extension DashboardPages {
         <h2>Movements by kind</h2>
         <div class="scroll"><table id="movement-kinds"><thead><tr><th>Kind</th><th class="num">Movements</th><th class="num">Net quantity</th></tr></thead><tbody>\(kindRows)</tbody></table></div>
         <h2 id="movements-heading">Movements\(heading)</h2>
-        \(pagerHTML)<div class="scroll"><table id="movements"><thead><tr><th>Seq</th><th>When</th><th>Kind</th><th class="num">Quantity</th><th class="num">Balance</th></tr></thead><tbody>\(moveRows)</tbody></table></div>\(pagerHTML)
+        \(pagerHTML)<div class="scroll"><table id="movements"><thead><tr><th>Seq</th><th>When</th><th>Kind</th><th class="num">Quantity</th><th class="num">Balance</th></tr></thead><tbody>\(moveRows)</tbody></table></div>
         """
         return page("Lot \(line.lot)", viewer, "stock", body, reconciled: reconciled)
     }
