@@ -148,31 +148,8 @@ package final class DashboardData: Sendable {
         return Dictionary(try ledger.database.signers().map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// One change to a lot's balance.
-    package struct Movement: Sendable {
-        package let seq: Int
-        package let kind: String
-        package let micros: Int64
-        package let time: Timestamp
-        /// The balance after it (event-time order, then seq).
-        package let balance: Int64
-    }
-
-    /// One physical count of a lot.
     /// One physical count of a lot: the dispensing record itself.
     package typealias Count = DispensingRecords.Count
-
-    /// A lot's movements and counts up to `asOf` (event time; all when nil), in event-time order.
-    package func lotHistory(lotID: String, asOf: Timestamp? = nil) throws -> (movements: [Movement], counts: [Count]) {
-        try ledger.requireIntegrity()
-        let (moves, counts) = try DispensingRecords.lotHistory(ledger.database, lotID: lotID, asOf: asOf)
-        var balance: Int64 = 0
-        return (moves.map { m in
-                    balance += m.micros
-                    return Movement(seq: m.seq, kind: m.kind, micros: m.micros, time: m.time, balance: balance)
-                },
-                counts)
-    }
 
     /// A lot's movements (all of them: a page takes the part up to its time with `LotSeries.end(asOf:)`), kept
     /// between pages and brought up to date with the entries appended since, and its counts up to `asOf`.

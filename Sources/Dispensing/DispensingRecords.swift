@@ -35,7 +35,8 @@ package enum DispensingRecords {
     }
 
     /// A lot's movements and counts with event time up to `asOf` (all when nil), in event-time then seq order,
-    /// read in one transaction so the two agree.
+    /// read in one transaction so the two agree: every row, each time (the lot page keeps a `LotSeries` instead;
+    /// its tests compare that with this).
     package static func lotHistory(_ database: LedgerDatabase, lotID: String, asOf: Timestamp?) throws -> (movements: [Movement], counts: [Count]) {
         let limit = asOf?.description ?? "9999"
         return try database.read { db in
