@@ -25,6 +25,10 @@ struct BenchOptions {
     var ledger: String?
     /// A PostgreSQL database (postgresql://USER@HOST:PORT/DB): the daemon phase again with the ledger copied there.
     var postgres: String?
+    /// With --postgres: how many daemons serve the ledger at once, one run each (clients per daemon: --clients).
+    var postgresDaemons = [1, 3]
+    /// With --postgres, --dir DIR --reuse: only the PostgreSQL phases.
+    var postgresOnly = false
     /// Witnesses (`csledger witness serve` processes) csledgerd asks to cosign during the daemon phase.
     var witnesses = 0
 
@@ -40,6 +44,9 @@ struct BenchOptions {
           --daemon-only       with --dir DIR --reuse: only the daemon and dashboard phases, on that ledger (--clients 0 for the dashboard alone)
           --postgres URL      also copy the ledger into this PostgreSQL database (replacing an earlier copy) and run
                               the daemon phase on it (postgresql://USER@HOST:PORT/DB)
+          --postgres-daemons LIST  daemons serving that ledger at once, comma-separated, one run each (default 1,3;
+                              each daemon gets --clients clients)
+          --postgres-only     with --dir DIR --reuse --postgres URL: only the PostgreSQL phases
           --witnesses N       during the daemon phase, N witnesses (csledger witness serve) csledgerd asks to cosign (default 0)
           --page-loads N      loads of each dashboard page, still and while appending (default 20; 0 skips the dashboard)
           --page-appends R    doses appended per second through the daemon while the pages load (default 20)
@@ -89,12 +96,23 @@ struct BenchOptions {
             case "--only": o.only = try value(arg)
             case "--ledger": o.ledger = try value(arg)
             case "--postgres": o.postgres = try value(arg)
+            case "--postgres-daemons":
+                let text = try value(arg)
+                let list = text.split(separator: ",").compactMap { Int($0) }
+                guard !list.isEmpty, list.count == text.split(separator: ",").count, list.allSatisfy({ (1...3).contains($0) }) else {
+                    throw LedgerError(.invalidArgument, "--postgres-daemons takes whole numbers from 1 to 3, comma-separated, not \"\(text)\"")
+                }
+                o.postgresDaemons = list
+            case "--postgres-only": o.postgresOnly = true
             case "-h", "--help": throw LedgerError(.invalidArgument, usage)
             default: throw LedgerError(.invalidArgument, "unknown argument \"\(arg)\"\n\(usage)")
             }
         }
         if o.only != nil, o.ledger == nil { throw LedgerError(.invalidArgument, "--only needs --ledger PATH") }
         if o.reuse, o.dir == nil { throw LedgerError(.invalidArgument, "--reuse needs --dir DIR") }
+        if o.postgresOnly, !o.reuse || o.postgres == nil || o.clients.isEmpty {
+            throw LedgerError(.invalidArgument, "--postgres-only needs --dir DIR --reuse, --postgres URL and a client count")
+        }
         if o.daemonOnly, !o.reuse || (o.clients.isEmpty && o.pageLoads == 0) {
             throw LedgerError(.invalidArgument, "--daemon-only needs --dir DIR --reuse, and a client count or page loads (it runs the daemon and the dashboard phases)")
         }

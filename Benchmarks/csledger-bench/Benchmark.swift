@@ -39,6 +39,14 @@ struct Benchmark {
     }
 
     mutating func run() throws {
+        if options.postgresOnly {
+            say("reusing \(ledgerPath), PostgreSQL phases only")
+            let workload = try Workload(patients: try ClinicBuild.patients(try Ledger.open(path: ledgerPath)))
+            add("ledger.entries", Double(try Ledger.open(path: ledgerPath, readOnly: true).database.size()), "entries")
+            try runPostgresDaemon(workload)
+            say("done")
+            return
+        }
         if options.daemonOnly {
             say("reusing \(ledgerPath), daemon phase only")
             let workload = try Workload(patients: try ClinicBuild.patients(try Ledger.open(path: ledgerPath)))
@@ -242,21 +250,36 @@ struct Benchmark {
         var watch = Stopwatch()
         let copied = try Ledger.copy(from: ledgerPath, to: address)
         add("postgres.copy_in", Double(copied.entries) / watch.seconds, "entries/s")
-        let mirror = directory + "/postgres-mirror-\(getpid()).sqlite"
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: mirror + suffix) } }
+        func mirrorPath(_ d: Int) -> String { directory + "/postgres-mirror-\(getpid())-\(d).sqlite" }
+        func removeMirrors() {
+            for d in 0..<3 { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: mirrorPath(d) + suffix) } }
+        }
+        removeMirrors()
+        defer { removeMirrors() }
         say("postgres: building a mirror from it (every row checked)")
         watch = Stopwatch()
-        _ = try Ledger.open(path: address, mirror: mirror)
+        _ = try Ledger.open(path: address, mirror: mirrorPath(0))
         add("postgres.mirror_build", Double(copied.entries) / watch.seconds, "entries/s")
-        say("postgres: csledgerd on loopback, \(options.clients.map(String.init).joined(separator: ", ")) clients")
-        let outcomes = try DaemonBench(workload: workload, ledgerPath: address, directory: directory, mirror: mirror)
-            .run(clientCounts: options.clients, seconds: options.daemonSeconds, say: say)
-        for o in outcomes {
-            add("postgres.daemon.c\(o.clients).appends", o.rate, "appends/s", limit: 3_000, limitIs: "target")
-            add("postgres.daemon.c\(o.clients).p50", o.latencies.percentile(50) * 1e3, "ms")
-            add("postgres.daemon.c\(o.clients).p99", o.latencies.percentile(99) * 1e3, "ms")
-            add("postgres.daemon.c\(o.clients).daemon_cpu", o.daemonCPUSeconds / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append")
-            if o.refused > 0 { add("postgres.daemon.c\(o.clients).refused", Double(o.refused), "requests") }
+        say("postgres: verify reading from PostgreSQL (no mirror, every signature checked)")
+        let verify = try ChildBench.inChild("postgres-verify", path: address)
+        try expectClean(verify, entries: copied.entries)
+        let sample = try Workload(patients: [PersonalData.Reference(ref: "P-0000000000", commitment: String(repeating: "ab", count: 32))])
+        let ed = try Ed25519Bench(workload: sample, seconds: 2).run()
+        add("postgres.verify.signatures", verify["signatures_checked"] / verify.seconds, "signatures/s", limit: ed.oneCore * Double(Parallel.cores),
+            limitIs: "\(Parallel.cores) x one-core Ed25519 just after; target 0.8")
+        add("postgres.verify.peak", verify.peakMiB, "MiB")
+        for daemons in options.postgresDaemons {
+            say("postgres: \(daemons) csledgerd on loopback, one ledger, \(options.clients.map { String($0 * daemons) }.joined(separator: ", ")) clients")
+            let outcomes = try DaemonBench(workload: workload, ledgerPath: address, directory: directory, mirrors: (0..<daemons).map(mirrorPath))
+                .run(clientCounts: options.clients.map { $0 * daemons }, seconds: options.daemonSeconds, say: say)
+            let name = daemons == 1 ? "postgres.daemon" : "postgres.daemons\(daemons)"
+            for o in outcomes {
+                add("\(name).c\(o.clients).appends", o.rate, "appends/s", limit: daemons == 1 ? 3_000 : 5_000, limitIs: "target")
+                add("\(name).c\(o.clients).p50", o.latencies.percentile(50) * 1e3, "ms")
+                add("\(name).c\(o.clients).p99", o.latencies.percentile(99) * 1e3, "ms")
+                add("\(name).c\(o.clients).daemon_cpu", o.daemonCPUSeconds / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append")
+                if o.refused > 0 { add("\(name).c\(o.clients).refused", Double(o.refused), "requests") }
+            }
         }
     }
 

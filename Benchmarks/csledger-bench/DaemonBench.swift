@@ -10,8 +10,9 @@ struct DaemonBench {
     let workload: Workload
     let ledgerPath: String
     let directory: String
-    /// For a ledger in PostgreSQL: the mirror this process and the daemon share (the daemon reads the tokens from it).
-    var mirror: String? = nil
+    /// For a ledger in PostgreSQL: one mirror for each daemon (each daemon reads its clients' tokens from its own),
+    /// built and sealed by `preparedMirrors`; empty for a ledger file (one daemon).
+    var mirrors: [String] = []
     /// `--witness URL=NAME=PUB` arguments for csledgerd.
     var witnessArguments: [String] = []
 
@@ -39,21 +40,33 @@ struct DaemonBench {
 
     /// Starts the daemon, runs each client count for `seconds`, stops it with SIGTERM; checks that it
     /// exits cleanly and that the ledger grew by exactly the acknowledged entries.
+    /// With several daemons (`mirrors`), client c talks to daemon c mod the number of daemons.
     func run(clientCounts: [Int], seconds: Double, say: (String) -> Void) throws -> [Outcome] {
-        let ledger = try Ledger.open(path: ledgerPath, mirror: mirror)
-        let tokens = try workload.clinicians.map { try APITokens(database: ledger.database).issue(for: $0.keyID, expires: nil).token }
+        let mirrorPaths: [String?] = mirrors.isEmpty ? [nil] : mirrors
+        let ledgers = try mirrorPaths.map { try Ledger.open(path: ledgerPath, mirror: $0) }
+        // A mirror built here is sealed with the facility key, as a daemon seals its own when it stops, so that
+        // the daemon starting on it checks the seal rather than rebuilding every table from the entries.
+        if !mirrors.isEmpty { for l in ledgers { try l.seal(facilityKey: workload.facility) } }
+        // tokens[d][k]: clinician k's token at daemon d.
+        let tokens = try ledgers.map { ledger in
+            try workload.clinicians.map { try APITokens(database: ledger.database).issue(for: $0.keyID, expires: nil).token }
+        }
         let keyDir = directory + "/Keys"
         let facilityPath = try KeyFiles.generate(name: "bench-facility-\(getpid())-\(UUID().uuidString.prefix(6))", directory: keyDir, key: workload.facility).privatePath
-        let port = 20_000 + Int(getpid() % 20_000)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: try Self.daemonPath())
-        daemon.arguments = ["--ledger", ledgerPath, "--listen", "127.0.0.1:\(port)", "--facility-key", facilityPath, "--log-level", "warning"]
-            + (mirror.map { ["--mirror", $0] } ?? []) + witnessArguments
-        daemon.standardInput = FileHandle.nullDevice
-        try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate() } }
-        try waitReady(port: port)
-        let sizeBefore = try ledger.database.size()
+        let ports = mirrorPaths.indices.map { 20_000 + Int(getpid() % 20_000) + 7 * $0 }
+        var daemons: [Process] = []
+        defer { for d in daemons where d.isRunning { d.terminate() } }
+        for (d, mirror) in mirrorPaths.enumerated() {
+            let daemon = Process()
+            daemon.executableURL = URL(fileURLWithPath: try Self.daemonPath())
+            daemon.arguments = ["--ledger", ledgerPath, "--listen", "127.0.0.1:\(ports[d])", "--facility-key", facilityPath, "--log-level", "warning"]
+                + (mirror.map { ["--mirror", $0] } ?? []) + witnessArguments
+            daemon.standardInput = FileHandle.nullDevice
+            try daemon.run()
+            daemons.append(daemon)
+        }
+        for port in ports { try waitReady(port: port) }
+        let sizeBefore = try ledgers[0].database.size()
         var outcomes: [Outcome] = []
         for (level, clients) in clientCounts.enumerated() {
             // Enough signed statements for 9,000 appends/s; each client takes its own share.
@@ -72,19 +85,23 @@ struct DaemonBench {
                 })]))
             }
             say("  \(clients) clients: appending for \(Int(seconds)) s")
-            let daemonBefore = ProcStatus.cpuSeconds(pid: daemon.processIdentifier) ?? 0
+            func daemonsCPU() -> Double { daemons.reduce(0) { $0 + (ProcStatus.cpuSeconds(pid: $1.processIdentifier) ?? 0) } }
+            let daemonBefore = daemonsCPU()
             let clientBefore = ProcStatus.cpuSeconds()
-            var outcome = try load(port: port, clients: clients, tokens: tokens, bodies: bodies, perClient: perClient, seconds: seconds)
-            outcome.daemonCPUSeconds = (ProcStatus.cpuSeconds(pid: daemon.processIdentifier) ?? 0) - daemonBefore
+            var outcome = try load(ports: ports, clients: clients, tokens: tokens, bodies: bodies, perClient: perClient, seconds: seconds)
+            outcome.daemonCPUSeconds = daemonsCPU() - daemonBefore
             outcome.clientCPUSeconds = ProcStatus.cpuSeconds() - clientBefore
             outcomes.append(outcome)
         }
-        daemon.terminate()  // SIGTERM: the daemon finishes what is queued and exits
-        daemon.waitUntilExit()
-        guard daemon.terminationStatus == 0 else {
-            throw LedgerError(.storage, "csledgerd exited with status \(daemon.terminationStatus) after SIGTERM")
+        for daemon in daemons {
+            daemon.terminate()  // SIGTERM: the daemon finishes what is queued and exits
+            daemon.waitUntilExit()
+            guard daemon.terminationStatus == 0 else {
+                throw LedgerError(.storage, "csledgerd exited with status \(daemon.terminationStatus) after SIGTERM")
+            }
         }
-        let grown = try ledger.database.size() - sizeBefore
+        // A mirror learns of the other daemons' entries when it catches up: open it again.
+        let grown = try Ledger.open(path: ledgerPath, mirror: mirrorPaths[0]).database.size() - sizeBefore
         let acknowledged = outcomes.reduce(0) { $0 + $1.acknowledged }
         guard grown == acknowledged else {
             throw LedgerError(.ledgerCorrupt, "the daemon acknowledged \(acknowledged) appends but the ledger grew by \(grown)")
@@ -94,14 +111,14 @@ struct DaemonBench {
 
     private func waitReady(port: Int) throws {
         let watch = Stopwatch()
-        while watch.seconds < 30 {
+        while watch.seconds < 120 {
             if let client = try? HTTPClient(port: port), let (status, _) = try? client.request("GET", "/readyz", token: nil), status == 200 { return }
             usleep(50_000)
         }
-        throw LedgerError(.storage, "csledgerd did not become ready on port \(port) within 30 s")
+        throw LedgerError(.storage, "csledgerd did not become ready on port \(port) within 120 s")
     }
 
-    private func load(port: Int, clients: Int, tokens: [String], bodies: [[UInt8]], perClient: Int, seconds: Double) throws -> Outcome {
+    private func load(ports: [Int], clients: Int, tokens: [[String]], bodies: [[UInt8]], perClient: Int, seconds: Double) throws -> Outcome {
         final class Shared: @unchecked Sendable {
             // Each client thread writes only its own slot; read after every thread has finished.
             var latencies: [[Double]]
@@ -117,8 +134,9 @@ struct DaemonBench {
             let thread = Thread {
                 defer { group.leave() }
                 do {
-                    let client = try HTTPClient(port: port)
-                    let token = tokens[c % tokens.count]
+                    let client = try HTTPClient(port: ports[c % ports.count])
+                    let daemonTokens = tokens[c % ports.count]
+                    let token = daemonTokens[c % daemonTokens.count]
                     var mine: [Double] = []
                     mine.reserveCapacity(perClient)
                     for k in 0..<perClient {

@@ -77,7 +77,12 @@ struct DashboardBench {
         var pages = ["/", "/findings", "/stock", "/staff", "/shipments"]
         if let f = firstLink(findings, "/findings/") { pages.append(f) }
         pages.append("/entries/\(try ledger.database.size() / 2)")
-        pages.append("/stock/\(percentEncodedSegment(workload.lotID))")
+        let lotPage = "/stock/\(percentEncodedSegment(workload.lotID))"
+        pages.append(lotPage)
+        // The lot's earlier movements: the page its link to the 200 before the latest leads to.
+        let (lotFirst, lotHTML) = try load(lotPage)
+        firsts[lotPage] = (lotFirst, lotHTML.count)
+        if let earlier = firstLink(lotHTML, lotPage + "?before=") { pages.append(earlier) }
         if let p = firstLink(staff, "/staff/") { pages.append(p) }
 
         func measure(_ label: String) throws -> [String: Latencies] {
@@ -134,6 +139,7 @@ struct DashboardBench {
 
     /// A short name for a page: `/findings/F01-...` → `finding`.
     static func name(_ path: String) -> String {
+        if path.hasPrefix("/stock/"), path.contains("?before=") { return "lot-earlier" }
         let parts = path.split(separator: "?")[0].split(separator: "/")
         guard let first = parts.first else { return "overview" }
         if parts.count == 1 { return String(first) }

@@ -13,6 +13,39 @@ extension Ledger {
 
     /// True when `path` names a ledger in PostgreSQL rather than a file.
     package static func isPostgres(_ path: String) -> Bool { PostgresAddress.isAddress(path) }
+
+    /// True when `path` names a ledger in PostgreSQL of which this process keeps no mirror at `mirror` (or the
+    /// default place): `verifyStore` then checks it without building one.
+    package static func isPostgresWithoutMirror(_ path: String, mirror: String?) -> Bool {
+        guard PostgresAddress.isAddress(path), let address = try? PostgresAddress(path), address.origin != nil else { return false }
+        return !FileManager.default.fileExists(atPath: mirror ?? address.defaultMirrorPath)
+    }
+
+    /// The origin a postgresql:// address names (its `ledger=`), if it names one.
+    package static func postgresOrigin(_ path: String) -> String? { (try? PostgresAddress(path))?.origin }
+
+    /// `verify` of a ledger in PostgreSQL (`path` a postgresql:// address naming it), its rows read straight from
+    /// PostgreSQL by every core (`PostgresScan`) into the same verifier as a file's: every entry, the chain,
+    /// every signature against the enrolment state at its seq, the Merkle tree, every stored checkpoint and the
+    /// `externalCheckpoints` given. No mirror is built: for a process that has none, building one would check
+    /// every row through the append path before verification could start. The tables a mirror keeps beside
+    /// the entries are the mirror's, checked where a mirror is opened.
+    package static func verifyStore(path: String, externalCheckpoints: [String] = [], checkSignatures: Bool = true,
+                                    progress: (Int, Int) -> Void = { _, _ in }) throws -> VerificationReport {
+        let scan = try PostgresScan(try PostgresAddress(path), chunkRows: checkSignatures ? 512 : 1024)
+        var options = LedgerVerifier.Options()
+        options.checkSignatures = checkSignatures
+        let readOptions = options
+        return try verifyChunks(options: options, entries: scan.entries, expectedEntries: scan.rows, chunkCount: scan.chunkCount,
+                                checkpointsBeyond: scan.checkpointsBeyond, externalCheckpoints: externalCheckpoints,
+                                progress: progress) { reader, readers, deliver in
+            let connection = scan.reader()
+            for k in stride(from: reader, to: scan.chunkCount, by: readers) {
+                let (prepared, checkpoints) = try connection.chunk(k, options: readOptions)
+                guard deliver(k, prepared, checkpoints) else { return }
+            }
+        }
+    }
 }
 
 extension Ledger {

@@ -31,7 +31,9 @@ public struct Ledger: Sendable {
     /// is brought up to date, every row checked, before this returns. The one place a `--ledger` becomes a ledger.
     public static func open(path: String, readOnly: Bool = false, mirror: String? = nil) throws -> Ledger {
         if PostgresAddress.isAddress(path) {
-            return Ledger(database: try PostgresLedger.open(try PostgresAddress(path), mirrorPath: mirror, projections: defaultProjections))
+            // A mirror kept from an earlier run is checked (against its seal, or rebuilt) before the rows it lacks come in.
+            return Ledger(database: try PostgresLedger.open(try PostgresAddress(path), mirrorPath: mirror, projections: defaultProjections,
+                                                            isSound: { (try? Ledger(database: $0).integrity().isClean) ?? false }))
         }
         return Ledger(database: try LedgerDatabase.open(path: path, readOnly: readOnly))
     }

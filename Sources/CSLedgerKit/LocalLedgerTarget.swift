@@ -84,14 +84,7 @@ package final class LocalLedgerTarget: LedgerTarget {
     }
 
     package func reconciliation(_ request: ReconciliationRequest) throws -> ReconciliationOutput {
-        let counterparts = try request.transferBundles.map { path -> TransferCounterpart in
-            let lines = (try? String(contentsOfFile: (path as NSString).appendingPathComponent("entries.jsonl"), encoding: .utf8)) ?? ""
-            let entries = try lines.split(separator: "\n").map { try Entry.decode(canonicalBytes: Array($0.utf8)) }
-            guard let c = TransferCounterpart(entries: entries) else {
-                throw LedgerError(.invalidArgument, "the bundle \(path.prefix(120)) holds no genesis entry naming its registrant")
-            }
-            return c
-        }
+        let counterparts = try Self.counterparts(bundles: request.transferBundles)
         let report = try ledger.reconcile(asOf: request.asOf, config: try Self.config(request.configFile), verify: request.verify,
                                           externalCheckpoints: request.checkpoints, counterparts: counterparts)
         let body = request.json ? JCS.serializeString(report.json(all: request.all)) + "\n" : report.text(all: request.all, ledger: label)
@@ -108,7 +101,19 @@ package final class LocalLedgerTarget: LedgerTarget {
         return report.finding(id).map { FindingState(id: $0.id, isOpen: $0.isOpen, evidence: $0.evidence, resolutionSeq: $0.resolution?.seq) }
     }
 
-    static func config(_ path: String?) throws -> ReconciliationConfig {
+    /// The registrants of other exported bundles (folders, already verified), for rule 13 (`reconcile --with`).
+    package static func counterparts(bundles: [String]) throws -> [TransferCounterpart] {
+        try bundles.map { path -> TransferCounterpart in
+            let lines = (try? String(contentsOfFile: (path as NSString).appendingPathComponent("entries.jsonl"), encoding: .utf8)) ?? ""
+            let entries = try lines.split(separator: "\n").map { try Entry.decode(canonicalBytes: Array($0.utf8)) }
+            guard let c = TransferCounterpart(entries: entries) else {
+                throw LedgerError(.invalidArgument, "the bundle \(path.prefix(120)) holds no genesis entry naming its registrant")
+            }
+            return c
+        }
+    }
+
+    package static func config(_ path: String?) throws -> ReconciliationConfig {
         try path.map { try ReconciliationConfig.load(path: $0) } ?? ReconciliationConfig()
     }
 }

@@ -2,6 +2,9 @@
 /// dashboard's own stylesheet (presentation attributes only, no `style` attribute: the Content-Security-Policy
 /// allows no inline style).
 package enum Chart {
+    /// The columns of pixels a line chart's plot area has (its width less the margins): a series with more
+    /// points than a few per column is thinned to each column's first, lowest, highest and last.
+    package static let columns = 648
     /// Horizontal bars, one per item, labelled with the value.
     package static func bars(_ items: [(label: String, value: Double, cls: String)], title: String, unit: String = "") -> HTML {
         let rowH = 26.0, labelW = 190.0, width = 640.0
@@ -74,7 +77,7 @@ package enum Chart {
             out += "<text class=\"rulelabel\" x=\"\(Format.number(width - right - 4))\" y=\"\(Format.number(sy(r.y) - 4))\" text-anchor=\"end\">\(r.label)</text>"
         }
         // The line, thinned to a few points per pixel column (keeping each column's lowest and highest).
-        let thin = thinned(points, columns: Int(width - left - right))
+        let thin = thinned(points, columns: columns)
         var d = ""
         var prevY: Double?
         for (i, p) in thin.enumerated() {

@@ -33,6 +33,11 @@ package final class DashboardData: Sendable {
     private let runs = Atomic<Int>(0)
     /// The movements' sums by lot and kind, for the inventory now.
     private let keptTotals = Mutex(InventoryReport.KeptTotals())
+    /// The movements of the lots whose pages were opened last (at most `keptLots`), each brought up to date
+    /// with the new entries when its page is opened again; the most recently opened last.
+    private let keptLots = Mutex<[LotSeries]>([])
+    /// How many lots' movements are kept (a bulk lot's take a few MB).
+    package static let keptLotCount = 8
     /// How long a page waits for a run to take in entries appended since the kept report, before it shows
     /// the kept one marked as behind (the run goes on, and the page reloads itself).
     package let catchUpWait: Duration
@@ -143,30 +148,21 @@ package final class DashboardData: Sendable {
         return Dictionary(try ledger.database.signers().map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// One change to a lot's balance.
-    package struct Movement: Sendable {
-        package let seq: Int
-        package let kind: String
-        package let micros: Int64
-        package let time: Timestamp
-        /// The balance after it (event-time order, then seq).
-        package let balance: Int64
-    }
-
-    /// One physical count of a lot.
     /// One physical count of a lot: the dispensing record itself.
     package typealias Count = DispensingRecords.Count
 
-    /// A lot's movements and counts up to `asOf` (event time; all when nil), in event-time order.
-    package func lotHistory(lotID: String, asOf: Timestamp? = nil) throws -> (movements: [Movement], counts: [Count]) {
+    /// A lot's movements (all of them: a page takes the part up to its time with `LotSeries.end(asOf:)`), kept
+    /// between pages and brought up to date with the entries appended since, and its counts up to `asOf`.
+    package func lotSeries(lotID: String, asOf: Timestamp? = nil) throws -> (series: LotSeries, counts: [Count]) {
         try ledger.requireIntegrity()
-        let (moves, counts) = try DispensingRecords.lotHistory(ledger.database, lotID: lotID, asOf: asOf)
-        var balance: Int64 = 0
-        return (moves.map { m in
-                    balance += m.micros
-                    return Movement(seq: m.seq, kind: m.kind, micros: m.micros, time: m.time, balance: balance)
-                },
-                counts)
+        let series = try keptLots.withLock { lots in
+            var s = lots.firstIndex { $0.lotID == lotID }.map { lots.remove(at: $0) } ?? LotSeries(lotID: lotID)
+            try s.update(ledger.database)
+            lots.append(s)
+            if lots.count > Self.keptLotCount { lots.removeFirst() }
+            return s
+        }
+        return (series, try DispensingRecords.lotCounts(ledger.database, lotID: lotID, asOf: asOf))
     }
 
     /// A parcel (the `shipments` record, whose fields it reads through), with what its delivery entry says about

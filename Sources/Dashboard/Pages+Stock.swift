@@ -27,24 +27,43 @@ extension DashboardPages {
         return page("Stock", viewer, "stock", body)
     }
 
+    /// Movements listed on one lot page; earlier ones are on the pages its links lead to.
+    package static let movementsPerPage = 200
+
     /// One lot: the balance over time (counts as points, variances marked), the CUSUM of its small losses
-    /// (for those who see findings), and its movements. Nil when the lot does not exist.
-    package func lot(_ viewer: Viewer, lotID: String, asOf: Timestamp?) throws -> HTML? {
-        // As of a time before its receipt, the lot is not in that day's inventory: its line from today, with nothing on hand.
-        var found = try data.inventory(asOf: asOf, lot: lotID).lines.first { $0.lotID == lotID }
-        if found == nil, asOf != nil { found = try data.inventory(lot: lotID).lines.first { $0.lotID == lotID } }
-        guard let line = found else { return nil }
-        let (moves, counts) = try data.lotHistory(lotID: lotID, asOf: asOf)
-        let balance = moves.last?.balance ?? 0
+    /// (for those who see findings), its movements by kind, and its movements, the latest `movementsPerPage`
+    /// or those before the movement of entry `before`. Nil when the lot does not exist, or when `before` is not
+    /// one of its movements up to `asOf`.
+    ///
+    /// Its cost does not grow with the lot's movements (a bulk lot has hundreds of thousands): they are kept
+    /// between pages (`DashboardData.lotSeries`), the chart draws at most four of them per column of pixels
+    /// (each column's first, lowest, highest and last balance), and the table lists one page.
+    package func lot(_ viewer: Viewer, lotID: String, asOf: Timestamp?, before: Int? = nil) throws -> HTML? {
+        // The lot's line now (kept sums); as of a time, its figures are the kept movements' up to then (before
+        // its receipt: nothing), not a sum over every lot's movements in the file.
+        guard let line = try data.inventory(lot: lotID).lines.first(where: { $0.lotID == lotID }) else { return nil }
+        let (series, counts) = try data.lotSeries(lotID: lotID, asOf: asOf)
+        let end = series.end(asOf: asOf)
+        let kinds = series.totals(end: end)
+        /// A kind's quantity (as the inventory gives it: without sign), now from the line, as of a time from the series.
+        func figure(_ kind: String, _ now: Quantity) -> String {
+            guard asOf != nil else { return now.description }
+            return Quantity(micros: abs(kinds.first { $0.kind == kind }?.micros ?? 0)).description
+        }
+        let balance = end > 0 ? series.balances[end - 1] : 0
         let u = { (m: Int64) in Double(m) / 1_000_000 }
-        let points = moves.map { (x: Double($0.time.millisecondsSinceEpoch), y: u($0.balance)) }
+        let drawn = series.thinned(end: end, columns: Chart.columns)
+        let points = drawn.map { (x: Double(series.times[$0]), y: u(series.balances[$0])) }
         let marks = counts.map { c in
             Chart.Mark(x: Double(c.time.millisecondsSinceEpoch), y: u(c.countedMicros), cls: c.varianceMicros == 0 ? "count" : "variance",
                        note: "count at seq \(c.seq): \(Quantity(micros: c.countedMicros).description) counted, \(Quantity(micros: c.expectedMicros).description) expected",
                        data: [("seq", String(c.seq)), ("variance", Quantity(micros: c.varianceMicros).description)])
         }
-        let chart = Chart.line(points, step: true, marks: marks, rules: [], title: "Balance of lot \(lotID) over time",
+        var chart = Chart.line(points, step: true, marks: marks, rules: [], title: "Balance of lot \(lotID) over time",
                                yLabel: line.unit, xTick: { Self.day(Timestamp(millisecondsSinceEpoch: Int64($0))) }, cls: "balance")
+        // What the line shows, for readers and tests: its points, and its lowest, highest and last balance.
+        let shownBalances = drawn.map { series.balances[$0] }
+        chart = "<div id=\"balance-chart\" data-movements=\"\(String(end))\" data-points=\"\(String(drawn.count))\" data-min-micros=\"\(String(shownBalances.min() ?? 0))\" data-max-micros=\"\(String(shownBalances.max() ?? 0))\" data-last-micros=\"\(String(shownBalances.last ?? 0))\">\(chart)</div>"
         var cusum: HTML = .empty
         var reconciled: ReconciliationReport?
         if viewer.seesEverything, asOf == nil {
@@ -55,10 +74,42 @@ extension DashboardPages {
                 cusum += Self.cusumChart(s, title: "CUSUM of weekly losses, lot \(lotID)", xTick: { i in s.labels.indices.contains(Int(i)) ? s.labels[Int(i)] : "" })
             }
         }
-        let shown = moves.suffix(1000)
+        // One page of movements: those before the first movement of entry `before`, or the latest.
+        var upTo = end
+        if let before {
+            guard let p = series.position(ofSeq: before, end: end) else { return nil }
+            upTo = p
+        }
+        // A page starts at an entry's first movement of the lot (a dose and its waste are two), so that the link
+        // to the earlier page, which names that entry, lists each movement once.
+        var from = max(0, upTo - Self.movementsPerPage)
+        while from > 0, from < upTo, series.seqs[from - 1] == series.seqs[from] { from += 1 }
+        if from == upTo { from = max(0, upTo - Self.movementsPerPage) }
         let link = { (seq: Int) -> HTML in viewer.seesEverything ? Self.entryLink(seq) : "\(seq)" }
-        let moveRows = HTML.join(shown.reversed().map { m in
-            "<tr><td>\(link(m.seq))</td><td>\(Self.short(m.time))</td><td>\(m.kind)</td><td class=\"num\">\(Quantity(micros: m.micros).description)</td><td class=\"num\">\(Quantity(micros: m.balance).description)</td></tr>" as HTML
+        let moveRows = HTML.join((from..<upTo).reversed().map { i in
+            let m = series[i]
+            return "<tr data-seq=\"\(String(m.seq))\"><td>\(link(m.seq))</td><td>\(Self.short(m.time))</td><td>\(m.kind)</td><td class=\"num\">\(Quantity(micros: m.micros).description)</td><td class=\"num\">\(Quantity(micros: m.balance).description)</td></tr>" as HTML
+        })
+        let base = "/stock/\(Format.urlComponent(lotID))"
+        let asOfQuery = asOf.map { "as_of=\(Format.urlComponent($0.description))" }
+        func pageLink(_ position: Int?) -> String {
+            let query = [asOfQuery, position.map { "before=\(series.seqs[$0])" }].compactMap { $0 }.joined(separator: "&")
+            return query.isEmpty ? base : base + "?" + query
+        }
+        var pager: [HTML] = []
+        if upTo < end {
+            let newer = upTo + Self.movementsPerPage
+            pager.append("<a id=\"movements-latest\" href=\"\(pageLink(nil))\">Latest movements</a>")
+            pager.append("<a id=\"movements-newer\" href=\"\(pageLink(newer < end ? newer : nil))\">Newer movements</a>")
+        }
+        if from > 0 { pager.append("<a id=\"movements-earlier\" href=\"\(pageLink(from))\">Earlier movements</a>") }
+        let pagerHTML: HTML = pager.isEmpty ? .empty : "<p class=\"pager\">\(HTML.join(pager, separator: " · "))</p>"
+        let heading: String
+        if from == 0, upTo == end { heading = "" }
+        else if upTo == end { heading = " (the latest \(end - from) of \(end))" }
+        else { heading = " (\(from + 1) to \(upTo) of \(end), in time order; latest first)" }
+        let kindRows = HTML.join(kinds.map { t in
+            "<tr data-kind=\"\(t.kind)\"><td>\(t.kind)</td><td class=\"num\">\(t.count)</td><td class=\"num\">\(Quantity(micros: t.micros).description)</td></tr>" as HTML
         })
         let countRows = HTML.join(counts.reversed().map { c in
             "<tr\(c.varianceMicros != 0 ? " class=\"bad\"" as HTML : .empty)><td>\(link(c.seq))</td><td>\(Self.short(c.time))</td><td class=\"num\">\(Quantity(micros: c.expectedMicros).description)</td><td class=\"num\">\(Quantity(micros: c.countedMicros).description)</td><td class=\"num\">\(Quantity(micros: c.varianceMicros).description)</td></tr>" as HTML
@@ -70,15 +121,17 @@ extension DashboardPages {
         <dl class="facts">
         <dt>Lot id</dt><dd>\(lotID)</dd><dt>NDC</dt><dd>\(line.ndc)</dd><dt>Expiry</dt><dd>\(line.expiry)</dd><dt>Status</dt><dd>\(line.status)</dd>
         <dt>On hand\(asOf.map { " as of \($0.description)" } ?? "")</dt><dd><strong id="lot-balance" data-micros="\(String(balance))">\(Quantity(micros: balance).description)</strong> \(line.unit)</dd>
-        <dt>Received</dt><dd>\(line.received.description)</dd><dt>Administered</dt><dd>\(line.administered.description)</dd><dt>Dispensed</dt><dd>\(line.dispensed.description)</dd>
-        <dt>Wasted</dt><dd>\(line.wasted.description)</dd><dt>Destroyed</dt><dd>\(line.destroyed.description)</dd><dt>Lost</dt><dd>\(line.lost.description)</dd><dt>Returned</dt><dd>\(line.returned.description)</dd>
+        <dt>Received</dt><dd>\(figure("received", line.received))</dd><dt>Administered</dt><dd>\(figure("administered", line.administered))</dd><dt>Dispensed</dt><dd>\(figure("dispensed", line.dispensed))</dd>
+        <dt>Wasted</dt><dd>\(figure("wasted", line.wasted))</dd><dt>Destroyed</dt><dd>\(figure("destroyed", line.destroyed))</dd><dt>Lost</dt><dd>\(figure("lost", line.lost))</dd><dt>Returned</dt><dd>\(figure("returned", line.returned))</dd>
         </dl>
         <h2>Balance over time</h2>\(chart)
-        <p class="legend">Line: the perpetual balance after each movement. Green points: physical counts that agreed; red points: counts with a variance.</p>
+        <p class="legend">Line: the perpetual balance after each movement (\(end) movements; where they are more than the chart has room for, each column of pixels draws its first, lowest, highest and last balance). Green points: physical counts that agreed; red points: counts with a variance.</p>
         \(cusum)
         <h2>Counts</h2><div class="scroll"><table id="counts"><thead><tr><th>Seq</th><th>When</th><th class="num">Expected</th><th class="num">Counted</th><th class="num">Variance</th></tr></thead><tbody>\(countRows)</tbody></table></div>
-        <h2>Movements\(moves.count > shown.count ? " (the latest \(shown.count) of \(moves.count))" : "")</h2>
-        <div class="scroll"><table id="movements"><thead><tr><th>Seq</th><th>When</th><th>Kind</th><th class="num">Quantity</th><th class="num">Balance</th></tr></thead><tbody>\(moveRows)</tbody></table></div>
+        <h2>Movements by kind</h2>
+        <div class="scroll"><table id="movement-kinds"><thead><tr><th>Kind</th><th class="num">Movements</th><th class="num">Net quantity</th></tr></thead><tbody>\(kindRows)</tbody></table></div>
+        <h2 id="movements-heading">Movements\(heading)</h2>
+        \(pagerHTML)<div class="scroll"><table id="movements"><thead><tr><th>Seq</th><th>When</th><th>Kind</th><th class="num">Quantity</th><th class="num">Balance</th></tr></thead><tbody>\(moveRows)</tbody></table></div>
         """
         return page("Lot \(line.lot)", viewer, "stock", body, reconciled: reconciled)
     }

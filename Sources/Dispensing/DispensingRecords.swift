@@ -35,7 +35,8 @@ package enum DispensingRecords {
     }
 
     /// A lot's movements and counts with event time up to `asOf` (all when nil), in event-time then seq order,
-    /// read in one transaction so the two agree.
+    /// read in one transaction so the two agree: every row, each time (the lot page keeps a `LotSeries` instead;
+    /// its tests compare that with this).
     package static func lotHistory(_ database: LedgerDatabase, lotID: String, asOf: Timestamp?) throws -> (movements: [Movement], counts: [Count]) {
         let limit = asOf?.description ?? "9999"
         return try database.read { db in
@@ -53,6 +54,17 @@ package enum DispensingRecords {
                 return Count(seq: row["seq"], time: t, expectedMicros: row["expected_micros"], countedMicros: row["counted_micros"])
             }
             return (moves, counts)
+        }
+    }
+
+    /// A lot's counts with event time up to `asOf` (all when nil), in event-time then seq order.
+    package static func lotCounts(_ database: LedgerDatabase, lotID: String, asOf: Timestamp?) throws -> [Count] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, time, expected_micros, counted_micros FROM counts WHERE lot_id = ? AND time <= ? ORDER BY time, seq",
+                             arguments: [lotID, asOf?.description ?? "9999"]).compactMap { row -> Count? in
+                guard let t = Timestamp(row["time"] as String) else { return nil }
+                return Count(seq: row["seq"], time: t, expectedMicros: row["expected_micros"], countedMicros: row["counted_micros"])
+            }
         }
     }
 

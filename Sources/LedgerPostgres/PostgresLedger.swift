@@ -15,7 +15,14 @@ import Synchronization
 package enum PostgresLedger {
     /// Opens the ledger at `address` through the mirror at `mirrorPath` (default `address.defaultMirrorPath`),
     /// building the mirror from PostgreSQL if it is missing and bringing it up to date otherwise.
-    package static func open(_ address: PostgresAddress, mirrorPath: String?, projections: [any LedgerProjection]) throws -> LedgerDatabase {
+    ///
+    /// The mirror leaves trusted by this process (`LedgerDatabase.trust`) when every row in it was checked:
+    /// a mirror built here from nothing (each pulled row checked as the append path checks one), or one that
+    /// `isSound` found sound before the rows it lacked were pulled in. Then the first answer or append need not
+    /// rebuild the derived tables from every entry to compare them (minutes at a million entries), which it
+    /// would have to do after any catch-up, since a seal covers only the size it was made at.
+    package static func open(_ address: PostgresAddress, mirrorPath: String?, projections: [any LedgerProjection],
+                             isSound: (LedgerDatabase) -> Bool = { _ in false }) throws -> LedgerDatabase {
         let origin = try address.requireOrigin()
         let store = try PostgresStore(address)
         guard try store.headSize(origin: origin) != nil else {
@@ -32,12 +39,16 @@ package enum PostgresLedger {
             try makeFolder(for: path)
             mirror = try LedgerDatabase.create(path: path)
         }
+        // Read before any check: another process committing to the mirror afterwards changes it, and the trust goes.
+        let version = try mirror.writerDataVersion()
+        let checked = try mirror.size() == 0 || isSound(mirror)
         do {
             try store.catchUp(mirror, origin: origin, projections: projections)
         } catch {
             if try mirror.size() == 0 { removeMirror(path) }
             throw error
         }
+        if checked { mirror.trust(version: version) }
         mirror.setAppendAuthority(PostgresAuthority(address: address, origin: origin))
         return mirror
     }
@@ -154,26 +165,53 @@ final class PostgresStore: Sendable {
             try session.run(PostgresQuery(unsafeSQL: "INSERT INTO personal_data (origin, ref, kind, commitment, salt, data, created, erased) VALUES "
                                           + values.joined(separator: ", ") + " ON CONFLICT DO NOTHING", binds: binds))
         }
-        for chunk in stride(from: 0, to: rows.entries.count, by: 1000) {
-            let part = rows.entries[chunk..<min(chunk + 1000, rows.entries.count)]
-            var binds = PostgresBindings(capacity: 1 + part.count * 3)
+        let latest = rows.checkpoints.max(by: { $0.treeSize < $1.treeSize })
+        // A group commit (its entries and its one checkpoint) goes in one statement, the head moved with it: one
+        // round trip to PostgreSQL instead of three, while the head row is locked and every daemon waits.
+        if rows.entries.count <= 1000, rows.checkpoints.count == 1, let latest {
+            var binds = PostgresBindings(capacity: 5 + rows.entries.count * 3)
             binds.append(origin)
-            var values: [String] = []
-            for (i, e) in part.enumerated() {
-                binds.append(e.seq)
-                try binds.append(Data(e.bytes))
-                try binds.append(Data(e.leafHash.bytes))
-                values.append("($1, $\(2 + i * 3), $\(3 + i * 3), $\(4 + i * 3))")
-            }
-            try session.run(PostgresQuery(unsafeSQL: "INSERT INTO entries (origin, seq, bytes, leaf_hash) VALUES " + values.joined(separator: ", "), binds: binds))
+            let entries = try entryValues(rows.entries[...], from: 2, into: &binds)
+            let k = 2 + rows.entries.count * 3
+            binds.append(latest.treeSize)
+            binds.append(latest.note)
+            binds.append(latest.created)
+            try binds.append(headRoot(latest))
+            let entriesPart = entries.isEmpty ? "" : "e AS (INSERT INTO entries (origin, seq, bytes, leaf_hash) VALUES \(entries)), "
+            try session.run(PostgresQuery(unsafeSQL: "WITH \(entriesPart)c AS (INSERT INTO checkpoints (origin, size, note, created) VALUES ($1, $\(k), $\(k + 1), $\(k + 2))) "
+                                          + "UPDATE ledgers SET head_size = $\(k), head_root = $\(k + 3), updated = now() WHERE origin = $1", binds: binds))
+            return
+        }
+        for chunk in stride(from: 0, to: rows.entries.count, by: 1000) {
+            var binds = PostgresBindings(capacity: 1 + 3000)
+            binds.append(origin)
+            let values = try entryValues(rows.entries[chunk..<min(chunk + 1000, rows.entries.count)], from: 2, into: &binds)
+            try session.run(PostgresQuery(unsafeSQL: "INSERT INTO entries (origin, seq, bytes, leaf_hash) VALUES " + values, binds: binds))
         }
         for cp in rows.checkpoints {
             try session.run("INSERT INTO checkpoints (origin, size, note, created) VALUES (\(origin), \(cp.treeSize), \(cp.note), \(cp.created))")
         }
-        if let latest = rows.checkpoints.max(by: { $0.treeSize < $1.treeSize }) {
-            let root = (try? SignedNote.parse(latest.note)).flatMap { try? Checkpoint(body: $0.text) }.map { Data($0.rootHash.bytes) }
+        if let latest {
+            let root = headRoot(latest)
             try session.run("UPDATE ledgers SET head_size = \(latest.treeSize), head_root = \(root), updated = now() WHERE origin = \(origin)")
         }
+    }
+
+    /// The VALUES list of `entries` (origin `$1`), their seq, bytes and leaf hash bound from `$first` on.
+    private static func entryValues(_ entries: ArraySlice<MirroredEntry>, from first: Int, into binds: inout PostgresBindings) throws -> String {
+        var values: [String] = []
+        for (i, e) in entries.enumerated() {
+            binds.append(e.seq)
+            try binds.append(Data(e.bytes))
+            try binds.append(Data(e.leafHash.bytes))
+            values.append("($1, $\(first + i * 3), $\(first + 1 + i * 3), $\(first + 2 + i * 3))")
+        }
+        return values.joined(separator: ", ")
+    }
+
+    /// The root `checkpoint` signs, as the head row keeps it.
+    private static func headRoot(_ checkpoint: MirroredCheckpoint) -> Data? {
+        (try? SignedNote.parse(checkpoint.note)).flatMap { try? Checkpoint(body: $0.text) }.map { Data($0.rootHash.bytes) }
     }
 
     /// The entries from `from` on and the checkpoints of more than `from` entries, from one snapshot.
@@ -191,11 +229,20 @@ final class PostgresStore: Sendable {
 
     /// Every personal data row of the ledger (a mirror keeps those it has).
     static func people(_ session: PostgresSession, origin: String) throws -> [MirroredPerson] {
-        try session.run("SELECT ref, kind, commitment, salt, data, created, erased FROM personal_data WHERE origin = \(origin) ORDER BY created").map { row in
-            let (ref, kind, commitment, salt, data, created, erased) = try row.decode((String, String, String, Data?, Data?, String, String?).self)
+        try people(session, origin: origin, storedAfter: 0).rows
+    }
+
+    /// The personal data rows of the ledger stored after `storedAfter` (in the order they were stored), and the
+    /// last one's place in that order (`storedAfter` when none).
+    static func people(_ session: PostgresSession, origin: String, storedAfter: Int64) throws -> (rows: [MirroredPerson], last: Int64) {
+        var last = storedAfter
+        let rows = try session.run("SELECT ref, kind, commitment, salt, data, created, erased, stored FROM personal_data WHERE origin = \(origin) AND stored > \(storedAfter) ORDER BY stored").map { row in
+            let (ref, kind, commitment, salt, data, created, erased, stored) = try row.decode((String, String, String, Data?, Data?, String, String?, Int64).self)
+            last = max(last, stored)
             return MirroredPerson(ref: ref, kind: kind, commitment: commitment, salt: salt.map { Array($0) }, data: data.map { Array($0) },
                                   created: created, erased: erased)
         }
+        return (rows, last)
     }
 
     static func rows(_ session: PostgresSession, origin: String, from: Int) throws -> MirroredRows {
@@ -275,6 +322,12 @@ final class PostgresAuthority: AppendAuthority {
 
     /// Where the ledger is (personal data is stored on a connection of its own, beside any append's transaction).
     let address: PostgresAddress
+    /// Personal data: the place (`stored`) of the last row this mirror took in, and of the last one the open
+    /// transaction pulled (taken as the new one once that transaction commits). 0: none yet, pull every row.
+    private let peopleTaken = Mutex<(taken: Int64, pulled: Int64?)>((0, nil))
+    /// Whether the last head lock found entries another process had appended since this mirror's last append
+    /// (`committed(after:)` looks for more only then).
+    private let othersAppended = Mutex(true)
 
     init(address: PostgresAddress, origin: String) {
         session = PostgresSession(address: address)
@@ -286,7 +339,32 @@ final class PostgresAuthority: AppendAuthority {
         guard !people.isEmpty else { return }
         var rows = MirroredRows()
         rows.people = people
-        try PostgresStore.insert(PostgresSession(address: address), origin: origin, rows)
+        // Under the ledger's row lock, as every personal data row is stored (their `stored` order is then the order
+        // of commits, which the pulls under that lock rely on).
+        let own = PostgresSession(address: address)
+        try own.run("BEGIN")
+        do {
+            _ = try own.run("SELECT head_size FROM ledgers WHERE origin = \(origin) FOR UPDATE")
+            try PostgresStore.insert(own, origin: origin, rows)
+            try own.run("COMMIT")
+        } catch {
+            _ = try? own.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    func committed(after mirrorSize: Int) throws -> MirroredRows {
+        // A daemon alone on its ledger found nothing new under the last lock: no round trip to look again.
+        guard othersAppended.withLock({ $0 }), open.withLock({ $0 }) == nil,
+              let head = try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin)").first.map({ try $0.decode(Int.self) }),
+              head > mirrorSize else { return MirroredRows() }
+        // Entries, checkpoints and the head move together in one transaction, so the rows below `head` are all
+        // there, the last covered by its checkpoint.
+        var rows = try PostgresStore.pull(session, origin: origin, from: mirrorSize, to: head)
+        // Personal data read without the lock: `taken` does not move (a row stored by a transaction still open
+        // may come before one read here); `lock` reads them again, and a row taken twice is kept once.
+        rows.people = try PostgresStore.people(session, origin: origin, storedAfter: peopleTaken.withLock { $0.taken }).rows
+        return rows
     }
 
     func hold() throws {
@@ -321,7 +399,16 @@ final class PostgresAuthority: AppendAuthority {
             guard head >= mirrorSize else {
                 throw LedgerError(.ledgerTampered, "PostgreSQL holds \(head) entries of \(origin) but this process's mirror checked \(mirrorSize): entries committed there are gone (restored from an older backup?); nothing was written")
             }
-            let missing = head > mirrorSize ? try PostgresStore.rows(session, origin: origin, from: mirrorSize) : MirroredRows()
+            othersAppended.withLock { $0 = head > mirrorSize }
+            guard head > mirrorSize else {
+                open.withLock { $0 = head }
+                return MirroredRows()
+            }
+            var missing = try PostgresStore.pull(session, origin: origin, from: mirrorSize, to: Int(Int64.max))
+            // Only the personal data stored since this mirror's last pull: rows are stored under this same lock.
+            let people = try PostgresStore.people(session, origin: origin, storedAfter: peopleTaken.withLock { $0.taken })
+            missing.people = people.rows
+            peopleTaken.withLock { $0.pulled = people.last }
             open.withLock { $0 = head }
             return missing
         } catch {
@@ -343,6 +430,10 @@ final class PostgresAuthority: AppendAuthority {
             try PostgresStore.insert(session, origin: origin, rows)
             try session.run("COMMIT")
             open.withLock { $0 = nil }
+            peopleTaken.withLock { p in
+                if let pulled = p.pulled { p.taken = max(p.taken, pulled) }
+                p.pulled = nil
+            }
         } catch {
             open.withLock { $0 = nil }
             _ = try? session.run("ROLLBACK")
@@ -351,6 +442,7 @@ final class PostgresAuthority: AppendAuthority {
     }
 
     func abort() {
+        peopleTaken.withLock { $0.pulled = nil }
         let wasHeld = held.withLock { h in defer { h = false }; return h }
         guard open.withLock({ o in defer { o = nil }; return o }) != nil || wasHeld else { return }
         _ = try? session.run("ROLLBACK")

@@ -9,6 +9,7 @@ enum PostgresSchema {
     static let migrations: [(name: String, sql: String)] = [
         ("0001_ledgers", String(decoding: PackageResources._001_ledgers_sql, as: UTF8.self)),
         ("0002_personal_data", String(decoding: PackageResources._002_personal_data_sql, as: UTF8.self)),
+        ("0003_personal_data_order", String(decoding: PackageResources._003_personal_data_order_sql, as: UTF8.self)),
     ]
 
     /// The lock key every csledger process takes while it migrates (any constant; "csledger" in ASCII, truncated).

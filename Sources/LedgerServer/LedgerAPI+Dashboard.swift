@@ -105,7 +105,15 @@ extension LedgerAPI {
                 return Self.html(.badRequest, Layout.problem(ledger: api.dashboard.origin, viewer: v, title: "Not a time",
                                                              message: "as_of must be a UTC time such as 2025-02-01T00:00:00Z, or a date."))
             }
-            return try await api.dashboardPage(request, everything: false) { v in try api.dashboard.lot(v, lotID: lot, asOf: asOf) }
+            // before=SEQ: the page of movements listed before that entry's (earlier pages of a busy lot).
+            let beforeText = (q["before"] ?? "").trimmingCharacters(in: .whitespaces)
+            let before = beforeText.isEmpty ? nil : Int(beforeText)
+            if !beforeText.isEmpty, before == nil || before! < 0 {
+                guard let v = try api.viewer(request) else { return Self.redirect("/signin") }
+                return Self.html(.badRequest, Layout.problem(ledger: api.dashboard.origin, viewer: v, title: "Not an entry",
+                                                             message: "before must be the seq of one of the lot's movements, such as 1200."))
+            }
+            return try await api.dashboardPage(request, everything: false) { v in try api.dashboard.lot(v, lotID: lot, asOf: asOf, before: before) }
         }
         router.get("/staff") { request, _ in
             try await api.dashboardPage(request, everything: true) { v in try api.dashboard.staff(v) }

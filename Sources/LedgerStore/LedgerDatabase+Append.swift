@@ -53,6 +53,7 @@ extension LedgerDatabase {
                 var result: [Appended] = []
                 var tip: AppendTip?
                 let authority = try lockAuthority(db, projections: projections)
+                defer { if authority != nil { Self.endAuthorityAppend(db) } }
                 do {
                     try db.inTransaction(.immediate) {
                         let (outcomes, newTip) = try appendInTransaction(db, statements, checkpointSigner, projections, clock, isolated: false,
@@ -97,6 +98,7 @@ extension LedgerDatabase {
                 var result: [Result<Appended, LedgerError>] = []
                 var tip: AppendTip?
                 let authority = try lockAuthority(db, projections: projections)
+                defer { if authority != nil { Self.endAuthorityAppend(db) } }
                 var handedOver = false
                 defer { if !handedOver { authority?.abort() } }
                 // Nearly every group is accepted whole, so it is first written without a savepoint per entry

@@ -44,12 +44,15 @@ package struct MirroredRows: Sendable {
 
 /// The store that decides the order of appends when this file is a mirror of it (a ledger in PostgreSQL).
 /// The append path calls it on the writer, in this order:
+/// 0. `committed(after:)`: without any lock, what others have committed since `mirrorSize` (immutable once
+///    committed), checked and written here first, so that the lock is then held only for what arrives meanwhile;
 /// 1. `lock(mirrorSize:)` before the append's transaction: take the ledger's head lock (held until `commit`
 ///    or `abort`) and return what this file lacks from `mirrorSize` on; it is checked and written here first;
 /// 2. `commit(_:)` inside the append's SQLite transaction, before it commits, with the new entries and
 ///    checkpoint: store them and commit there; a throw rolls this file's transaction back (nothing acknowledged);
 /// 3. `abort()` when the append failed or wrote nothing: release the lock and store nothing.
 package protocol AppendAuthority: Sendable {
+    func committed(after mirrorSize: Int) throws -> MirroredRows
     func lock(mirrorSize: Int) throws -> MirroredRows
     func commit(_ rows: MirroredRows) throws
     func abort()
@@ -100,22 +103,40 @@ extension LedgerDatabase {
 
     /// The authority's head lock and catch-up, before an append on the writer `db`; returns the authority to hand
     /// the new rows to, or nil when this file is the ledger.
+    ///
+    /// Until `endAuthorityAppend`, this connection's commits do not wait for the disk (`synchronous = NORMAL`,
+    /// still atomic and crash-safe in WAL mode): the authority holds every entry durably before this file
+    /// commits, and a mirror that loses its last commits to a power cut pulls them back at its next open. So a
+    /// group commit waits for one fsync (PostgreSQL's), not three.
     func lockAuthority(_ db: Database, projections: [any LedgerProjection]) throws -> (any AppendAuthority)? {
         guard let authority = appendAuthority.withLock({ $0 }) else { return nil }
         do {
-            let missing = try authority.lock(mirrorSize: try Self.size(db))
-            if !missing.entries.isEmpty || !missing.checkpoints.isEmpty {
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            func take(_ missing: MirroredRows) throws {
+                guard !missing.entries.isEmpty || !missing.checkpoints.isEmpty else { return }
                 try db.inTransaction(.immediate) {
                     try Self.importRows(db, missing, projections: projections)
                     return .commit
                 }
                 appendTip.withLock { $0 = nil }
             }
+            // What other processes committed is checked in before the lock: with several daemons on one ledger,
+            // the lock (which every append of every daemon waits for) is then held for one group, not for
+            // checking in everything the others appended since this daemon's last append.
+            try take(try authority.committed(after: try Self.size(db)))
+            try take(try authority.lock(mirrorSize: try Self.size(db)))
         } catch {
             authority.abort()
+            Self.endAuthorityAppend(db)
             throw error
         }
         return authority
+    }
+
+    /// Every commit on this connection fsynced again (what else the writer does, a patient's record, is this
+    /// file's alone), after an append that `lockAuthority` began.
+    static func endAuthorityAppend(_ db: Database) {
+        try? db.execute(sql: "PRAGMA synchronous = FULL")
     }
 
     /// Hands the entries from `start` and the new checkpoint to the authority, inside the append's transaction.
@@ -137,10 +158,12 @@ extension LedgerDatabase {
     }
 
     /// Writes rows read from the store this file mirrors, checked as the append path checks a new entry: each
-    /// entry must be the next seq, chained to the last one, signed by enrolled signers, accepted by the rules and
-    /// `projections`, and its bytes exactly those the append path would write; each checkpoint must be signed by
-    /// the facility key and sign the entries' root at its size. Rows this file already holds must be equal.
-    /// All or nothing.
+    /// entry must be the next seq, chained to the last one, by signers enrolled and authorised at that seq,
+    /// accepted by the rules and `projections`, and its bytes exactly those the append path would write; each
+    /// checkpoint must be signed by the facility key and sign the entries' root at its size, and the last one
+    /// must cover every entry. Rows this file already holds must be equal. All or nothing: so every entry taken
+    /// is covered by a checkpoint the facility key signed, which vouches for its statement's signatures as it
+    /// does in a file's integrity check (`precheck`); `csledger verify` checks each of them.
     package func importMirrored(_ rows: MirroredRows, projections: [any LedgerProjection]) throws {
         do {
             try pool.writeWithoutTransaction { db in
@@ -219,7 +242,9 @@ extension LedgerDatabase {
             checkedAt.insert(cp.treeSize)
         }
         var expected = start
-        for row in rows.entries.sorted(by: { $0.seq < $1.seq }) {
+        let sorted = rows.entries.sorted(by: { $0.seq < $1.seq })
+        let prechecked = Self.precheck(sorted.filter { $0.seq >= start }, registry: registry)
+        for row in sorted {
             if row.seq < start {
                 guard let held = try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [row.seq]),
                       Array(held) == row.bytes else {
@@ -231,12 +256,18 @@ extension LedgerDatabase {
                 throw LedgerError(.ledgerTampered, "the ledger's store skips from entry \(expected - 1) to \(row.seq)")
             }
             let entry: Entry
-            do { entry = try Entry.decode(canonicalBytes: row.bytes) } catch {
-                throw LedgerError(.ledgerTampered, "entry \(row.seq) in the ledger's store cannot be read: \(error)")
+            let checked: CheckedStatement
+            if let done = prechecked[row.seq - start] {
+                (entry, checked) = done
+            } else {
+                do { entry = try Entry.decode(canonicalBytes: row.bytes) } catch {
+                    throw LedgerError(.ledgerTampered, "entry \(row.seq) in the ledger's store cannot be read: \(error)")
+                }
+                checked = CheckedStatement(unchecked: entry.signed)
             }
             guard entry.seq == row.seq else { throw LedgerError(.ledgerTampered, "entry \(row.seq) in the ledger's store says it is seq \(entry.seq)") }
             do {
-                _ = try appendOne(db, CheckedStatement(unchecked: entry.signed), seq: row.seq, registry: &registry, frontier: &frontier,
+                _ = try appendOne(db, checked, seq: row.seq, registry: &registry, frontier: &frontier,
                                   prev: &prev, lastLogged: &lastLogged, projections: projections, clock: { entry.logged },
                                   checkpointSigner: nil, expectedBytes: row.bytes)
             } catch let e as LedgerError where e.code != .storage && e.code != .diskFull {
@@ -261,6 +292,31 @@ extension LedgerDatabase {
 }
 
 extension LedgerDatabase {
+    /// Decodes the rows on every core, ahead of the append path, and finds each signer's key: the rows are taken
+    /// all or nothing with the checkpoints the facility key signed over them (`importRows`), so their statements'
+    /// signatures are vouched for as the integrity check of a file vouches for them, not verified one by one
+    /// (`CheckedStatement.vouched`); the append path still checks that each signer was enrolled and authorised at
+    /// that seq with that very key. The keys are those `registry` holds and those the rows' own core statements
+    /// enrol: a key id is the SHA-256 of its key, so a key found by id is the signer's key wherever it was read.
+    /// Slot nil: the row is left for the append path to decode and check in full (and to refuse in its own words).
+    static func precheck(_ rows: [MirroredEntry], registry: SignerRegistry) -> [(Entry, CheckedStatement)?] {
+        guard !rows.isEmpty else { return [] }
+        let entries = ParallelSlots<Entry?>(count: rows.count)
+        DispatchQueue.concurrentPerform(iterations: rows.count) { i in entries[i] = .some(try? Entry.decode(canonicalBytes: rows[i].bytes)) }
+        let decoded = entries.values
+        var keys: [KeyID: SignerPublicKey] = [:]
+        for signer in registry.signers.values { keys[signer.keyID] = signer.publicKey }
+        for case let e? in decoded where CoreStatementType.all.contains(e.statement.type) {
+            if let text = e.statement.body["public_key"]?.stringValue, let key = try? SignerPublicKey(base64: text) { keys[key.keyID] = key }
+        }
+        let known = keys
+        let checked = ParallelSlots<CheckedStatement?>(count: rows.count)
+        DispatchQueue.concurrentPerform(iterations: rows.count) { i in
+            checked[i] = .some(decoded[i].map { e in CheckedStatement.vouched(e.signed, publicKey: { known[$0] }) })
+        }
+        return zip(decoded, checked.values).map { e, c in e.flatMap { e in c.map { (e, $0) } } }
+    }
+
     /// Every entry and checkpoint of this file as rows (what `store copy` moves), from one snapshot.
     package func mirroredRows() throws -> MirroredRows {
         try read { db in

@@ -210,6 +210,12 @@ public final class LedgerDatabase: Sendable {
         try read { db in try Self.scan(db, range: range, type: type, batchSize: batchSize, body) }
     }
 
+    /// The latest statement (event) time of any entry, from the index of statement times; nil when empty.
+    /// A derived table: call after the integrity check.
+    package func latestStatementTime() throws -> Timestamp? {
+        try read { db in try String.fetchOne(db, sql: "SELECT max(time) FROM statement_index").flatMap { Timestamp($0) } }
+    }
+
     static func scan(_ db: Database, schema: String = "main", range: ClosedRange<Int>? = nil, type: String? = nil, batchSize: Int,
                      _ body: ([LedgerVerifier.Row]) throws -> Bool) throws {
         var sql = "SELECT seq, bytes, leaf_hash FROM \(schema).entries"

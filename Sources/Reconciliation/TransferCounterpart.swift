@@ -21,8 +21,10 @@ public struct TransferCounterpart: Sendable {
     /// The latest event time its entries cover.
     public let lastTime: Timestamp?
 
-    /// Reads the entries of a bundle (its `entries.jsonl`, already verified); nil when it holds no genesis entry.
-    public init?(entries: [Entry]) {
+    /// Reads the entries of a bundle (its `entries.jsonl`, already verified), or of another site's checked ledger;
+    /// nil when they hold no genesis entry. `lastTime`, when given, is the latest event time of the whole ledger
+    /// (for a caller that passes only the entries this reads: the genesis, receipts and corrections).
+    public init?(entries: [Entry], lastTime: Timestamp? = nil) {
         guard let genesis = entries.first(where: { $0.seq == 0 }), let dea = genesis.statement.body[LedgerCreated.Member.deaNumber]?.stringValue else { return nil }
         self.dea = dea
         name = genesis.statement.body[LedgerCreated.Member.facilityName]?.stringValue ?? ""
@@ -35,7 +37,7 @@ public struct TransferCounterpart: Sendable {
             return Receipt(seq: e.seq, supplierDEA: b[LotReceived.Member.supplier]?[Party.Member.deaNumber]?.stringValue ?? "", invoice: b[LotReceived.Member.invoice]?.stringValue ?? "",
                            lotID: DispensingProjection.lotID(ndc: ndc, lot: lot), micros: q.micros)
         }
-        lastTime = entries.map(\.statement.time).max()
+        self.lastTime = lastTime ?? entries.map(\.statement.time).max()
     }
 }
 
@@ -63,7 +65,7 @@ extension Run {
                         title: missing ? "Transfer at seq \(t.seq) to \(other.dea): no receipt of lot \(lot) in their ledger"
                                        : "Transfer at seq \(t.seq) to \(other.dea): lot \(lot) received as \(facts.quantity(received, lot))",
                         detail: "Seq \(t.seq) (\(t.time.short), invoice \(invoice)) transferred \(facts.quantity(micros, lot)) of lot \(lot) to \(other.name) (\(other.dea), ledger \(other.origin)). "
-                            + (missing ? "Their bundle holds no receipt of that lot from \(own) with that invoice"
+                            + (missing ? "Their ledger holds no receipt of that lot from \(own) with that invoice"
                                        : "Their receipts of it with that invoice (seq \(candidates.map { String($0.seq) }.joined(separator: ", "))) add up to \(facts.quantity(received, lot))")
                             + (other.lastTime.map { " (their entries go up to \($0.short))." } ?? "."),
                         time: t.time, entries: [t.seq], lot: lot, people: [t.actor],

@@ -15,6 +15,10 @@ struct Reconcile: ParsableCommand {
             Patients appear by reference only. Resolve a finding with `csledger resolve ID --reason ...`.
             Exits 1 when an open finding is at or above --fail-on (default critical), so a nightly job can
             gate on it; 0 otherwise. The rules and thresholds are in docs/RECONCILIATION.md.
+            With --ledger postgresql://USER@HOST:PORT/DB (no ?ledger=), every ledger in the database is checked and
+            reconciled as one is, each other site given to rule 13 as --with gives a bundle; the report is grouped by
+            site (--json: one object per site), and the exit status is the worst across sites (a site that fails its
+            integrity check: 1). --mirror then names a folder for the sites' mirrors.
             """)
 
     @OptionGroup var ledgerOptions: LedgerOptions
@@ -61,10 +65,41 @@ struct Reconcile: ParsableCommand {
                 throw LedgerError(.invalidArgument, "the bundle \(path.prefix(120)) does not verify (\(v.failures.count) problem(s); see csledger verify-report); it is not used")
             }
         }
+        // A whole database (no ?ledger=), unless a daemon is named: every site in it.
+        if Ledger.isDatabaseAddress(ledgerOptions.path), try server.remote(ledgerFlag: ledgerOptions.ledger) == nil {
+            try reconcileSites(threshold: threshold, asOf: at)
+            return
+        }
         let request = ReconciliationRequest(asOf: at, all: all, verify: !noVerify, json: output.json, configFile: config, checkpoints: external,
                                             transferBundles: withBundles, full: full)
         let result = try ledgerOptions.readTarget(server: server).reconciliation(request)
         print(result.body, terminator: "")
         if let threshold, let worst = result.worstOpen.flatMap(Severity.init(rawValue:)), worst >= threshold { throw ExitCode(1) }
+    }
+
+    /// Every ledger of a PostgreSQL database (`--ledger postgresql://USER@HOST:PORT/DB`): one report per site.
+    private func reconcileSites(threshold: Severity?, asOf: Timestamp?) throws {
+        guard checkpointFiles.isEmpty else {
+            throw LedgerError(.invalidArgument, "--checkpoint names one ledger's checkpoint; give it with that ledger's address (?ledger=ORIGIN), not the whole database's")
+        }
+        let folder = ledgerOptions.mirrorPath
+        var isFolder: ObjCBool = false
+        if let folder, FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), !isFolder.boolValue {
+            throw LedgerError(.invalidArgument, "--mirror (or $CSLEDGER_MIRROR) names a file; for a whole database it names a folder that keeps each site's mirror")
+        }
+        let config = try LocalLedgerTarget.config(self.config)
+        let result = try Ledger.reconcileSites(database: ledgerOptions.path, mirrorFolder: folder, asOf: asOf, config: config, verify: !noVerify,
+                                               counterparts: try LocalLedgerTarget.counterparts(bundles: withBundles))
+        if output.json {
+            Output.json(result.json(all: all))
+        } else {
+            Output.line(result.text(all: all).trimmingCharacters(in: .newlines))
+        }
+        let failed = result.failed
+        if let first = failed.first?.failure {
+            Output.stderr("csledger: error: \(failed.count) of \(result.sites.count) site(s) could not be reconciled (\(failed.map(\.origin).joined(separator: ", "))): \(first.message) [\(first.code.rawValue)]")
+        }
+        let status = result.exitStatus(failOn: threshold)
+        if status != 0 { throw ExitCode(status) }
     }
 }

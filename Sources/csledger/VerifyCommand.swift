@@ -43,12 +43,16 @@ struct Verify: ParsableCommand {
             }
             return text
         }
-        let ledger = try ledgerOptions.open(readOnly: true)
-        // A ledger in PostgreSQL: its rows there must be the ones this process's mirror checked.
-        try ledger.compareWithStore(path: ledgerOptions.path)
-        let origin = (try? ledger.origin()) ?? "(unknown)"
+        // A ledger in PostgreSQL of which this process keeps no mirror: its rows are verified where they lie,
+        // without building one (a mirror would check every row through the append path first).
+        let direct = since == nil && witness.isEmpty && witnessThreshold == nil
+            && Ledger.isPostgresWithoutMirror(ledgerOptions.path, mirror: ledgerOptions.mirrorPath)
+        let ledger = direct ? nil : try ledgerOptions.open(readOnly: true)
+        // A ledger in PostgreSQL with a mirror: its rows there must be the ones this process's mirror checked.
+        try ledger?.compareWithStore(path: ledgerOptions.path)
+        let origin = ledger.map { (try? $0.origin()) ?? "(unknown)" } ?? Ledger.postgresOrigin(ledgerOptions.path) ?? "(unknown)"
         let started = Date()
-        let (witnessed, witnessLines, witnessFailures) = try checkWitnesses(ledger)
+        let (witnessed, witnessLines, witnessFailures) = try ledger.map(checkWitnesses) ?? (nil, [], [])
         if let witnessed { external.append(witnessed.note) }
         var shownProgress = false
         let terminal = Output.stderrIsTerminal && !output.json
@@ -67,7 +71,7 @@ struct Verify: ParsableCommand {
             FileHandle.standardError.write(Data("\rverifying: \(done) of \(total) entries".utf8))
         }
         let report: VerificationReport
-        if let sinceText {
+        if let sinceText, let ledger {
             do { report = try ledger.verify(since: sinceText, progress: progress) } catch let refusal as Ledger.SinceRefusal {
                 if output.json {
                     Output.json(["ok": .bool(false), "origin": .string(origin), "since": .string(since ?? ""),
@@ -78,8 +82,10 @@ struct Verify: ParsableCommand {
                 }
                 throw ExitCode(1)
             }
-        } else {
+        } else if let ledger {
             report = try ledger.verify(externalCheckpoints: external, checkSignatures: !chainOnly, progress: progress)
+        } else {
+            report = try Ledger.verifyStore(path: ledgerOptions.path, externalCheckpoints: external, checkSignatures: !chainOnly, progress: progress)
         }
         if shownProgress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
         let seconds = Date().timeIntervalSince(started)

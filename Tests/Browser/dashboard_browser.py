@@ -241,6 +241,31 @@ try:
     variances = d.find_elements(By.CSS_SELECTOR, "svg.balance circle.mark.variance")
     check(len(variances) == lot["variances"], "lot chart: %d variance marks, expected %d" % (len(variances), lot["variances"]))
 
+    # The busiest lot (most administered): its movements by kind add up to every movement; 200 are listed a page
+    # (a vial lot of the planted clinic has more), and the earlier page goes on where this one stops (its top
+    # row's balance is the balance before this page's bottom row).
+    d.get(base + "/stock")
+    busiest = max(d.find_elements(By.CSS_SELECTOR, "#lots tbody tr"), key=lambda r: Decimal(r.find_elements(By.TAG_NAME, "td")[6].text))
+    busy = {"id": busiest.get_attribute("data-lot")}
+    d.get(base + "/stock/" + urllib.request.quote(busy["id"], safe=""))
+    look(d, "busiest lot")
+    total = int(d.find_element(By.ID, "balance-chart").get_attribute("data-movements"))
+    by_kind = sum(int(r.find_elements(By.TAG_NAME, "td")[1].text) for r in d.find_elements(By.CSS_SELECTOR, "#movement-kinds tbody tr"))
+    check(by_kind == total, "lot %s: the movements by kind add up to %d, the chart has %d" % (busy["id"], by_kind, total))
+    rows = d.find_elements(By.CSS_SELECTOR, "#movements tbody tr")
+    check(total > 200 and 190 <= len(rows) <= 200, "lot %s: %d movements, %d listed on the first page" % (busy["id"], total, len(rows)))
+    links = d.find_elements(By.ID, "movements-earlier")
+    check(len(links) == 1, "lot %s: a link to the earlier movements" % busy["id"])
+    if rows and links:
+        bottom = [c.text for c in rows[-1].find_elements(By.TAG_NAME, "td")]
+        click_and_load(d, links[0])
+        look(d, "lot earlier movements")
+        check("before=" + bottom[0] in d.current_url, "the earlier page is the one before entry %s, got %s" % (bottom[0], d.current_url))
+        top = [c.text for c in d.find_elements(By.CSS_SELECTOR, "#movements tbody tr")[0].find_elements(By.TAG_NAME, "td")]
+        check(Decimal(top[4]) + Decimal(bottom[3]) == Decimal(bottom[4]),
+              "the earlier page ends at balance %s, and the next movement (%s) makes %s" % (top[4], bottom[3], bottom[4]))
+        check(len(d.find_elements(By.ID, "movements-latest")) == 1, "the earlier page links back to the latest movements")
+
     # The small-loss CUSUM on its lot page, its alarm where the reconciliation raised it.
     pattern = [f for f in report["findings"] if f["check"] == "lot-loss-pattern"]
     check(len(pattern) >= 1, "the API reports a lot-loss pattern")

@@ -172,6 +172,14 @@ struct DashboardBrowserTests {
         _ = try curl(["-X", "POST", "--data-urlencode", "token=\(f.tokens["compliance"]!)", "\(f.daemon.url)/signin"])
         let before = try curl(["\(f.daemon.url)/stock"])
         #expect(before.stdout.hasPrefix("HTTP/1.1 200"), "\(before.stdout.prefix(300))")
+        // A lot's earlier movements (`?before=SEQ`): a SEQ that is not a number is refused; one that is not among the
+        // lot's movements has no page.
+        let lot = try #require(before.stdout.components(separatedBy: "data-lot=\"").dropFirst().first.map { String($0.prefix { $0 != "\"" }) })
+        let lotPage = "\(f.daemon.url)/stock/\(Format.urlComponent(lot))"
+        #expect(try curl([lotPage + "?before=abc"]).stdout.hasPrefix("HTTP/1.1 400"))
+        #expect(try curl([lotPage + "?before=-3"]).stdout.hasPrefix("HTTP/1.1 400"))
+        #expect(try curl([lotPage + "?before=0"]).stdout.hasPrefix("HTTP/1.1 404"), "entry 0 (the genesis) moved no stock")
+        #expect(try curl([lotPage]).stdout.hasPrefix("HTTP/1.1 200"))
         // Someone with the file but no key adds 1000 units to a lot's balance.
         let tamper = try CLI.run("sqlite3", [f.path, "UPDATE lots SET on_hand_micros = on_hand_micros + 1000000000 WHERE lot_id = (SELECT min(lot_id) FROM lots)"], in: f.dir.url)
         try #require(tamper.status == 0, "\(tamper.stderr)")

@@ -132,10 +132,16 @@ struct PostgresStoreTests {
             UPDATE entries SET leaf_hash = sha256('\\x00'::bytea || bytes) WHERE origin = \(o) AND seq = 3;
             """)
         try #require(changed.status == 0, "\(changed.stderr)")
-        // A process building its mirror from PostgreSQL refuses the row.
-        let fresh = try site.run(["verify"], cache: "fresh")
+        // A process with no mirror verifies the rows where they lie: entry 3's signature no longer holds.
+        let fresh = try site.run(["verify", "--json"], cache: "fresh")
         #expect(fresh.status == 1, "\(fresh.stdout)\(fresh.stderr)")
-        #expect(fresh.stderr.contains("entry 3"), "\(fresh.stderr)")
+        let failures = (try? JSONParser.parse(fresh.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))?["failures"]?.arrayValue ?? []
+        #expect(failures.contains { $0["seq"]?.integerValue == 3 }, "\(fresh.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: site.dir.path("fresh/csledger")), "verify built no mirror")
+        // A process building its mirror from PostgreSQL refuses the row.
+        let building = try site.run(["inventory"], cache: "fresh-mirror")
+        #expect(building.status != 0, "\(building.stdout)\(building.stderr)")
+        #expect(building.stderr.contains("entry 3"), "\(building.stderr)")
         // The process that checked the row before compares PostgreSQL's rows with its mirror.
         let known = try site.run(["verify"])
         #expect(known.status == 1, "\(known.stdout)\(known.stderr)")

@@ -47,4 +47,20 @@ public struct CheckedStatement: Sendable {
         }
         return CheckedStatement(signed: signed, keys: keys, signingInput: input)
     }
+
+    /// A statement taken with the keys `publicKey` gives for its signers, its signatures NOT verified: only for an
+    /// entry that a checkpoint signed by the facility key covers, taken all or nothing with that checkpoint (a
+    /// mirror pulling rows another csledger checked and the facility key then signed, as the integrity check of
+    /// a file trusts them; `csledger verify` still checks every signature). Without keys when a signer's key is
+    /// not known here or the signers are not the actor and witnesses in order (then checked in full).
+    package static func vouched(_ signed: SignedStatement, publicKey: (KeyID) -> SignerPublicKey?) -> CheckedStatement {
+        let input = signed.statement.signingInput
+        guard signed.signatures.map(\.key) == signed.statement.signers else { return CheckedStatement(signed: signed, keys: [], signingInput: input) }
+        var keys: [SignerPublicKey] = []
+        for s in signed.signatures {
+            guard let pk = publicKey(s.key), pk.keyID == s.key, s.signature.count == 64 else { return CheckedStatement(signed: signed, keys: [], signingInput: input) }
+            keys.append(pk)
+        }
+        return CheckedStatement(signed: signed, keys: keys, signingInput: input)
+    }
 }

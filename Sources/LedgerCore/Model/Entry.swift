@@ -91,10 +91,18 @@ public struct Entry: Sendable, Hashable {
             throw LedgerError(.ledgerCorrupt, "the entry is not valid JSON (\(error))")
         }
         let entry = try Entry(json: json)
-        guard JCS.serialize(json).elementsEqual(bytes) else {
+        // The one-pass check settles almost every entry; only what it cannot vouch for is re-serialized and compared.
+        guard JCS.isCanonical(bytes) == true || Self.equal(JCS.serialize(json), bytes) else {
             throw LedgerError(.ledgerCorrupt, "the entry's bytes are not in canonical (RFC 8785) form")
         }
         return entry
+    }
+
+    /// Byte equality without going element by element through the generic collection (an entry is read a
+    /// million times in a verification).
+    private static func equal(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {
+        b.withContiguousStorageIfAvailable { y in a.withUnsafeBufferPointer { x in x.count == y.count && x.elementsEqual(y) } }
+            ?? a.elementsEqual(b)
     }
 
     /// Reads an entry from its JSON form, refusing unknown members and malformed fields.
