@@ -156,6 +156,8 @@ struct Benchmark {
         add("reconcile.kept.after_append.p95", kept["after_append_p95_ms"], "ms", limit: 300, limitIs: "dashboard goal (under)")
         add("reconcile.kept.after_append.cpu", kept["after_append_cpu_ms"], "ms CPU")
         add("reconcile.kept.same_as_full", kept["same_as_full"], "1 = same findings as a full pass")
+        add("reconcile.kept.nothing_new.rules_run", kept["still_rules_run"], "rules (the others' outputs kept: nothing they read changed)")
+        add("reconcile.kept.after_append.rules_run", kept["after_append_rules_run"], "rules per answer")
         // Where an answer's time goes: each rule's wall time in the last answer (they run side by side on the cores).
         for (name, value) in kept.figures.sorted(by: { $0.key < $1.key }) where name.hasPrefix("rule_") {
             add("reconcile.kept.\(name.dropLast(3))", value, "ms")

@@ -113,7 +113,9 @@ enum ChildBench {
             let state = ReconciliationState()
             let (first, build) = try Stopwatch.time { try state.run(ledger.database) }
             let afterBuild = ProcStatus.kibibytes("VmHWM") ?? 0
+            let beforeStill = state.counters
             let (_, still) = try Stopwatch.time { try state.run(ledger.database) }
+            let afterStill = state.counters
             let workload = try Workload(patients: try ClinicBuild.patients(ledger))
             try ledger.requireIntegrityForAppend(facilityKey: workload.facility)
             let appender = AppendBench(workload: workload)
@@ -140,7 +142,13 @@ enum ChildBench {
                        "after_append_mean_ms": answers.mean * 1e3, "after_append_p95_ms": answers.percentile(95) * 1e3,
                        "after_append_cpu_ms": cpu / 50 * 1e3, "same_as_full": same ? 1 : 0,
                        "builds": Double(state.counters.builds), "answers_kept": Double(state.counters.incremental),
-                       "answers_filtered": Double(state.counters.filtered)]) { a, _ in a }
+                       "answers_filtered": Double(state.counters.filtered),
+                       // Rules answered from their kept output (nothing they read changed) with nothing new, and
+                       // over the 50 answers after an append.
+                       "still_rules_reused": Double(afterStill.rulesReused - beforeStill.rulesReused),
+                       "still_rules_run": Double(afterStill.rulesRun - beforeStill.rulesRun),
+                       "after_append_rules_reused": Double(state.counters.rulesReused - afterStill.rulesReused) / 50,
+                       "after_append_rules_run": Double(state.counters.rulesRun - afterStill.rulesRun) / 50]) { a, _ in a }
         case "proof":
             // The proof phase on its own (for profiling): 1,000 of each, as the main run does them.
             let cpuBefore = ProcStatus.threadCPUSeconds()

@@ -12,7 +12,7 @@ package enum ReconciliationType {
 }
 
 /// An enrolled signer as the rules need it.
-struct SignerInfo: Sendable {
+struct SignerInfo: Sendable, Equatable {
     let keyID: KeyID
     let name: String
     let role: Role?
@@ -127,26 +127,48 @@ struct CountRow: Sendable {
 /// and the tables kept beside them (movements and counts, filtered to the as-of time).
 struct Facts: Sendable {
     // Variables only so that `extend` (the incremental reconciliation's kept facts) can add to them.
-    fileprivate(set) var asOf: Timestamp
+    private var _asOf: Timestamp
     /// The genesis entry's time.
-    fileprivate(set) var created: Timestamp?
+    private var _created: Timestamp?
     /// All entries in the ledger file.
-    fileprivate(set) var totalEntries: Int
+    private var _totalEntries: Int
     /// Dispensing and resolution entries with time ≤ as-of, by seq.
-    fileprivate(set) var entries: [Record]
-    fileprivate(set) var byType: [String: [Record]]
+    private var _entries: [Record]
+    private var _byType: [String: [Record]]
     /// The uncorrected entries of each type.
     private var liveByType: [String: [Record]]
     /// The uncorrected doses, with their figures read once (several rules look at every dose).
-    fileprivate(set) var doses: [Dose]
+    private var _doses: [Dose]
     /// Entries corrected by an `entry.corrected` at or before as-of.
-    fileprivate(set) var corrected: Set<Int>
+    private var _corrected: Set<Int>
     /// The seqs of `entry.corrected` entries.
-    fileprivate(set) var corrections: Set<Int>
-    fileprivate(set) var signers: [KeyID: SignerInfo]
-    fileprivate(set) var lots: [String: LotFacts]
-    fileprivate(set) var movements: [Movement]
-    fileprivate(set) var counts: [Int: CountRow]
+    private var _corrections: Set<Int>
+    private var _signers: [KeyID: SignerInfo]
+    private var _lots: [String: LotFacts]
+    private var _movements: [Movement]
+    private var _counts: [Int: CountRow]
+
+    /// What a rule reads of these facts, when it is watched (`Reconciler.run` with kept rule outputs); nil otherwise.
+    var reads: FactsReads?
+    /// When each part last changed (the kept facts' generations; all 0 for facts read once).
+    private(set) var version = FactsVersion()
+
+    /// Marks the facts as read from the first entry at `generation` (the kept state's build).
+    mutating func start(generation: Int) { version = FactsVersion(base: generation) }
+
+    // Every read of a rule goes through these, so that what a rule read is known (`FactsReads`).
+    var asOf: Timestamp { reads?.note(.asOf); return _asOf }
+    var created: Timestamp? { reads?.note(.created); return _created }
+    var totalEntries: Int { reads?.note(.totalEntries); return _totalEntries }
+    var entries: [Record] { reads?.note(.entries); return _entries }
+    var byType: [String: [Record]] { reads?.note(.entries); return _byType }
+    var doses: [Dose] { reads?.note(.doses); return _doses }
+    var corrected: Set<Int> { reads?.note(.corrected); return _corrected }
+    var corrections: Set<Int> { reads?.note(.corrections); return _corrections }
+    var signers: [KeyID: SignerInfo] { reads?.note(.signers); return _signers }
+    var lots: [String: LotFacts] { reads?.note(.lots); return _lots }
+    var movements: [Movement] { reads?.note(.movements); return _movements }
+    var counts: [Int: CountRow] { reads?.note(.counts); return _counts }
 
     static var types: [String] { Array(Set(DispensingType.all + [ReconciliationType.findingResolved])).sorted() }
 
@@ -256,10 +278,10 @@ struct Facts: Sendable {
 
     init(asOf: Timestamp, created: Timestamp?, totalEntries: Int, chunks: [Chunk], signers: [KeyID: SignerInfo],
          units: [String: String]) {
-        self.asOf = asOf
-        self.created = created
-        self.totalEntries = totalEntries
-        self.signers = signers
+        self._asOf = asOf
+        self._created = created
+        self._totalEntries = totalEntries
+        self._signers = signers
         // Joining the workers' parts: three independent jobs, side by side.
         let tables = ParallelSlots<([Movement], [Int: CountRow])>(count: 1)
         let all = ParallelSlots<[Record]>(count: 1)
@@ -284,11 +306,11 @@ struct Facts: Sendable {
                 grouped[0] = Grouped(chunks)
             }
         }
-        (movements, counts) = tables[0]!
-        entries = all[0]!
+        (_movements, _counts) = tables[0]!
+        _entries = all[0]!
         let g = grouped[0]!
-        (byType, liveByType, doses, corrected, corrections) = (g.byType, g.liveByType, g.doses, g.corrected, g.corrections)
-        lots = Self.lots(receipts: g.byType[DispensingType.lotReceived] ?? [], corrected: g.corrected, units: units)
+        (_byType, liveByType, _doses, _corrected, _corrections) = (g.byType, g.liveByType, g.doses, g.corrected, g.corrections)
+        _lots = Self.lots(receipts: g.byType[DispensingType.lotReceived] ?? [], corrected: g.corrected, units: units)
     }
 
     /// Each lot as its receipts describe it.
@@ -311,39 +333,54 @@ struct Facts: Sendable {
     /// Adds the entries of `chunk` (read with no as-of cut-off: the seqs right after the ones held), so that
     /// the facts equal what `load` reads as of any time at or after every time they hold (the caller checks
     /// that, `ReconciliationState`). What a new `entry.corrected` corrects leaves the lists it was in.
-    mutating func extend(_ chunk: Chunk, totalEntries: Int, signers: [KeyID: SignerInfo], units: [String: String], unitsChanged: Bool) {
-        self.totalEntries = totalEntries
-        self.signers = signers
-        if created == nil, let first = chunk.records.first, first.seq == 0 { created = first.time }
-        entries += chunk.records
-        for (type, list) in chunk.byType { byType[type, default: []] += list }
+    mutating func extend(_ chunk: Chunk, totalEntries: Int, signers: [KeyID: SignerInfo], units: [String: String], unitsChanged: Bool,
+                         generation: Int = 0) {
+        // Each part that changes is stamped with `generation`, so a rule's kept output stays valid while none
+        // of what it read was stamped after it was computed (`FactsVersion.unchanged`).
+        func stamp(_ part: FactsReads.Part) { version.stamps[part.rawValue] = generation }
+        version.generation = generation
+        _totalEntries = totalEntries
+        stamp(.totalEntries)
+        if signers != _signers { _signers = signers; stamp(.signers) }
+        if _created == nil, let first = chunk.records.first, first.seq == 0 { _created = first.time; stamp(.created) }
+        if !chunk.records.isEmpty { _entries += chunk.records; stamp(.entries) }
+        for (type, list) in chunk.byType { _byType[type, default: []] += list }
         var newlyCorrected: [Int] = []
         for e in chunk.byType[DispensingType.entryCorrected] ?? [] {
-            corrections.insert(e.seq)
-            if let c = e.integer(EntryCorrected.Member.corrects), corrected.insert(c).inserted { newlyCorrected.append(c) }
+            _corrections.insert(e.seq)
+            stamp(.corrections)
+            if let c = e.integer(EntryCorrected.Member.corrects), _corrected.insert(c).inserted { newlyCorrected.append(c); stamp(.corrected) }
         }
         // Earlier records a new correction names leave the live lists (a correction may name any seq).
         var receiptsTouched = chunk.byType[DispensingType.lotReceived] != nil || unitsChanged
         for seq in newlyCorrected {
-            guard let r = Facts.find(seq, in: entries) else { continue }
+            guard let r = Facts.find(seq, in: _entries) else { continue }
             liveByType[r.type]?.removeAll { $0.seq == seq }
-            if r.type == DispensingType.doseAdministered { doses.removeAll { $0.record.seq == seq } }
+            version.typeStamps[r.type] = generation
+            if r.type == DispensingType.doseAdministered { _doses.removeAll { $0.record.seq == seq }; stamp(.doses) }
             if r.type == DispensingType.lotReceived { receiptsTouched = true }
         }
         for (type, list) in chunk.byType {
-            let live = list.filter { !corrected.contains($0.seq) }
-            if !live.isEmpty || liveByType[type] == nil { liveByType[type, default: []] += live }
+            let live = list.filter { !_corrected.contains($0.seq) }
+            if !live.isEmpty || liveByType[type] == nil {
+                liveByType[type, default: []] += live
+                version.typeStamps[type] = generation
+            }
         }
-        doses += chunk.doses.filter { !corrected.contains($0.record.seq) }
-        movements += chunk.movements
-        counts.merge(chunk.counts) { a, _ in a }
-        if receiptsTouched { lots = Self.lots(receipts: byType[DispensingType.lotReceived] ?? [], corrected: corrected, units: units) }
+        let doses = chunk.doses.filter { !_corrected.contains($0.record.seq) }
+        if !doses.isEmpty { _doses += doses; stamp(.doses) }
+        if !chunk.movements.isEmpty { _movements += chunk.movements; stamp(.movements) }
+        if !chunk.counts.isEmpty { _counts.merge(chunk.counts) { a, _ in a }; stamp(.counts) }
+        if receiptsTouched {
+            _lots = Self.lots(receipts: _byType[DispensingType.lotReceived] ?? [], corrected: _corrected, units: units)
+            stamp(.lots)
+        }
     }
 
     /// The same facts as of another time (only ever one at or after every time they hold).
     func at(_ time: Timestamp) -> Facts {
         var f = self
-        f.asOf = time
+        f._asOf = time
         return f
     }
 
@@ -351,9 +388,9 @@ struct Facts: Sendable {
     /// dated after it left out in memory, and the rest grouped again (a correction dated after it no longer counts).
     func upTo(_ time: Timestamp, units: [String: String]) -> Facts {
         var strings = Interner()
-        let chunk = Chunk(records: entries.filter { $0.time <= time }, movements: movements.filter { $0.time <= time },
-                          counts: counts.filter { $0.value.time <= time }, strings: &strings)
-        return Facts(asOf: time, created: created, totalEntries: totalEntries, chunks: [chunk], signers: signers, units: units)
+        let chunk = Chunk(records: _entries.filter { $0.time <= time }, movements: _movements.filter { $0.time <= time },
+                          counts: _counts.filter { $0.value.time <= time }, strings: &strings)
+        return Facts(asOf: time, created: _created, totalEntries: _totalEntries, chunks: [chunk], signers: _signers, units: units)
     }
 
     /// The records by type, which were corrected, and the lists without them.
@@ -399,7 +436,10 @@ struct Facts: Sendable {
     }
 
     /// Entries of `type` that were not corrected.
-    func live(_ type: String) -> [Record] { liveByType[type] ?? [] }
+    func live(_ type: String) -> [Record] {
+        reads?.note(type: type)
+        return liveByType[type] ?? []
+    }
 
     /// The entry at `seq`, if it is one of `entries`.
     subscript(seq seq: Int) -> Record? {

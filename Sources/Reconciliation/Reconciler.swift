@@ -42,8 +42,12 @@ package struct Reconciler: Sendable {
                             "lot-loss-patterns", "waste-patterns", "biennial-inventory", "outliers", "supervised-dosing", "monitoring",
                             "transfers", "draw-to-waste"]
 
-    /// - Parameter seconds: when given, each rule's wall time (by `ruleNames`' index).
-    func run(_ facts: Facts, asOfGiven: Bool, verification: VerificationReport?, seconds: ParallelSlots<Double>? = nil) -> ReconciliationReport {
+    /// - Parameters:
+    ///   - seconds: when given, each rule's wall time (by `ruleNames`' index).
+    ///   - outputs: when given, each rule's output from an earlier run over facts that differ only by what was
+    ///     appended since (the kept state's): a rule none of whose reads changed is not run again.
+    func run(_ facts: Facts, asOfGiven: Bool, verification: VerificationReport?, seconds: ParallelSlots<Double>? = nil,
+             outputs: RuleOutputs? = nil) -> ReconciliationReport {
         // The rules read the facts and nothing else, so they run side by side; their findings are
         // then taken in rule order, as if they had run one after the other.
         // In rule order; each is one task, and the costliest start first so that no long one is left
@@ -64,15 +68,23 @@ package struct Reconciler: Sendable {
             (2, { $0.drawToWaste() }),                                                                   // a figure (no finding)
         ]
         let order = rules.indices.sorted { rules[$0].cost > rules[$1].cost }
-        let done = ParallelSlots<Run>(count: rules.count)
+        let done = ParallelSlots<Run.Output>(count: rules.count)
         let (config, calendar, counterparts, ownDEA) = (self.config, self.calendar, self.counterparts, self.ownDEA)
         DispatchQueue.concurrentPerform(iterations: rules.count) { k in
             let r = order[k]
             let started = DispatchTime.now().uptimeNanoseconds
-            var part = Run(facts: facts, config: config, calendar: calendar, counterparts: counterparts, ownDEA: ownDEA)
+            defer { seconds?[r] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+            if let kept = outputs?.reuse(r, for: facts) {
+                done[r] = kept
+                return
+            }
+            var watched = facts
+            let reads = FactsReads()
+            if outputs != nil { watched.reads = reads }
+            var part = Run(facts: watched, config: config, calendar: calendar, counterparts: counterparts, ownDEA: ownDEA)
             rules[r].run(&part)
-            done[r] = part
-            seconds?[r] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            done[r] = part.output
+            outputs?.keep(r, part.output, reads: reads.seen, for: facts)
         }
         var run = Run(facts: facts, config: config, calendar: calendar)
         for r in rules.indices { run.take(done[r]!) }
@@ -141,8 +153,18 @@ struct Run {
 
     var asOf: Timestamp { facts.asOf }
 
+    /// What one rule found: its findings and the series it drew.
+    struct Output: Sendable {
+        let findings: [Finding]
+        let cusums: [CusumSeries]
+        let peers: [PeerActivity]
+        let wasteDelays: [WasteDelay]
+    }
+
+    var output: Output { Output(findings: findings, cusums: cusums, peers: peers, wasteDelays: wasteDelays) }
+
     /// Adds the findings of `other` (a run of later rules over the same facts) not already found here.
-    mutating func take(_ other: Run) {
+    mutating func take(_ other: Output) {
         for f in other.findings where ids.insert(f.id).inserted { findings.append(f) }
         cusums += other.cusums
         peers += other.peers

@@ -38,6 +38,10 @@ package final class ReconciliationState: Sendable {
     /// new entries (and the arrays, uniquely held, grow in place).
     private let kept = Mutex<Kept?>(nil)
     private let tally = Mutex<Counters>(Counters())
+    /// Each rule's latest output, reused while nothing the rule read has changed (`FactsReads`).
+    private let outputs = RuleOutputs(rules: Reconciler.ruleNames.count)
+    /// The last generation given to the facts: one more at each build and at each extension that adds entries.
+    private let generations = Mutex(0)
 
     /// What the state has done so far (tests and the benchmark read it).
     package struct Counters: Sendable, Equatable {
@@ -50,13 +54,21 @@ package final class ReconciliationState: Sendable {
         package var entriesAdded = 0
         /// Builds from the first entry (the first answer, or a file that no longer holds what was read).
         package var builds = 0
+        /// Rules answered from their kept output (nothing they read changed), and rules run, in answers from
+        /// the kept facts as they are.
+        package var rulesReused = 0
+        package var rulesRun = 0
     }
 
     package init(reconciler: Reconciler = Reconciler()) {
         self.reconciler = reconciler
     }
 
-    package var counters: Counters { tally.withLock { $0 } }
+    package var counters: Counters {
+        var c = tally.withLock { $0 }
+        (c.rulesReused, c.rulesRun) = outputs.counts
+        return c
+    }
 
     /// Each rule's wall time in the last answer from the kept facts as they are (the rules run side by side).
     package var lastRuleSeconds: [String: Double] { lastRules.withLock { $0 } }
@@ -82,7 +94,8 @@ package final class ReconciliationState: Sendable {
         if kept.latest <= at {
             tally.withLock { $0.incremental += 1 }
             let seconds = ParallelSlots<Double>(count: Reconciler.ruleNames.count)
-            let report = reconciler.run(kept.facts.at(at), asOfGiven: asOf != nil, verification: verification, seconds: seconds)
+            let report = reconciler.run(kept.facts.at(at), asOfGiven: asOf != nil, verification: verification, seconds: seconds,
+                                        outputs: outputs)
             let named = Dictionary(uniqueKeysWithValues: Reconciler.ruleNames.indices.map { (Reconciler.ruleNames[$0], seconds[$0] ?? 0) })
             lastRules.withLock { $0 = named }
             return report
@@ -99,9 +112,12 @@ package final class ReconciliationState: Sendable {
         try kept.withLock { slot throws -> Kept? in
             func build() throws -> Kept {
                 // The first build: every entry, on every core, as `Facts.load` reads them but with no cut-off.
-                let (facts, size, units) = try Facts.loadCounted(database, asOf: ReconciliationState.noCutOff)
+                var (facts, size, units) = try Facts.loadCounted(database, asOf: ReconciliationState.noCutOff)
                 let last = try database.readSnapshot { s in try Self.hash(s, seq: size - 1) }
                 tally.withLock { $0.builds += 1 }
+                // Every rule output kept so far was computed over other facts.
+                outputs.clear()
+                facts.start(generation: nextGeneration())
                 let origin = facts.entries.first(where: { $0.log != nil })?.log
                 return Kept(facts: facts, size: size, latest: facts.latestTime, units: units, lastHash: last, origin: origin)
             }
@@ -124,7 +140,8 @@ package final class ReconciliationState: Sendable {
                 let units = try s.lotUnits()
                 let decoder = RecordDecoder(keys: Array(signers.keys), types: types, origin: k.origin)
                 let chunk = try Facts.Chunk(s, seqs: k.size..<total, types: types, asOf: Self.noCutOff, decoder: decoder)
-                k.facts.extend(chunk, totalEntries: total, signers: signers, units: units, unitsChanged: units != k.units)
+                k.facts.extend(chunk, totalEntries: total, signers: signers, units: units, unitsChanged: units != k.units,
+                               generation: nextGeneration())
                 k.latest = max(k.latest, Self.latest(chunk))
                 tally.withLock { $0.entriesAdded += total - k.size }
                 k.size = total
@@ -134,6 +151,13 @@ package final class ReconciliationState: Sendable {
             }
             slot = try next ?? build()
             return slot
+        }
+    }
+
+    private func nextGeneration() -> Int {
+        generations.withLock { g in
+            g += 1
+            return g
         }
     }
 
