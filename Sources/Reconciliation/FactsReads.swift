@@ -22,6 +22,11 @@ final class FactsReads: @unchecked Sendable {
 
     func note(_ part: Part) { parts |= 1 << UInt32(part.rawValue) }
     func note(type: String) { types.insert(type) }
+    /// Adds what a value this rule used was computed from (`Run.derived`).
+    func note(_ seen: Seen) {
+        parts |= seen.parts
+        types.formUnion(seen.types)
+    }
 
     /// What was read, as kept beside a rule's output.
     var seen: Seen { Seen(parts: parts, types: types) }

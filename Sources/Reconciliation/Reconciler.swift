@@ -82,6 +82,7 @@ package struct Reconciler: Sendable {
             let reads = FactsReads()
             if outputs != nil { watched.reads = reads }
             var part = Run(facts: watched, config: config, calendar: calendar, counterparts: counterparts, ownDEA: ownDEA)
+            part.kept = outputs
             rules[r].run(&part)
             done[r] = part.output
             outputs?.keep(r, part.output, reads: reads.seen, for: facts)
@@ -142,6 +143,8 @@ struct Run {
     /// Each person's time from draw to the record of its waste (a figure for readers, no finding).
     var wasteDelays: [WasteDelay] = []
     private var ids: Set<String> = []
+    /// The kept reconciliation's store, when this run is one of its answers (`derived` keeps values in it).
+    var kept: RuleOutputs?
 
     init(facts: Facts, config: ReconciliationConfig, calendar: BusinessCalendar, counterparts: [TransferCounterpart] = [], ownDEA: String? = nil) {
         self.facts = facts
@@ -152,6 +155,27 @@ struct Run {
     }
 
     var asOf: Timestamp { facts.asOf }
+
+    /// `compute` over the facts: a value a rule derives from them before it reads the time. In the kept
+    /// reconciliation the value is kept, with what computing it read, and given again while none of that
+    /// changed; so a rule that reads the clock (and so runs at every answer) does its heavy part only when its
+    /// inputs change. What the value was computed from counts as read by the rule.
+    func derived<T: Sendable>(_ name: String, _ compute: (Facts) -> T) -> T {
+        var plain = facts
+        plain.reads = nil
+        guard let kept else { return compute(plain) }
+        if let (value, seen): (T, FactsReads.Seen) = kept.derived(name, for: plain) {
+            facts.reads?.note(seen)
+            return value
+        }
+        let reads = FactsReads()
+        var watched = plain
+        watched.reads = reads
+        let value = compute(watched)
+        kept.keep(derived: name, value, reads: reads.seen, for: plain)
+        facts.reads?.note(reads.seen)
+        return value
+    }
 
     /// What one rule found: its findings and the series it drew.
     struct Output: Sendable {

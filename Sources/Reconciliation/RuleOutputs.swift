@@ -17,20 +17,53 @@ final class RuleOutputs: Sendable {
     private let slots: Mutex<[Kept?]>
     private let tally = Mutex<(reused: Int, run: Int)>((0, 0))
 
+    /// A value a rule derives from the facts whatever the time (`Run.derived`), with what it read.
+    private struct Derived: @unchecked Sendable {  // `value` is the Sendable value `Run.derived` was given
+        let generation: Int
+        let asOf: Timestamp
+        let reads: FactsReads.Seen
+        let value: Any
+    }
+    private let derivations = Mutex<[String: Derived]>([:])
+
     init(rules: Int) { slots = Mutex([Kept?](repeating: nil, count: rules)) }
 
     /// Rules answered from their kept output, and rules run, so far.
     var counts: (reused: Int, run: Int) { tally.withLock { $0 } }
 
-    func clear() { slots.withLock { $0 = [Kept?](repeating: nil, count: $0.count) } }
+    func clear() {
+        slots.withLock { $0 = [Kept?](repeating: nil, count: $0.count) }
+        derivations.withLock { $0 = [:] }
+    }
+
+    /// The kept value named `name` with what computing it read, if still valid for `facts` (as a rule output is).
+    func derived<T: Sendable>(_ name: String, for facts: Facts) -> (value: T, reads: FactsReads.Seen)? {
+        guard let d = derivations.withLock({ $0[name] }), let value = d.value as? T,
+              Self.valid(generation: d.generation, asOf: d.asOf, reads: d.reads, for: facts) else { return nil }
+        return (value, d.reads)
+    }
+
+    /// Keeps a derived value, unless one over newer facts was kept already.
+    func keep<T: Sendable>(derived name: String, _ value: T, reads: FactsReads.Seen, for facts: Facts) {
+        let kept = Derived(generation: facts.version.generation, asOf: facts.asOf, reads: reads, value: value)
+        derivations.withLock { all in
+            if let old = all[name], old.generation > kept.generation { return }
+            all[name] = kept
+        }
+    }
+
+    /// Computed over facts of this or an earlier generation, none of what it read changed since, nor the as-of
+    /// time if it read it. `facts` is not watched (reading its time here is not a rule's read).
+    private static func valid(generation: Int, asOf: Timestamp, reads: FactsReads.Seen, for facts: Facts) -> Bool {
+        let version = facts.version
+        return generation <= version.generation && version.unchanged(reads, since: generation)
+            && (!reads.read(.asOf) || asOf == facts.asOf)
+    }
 
     /// The kept output of `rule`, if it was computed over facts of this or an earlier generation and nothing it
     /// read changed since (nor the as-of time, if it read it).
     func reuse(_ rule: Int, for facts: Facts) -> Run.Output? {
-        let found = slots.withLock { $0[rule] }
-        let version = facts.version
-        guard let k = found, k.generation <= version.generation, version.unchanged(k.reads, since: k.generation),
-              !k.reads.read(.asOf) || k.asOf == facts.asOf else {
+        guard let k = slots.withLock({ $0[rule] }), Self.valid(generation: k.generation, asOf: k.asOf, reads: k.reads, for: facts) else {
             tally.withLock { $0.run += 1 }
             return nil
         }

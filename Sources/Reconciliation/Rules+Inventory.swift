@@ -310,27 +310,27 @@ extension Run {
     /// must have been counted within `inventoryIntervalDays` (730) of its last count, or, if never
     /// counted, of its receipt or the ledger's creation, whichever is later.
     mutating func biennialInventory() {
-        guard let created = facts.created else { return }
-        var stock: [String: Int64] = [:]
-        for m in facts.movements { stock[m.lotID, default: 0] += m.micros }
-        var lastCount: [String: Record] = [:]
-        for e in facts.live(DispensingType.countRecorded) {
-            guard let id = e.string(CountRecorded.Member.lotID) else { continue }
-            if let prev = lastCount[id], prev.time > e.time { continue }
-            lastCount[id] = e
-        }
-        var overdue: [(lot: String, since: Timestamp, seq: Int?, counted: Bool)] = []
-        for (lot, micros) in stock where micros > 0 {
-            if let c = lastCount[lot] {
-                if asOf.hours(since: c.time) > config.inventoryIntervalDays * 24 { overdue.append((lot, c.time, c.seq, true)) }
-            } else {
+        // Each lot in stock, since when it was last counted (or held uncounted): derived from every movement and
+        // count but not the time, so an answer that only the clock changed does not sum the movements again.
+        let inStock: [(lot: String, since: Timestamp, seq: Int?, counted: Bool)] = derived("biennial-inventory.in-stock") { facts in
+            guard let created = facts.created else { return [] }
+            var stock: [String: Int64] = [:]
+            for m in facts.movements { stock[m.lotID, default: 0] += m.micros }
+            var lastCount: [String: Record] = [:]
+            for e in facts.live(DispensingType.countRecorded) {
+                guard let id = e.string(CountRecorded.Member.lotID) else { continue }
+                if let prev = lastCount[id], prev.time > e.time { continue }
+                lastCount[id] = e
+            }
+            return stock.filter { $0.value > 0 }.map { lot, _ in
+                if let c = lastCount[lot] { return (lot, c.time, c.seq, true) }
                 let receipt = facts.lots[lot]?.firstReceipt
-                let since = max(created, receipt?.time ?? created)
-                if asOf.hours(since: since) > config.inventoryIntervalDays * 24 { overdue.append((lot, since, receipt?.seq, false)) }
+                return (lot, max(created, receipt?.time ?? created), receipt?.seq, false)
             }
         }
+        let overdue = inStock.filter { asOf.hours(since: $0.since) > config.inventoryIntervalDays * 24 }
+            .sorted { ($0.since, $0.lot) < ($1.since, $1.lot) }
         guard !overdue.isEmpty else { return }
-        overdue.sort { ($0.since, $0.lot) < ($1.since, $1.lot) }
         let oldest = overdue[0].since
         let list = overdue.map { "\($0.lot) (\($0.counted ? "last counted" : "never counted; in stock since") \($0.since.dateString))" }
         add(rule: 9, check: "biennial-inventory", subject: oldest.description, severity: .warning,

@@ -116,36 +116,64 @@ extension Run {
     // MARK: Rule 6: shipments and deliveries
 
     mutating func shipments() {
-        // Fills by (rx, fill number), for the patient of each parcel.
-        struct Fill: Hashable { let rx: String; let number: Int }
-        var fillPatient: [Fill: String] = [:]
-        for e in facts.live(DispensingType.prescriptionDispensed) {
-            if let rx = e.string(PrescriptionDispensed.Member.rxNumber), let n = e.integer(PrescriptionDispensed.Member.fillNumber), let p = e.patientRef { fillPatient[Fill(rx: rx, number: n)] = p }
+        /// A parcel with what closed it, all that the checks below need but the time (`derived`: kept while no
+        /// fill, parcel or loss report is appended, so an answer that only the clock changed reads none of them).
+        struct Parcel: Sendable {
+            let sent: Record
+            let tracking: String
+            let patient: String?
+            let adult: Bool
+            /// The first delivery, return, loss or in-transit loss report of the parcel.
+            let close: Record?
+            let reportedInTransit: Bool
+            /// For a delivered parcel, what was wrong with the delivery.
+            let deliveryProblems: [String]
+            /// For a returned parcel, whether it was quarantined.
+            let quarantined: Bool
         }
-        var closing: [String: [Record]] = [:]
-        for type in [DispensingType.shipmentDelivered, DispensingType.shipmentReturned, DispensingType.shipmentLost] {
-            for e in facts.live(type) { if let t = e.string(ShipmentDelivered.Member.tracking) { closing[t, default: []].append(e) } }
+        let parcels: [Parcel] = derived("shipments.parcels") { facts in
+            // Fills by (rx, fill number), for the patient of each parcel.
+            struct Fill: Hashable { let rx: String; let number: Int }
+            var fillPatient: [Fill: String] = [:]
+            for e in facts.live(DispensingType.prescriptionDispensed) {
+                if let rx = e.string(PrescriptionDispensed.Member.rxNumber), let n = e.integer(PrescriptionDispensed.Member.fillNumber), let p = e.patientRef { fillPatient[Fill(rx: rx, number: n)] = p }
+            }
+            var closing: [String: [Record]] = [:]
+            for type in [DispensingType.shipmentDelivered, DispensingType.shipmentReturned, DispensingType.shipmentLost] {
+                for e in facts.live(type) { if let t = e.string(ShipmentDelivered.Member.tracking) { closing[t, default: []].append(e) } }
+            }
+            var inTransitReports: [String: [Record]] = [:]
+            for e in facts.live(DispensingType.lossReported) where e.string(LossReported.Member.kind) == LossReported.Kind.inTransit.rawValue {
+                if let t = e.string(LossReported.Member.tracking) { inTransitReports[t, default: []].append(e) }
+            }
+            return facts.live(DispensingType.shipmentSent).compactMap { s -> Parcel? in
+                guard let tracking = s.string(ShipmentSent.Member.tracking) else { return nil }
+                let patients = Set(s.body.objects(ShipmentSent.Member.fills).compactMap { f -> String? in
+                    guard let rx = f.string(FillReference.Member.rxNumber), let n = f.integer(FillReference.Member.fillNumber) else { return nil }
+                    return fillPatient[Fill(rx: rx, number: n)]
+                })
+                let adult = s.body.isTrue(ShipmentSent.Member.adultSignatureRequired)
+                let reports = inTransitReports[tracking] ?? []
+                let close = ((closing[tracking] ?? []) + reports).min { $0.seq < $1.seq }
+                var problems: [String] = []
+                if let d = close, d.type == DispensingType.shipmentDelivered {
+                    if !adult { problems.append("shipped without Adult Signature Required (override: \"\((s.string(StatementMember.overrideReason) ?? "none").prefix(100))\")") }
+                    if !d.body.isTrue(ShipmentDelivered.Member.ageVerified) { problems.append("the carrier did not verify the signer is 21 or older") }
+                    if let idType = d.string(ShipmentDelivered.Member.idType), idType == ShipmentDelivered.IDType.none.rawValue { problems.append("no ID was checked (id_type none)") }
+                }
+                let quarantined = close?.type == DispensingType.shipmentReturned
+                    && close?.string(ShipmentReturned.Member.disposition) == ShipmentReturned.Disposition.quarantine.rawValue
+                return Parcel(sent: s, tracking: tracking, patient: patients.count == 1 ? patients.first : nil, adult: adult, close: close,
+                              reportedInTransit: !reports.isEmpty, deliveryProblems: problems, quarantined: quarantined)
+            }
         }
-        var inTransitReports: [String: [Record]] = [:]
-        for e in facts.live(DispensingType.lossReported) where e.string(LossReported.Member.kind) == LossReported.Kind.inTransit.rawValue {
-            if let t = e.string(LossReported.Member.tracking) { inTransitReports[t, default: []].append(e) }
-        }
-        var returnedMoves: [Int: [(String, Int64)]] = [:]
-        for m in facts.movements where m.kind == "returned" { returnedMoves[m.seq, default: []].append((m.lotID, m.micros)) }
-        let destructions = facts.live(DispensingType.destructionRecorded)
+        // What each quarantined return took back into stock, by the return's seq (read only when one is overdue).
+        var returnedMoves: [Int: [(String, Int64)]]?
         let carrierBasis = "21 CFR 1301.74(e) (carriers with adequate security against in-transit loss); carrier Adult Signature Required terms (signer 21 or older, government photo ID); state mail-order pharmacy rules"
-        for s in facts.live(DispensingType.shipmentSent) {
-            guard let tracking = s.string(ShipmentSent.Member.tracking) else { continue }
+        for p in parcels {
+            let (s, tracking, patient, adult) = (p.sent, p.tracking, p.patient, p.adult)
             let sent = s.time
-            let patients = Set(s.body.objects(ShipmentSent.Member.fills).compactMap { f -> String? in
-                guard let rx = f.string(FillReference.Member.rxNumber), let n = f.integer(FillReference.Member.fillNumber) else { return nil }
-                return fillPatient[Fill(rx: rx, number: n)]
-            })
-            let patient = patients.count == 1 ? patients.first : nil
-            let adult = s.body.isTrue(ShipmentSent.Member.adultSignatureRequired)
-            let closes = (closing[tracking] ?? []) + (inTransitReports[tracking] ?? [])
-            let close = closes.min { $0.seq < $1.seq }
-            switch close?.type {
+            switch p.close?.type {
             case nil:
                 let days = asOf.hours(since: sent) / 24
                 if days > config.inTransitDays {
@@ -160,11 +188,8 @@ extension Run {
                 }
                 if !adult { shippedWithoutAdultSignature(s, tracking, patient, delivered: nil, basis: carrierBasis) }
             case DispensingType.shipmentDelivered?:
-                let d = close!
-                var problems: [String] = []
-                if !adult { problems.append("shipped without Adult Signature Required (override: \"\((s.string(StatementMember.overrideReason) ?? "none").prefix(100))\")") }
-                if !d.body.isTrue(ShipmentDelivered.Member.ageVerified) { problems.append("the carrier did not verify the signer is 21 or older") }
-                if let idType = d.string(ShipmentDelivered.Member.idType), idType == ShipmentDelivered.IDType.none.rawValue { problems.append("no ID was checked (id_type none)") }
+                let d = p.close!
+                let problems = p.deliveryProblems
                 if !problems.isEmpty {
                     add(rule: 6, check: "delivered-without-adult-check", subject: tracking, severity: .critical,
                         title: "Parcel \(tracking) delivered without adult signature or ID check",
@@ -175,14 +200,21 @@ extension Run {
                         action: "Get the carrier's full proof of delivery; confirm with the patient that they received the parcel themselves. Review why it was shipped or accepted this way, and brief staff; if the patient did not receive it, treat it as an in-transit loss (Form 106).")
                 }
             case DispensingType.shipmentReturned?:
-                let r = close!
+                let r = p.close!
                 if !adult { shippedWithoutAdultSignature(s, tracking, patient, delivered: nil, basis: carrierBasis) }
-                guard r.string(ShipmentReturned.Member.disposition) == ShipmentReturned.Disposition.quarantine.rawValue else { break }
+                guard p.quarantined else { break }
                 let days = asOf.hours(since: r.time) / 24
                 guard days > config.quarantinedReturnDays else { break }
+                let moves = returnedMoves ?? derived("shipments.returned-moves") { facts in
+                    var moves: [Int: [(String, Int64)]] = [:]
+                    for m in facts.movements where m.kind == "returned" { moves[m.seq, default: []].append((m.lotID, m.micros)) }
+                    return moves
+                }
+                returnedMoves = moves
+                let destructions = facts.live(DispensingType.destructionRecorded)
                 var missing: [String] = []
                 var destroyedSeqs: [Int] = []
-                for (lot, micros) in returnedMoves[r.seq] ?? [] {
+                for (lot, micros) in moves[r.seq] ?? [] {
                     var destroyed: Int64 = 0
                     for d in destructions where d.time >= r.time {
                         for item in d.lotItems where item.lotID == lot { destroyed += item.micros; destroyedSeqs.append(d.seq) }
@@ -200,9 +232,9 @@ extension Run {
                     basis: "21 CFR 1317.90-1317.95 (destruction of controlled substances); 21 CFR 1304.21(e) (DEA Form 41 record)",
                     action: "Find the quarantined parcel and destroy its contents with two witnesses (csledger destroy), or, if it was put back into stock, record why; a quarantined return that cannot be found is a loss to report on Form 106.")
             default:  // lost (shipment.lost or an in-transit loss report)
-                let lost = close!
+                let lost = p.close!
                 if !adult { shippedWithoutAdultSignature(s, tracking, patient, delivered: nil, basis: carrierBasis) }
-                guard lost.type == DispensingType.shipmentLost, (inTransitReports[tracking] ?? []).isEmpty else { break }
+                guard lost.type == DispensingType.shipmentLost, !p.reportedInTransit else { break }
                 let deadline = calendar.deadline(after: lost.time, businessDays: config.lossReportBusinessDays)
                 add(rule: 6, check: "lost-without-loss-report", subject: tracking, severity: asOf > deadline ? .critical : .warning,
                     title: "Parcel \(tracking) lost without a loss report",

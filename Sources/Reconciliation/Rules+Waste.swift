@@ -12,22 +12,58 @@ extension Run {
     /// outflow that first leaves a container partly used opens it; it must be used up or its rest wasted
     /// within `openedContainerHours`. A container still partly full after that is a finding.
     mutating func openedContainers() {
-        let lotsWithDoses = Set(facts.doses.compactMap(\.lotID))
-        var outflows: [String: [(time: Timestamp, seq: Int, micros: Int64)]] = [:]
-        for m in facts.movements where m.micros < 0 && lotsWithDoses.contains(m.lotID) {
-            guard !facts.corrected.contains(m.seq), !facts.corrections.contains(m.seq) else { continue }
-            // In place: copying a lot's list out and back would copy all of it for every dose with waste.
-            outflows[m.lotID, default: []].withLast(seq: m.seq, time: m.time, add: -m.micros)
+        /// An opened container: the `k`th of its lot (from 0), opened by the first of `seqs`.
+        struct Open: Sendable { let k: Int64; let at: Timestamp; let deadline: Timestamp; var seqs: [Int] }
+        /// One lot's containers walked through its outflows: those left partly full past their deadline by a
+        /// later outflow, and the one still open after the last outflow (late only once the time passes its deadline).
+        struct Walk: Sendable {
+            let lot: String
+            let size: Int64
+            var late: [(open: Open, usedAtDeadline: Int64)] = []
+            var last: (open: Open, used: Int64)?
         }
         let hours = config.openedContainerHours
-        for (lot, events) in outflows {
-            guard let size = facts.lots[lot]?.unitsPerContainer, size > 0 else { continue }
-            struct Open { let k: Int64; let at: Timestamp; let deadline: Timestamp; var seqs: [Int] }
-            var open: Open?
-            var reported = Set<Int64>()
-            var cum: Int64 = 0
+        // The walk reads every dose and movement but not the time (`derived`): an answer that only the clock
+        // changed does not walk again.
+        let walks: [Walk] = derived("opened-containers.walk") { facts in
+            let lotsWithDoses = Set(facts.doses.compactMap(\.lotID))
+            let (corrected, corrections, lots) = (facts.corrected, facts.corrections, facts.lots)
+            var outflows: [String: [(time: Timestamp, seq: Int, micros: Int64)]] = [:]
+            for m in facts.movements where m.micros < 0 && lotsWithDoses.contains(m.lotID) {
+                guard !corrected.contains(m.seq), !corrections.contains(m.seq) else { continue }
+                // In place: copying a lot's list out and back would copy all of it for every dose with waste.
+                outflows[m.lotID, default: []].withLast(seq: m.seq, time: m.time, add: -m.micros)
+            }
+            var walks: [Walk] = []
+            for (lot, events) in outflows {
+                guard let size = lots[lot]?.unitsPerContainer, size > 0 else { continue }
+                var walk = Walk(lot: lot, size: size)
+                var open: Open?
+                var reported = Set<Int64>()
+                var cum: Int64 = 0
+                for ev in events.sorted(by: { ($0.time, $0.seq) < ($1.time, $1.seq) }) {
+                    if let o = open, ev.time > o.deadline {
+                        walk.late.append((o, cum))
+                        reported.insert(o.k)
+                        open = nil
+                    }
+                    cum += ev.micros
+                    if let o = open {
+                        if cum >= (o.k + 1) * size { open = nil } else { open?.seqs.append(ev.seq) }
+                    }
+                    let k = cum / size
+                    if cum % size != 0, open == nil, !reported.contains(k) {
+                        open = Open(k: k, at: ev.time, deadline: ev.time.adding(hours: hours), seqs: [ev.seq])
+                    }
+                }
+                walk.last = open.map { ($0, cum) }
+                walks.append(walk)
+            }
+            return walks
+        }
+        for walk in walks {
+            let (lot, size) = (walk.lot, walk.size)
             func report(_ run: inout Run, _ o: Open, usedAtDeadline: Int64) {
-                reported.insert(o.k)
                 let left = (o.k + 1) * size - usedAtDeadline
                 let doses = o.seqs.compactMap { run.facts[seq: $0] }
                 let patients = Set(doses.compactMap(\.patientRef))
@@ -42,21 +78,8 @@ extension Run {
                         basis: "USP <797> beyond-use time of an opened container; 21 CFR 1304.22(c) (records of every quantity administered or wasted); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022)",
                         action: "Find the opened container. If it is empty, the rest was used or discarded without a record: record the waste with a witness (csledger waste) or, if it cannot be explained, treat it as a loss. If it is still on the shelf past its beyond-use time, waste the rest with a witness now.")
             }
-            for ev in events.sorted(by: { ($0.time, $0.seq) < ($1.time, $1.seq) }) {
-                if let o = open, ev.time > o.deadline {
-                    report(&self, o, usedAtDeadline: cum)
-                    open = nil
-                }
-                cum += ev.micros
-                if let o = open {
-                    if cum >= (o.k + 1) * size { open = nil } else { open?.seqs.append(ev.seq) }
-                }
-                let k = cum / size
-                if cum % size != 0, open == nil, !reported.contains(k) {
-                    open = Open(k: k, at: ev.time, deadline: ev.time.adding(hours: hours), seqs: [ev.seq])
-                }
-            }
-            if let o = open, asOf > o.deadline { report(&self, o, usedAtDeadline: cum) }
+            for (o, used) in walk.late { report(&self, o, usedAtDeadline: used) }
+            if let (o, used) = walk.last, asOf > o.deadline { report(&self, o, usedAtDeadline: used) }
         }
     }
 
