@@ -158,7 +158,8 @@ struct Benchmark {
         add("reconcile.kept.same_as_full", kept["same_as_full"], "1 = same findings as a full pass")
         add("reconcile.kept.nothing_new.rules_run", kept["still_rules_run"], "rules (the others' outputs kept: nothing they read changed)")
         add("reconcile.kept.after_append.rules_run", kept["after_append_rules_run"], "rules per answer")
-        // Where an answer's time goes: each rule's wall time in the last answer (they run side by side on the cores).
+        // Where an answer's time goes: each rule's wall time in the last answer after an append (they run side by
+        // side on the cores; about 0 for a rule whose kept output was used).
         for (name, value) in kept.figures.sorted(by: { $0.key < $1.key }) where name.hasPrefix("rule_") {
             add("reconcile.kept.\(name.dropLast(3))", value, "ms")
         }

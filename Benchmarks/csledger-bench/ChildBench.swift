@@ -130,13 +130,15 @@ enum ChildBench {
                 answers.add(t)
                 last = report
             }
+            // Each rule's time in the last answer after an append (0 for a rule whose kept output was used).
+            let ruleSeconds = state.lastRuleSeconds
             // The last answer against a full recomputation as of the same time.
             let now = last.asOf
             let kept = try state.run(ledger.database, now: now), full = try Reconciler().run(ledger.database, now: now)
             let same = JCS.serializeString(kept.json(all: true)) == JCS.serializeString(full.json(all: true))
             // Sealed again, so that later phases find the tables vouched for, as before this phase appended.
             try ledger.seal(facilityKey: workload.facility)
-            for (rule, seconds) in state.lastRuleSeconds { figures["rule_\(rule)_ms"] = seconds * 1e3 }
+            for (rule, seconds) in ruleSeconds { figures["rule_\(rule)_ms"] = seconds * 1e3 }
             figures.merge(["entries": Double(last.entries), "findings": Double(last.findings.count), "build_s": build, "still_ms": still * 1e3,
                        "peak_after_build_kib": Double(afterBuild),
                        "after_append_mean_ms": answers.mean * 1e3, "after_append_p95_ms": answers.percentile(95) * 1e3,

@@ -31,6 +31,8 @@ package final class DashboardData: Sendable {
     /// waits for one run, not one each.
     private let current = Mutex<BackgroundValue<ReconciliationReport>?>(nil)
     private let runs = Atomic<Int>(0)
+    /// How long the last run took, in nanoseconds.
+    private let lastRunNanoseconds = Atomic<Int>(0)
     /// The movements' sums by lot and kind, for the inventory now.
     private let keptTotals = Mutex(InventoryReport.KeptTotals())
     /// The movements of the lots whose pages were opened last (at most `keptLots`), each brought up to date
@@ -58,15 +60,18 @@ package final class DashboardData: Sendable {
     /// report when no entry was appended since it was made; otherwise a run that takes in the new entries,
     /// waited for up to `catchUpWait`. A run still going after that leaves the kept report to answer, as of
     /// the entries it covers (`report.entries`; `behind(_:)` tells how many came since), while the run
-    /// finishes in the background for the next page. A report older than `maximumAge` is never shown:
-    /// findings that fall due by the clock alone (a parcel in transit too long) need a new run.
+    /// finishes in the background for the next page. When the last run took longer than `catchUpWait` (a
+    /// large ledger while entries are appended), the page does not wait at all: it would only wait in vain.
+    /// A report older than `maximumAge` is never shown: findings that fall due by the clock alone (a parcel
+    /// in transit too long) need a new run.
     package func reconciliation() throws -> ReconciliationReport {
         try ledger.requireIntegrity()
         let size = try ledger.database.size()
         let k = kept.withLock { $0 }
         if let k, k.size == size, ContinuousClock.now - k.at < maximumAge { return k.report }
         let run = startRun()
-        if let k, ContinuousClock.now - k.at < maximumAge, run.value(waitingAtMost: catchUpWait) == nil { return k.report }
+        let wait = Duration.nanoseconds(lastRunNanoseconds.load(ordering: .relaxed)) > catchUpWait ? .zero : catchUpWait
+        if let k, ContinuousClock.now - k.at < maximumAge, run.value(waitingAtMost: wait) == nil { return k.report }
         return try run.value()
     }
 
@@ -86,6 +91,9 @@ package final class DashboardData: Sendable {
                 let started = ContinuousClock.now
                 let report = try ledger.reconcile(verify: false, state: state)
                 runs.add(1, ordering: .relaxed)
+                let took = ContinuousClock.now - started
+                lastRunNanoseconds.store(Int(took.components.seconds) * 1_000_000_000 + Int(took.components.attoseconds / 1_000_000_000),
+                                         ordering: .relaxed)
                 kept.withLock { k in
                     if (k?.size ?? -1) <= size { k = Kept(size: size, at: started, report: report) }
                 }

@@ -187,6 +187,48 @@ struct Run {
 
     var output: Output { Output(findings: findings, cusums: cusums, peers: peers, wasteDelays: wasteDelays) }
 
+    /// What `eachRecord` keeps between answers: the findings each record checked so far gave (by seq), and
+    /// the highest seq checked.
+    struct RecordFindings: Sendable {
+        var checked = -1
+        var findings: [Int: [Finding]] = [:]
+    }
+
+    /// `check` on each of `list` (uncorrected records, or doses, in seq order): a check that looks at one record
+    /// at a time. In the kept reconciliation the findings each record gave are kept by seq under `name`, and only
+    /// records appended since are checked, while nothing else `check` reads (the signers, the lots, ...) has
+    /// changed; otherwise every record is checked again. A record corrected since leaves its findings behind.
+    mutating func eachRecord<T>(_ name: String, _ list: [T], seq: (T) -> Int, check: (inout Run, T) -> Void) {
+        var plain = facts
+        plain.reads = nil
+        let reads = FactsReads()
+        var known = RecordFindings()
+        if let kept, let (value, seen): (RecordFindings, FactsReads.Seen) = kept.derived(name, for: plain) {
+            known = value
+            reads.note(seen)
+        }
+        var watched = plain
+        watched.reads = reads
+        var scratch = Run(facts: watched, config: config, calendar: calendar, counterparts: counterparts, ownDEA: ownDEA)
+        var next = known
+        // The records after the last one checked: a list in seq order ends with them.
+        var first = list.count
+        while first > 0, seq(list[first - 1]) > known.checked { first -= 1 }
+        for r in list[first...] {
+            let before = scratch.findings.count
+            check(&scratch, r)
+            if scratch.findings.count > before { next.findings[seq(r)] = Array(scratch.findings[before...]) }
+            next.checked = max(next.checked, seq(r))
+        }
+        kept?.keep(derived: name, next, reads: reads.seen, for: plain)
+        facts.reads?.note(reads.seen)
+        // The findings of every record still listed: a corrected one is not.
+        let corrected = facts.corrected
+        for (seq, found) in next.findings where !corrected.contains(seq) {
+            for f in found where ids.insert(f.id).inserted { findings.append(f) }
+        }
+    }
+
     /// Adds the findings of `other` (a run of later rules over the same facts) not already found here.
     mutating func take(_ other: Output) {
         for f in other.findings where ids.insert(f.id).inserted { findings.append(f) }

@@ -85,8 +85,11 @@ extension Run {
 
     /// Wastes (standalone, or the rest of a dose) need one independent witness.
     mutating func wasteWitnesses() {
-        for e in facts.live(DispensingType.wasteRecorded) { wasteWitness(e) }
-        for d in facts.doses where d.wasted > 0 { wasteWitness(d.record) }
+        // One record at a time: only the wastes appended since the last answer are checked (`eachRecord`).
+        eachRecord("waste-witnesses.wastes", facts.live(DispensingType.wasteRecorded), seq: \.seq) { run, e in run.wasteWitness(e) }
+        eachRecord("waste-witnesses.doses", facts.doses, seq: \.record.seq) { run, d in
+            if d.wasted > 0 { run.wasteWitness(d.record) }
+        }
     }
 
     private mutating func wasteWitness(_ e: Record) {
@@ -106,8 +109,10 @@ extension Run {
 
     /// A waste recorded (logged) long after it happened: the ledger's own clock, which the person cannot set.
     mutating func lateWaste() {
-        for e in facts.live(DispensingType.wasteRecorded) { lateWaste(e) }
-        for d in facts.doses where d.wasted > 0 { lateWaste(d.record) }
+        eachRecord("late-waste.wastes", facts.live(DispensingType.wasteRecorded), seq: \.seq) { run, e in run.lateWaste(e) }
+        eachRecord("late-waste.doses", facts.doses, seq: \.record.seq) { run, d in
+            if d.wasted > 0 { run.lateWaste(d.record) }
+        }
     }
 
     private mutating func lateWaste(_ e: Record) {
