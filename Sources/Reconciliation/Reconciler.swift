@@ -187,6 +187,21 @@ struct Run {
 
     var output: Output { Output(findings: findings, cusums: cusums, peers: peers, wasteDelays: wasteDelays) }
 
+    /// `step` over every movement in seq order, from `initial`: in the kept reconciliation the state after the
+    /// movements taken in so far is kept, and only the movements appended since are stepped through (within one
+    /// build of the kept facts the movements are only ever appended to, in seq order). `step` must read nothing
+    /// but the movement.
+    func foldMovements<S: Sendable>(_ name: String, from initial: S, _ step: (inout S, Movement) -> Void) -> S {
+        let movements = facts.movements
+        var plain = facts
+        plain.reads = nil
+        var (state, count) = kept?.fold(name, for: plain) ?? (initial, 0)
+        if count > movements.count { (state, count) = (initial, 0) }
+        for m in movements[count...] { step(&state, m) }
+        kept?.keep(fold: name, state, count: movements.count, for: plain)
+        return state
+    }
+
     /// What `eachRecord` keeps between answers: the findings each record checked so far gave (by seq), and
     /// the highest seq checked.
     struct RecordFindings: Sendable {

@@ -26,7 +26,34 @@ final class RuleOutputs: Sendable {
     }
     private let derivations = Mutex<[String: Derived]>([:])
 
+    /// A fold over the movements (`Run.foldMovements`): its state after the first `count` of them.
+    private struct Fold: @unchecked Sendable {  // `state` is the Sendable state `Run.foldMovements` was given
+        /// The build the movements were read in (`FactsVersion.base`): within one, they are only ever appended to.
+        let base: Int
+        let generation: Int
+        let count: Int
+        let state: Any
+    }
+    private let folds = Mutex<[String: Fold]>([:])
+
     init(rules: Int) { slots = Mutex([Kept?](repeating: nil, count: rules)) }
+
+    /// The kept state of fold `name` and how many movements it took in, if `facts` are of the same build and no
+    /// older than when it was kept.
+    func fold<S: Sendable>(_ name: String, for facts: Facts) -> (state: S, count: Int)? {
+        let version = facts.version
+        guard let f = folds.withLock({ $0[name] }), let state = f.state as? S, f.base == version.base, f.generation <= version.generation
+        else { return nil }
+        return (state, f.count)
+    }
+
+    func keep<S: Sendable>(fold name: String, _ state: S, count: Int, for facts: Facts) {
+        let kept = Fold(base: facts.version.base, generation: facts.version.generation, count: count, state: state)
+        folds.withLock { all in
+            if let old = all[name], old.base == kept.base, old.generation > kept.generation { return }
+            all[name] = kept
+        }
+    }
 
     /// Rules answered from their kept output, and rules run, so far.
     var counts: (reused: Int, run: Int) { tally.withLock { $0 } }
@@ -34,6 +61,7 @@ final class RuleOutputs: Sendable {
     func clear() {
         slots.withLock { $0 = [Kept?](repeating: nil, count: $0.count) }
         derivations.withLock { $0 = [:] }
+        folds.withLock { $0 = [:] }
     }
 
     /// The kept value named `name` with what computing it read, if still valid for `facts` (as a rule output is).

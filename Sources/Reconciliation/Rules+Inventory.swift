@@ -25,41 +25,56 @@ extension Run {
     /// Replays each lot's movements in the order they were written (seq): a run of entries that keeps the
     /// balance below zero is one finding. The write path allows it only with `override_reason`.
     mutating func negativeBalances() {
-        struct Episode {
+        struct Episode: Sendable {
             var start: Timestamp
             var seqs: [Int]
             var before: Int64
             var lowest: Int64
             var closedBy: Int?
         }
-        var balance: [String: Int64] = [:]
-        var open: [String: Episode] = [:]
-        var done: [(String, Episode)] = []
-        // Net change per (seq, lot), in seq order.
-        var i = 0
-        let ms = facts.movements
-        while i < ms.count {
-            var j = i
-            var net: Int64 = 0
-            while j < ms.count, ms[j].seq == ms[i].seq, ms[j].lotID == ms[i].lotID { net += ms[j].micros; j += 1 }
-            let m = ms[i]
-            i = j
-            let before = balance[m.lotID, default: 0]
-            let after = before + net
-            balance[m.lotID] = after
-            if after < 0 {
-                if var ep = open[m.lotID] {
-                    if net < 0 { ep.seqs.append(m.seq) }
-                    ep.lowest = min(ep.lowest, after)
-                    open[m.lotID] = ep
-                } else {
-                    open[m.lotID] = Episode(start: m.time, seqs: [m.seq], before: before, lowest: after)
+        /// Every lot's balance through the movements in seq order, each entry's movements on a lot netted first
+        /// (the last entry's are `pending` until the next entry's arrive).
+        struct Balances: Sendable {
+            var balance: [String: Int64] = [:]
+            var open: [String: Episode] = [:]
+            var done: [(String, Episode)] = []
+            var pending: (seq: Int, lotID: String, time: Timestamp, net: Int64)?
+
+            mutating func take(_ m: Movement) {
+                if let p = pending, p.seq == m.seq, p.lotID == m.lotID {
+                    pending?.net += m.micros
+                    return
                 }
-            } else if var ep = open.removeValue(forKey: m.lotID) {
-                ep.closedBy = m.seq
-                done.append((m.lotID, ep))
+                settle()
+                pending = (m.seq, m.lotID, m.time, m.micros)
+            }
+
+            /// Applies the pending net change.
+            mutating func settle() {
+                guard let m = pending else { return }
+                pending = nil
+                let before = balance[m.lotID, default: 0]
+                let after = before + m.net
+                balance[m.lotID] = after
+                if after < 0 {
+                    if var ep = open[m.lotID] {
+                        if m.net < 0 { ep.seqs.append(m.seq) }
+                        ep.lowest = min(ep.lowest, after)
+                        open[m.lotID] = ep
+                    } else {
+                        open[m.lotID] = Episode(start: m.time, seqs: [m.seq], before: before, lowest: after)
+                    }
+                } else if var ep = open.removeValue(forKey: m.lotID) {
+                    ep.closedBy = m.seq
+                    done.append((m.lotID, ep))
+                }
             }
         }
+        // Only the movements appended since the last answer are stepped through (`foldMovements`).
+        var balances = foldMovements("negative-balance", from: Balances()) { $0.take($1) }
+        balances.settle()
+        let open = balances.open
+        var done = balances.done
         done += open.map { ($0.key, $0.value) }
         for (lot, ep) in done {
             let deadline = calendar.deadline(after: ep.start, businessDays: config.resolveWithinBusinessDays)
