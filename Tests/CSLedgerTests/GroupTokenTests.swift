@@ -164,4 +164,23 @@ struct GroupTokenTests {
         let one = try site.run(["reconcile", "--sites"])
         #expect(one.status == 2 && one.stdout.isEmpty, "\(one.stderr)")
     }
+
+    @Test("a schema-9 ledger file with a token moves to schema 10: read-only commands ask for migrate, migrate applies 0010_token_scope, and the old token is a site token")
+    func schema9To10() throws {
+        let l = try CLILedger(entries: 2)
+        try #require(try CLI.csledger(["keys", "generate", "casey"], in: l.root).status == 0)
+        try l.enroll("casey", role: "compliance")
+        let issued = try l.csledger(["token", "issue", "--actor", try l.key("casey").keyID.hex])
+        try #require(issued.status == 0, "\(issued.stderr)")
+        let rewound = try l.sqlite("ALTER TABLE api_tokens DROP COLUMN scope; DELETE FROM grdb_migrations WHERE identifier = '0010_token_scope';")
+        try #require(rewound.status == 0, "\(rewound.stderr)")
+        let refused = try l.csledger(["token", "list"])
+        #expect(refused.status != 0 && refused.stderr.contains("run `csledger migrate`"), "\(refused.stderr)")
+        let migrated = try l.csledger(["migrate"])
+        #expect(migrated.status == 0 && migrated.stdout.hasPrefix("applied 0010_token_scope in "), "\(migrated.stdout) \(migrated.stderr)")
+        let list = try l.csledger(["token", "list"])
+        #expect(list.status == 0 && list.stdout.split(separator: "\n").count == 1 && list.stdout.hasSuffix("active  scope site\n"), "\(list.stdout)")
+        // The column refuses any other scope.
+        #expect(try l.sqlite("UPDATE api_tokens SET scope = 'everything';").status != 0)
+    }
 }
