@@ -102,7 +102,10 @@ struct Reconcile: ParsableCommand {
         }
         let result = try remote.sitesReconciliation(asOf: asOf, all: all, verify: !noVerify, json: output.json)
         if output.json {
-            Output.json(try JSONParser.parse(Array(result.body.utf8)))
+            guard let report = try? JSONParser.parse(Array(result.body.utf8)) else {
+                throw LedgerError(.serverUnavailable, "the server answered the sites' reconciliation with a body that is not JSON")
+            }
+            Output.json(report)
         } else {
             Output.line(result.body.trimmingCharacters(in: .newlines))
         }
@@ -114,7 +117,11 @@ struct Reconcile: ParsableCommand {
                 message = sites.first { $0["origin"]?.stringValue == first.origin }?["error"]?["message"]?.stringValue ?? "see the report"
             } else {
                 let line = result.body.split(separator: "\n").first { $0.hasPrefix("FAILED   ") }
-                message = line.map { String($0.dropFirst("FAILED   ".count)).replacingOccurrences(of: " [\(first.code)]", with: "") } ?? "see the report"
+                let suffix = " [\(first.code)]"
+                message = line.map { l in
+                    let text = l.dropFirst("FAILED   ".count)
+                    return String(text.hasSuffix(suffix) ? text.dropLast(suffix.count) : text)
+                } ?? "see the report"
             }
             Output.stderr("csledger: error: \(result.failed.count) of \(result.siteCount) site(s) could not be reconciled (\(result.failed.map(\.origin).joined(separator: ", "))): \(message) [\(first.code)]")
         }
