@@ -21,5 +21,6 @@ public enum LedgerMigrations {
         Migration(identifier: "0007_state_seal", sql: String(decoding: PackageResources._007_state_seal_sql, as: UTF8.self)),
         Migration(identifier: "0008_supervised_dosing", sql: String(decoding: PackageResources._008_supervised_dosing_sql, as: UTF8.self)),
         Migration(identifier: "0009_cosignatures", sql: String(decoding: PackageResources._009_cosignatures_sql, as: UTF8.self)),
+        Migration(identifier: "0010_token_scope", sql: String(decoding: PackageResources._010_token_scope_sql, as: UTF8.self)),
     ]
 }

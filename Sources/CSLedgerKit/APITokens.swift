@@ -11,6 +11,13 @@ package struct APITokens: Sendable {
 
     package init(database: LedgerDatabase) { self.database = database }
 
+    /// What a token reaches. `site`: the API of the ledger it was issued for (every token before schema 10).
+    /// `group`: that too, and the reconciliation of every ledger (site) of the PostgreSQL database that ledger is
+    /// kept in (`GET /v1/sites/reconciliation`); issued only for a compliance signer of a ledger in PostgreSQL.
+    package enum Scope: String, Sendable, CaseIterable {
+        case site, group
+    }
+
     /// A token as issued (shown once) and its id (for revoking).
     package struct Issued: Sendable {
         package let token: String
@@ -23,14 +30,19 @@ package struct APITokens: Sendable {
         package let signer: Signer
         /// When the token stops being valid, if it expires.
         package let expires: Timestamp?
+        package let scope: Scope
     }
 
     static func hash(_ token: String) -> String { Hash.sha256(Array(token.utf8)).hex }
 
-    /// Issues a token for an enrolled, unrevoked signer.
-    package func issue(for key: KeyID, expires: Timestamp?, now: Timestamp = .now()) throws -> Issued {
+    /// Issues a token for an enrolled, unrevoked signer. A `group` token only for a compliance officer (the caller
+    /// checks that the ledger is in PostgreSQL: a file holds one site).
+    package func issue(for key: KeyID, expires: Timestamp?, scope: Scope = .site, now: Timestamp = .now()) throws -> Issued {
         guard let signer = try database.signers().first(where: { $0.keyID == key }), signer.revokedSeq == nil else {
             throw LedgerError(.signerNotEnrolled, "key \(key.short) is not an enrolled, unrevoked signer of this ledger")
+        }
+        if scope == .group, signer.role != .compliance {
+            throw LedgerError(.invalidArgument, "--group is for a compliance officer's token; key \(key.short) is a \(signer.role.rawValue)")
         }
         if let expires, expires <= now { throw LedgerError(.invalidArgument, "the expiry must be in the future") }
         var rng = SystemRandomNumberGenerator()
@@ -39,7 +51,7 @@ package struct APITokens: Sendable {
             .replacingOccurrences(of: "=", with: "")
         let h = Self.hash(token)
         let id = String(h.prefix(16))
-        try database.insertToken(id: id, hash: h, keyID: signer.keyID, created: now, expires: expires)
+        try database.insertToken(id: id, hash: h, keyID: signer.keyID, created: now, expires: expires, scope: scope.rawValue)
         return Issued(token: token, tokenID: id)
     }
 
@@ -55,12 +67,12 @@ package struct APITokens: Sendable {
         guard let record = try database.tokenHolder(hash: h), record.revoked == nil else { return nil }
         let expires = record.expires.flatMap { Timestamp($0) }
         if let expires, expires <= now { return nil }
-        guard record.signer.revokedSeq == nil else { return nil }
-        return Holder(tokenID: record.tokenID, signer: record.signer, expires: expires)
+        guard record.signer.revokedSeq == nil, let scope = Scope(rawValue: record.scope) else { return nil }
+        return Holder(tokenID: record.tokenID, signer: record.signer, expires: expires, scope: scope)
     }
 
     /// Issued tokens (ids, signers, dates; never the tokens).
-    package func list() throws -> [(tokenID: String, keyID: String, created: String, expires: String?, revoked: String?)] {
-        try database.tokens().map { (tokenID: $0.tokenID, keyID: $0.keyID, created: $0.created, expires: $0.expires, revoked: $0.revoked) }
+    package func list() throws -> [(tokenID: String, keyID: String, created: String, expires: String?, revoked: String?, scope: String)] {
+        try database.tokens().map { (tokenID: $0.tokenID, keyID: $0.keyID, created: $0.created, expires: $0.expires, revoked: $0.revoked, scope: $0.scope) }
     }
 }

@@ -24,7 +24,13 @@ extension Ledger {
     package static func reconcileSites(database path: String, mirrorFolder: String? = nil, asOf: Timestamp? = nil,
                                        config: ReconciliationConfig = ReconciliationConfig(), verify: Bool = true,
                                        counterparts extra: [TransferCounterpart] = [], now: Timestamp = .now()) throws -> SitesReconciliation {
-        let database = try PostgresAddress(path)
+        try reconcileSites(database: try PostgresAddress(path), mirrorFolder: mirrorFolder, asOf: asOf, config: config, verify: verify,
+                           counterparts: extra, now: now)
+    }
+
+    /// `reconcileSites(database:)` of an address already read (a daemon's, whose password may not be in its text).
+    static func reconcileSites(database: PostgresAddress, mirrorFolder: String?, asOf: Timestamp?, config: ReconciliationConfig, verify: Bool,
+                               counterparts extra: [TransferCounterpart], now: Timestamp) throws -> SitesReconciliation {
         guard database.origin == nil else {
             throw LedgerError(.invalidArgument, "the address names one ledger (ledger=); leave ledger= out to reconcile every ledger in the database")
         }
@@ -92,6 +98,30 @@ extension Ledger {
     }
 }
 
+/// Every site of the database a daemon's ledger is kept in, as a group token reads them (`GET /v1/sites/reconciliation`):
+/// the same `Ledger.reconcileSites` as `csledger reconcile --ledger postgresql://USER@HOST:PORT/DB`, each site through a
+/// mirror of its own in a folder beside the daemon's mirror (the daemon's own site too: its mirror is the daemon's
+/// writer's, and a reconciliation must not hold it).
+package struct GroupSites: Sendable {
+    let database: PostgresAddress
+    /// `<the daemon's mirror>.sites`, made when first used.
+    package let mirrorFolder: String
+
+    /// The database of the ledger at `ledgerPath` with the daemon's mirror at `mirrorPath`; nil for a ledger file.
+    package init?(ledgerPath: String, mirrorPath: String) throws {
+        guard PostgresAddress.isAddress(ledgerPath) else { return nil }
+        database = try PostgresAddress(ledgerPath).with(origin: nil)
+        mirrorFolder = mirrorPath + ".sites"
+    }
+
+    /// Every site, checked and reconciled as the command line does (the daemon's default thresholds).
+    package func reconcile(asOf: Timestamp?, verify: Bool, now: Timestamp = .now()) throws -> SitesReconciliation {
+        try FileManager.default.createDirectory(atPath: mirrorFolder, withIntermediateDirectories: true)
+        return try Ledger.reconcileSites(database: database, mirrorFolder: mirrorFolder, asOf: asOf, config: ReconciliationConfig(), verify: verify,
+                                         counterparts: [], now: now)
+    }
+}
+
 /// One site of a chain-wide reconciliation: its report, or why it could not be reconciled.
 package struct SiteReconciliation: Sendable {
     /// The ledger's origin and its address (without a password).
@@ -118,6 +148,9 @@ package struct SitesReconciliation: Sendable {
     package let sites: [SiteReconciliation]
 
     package var failed: [SiteReconciliation] { sites.filter { $0.failure != nil } }
+
+    /// The most severe open finding across the sites reconciled; nil when none is open.
+    package var worstOpen: Severity? { sites.compactMap { $0.report?.worstOpen }.max() }
 
     /// The exit status of a single reconcile, the worst across sites: a site's error's status (1 for a failed
     /// integrity check, 3 for the store), 1 when an open finding is at least `failOn`, else 0.

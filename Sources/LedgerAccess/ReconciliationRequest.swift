@@ -46,6 +46,26 @@ package struct ReconciliationOutput: Sendable {
     }
 }
 
+/// Every site's reconciliation as a daemon answers a group token (`GET /v1/sites/reconciliation`): the report as
+/// `csledger reconcile --ledger postgresql://USER@HOST:PORT/DB` prints it, and what its exit status is made of.
+package struct SitesReconciliationOutput: Sendable {
+    /// The report (text or JSON), as the daemon sent it.
+    package let body: String
+    /// The most severe open finding across the sites reconciled (`info`, `warning`, `critical`); nil when none is open.
+    package let worstOpen: String?
+    /// How many sites the database holds.
+    package let siteCount: Int
+    /// The sites that could not be reconciled: their error's code and their origin.
+    package let failed: [(code: String, origin: String)]
+
+    package init(body: String, worstOpen: String?, siteCount: Int, failed: [(code: String, origin: String)]) {
+        self.body = body
+        self.worstOpen = worstOpen
+        self.siteCount = siteCount
+        self.failed = failed
+    }
+}
+
 /// One finding as `resolve` must know it: whether it is open and the evidence fingerprint the officer saw.
 package struct FindingState: Sendable, Equatable {
     package let id: String

@@ -202,6 +202,21 @@ package final class RemoteLedger: LedgerTarget {
         return ReconciliationOutput(body: body, worstOpen: worst == "none" ? nil : worst)
     }
 
+    /// `GET /v1/sites/reconciliation`: every site of the database the daemon's ledger is kept in (a group token only).
+    package func sitesReconciliation(asOf: Timestamp?, all: Bool, verify: Bool, json: Bool) throws -> SitesReconciliationOutput {
+        var q = ["all=\(all)", "verify=\(verify)", "format=\(json ? "json" : "text")"]
+        if let asOf { q.append("as_of=\(Self.escape(asOf.description))") }
+        let reply = try request("GET", "/v1/sites/reconciliation?" + q.joined(separator: "&"))
+        let worst = reply.headers.first(name: "Csledger-Worst-Open") ?? "none"
+        guard let count = reply.headers.first(name: "Csledger-Sites").flatMap(Int.init) else { throw unexpected("sites' reconciliation") }
+        let failed = (reply.headers.first(name: "Csledger-Failed-Sites") ?? "").split(separator: " ").map { pair -> (code: String, origin: String) in
+            let code = pair.prefix { $0 != ":" }
+            return (String(code), String(pair.dropFirst(code.count + 1)))
+        }
+        return SitesReconciliationOutput(body: String(decoding: reply.body, as: UTF8.self), worstOpen: worst == "none" ? nil : worst,
+                                         siteCount: count, failed: failed)
+    }
+
     package func finding(_ id: String, asOf: Timestamp, configFile: String?) throws -> FindingState? {
         guard configFile == nil else { throw LedgerError(.invalidArgument, "--config works on a ledger file; the server reconciles with its own settings") }
         let report = try reconciliation(ReconciliationRequest(asOf: asOf, all: true, verify: id.hasPrefix("F11-"), json: true))

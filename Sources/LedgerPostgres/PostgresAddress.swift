@@ -61,8 +61,8 @@ package struct PostgresAddress: Sendable, Hashable, CustomStringConvertible {
         return s
     }
 
-    /// The same database with another ledger (origin).
-    package func with(origin: String) -> PostgresAddress {
+    /// The same database with another ledger (origin), or with none (the whole database).
+    package func with(origin: String?) -> PostgresAddress {
         PostgresAddress(user: user, password: password, host: host, port: port, database: database, socketPath: socketPath, origin: origin)
     }
 

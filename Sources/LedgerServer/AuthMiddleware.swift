@@ -28,6 +28,7 @@ struct AuthMiddleware: RouterMiddleware {
                     throw APIError(.unauthorized, .invalidToken, "the bearer token is unknown, expired or revoked")
                 }
                 context.signer = holder.signer
+                context.scope = holder.scope
             }
             let response = try await next(request, context)
             status = response.status.code

@@ -47,6 +47,7 @@ package struct LedgerAPI: Sendable {
         Route(method: "GET", path: "/v1/me", roles: everyone),
         Route(method: "GET", path: "/v1/prescriptions/:rx", roles: staff),
         Route(method: "GET", path: "/v1/reconciliation", roles: reconcilers),
+        Route(method: "GET", path: "/v1/sites/reconciliation", roles: reconcilers),
         Route(method: "POST", path: "/v1/patients", roles: personalDataWriters),
         Route(method: "POST", path: "/v1/delivery-signers", roles: personalDataWriters),
         Route(method: "DELETE", path: "/v1/delivery-signers/:ref", roles: personalDataWriters),
@@ -68,6 +69,12 @@ package struct LedgerAPI: Sendable {
     package var secureCookies = false
     /// The witness service, when csledgerd was given `--witness` (its state is shown by `/v1/health`).
     package var witnesses: WitnessPusher?
+    /// For a ledger in PostgreSQL: every site of its database, which a group token may reconcile
+    /// (`/v1/sites/reconciliation`); nil for a ledger file.
+    package var sites: GroupSites?
+    /// Runs one sites' reconciliation at a time, off the event loops (it waits on PostgreSQL, and the sites' mirrors
+    /// are this daemon's to keep).
+    let sitesQueue = DispatchQueue(label: "csledgerd.sites-reconciliation")
 
     /// `witnesses`: those csledgerd was given (`--witness`), whose cosignatures the dashboard's overview shows.
     package init(ledger: Ledger, queue: WriteQueue, witnesses: [Cosignature.Witness] = []) throws {

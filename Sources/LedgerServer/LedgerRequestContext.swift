@@ -1,3 +1,4 @@
+import CSLedgerKit
 import Hummingbird
 import LedgerCore
 import Logging
@@ -7,10 +8,13 @@ package struct LedgerRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// The signer the token stands for, once authenticated.
     package var signer: Signer?
+    /// What the token reaches (`site`, or `group`: every site of the database too), once authenticated.
+    package var scope: APITokens.Scope?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.signer = nil
+        self.scope = nil
     }
 
     /// Largest request body accepted (a statement with its signatures is a few KiB).
@@ -22,6 +26,16 @@ package struct LedgerRequestContext: RequestContext {
         guard roles.contains(signer.role) else {
             throw APIError(.forbidden, .roleNotAllowed,
                            "a \(signer.role.rawValue) may not do this; it needs: \(roles.map(\.rawValue).sorted().joined(separator: ", "))")
+        }
+        return signer
+    }
+
+    /// The authenticated signer, whose role must be one of `roles` and whose token must be a group token; else 401 or 403.
+    func requireGroup(_ roles: Set<Role>) throws -> Signer {
+        let signer = try require(roles)
+        guard scope == .group else {
+            throw APIError(.forbidden, .roleNotAllowed,
+                           "this token reaches its own site only; every site's reconciliation needs a group token (csledger token issue --group)")
         }
         return signer
     }

@@ -20,11 +20,13 @@ package enum LedgerServer {
                                    idleTimeout: Duration = APIConfiguration.idleTimeout,
                                    bodyTimeout: Duration = APIConfiguration.bodyTimeout, logger: Logger,
                                    witnesses: [WitnessEndpoint] = [], witnessInterval: Duration = .seconds(10),
+                                   sites: GroupSites? = nil,
                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         let queue = WriteQueue(ledger: ledger, checkpointSigner: try ledger.checkpointSigner(facilityKey: facilityKey))
         var api = try LedgerAPI(ledger: ledger, queue: queue, witnesses: witnesses.map(\.witness))
         api.bodyTimeout = bodyTimeout
         api.secureCookies = tls != nil
+        api.sites = sites
         // Witnesses are asked in the background; appends never wait for them.
         let pusher = witnesses.isEmpty ? nil : WitnessPusher(ledger: ledger, endpoints: witnesses, interval: witnessInterval, logger: logger)
         api.witnesses = pusher

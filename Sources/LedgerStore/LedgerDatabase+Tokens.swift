@@ -12,6 +12,8 @@ extension LedgerDatabase {
         package let created: String
         package let expires: String?
         package let revoked: String?
+        /// `site` or `group` (schema 10).
+        package let scope: String
     }
 
     /// What a stored token hash resolves to: the token's id, expiry and revocation, and the signer it belongs to.
@@ -19,14 +21,16 @@ extension LedgerDatabase {
         package let tokenID: String
         package let expires: String?
         package let revoked: String?
+        /// `site` or `group` (schema 10).
+        package let scope: String
         package let signer: Signer
     }
 
-    /// Stores a new token's hash for the signer `keyID`.
-    package func insertToken(id: String, hash: String, keyID: KeyID, created: Timestamp, expires: Timestamp?) throws {
+    /// Stores a new token's hash for the signer `keyID`, with its scope (`site` or `group`).
+    package func insertToken(id: String, hash: String, keyID: KeyID, created: Timestamp, expires: Timestamp?, scope: String = "site") throws {
         try writeLocal { db in
-            try db.execute(sql: "INSERT INTO api_tokens (token_id, token_hash, key_id, created, expires) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, hash, keyID.hex, created.description, expires?.description])
+            try db.execute(sql: "INSERT INTO api_tokens (token_id, token_hash, key_id, created, expires, scope) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, hash, keyID.hex, created.description, expires?.description, scope])
         }
     }
 
@@ -42,18 +46,18 @@ extension LedgerDatabase {
     package func tokenHolder(hash: String) throws -> TokenHolderRecord? {
         try readSingleStatement { db -> TokenHolderRecord? in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT t.token_id, t.expires, t.revoked, s.public_key, s.name, s.role, s.enrolled_seq, s.revoked_seq
+                SELECT t.token_id, t.expires, t.revoked, t.scope, s.public_key, s.name, s.role, s.enrolled_seq, s.revoked_seq
                 FROM api_tokens t JOIN signers s ON s.key_id = t.key_id WHERE t.token_hash = ?
                 """), arguments: [hash]) else { return nil }
-            return TokenHolderRecord(tokenID: row[0], expires: row[1], revoked: row[2], signer: try Self.signer(row, from: 3))
+            return TokenHolderRecord(tokenID: row[0], expires: row[1], revoked: row[2], scope: row[3], signer: try Self.signer(row, from: 4))
         }
     }
 
     /// Every issued token, oldest first.
     package func tokens() throws -> [TokenRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT token_id, key_id, created, expires, revoked FROM api_tokens ORDER BY created").map {
-                TokenRecord(tokenID: $0[0], keyID: $0[1], created: $0[2], expires: $0[3], revoked: $0[4])
+            try Row.fetchAll(db, sql: "SELECT token_id, key_id, created, expires, revoked, scope FROM api_tokens ORDER BY created").map {
+                TokenRecord(tokenID: $0[0], keyID: $0[1], created: $0[2], expires: $0[3], revoked: $0[4], scope: $0[5])
             }
         }
     }

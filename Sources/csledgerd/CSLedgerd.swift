@@ -104,6 +104,8 @@ struct CSLedgerd: AsyncParsableCommand {
                 ledger: l, facilityKey: key, host: host, port: port, tls: tls,
                 idleTimeout: .seconds(idleTimeout), bodyTimeout: .seconds(bodyTimeout), logger: logger,
                 witnesses: witnesses, witnessInterval: interval,
+                // A ledger in PostgreSQL: a group token may reconcile every site of its database.
+                sites: try GroupSites(ledgerPath: path, mirrorPath: l.database.path),
                 onListening: { bound in
                     // One line scripts (and the live tests) wait for; port 0 picks a free port.
                     FileHandle.standardError.write(Data("csledgerd: listening on \(scheme)://\(host):\(bound)\n".utf8))

@@ -108,7 +108,7 @@ struct RouteRoleTests {
     @Test("every route of the table: 401 without a token, 403 for each role it does not allow, 2xx for each it does")
     func everyRouteEveryRole() async throws {
         let f = try AllRolesFixture()
-        #expect(LedgerAPI.routes.count == 21)
+        #expect(LedgerAPI.routes.count == 22)
         try await f.app().test(.router) { client in
             for route in LedgerAPI.routes {
                 let method = HTTPRequest.Method(route.method)!
@@ -124,7 +124,10 @@ struct RouteRoleTests {
                 for role in Role.allCases {
                     let headers: HTTPFields = [.authorization: "Bearer \(f.tokens[role]!)"]
                     try await client.execute(uri: try f.freshURI(route), method: method, headers: headers, body: try f.body(for: role, route)) { r in
-                        if allowed.contains(role) {
+                        if allowed.contains(role), route.path == "/v1/sites/reconciliation" {
+                            // Every token here is a site token: the compliance officer's too needs a group token.
+                            #expect(r.status == .forbidden && String(buffer: r.body).contains("--group"), "\(route.path) with a site token gave \(r.status)")
+                        } else if allowed.contains(role) {
                             #expect(r.status == success, "\(route.method) \(route.path) as \(role.rawValue) gave \(r.status): \(String(buffer: r.body))")
                         } else {
                             #expect(r.status == .forbidden, "\(route.method) \(route.path) as \(role.rawValue) gave \(r.status)")
@@ -134,6 +137,16 @@ struct RouteRoleTests {
                 }
             }
         }
+        // A group token gets past the role and scope checks; a daemon of a ledger file has no other site (404).
+        let group = try APITokens(database: f.ledger.database).issue(for: f.keys[.compliance]!.keyID, expires: nil, scope: .group).token
+        try await f.app().test(.router) { client in
+            try await client.execute(uri: "/v1/sites/reconciliation", method: .get, headers: [.authorization: "Bearer \(group)"]) { r in
+                #expect(r.status == .notFound && String(buffer: r.body).contains("\"code\":\"not-found\""), "\(String(buffer: r.body))")
+            }
+            try await client.execute(uri: "/v1/reconciliation?verify=false", method: .get, headers: [.authorization: "Bearer \(group)"]) { r in
+                #expect(r.status == .ok, "a group token is still its site's compliance token")
+            }
+        }
         #expect(try f.ledger.verify().isClean)
     }
 
@@ -141,6 +154,7 @@ struct RouteRoleTests {
     func roleTable() {
         let routes = Dictionary(uniqueKeysWithValues: LedgerAPI.routes.compactMap { r in r.roles.map { ("\(r.method) \(r.path)", $0) } })
         #expect(routes["GET /v1/reconciliation"]! == [.compliance])
+        #expect(routes["GET /v1/sites/reconciliation"]! == [.compliance])
         #expect(routes["POST /v1/statements"]!.contains(.regulator) == false)
         #expect(routes["GET /v1/inventory"]!.contains(.regulator) == false)
         #expect(routes["GET /v1/checkpoint"]!.contains(.regulator))

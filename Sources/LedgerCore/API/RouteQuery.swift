@@ -43,6 +43,8 @@ package struct RouteQuery: Sendable, Equatable {
         "/v1/reconciliation": [Parameter(name: "as_of", kind: .time), Parameter(name: "all", kind: .bool),
                                Parameter(name: "verify", kind: .bool), Parameter(name: "format", kind: .choice(["json", "text"])),
                                Parameter(name: "full", kind: .bool)],
+        "/v1/sites/reconciliation": [Parameter(name: "as_of", kind: .time), Parameter(name: "all", kind: .bool),
+                                     Parameter(name: "verify", kind: .bool), Parameter(name: "format", kind: .choice(["json", "text"]))],
         "/v1/delivery-signers/:ref": [Parameter(name: "signature_image_sha256", kind: .text)],
     ]
 
