@@ -15,6 +15,13 @@ import Synchronization
 /// owner (the daemon: its reconciliation route and the dashboard) calls `Ledger.requireIntegrity()` before
 /// each answer, so the state is only ever built and extended from a file that passed the integrity check.
 ///
+/// Each answer then runs only what the new entries (or the time) can change: a rule none of whose reads changed
+/// gives its kept output again (`RuleOutputs`, `FactsReads`); a rule that reads the clock only at its end keeps
+/// its heavy part as a derived value (`Run.derived`); a check of one record at a time checks only the records
+/// appended since (`Run.eachRecord`); a fold over the movements steps through the new ones only
+/// (`Run.foldMovements`). Each is exact by construction, and the random-appends test compares every answer
+/// with a full pass.
+///
 /// The kept facts hold every entry whatever its time; an answer as of an earlier time than some of them (a past
 /// `as_of`, or a statement dated ahead of the ledger's clock) leaves those out in memory first. A file that no
 /// longer holds the entries the facts were read from (replaced behind the daemon's back) is read again.
