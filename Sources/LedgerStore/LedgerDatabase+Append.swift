@@ -24,6 +24,13 @@ struct AppendTip: Sendable {
 }
 
 extension LedgerDatabase {
+    /// The origin the last append on this connection read under the write lock (the genesis entry's, which
+    /// never changes), or nil when no tip is kept. `Ledger.append` names its checkpoint signer with it rather
+    /// than reading `ledger_meta` in a read transaction of its own, which cost about a third of a single
+    /// append's CPU; the append still compares the signer's origin with the file's (re-read whenever another
+    /// connection has committed), so a stale value is refused, never signed.
+    package var keptOrigin: String? { appendTip.withLock { $0?.origin } }
+
     /// How far a statement's own time may lie ahead of the ledger's clock.
     static let allowedClockSkewMilliseconds: Int64 = 5 * 60 * 1000
 
