@@ -14,6 +14,15 @@ enum ProcStatus {
     /// User plus system CPU seconds this process has used, on all its threads.
     static func cpuSeconds() -> Double { seconds(of: CLOCK_PROCESS_CPUTIME_ID) }
 
+    /// User and system CPU seconds this process has used, apart (`getrusage`): the kernel's share (fsync,
+    /// writes, page faults) is CPU too.
+    static func userAndSystemSeconds() -> (user: Double, system: Double) {
+        var u = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &u) == 0 else { return (0, 0) }
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return (s(u.ru_utime), s(u.ru_stime))
+    }
+
     /// User plus system CPU seconds another process has used (`/proc/PID/stat`, in clock ticks), or nil.
     static func cpuSeconds(pid: Int32) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

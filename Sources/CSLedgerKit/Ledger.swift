@@ -101,7 +101,7 @@ public struct Ledger: Sendable {
         // Never sign a checkpoint over a history or tables nobody checked (an append never launders): the
         // store refuses while anyone else has committed since this process checked the file; check, and again.
         // (The store compares the key with the facility key the checked file names.)
-        let signer = CheckpointSigner(origin: try origin(), key: facilityKey)
+        let signer = CheckpointSigner(origin: try database.keptOrigin ?? origin(), key: facilityKey)
         let appended = try appendRetryingWhileChanged(facilityKey: facilityKey) {
             try database.append(statements, checkpointSigner: signer, projections: projections)
         }

@@ -10,14 +10,25 @@ import CryptoExtras
 public struct SignerKey: Sendable, CustomStringConvertible {
     let privateKey: Curve25519.Signing.PrivateKey
 
+    /// The matching public key (and with it the key id), worked out once: an append asks for the actor's,
+    /// witnesses' and facility's key ids several times, and each was a SHA-256 and a hex string.
+    public let publicKey: SignerPublicKey
+
+    private init(_ privateKey: Curve25519.Signing.PrivateKey) {
+        self.privateKey = privateKey
+        self.publicKey = SignerPublicKey(publicKey: privateKey.publicKey)
+    }
+
     /// A new random key.
-    public init() { privateKey = Curve25519.Signing.PrivateKey() }
+    public init() { self.init(Curve25519.Signing.PrivateKey()) }
 
     /// A key from its 32-byte seed (tests and fixtures).
     public init(seed: some Collection<UInt8>) throws {
-        do { privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: Array(seed)) } catch {
+        let key: Curve25519.Signing.PrivateKey
+        do { key = try Curve25519.Signing.PrivateKey(rawRepresentation: Array(seed)) } catch {
             throw LedgerError(.keyFileInvalid, "an Ed25519 private key seed must be 32 bytes")
         }
+        self.init(key)
     }
 
     /// Parses a PKCS#8 PEM (the "PRIVATE KEY" block openssl writes) holding an Ed25519 key.
@@ -26,15 +37,15 @@ public struct SignerKey: Sendable, CustomStringConvertible {
         if case .other(let name) = KeyAlgorithm.of(pem: pem) {
             throw LedgerError(.keyFileInvalid, "the file holds a key of type \(name), not an Ed25519 key; csledger signs only with Ed25519")
         }
-        do { privateKey = try Curve25519.Signing.PrivateKey(pemRepresentation: pem) } catch {
+        let key: Curve25519.Signing.PrivateKey
+        do { key = try Curve25519.Signing.PrivateKey(pemRepresentation: pem) } catch {
             throw LedgerError(.keyFileInvalid, "the file is not an Ed25519 private key in PEM (PKCS#8) form")
         }
+        self.init(key)
     }
 
     /// The PKCS#8 PEM text.
     public var pem: String { privateKey.pemRepresentation + "\n" }
-    /// The matching public key.
-    public var publicKey: SignerPublicKey { SignerPublicKey(publicKey: privateKey.publicKey) }
     /// SHA-256 of the raw public key, hex.
     public var keyID: KeyID { publicKey.keyID }
 
