@@ -33,6 +33,12 @@ package final class DashboardData: Sendable {
     private let runs = Atomic<Int>(0)
     /// How long the last run took, in nanoseconds.
     private let lastRunNanoseconds = Atomic<Int>(0)
+    /// When the last run ended and how long it took.
+    private let lastRun = Mutex<(ended: ContinuousClock.Instant, took: Duration)?>(nil)
+    /// After a run that took T, no new one starts for `pacing` × T while the kept report can still answer: so
+    /// while entries keep coming, catching up takes at most 1 / (1 + pacing) of a core from the appends (at a
+    /// million entries a run costs seconds of CPU; the counters come first). The pages say how far behind they are.
+    package let pacing: Double
     /// The movements' sums by lot and kind, for the inventory now.
     private let keptTotals = Mutex(InventoryReport.KeptTotals())
     /// The movements of the lots whose pages were opened last (at most `keptLots`), each brought up to date
@@ -45,12 +51,13 @@ package final class DashboardData: Sendable {
     package let catchUpWait: Duration
 
     package init(ledger: Ledger, maximumAge: Duration = .seconds(300), reconciliation: ReconciliationState = ReconciliationState(),
-                witnesses: [Cosignature.Witness] = [], catchUpWait: Duration = .milliseconds(150)) {
+                witnesses: [Cosignature.Witness] = [], catchUpWait: Duration = .milliseconds(150), pacing: Double = 1) {
         self.ledger = ledger
         self.state = reconciliation
         self.maximumAge = maximumAge
         self.witnesses = witnesses
         self.catchUpWait = catchUpWait
+        self.pacing = pacing
     }
 
     /// How many times the reconciliation actually ran (tests and the benchmark read it).
@@ -69,7 +76,8 @@ package final class DashboardData: Sendable {
         let size = try ledger.database.size()
         let k = kept.withLock { $0 }
         if let k, k.size == size, ContinuousClock.now - k.at < maximumAge { return k.report }
-        let run = startRun()
+        let usable = k.map { ContinuousClock.now - $0.at < maximumAge } ?? false
+        guard let run = startRun(paced: usable) else { return k!.report }
         let wait = Duration.nanoseconds(lastRunNanoseconds.load(ordering: .relaxed)) > catchUpWait ? .zero : catchUpWait
         if let k, ContinuousClock.now - k.at < maximumAge, run.value(waitingAtMost: wait) == nil { return k.report }
         return try run.value()
@@ -81,10 +89,12 @@ package final class DashboardData: Sendable {
     }
 
     /// The run under way, or a new one started on a thread of its own (the rules over a million entries take
-    /// seconds of CPU: not a thing to do on the server's few cooperative threads).
-    private func startRun() -> BackgroundValue<ReconciliationReport> {
+    /// seconds of CPU: not a thing to do on the server's few cooperative threads). `paced`: none while the
+    /// pause after the last run lasts (`pacing`).
+    private func startRun(paced: Bool) -> BackgroundValue<ReconciliationReport>? {
         current.withLock { slot in
             if let run = slot, !run.isDone { return run }
+            if paced, let last = lastRun.withLock({ $0 }), ContinuousClock.now < last.ended + last.took * pacing { return nil }
             let run = BackgroundValue { [self] in
                 // Keyed by the size read before the run: an entry appended meanwhile makes the next page run again.
                 let size = try ledger.database.size()
@@ -92,6 +102,7 @@ package final class DashboardData: Sendable {
                 let report = try ledger.reconcile(verify: false, state: state)
                 runs.add(1, ordering: .relaxed)
                 let took = ContinuousClock.now - started
+                lastRun.withLock { $0 = (ContinuousClock.now, took) }
                 lastRunNanoseconds.store(Int(took.components.seconds) * 1_000_000_000 + Int(took.components.attoseconds / 1_000_000_000),
                                          ordering: .relaxed)
                 kept.withLock { k in

@@ -68,6 +68,31 @@ struct DashboardCatchUpTests {
         #expect(JCS.serializeString(fresh.json(all: true)) == JCS.serializeString(full.json(all: true)))
     }
 
+    @Test("after a run, no new one starts for pacing × its time while the kept findings can answer (the counters come first), unless they are too old")
+    func paced() throws {
+        let (sim, ledger) = try Self.clinic(days: 3)
+        defer { withExtendedLifetime(sim) {} }
+        // A pause of 100,000 times the last run's time: longer than this test.
+        let data = DashboardData(ledger: ledger, catchUpWait: .zero, pacing: 100_000)
+        let first = try data.reconciliation()
+        #expect(data.reconciliationRuns == 1)
+        sim.day = 3
+        try sim.businessDay(3)
+        try sim.fx.flush(clock: sim.cal.at(3, 18.5))
+        let size = try ledger.database.size()
+        for _ in 0..<5 {
+            let page = try data.reconciliation()
+            #expect(page.entries == first.entries && data.behind(page) == size - first.entries, "the kept findings, marked as behind")
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(data.reconciliationRuns == 1, "no run started during the pause")
+        // Findings older than the maximum age are never shown: a run starts and the page waits for it, pause or not.
+        let strict = DashboardData(ledger: ledger, maximumAge: .zero, catchUpWait: .zero, pacing: 100_000)
+        _ = try strict.reconciliation()
+        let fresh = try strict.reconciliation()
+        #expect(strict.reconciliationRuns == 2 && fresh.entries == size)
+    }
+
     @Test("the inventory now that the overview and stock pages show, kept as entries are appended (only new movements read), equals the one summed over every movement: after business days and a dose with its waste corrected")
     func keptInventory() throws {
         let (sim, ledger) = try Self.clinic(days: 3)
