@@ -66,7 +66,7 @@ let package = Package(
             name: "LedgerMigrations",
             path: "Migrations",
             exclude: ["README.md"],
-            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql"), .embedInCode("0003_api_tokens.sql"), .embedInCode("0004_statement_index.sql"), .embedInCode("0005_append_order.sql"), .embedInCode("0006_auth_epoch.sql"), .embedInCode("0007_state_seal.sql"), .embedInCode("0008_supervised_dosing.sql"), .embedInCode("0009_cosignatures.sql"), .embedInCode("0010_token_scope.sql")],
+            resources: [.embedInCode("0001_ledger.sql"), .embedInCode("0002_dispensing.sql"), .embedInCode("0003_api_tokens.sql"), .embedInCode("0004_statement_index.sql"), .embedInCode("0005_append_order.sql"), .embedInCode("0006_auth_epoch.sql"), .embedInCode("0007_state_seal.sql"), .embedInCode("0008_supervised_dosing.sql"), .embedInCode("0009_cosignatures.sql"), .embedInCode("0010_token_scope.sql"), .embedInCode("0011_shipments_by_status.sql")],
             swiftSettings: swiftSettings
         ),
         .target(

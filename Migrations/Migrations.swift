@@ -22,5 +22,6 @@ public enum LedgerMigrations {
         Migration(identifier: "0008_supervised_dosing", sql: String(decoding: PackageResources._008_supervised_dosing_sql, as: UTF8.self)),
         Migration(identifier: "0009_cosignatures", sql: String(decoding: PackageResources._009_cosignatures_sql, as: UTF8.self)),
         Migration(identifier: "0010_token_scope", sql: String(decoding: PackageResources._010_token_scope_sql, as: UTF8.self)),
+        Migration(identifier: "0011_shipments_by_status", sql: String(decoding: PackageResources._011_shipments_by_status_sql, as: UTF8.self)),
     ]
 }
