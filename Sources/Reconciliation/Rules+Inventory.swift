@@ -246,26 +246,42 @@ extension Run {
     // MARK: Rule 3: use of lots that were not usable
 
     mutating func unusableLots() {
-        var statusChanges: [String: [Record]] = [:]
-        for e in facts.live(DispensingType.lotStatusChanged) {
-            if let id = e.string(LotStatusChanged.Member.lotID) { statusChanges[id, default: []].append(e) }
+        /// What the checks need of each lot, read through the facts the check is given (so that what it read is
+        /// known to `eachRecord`), once per list.
+        struct Lots {
+            var statusChanges: [String: [Record]]?
+            var states: [String: UnusableLotState] = [:]
+            var current: UnusableLotState?
+
+            mutating func state(_ facts: Facts, _ lot: String) -> UnusableLotState {
+                if let c = current, c.lot == lot { return c }  // doses come in runs from the same lot
+                if let known = states[lot] { current = known; return known }
+                if statusChanges == nil {
+                    var changes: [String: [Record]] = [:]
+                    for e in facts.live(DispensingType.lotStatusChanged) {
+                        if let id = e.string(LotStatusChanged.Member.lotID) { changes[id, default: []].append(e) }
+                    }
+                    for k in changes.keys { changes[k]?.sort { ($0.time, $0.seq) < ($1.time, $1.seq) } }
+                    statusChanges = changes
+                }
+                let info = facts.lots[lot]
+                let expiredFrom = info?.expiry.flatMap { Timestamp($0.description, allowDate: true) }?.adding(days: 1)
+                let made = UnusableLotState(lot: lot, info: info, expiredFrom: expiredFrom, changes: statusChanges?[lot] ?? [])
+                states[lot] = made
+                current = made
+                return made
+            }
         }
-        for k in statusChanges.keys { statusChanges[k]?.sort { ($0.time, $0.seq) < ($1.time, $1.seq) } }
-        // What the checks need of a lot, looked up once per run of uses of the same lot.
-        var states: [String: UnusableLotState] = [:]
-        var current: UnusableLotState? = nil
-        func state(_ lot: String) -> UnusableLotState {
-            if let c = current, c.lot == lot { return c }  // doses come in runs from the same lot
-            if let known = states[lot] { current = known; return known }
-            let info = facts.lots[lot]
-            let expiredFrom = info?.expiry.flatMap { Timestamp($0.description, allowDate: true) }?.adding(days: 1)
-            let made = UnusableLotState(lot: lot, info: info, expiredFrom: expiredFrom, changes: statusChanges[lot] ?? [])
-            states[lot] = made
-            current = made
-            return made
+        // One use at a time: only the uses appended since the last answer are checked, while no lot's receipt or
+        // status changed (`eachRecord`).
+        var doseLots = Lots()
+        eachRecord("unusable-lots.doses", facts.doses, seq: \.record.seq) { run, d in
+            if let id = d.lotID { run.useOfLot(d.record, doseLots.state(run.facts, id)) }
         }
-        for d in facts.doses { if let id = d.lotID { useOfLot(d.record, state(id)) } }
-        for e in facts.live(DispensingType.prescriptionDispensed) { for item in e.lotItems { useOfLot(e, state(item.lotID)) } }
+        var fillLots = Lots()
+        eachRecord("unusable-lots.fills", facts.live(DispensingType.prescriptionDispensed), seq: \.seq) { run, e in
+            for item in e.lotItems { run.useOfLot(e, fillLots.state(run.facts, item.lotID)) }
+        }
     }
 
     /// Rule 3 for one use of a lot (a dose or a dispensing).
