@@ -188,17 +188,25 @@ struct Run {
     var output: Output { Output(findings: findings, cusums: cusums, peers: peers, wasteDelays: wasteDelays) }
 
     /// `step` over every movement in seq order, from `initial`: in the kept reconciliation the state after the
-    /// movements taken in so far is kept, and only the movements appended since are stepped through (within one
-    /// build of the kept facts the movements are only ever appended to, in seq order). `step` must read nothing
-    /// but the movement.
+    /// movements taken in so far is kept, and only the movements appended since are stepped through.
     func foldMovements<S: Sendable>(_ name: String, from initial: S, _ step: (inout S, Movement) -> Void) -> S {
-        let movements = facts.movements
+        fold(name, over: facts.movements, from: initial, step)
+    }
+
+    /// `step` over every record in seq order (corrected ones too), from `initial`, as `foldMovements`.
+    func foldEntries<S: Sendable>(_ name: String, from initial: S, _ step: (inout S, Record) -> Void) -> S {
+        fold(name, over: facts.entries, from: initial, step)
+    }
+
+    /// `step` over `list`, one of the facts' lists that within one build of the kept facts are only ever appended
+    /// to (the movements, the entries); `step` must read nothing but the element.
+    private func fold<T, S: Sendable>(_ name: String, over list: [T], from initial: S, _ step: (inout S, T) -> Void) -> S {
         var plain = facts
         plain.reads = nil
         var (state, count) = kept?.fold(name, for: plain) ?? (initial, 0)
-        if count > movements.count { (state, count) = (initial, 0) }
-        for m in movements[count...] { step(&state, m) }
-        kept?.keep(fold: name, state, count: movements.count, for: plain)
+        if count > list.count { (state, count) = (initial, 0) }
+        for m in list[count...] { step(&state, m) }
+        kept?.keep(fold: name, state, count: list.count, for: plain)
         return state
     }
 

@@ -21,37 +21,73 @@ extension Run {
     /// when enough of them do. Peers share a role; every counter is a peer of every other. Three rates:
     /// waste share per dose (clinicians), share of counts with a variance (both counters), corrections
     /// per record (the person who records the correction).
-    mutating func outliers() {
-        struct Activity {
-            var n = 0
-            var sum = 0.0
-            var seqs: [Int] = []
-            var rate: Double { n == 0 ? 0 : sum / Double(n) }
-            mutating func add(_ value: Double, _ seq: Int?) {
-                n += 1
-                sum += value
-                if let seq { seqs.append(seq) }
+    /// One person's activity in one quarter for one metric: how many, their values' sum, the entries that count.
+    struct Activity: Sendable {
+        var n = 0
+        var sum = 0.0
+        var seqs: [Int] = []
+        /// Each value, by seq, when a later correction may take one out (the doses' waste shares).
+        var values: [Double] = []
+        var rate: Double { n == 0 ? 0 : sum / Double(n) }
+        mutating func add(_ value: Double, _ seq: Int?) {
+            n += 1
+            sum += value
+            if let seq { seqs.append(seq) }
+        }
+    }
+
+    /// (metric, quarter, person): metric is the index in `metrics` below.
+    struct Slot: Hashable, Sendable { let metric: Int; let quarter: Int; let person: KeyID }
+
+    /// The doses' waste shares (metric 0) and the records and corrections (metric 2) of each person and quarter,
+    /// through the entries in seq order; a dose corrected later leaves its slot, whose sum is then added up again
+    /// in seq order (so the figures are exactly those of a pass over the uncorrected doses).
+    struct OutlierTally: Sendable {
+        var data: [Slot: Activity] = [:]
+
+        mutating func take(_ e: Record) {
+            let quarter = Run.quarterNumber(e.time)
+            if e.type == DispensingType.doseAdministered, let share = Dose(e).share {
+                let slot = Slot(metric: 0, quarter: quarter, person: e.actor)
+                data[slot, default: Activity()].add(share, e.seq)
+                data[slot]!.values.append(share)
+            }
+            // A corrected dose: its slot is the one whose doses (in seq order) hold its seq.
+            if e.type == DispensingType.entryCorrected, let c = e.integer(EntryCorrected.Member.corrects),
+               let (slot, i) = data.lazy.compactMap({ slot, a -> (Slot, Int)? in
+                   guard slot.metric == 0 else { return nil }
+                   var (low, high) = (0, a.seqs.count)
+                   while low < high {
+                       let mid = (low + high) / 2
+                       if a.seqs[mid] < c { low = mid + 1 } else { high = mid }
+                   }
+                   return low < a.seqs.count && a.seqs[low] == c ? (slot, low) : nil
+               }).first, var a = data[slot] {
+                a.seqs.remove(at: i)
+                a.values.remove(at: i)
+                var again = Activity()
+                for (seq, value) in zip(a.seqs, a.values) { again.add(value, seq) }
+                again.values = a.values
+                data[slot] = again.n == 0 ? nil : again
+            }
+            // Corrections per record: every dispensing record a person wrote counts as one activity.
+            if e.type != ReconciliationType.findingResolved {
+                let isCorrection = e.type == DispensingType.entryCorrected
+                data[Slot(metric: 2, quarter: quarter, person: e.actor), default: Activity()].add(isCorrection ? 1 : 0, isCorrection ? e.seq : nil)
             }
         }
-        // (metric, quarter, person) -> activity; one lookup for each record, updated in place.
-        struct Slot: Hashable { let metric: Int; let quarter: Int; let person: KeyID }  // metric: index in `metrics`
-        var data: [Slot: Activity] = [:]
+    }
+
+    mutating func outliers() {
+        // Only the entries appended since the last answer are taken in (`foldEntries`).
+        var data = foldEntries("outliers", from: OutlierTally()) { $0.take($1) }.data
         func note(_ metric: Int, _ t: Timestamp, _ p: KeyID, _ value: Double, _ seq: Int?) {
             data[Slot(metric: metric, quarter: Self.quarterNumber(t), person: p), default: Activity()].add(value, seq)
-        }
-        for d in facts.doses {
-            guard let share = d.share else { continue }
-            note(0, d.record.time, d.record.actor, share, d.record.seq)
         }
         for e in facts.live(DispensingType.countRecorded) {
             guard let c = facts.counts[e.seq] else { continue }
             let variance = c.counted != c.expected
             for p in e.people { note(1, e.time, p, variance ? 1 : 0, variance ? e.seq : nil) }
-        }
-        // Corrections per record: every dispensing record a person wrote counts as one activity.
-        for e in facts.entries where e.type != ReconciliationType.findingResolved {
-            let isCorrection = e.type == DispensingType.entryCorrected
-            note(2, e.time, e.actor, isCorrection ? 1 : 0, isCorrection ? e.seq : nil)
         }
         let metrics: [(key: String, minimum: Int, floor: Double, name: String, unit: String)] = [
             ("waste", config.outlierMinimumDoses, config.outlierWasteScaleFloor, "waste share per dose", "doses"),
