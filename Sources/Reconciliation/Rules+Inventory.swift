@@ -341,12 +341,13 @@ extension Run {
     /// must have been counted within `inventoryIntervalDays` (730) of its last count, or, if never
     /// counted, of its receipt or the ledger's creation, whichever is later.
     mutating func biennialInventory() {
-        // Each lot in stock, since when it was last counted (or held uncounted): derived from every movement and
-        // count but not the time, so an answer that only the clock changed does not sum the movements again.
+        // Every lot's stock: only the movements appended since the last answer are added (`foldMovements`).
+        let stock = foldMovements("biennial-inventory.stock", from: [String: Int64]()) { $0[$1.lotID, default: 0] += $1.micros }
+        // Each lot in stock, since when it was last counted (or held uncounted): derived from the stock and the
+        // counts but not the time, so an answer that only the clock changed does not look at them again.
         let inStock: [(lot: String, since: Timestamp, seq: Int?, counted: Bool)] = derived("biennial-inventory.in-stock") { facts in
             guard let created = facts.created else { return [] }
-            var stock: [String: Int64] = [:]
-            for m in facts.movements { stock[m.lotID, default: 0] += m.micros }
+            _ = facts.movements  // what the stock above was summed from
             var lastCount: [String: Record] = [:]
             for e in facts.live(DispensingType.countRecorded) {
                 guard let id = e.string(CountRecorded.Member.lotID) else { continue }
