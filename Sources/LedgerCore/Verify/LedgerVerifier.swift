@@ -153,7 +153,9 @@ public struct LedgerVerifier: Sendable {
                 headers.withUnsafeMutableBufferPointer { headersOut in
                     decoded.withUnsafeMutableBufferPointer { decodedOut in
                         let (leaves, headers, decoded) = (leavesOut, headersOut, decodedOut)
-                        let body = { (i: Int) in
+                        // Key ids read before are handed out again (one table per thread: the serial loop's, or
+                        // none across indices when spread over all cores).
+                        let body = { (i: Int, ids: inout SignedEntryFields.KeyIDs) in
                             let range = batch.range(i)
                             let bytes = UnsafeRawBufferPointer(rebasing: all[range])
                             leaves[i] = MerkleTree.leafHash(prefixed: UnsafeRawBufferPointer(rebasing: all[batch.leafInput(i)]))
@@ -162,14 +164,18 @@ public struct LedgerVerifier: Sendable {
                             if !checkSignatures, batch.seqs[i] != 0, let header = EntryHeader(canonical: bytes) {
                                 headers[i] = header
                             } else {
-                                decoded[i] = Self.decode(bytes, storage: batch.storage, range: range, genesis: batch.seqs[i] == 0)
+                                decoded[i] = Self.decode(bytes, storage: batch.storage, range: range, genesis: batch.seqs[i] == 0, ids: &ids)
                             }
                         }
                         if parallel {
                             // Each index writes only its own slots of the three buffers.
-                            Self.parallel(n, body)
+                            Self.parallel(n) { i in
+                                var ids = SignedEntryFields.KeyIDs()
+                                body(i, &ids)
+                            }
                         } else {
-                            for i in 0..<n { body(i) }
+                            var ids = SignedEntryFields.KeyIDs()
+                            for i in 0..<n { body(i, &ids) }
                         }
                     }
                 }
@@ -180,13 +186,14 @@ public struct LedgerVerifier: Sendable {
 
     /// The full reading of one entry: parse, canonical form, fields, and where its signing input lies.
     /// `genesis`: stored at seq 0, where the entry must create the ledger.
-    static func decode(_ bytes: UnsafeRawBufferPointer, storage: [UInt8], range: Range<Int>, genesis: Bool) -> Decoded {
+    static func decode(_ bytes: UnsafeRawBufferPointer, storage: [UInt8], range: Range<Int>, genesis: Bool,
+                       ids: inout SignedEntryFields.KeyIDs) -> Decoded {
         var d = Decoded()
         let buffer = bytes.assumingMemoryBound(to: UInt8.self)
         // The one-pass check settles almost every entry; anything it cannot vouch for is re-serialized.
         let canonical = JCS.isCanonical(buffer)
         // An ordinary canonical entry needs no JSON tree: its fields are read in place.
-        if canonical == true, !genesis, let fields = SignedEntryFields(canonical: bytes) {
+        if canonical == true, !genesis, let fields = SignedEntryFields(canonical: bytes, ids: &ids) {
             d.fields = fields
             d.signingInput = storage[(range.lowerBound + fields.statement.lowerBound)..<(range.lowerBound + fields.statement.upperBound)]
             d.statementHash = SHA256Direct.hash(UnsafeRawBufferPointer(rebasing: bytes[fields.statement]))
