@@ -34,18 +34,13 @@ extension LedgerDatabase {
     /// SHA-256 over every derived table, row by row in key order: each table's name, then each value as a
     /// type byte, an 8-byte length and its bytes. Equal tables give equal digests.
     static func derivedDigest(_ db: Database) throws -> Hash {
-        var hasher = StreamingSHA256()
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 17)
-        func flush() {
-            hasher.update(buffer)
-            buffer.removeAll(keepingCapacity: true)
-        }
-        func appendLength(_ n: Int) {
-            withUnsafeBytes(of: UInt64(n).bigEndian) { buffer.append(contentsOf: $0) }
-        }
+        // Every value is written in place into one fixed buffer, hashed each time it fills: the same bytes as
+        // when they were appended to an array one value at a time, which cost a third of this function's time.
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: DigestInput.capacity, alignment: 8)
+        defer { storage.deallocate() }
+        var input = DigestInput(buffer: storage)
         for table in try derivedTables(db) {
-            buffer.append(contentsOf: Array("table \(table.name)\n".utf8))
+            Array("table \(table.name)\n".utf8).withUnsafeBytes { input.bytes($0) }
             let sql = table.select() + " ORDER BY " + table.key.map { "\"\($0)\"" }.joined(separator: ", ")
             let statement = try db.makeStatement(sql: sql)
             let handle = statement.sqliteStatement
@@ -56,27 +51,25 @@ extension LedgerDatabase {
                 guard rc == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: "reading \(table.name)") }
                 for c in 0..<n {
                     let type = sqlite3_column_type(handle, c)
-                    buffer.append(UInt8(type))
+                    input.byte(UInt8(type))
                     switch type {
                     case SQLITE_INTEGER:
-                        withUnsafeBytes(of: sqlite3_column_int64(handle, c).bigEndian) { buffer.append(contentsOf: $0) }
+                        input.word(UInt64(bitPattern: sqlite3_column_int64(handle, c)))
                     case SQLITE_NULL:
                         break
                     case SQLITE_FLOAT:
-                        withUnsafeBytes(of: sqlite3_column_double(handle, c).bitPattern.bigEndian) { buffer.append(contentsOf: $0) }
+                        input.word(sqlite3_column_double(handle, c).bitPattern)
                     default:
-                        // Text and blobs: their bytes (SQLite converts neither when asked for a blob).
+                        // Text and blobs: their length, then their bytes (SQLite converts neither when asked for a blob).
                         let p = sqlite3_column_blob(handle, c)
                         let len = Int(sqlite3_column_bytes(handle, c))
-                        appendLength(len)
-                        if let p, len > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(start: p, count: len)) }
+                        input.word(UInt64(len))
+                        if let p, len > 0 { input.bytes(UnsafeRawBufferPointer(start: p, count: len)) }
                     }
                 }
-                if buffer.count > 1 << 16 { flush() }
             }
         }
-        flush()
-        return hasher.finalize()
+        return input.finalize()
     }
 
     /// The latest checkpoint and the digest of every derived table, from one snapshot (what a seal signs).
@@ -293,5 +286,49 @@ extension LedgerDatabase {
                 }
             }
         } catch let e as LedgerError { throw e } catch { throw LedgerError.storage(error, path: path) }
+    }
+}
+
+/// What `derivedDigest` hashes, gathered in a fixed buffer (its caller's) and handed to SHA-256 whenever it fills.
+private struct DigestInput {
+    static let capacity = 1 << 16
+    private var hasher = StreamingSHA256()
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var used = 0
+
+    init(buffer: UnsafeMutableRawBufferPointer) { self.buffer = buffer }
+
+    mutating func byte(_ b: UInt8) {
+        if used == Self.capacity { flush() }
+        buffer[used] = b
+        used += 1
+    }
+
+    /// Eight bytes, big-endian.
+    mutating func word(_ v: UInt64) {
+        if used + 8 > Self.capacity { flush() }
+        buffer.storeBytes(of: v.bigEndian, toByteOffset: used, as: UInt64.self)
+        used += 8
+    }
+
+    mutating func bytes(_ p: UnsafeRawBufferPointer) {
+        guard let base = p.baseAddress, p.count > 0 else { return }
+        if used + p.count > Self.capacity { flush() }
+        if p.count > Self.capacity {
+            hasher.update(p)
+            return
+        }
+        (buffer.baseAddress! + used).copyMemory(from: base, byteCount: p.count)
+        used += p.count
+    }
+
+    private mutating func flush() {
+        hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
+        used = 0
+    }
+
+    mutating func finalize() -> Hash {
+        flush()
+        return hasher.finalize()
     }
 }

@@ -171,4 +171,18 @@ struct VerifierTests {
             #expect(EntryHeader.hexWord(word(bad)) == nil, "\(bad)")
         }
     }
+
+    /// The readers hand out a key id read before for the same 64 characters: ids that begin alike (the first
+    /// 8 characters are compared first) but differ after are each read as written, again and again.
+    @Test func keyIDsReadBeforeAreTheSameCharacters() {
+        let a = String(repeating: "0123456789abcdef", count: 4)
+        let b = String(a.dropLast()) + "0", c = "0123456789abcdef" + String(repeating: "f", count: 48)
+        var ids = SignedEntryFields.KeyIDs()
+        for _ in 0..<3 {
+            for text in [a, b, c] {
+                let id = Array(text.utf8).withUnsafeBytes { ids.id($0) }
+                #expect(id.hex == text)
+            }
+        }
+    }
 }

@@ -140,11 +140,12 @@ extension LedgerVerifier {
         public consuming func finish() -> Prepared {
             guard !options.checkSignatures else { return LedgerVerifier.prepare(batch, options: options) }
             var decoded: [Decoded?] = []
+            var ids = SignedEntryFields.KeyIDs()
             for i in 0..<batch.count where headers[i] == nil {
                 if decoded.isEmpty { decoded = [Decoded?](repeating: nil, count: batch.count) }
                 decoded[i] = batch.storage.withUnsafeBytes { all in
                     LedgerVerifier.decode(UnsafeRawBufferPointer(rebasing: all[batch.range(i)]), storage: batch.storage,
-                                          range: batch.range(i), genesis: batch.seqs[i] == 0)
+                                          range: batch.range(i), genesis: batch.seqs[i] == 0, ids: &ids)
                 }
             }
             return Prepared(batch: batch, checkSignatures: false, leaves: leaves, headers: headers, decoded: decoded)

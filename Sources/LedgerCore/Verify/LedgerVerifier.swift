@@ -153,7 +153,9 @@ public struct LedgerVerifier: Sendable {
                 headers.withUnsafeMutableBufferPointer { headersOut in
                     decoded.withUnsafeMutableBufferPointer { decodedOut in
                         let (leaves, headers, decoded) = (leavesOut, headersOut, decodedOut)
-                        let body = { (i: Int) in
+                        // Key ids read before are handed out again (one table per thread: the serial loop's, or
+                        // none across indices when spread over all cores).
+                        let body = { (i: Int, ids: inout SignedEntryFields.KeyIDs) in
                             let range = batch.range(i)
                             let bytes = UnsafeRawBufferPointer(rebasing: all[range])
                             leaves[i] = MerkleTree.leafHash(prefixed: UnsafeRawBufferPointer(rebasing: all[batch.leafInput(i)]))
@@ -162,14 +164,18 @@ public struct LedgerVerifier: Sendable {
                             if !checkSignatures, batch.seqs[i] != 0, let header = EntryHeader(canonical: bytes) {
                                 headers[i] = header
                             } else {
-                                decoded[i] = Self.decode(bytes, storage: batch.storage, range: range, genesis: batch.seqs[i] == 0)
+                                decoded[i] = Self.decode(bytes, storage: batch.storage, range: range, genesis: batch.seqs[i] == 0, ids: &ids)
                             }
                         }
                         if parallel {
                             // Each index writes only its own slots of the three buffers.
-                            Self.parallel(n, body)
+                            Self.parallel(n) { i in
+                                var ids = SignedEntryFields.KeyIDs()
+                                body(i, &ids)
+                            }
                         } else {
-                            for i in 0..<n { body(i) }
+                            var ids = SignedEntryFields.KeyIDs()
+                            for i in 0..<n { body(i, &ids) }
                         }
                     }
                 }
@@ -180,13 +186,14 @@ public struct LedgerVerifier: Sendable {
 
     /// The full reading of one entry: parse, canonical form, fields, and where its signing input lies.
     /// `genesis`: stored at seq 0, where the entry must create the ledger.
-    static func decode(_ bytes: UnsafeRawBufferPointer, storage: [UInt8], range: Range<Int>, genesis: Bool) -> Decoded {
+    static func decode(_ bytes: UnsafeRawBufferPointer, storage: [UInt8], range: Range<Int>, genesis: Bool,
+                       ids: inout SignedEntryFields.KeyIDs) -> Decoded {
         var d = Decoded()
         let buffer = bytes.assumingMemoryBound(to: UInt8.self)
         // The one-pass check settles almost every entry; anything it cannot vouch for is re-serialized.
         let canonical = JCS.isCanonical(buffer)
         // An ordinary canonical entry needs no JSON tree: its fields are read in place.
-        if canonical == true, !genesis, let fields = SignedEntryFields(canonical: bytes) {
+        if canonical == true, !genesis, let fields = SignedEntryFields(canonical: bytes, ids: &ids) {
             d.fields = fields
             d.signingInput = storage[(range.lowerBound + fields.statement.lowerBound)..<(range.lowerBound + fields.statement.upperBound)]
             d.statementHash = SHA256Direct.hash(UnsafeRawBufferPointer(rebasing: bytes[fields.statement]))
@@ -229,7 +236,7 @@ public struct LedgerVerifier: Sendable {
         }
         var pendingCheckpoints = (self.pendingCheckpoints + checkpoints).sorted { $0.treeSize < $1.treeSize }[...]
         // 2. In order: positions, chain, time, enrolment state, Merkle tree; collect signature checks.
-        var jobs: [SigJob] = []
+        var jobs: [SignatureWork.Job] = []
         // About one and a half signatures an entry: no regrowing while the batch is walked.
         if options.checkSignatures { jobs.reserveCapacity(rows.count * 2) }
         let checkRoots = !wantedSizes.isEmpty
@@ -259,12 +266,12 @@ public struct LedgerVerifier: Sendable {
                 if let error = d.error {
                     fail(seq, .malformedEntry, error)
                 } else if let e = d.entry {
-                    checkSigned(row: i, seq: seq, entrySeq: e.seq, prev: e.prev, logged: e.logged, actor: e.statement.actor,
+                    checkSigned(seq: seq, entrySeq: e.seq, prev: e.prev, logged: e.logged, actor: e.statement.actor,
                                 witnesses: e.statement.witnesses, signatures: e.signatures, statement: e.statement,
-                                log: e.statement.log, jobs: &jobs)
+                                log: e.statement.log, message: d.signingInput, jobs: &jobs)
                 } else if let f = d.fields {
-                    checkSigned(row: i, seq: seq, entrySeq: f.header.seq, prev: f.header.prev, logged: f.header.logged,
-                                actor: f.actor, witnesses: f.witnesses, signatures: f.signatures, statement: nil, log: f.log, jobs: &jobs)
+                    checkSigned(seq: seq, entrySeq: f.header.seq, prev: f.header.prev, logged: f.header.logged,
+                                actor: f.actor, witnesses: f.witnesses, signatures: f.signatures, statement: nil, log: f.log, message: d.signingInput, jobs: &jobs)
                 }
                 // (Seq numbers past 2^32 - 1, four billion entries, are beyond any ledger this keeps in memory.)
                 if let h = d.statementHash, let seq32 = UInt32(exactly: seq) {
@@ -292,7 +299,8 @@ public struct LedgerVerifier: Sendable {
                 if let sig = note.signatures.first(where: { $0.keyName == body.origin }), let f = registry.facility {
                     storedOutcomes.append((cp.treeSize, body.rootHash == frontier.root))
                     if options.checkSignatures {
-                        jobs.append(SigJob(index: i, key: f.publicKey, sig: sig.signature, message: Array(note.text.utf8)[...], treeSize: cp.treeSize))
+                        jobs.append(SignatureWork.Job(seq: nil, treeSize: cp.treeSize, key: f.publicKey, signature: sig.signature,
+                                                      message: Array(note.text.utf8)[...]))
                     }
                 } else {
                     fail(nil, .checkpointSignature, "the stored checkpoint carries no signature by this ledger's facility key", treeSize: cp.treeSize)
@@ -305,20 +313,17 @@ public struct LedgerVerifier: Sendable {
         //    number of chunks waits, so memory stays flat; `finish` collects the outcome.
         guard options.checkSignatures, !jobs.isEmpty else { return }
         report.signaturesChecked += jobs.count
-        signatureWork.submit(jobs.map { job in
-            SignatureWork.Job(seq: job.treeSize == nil ? rows.seqs[job.index] : nil, treeSize: job.treeSize, key: job.key,
-                              signature: job.sig, message: job.message ?? prepared.decoded(job.index)?.signingInput ?? [])
-        })
+        // Handed over as made: each job already holds its message (a slice of the batch's buffer), so the entry's
+        // reading is not copied again per signature to find it.
+        signatureWork.submit(jobs)
     }
-
-    /// A signature to check: the row it belongs to (or a stored checkpoint's note), the key and the signature.
-    private struct SigJob { let index: Int; let key: SignerPublicKey; let sig: [UInt8]; var message: ArraySlice<UInt8>? = nil; var treeSize: Int? = nil }
 
     /// The ordered checks of one signed entry stored at `seq`: its own seq, prev, time, its signers against the
     /// enrolment state before it, and (given its statement) what it changes in that state; the signatures
-    /// to check go to `jobs`.
-    private mutating func checkSigned(row: Int, seq: Int, entrySeq: Int, prev: Hash, logged: Timestamp, actor: KeyID, witnesses: [KeyID],
-                                      signatures: [EntrySignature], statement: Statement?, log: String?, jobs: inout [SigJob]) {
+    /// to check go to `jobs` (`message`: the statement's signing input).
+    private mutating func checkSigned(seq: Int, entrySeq: Int, prev: Hash, logged: Timestamp, actor: KeyID, witnesses: [KeyID],
+                                      signatures: [EntrySignature], statement: Statement?, log: String?,
+                                      message: ArraySlice<UInt8>, jobs: inout [SignatureWork.Job]) {
         if entrySeq != seq { fail(seq, .seqMismatch, "the entry says it is seq \(entrySeq) but is stored at seq \(seq)") }
         if prev != prevLeaf {
             fail(seq, .prevMismatch, seq == 0 ? "the first entry's prev must be all zeros"
@@ -340,7 +345,7 @@ public struct LedgerVerifier: Sendable {
         }
         for s in signatures {
             if let g = genesisKey, s.key == g.keyID {
-                jobs.append(SigJob(index: row, key: g, sig: s.signature))
+                jobs.append(SignatureWork.Job(seq: seq, treeSize: nil, key: g, signature: s.signature, message: message))
                 continue
             }
             guard let signer = registry[s.key] else {
@@ -350,7 +355,7 @@ public struct LedgerVerifier: Sendable {
             if let problem = registry.authorizationProblem(s.key, at: seq) {
                 fail(seq, signer.revokedSeq != nil ? .signerRevoked : .signerUnknown, "signed by \(problem)")
             }
-            jobs.append(SigJob(index: row, key: signer.publicKey, sig: s.signature))
+            jobs.append(SignatureWork.Job(seq: seq, treeSize: nil, key: signer.publicKey, signature: s.signature, message: message))
         }
         // v2: the statement names this ledger (checked against the state before it; genesis and upgrade check themselves).
         if seq > 0, let problem = registry.logProblem(log: log, at: seq) {

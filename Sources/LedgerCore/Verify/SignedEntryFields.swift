@@ -29,10 +29,19 @@ struct SignedEntryFields: Sendable {
 
     /// Reads an entry whose bytes `JCS.isCanonical` has already accepted.
     init?(canonical b: UnsafeRawBufferPointer) {
+        var ids = KeyIDs()
+        self.init(canonical: b, ids: &ids)
+    }
+
+    /// Reads an entry whose bytes `JCS.isCanonical` has already accepted; its key ids come from `ids` when
+    /// they were read before (the same entries' reader, one thread).
+    init?(canonical b: UnsafeRawBufferPointer, ids: inout KeyIDs) {
         // Within the parser's limits (input and string sizes), and plain ASCII: the parser compares
         // member names by Unicode equivalence, which this reader does not repeat.
         guard b.count <= 1 << 18, Self.isASCII(b), let header = EntryHeader(canonical: b) else { return nil }
         var r = Reader(bytes: b)
+        swap(&r.ids, &ids)
+        defer { swap(&r.ids, &ids) }
         // After the header: `"seq":<digits>` ends where `,"sigs":[` begins.
         r.i = EntryHeader.seqOffset
         while r.i < b.count, (0x30...0x39).contains(b[r.i]) { r.i += 1 }
@@ -109,10 +118,35 @@ struct SignedEntryFields: Sendable {
         return high & 0x8080_8080_8080_8080 == 0
     }
 
+    /// Key ids already read, handed out again for the same 64 characters. A ledger has a few dozen signers,
+    /// and an entry names two to four: without this, each was a new 64-byte string, allocated here and freed
+    /// on the thread that checks the entry, and two of them compared byte by byte instead of found to be the
+    /// same storage.
+    struct KeyIDs {
+        private var known: [(prefix: UInt64, id: KeyID)] = []
+        init() {}
+
+        /// The key id of `text`, 64 lowercase hex characters (checked by the caller).
+        mutating func id(_ text: UnsafeRawBufferPointer) -> KeyID {
+            let prefix = text.loadUnaligned(as: UInt64.self)
+            for k in known where k.prefix == prefix {
+                var hex = k.id.hex
+                if hex.withUTF8({ UnsafeRawBufferPointer($0).elementsEqual(text) }) { return k.id }
+            }
+            let id = KeyID(checkedHex: String(decoding: text, as: UTF8.self))
+            // Bounded: a ledger with more signers than this reads the others as before.
+            if known.count < 256 { known.append((prefix, id)) }
+            return id
+        }
+    }
+
     /// A bounds-checked cursor over the bytes.
     private struct Reader {
         let bytes: UnsafeRawBufferPointer
         var i = 0
+        var ids = KeyIDs()
+
+        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
         func peek() -> UInt8? { i < bytes.count ? bytes[i] : nil }
 
@@ -132,7 +166,7 @@ struct SignedEntryFields: Sendable {
             let text = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + 64)])
             guard text.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
             i += 64
-            return KeyID(checkedHex: String(decoding: text, as: UTF8.self))
+            return ids.id(text)
         }
 
         /// String content up to the closing quote, which must hold no escape; the cursor ends on the quote.
