@@ -210,6 +210,21 @@ struct Run {
         return state
     }
 
+    /// A value a rule kept in an earlier answer over facts of the same build (`keep(value:as:)`), if any: the rule
+    /// checks itself what in it still holds.
+    func keptValue<S: Sendable>(_ name: String, as type: S.Type) -> S? {
+        var plain = facts
+        plain.reads = nil
+        return kept?.fold(name, for: plain).map { (state: S, _) in state }
+    }
+
+    /// Keeps `value` for the next answer's `keptValue`.
+    func keep<S: Sendable>(value: S, as name: String) {
+        var plain = facts
+        plain.reads = nil
+        kept?.keep(fold: name, value, count: 0, for: plain)
+    }
+
     /// What `eachRecord` keeps between answers: the findings each record checked so far gave (by seq), and
     /// the highest seq checked.
     struct RecordFindings: Sendable {

@@ -22,44 +22,76 @@ extension Run {
             var late: [(open: Open, usedAtDeadline: Int64)] = []
             var last: (open: Open, used: Int64)?
         }
-        let hours = config.openedContainerHours
-        // The walk reads every dose and movement but not the time (`derived`): an answer that only the clock
-        // changed does not walk again.
-        let walks: [Walk] = derived("opened-containers.walk") { facts in
-            let lotsWithDoses = Set(facts.doses.compactMap(\.lotID))
-            let (corrected, corrections, lots) = (facts.corrected, facts.corrections, facts.lots)
-            var outflows: [String: [(time: Timestamp, seq: Int, micros: Int64)]] = [:]
-            for m in facts.movements where m.micros < 0 && lotsWithDoses.contains(m.lotID) {
-                guard !corrected.contains(m.seq), !corrections.contains(m.seq) else { continue }
-                // In place: copying a lot's list out and back would copy all of it for every dose with waste.
-                outflows[m.lotID, default: []].withLast(seq: m.seq, time: m.time, add: -m.micros)
-            }
-            var walks: [Walk] = []
-            for (lot, events) in outflows {
-                guard let size = lots[lot]?.unitsPerContainer, size > 0 else { continue }
-                var walk = Walk(lot: lot, size: size)
-                var open: Open?
-                var reported = Set<Int64>()
-                var cum: Int64 = 0
-                for ev in events.sorted(by: { ($0.time, $0.seq) < ($1.time, $1.seq) }) {
-                    if let o = open, ev.time > o.deadline {
-                        walk.late.append((o, cum))
-                        reported.insert(o.k)
-                        open = nil
-                    }
-                    cum += ev.micros
-                    if let o = open {
-                        if cum >= (o.k + 1) * size { open = nil } else { open?.seqs.append(ev.seq) }
-                    }
-                    let k = cum / size
-                    if cum % size != 0, open == nil, !reported.contains(k) {
-                        open = Open(k: k, at: ev.time, deadline: ev.time.adding(hours: hours), seqs: [ev.seq])
-                    }
+        /// A lot's walk so far: the outflows looked at (corrected or not) and walked, and where it stands.
+        struct LotWalk: Sendable {
+            var walk: Walk
+            var raw = 0
+            var lastKey: (time: Timestamp, seq: Int)?
+            var open: Open?
+            var reported = Set<Int64>()
+            var cum: Int64 = 0
+
+            mutating func step(_ ev: (time: Timestamp, seq: Int, micros: Int64), hours: Double) {
+                let size = walk.size
+                if let o = open, ev.time > o.deadline {
+                    walk.late.append((o, cum))
+                    reported.insert(o.k)
+                    open = nil
                 }
-                walk.last = open.map { ($0, cum) }
-                walks.append(walk)
+                cum += ev.micros
+                if let o = open {
+                    if cum >= (o.k + 1) * size { open = nil } else { open?.seqs.append(ev.seq) }
+                }
+                let k = cum / size
+                if cum % size != 0, open == nil, !reported.contains(k) {
+                    open = Open(k: k, at: ev.time, deadline: ev.time.adding(hours: hours), seqs: [ev.seq])
+                }
+                lastKey = (ev.time, ev.seq)
             }
-            return walks
+        }
+        /// Every lot's walk, with how many seqs were corrected (or were corrections) when they were walked.
+        struct LotWalks: Sendable {
+            var lots: [String: LotWalk] = [:]
+            var excluded = 0
+        }
+        let hours = config.openedContainerHours
+        let lotsWithDoses = Set(facts.doses.compactMap(\.lotID))
+        let (corrected, corrections, lots) = (facts.corrected, facts.corrections, facts.lots)
+        // Each lot's outflows (an entry's netted), in seq order, corrected or not: only the movements appended
+        // since the last answer are added (`foldMovements`).
+        let outflows = foldMovements("opened-containers.outflows", from: [String: [(time: Timestamp, seq: Int, micros: Int64)]]()) { o, m in
+            // In place: copying a lot's list out and back would copy all of it for every dose with waste.
+            if m.micros < 0 { o[m.lotID, default: []].withLast(seq: m.seq, time: m.time, add: -m.micros) }
+        }
+        // A lot's walk goes on from where the last answer left it when its new outflows all come after the ones
+        // walked (in time, then seq) and no entry was corrected since; otherwise the lot is walked again.
+        let excluded = corrected.count + corrections.count
+        let before = keptValue("opened-containers.walks", as: LotWalks.self).flatMap { $0.excluded == excluded ? $0 : nil }
+        var now = LotWalks(excluded: excluded)
+        for (lot, all) in outflows where lotsWithDoses.contains(lot) {
+            guard let size = lots[lot]?.unitsPerContainer, size > 0 else { continue }
+            let counted = { (ev: (time: Timestamp, seq: Int, micros: Int64)) in !corrected.contains(ev.seq) && !corrections.contains(ev.seq) }
+            if var w = before?.lots[lot], w.walk.size == size, w.raw <= all.count {
+                let new = all[w.raw...].filter(counted).sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }
+                if let last = w.lastKey, let first = new.first, (first.time, first.seq) < last {
+                    // A late outflow: walked again below.
+                } else {
+                    for ev in new { w.step(ev, hours: hours) }
+                    w.raw = all.count
+                    now.lots[lot] = w
+                    continue
+                }
+            }
+            var w = LotWalk(walk: Walk(lot: lot, size: size))
+            for ev in all.filter(counted).sorted(by: { ($0.time, $0.seq) < ($1.time, $1.seq) }) { w.step(ev, hours: hours) }
+            w.raw = all.count
+            now.lots[lot] = w
+        }
+        keep(value: now, as: "opened-containers.walks")
+        let walks = now.lots.values.map { w -> Walk in
+            var walk = w.walk
+            walk.last = w.open.map { ($0, w.cum) }
+            return walk
         }
         for walk in walks {
             let (lot, size) = (walk.lot, walk.size)

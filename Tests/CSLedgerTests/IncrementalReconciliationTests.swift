@@ -76,6 +76,13 @@ struct IncrementalReconciliationTests {
                     }
                 }
             }
+            if rng.next() % 2 == 0 {  // a dose entered late: dated in the morning, after the afternoon's doses of its vial lot
+                let lot = sim.vialQueue[0]
+                if sim.balance[lot, default: 0] >= u {
+                    _ = try sim.dose(lot: lot, by: "clin1", patient: sim.clinicPatients[0], given: 300_000, wasted: 0, at: t(9.25),
+                                     witness: "witness2")
+                }
+            }
             if rng.next() % 2 == 0, d >= 2 {  // a waste recorded two days late, sometimes corrected in the next round
                 let lot = try sim.tabletLot(need: u, at: sim.cal.at(d - 2, 12))
                 let seq = try sim.waste(lot: lot, micros: u, by: "pharm2", witness: "witness2", at: sim.cal.at(d - 2, 12), reason: "tablet dropped, entered late")
