@@ -31,8 +31,6 @@ package final class DashboardData: Sendable {
     /// waits for one run, not one each.
     private let current = Mutex<BackgroundValue<ReconciliationReport>?>(nil)
     private let runs = Atomic<Int>(0)
-    /// How long the last run took, in nanoseconds.
-    private let lastRunNanoseconds = Atomic<Int>(0)
     /// When the last run ended and how long it took.
     private let lastRun = Mutex<(ended: ContinuousClock.Instant, took: Duration)?>(nil)
     /// After a run that took T, no new one starts for `pacing` × T while the kept report can still answer: so
@@ -78,7 +76,7 @@ package final class DashboardData: Sendable {
         if let k, k.size == size, ContinuousClock.now - k.at < maximumAge { return k.report }
         let usable = k.map { ContinuousClock.now - $0.at < maximumAge } ?? false
         guard let run = startRun(paced: usable) else { return k!.report }
-        let wait = Duration.nanoseconds(lastRunNanoseconds.load(ordering: .relaxed)) > catchUpWait ? .zero : catchUpWait
+        let wait = (lastRun.withLock { $0?.took } ?? .zero) > catchUpWait ? .zero : catchUpWait
         if let k, ContinuousClock.now - k.at < maximumAge, run.value(waitingAtMost: wait) == nil { return k.report }
         return try run.value()
     }
@@ -103,8 +101,6 @@ package final class DashboardData: Sendable {
                 runs.add(1, ordering: .relaxed)
                 let took = ContinuousClock.now - started
                 lastRun.withLock { $0 = (ContinuousClock.now, took) }
-                lastRunNanoseconds.store(Int(took.components.seconds) * 1_000_000_000 + Int(took.components.attoseconds / 1_000_000_000),
-                                         ordering: .relaxed)
                 kept.withLock { k in
                     if (k?.size ?? -1) <= size { k = Kept(size: size, at: started, report: report) }
                 }
