@@ -150,6 +150,32 @@ struct IncrementalReconciliationTests {
         #expect(final.findings.count > 15, "the planted cases are found: \(final.findings.count)")
     }
 
+    @Test("a dose entered late, dated before the doses of its lot the kept state already walked: the opened container's walk starts again, as a full walk orders it")
+    func lateOutflowWalkedAgain() throws {
+        let (sim, _) = try PlantedLedger.planted()
+        sim.o.businessDays = 3
+        try sim.run()
+        let db = sim.fx.ledger.database
+        let state = ReconciliationState()
+        let u = ClinicSim.unit
+        // A vial lot (10 mL containers) opened by one 4 mL dose on day 3, read by the kept state.
+        let (_, lot) = try sim.receive(lot: "SPARSE-1", vial: true, containers: 2, at: sim.cal.at(3, 8))
+        let first = try sim.dose(lot: lot, by: "clin1", patient: sim.clinicPatients[0], given: 4 * u, wasted: 0, at: sim.cal.at(3, 10))
+        try sim.fx.flush(clock: sim.cal.at(3, 18))
+        Self.expectSame(try state.run(db, now: sim.cal.at(3, 19)), try Reconciler().run(db, now: sim.cal.at(3, 19)), "first dose")
+        // Then a 3 mL dose of it entered late, dated an hour before the first: in time order it opened the container.
+        let late = try sim.dose(lot: lot, by: "clin2", patient: sim.clinicPatients[1], given: 3 * u, wasted: 0, at: sim.cal.at(3, 9))
+        try sim.fx.flush(clock: sim.cal.at(4, 18))
+        // Past the container's beyond-use time (28 days): the finding names the late dose as the one that opened it.
+        let now = sim.cal.at(40, 12)
+        let kept = try state.run(db, now: now)
+        Self.expectSame(kept, try Reconciler().run(db, now: now), "late dose")
+        let opened = kept.findings.filter { $0.check == "opened-container-not-wasted" && $0.lot == lot }
+        #expect(opened.count == 1 && opened.first?.detail.contains("was opened by seq \(late) ") == true,
+                "\(opened.map(\.detail)) (the late dose is seq \(late), the first \(first))")
+        #expect(state.counters.builds == 1, "the late dose was taken in by extending the kept state, not by building it again")
+    }
+
     @Test("csledgerd answers reconcile from its kept state, and the same as --full and as the file, before and after appends through it",
           arguments: Backend.allCases)
     func daemonKeptEqualsFull(_ backend: Backend) throws {
