@@ -267,6 +267,11 @@ struct Run {
         }
     }
 
+    /// Adds findings a rule kept from an earlier answer, those not already found here.
+    mutating func take(kept: [Finding]) {
+        for f in kept where ids.insert(f.id).inserted { findings.append(f) }
+    }
+
     /// Adds the findings of `other` (a run of later rules over the same facts) not already found here.
     mutating func take(_ other: Output) {
         for f in other.findings where ids.insert(f.id).inserted { findings.append(f) }

@@ -139,50 +139,129 @@ extension Run {
     /// last of those (so the baseline is fixed once set). It finds a lasting rise in
     /// how much one person wastes; a person who always wastes more than peers is rule 10's to find.
     mutating func personWastePatterns() {
-        // Every dose with an amount drawn, in event-time order (then seq), sorted as plain numbers;
-        // then each person's doses, in the same order, as positions in that list.
+        // Every dose with an amount drawn, in event-time order (then seq); each person's doses in that order, as
+        // positions in that list. In the kept reconciliation the order and each person's series are kept
+        // (`WastePatterns`): doses appended after every dose taken in (in that order) only extend the list, and only
+        // their people's series are worked out again. Anything else (a dose dated before the latest one taken in, a
+        // dose corrected, a signer enrolled, another configuration) takes every dose in again, through the same steps.
         let ds = facts.doses
-        let all = ds.indices.filter { ds[$0].drawn != nil }
-        let keys = all.map { (ds[$0].record.time.millisecondsSinceEpoch, ds[$0].record.seq) }
-        let order = all.indices.sorted { keys[$0] < keys[$1] }
-        let everyone = order.map { all[$0] }  // indices into `ds`
-        let everyoneShares = everyone.map { ds[$0].share ?? 0 }
-        var byPerson: [KeyID: [Int]] = [:]
-        for (position, i) in everyone.enumerated() { byPerson[ds[i].record.actor, default: []].append(position) }
+        let signers = facts.signers.count
+        let settings = [Double(config.wasteBaselineDoses), config.wasteAllowance, config.wasteThreshold]
+        var first = ds.count
+        var state = keptValue("waste-patterns", as: WastePatterns.self) ?? WastePatterns()
+        if state.settings == settings, state.signers == signers {
+            while first > 0, ds[first - 1].record.seq > state.lastSeq { first -= 1 }
+        }
+        var new = ds[first...].filter { $0.drawn != nil }.sorted { WastePatterns.key($0) < WastePatterns.key($1) }
+        if first != state.doses || state.settings != settings || state.signers != signers
+            || (new.first.map { WastePatterns.key($0) < state.lastKey } ?? false) {
+            state = WastePatterns(settings: settings, signers: signers)
+            first = 0
+            new = ds.filter { $0.drawn != nil }.sorted { WastePatterns.key($0) < WastePatterns.key($1) }
+        }
+        var touched = Set<KeyID>()
+        for d in new {
+            state.people[d.record.actor, default: WastePatterns.Person()].take(d, position: state.everyone.count)
+            state.everyone.append(d.share ?? 0)
+            touched.insert(d.record.actor)
+        }
+        state.doses = ds.count
+        state.lastSeq = ds.last?.record.seq ?? -1
+        if let last = new.last { state.lastKey = WastePatterns.key(last) }
+        for person in touched {
+            let before = findings.count
+            state.people[person]!.series = personWastePattern(person, state.people[person]!, everyone: state.everyone)
+            state.people[person]!.findings = Array(findings[before...])
+        }
+        keep(value: state, as: "waste-patterns")
+        for (person, p) in state.people where !touched.contains(person) {
+            take(kept: p.findings)
+        }
+        cusums += state.people.values.compactMap(\.series)
+    }
+
+    /// One person's CUSUM of waste share after their baseline doses, and a finding for each excursion over the
+    /// threshold (added to this run); nil when they have no more doses than the baseline.
+    private mutating func personWastePattern(_ person: KeyID, _ p: WastePatterns.Person, everyone: [Double]) -> CusumSeries? {
         let b = config.wasteBaselineDoses
-        for (person, positions) in byPerson where positions.count > b {
-            let shares = positions.map { everyoneShares[$0] }
-            let own = Stats.median(Array(shares.prefix(b)))
-            // The clinic's median up to the person's last baseline dose: fixed once the baseline is set.
-            let clinic = Stats.median(Array(everyoneShares[...positions[b - 1]]))
-            let baseline = max(own, clinic)
-            let x = Array(shares.dropFirst(b))
-            let excursions = Stats.cusum(x, reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold)
-            let doseSeqs = positions.dropFirst(b).map { ds[everyone[$0]].record.seq }
-            cusums.append(CusumSeries(
-                check: "waste-pattern", subject: person.hex, labels: [], entries: doseSeqs.map { [$0] }, values: x,
-                statistic: Stats.cusumPath(x, reference: baseline + config.wasteAllowance),
-                reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold,
-                alarms: excursions.map { ex in
-                    CusumSeries.Alarm(index: ex.alarm, seq: doseSeqs[ex.alarm],
-                                      findingID: Finding.makeID(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(doseSeqs[ex.start])"))
-                }))
-            for ex in excursions {
-                let run = positions[(b + ex.start)...(b + ex.alarm)].map { ds[everyone[$0]].record }
-                let mean = x[ex.start...ex.alarm].reduce(0, +) / Double(ex.alarm - ex.start + 1)
-                add(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(run[0].seq)", severity: .warning,
-                    title: "\(facts.signers[person]?.name ?? person.short) has been wasting more than their usual share",
-                    detail: "From seq \(run[0].seq) (\(run[0].time.short)), \(who(person)) wasted on average \(fmt(mean * 100, 1))% of what they drew over \(run.count) dose(s), against a baseline of \(fmt(baseline * 100, 1))% (the higher of the median of their own first \(b) doses, \(fmt(own * 100, 1))%, and the clinic's median up to then, \(fmt(clinic * 100, 1))%). The CUSUM of the excess over baseline + \(fmt(config.wasteAllowance * 100, 1)) points reached \(fmt(ex.atAlarm, 2)), above the threshold of \(fmt(config.wasteThreshold, 2)) at seq \(run.last!.seq).",
-                    time: run[0].time, entries: run.map(\.seq), people: [person],
-                    expected: "CUSUM of waste share at most \(fmt(config.wasteThreshold, 2)) (baseline \(fmt(baseline * 100, 1))%)",
-                    found: "CUSUM \(fmt(ex.atAlarm, 2)) over \(run.count) doses (mean waste \(fmt(mean * 100, 1))%)",
-                    figures: [Figure("statistic", "one-sided CUSUM of waste ÷ drawn per dose"), Figure("baseline", fmt(baseline, 3)), Figure("own baseline", fmt(own, 3)), Figure("clinic median", fmt(clinic, 3)),
-                              Figure("allowance", fmt(config.wasteAllowance)), Figure("CUSUM at alarm", fmt(ex.atAlarm, 3)),
-                              Figure("threshold", fmt(config.wasteThreshold)), Figure("doses in run", "\(run.count)"),
-                              Figure("mean waste share in run", fmt(mean, 3)), Figure("peak", fmt(ex.peak, 3))],
-                    basis: "21 CFR 1301.76(b)(3)-(4) (losses associated with specific individuals; patterns over time); 21 CFR 1301.71(a); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022)",
-                    action: "Review this person's doses in the run with their witnesses: the amounts drawn against the orders, and who witnessed each waste. Consider auditing waste containers (assay) and talk to the person; keep the review confidential.")
-            }
+        guard p.positions.count > b else { return nil }
+        let shares = p.shares
+        let own = Stats.median(Array(shares.prefix(b)))
+        // The clinic's median up to the person's last baseline dose: fixed once the baseline is set.
+        let clinic = Stats.median(Array(everyone[...p.positions[b - 1]]))
+        let baseline = max(own, clinic)
+        let x = Array(shares.dropFirst(b))
+        let excursions = Stats.cusum(x, reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold)
+        let doseSeqs = p.records.dropFirst(b).map(\.seq)
+        let series = CusumSeries(
+            check: "waste-pattern", subject: person.hex, labels: [], entries: doseSeqs.map { [$0] }, values: x,
+            statistic: Stats.cusumPath(x, reference: baseline + config.wasteAllowance),
+            reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold,
+            alarms: excursions.map { ex in
+                CusumSeries.Alarm(index: ex.alarm, seq: doseSeqs[ex.alarm],
+                                  findingID: Finding.makeID(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(doseSeqs[ex.start])"))
+            })
+        for ex in excursions {
+            let run = Array(p.records[(b + ex.start)...(b + ex.alarm)])
+            let mean = x[ex.start...ex.alarm].reduce(0, +) / Double(ex.alarm - ex.start + 1)
+            add(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(run[0].seq)", severity: .warning,
+                title: "\(facts.signers[person]?.name ?? person.short) has been wasting more than their usual share",
+                detail: "From seq \(run[0].seq) (\(run[0].time.short)), \(who(person)) wasted on average \(fmt(mean * 100, 1))% of what they drew over \(run.count) dose(s), against a baseline of \(fmt(baseline * 100, 1))% (the higher of the median of their own first \(b) doses, \(fmt(own * 100, 1))%, and the clinic's median up to then, \(fmt(clinic * 100, 1))%). The CUSUM of the excess over baseline + \(fmt(config.wasteAllowance * 100, 1)) points reached \(fmt(ex.atAlarm, 2)), above the threshold of \(fmt(config.wasteThreshold, 2)) at seq \(run.last!.seq).",
+                time: run[0].time, entries: run.map(\.seq), people: [person],
+                expected: "CUSUM of waste share at most \(fmt(config.wasteThreshold, 2)) (baseline \(fmt(baseline * 100, 1))%)",
+                found: "CUSUM \(fmt(ex.atAlarm, 2)) over \(run.count) doses (mean waste \(fmt(mean * 100, 1))%)",
+                figures: [Figure("statistic", "one-sided CUSUM of waste ÷ drawn per dose"), Figure("baseline", fmt(baseline, 3)), Figure("own baseline", fmt(own, 3)), Figure("clinic median", fmt(clinic, 3)),
+                          Figure("allowance", fmt(config.wasteAllowance)), Figure("CUSUM at alarm", fmt(ex.atAlarm, 3)),
+                          Figure("threshold", fmt(config.wasteThreshold)), Figure("doses in run", "\(run.count)"),
+                          Figure("mean waste share in run", fmt(mean, 3)), Figure("peak", fmt(ex.peak, 3))],
+                basis: "21 CFR 1301.76(b)(3)-(4) (losses associated with specific individuals; patterns over time); 21 CFR 1301.71(a); ASHP Guidelines on Preventing Diversion of Controlled Substances (2022)",
+                action: "Review this person's doses in the run with their witnesses: the amounts drawn against the orders, and who witnessed each waste. Consider auditing waste containers (assay) and talk to the person; keep the review confidential.")
+        }
+        return series
+    }
+
+}
+
+/// What rule 8's waste patterns keep between answers of the kept reconciliation: every dose with an amount drawn
+/// taken in so far, in event-time order, and each person's doses with the series and findings worked out from them.
+struct WastePatterns: Sendable {
+    /// The configuration and the number of signers the series were worked out with (a finding names the person).
+    var settings: [Double] = []
+    var signers = -1
+    /// How many of the facts' doses were taken in (all those up to `lastSeq`), and the latest (time, seq) taken in.
+    var doses = 0
+    var lastSeq = -1
+    var lastKey: Key = Key(ms: .min, seq: .min)
+    /// Every dose's waste share, in event-time order.
+    var everyone: [Double] = []
+    var people: [KeyID: Person] = [:]
+
+    init() {}
+    init(settings: [Double], signers: Int) {
+        self.settings = settings
+        self.signers = signers
+    }
+
+    struct Key: Comparable, Sendable {
+        let ms: Int64
+        let seq: Int
+        static func < (a: Key, b: Key) -> Bool { (a.ms, a.seq) < (b.ms, b.seq) }
+    }
+
+    static func key(_ d: Dose) -> Key { Key(ms: d.record.time.millisecondsSinceEpoch, seq: d.record.seq) }
+
+    /// One person's doses in event-time order: where each stands among everyone's, its waste share, its record.
+    struct Person: Sendable {
+        var positions: [Int] = []
+        var shares: [Double] = []
+        var records: [Record] = []
+        var series: CusumSeries?
+        var findings: [Finding] = []
+
+        mutating func take(_ d: Dose, position: Int) {
+            positions.append(position)
+            shares.append(d.share ?? 0)
+            records.append(d.record)
         }
     }
 }

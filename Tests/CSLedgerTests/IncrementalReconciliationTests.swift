@@ -136,6 +136,15 @@ struct IncrementalReconciliationTests {
             Self.expectSame(try state.run(db, now: later), try Reconciler().run(db, now: later), "\(round) a minute later")
             let reran = state.counters.rulesRun - ran
             #expect(reran > 0 && reran < Reconciler.ruleNames.count, "round \(round): \(reran) rules ran again a minute later")
+            // One more dose, by one clinician: the kept state takes it in alone, and every other person's series and
+            // findings (the waste patterns') come from what it kept.
+            let lot = sim.vialQueue[0]
+            if sim.balance[lot, default: 0] >= u {
+                _ = try sim.dose(lot: lot, by: "clin1", patient: sim.clinicPatients[0], given: 500_000, wasted: 500_000, at: t(19.5),
+                                 witness: "witness1")
+                try sim.fx.flush(clock: t(19.6))
+                Self.expectSame(try state.run(db, now: t(20)), try Reconciler().run(db, now: t(20)), "\(round) one more dose")
+            }
         }
         #expect(round >= 8)
         #expect(resolved >= 2)
@@ -148,6 +157,7 @@ struct IncrementalReconciliationTests {
         #expect(state.counters.rulesReused > round * Reconciler.ruleNames.count, "\(state.counters)")
         let final = try state.run(db, now: sim.cal.at(39, 19))
         #expect(final.findings.count > 15, "the planted cases are found: \(final.findings.count)")
+        #expect(final.findings.contains { $0.check == "waste-pattern" }, "the planted waste pattern is found")
     }
 
     @Test("a dose entered late, dated before the doses of its lot the kept state already walked: the opened container's walk starts again, as a full walk orders it")
