@@ -267,6 +267,17 @@ struct Run {
         }
     }
 
+    /// Where the doses appended since a rule's kept value took in the first `count` of `facts.doses` (all of them up
+    /// to seq `lastSeq`) begin in that list; nil when those are no longer all there (a dose corrected since leaves
+    /// the list), and the value must take every dose in again. The doses are in seq order and only ever lose one
+    /// to a correction or gain new ones at the end.
+    func dosesAppended(since count: Int, lastSeq: Int) -> Int? {
+        let ds = facts.doses
+        var first = ds.count
+        while first > 0, ds[first - 1].record.seq > lastSeq { first -= 1 }
+        return first == count ? first : nil
+    }
+
     /// Adds findings a rule kept from an earlier answer, those not already found here.
     mutating func take(kept: [Finding]) {
         for f in kept where ids.insert(f.id).inserted { findings.append(f) }

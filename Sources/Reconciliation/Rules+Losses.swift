@@ -147,16 +147,11 @@ extension Run {
         let ds = facts.doses
         let signers = facts.signers.count
         let settings = [Double(config.wasteBaselineDoses), config.wasteAllowance, config.wasteThreshold]
-        var first = ds.count
         var state = keptValue("waste-patterns", as: WastePatterns.self) ?? WastePatterns()
-        if state.settings == settings, state.signers == signers {
-            while first > 0, ds[first - 1].record.seq > state.lastSeq { first -= 1 }
-        }
-        var new = ds[first...].filter { $0.drawn != nil }.sorted { WastePatterns.key($0) < WastePatterns.key($1) }
-        if first != state.doses || state.settings != settings || state.signers != signers
-            || (new.first.map { WastePatterns.key($0) < state.lastKey } ?? false) {
+        let first = state.settings == settings && state.signers == signers ? dosesAppended(since: state.doses, lastSeq: state.lastSeq) : nil
+        var new = ds[(first ?? 0)...].filter { $0.drawn != nil }.sorted { WastePatterns.key($0) < WastePatterns.key($1) }
+        if first == nil || (new.first.map { WastePatterns.key($0) < state.lastKey } ?? false) {
             state = WastePatterns(settings: settings, signers: signers)
-            first = 0
             new = ds.filter { $0.drawn != nil }.sorted { WastePatterns.key($0) < WastePatterns.key($1) }
         }
         var touched = Set<KeyID>()

@@ -75,19 +75,38 @@ extension Run {
             if let d = e.integer(DoseDischarged.Member.doseSeq), discharges[d] == nil { discharges[d] = (e.time, e.actor, e.seq) }
         }
         var firstMonitoring = discharges.keys.min() ?? Int.max
-        for d in doses {
-            if let until = d.record.time(DoseAdministered.Member.monitoredUntil) {
-                discharges[d.record.seq] = (until, d.record.actor, d.record.seq)
-                firstMonitoring = min(firstMonitoring, d.record.seq)
-            }
+        // Each dose's own `monitored_until`, read from its body once: in the kept reconciliation only the doses
+        // appended since the last answer are read (a dose's body never changes; a corrected one is left out here).
+        var untils = keptValue("monitoring.until", as: MonitoredUntil.self) ?? MonitoredUntil()
+        var first = doses.count
+        while first > 0, doses[first - 1].record.seq > untils.lastSeq { first -= 1 }
+        for d in doses[first...] {
+            if let until = d.record.time(DoseAdministered.Member.monitoredUntil) { untils.bySeq[d.record.seq] = (until, d.record.actor) }
+        }
+        untils.lastSeq = max(untils.lastSeq, doses.last?.record.seq ?? -1)
+        keep(value: untils, as: "monitoring.until")
+        let corrected = facts.corrected
+        for (seq, u) in untils.bySeq where !corrected.contains(seq) {
+            discharges[seq] = (u.time, u.by, seq)
+            firstMonitoring = min(firstMonitoring, seq)
         }
         let minimums = config.monitoringMinimumMinutes
         guard firstMonitoring != Int.max || !minimums.isEmpty else { return }
         let basis = "the clinic's post-dose monitoring protocol; esketamine REMS (at least 2 hours of monitoring, until sedation and dissociation resolve)"
+        // The minimum of each lot's product (its NDC), worked out once a lot.
+        var minimumByLot: [String: Double?] = [:]
         for d in doses {
             let e = d.record
-            let ndc11 = d.lotID.flatMap { $0.split(separator: ":").first.map(String.init) }
-            let minimum = ndc11.flatMap { minimums[$0] } ?? minimums["*"]
+            let minimum: Double?
+            if let lot = d.lotID {
+                if let m = minimumByLot[lot] { minimum = m } else {
+                    let ndc11 = lot.split(separator: ":").first.map(String.init)
+                    minimum = ndc11.flatMap { minimums[$0] } ?? minimums["*"]
+                    minimumByLot[lot] = minimum
+                }
+            } else {
+                minimum = minimums["*"]
+            }
             guard let discharge = discharges[e.seq] else {
                 // From the first monitoring record on (or for products with a configured minimum), every dose needs one.
                 guard e.seq >= firstMonitoring || minimum != nil else { continue }
@@ -114,4 +133,11 @@ extension Run {
                 action: "Review the session with \(who(discharge.by)): why the patient left early, whether they were fit to leave, and brief staff on the protocol.")
         }
     }
+}
+
+/// The doses' own ends of monitoring (`monitored_until`) read so far, by seq, and the highest seq read: what the
+/// monitoring rule keeps between answers of the kept reconciliation.
+struct MonitoredUntil: Sendable {
+    var lastSeq = -1
+    var bySeq: [Int: (time: Timestamp, by: KeyID)] = [:]
 }

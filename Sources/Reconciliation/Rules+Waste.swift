@@ -164,26 +164,34 @@ extension Run {
     /// Per person, the minutes from each draw to the record of its waste (`WasteDelay`), beside peers of the
     /// same role: a figure for the dashboard, no finding.
     mutating func drawToWaste() {
-        var minutes: [KeyID: [(minutes: Double, seq: Int)]] = [:]
-        for d in facts.doses where d.wasted > 0 {
-            let r = d.record
-            minutes[r.actor, default: []].append((Double(r.logged.millisecondsSinceEpoch - r.time.millisecondsSinceEpoch) / 60_000, r.seq))
-        }
+        // Each person's wastes sorted by minutes from the dose to its record. In the kept reconciliation the sorted
+        // lists are kept (`DrawToWaste`): doses appended since are put in place, and only their people's figures
+        // are worked out again; a dose corrected since (or other bounds) sorts every dose again.
         let bounds = Array(Set([1, 4, 8, config.lateWasteHours])).sorted()
-        struct Person { let key: KeyID; let group: String; let sorted: [(minutes: Double, seq: Int)]; let median: Double }
-        let people = minutes.map { key, list in
-            let sorted = list.sorted { ($0.minutes, $0.seq) < ($1.minutes, $1.seq) }
-            return Person(key: key, group: facts.signers[key]?.role?.rawValue ?? "unknown", sorted: sorted, median: Stats.median(sorted.map(\.minutes)))
+        var state = keptValue("draw-to-waste", as: DrawToWaste.self) ?? DrawToWaste()
+        let first = state.bounds == bounds ? dosesAppended(since: state.doses, lastSeq: state.lastSeq) : nil
+        if first == nil { state = DrawToWaste(bounds: bounds) }
+        let ds = facts.doses
+        var touched = Set<KeyID>()
+        for d in ds[(first ?? 0)...] where d.wasted > 0 {
+            let r = d.record
+            state.people[r.actor, default: DrawToWaste.Person()].insert(minutes: Double(r.logged.millisecondsSinceEpoch - r.time.millisecondsSinceEpoch) / 60_000,
+                                                                         seq: r.seq)
+            touched.insert(r.actor)
         }
-        let groups = Dictionary(grouping: people, by: \.group).mapValues { ($0.count, Stats.median($0.map(\.median))) }
-        for p in people {
+        for key in touched { state.people[key]!.summarize(bounds: bounds) }
+        state.doses = ds.count
+        state.lastSeq = ds.last?.record.seq ?? -1
+        keep(value: state, as: "draw-to-waste")
+        // Each person against the others of their role: worked out again at every answer (a few dozen people).
+        let people = state.people.map { (key: $0.key, group: facts.signers[$0.key]?.role?.rawValue ?? "unknown", p: $0.value) }
+        let groups = Dictionary(grouping: people, by: \.group).mapValues { ($0.count, Stats.median($0.map(\.p.median))) }
+        for (key, group, p) in people {
             let s = p.sorted, n = s.count
-            var counts = Array(repeating: 0, count: bounds.count + 1)
-            for m in s { counts[bounds.firstIndex { m.minutes <= $0 * 60 } ?? bounds.count] += 1 }
-            let (peers, peerMedian) = groups[p.group]!
-            wasteDelays.append(WasteDelay(person: p.key, group: p.group, wastes: n, median: p.median,
+            let (peers, peerMedian) = groups[group]!
+            wasteDelays.append(WasteDelay(person: key, group: group, wastes: n, median: p.median,
                                           p90: s[Int((0.9 * Double(n)).rounded(.up)) - 1].minutes, longest: s[n - 1].minutes,
-                                          longestSeq: s[n - 1].seq, boundsHours: bounds, counts: counts, peerMedian: peerMedian, peers: peers))
+                                          longestSeq: s[n - 1].seq, boundsHours: bounds, counts: p.counts, peerMedian: peerMedian, peers: peers))
         }
     }
 
@@ -214,6 +222,42 @@ extension Array where Element == (time: Timestamp, seq: Int, micros: Int64) {
             self[last].micros += add
         } else {
             append((time, seq, add))
+        }
+    }
+}
+
+/// What the draw-to-waste figures keep between answers of the kept reconciliation: each person's wastes sorted by
+/// the minutes from the dose to its record, with their median and counts per bound.
+struct DrawToWaste: Sendable {
+    var bounds: [Double] = []
+    /// How many of the facts' doses were taken in (all those up to `lastSeq`).
+    var doses = 0
+    var lastSeq = -1
+    var people: [KeyID: Person] = [:]
+
+    init(bounds: [Double] = []) { self.bounds = bounds }
+
+    struct Person: Sendable {
+        var sorted: [(minutes: Double, seq: Int)] = []
+        var median = 0.0
+        var counts: [Int] = []
+
+        /// Puts one waste in its place, in (minutes, seq) order.
+        mutating func insert(minutes: Double, seq: Int) {
+            var lo = 0, hi = sorted.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if (sorted[mid].minutes, sorted[mid].seq) < (minutes, seq) { lo = mid + 1 } else { hi = mid }
+            }
+            sorted.insert((minutes, seq), at: lo)
+        }
+
+        mutating func summarize(bounds: [Double]) {
+            // `Stats.median` of the minutes, read off the list already in order.
+            let n = sorted.count
+            median = n % 2 == 1 ? sorted[n / 2].minutes : (sorted[n / 2 - 1].minutes + sorted[n / 2].minutes) / 2
+            counts = Array(repeating: 0, count: bounds.count + 1)
+            for m in sorted { counts[bounds.firstIndex { m.minutes <= $0 * 60 } ?? bounds.count] += 1 }
         }
     }
 }

@@ -41,6 +41,8 @@ struct IncrementalReconciliationTests {
         var resolved = 0
         var toCorrect: [(seq: Int, actor: String, lot: String, micros: Int64)] = []
         var corrected = 0
+        var monitored: (seq: Int, lot: String)?
+        var monitoredCorrected = false
         // The first answer builds the state from every entry so far.
         Self.expectSame(try state.run(db, now: sim.cal.at(2, 19)), try Reconciler().run(db, now: sim.cal.at(2, 19)), "0")
         while day < 40 {
@@ -82,6 +84,20 @@ struct IncrementalReconciliationTests {
                     _ = try sim.dose(lot: lot, by: "clin1", patient: sim.clinicPatients[0], given: 300_000, wasted: 0, at: t(9.25),
                                      witness: "witness2")
                 }
+            }
+            if d >= 33, monitored == nil {  // a dose with its own end of monitoring: from it on, every dose needs a discharge
+                let lot = sim.vialQueue[0]
+                if sim.balance[lot, default: 0] >= u {
+                    let body = DoseAdministered(lotID: lot, patient: sim.clinicPatients[3], order: "ORD-MON-\(round)", drawn: ClinicSim.q(u / 2),
+                                                given: ClinicSim.q(u / 2), monitoredUntil: t(18.07).adding(milliseconds: -3_600_000))
+                    monitored = (try sim.fx.stage(body, by: "clin3", at: t(17.07)), lot)
+                    sim.balance[lot, default: 0] -= u / 2
+                }
+            } else if let (seq, lot) = monitored, !monitoredCorrected {  // ... corrected in the next round: no dose has one again
+                try sim.fx.stage(DispensingType.entryCorrected, ["corrects": .number(Double(seq)), "reason": "recorded on the wrong patient"],
+                                 by: "clin3", at: t(18.08))
+                sim.balance[lot, default: 0] += u / 2
+                monitoredCorrected = true
             }
             if rng.next() % 2 == 0, d >= 2 {  // a waste recorded two days late, sometimes corrected in the next round
                 let lot = try sim.tabletLot(need: u, at: sim.cal.at(d - 2, 12))
@@ -158,6 +174,7 @@ struct IncrementalReconciliationTests {
         let final = try state.run(db, now: sim.cal.at(39, 19))
         #expect(final.findings.count > 15, "the planted cases are found: \(final.findings.count)")
         #expect(final.findings.contains { $0.check == "waste-pattern" }, "the planted waste pattern is found")
+        #expect(monitoredCorrected, "a dose with its own end of monitoring was recorded, then corrected")
     }
 
     @Test("a dose entered late, dated before the doses of its lot the kept state already walked: the opened container's walk starts again, as a full walk orders it")
