@@ -203,7 +203,7 @@ struct Run {
     private func fold<T, S: Sendable>(_ name: String, over list: [T], from initial: S, _ step: (inout S, T) -> Void) -> S {
         var plain = facts
         plain.reads = nil
-        var (state, count) = kept?.fold(name, for: plain) ?? (initial, 0)
+        var (state, count) = kept?.takeFold(name, for: plain) ?? (initial, 0)
         if count > list.count { (state, count) = (initial, 0) }
         for m in list[count...] { step(&state, m) }
         kept?.keep(fold: name, state, count: list.count, for: plain)
@@ -211,11 +211,11 @@ struct Run {
     }
 
     /// A value a rule kept in an earlier answer over facts of the same build (`keep(value:as:)`), if any: the rule
-    /// checks itself what in it still holds.
+    /// checks itself what in it still holds. It is taken out (`RuleOutputs.takeFold`): the rule keeps its next value.
     func keptValue<S: Sendable>(_ name: String, as type: S.Type) -> S? {
         var plain = facts
         plain.reads = nil
-        return kept?.fold(name, for: plain).map { (state: S, _) in state }
+        return kept?.takeFold(name, for: plain).map { (state: S, _) in state }
     }
 
     /// Keeps `value` for the next answer's `keptValue`.

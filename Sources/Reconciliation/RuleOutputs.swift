@@ -39,11 +39,17 @@ final class RuleOutputs: Sendable {
     init(rules: Int) { slots = Mutex([Kept?](repeating: nil, count: rules)) }
 
     /// The kept state of fold `name` and how many movements it took in, if `facts` are of the same build and no
-    /// older than when it was kept.
-    func fold<S: Sendable>(_ name: String, for facts: Facts) -> (state: S, count: Int)? {
+    /// older than when it was kept. It is taken out: the caller, which keeps its next state under the same name,
+    /// then holds the only copy and changes it in place (a list of a million movements is not copied to add one).
+    /// An answer running beside it meanwhile finds none and starts from the beginning, as after a build.
+    func takeFold<S: Sendable>(_ name: String, for facts: Facts) -> (state: S, count: Int)? {
         let version = facts.version
-        guard let f = folds.withLock({ $0[name] }), let state = f.state as? S, f.base == version.base, f.generation <= version.generation
-        else { return nil }
+        let taken = folds.withLock { all -> Fold? in
+            guard let f = all[name], f.base == version.base, f.generation <= version.generation else { return nil }
+            all[name] = nil
+            return f
+        }
+        guard let f = taken, let state = f.state as? S else { return nil }
         return (state, f.count)
     }
 

@@ -55,7 +55,15 @@ extension Run {
             var excluded = 0
         }
         let hours = config.openedContainerHours
-        let lotsWithDoses = Set(facts.doses.compactMap(\.lotID))
+        // The lots with doses: in the kept reconciliation only the doses appended since are looked at (all of them
+        // again after a dose was corrected: its lot may have no other).
+        var doseLots = keptValue("opened-containers.dose-lots", as: DoseLots.self) ?? DoseLots()
+        let firstNew = dosesAppended(since: doseLots.doses, lastSeq: doseLots.lastSeq)
+        if firstNew == nil { doseLots = DoseLots() }
+        for d in facts.doses[(firstNew ?? 0)...] { if let lot = d.lotID { doseLots.lots.insert(lot) } }
+        (doseLots.doses, doseLots.lastSeq) = (facts.doses.count, facts.doses.last?.record.seq ?? -1)
+        keep(value: doseLots, as: "opened-containers.dose-lots")
+        let lotsWithDoses = doseLots.lots
         let (corrected, corrections, lots) = (facts.corrected, facts.corrections, facts.lots)
         // Each lot's outflows (an entry's netted), in seq order, corrected or not: only the movements appended
         // since the last answer are added (`foldMovements`).
@@ -260,4 +268,11 @@ struct DrawToWaste: Sendable {
             for m in sorted { counts[bounds.firstIndex { m.minutes <= $0 * 60 } ?? bounds.count] += 1 }
         }
     }
+}
+
+/// The lots the doses taken in so far drew from (how many doses, up to which seq): kept by the opened containers' rule.
+struct DoseLots: Sendable {
+    var doses = 0
+    var lastSeq = -1
+    var lots: Set<String> = []
 }
