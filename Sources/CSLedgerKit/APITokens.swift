@@ -71,8 +71,10 @@ package struct APITokens: Sendable {
         return Holder(tokenID: record.tokenID, signer: record.signer, expires: expires, scope: scope)
     }
 
-    /// Issued tokens (ids, signers, dates; never the tokens).
+    /// Issued tokens (ids, signers, dates; never the tokens). For a ledger in PostgreSQL, those issued and revoked through
+    /// every process serving it (pulled first).
     package func list() throws -> [(tokenID: String, keyID: String, created: String, expires: String?, revoked: String?, scope: String)] {
-        try database.tokens().map { (tokenID: $0.tokenID, keyID: $0.keyID, created: $0.created, expires: $0.expires, revoked: $0.revoked, scope: $0.scope) }
+        try database.pullTokens()
+        return try database.tokens().map { (tokenID: $0.tokenID, keyID: $0.keyID, created: $0.created, expires: $0.expires, revoked: $0.revoked, scope: $0.scope) }
     }
 }

@@ -353,6 +353,68 @@ final class PostgresAuthority: AppendAuthority {
         }
     }
 
+    /// The connection token changes are pulled on (a daemon asks every second, and at a token it does not know).
+    private let tokenSession = Mutex<PostgresSession?>(nil)
+
+    /// Runs `body` in a transaction of its own connection holding the ledger's token lock: every token write of a
+    /// ledger takes it, so within one ledger the order of `changed` is the order of commits (see 0004_api_tokens.sql).
+    private func withTokenLock<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        let own = PostgresSession(address: address)
+        try own.run("BEGIN")
+        do {
+            try own.run("SELECT pg_advisory_xact_lock(\(PostgresSchema.tokenLockKey), hashtext(\(origin)))")
+            let result = try body(own)
+            try own.run("COMMIT")
+            return result
+        } catch {
+            _ = try? own.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    func store(tokens: [MirroredToken]) throws {
+        guard !tokens.isEmpty else { return }
+        try withTokenLock { own in
+            for t in tokens {
+                // A token already there is left as it is, but a revocation is taken (and moves it in the order of changes).
+                try own.run("""
+                    INSERT INTO api_tokens (origin, token_id, token_hash, key_id, created, expires, revoked, scope)
+                    VALUES (\(origin), \(t.tokenID), \(t.hash), \(t.keyID), \(t.created), \(t.expires), \(t.revoked), \(t.scope))
+                    ON CONFLICT (origin, token_id) DO UPDATE SET revoked = EXCLUDED.revoked, changed = nextval('api_token_changes')
+                    WHERE api_tokens.revoked IS NULL AND EXCLUDED.revoked IS NOT NULL AND api_tokens.token_hash = EXCLUDED.token_hash
+                    """)
+            }
+        }
+    }
+
+    func revokeToken(id: String, at time: String) throws -> Bool {
+        try withTokenLock { own in
+            try own.run("""
+                UPDATE api_tokens SET revoked = \(time), changed = nextval('api_token_changes')
+                WHERE origin = \(origin) AND token_id = \(id) AND revoked IS NULL RETURNING token_id
+                """).first != nil
+        }
+    }
+
+    func tokenChanges(after: Int64) throws -> (rows: [MirroredToken], last: Int64) {
+        let session = tokenSession.withLock { s in
+            if let s { return s }
+            let made = PostgresSession(address: address)
+            s = made
+            return made
+        }
+        var last = after
+        let rows = try session.run("""
+            SELECT token_id, token_hash, key_id, created, expires, revoked, scope, changed FROM api_tokens
+            WHERE origin = \(origin) AND changed > \(after) ORDER BY changed
+            """).map { row in
+            let (id, hash, key, created, expires, revoked, scope, changed) = try row.decode((String, String, String, String, String?, String?, String, Int64).self)
+            last = max(last, changed)
+            return MirroredToken(tokenID: id, hash: hash, keyID: key, created: created, expires: expires, revoked: revoked, scope: scope)
+        }
+        return (rows, last)
+    }
+
     func committed(after mirrorSize: Int) throws -> MirroredRows {
         // A daemon alone on its ledger found nothing new under the last lock: no round trip to look again.
         guard othersAppended.withLock({ $0 }), open.withLock({ $0 }) == nil,
@@ -506,6 +568,7 @@ extension PostgresLedger {
         do {
             try store.session.run("BEGIN")
             try store.session.run("DELETE FROM personal_data WHERE origin = \(origin)")
+            try store.session.run("DELETE FROM api_tokens WHERE origin = \(origin)")
             try store.session.run("DELETE FROM checkpoints WHERE origin = \(origin)")
             try store.session.run("DELETE FROM entries WHERE origin = \(origin)")
             try store.session.run("DELETE FROM ledgers WHERE origin = \(origin)")

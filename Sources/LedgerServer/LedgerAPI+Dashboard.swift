@@ -42,7 +42,7 @@ extension LedgerAPI {
             let buffer = try await request.body.collect(upTo: 4096)
             let form = Format.form(String(decoding: buffer.readableBytesView, as: UTF8.self))
             let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let holder = try api.tokens.holder(of: token) else {
+            guard let holder = try await api.tokens.holder(of: token) else {
                 return Self.html(.unauthorized, Layout.signIn(ledger: api.dashboard.origin, message: "That token is unknown, expired or revoked."))
             }
             let viewer = Viewer(name: holder.signer.name, role: holder.signer.role)

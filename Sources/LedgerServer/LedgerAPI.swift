@@ -81,7 +81,8 @@ package struct LedgerAPI: Sendable {
         self.ledger = ledger
         self.queue = queue
         self.keys = SignerKeyCache(database: ledger.database)
-        self.tokens = TokenCache(tokens: APITokens(database: ledger.database), watch: try DataVersionWatch(path: ledger.database.path))
+        self.tokens = TokenCache(tokens: APITokens(database: ledger.database), watch: try DataVersionWatch(path: ledger.database.path),
+                                 database: ledger.database)
         let reconciliation = ReconciliationState()
         self.reconciliation = reconciliation
         self.dashboard = DashboardPages(data: DashboardData(ledger: ledger, reconciliation: reconciliation, witnesses: witnesses),

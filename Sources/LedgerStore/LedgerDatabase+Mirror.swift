@@ -33,6 +33,22 @@ package struct MirroredPerson: Sendable, Equatable {
     }
 }
 
+/// A bearer token row as the store a mirror's ledger is kept in holds it (the file's `api_tokens`: the token's hash,
+/// never the token). Not trusted beyond the file's row: see `LedgerDatabase.pullTokens`.
+package struct MirroredToken: Sendable, Equatable {
+    package let tokenID: String
+    package let hash: String
+    package let keyID: String
+    package let created: String
+    package let expires: String?
+    package let revoked: String?
+    /// `site` or `group`.
+    package let scope: String
+    package init(tokenID: String, hash: String, keyID: String, created: String, expires: String?, revoked: String?, scope: String) {
+        (self.tokenID, self.hash, self.keyID, self.created, self.expires, self.revoked, self.scope) = (tokenID, hash, keyID, created, expires, revoked, scope)
+    }
+}
+
 /// Rows that cross between this file and the store it mirrors.
 package struct MirroredRows: Sendable {
     package var entries: [MirroredEntry]
@@ -61,6 +77,15 @@ package protocol AppendAuthority: Sendable {
     func hold() throws
     /// Stores personal data rows now, committed on their own (ones the store holds already are left as they are).
     func store(people: [MirroredPerson]) throws
+    /// Stores bearer token rows now, committed on their own, so that every process serving the ledger finds them: a
+    /// token the store holds already is left as it is, except that a revocation in `tokens` is taken (never undone).
+    func store(tokens: [MirroredToken]) throws
+    /// Marks the token `id` revoked at `time` in the store, committed on its own; false when it holds no active token
+    /// with that id.
+    func revokeToken(id: String, at time: String) throws -> Bool
+    /// The token rows stored or revoked after the place `after` in the store's order of token changes (0: every row),
+    /// in that order, and the last one's place (`after` when none).
+    func tokenChanges(after: Int64) throws -> (rows: [MirroredToken], last: Int64)
 }
 
 /// A failure of the authority, carried through the append path without being taken for a refused statement.
