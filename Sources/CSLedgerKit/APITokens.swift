@@ -33,7 +33,8 @@ package struct APITokens: Sendable {
         package let scope: Scope
     }
 
-    static func hash(_ token: String) -> String { Hash.sha256(Array(token.utf8)).hex }
+    /// The SHA-256 (hex) a token is stored as.
+    package static func hash(_ token: String) -> String { Hash.sha256(Array(token.utf8)).hex }
 
     /// Issues a token for an enrolled, unrevoked signer. A `group` token only for a compliance officer (the caller
     /// checks that the ledger is in PostgreSQL: a file holds one site).
@@ -63,7 +64,12 @@ package struct APITokens: Sendable {
     /// The signer a presented token stands for, or nil if it is unknown, revoked, expired, or its signer was revoked.
     package func holder(of token: String, now: Timestamp = .now()) throws -> Holder? {
         guard token.hasPrefix("csl_"), token.utf8.count < 100 else { return nil }
-        let h = Self.hash(token)
+        return try holder(hash: Self.hash(token), now: now)
+    }
+
+    /// The signer the token stored as `hash` stands for, or nil (as `holder(of:)`): a dashboard session knows its
+    /// token by hash only.
+    package func holder(hash h: String, now: Timestamp = .now()) throws -> Holder? {
         guard let record = try database.tokenHolder(hash: h), record.revoked == nil else { return nil }
         let expires = record.expires.flatMap { Timestamp($0) }
         if let expires, expires <= now { return nil }

@@ -353,8 +353,40 @@ final class PostgresAuthority: AppendAuthority {
         }
     }
 
-    /// The connection token changes are pulled on (a daemon asks every second, and at a token it does not know).
+    /// The connection token changes are pulled on (a daemon asks every second, and at a token it does not know) and
+    /// dashboard sessions are read on: single statements, outside any append's transaction.
     private let tokenSession = Mutex<PostgresSession?>(nil)
+
+    private func sideSession() -> PostgresSession {
+        tokenSession.withLock { s in
+            if let s { return s }
+            let made = PostgresSession(address: address)
+            s = made
+            return made
+        }
+    }
+
+    func storeSession(_ session: MirroredSession, now: String) throws {
+        let side = sideSession()
+        // Sessions over are dropped as new ones come (one row per sign-in otherwise, for ever).
+        try side.run("DELETE FROM dashboard_sessions WHERE origin = \(origin) AND (expires <= \(now) OR ended IS NOT NULL)")
+        try side.run("""
+            INSERT INTO dashboard_sessions (origin, session_hash, token_hash, expires)
+            VALUES (\(origin), \(session.sessionHash), \(session.tokenHash), \(session.expires))
+            """)
+    }
+
+    func session(hash: String) throws -> MirroredSession? {
+        try sideSession().run("SELECT token_hash, expires FROM dashboard_sessions WHERE origin = \(origin) AND session_hash = \(hash) AND ended IS NULL")
+            .first.map { row in
+                let (token, expires) = try row.decode((String, String).self)
+                return MirroredSession(sessionHash: hash, tokenHash: token, expires: expires)
+            }
+    }
+
+    func endSession(hash: String, at time: String) throws {
+        try sideSession().run("UPDATE dashboard_sessions SET ended = \(time) WHERE origin = \(origin) AND session_hash = \(hash) AND ended IS NULL")
+    }
 
     /// Runs `body` in a transaction of its own connection holding the ledger's token lock: every token write of a
     /// ledger takes it, so within one ledger the order of `changed` is the order of commits (see 0004_api_tokens.sql).
@@ -397,14 +429,8 @@ final class PostgresAuthority: AppendAuthority {
     }
 
     func tokenChanges(after: Int64) throws -> (rows: [MirroredToken], last: Int64) {
-        let session = tokenSession.withLock { s in
-            if let s { return s }
-            let made = PostgresSession(address: address)
-            s = made
-            return made
-        }
         var last = after
-        let rows = try session.run("""
+        let rows = try sideSession().run("""
             SELECT token_id, token_hash, key_id, created, expires, revoked, scope, changed FROM api_tokens
             WHERE origin = \(origin) AND changed > \(after) ORDER BY changed
             """).map { row in
@@ -569,6 +595,7 @@ extension PostgresLedger {
             try store.session.run("BEGIN")
             try store.session.run("DELETE FROM personal_data WHERE origin = \(origin)")
             try store.session.run("DELETE FROM api_tokens WHERE origin = \(origin)")
+            try store.session.run("DELETE FROM dashboard_sessions WHERE origin = \(origin)")
             try store.session.run("DELETE FROM checkpoints WHERE origin = \(origin)")
             try store.session.run("DELETE FROM entries WHERE origin = \(origin)")
             try store.session.run("DELETE FROM ledgers WHERE origin = \(origin)")

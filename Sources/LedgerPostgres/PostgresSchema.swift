@@ -11,6 +11,7 @@ enum PostgresSchema {
         ("0002_personal_data", String(decoding: PackageResources._002_personal_data_sql, as: UTF8.self)),
         ("0003_personal_data_order", String(decoding: PackageResources._003_personal_data_order_sql, as: UTF8.self)),
         ("0004_api_tokens", String(decoding: PackageResources._004_api_tokens_sql, as: UTF8.self)),
+        ("0005_dashboard_sessions", String(decoding: PackageResources._005_dashboard_sessions_sql, as: UTF8.self)),
     ]
 
     /// The lock key every csledger process takes while it migrates (any constant; "csledger" in ASCII, truncated).

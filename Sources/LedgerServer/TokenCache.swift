@@ -71,6 +71,16 @@ final class TokenCache: Sendable {
         return try holder(of: token, now: .now())
     }
 
+    /// The signer the token stored as `hash` stands for (a dashboard session's), read from the mirror each time (not
+    /// kept), or nil; for a ledger in PostgreSQL, looked for there too before nil, as `holder(of:)` does.
+    func holder(hash: String) async throws -> APITokens.Holder? {
+        guard shared != nil else { return try tokens.holder(hash: hash) }
+        let asked = ContinuousClock.now
+        if isFresh(asked), let holder = try tokens.holder(hash: hash) { return holder }
+        try await pull(after: asked)
+        return try tokens.holder(hash: hash)
+    }
+
     /// Whether the last pull began less than `staleAfter` before `now`.
     private func isFresh(_ now: ContinuousClock.Instant) -> Bool {
         pulls.withLock { $0.lastStarted.map { now - $0 < Self.staleAfter } ?? false }

@@ -49,6 +49,17 @@ package struct MirroredToken: Sendable, Equatable {
     }
 }
 
+/// A dashboard sign-in session as the store a mirror's ledger is kept in holds it: hashes only (of the session id the
+/// cookie carries, of the API token it was opened with), and when it ends.
+package struct MirroredSession: Sendable, Equatable {
+    package let sessionHash: String
+    package let tokenHash: String
+    package let expires: String
+    package init(sessionHash: String, tokenHash: String, expires: String) {
+        (self.sessionHash, self.tokenHash, self.expires) = (sessionHash, tokenHash, expires)
+    }
+}
+
 /// Rows that cross between this file and the store it mirrors.
 package struct MirroredRows: Sendable {
     package var entries: [MirroredEntry]
@@ -86,6 +97,12 @@ package protocol AppendAuthority: Sendable {
     /// The token rows stored or revoked after the place `after` in the store's order of token changes (0: every row),
     /// in that order, and the last one's place (`after` when none).
     func tokenChanges(after: Int64) throws -> (rows: [MirroredToken], last: Int64)
+    /// Stores a dashboard session (every daemon serving the ledger finds it); `now` lets the store drop those over.
+    func storeSession(_ session: MirroredSession, now: String) throws
+    /// The session whose id hashes to `hash`, unless it was ended (its expiry is the caller's to check).
+    func session(hash: String) throws -> MirroredSession?
+    /// Ends the session whose id hashes to `hash` (signed out).
+    func endSession(hash: String, at time: String) throws
 }
 
 /// A failure of the authority, carried through the append path without being taken for a refused statement.

@@ -119,6 +119,28 @@ extension LedgerDatabase {
         }
     }
 
+    /// The dashboard sessions of a ledger kept in another store (PostgreSQL), shared by every daemon serving it; nil
+    /// for a ledger file (a daemon keeps its sessions in memory). Each call is one statement there.
+    package var sharedSessions: SharedSessions? { appendAuthority.withLock { $0 }.map { SharedSessions(authority: $0, path: path) } }
+
+    /// See `sharedSessions`.
+    package struct SharedSessions: Sendable {
+        let authority: any AppendAuthority
+        let path: String
+
+        package func store(_ session: MirroredSession, now: Timestamp) throws {
+            do { try authority.storeSession(session, now: now.description) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        }
+
+        package func session(hash: String) throws -> MirroredSession? {
+            do { return try authority.session(hash: hash) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        }
+
+        package func end(hash: String, now: Timestamp) throws {
+            do { try authority.endSession(hash: hash, at: now.description) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        }
+    }
+
     /// Hands the tokens this file held before its tokens were shared (issued by an older csledger) to the store, once.
     private func handOverTokens(to authority: any AppendAuthority) throws {
         let done = try read { db in try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = ?", arguments: [Self.tokensHandedOverKey]) }

@@ -169,6 +169,61 @@ struct PostgresTokenTests {
         for d in ds { #expect(d.stop() == 0, "\(d.stderr)") }
     }
 
+    /// POST /signin at `url` with `token`: the session id its cookie carries (nil when none was set).
+    static func signIn(_ url: String, _ token: String) throws -> String? {
+        let r = try CLI.run("curl", ["-sS", "-o", "/dev/null", "-D", "-", "--data-urlencode", "token=\(token)", url + "/signin"], in: URL(fileURLWithPath: "/"))
+        let cookie = r.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") }.map(String.init) ?? ""
+        guard let start = cookie.range(of: "csl_session=") else { return nil }
+        return String(cookie[start.upperBound...].prefix { $0 != ";" })
+    }
+
+    /// GET `path` at `url` with the session cookie `id`: the status (200 a page, 303 back to the sign-in).
+    static func page(_ url: String, _ path: String, session id: String, method: String = "GET") throws -> Int {
+        let r = try CLI.run("curl", ["-sS", "-X", method, "-o", "/dev/null", "-w", "%{http_code}", "-H", "Cookie: csl_session=\(id)", url + path],
+                            in: URL(fileURLWithPath: "/"))
+        return Int(r.stdout) ?? -1
+    }
+
+    @Test("a dashboard session opened at daemon A is open at daemon B; signing out at B ends it at A; revoking its token ends a session at every daemon within the bound; PostgreSQL holds only hashes")
+    func sessionsShared() throws {
+        guard let database = TestPostgres.database("dashboard sessions shared") else { return }
+        let site = try Site(database: database, label: "sessions")
+        try site.create(notes: 0)
+        let ds = try Self.daemons(site)
+        defer { for d in ds { d.stop() } }
+        let (a, b) = (ds[0], ds[1])
+        let issued = try Self.issue(site, mirror: nil)
+
+        let id = try #require(try Self.signIn(a.url, issued.token))
+        #expect(try Self.page(a.url, "/stock", session: id) == 200)
+        #expect(try Self.page(b.url, "/stock", session: id) == 200)
+        #expect(try Self.page(b.url, "/stock", session: String(repeating: "x", count: 43)) == 303)
+        let rows = try TestPostgres.psql(database, "SELECT session_hash, token_hash FROM dashboard_sessions WHERE origin = \(TestPostgres.literal(site.origin))")
+        #expect(rows.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "\(Hash.sha256(Array(id.utf8)).hex)|\(Hash.sha256(Array(issued.token.utf8)).hex)")
+        let dump = try TestPostgres.psql(database, "SELECT dashboard_sessions::text FROM dashboard_sessions")
+        #expect(!dump.stdout.contains(id) && !dump.stdout.contains(issued.token))
+
+        // Signed out at B: the session is over at A too.
+        #expect(try Self.page(b.url, "/signout", session: id, method: "POST") == 303)
+        #expect(try Self.page(a.url, "/stock", session: id) == 303)
+        #expect(try Self.page(b.url, "/stock", session: id) == 303)
+
+        // A new session at B; the token revoked through the command line: over at both within the bound.
+        let second = try #require(try Self.signIn(b.url, issued.token))
+        #expect(try Self.page(a.url, "/stock", session: second) == 200)
+        try site.ok(["token", "revoke", issued.id])
+        let start = Date()
+        var open = Set(ds.map(\.url))
+        while !open.isEmpty, Date().timeIntervalSince(start) < 10 {
+            for url in open where try Self.page(url, "/stock", session: second) == 303 { open.remove(url) }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let took = Date().timeIntervalSince(start)
+        #expect(open.isEmpty && took < Self.bound, "still open at \(open) after \(took) s")
+        for d in ds { #expect(d.stop() == 0, "\(d.stderr)") }
+    }
+
     @Test("a pull of token changes with nothing new costs one small query (measured)")
     func pullCost() throws {
         guard let database = TestPostgres.database("token pull cost") else { return }
