@@ -366,6 +366,17 @@ final class PostgresAuthority: AppendAuthority {
         }
     }
 
+    func committedSince(_ mirrorSize: Int) throws -> MirroredRows {
+        let side = sideSession()
+        guard let head = try side.run("SELECT head_size FROM ledgers WHERE origin = \(origin)").first.map({ try $0.decode(Int.self) }),
+              head > mirrorSize else { return MirroredRows() }
+        // As in `committed(after:)`: the rows below `head` are all there, the last covered by its checkpoint; personal
+        // data read without the lock leaves `taken` where it was.
+        var rows = try PostgresStore.pull(side, origin: origin, from: mirrorSize, to: head)
+        rows.people = try PostgresStore.people(side, origin: origin, storedAfter: peopleTaken.withLock { $0.taken }).rows
+        return rows
+    }
+
     func storeSession(_ session: MirroredSession, now: String) throws {
         let side = sideSession()
         // Sessions over are dropped as new ones come (one row per sign-in otherwise, for ever).

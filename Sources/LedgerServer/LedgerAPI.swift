@@ -82,7 +82,8 @@ package struct LedgerAPI: Sendable {
         self.queue = queue
         self.keys = SignerKeyCache(database: ledger.database)
         self.tokens = TokenCache(tokens: APITokens(database: ledger.database), watch: try DataVersionWatch(path: ledger.database.path),
-                                 database: ledger.database)
+                                 database: ledger.database,
+                                 catchUp: { [ledger] in try ledger.database.catchUpWithAuthority(projections: Ledger.defaultProjections) })
         self.sessions = DashboardSessions(shared: ledger.database.sharedSessions)
         let reconciliation = ReconciliationState()
         self.reconciliation = reconciliation

@@ -50,10 +50,13 @@ final class TokenCache: Sendable {
     private let pulls = Mutex(Pulls())
     /// The mirror whose tokens are shared (nil for a ledger file).
     private let shared: LedgerDatabase?
+    /// Takes into the mirror the entries other processes appended (a pulled token's signer enrolled meanwhile).
+    private let catchUp: (@Sendable () throws -> Void)?
 
-    init(tokens: APITokens, watch: DataVersionWatch, database: LedgerDatabase? = nil) {
+    init(tokens: APITokens, watch: DataVersionWatch, database: LedgerDatabase? = nil, catchUp: (@Sendable () throws -> Void)? = nil) {
         self.tokens = tokens
         self.watch = watch
+        self.catchUp = catchUp
         shared = database.flatMap { $0.sharesTokens ? $0 : nil }
         if shared != nil { startPulling() }
     }
@@ -97,7 +100,7 @@ final class TokenCache: Sendable {
         guard let shared else { return }
         if let last = pulls.withLock({ $0.lastStarted }), last > instant { return }
         let started = ContinuousClock.now
-        try shared.pullTokens()
+        try shared.pullTokens(catchUp: catchUp)
         pulls.withLock { $0.lastStarted = started }
     }
 

@@ -97,6 +97,10 @@ package protocol AppendAuthority: Sendable {
     /// The token rows stored or revoked after the place `after` in the store's order of token changes (0: every row),
     /// in that order, and the last one's place (`after` when none).
     func tokenChanges(after: Int64) throws -> (rows: [MirroredToken], last: Int64)
+    /// Without any lock and on a connection of its own (any thread), everything others committed since `mirrorSize`
+    /// (entries, their checkpoints, personal data): what `committed(after:)` gives, but asked for even when this
+    /// process's last append found nobody else appending (a daemon that has not appended since).
+    func committedSince(_ mirrorSize: Int) throws -> MirroredRows
     /// Stores a dashboard session (every daemon serving the ledger finds it); `now` lets the store drop those over.
     func storeSession(_ session: MirroredSession, now: String) throws
     /// The session whose id hashes to `hash`, unless it was ended (its expiry is the caller's to check).
@@ -130,6 +134,17 @@ extension LedgerDatabase {
             throw LedgerError.storage(error, path: path)
         }
         return try body()
+    }
+
+    /// Takes in what other processes committed to the authority since this file's last entry, checked as any pulled row
+    /// (`importMirrored`); nothing without an authority. For a daemon that has not appended since: its next append
+    /// would take them anyway; a token whose signer another process enrolled meanwhile needs them now.
+    package func catchUpWithAuthority(projections: [any LedgerProjection]) throws {
+        guard let authority = appendAuthority.withLock({ $0 }) else { return }
+        let rows: MirroredRows
+        do { rows = try authority.committedSince(try size()) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        guard !rows.entries.isEmpty || !rows.people.isEmpty else { return }
+        try importMirrored(rows, projections: projections)
     }
 
     /// Stores the personal data row `ref` in the authority now (a ledger in PostgreSQL), so that every other process

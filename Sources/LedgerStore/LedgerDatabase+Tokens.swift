@@ -83,8 +83,11 @@ extension LedgerDatabase {
     /// signer, dates and scope stay as they were; only its revocation is taken, and never undone. A row whose signer
     /// this file does not hold yet (enrolled through another process since this mirror last caught up) is asked for
     /// again at each pull until it does.
+    ///
+    /// `catchUp` (a daemon's): called when a row names a signer this file does not hold yet, to take in the entries
+    /// other processes appended since (`catchUpWithAuthority`); the rows are then offered again.
     @discardableResult
-    package func pullTokens() throws -> Bool {
+    package func pullTokens(catchUp: (() throws -> Void)? = nil) throws -> Bool {
         guard let authority = appendAuthority.withLock({ $0 }) else { return false }
         try handOverTokens(to: authority)
         let after = try read { db in try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = ?", arguments: [Self.tokensPulledKey]) }
@@ -92,10 +95,22 @@ extension LedgerDatabase {
         let changes: (rows: [MirroredToken], last: Int64)
         do { changes = try authority.tokenChanges(after: after) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
         guard !changes.rows.isEmpty else { return false }
-        return try writeLocal { db -> Bool in
+        var (changed, complete) = try takeTokens(changes.rows, last: changes.last)
+        if !complete, let catchUp {
+            try catchUp()
+            let again = try takeTokens(changes.rows, last: changes.last)
+            changed = changed || again.changed
+        }
+        return changed
+    }
+
+    /// Writes pulled token rows here (see `pullTokens`): whether a row changed, and whether every row's signer was here
+    /// (then the place `last` is remembered, and the next pull asks only for later changes).
+    private func takeTokens(_ rows: [MirroredToken], last: Int64) throws -> (changed: Bool, complete: Bool) {
+        try writeLocal { db -> (Bool, Bool) in
             var changed = false
             var complete = true
-            for row in changes.rows {
+            for row in rows {
                 guard row.tokenID.count == 16, row.hash.count == 64, row.hash.hasPrefix(row.tokenID), Hex.decode(row.hash) != nil,
                       ["site", "group"].contains(row.scope) else { continue }  // not a row `token issue` writes: never taken
                 guard let role = try String.fetchOne(db, sql: "SELECT role FROM signers WHERE key_id = ?", arguments: [row.keyID]) else {
@@ -113,9 +128,9 @@ extension LedgerDatabase {
                 }
             }
             if complete {
-                try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?)", arguments: [Self.tokensPulledKey, String(changes.last)])
+                try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?)", arguments: [Self.tokensPulledKey, String(last)])
             }
-            return changed
+            return (changed, complete)
         }
     }
 

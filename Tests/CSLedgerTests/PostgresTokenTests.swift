@@ -95,6 +95,23 @@ struct PostgresTokenTests {
         for d in ds { #expect(d.stop() == 0, "\(d.stderr)") }
     }
 
+    @Test("a signer enrolled by the command line after both daemons started, and given a token there: the token works at once at a daemon that has appended nothing since (it takes the enrolment first)")
+    func newSignerAtIdleDaemon() throws {
+        guard let database = TestPostgres.database("token of a signer enrolled meanwhile") else { return }
+        let site = try Site(database: database, label: "toknew")
+        try site.create(notes: 0)
+        let ds = try Self.daemons(site)
+        defer { for d in ds { d.stop() } }
+        try #require(try CLI.csledger(["keys", "generate", "clinician"], in: site.dir.url).status == 0)
+        try site.ok(["actor", "enroll", "--name", "Cam Clinician", "--role", "clinician", "--public-key", "Keys/clinician.pub.pem", "--key", "Keys/facility.pem"])
+        let issued = try Self.issue(site, mirror: nil, key: "clinician")
+        for d in ds {
+            let me = try CLI.run("curl", ["-sS", "-w", " %{http_code}", "-H", "Authorization: Bearer \(issued.token)", d.url + "/v1/me"], in: URL(fileURLWithPath: "/"))
+            #expect(me.stdout.hasSuffix(" 200") && me.stdout.contains("\"role\":\"clinician\""), "\(me.stdout)")
+        }
+        for d in ds { #expect(d.stop() == 0, "\(d.stderr)") }
+    }
+
     @Test("a token row written into PostgreSQL by hand grants no more than the file's row: not for a key that is no signer, not with an id that is not its hash's, not a group scope for a pharmacist; a revocation once taken is not undone there; a revocation written there is taken")
     func postgresRowsNotTrusted() throws {
         guard let database = TestPostgres.database("token rows not trusted") else { return }
