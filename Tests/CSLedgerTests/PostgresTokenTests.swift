@@ -241,6 +241,36 @@ struct PostgresTokenTests {
         for d in ds { #expect(d.stop() == 0, "\(d.stderr)") }
     }
 
+    @Test("PostgreSQL out of reach: a daemon answers from the tokens it has for a few seconds, then 503 with Retry-After (it could not see a revocation), and 200 again once PostgreSQL is back, without a restart")
+    func staleTokensRefused() throws {
+        // A server of this test's own, since it is stopped midway.
+        guard TestPostgres.database("tokens while PostgreSQL is down") != nil else { return }
+        let port = 56100 + Int.random(in: 0..<800)
+        let started = try PostgresDaemonTests.cluster("start", port: port)
+        try #require(started.status == 0, "\(started.stderr)")
+        defer { _ = try? PostgresDaemonTests.cluster("stop", port: port) }
+        let site = try Site(database: started.stdout.trimmingCharacters(in: .whitespacesAndNewlines), label: "tokdown")
+        try site.create(notes: 0)
+        let issued = try Self.issue(site, mirror: nil)
+        let daemon = try PostgresDaemonTests.startDaemon(site, 0)
+        defer { daemon.stop() }
+        #expect(try Self.me(daemon.url, issued.token) == 200)
+        try #require(try PostgresDaemonTests.cluster("halt", port: port).status == 0)
+        #expect(try Self.me(daemon.url, issued.token) == 200)
+        Thread.sleep(forTimeInterval: 11)
+        let raw = try CLI.run("curl", ["-s", "-i", "-H", "Authorization: Bearer \(issued.token)", daemon.url + "/v1/me"], in: URL(fileURLWithPath: "/"))
+        #expect(raw.stdout.hasPrefix("HTTP/1.1 503") && raw.stdout.lowercased().contains("retry-after: 1"), "\(raw.stdout.prefix(400))")
+        try #require(try PostgresDaemonTests.cluster("start", port: port).status == 0)
+        var status = 0
+        let until = Date().addingTimeInterval(15)
+        while status != 200, Date() < until {
+            status = try Self.me(daemon.url, issued.token)
+            if status != 200 { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        #expect(status == 200)
+        #expect(daemon.stop() == 0, "\(daemon.stderr)")
+    }
+
     @Test("a pull of token changes with nothing new costs one small query (measured)")
     func pullCost() throws {
         guard let database = TestPostgres.database("token pull cost") else { return }

@@ -20,3 +20,5 @@ CREATE TABLE api_tokens (
     UNIQUE (origin, token_hash)
 );
 CREATE INDEX api_tokens_changed ON api_tokens (origin, changed);
+-- The sequence goes with the table (pg_dump -t api_tokens dumps it too, as a serial column's).
+ALTER SEQUENCE api_token_changes OWNED BY api_tokens.changed;
