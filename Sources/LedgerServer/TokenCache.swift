@@ -45,6 +45,8 @@ final class TokenCache: Sendable {
     private struct Pulls {
         /// When the last pull that succeeded began.
         var lastStarted: ContinuousClock.Instant?
+        /// When the last pull began, and how it failed (nil: it did not).
+        var lastTried: (started: ContinuousClock.Instant, error: (any Error)?)?
         var stopped = false
     }
     private let pulls = Mutex(Pulls())
@@ -96,12 +98,25 @@ final class TokenCache: Sendable {
         }
     }
 
+    /// A pull, unless one began after `instant` (requests waiting together share one pull, and its failure: with
+    /// PostgreSQL out of reach they do not wait for one connection attempt each).
     private func pullOnQueue(after instant: ContinuousClock.Instant) throws {
         guard let shared else { return }
-        if let last = pulls.withLock({ $0.lastStarted }), last > instant { return }
+        if let last = pulls.withLock({ $0.lastTried }), last.started > instant {
+            if let error = last.error { throw error }
+            return
+        }
         let started = ContinuousClock.now
-        try shared.pullTokens(catchUp: catchUp)
-        pulls.withLock { $0.lastStarted = started }
+        do {
+            try shared.pullTokens(catchUp: catchUp)
+        } catch {
+            pulls.withLock { $0.lastTried = (started, error) }
+            throw error
+        }
+        pulls.withLock { p in
+            p.lastStarted = started
+            p.lastTried = (started, nil)
+        }
     }
 
     /// The thread that pulls every `pullInterval` (ending once this cache is gone).
