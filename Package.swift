@@ -118,7 +118,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.embedInCode("Migrations/0001_ledgers.sql"), .embedInCode("Migrations/0002_personal_data.sql"), .embedInCode("Migrations/0003_personal_data_order.sql")],
+            resources: [.embedInCode("Migrations/0001_ledgers.sql"), .embedInCode("Migrations/0002_personal_data.sql"), .embedInCode("Migrations/0003_personal_data_order.sql"), .embedInCode("Migrations/0004_api_tokens.sql"), .embedInCode("Migrations/0005_dashboard_sessions.sql")],
             swiftSettings: swiftSettings
         ),
         .target(

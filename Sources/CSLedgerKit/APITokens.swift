@@ -33,7 +33,8 @@ package struct APITokens: Sendable {
         package let scope: Scope
     }
 
-    static func hash(_ token: String) -> String { Hash.sha256(Array(token.utf8)).hex }
+    /// The SHA-256 (hex) a token is stored as.
+    package static func hash(_ token: String) -> String { Hash.sha256(Array(token.utf8)).hex }
 
     /// Issues a token for an enrolled, unrevoked signer. A `group` token only for a compliance officer (the caller
     /// checks that the ledger is in PostgreSQL: a file holds one site).
@@ -63,7 +64,12 @@ package struct APITokens: Sendable {
     /// The signer a presented token stands for, or nil if it is unknown, revoked, expired, or its signer was revoked.
     package func holder(of token: String, now: Timestamp = .now()) throws -> Holder? {
         guard token.hasPrefix("csl_"), token.utf8.count < 100 else { return nil }
-        let h = Self.hash(token)
+        return try holder(hash: Self.hash(token), now: now)
+    }
+
+    /// The signer the token stored as `hash` stands for, or nil (as `holder(of:)`): a dashboard session knows its
+    /// token by hash only.
+    package func holder(hash h: String, now: Timestamp = .now()) throws -> Holder? {
         guard let record = try database.tokenHolder(hash: h), record.revoked == nil else { return nil }
         let expires = record.expires.flatMap { Timestamp($0) }
         if let expires, expires <= now { return nil }
@@ -71,8 +77,10 @@ package struct APITokens: Sendable {
         return Holder(tokenID: record.tokenID, signer: record.signer, expires: expires, scope: scope)
     }
 
-    /// Issued tokens (ids, signers, dates; never the tokens).
+    /// Issued tokens (ids, signers, dates; never the tokens). For a ledger in PostgreSQL, those issued and revoked through
+    /// every process serving it (pulled first).
     package func list() throws -> [(tokenID: String, keyID: String, created: String, expires: String?, revoked: String?, scope: String)] {
-        try database.tokens().map { (tokenID: $0.tokenID, keyID: $0.keyID, created: $0.created, expires: $0.expires, revoked: $0.revoked, scope: $0.scope) }
+        try database.pullTokens()
+        return try database.tokens().map { (tokenID: $0.tokenID, keyID: $0.keyID, created: $0.created, expires: $0.expires, revoked: $0.revoked, scope: $0.scope) }
     }
 }

@@ -353,6 +353,105 @@ final class PostgresAuthority: AppendAuthority {
         }
     }
 
+    /// The connection token changes are pulled on (a daemon asks every second, and at a token it does not know) and
+    /// dashboard sessions are read on: single statements, outside any append's transaction.
+    private let tokenSession = Mutex<PostgresSession?>(nil)
+
+    private func sideSession() -> PostgresSession {
+        tokenSession.withLock { s in
+            if let s { return s }
+            let made = PostgresSession(address: address)
+            s = made
+            return made
+        }
+    }
+
+    func committedSince(_ mirrorSize: Int) throws -> MirroredRows {
+        let side = sideSession()
+        guard let head = try side.run("SELECT head_size FROM ledgers WHERE origin = \(origin)").first.map({ try $0.decode(Int.self) }),
+              head > mirrorSize else { return MirroredRows() }
+        // As in `committed(after:)`: the rows below `head` are all there, the last covered by its checkpoint; personal
+        // data read without the lock leaves `taken` where it was.
+        var rows = try PostgresStore.pull(side, origin: origin, from: mirrorSize, to: head)
+        rows.people = try PostgresStore.people(side, origin: origin, storedAfter: peopleTaken.withLock { $0.taken }).rows
+        return rows
+    }
+
+    func storeSession(_ session: MirroredSession, now: String) throws {
+        let side = sideSession()
+        // Sessions over are dropped as new ones come (one row per sign-in otherwise, for ever).
+        try side.run("DELETE FROM dashboard_sessions WHERE origin = \(origin) AND (expires <= \(now) OR ended IS NOT NULL)")
+        try side.run("""
+            INSERT INTO dashboard_sessions (origin, session_hash, token_hash, expires)
+            VALUES (\(origin), \(session.sessionHash), \(session.tokenHash), \(session.expires))
+            """)
+    }
+
+    func session(hash: String) throws -> MirroredSession? {
+        try sideSession().run("SELECT token_hash, expires FROM dashboard_sessions WHERE origin = \(origin) AND session_hash = \(hash) AND ended IS NULL")
+            .first.map { row in
+                let (token, expires) = try row.decode((String, String).self)
+                return MirroredSession(sessionHash: hash, tokenHash: token, expires: expires)
+            }
+    }
+
+    func endSession(hash: String, at time: String) throws {
+        try sideSession().run("UPDATE dashboard_sessions SET ended = \(time) WHERE origin = \(origin) AND session_hash = \(hash) AND ended IS NULL")
+    }
+
+    /// Runs `body` in a transaction of its own connection holding the ledger's token lock: every token write of a
+    /// ledger takes it, so within one ledger the order of `changed` is the order of commits (see 0004_api_tokens.sql).
+    private func withTokenLock<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        let own = PostgresSession(address: address)
+        try own.run("BEGIN")
+        do {
+            try own.run("SELECT pg_advisory_xact_lock(\(PostgresSchema.tokenLockKey), hashtext(\(origin)))")
+            let result = try body(own)
+            try own.run("COMMIT")
+            return result
+        } catch {
+            _ = try? own.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    func store(tokens: [MirroredToken]) throws {
+        guard !tokens.isEmpty else { return }
+        try withTokenLock { own in
+            for t in tokens {
+                // A token already there is left as it is, but a revocation is taken (and moves it in the order of changes).
+                try own.run("""
+                    INSERT INTO api_tokens (origin, token_id, token_hash, key_id, created, expires, revoked, scope)
+                    VALUES (\(origin), \(t.tokenID), \(t.hash), \(t.keyID), \(t.created), \(t.expires), \(t.revoked), \(t.scope))
+                    ON CONFLICT (origin, token_id) DO UPDATE SET revoked = EXCLUDED.revoked, changed = nextval('api_token_changes')
+                    WHERE api_tokens.revoked IS NULL AND EXCLUDED.revoked IS NOT NULL AND api_tokens.token_hash = EXCLUDED.token_hash
+                    """)
+            }
+        }
+    }
+
+    func revokeToken(id: String, at time: String) throws -> Bool {
+        try withTokenLock { own in
+            try own.run("""
+                UPDATE api_tokens SET revoked = \(time), changed = nextval('api_token_changes')
+                WHERE origin = \(origin) AND token_id = \(id) AND revoked IS NULL RETURNING token_id
+                """).first != nil
+        }
+    }
+
+    func tokenChanges(after: Int64) throws -> (rows: [MirroredToken], last: Int64) {
+        var last = after
+        let rows = try sideSession().run("""
+            SELECT token_id, token_hash, key_id, created, expires, revoked, scope, changed FROM api_tokens
+            WHERE origin = \(origin) AND changed > \(after) ORDER BY changed
+            """).map { row in
+            let (id, hash, key, created, expires, revoked, scope, changed) = try row.decode((String, String, String, String, String?, String?, String, Int64).self)
+            last = max(last, changed)
+            return MirroredToken(tokenID: id, hash: hash, keyID: key, created: created, expires: expires, revoked: revoked, scope: scope)
+        }
+        return (rows, last)
+    }
+
     func committed(after mirrorSize: Int) throws -> MirroredRows {
         // A daemon alone on its ledger found nothing new under the last lock: no round trip to look again.
         guard othersAppended.withLock({ $0 }), open.withLock({ $0 }) == nil,
@@ -506,6 +605,8 @@ extension PostgresLedger {
         do {
             try store.session.run("BEGIN")
             try store.session.run("DELETE FROM personal_data WHERE origin = \(origin)")
+            try store.session.run("DELETE FROM api_tokens WHERE origin = \(origin)")
+            try store.session.run("DELETE FROM dashboard_sessions WHERE origin = \(origin)")
             try store.session.run("DELETE FROM checkpoints WHERE origin = \(origin)")
             try store.session.run("DELETE FROM entries WHERE origin = \(origin)")
             try store.session.run("DELETE FROM ledgers WHERE origin = \(origin)")

@@ -10,10 +10,15 @@ enum PostgresSchema {
         ("0001_ledgers", String(decoding: PackageResources._001_ledgers_sql, as: UTF8.self)),
         ("0002_personal_data", String(decoding: PackageResources._002_personal_data_sql, as: UTF8.self)),
         ("0003_personal_data_order", String(decoding: PackageResources._003_personal_data_order_sql, as: UTF8.self)),
+        ("0004_api_tokens", String(decoding: PackageResources._004_api_tokens_sql, as: UTF8.self)),
+        ("0005_dashboard_sessions", String(decoding: PackageResources._005_dashboard_sessions_sql, as: UTF8.self)),
     ]
 
     /// The lock key every csledger process takes while it migrates (any constant; "csledger" in ASCII, truncated).
     static let lockKey = 0x63_73_6c_65_64_67
+    /// The first half of each ledger's token lock (`pg_advisory_xact_lock(tokenLockKey, hashtext(origin))`: two 32-bit
+    /// keys, a space apart from `lockKey`'s); "tokn" in ASCII.
+    static let tokenLockKey: Int32 = 0x74_6f_6b_6e
 
     static func migrate(_ session: PostgresSession) throws {
         try session.run("BEGIN")

@@ -24,7 +24,7 @@ struct AuthMiddleware: RouterMiddleware {
         }
         do {
             if let header = request.headers[.authorization] {
-                guard let token = Self.bearerToken(header), let holder = try tokens.holder(of: token) else {
+                guard let token = Self.bearerToken(header), let holder = try await tokens.holder(of: token) else {
                     throw APIError(.unauthorized, .invalidToken, "the bearer token is unknown, expired or revoked")
                 }
                 context.signer = holder.signer

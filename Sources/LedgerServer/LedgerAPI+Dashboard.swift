@@ -9,8 +9,8 @@ import NIOCore
 /// The compliance dashboard beside the API: server-rendered pages (Sources/Dashboard) behind a sign-in.
 ///
 /// A person signs in once with their API token (a form POST); the daemon answers with a session cookie
-/// (HttpOnly, SameSite=Strict, Secure under TLS, expiring) and keeps the session in memory, tied to the token
-/// (`DashboardSessions`). Compliance officers and regulators see every page; admins and pharmacists see
+/// (HttpOnly, SameSite=Strict, Secure under TLS, expiring) and keeps the session, tied to the token's hash
+/// (`DashboardSessions`): in memory for a ledger file, in PostgreSQL for every daemon of a ledger kept there. Compliance officers and regulators see every page; admins and pharmacists see
 /// stock and shipments; witnesses and clinicians get a refusal. The API's routes are not touched.
 extension LedgerAPI {
     static let sessionCookie = "csl_session"
@@ -34,7 +34,7 @@ extension LedgerAPI {
         router.get("/favicon.svg") { _, _ in Self.dashboardResponse(.ok, Layout.favicon, contentType: "image/svg+xml", cache: "max-age=86400") }
         router.get("/favicon.ico") { _, _ in Self.dashboardResponse(.ok, Layout.favicon, contentType: "image/svg+xml", cache: "max-age=86400") }
         router.get("/signin") { request, _ in
-            if (try? api.viewer(request)) != nil { return Self.redirect("/") }
+            if (try? await api.viewer(request)) != nil { return Self.redirect("/") }
             return Self.html(.ok, Layout.signIn(ledger: api.dashboard.origin, message: nil))
         }
         router.post("/signin") { request, _ in
@@ -42,7 +42,7 @@ extension LedgerAPI {
             let buffer = try await request.body.collect(upTo: 4096)
             let form = Format.form(String(decoding: buffer.readableBytesView, as: UTF8.self))
             let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let holder = try api.tokens.holder(of: token) else {
+            guard let holder = try await api.tokens.holder(of: token) else {
                 return Self.html(.unauthorized, Layout.signIn(ledger: api.dashboard.origin, message: "That token is unknown, expired or revoked."))
             }
             let viewer = Viewer(name: holder.signer.name, role: holder.signer.role)
@@ -50,14 +50,20 @@ extension LedgerAPI {
                 return Self.html(.forbidden, Layout.refusal(ledger: api.dashboard.origin, viewer: nil, role: viewer.role,
                                                             what: "You are signed in as \(viewer.name), a \(viewer.role.rawValue); no session was opened."))
             }
-            let (id, seconds) = api.sessions.create(token: token, tokenExpires: holder.expires)
+            let sessions = api.sessions
+            let (tokenHash, expires) = (APITokens.hash(token), holder.expires)
+            let (id, seconds) = sessions.isShared ? try await Self.offLoop { try sessions.create(tokenHash: tokenHash, tokenExpires: expires) }
+                : try sessions.create(tokenHash: tokenHash, tokenExpires: expires)
             var response = Self.redirect(viewer.seesEverything ? "/" : "/stock")
             response.headers[.setCookie] = "\(Self.sessionCookie)=\(id); Path=/; Max-Age=\(seconds); HttpOnly; SameSite=Strict\(api.secureCookies ? "; Secure" : "")"
             return response
         }
         router.post("/signout") { request, _ in
             guard Self.sameOrigin(request) else { return Self.html(.forbidden, Layout.signIn(ledger: api.dashboard.origin, message: "This form must be sent from this site.")) }
-            if let id = Self.cookie(request, Self.sessionCookie) { api.sessions.end(id) }
+            if let id = Self.cookie(request, Self.sessionCookie) {
+                let sessions = api.sessions
+                if sessions.isShared { try await Self.offLoop { try sessions.end(id) } } else { try sessions.end(id) }
+            }
             var response = Self.redirect("/signin?signed-out")
             response.headers[.setCookie] = "\(Self.sessionCookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict\(api.secureCookies ? "; Secure" : "")"
             return response
@@ -79,7 +85,7 @@ extension LedgerAPI {
             return try await api.dashboardPage(request, everything: true) { v in try seq.flatMap { try api.dashboard.entry(v, seq: $0) } }
         }
         router.get("/entries/:seq/proof") { request, context in
-            let viewer = try api.viewer(request)
+            let viewer = try await api.viewer(request)
             guard let viewer else { return Self.redirect("/signin") }
             guard viewer.seesEverything else { return Self.refused(api, viewer, "Entries and proofs are for compliance officers and regulators.") }
             guard let seq = Int(Self.pathText(context, "seq")), seq >= 0 else { return Self.notFound(api, viewer) }
@@ -101,7 +107,7 @@ extension LedgerAPI {
             let asOfText = (q["as_of"] ?? "").trimmingCharacters(in: .whitespaces)
             let asOf = asOfText.isEmpty ? nil : Timestamp(asOfText, allowDate: true)
             if !asOfText.isEmpty, asOf == nil {
-                guard let v = try api.viewer(request) else { return Self.redirect("/signin") }
+                guard let v = try await api.viewer(request) else { return Self.redirect("/signin") }
                 return Self.html(.badRequest, Layout.problem(ledger: api.dashboard.origin, viewer: v, title: "Not a time",
                                                              message: "as_of must be a UTC time such as 2025-02-01T00:00:00Z, or a date."))
             }
@@ -109,7 +115,7 @@ extension LedgerAPI {
             let beforeText = (q["before"] ?? "").trimmingCharacters(in: .whitespaces)
             let before = beforeText.isEmpty ? nil : Int(beforeText)
             if !beforeText.isEmpty, before == nil || before! < 0 {
-                guard let v = try api.viewer(request) else { return Self.redirect("/signin") }
+                guard let v = try await api.viewer(request) else { return Self.redirect("/signin") }
                 return Self.html(.badRequest, Layout.problem(ledger: api.dashboard.origin, viewer: v, title: "Not an entry",
                                                              message: "before must be the seq of one of the lot's movements, such as 1200."))
             }
@@ -128,10 +134,13 @@ extension LedgerAPI {
     }
 
     /// The signed-in viewer of `request`: its session's token resolved again (a revoked token ends the session).
-    func viewer(_ request: Request) throws -> Viewer? {
-        guard let id = Self.cookie(request, Self.sessionCookie), let token = sessions.token(for: id) else { return nil }
-        guard let holder = try tokens.holder(of: token) else {
-            sessions.endAll(token: token)
+    func viewer(_ request: Request) async throws -> Viewer? {
+        guard let id = Self.cookie(request, Self.sessionCookie) else { return nil }
+        let sessions = self.sessions
+        let found = sessions.isShared ? try await Self.offLoop { try sessions.tokenHash(for: id) } : try sessions.tokenHash(for: id)
+        guard let tokenHash = found else { return nil }
+        guard let holder = try await tokens.holder(hash: tokenHash) else {
+            sessions.endAll(tokenHash: tokenHash)
             return nil
         }
         return Viewer(name: holder.signer.name, role: holder.signer.role)
@@ -144,7 +153,7 @@ extension LedgerAPI {
     /// and uses every core, and the appends of the pharmacy's terminals must not wait behind it.
     func dashboardPage(_ request: Request, everything: Bool, stockHome: Bool = false,
                        render: @escaping @Sendable (Viewer) throws -> HTML?) async throws -> Response {
-        guard let viewer = try viewer(request) else { return Self.redirect("/signin") }
+        guard let viewer = try await viewer(request) else { return Self.redirect("/signin") }
         if everything, !viewer.seesEverything {
             if stockHome, viewer.seesStock { return Self.redirect("/stock") }
             return Self.refused(self, viewer, "This page is for compliance officers and regulators.")

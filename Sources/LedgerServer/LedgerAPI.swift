@@ -62,7 +62,7 @@ package struct LedgerAPI: Sendable {
     package var bodyTimeout: Duration = APIConfiguration.bodyTimeout
     /// The dashboard's pages (with the reconciliation they keep) and its sign-in sessions.
     let dashboard: DashboardPages
-    let sessions = DashboardSessions()
+    let sessions: DashboardSessions
     /// The reconciliation kept up to date as entries are appended, shared by the route and the dashboard.
     let reconciliation: ReconciliationState
     /// Session cookies carry `Secure` (the daemon serves TLS).
@@ -81,7 +81,10 @@ package struct LedgerAPI: Sendable {
         self.ledger = ledger
         self.queue = queue
         self.keys = SignerKeyCache(database: ledger.database)
-        self.tokens = TokenCache(tokens: APITokens(database: ledger.database), watch: try DataVersionWatch(path: ledger.database.path))
+        self.tokens = TokenCache(tokens: APITokens(database: ledger.database), watch: try DataVersionWatch(path: ledger.database.path),
+                                 database: ledger.database,
+                                 catchUp: { [ledger] in try ledger.database.catchUpWithAuthority(projections: Ledger.defaultProjections) })
+        self.sessions = DashboardSessions(shared: ledger.database.sharedSessions)
         let reconciliation = ReconciliationState()
         self.reconciliation = reconciliation
         self.dashboard = DashboardPages(data: DashboardData(ledger: ledger, reconciliation: reconciliation, witnesses: witnesses),

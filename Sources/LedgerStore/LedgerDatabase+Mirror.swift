@@ -33,6 +33,33 @@ package struct MirroredPerson: Sendable, Equatable {
     }
 }
 
+/// A bearer token row as the store a mirror's ledger is kept in holds it (the file's `api_tokens`: the token's hash,
+/// never the token). Not trusted beyond the file's row: see `LedgerDatabase.pullTokens`.
+package struct MirroredToken: Sendable, Equatable {
+    package let tokenID: String
+    package let hash: String
+    package let keyID: String
+    package let created: String
+    package let expires: String?
+    package let revoked: String?
+    /// `site` or `group`.
+    package let scope: String
+    package init(tokenID: String, hash: String, keyID: String, created: String, expires: String?, revoked: String?, scope: String) {
+        (self.tokenID, self.hash, self.keyID, self.created, self.expires, self.revoked, self.scope) = (tokenID, hash, keyID, created, expires, revoked, scope)
+    }
+}
+
+/// A dashboard sign-in session as the store a mirror's ledger is kept in holds it: hashes only (of the session id the
+/// cookie carries, of the API token it was opened with), and when it ends.
+package struct MirroredSession: Sendable, Equatable {
+    package let sessionHash: String
+    package let tokenHash: String
+    package let expires: String
+    package init(sessionHash: String, tokenHash: String, expires: String) {
+        (self.sessionHash, self.tokenHash, self.expires) = (sessionHash, tokenHash, expires)
+    }
+}
+
 /// Rows that cross between this file and the store it mirrors.
 package struct MirroredRows: Sendable {
     package var entries: [MirroredEntry]
@@ -61,6 +88,25 @@ package protocol AppendAuthority: Sendable {
     func hold() throws
     /// Stores personal data rows now, committed on their own (ones the store holds already are left as they are).
     func store(people: [MirroredPerson]) throws
+    /// Stores bearer token rows now, committed on their own, so that every process serving the ledger finds them: a
+    /// token the store holds already is left as it is, except that a revocation in `tokens` is taken (never undone).
+    func store(tokens: [MirroredToken]) throws
+    /// Marks the token `id` revoked at `time` in the store, committed on its own; false when it holds no active token
+    /// with that id.
+    func revokeToken(id: String, at time: String) throws -> Bool
+    /// The token rows stored or revoked after the place `after` in the store's order of token changes (0: every row),
+    /// in that order, and the last one's place (`after` when none).
+    func tokenChanges(after: Int64) throws -> (rows: [MirroredToken], last: Int64)
+    /// Without any lock and on a connection of its own (any thread), everything others committed since `mirrorSize`
+    /// (entries, their checkpoints, personal data): what `committed(after:)` gives, but asked for even when this
+    /// process's last append found nobody else appending (a daemon that has not appended since).
+    func committedSince(_ mirrorSize: Int) throws -> MirroredRows
+    /// Stores a dashboard session (every daemon serving the ledger finds it); `now` lets the store drop those over.
+    func storeSession(_ session: MirroredSession, now: String) throws
+    /// The session whose id hashes to `hash`, unless it was ended (its expiry is the caller's to check).
+    func session(hash: String) throws -> MirroredSession?
+    /// Ends the session whose id hashes to `hash` (signed out).
+    func endSession(hash: String, at time: String) throws
 }
 
 /// A failure of the authority, carried through the append path without being taken for a refused statement.
@@ -88,6 +134,17 @@ extension LedgerDatabase {
             throw LedgerError.storage(error, path: path)
         }
         return try body()
+    }
+
+    /// Takes in what other processes committed to the authority since this file's last entry, checked as any pulled row
+    /// (`importMirrored`); nothing without an authority. For a daemon that has not appended since: its next append
+    /// would take them anyway; a token whose signer another process enrolled meanwhile needs them now.
+    package func catchUpWithAuthority(projections: [any LedgerProjection]) throws {
+        guard let authority = appendAuthority.withLock({ $0 }) else { return }
+        let rows: MirroredRows
+        do { rows = try authority.committedSince(try size()) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        guard !rows.entries.isEmpty || !rows.people.isEmpty else { return }
+        try importMirrored(rows, projections: projections)
     }
 
     /// Stores the personal data row `ref` in the authority now (a ledger in PostgreSQL), so that every other process

@@ -22,7 +22,7 @@ struct PostgresDaemonTests {
         }
         for d in 0..<daemons {
             for i in 0..<clients {
-                // Tokens are kept beside the ledger in each daemon's own mirror (not in PostgreSQL, yet).
+                // Issued through each daemon's mirror (each also goes to PostgreSQL, so every daemon takes all of them).
                 let token = try site.ok(["token", "issue", "--actor", out[i].0.keyID.hex, "--mirror", site.dir.path("daemon\(d).sqlite")])
                 out[i].1.append(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             }
