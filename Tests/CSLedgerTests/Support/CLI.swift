@@ -34,39 +34,13 @@ enum CLI {
     /// Runs any program.
     @discardableResult
     static func run(_ program: String, _ args: [String], in directory: URL, env: [String: String] = [:], stdin: Data? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : try which(program))
-        p.arguments = args
-        p.currentDirectoryURL = directory
+        let path = program.hasPrefix("/") ? program : try which(program)
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CSLEDGER_") || $0.key == "CSLEDGER_BIN" }
         for (k, v) in env { environment[k] = v }
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        if let stdin {
-            let inPipe = Pipe()
-            p.standardInput = inPipe
-            try p.run()
-            inPipe.fileHandleForWriting.write(stdin)
-            try inPipe.fileHandleForWriting.close()
-        } else {
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-        }
-        // Read both pipes concurrently so a full pipe never blocks the child.
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
+        // posix_spawn, not Foundation's Process (see `Spawn`).
+        let o = try Spawn.run(path, args, in: directory.path, environment: environment, stdin: stdin)
+        return Result(status: o.status, stdout: String(decoding: o.stdout, as: UTF8.self), stderr: String(decoding: o.stderr, as: UTF8.self),
+                      stdoutBytes: o.stdout)
     }
 
     static func which(_ name: String) throws -> String {
