@@ -26,13 +26,17 @@ struct IncrementalReconciliationTests {
         #expect(!full.wasteDelays.isEmpty, "round \(round): the clinic's doses with waste give draw-to-waste figures")
     }
 
-    @Test("random appends in rounds (the planted clinic, plus corrections, late waste, counts, losses, transfers, recalls, resolutions): after each round the kept findings equal a full recomputation")
-    func keptEqualsFull() throws {
+    /// The planted clinic's first three business days, and a kept reconciliation that has not answered yet.
+    static func plantedFirstDays() throws -> (ClinicSim, LedgerDatabase, ReconciliationState) {
         let (sim, _) = try PlantedLedger.planted()
         sim.o.businessDays = 3
         try sim.run()
-        let db = sim.fx.ledger.database
-        let state = ReconciliationState()
+        return (sim, sim.fx.ledger.database, ReconciliationState())
+    }
+
+    @Test("random appends in rounds (the planted clinic, plus corrections, late waste, counts, losses, transfers, recalls, resolutions): after each round the kept findings equal a full recomputation")
+    func keptEqualsFull() throws {
+        let (sim, db, state) = try Self.plantedFirstDays()
         var rng = SeededRandom(seed: 2412)
         let u = ClinicSim.unit
         var day = 3
@@ -179,11 +183,7 @@ struct IncrementalReconciliationTests {
 
     @Test("a dose entered late, dated before the doses of its lot the kept state already walked: the opened container's walk starts again, as a full walk orders it")
     func lateOutflowWalkedAgain() throws {
-        let (sim, _) = try PlantedLedger.planted()
-        sim.o.businessDays = 3
-        try sim.run()
-        let db = sim.fx.ledger.database
-        let state = ReconciliationState()
+        let (sim, db, state) = try Self.plantedFirstDays()
         let u = ClinicSim.unit
         // A vial lot (10 mL containers) opened by one 4 mL dose on day 3, read by the kept state.
         let (_, lot) = try sim.receive(lot: "SPARSE-1", vial: true, containers: 2, at: sim.cal.at(3, 8))
