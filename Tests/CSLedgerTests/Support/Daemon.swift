@@ -5,76 +5,56 @@ import Testing
 
 /// The built `csledgerd` running as a child process on a loopback port, as an operator runs it.
 final class Daemon {
-    let process = Process()
+    /// Started with posix_spawn, as `CLI.run` starts programs (see `Spawn`).
+    let process: SpawnedProcess
     /// `http://127.0.0.1:PORT` or `https://...`, from the line the daemon prints once it listens.
     let url: String
-    private let stderrText = Locked("")
-    private let reader = DispatchGroup()
 
     static var path: String { CLI.productsDirectory.appendingPathComponent("csledgerd").path }
 
     /// Starts `csledgerd args` in `directory` and waits (up to 60 s) until it says where it listens.
     /// `program` and `banner` run another server the same way (`csledger witness serve`).
     init(_ args: [String], in directory: URL, program: String = Daemon.path, banner: String = "csledgerd: listening on ") throws {
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = args
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CSLEDGER_") }
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let handle = err.fileHandleForReading
-        let text = stderrText
-        reader.enter()
-        DispatchQueue.global().async { [reader] in
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                text.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
-            }
-            reader.leave()
-        }
+        process = try SpawnedProcess(program, args, in: directory.path,
+                                     environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CSLEDGER_") })
         let deadline = Date().addingTimeInterval(60)
         var found: String?
         while found == nil, Date() < deadline, process.isRunning {
-            found = text.withLock { s in
-                s.split(separator: "\n").first { $0.hasPrefix(banner) }.map { String($0.dropFirst(banner.count)) }
-            }
+            found = process.stderr.split(separator: "\n").first { $0.hasPrefix(banner) }.map { String($0.dropFirst(banner.count)) }
             if found == nil { Thread.sleep(forTimeInterval: 0.02) }
         }
+        // It may have printed the line and ended at once.
+        if found == nil {
+            found = process.stderr.split(separator: "\n").first { $0.hasPrefix(banner) }.map { String($0.dropFirst(banner.count)) }
+        }
         guard let found else {
-            if process.isRunning { process.terminate() }
+            process.signal(SIGTERM)
             process.waitUntilExit()
-            reader.wait()
-            throw DaemonError.didNotStart(text.withLock { $0 })
+            throw DaemonError.didNotStart(process.stderr)
         }
         url = found
     }
 
     /// Everything the daemon wrote to stderr so far.
-    var stderr: String { stderrText.withLock { $0 } }
+    var stderr: String { process.stderr }
 
     /// SIGTERM, then waits for the exit; returns the exit status (-1 if killed by a signal).
     @discardableResult
     func stop() -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
-        reader.wait()
-        return process.terminationReason == .exit ? process.terminationStatus : -1
+        process.signal(SIGTERM)
+        let (status, signaled) = process.waitUntilExit()
+        return signaled ? -1 : status
     }
 
     /// SIGKILL, as a power cut would; waits for the exit.
     func killHard() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
         process.waitUntilExit()
-        reader.wait()
     }
 
     deinit {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             process.waitUntilExit()
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// Runs a program to its end with `posix_spawn`, reading its output on the calling thread: what `CLI.run` uses.
 ///
@@ -33,19 +34,33 @@ enum Spawn {
     private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
     private static let pipe2: Pipe2? = dlsym(nil, "pipe2").map { unsafeBitCast($0, to: Pipe2.self) }
 
-    static func run(_ path: String, _ args: [String], in directory: String, environment: [String: String], stdin: Data?) throws -> Outcome {
+    /// A started child: its pid and this process's ends of its standard output and error (-1 when not piped).
+    struct Started {
+        let pid: pid_t
+        let stdout: Int32
+        let stderr: Int32
+    }
+
+    /// Starts `path args` in `directory` with exactly `environment`; `stdin` is written to it whole, or it reads
+    /// /dev/null. Its standard output goes to a pipe (or to /dev/null when `pipeStdout` is false), its error to a pipe.
+    static func start(_ path: String, _ args: [String], in directory: String, environment: [String: String], stdin: Data?,
+                      pipeStdout: Bool = true) throws -> Started {
         guard let addChdir, let pipe2 else { throw Failure.system("posix_spawn_file_actions_addchdir_np or pipe2", ENOSYS) }
         var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1], input: [Int32] = [-1, -1]
-        guard pipe2(&out, O_CLOEXEC) == 0 else { throw Failure.system("pipe2", errno) }
-        guard pipe2(&err, O_CLOEXEC) == 0 else {
-            let e = errno
-            close(out[0]); close(out[1])
-            throw Failure.system("pipe2", e)
+        var opened: [Int32] = []
+        func fail(_ call: String, _ code: Int32) -> Failure {
+            for fd in opened { close(fd) }
+            return .system(call, code)
         }
-        if stdin != nil, pipe2(&input, O_CLOEXEC) != 0 {
-            let e = errno
-            for fd in out + err { close(fd) }
-            throw Failure.system("pipe2", e)
+        if pipeStdout {
+            guard pipe2(&out, O_CLOEXEC) == 0 else { throw fail("pipe2", errno) }
+            opened += out
+        }
+        guard pipe2(&err, O_CLOEXEC) == 0 else { throw fail("pipe2", errno) }
+        opened += err
+        if stdin != nil {
+            guard pipe2(&input, O_CLOEXEC) == 0 else { throw fail("pipe2", errno) }
+            opened += input
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -55,7 +70,11 @@ enum Spawn {
         } else {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        if pipeStdout {
+            posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
         _ = addChdir(&actions, directory)
         // Every signal at its default and none blocked in the child, whatever this process set for its threads.
@@ -78,10 +97,12 @@ enum Spawn {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         // The child's ends are the child's alone now.
-        close(out[1]); close(err[1])
+        if pipeStdout { close(out[1]) }
+        close(err[1])
         if stdin != nil { close(input[0]) }
         guard rc == 0 else {
-            close(out[0]); close(err[0])
+            if pipeStdout { close(out[0]) }
+            close(err[0])
             if stdin != nil { close(input[1]) }
             throw Failure.system("posix_spawn \(path)", rc)
         }
@@ -98,8 +119,20 @@ enum Spawn {
             }
             close(input[1])
         }
+        return Started(pid: pid, stdout: pipeStdout ? out[0] : -1, stderr: err[0])
+    }
+
+    /// The status `waitpid` gave: the exit status, or the number of the signal that ended the child.
+    static func decode(_ status: Int32) -> (status: Int32, signaled: Bool) {
+        let signal = status & 0x7f
+        return signal == 0 ? ((status >> 8) & 0xff, false) : (signal, true)
+    }
+
+    static func run(_ path: String, _ args: [String], in directory: String, environment: [String: String], stdin: Data?) throws -> Outcome {
+        let started = try start(path, args, in: directory, environment: environment, stdin: stdin)
+        let pid = started.pid
         var outData = Data(), errData = Data()
-        var fds = [pollfd(fd: out[0], events: Int16(POLLIN), revents: 0), pollfd(fd: err[0], events: Int16(POLLIN), revents: 0)]
+        var fds = [started.stdout, started.stderr].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while fds.contains(where: { $0.fd >= 0 }) {
             if poll(&fds, nfds_t(fds.count), -1) < 0 {
@@ -124,7 +157,69 @@ enum Spawn {
         while waitpid(pid, &status, 0) < 0 {
             if errno != EINTR { throw Failure.system("waitpid", errno) }
         }
-        let signal = status & 0x7f
-        return Outcome(status: signal == 0 ? (status >> 8) & 0xff : signal, stdout: outData, stderr: errData)
+        return Outcome(status: decode(status).status, stdout: outData, stderr: errData)
+    }
+}
+
+/// A long-running child started with `Spawn.start` (a daemon under test): its standard error read by a thread of its
+/// own into `stderr`, and its end awaited with `waitpid` (once: the status is kept).
+final class SpawnedProcess: Sendable {
+    let processIdentifier: pid_t
+    private let ended = Mutex<(status: Int32, signaled: Bool)?>(nil)
+    private let text = Mutex("")
+    private let reader = DispatchSemaphore(value: 0)
+
+    init(_ path: String, _ args: [String], in directory: String, environment: [String: String]) throws {
+        let started = try Spawn.start(path, args, in: directory, environment: environment, stdin: nil, pipeStdout: false)
+        processIdentifier = started.pid
+        let fd = started.stderr
+        // The thread holds this object until the child's standard error ends (when it exits).
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 16_384)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                let chunk = String(decoding: buffer[0..<n], as: UTF8.self)
+                text.withLock { $0 += chunk }
+            }
+            close(fd)
+            reader.signal()
+        }
+        thread.start()
+    }
+
+    /// Everything it wrote to standard error so far.
+    var stderr: String { text.withLock { $0 } }
+
+    /// Whether it has not ended (reaped here, without waiting, if it has).
+    var isRunning: Bool {
+        ended.withLock { e in
+            if e != nil { return false }
+            var status: Int32 = 0
+            let r = waitpid(processIdentifier, &status, WNOHANG)
+            if r == processIdentifier { e = Spawn.decode(status) }
+            return r == 0
+        }
+    }
+
+    /// Waits for it to end and for its standard error to be read whole; the exit status, or the signal's number.
+    @discardableResult
+    func waitUntilExit() -> (status: Int32, signaled: Bool) {
+        let result = ended.withLock { e -> (status: Int32, signaled: Bool) in
+            if let e { return e }
+            var status: Int32 = 0
+            while waitpid(processIdentifier, &status, 0) < 0, errno == EINTR {}
+            let decoded = Spawn.decode(status)
+            e = decoded
+            return decoded
+        }
+        reader.wait()
+        reader.signal()  // for any later wait
+        return result
+    }
+
+    func signal(_ number: Int32) {
+        if isRunning { kill(processIdentifier, number) }
     }
 }
