@@ -13,7 +13,8 @@ final class SignatureWork: @unchecked Sendable {
         let seq: Int?
         let treeSize: Int?
         let key: SignerPublicKey
-        let signature: [UInt8]
+        /// Nil when the signature is not 64 bytes long (it verifies with no key).
+        let signature: Signature64?
         /// The signed bytes (usually a slice of the batch's buffer, not a copy).
         let message: ArraySlice<UInt8>
     }
@@ -31,7 +32,10 @@ final class SignatureWork: @unchecked Sendable {
             slots.wait()
             DispatchQueue.global(qos: .userInitiated).async(group: group) { [results, slots] in
                 defer { slots.signal() }
-                let bad = slice.filter { $0.signature.count != 64 || !$0.key.isValidSignature($0.signature, for: $0.message) }
+                let bad = slice.filter { job in
+                    guard let signature = job.signature else { return true }
+                    return !job.key.isValidSignature(signature, for: job.message)
+                }
                 guard !bad.isEmpty else { return }
                 results.sync { self.failed += bad }
             }

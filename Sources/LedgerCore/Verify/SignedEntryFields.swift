@@ -17,8 +17,9 @@ struct SignedEntryFields: Sendable {
     let header: EntryHeader
     let type: String
     let actor: KeyID
-    let witnesses: [KeyID]
-    let signatures: [EntrySignature]
+    /// Held in place (an entry read in place has at most `InPlaceList.capacity` signers).
+    let witnesses: InPlaceList<KeyID>
+    let signatures: InPlaceList<FieldSignature>
     /// The statement's `log` (the ledger it names), if any.
     let log: String?
     /// Where the statement's bytes lie within the entry's.
@@ -46,12 +47,11 @@ struct SignedEntryFields: Sendable {
         r.i = EntryHeader.seqOffset
         while r.i < b.count, (0x30...0x39).contains(b[r.i]) { r.i += 1 }
         guard r.expect(#","sigs":["#) else { return nil }
-        var signatures: [EntrySignature] = []
+        var signatures = InPlaceList<FieldSignature>()
         if !r.expect("]") {
             repeat {
                 guard r.expect(#"{"key":""#), let key = r.keyID(), r.expect(#"","sig":""#),
-                      let sig = r.base64(), sig.count == 64, r.expect(#""}"#) else { return nil }
-                signatures.append(EntrySignature(key: key, signature: sig))
+                      let sig = r.signature(), r.expect(#""}"#), signatures.append(FieldSignature(key: key, signature: sig)) else { return nil }
             } while r.expect(",")
             guard r.expect("]") else { return nil }
         }
@@ -70,12 +70,11 @@ struct SignedEntryFields: Sendable {
               let type = r.ids.type(typeText) else { return nil }
         r.i += 1
         guard r.expect(#","v":1"#) else { return nil }
-        var witnesses: [KeyID] = []
+        var witnesses = InPlaceList<KeyID>()
         if r.expect(#","witnesses":["#) {
             // Present means a non-empty list of key ids.
             repeat {
-                guard r.expect("\""), let k = r.keyID(), r.expect("\"") else { return nil }
-                witnesses.append(k)
+                guard r.expect("\""), let k = r.keyID(), r.expect("\""), witnesses.append(k) else { return nil }
             } while r.expect(",")
             guard r.expect("]") else { return nil }
         }
@@ -100,7 +99,7 @@ struct SignedEntryFields: Sendable {
     ]
 
     /// No key twice (lists of witnesses are short: compared pairwise, without a set).
-    private static func allDifferent(_ keys: [KeyID]) -> Bool {
+    private static func allDifferent(_ keys: InPlaceList<KeyID>) -> Bool {
         for i in keys.indices {
             for j in keys.indices where j > i && keys[i] == keys[j] { return false }
         }
@@ -247,10 +246,10 @@ struct SignedEntryFields: Sendable {
             return UnsafeRawBufferPointer(rebasing: bytes[start..<i])
         }
 
-        /// Base64 up to the closing quote (left for the caller), decoded strictly.
-        mutating func base64() -> [UInt8]? {
+        /// Base64 of 64 bytes up to the closing quote (left for the caller), decoded strictly.
+        mutating func signature() -> Signature64? {
             guard let content = plainContent() else { return nil }
-            return Base64.decode(utf8: content.assumingMemoryBound(to: UInt8.self))
+            return Signature64(base64: content)
         }
 
         /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, the only form `Timestamp(_:)` reads back to the same text.
