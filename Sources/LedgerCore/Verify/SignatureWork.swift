@@ -19,8 +19,10 @@ final class SignatureWork: @unchecked Sendable {
         let message: ArraySlice<UInt8>
     }
 
-    private static let chunk = 64
-    private static let maxChunks = 32
+    // 256 signatures (about 17 ms of one core) per task, at most 8 tasks queued or running: the same 2,048 in
+    // flight as 32 tasks of 64, with a quarter of the dispatches, semaphore waits and wake-ups.
+    private static let chunk = 256
+    private static let maxChunks = 8
     private let group = DispatchGroup()
     private let slots = DispatchSemaphore(value: SignatureWork.maxChunks)
     private let results = DispatchQueue(label: "csledger.verify.signatures")

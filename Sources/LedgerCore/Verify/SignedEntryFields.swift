@@ -230,7 +230,10 @@ struct SignedEntryFields: Sendable {
         mutating func keyID() -> KeyID? {
             guard i + 64 <= bytes.count else { return nil }
             let text = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + 64)])
-            guard text.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+            // Eight digits at a time (`EntryHeader.hexWord` accepts exactly 0-9 and a-f).
+            for k in stride(from: 0, to: 64, by: 8) {
+                guard EntryHeader.hexWord(UInt64(littleEndian: text.loadUnaligned(fromByteOffset: k, as: UInt64.self))) != nil else { return nil }
+            }
             i += 64
             return ids.id(text)
         }
@@ -266,6 +269,12 @@ struct SignedEntryFields: Sendable {
                 switch bytes[i] {
                 case 0x22:
                     i += 1
+                    // Eight bytes at a time while none is a quote or a backslash.
+                    while i + 8 <= bytes.count {
+                        let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        guard !ByteScan.hasByte(w, 0x22), !ByteScan.hasByte(w, 0x5c) else { break }
+                        i += 8
+                    }
                     while i < bytes.count, bytes[i] != 0x22 { i += bytes[i] == 0x5c ? 2 : 1 }
                     guard i < bytes.count else { return false }
                 case 0x7b, 0x5b:
