@@ -148,6 +148,9 @@ public enum Base64 {
         return r
     }()
 
+    /// Calls `body` with the table of each character's sextet (0xff: not a base64 character).
+    static func withReverseTable<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R { reverse.withUnsafeBufferPointer(body) }
+
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
         let b = Array(bytes)
         var out = [UInt8]()

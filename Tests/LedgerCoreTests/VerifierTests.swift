@@ -91,7 +91,7 @@ struct VerifierTests {
             #expect(fast.header == EntryHeader(logged: entry.logged, prev: entry.prev, seq: entry.seq))
             #expect(fast.type == entry.statement.type)
             #expect(fast.signers == entry.statement.signers)
-            #expect(fast.signatures == entry.signatures)
+            #expect(fast.signatures.map { EntrySignature(key: $0.key, signature: $0.signature.bytes) } == entry.signatures)
             #expect(Array(row.bytes[fast.statement]) == entry.statement.signingInput)
         }
     }
@@ -183,6 +183,81 @@ struct VerifierTests {
                 let id = Array(text.utf8).withUnsafeBytes { ids.id($0) }
                 #expect(id.hex == text)
             }
+        }
+    }
+
+    /// Statement types and origins are handed out again like key ids: the same characters give the string read
+    /// before, texts that begin and end alike but differ inside are each read as written, and a text accepted as
+    /// one kind is judged afresh as the other (an origin is no valid type).
+    @Test func typesAndOriginsReadBeforeAreTheSameCharacters() {
+        var ids = SignedEntryFields.KeyIDs()
+        func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+        for _ in 0..<3 {
+            #expect(bytes("test.example.org/ledger").withUnsafeBytes { ids.origin($0) } == "test.example.org/ledger")
+            #expect(bytes("test.example.org/ledger").withUnsafeBytes { ids.type($0) } == nil)
+            for type in ["dose.aaaa.administered", "dose.aaab.administered", "a.b", "test.note"] {
+                #expect(bytes(type).withUnsafeBytes { ids.type($0) } == type)
+            }
+            // Not a valid type, or one the enrolment state reads: the full reading judges those entries.
+            for refused in ["Test.note", "test..note", CoreStatementType.actorEnrolled, CoreStatementType.ledgerCreated] {
+                #expect(bytes(refused).withUnsafeBytes { ids.type($0) } == nil)
+            }
+            #expect(bytes("not an origin").withUnsafeBytes { ids.origin($0) } == nil)
+        }
+    }
+
+    /// A signature read in place decodes exactly what `Base64.decode` decodes to 64 bytes, and nothing else:
+    /// every one-character change of a valid text (padding in the wrong place, bits set after the last byte, a
+    /// character outside the alphabet) is judged as the general decoder judges it.
+    @Test func signaturesInPlaceDecodeAsBase64() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let raw = (0..<64).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let text = Array(Base64.encode(raw).utf8)
+            #expect(text.withUnsafeBytes { Signature64(base64: $0) }?.bytes == raw)
+            for position in [0, 1, 40, 84, 85, 86, 87] {
+                for c in Array("A=/+-_gQ\"".utf8) {
+                    var changed = text
+                    changed[position] = c
+                    let expected = Base64.decode(String(decoding: changed, as: UTF8.self)).flatMap { $0.count == 64 ? $0 : nil }
+                    #expect(changed.withUnsafeBytes { Signature64(base64: $0) }?.bytes == expected, "\(position) \(c)")
+                }
+            }
+            for length in [84, 87, 89, 92] {
+                let cut = Array((text + Array("AAAA".utf8)).prefix(length))
+                #expect(cut.withUnsafeBytes { Signature64(base64: $0) } == nil)
+            }
+        }
+    }
+
+    /// An entry read in place holds at most four signers in place: one with four is read in place, one with five
+    /// is read in full, and both verify; a changed signature of either is found at its seq.
+    @Test func entriesWithManyWitnesses() throws {
+        var f = try Fixture(notes: 1)
+        let extra = (0..<3).map { _ in SignerKey() }
+        let t = try #require(Timestamp("2026-11-23T15:00:00.000Z"))
+        for key in extra {
+            try f.add(Statement(type: CoreStatementType.actorEnrolled, time: t, actor: f.facility.keyID,
+                                body: ["name": "w", "role": "witness", "public_key": .string(key.publicKey.base64)]), by: f.facility)
+        }
+        for witnesses in [[f.witness] + extra.prefix(2), [f.witness] + extra] {
+            try f.add(Statement(type: "test.note", time: t, actor: f.clinician.keyID, witnesses: witnesses.map(\.keyID),
+                                body: ["text": .string("witnessed by \(witnesses.count)")]), by: f.clinician, witnesses: witnesses)
+        }
+        let four = f.rows.count - 2, five = f.rows.count - 1
+        #expect(f.rows[four].bytes.withUnsafeBytes { SignedEntryFields(canonical: $0) }?.signatures.count == 4)
+        #expect(f.rows[five].bytes.withUnsafeBytes { SignedEntryFields(canonical: $0) } == nil)
+        let clean = f.verify()
+        #expect(clean.isClean, "\(clean.failures)")
+        #expect(clean.signaturesChecked == 3 + 2 + 3 + 4 + 5)
+        // The last witness's signature of each, changed to another valid-looking one (the first signature's).
+        for seq in [four, five] {
+            var g = f
+            let entry = f.entries[seq]
+            let last = Base64.encode(entry.signatures.last!.signature), first = Base64.encode(entry.signatures[0].signature)
+            g.replace(seq, with: f.text(seq).replacingOccurrences(of: last, with: first))
+            let r = g.verify()
+            #expect(r.failures.contains { $0.seq == seq && $0.code == .signatureInvalid }, "\(r.failures)")
         }
     }
 }

@@ -112,6 +112,12 @@ public struct SignerPublicKey: Sendable, Hashable, CustomStringConvertible {
         publicKey.isValidSignature(signature, for: message)
     }
 
+    /// True when `signature` is a valid Ed25519 signature of `message` by this key (the verifier's signatures,
+    /// held in place).
+    func isValidSignature(_ signature: Signature64, for message: ArraySlice<UInt8>) -> Bool {
+        signature.withUnsafeBytes { publicKey.isValidSignature($0, for: message) }
+    }
+
     public var description: String { "SignerPublicKey(\(keyID.short))" }
 
     public static func == (a: SignerPublicKey, b: SignerPublicKey) -> Bool { a.raw == b.raw }

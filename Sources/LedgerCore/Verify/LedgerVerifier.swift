@@ -299,7 +299,7 @@ public struct LedgerVerifier: Sendable {
                 if let sig = note.signatures.first(where: { $0.keyName == body.origin }), let f = registry.facility {
                     storedOutcomes.append((cp.treeSize, body.rootHash == frontier.root))
                     if options.checkSignatures {
-                        jobs.append(SignatureWork.Job(seq: nil, treeSize: cp.treeSize, key: f.publicKey, signature: sig.signature,
+                        jobs.append(SignatureWork.Job(seq: nil, treeSize: cp.treeSize, key: f.publicKey, signature: Signature64(sig.signature),
                                                       message: Array(note.text.utf8)[...]))
                     }
                 } else {
@@ -321,8 +321,8 @@ public struct LedgerVerifier: Sendable {
     /// The ordered checks of one signed entry stored at `seq`: its own seq, prev, time, its signers against the
     /// enrolment state before it, and (given its statement) what it changes in that state; the signatures
     /// to check go to `jobs` (`message`: the statement's signing input).
-    private mutating func checkSigned(seq: Int, entrySeq: Int, prev: Hash, logged: Timestamp, actor: KeyID, witnesses: [KeyID],
-                                      signatures: [EntrySignature], statement: Statement?, log: String?,
+    private mutating func checkSigned(seq: Int, entrySeq: Int, prev: Hash, logged: Timestamp, actor: KeyID, witnesses: some Collection<KeyID>,
+                                      signatures: some Collection<some SignatureOfKey>, statement: Statement?, log: String?,
                                       message: ArraySlice<UInt8>, jobs: inout [SignatureWork.Job]) {
         if entrySeq != seq { fail(seq, .seqMismatch, "the entry says it is seq \(entrySeq) but is stored at seq \(seq)") }
         if prev != prevLeaf {
@@ -345,7 +345,7 @@ public struct LedgerVerifier: Sendable {
         }
         for s in signatures {
             if let g = genesisKey, s.key == g.keyID {
-                jobs.append(SignatureWork.Job(seq: seq, treeSize: nil, key: g, signature: s.signature, message: message))
+                jobs.append(SignatureWork.Job(seq: seq, treeSize: nil, key: g, signature: s.signature64, message: message))
                 continue
             }
             guard let signer = registry[s.key] else {
@@ -355,7 +355,7 @@ public struct LedgerVerifier: Sendable {
             if let problem = registry.authorizationProblem(s.key, at: seq) {
                 fail(seq, signer.revokedSeq != nil ? .signerRevoked : .signerUnknown, "signed by \(problem)")
             }
-            jobs.append(SignatureWork.Job(seq: seq, treeSize: nil, key: signer.publicKey, signature: s.signature, message: message))
+            jobs.append(SignatureWork.Job(seq: seq, treeSize: nil, key: signer.publicKey, signature: s.signature64, message: message))
         }
         // v2: the statement names this ledger (checked against the state before it; genesis and upgrade check themselves).
         if seq > 0, let problem = registry.logProblem(log: log, at: seq) {

@@ -13,13 +13,16 @@ final class SignatureWork: @unchecked Sendable {
         let seq: Int?
         let treeSize: Int?
         let key: SignerPublicKey
-        let signature: [UInt8]
+        /// Nil when the signature is not 64 bytes long (it verifies with no key).
+        let signature: Signature64?
         /// The signed bytes (usually a slice of the batch's buffer, not a copy).
         let message: ArraySlice<UInt8>
     }
 
-    private static let chunk = 64
-    private static let maxChunks = 32
+    // 256 signatures (about 17 ms of one core) per task, at most 8 tasks queued or running: the same 2,048 in
+    // flight as 32 tasks of 64, with a quarter of the dispatches, semaphore waits and wake-ups.
+    private static let chunk = 256
+    private static let maxChunks = 8
     private let group = DispatchGroup()
     private let slots = DispatchSemaphore(value: SignatureWork.maxChunks)
     private let results = DispatchQueue(label: "csledger.verify.signatures")
@@ -31,7 +34,10 @@ final class SignatureWork: @unchecked Sendable {
             slots.wait()
             DispatchQueue.global(qos: .userInitiated).async(group: group) { [results, slots] in
                 defer { slots.signal() }
-                let bad = slice.filter { $0.signature.count != 64 || !$0.key.isValidSignature($0.signature, for: $0.message) }
+                let bad = slice.filter { job in
+                    guard let signature = job.signature else { return true }
+                    return !job.key.isValidSignature(signature, for: job.message)
+                }
                 guard !bad.isEmpty else { return }
                 results.sync { self.failed += bad }
             }

@@ -17,8 +17,9 @@ struct SignedEntryFields: Sendable {
     let header: EntryHeader
     let type: String
     let actor: KeyID
-    let witnesses: [KeyID]
-    let signatures: [EntrySignature]
+    /// Held in place (an entry read in place has at most `InPlaceList.capacity` signers).
+    let witnesses: InPlaceList<KeyID>
+    let signatures: InPlaceList<FieldSignature>
     /// The statement's `log` (the ledger it names), if any.
     let log: String?
     /// Where the statement's bytes lie within the entry's.
@@ -46,12 +47,11 @@ struct SignedEntryFields: Sendable {
         r.i = EntryHeader.seqOffset
         while r.i < b.count, (0x30...0x39).contains(b[r.i]) { r.i += 1 }
         guard r.expect(#","sigs":["#) else { return nil }
-        var signatures: [EntrySignature] = []
+        var signatures = InPlaceList<FieldSignature>()
         if !r.expect("]") {
             repeat {
                 guard r.expect(#"{"key":""#), let key = r.keyID(), r.expect(#"","sig":""#),
-                      let sig = r.base64(), sig.count == 64, r.expect(#""}"#) else { return nil }
-                signatures.append(EntrySignature(key: key, signature: sig))
+                      let sig = r.signature(), r.expect(#""}"#), signatures.append(FieldSignature(key: key, signature: sig)) else { return nil }
             } while r.expect(",")
             guard r.expect("]") else { return nil }
         }
@@ -61,26 +61,28 @@ struct SignedEntryFields: Sendable {
         var log: String?
         if r.expect(#","log":""#) {
             // An origin: printable ASCII without escapes (anything else is left to the full reading).
-            guard let l = r.plainString(), SignerRegistry.isValidOrigin(l) else { return nil }
+            guard let content = r.plainContent(), let l = r.ids.origin(content) else { return nil }
+            r.i += 1
             log = l
         }
-        guard r.expect(#","time":""#), r.time(), r.expect(#"","type":""#), let type = r.plainString(),
-              r.expect(#","v":1"#) else { return nil }
-        var witnesses: [KeyID] = []
+        // A type the rules accept and none the enrolment state acts on (`KeyIDs.type`).
+        guard r.expect(#","time":""#), r.time(), r.expect(#"","type":""#), let typeText = r.plainContent(),
+              let type = r.ids.type(typeText) else { return nil }
+        r.i += 1
+        guard r.expect(#","v":1"#) else { return nil }
+        var witnesses = InPlaceList<KeyID>()
         if r.expect(#","witnesses":["#) {
             // Present means a non-empty list of key ids.
             repeat {
-                guard r.expect("\""), let k = r.keyID(), r.expect("\"") else { return nil }
-                witnesses.append(k)
+                guard r.expect("\""), let k = r.keyID(), r.expect("\""), witnesses.append(k) else { return nil }
             } while r.expect(",")
             guard r.expect("]") else { return nil }
         }
         guard r.expect("}") else { return nil }
         let statementEnd = r.i
         guard r.expect("}"), r.i == b.count else { return nil }
-        // The rules Statement.init enforces, and no statement the enrolment state must read.
-        guard Statement.isValidType(type), !witnesses.contains(actor), Self.allDifferent(witnesses),
-              !Self.changesSigners.contains(type) else { return nil }
+        // The rules Statement.init enforces (the type's were checked as it was read).
+        guard !witnesses.contains(actor), Self.allDifferent(witnesses) else { return nil }
         self.header = header
         self.type = type
         self.actor = actor
@@ -97,7 +99,7 @@ struct SignedEntryFields: Sendable {
     ]
 
     /// No key twice (lists of witnesses are short: compared pairwise, without a set).
-    private static func allDifferent(_ keys: [KeyID]) -> Bool {
+    private static func allDifferent(_ keys: InPlaceList<KeyID>) -> Bool {
         for i in keys.indices {
             for j in keys.indices where j > i && keys[i] == keys[j] { return false }
         }
@@ -118,25 +120,89 @@ struct SignedEntryFields: Sendable {
         return high & 0x8080_8080_8080_8080 == 0
     }
 
-    /// Key ids already read, handed out again for the same 64 characters. A ledger has a few dozen signers,
-    /// and an entry names two to four: without this, each was a new 64-byte string, allocated here and freed
-    /// on the thread that checks the entry, and two of them compared byte by byte instead of found to be the
-    /// same storage.
+    /// Key ids already read, handed out again for the same 64 characters; likewise statement types and
+    /// origins. A ledger has a few dozen signers, a few dozen types and one origin, and an entry names two to
+    /// four key ids, a type and its origin: without this, each was a new string, allocated here and freed on
+    /// the thread that checks the entry, and two of them compared byte by byte instead of found to be the
+    /// same storage. Characters are compared eight bytes at a time.
     struct KeyIDs {
+        /// Each known key id's 64 characters, back to back, and its first 8 as a word (compared first).
+        private var knownText: [UInt8] = []
         private var known: [(prefix: UInt64, id: KeyID)] = []
+        /// Types and origins already read and accepted: the characters back to back, and for each its place
+        /// in them, its first and last 8 bytes (fewer: zero-padded) as words, and the string.
+        private var textBytes: [UInt8] = []
+        private var texts: [(kind: UInt8, start: Int, count: Int, head: UInt64, tail: UInt64, text: String)] = []
         init() {}
 
         /// The key id of `text`, 64 lowercase hex characters (checked by the caller).
         mutating func id(_ text: UnsafeRawBufferPointer) -> KeyID {
             let prefix = text.loadUnaligned(as: UInt64.self)
-            for k in known where k.prefix == prefix {
-                var hex = k.id.hex
-                if hex.withUTF8({ UnsafeRawBufferPointer($0).elementsEqual(text) }) { return k.id }
+            for (n, k) in known.enumerated() where k.prefix == prefix {
+                if knownText.withUnsafeBytes({ Self.equal(UnsafeRawBufferPointer(rebasing: $0[(n * 64)..<(n * 64 + 64)]), text) }) {
+                    return k.id
+                }
             }
             let id = KeyID(checkedHex: String(decoding: text, as: UTF8.self))
             // Bounded: a ledger with more signers than this reads the others as before.
-            if known.count < 256 { known.append((prefix, id)) }
+            if known.count < 256 {
+                known.append((prefix, id))
+                knownText.append(contentsOf: text)
+            }
             return id
+        }
+
+        /// A statement type that `Statement.isValidType` accepts and that `SignedEntryFields.changesSigners`
+        /// does not hold, as a string; nil for any other.
+        mutating func type(_ text: UnsafeRawBufferPointer) -> String? {
+            intern(text, kind: 0) { Statement.isValidType($0) && !SignedEntryFields.changesSigners.contains($0) }
+        }
+
+        /// An origin `SignerRegistry.isValidOrigin` accepts, as a string; nil for anything else.
+        mutating func origin(_ text: UnsafeRawBufferPointer) -> String? {
+            intern(text, kind: 1) { SignerRegistry.isValidOrigin($0) }
+        }
+
+        /// The string of `text` read before as the same kind, or a new one if `accept` takes it (kept, up to 256).
+        private mutating func intern(_ text: UnsafeRawBufferPointer, kind: UInt8, accept: (String) -> Bool) -> String? {
+            let (head, tail) = Self.ends(text)
+            for t in texts where t.head == head && t.tail == tail && t.count == text.count && t.kind == kind {
+                if textBytes.withUnsafeBytes({ Self.equal(UnsafeRawBufferPointer(rebasing: $0[t.start..<(t.start + t.count)]), text) }) {
+                    return t.text
+                }
+            }
+            let string = String(decoding: text, as: UTF8.self)
+            guard accept(string) else { return nil }
+            if texts.count < 256 {
+                texts.append((kind, textBytes.count, text.count, head, tail, string))
+                textBytes.append(contentsOf: text)
+            }
+            return string
+        }
+
+        /// The first and the last 8 bytes of `text` as words (a shorter text: its bytes, zero-padded, twice).
+        private static func ends(_ text: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+            guard text.count < 8 else {
+                return (text.loadUnaligned(as: UInt64.self), text.loadUnaligned(fromByteOffset: text.count - 8, as: UInt64.self))
+            }
+            var w: UInt64 = 0
+            for (k, b) in text.enumerated() { w |= UInt64(b) << (8 * k) }
+            return (w, w)
+        }
+
+        /// Whether two byte strings of the same length are equal, eight bytes at a time.
+        private static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+            guard a.count == b.count else { return false }
+            var k = 0, diff: UInt64 = 0
+            while k + 8 <= a.count {
+                diff |= a.loadUnaligned(fromByteOffset: k, as: UInt64.self) ^ b.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+                k += 8
+            }
+            while k < a.count {
+                diff |= UInt64(a[k] ^ b[k])
+                k += 1
+            }
+            return diff == 0
         }
     }
 
@@ -164,7 +230,10 @@ struct SignedEntryFields: Sendable {
         mutating func keyID() -> KeyID? {
             guard i + 64 <= bytes.count else { return nil }
             let text = UnsafeRawBufferPointer(rebasing: bytes[i..<(i + 64)])
-            guard text.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+            // Eight digits at a time (`EntryHeader.hexWord` accepts exactly 0-9 and a-f).
+            for k in stride(from: 0, to: 64, by: 8) {
+                guard EntryHeader.hexWord(UInt64(littleEndian: text.loadUnaligned(fromByteOffset: k, as: UInt64.self))) != nil else { return nil }
+            }
             i += 64
             return ids.id(text)
         }
@@ -180,17 +249,10 @@ struct SignedEntryFields: Sendable {
             return UnsafeRawBufferPointer(rebasing: bytes[start..<i])
         }
 
-        /// A string's content without escapes, and its closing quote.
-        mutating func plainString() -> String? {
+        /// Base64 of 64 bytes up to the closing quote (left for the caller), decoded strictly.
+        mutating func signature() -> Signature64? {
             guard let content = plainContent() else { return nil }
-            i += 1
-            return String(decoding: content, as: UTF8.self)
-        }
-
-        /// Base64 up to the closing quote (left for the caller), decoded strictly.
-        mutating func base64() -> [UInt8]? {
-            guard let content = plainContent() else { return nil }
-            return Base64.decode(utf8: content.assumingMemoryBound(to: UInt8.self))
+            return Signature64(base64: content)
         }
 
         /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, the only form `Timestamp(_:)` reads back to the same text.
@@ -207,6 +269,12 @@ struct SignedEntryFields: Sendable {
                 switch bytes[i] {
                 case 0x22:
                     i += 1
+                    // Eight bytes at a time while none is a quote or a backslash.
+                    while i + 8 <= bytes.count {
+                        let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        guard !ByteScan.hasByte(w, 0x22), !ByteScan.hasByte(w, 0x5c) else { break }
+                        i += 8
+                    }
                     while i < bytes.count, bytes[i] != 0x22 { i += bytes[i] == 0x5c ? 2 : 1 }
                     guard i < bytes.count else { return false }
                 case 0x7b, 0x5b:
