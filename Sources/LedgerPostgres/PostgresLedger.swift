@@ -85,6 +85,22 @@ package enum PostgresLedger {
         }
     }
 
+    /// The number of signed checkpoints PostgreSQL holds for the ledger (one per group commit; the benchmark's group size).
+    package static func checkpointCount(_ address: PostgresAddress) throws -> Int {
+        let store = try PostgresStore(address)
+        return try store.session.run("SELECT count(*) FROM checkpoints WHERE origin = \(try address.requireOrigin())").first.map { try $0.decode(Int.self) } ?? 0
+    }
+
+    /// The process id of the server process serving a new connection (on the server's machine; its parent is the
+    /// postmaster), for the benchmark's count of PostgreSQL's CPU.
+    package static func serverProcess(_ address: PostgresAddress) throws -> Int32 {
+        let store = try PostgresStore(address)
+        guard let pid = try store.session.run("SELECT pg_backend_pid()").first.map({ try $0.decode(Int32.self) }) else {
+            throw LedgerError(.storage, "PostgreSQL did not say which process serves the connection")
+        }
+        return pid
+    }
+
     /// Every entry and checkpoint of the ledger, as PostgreSQL holds them (one consistent snapshot).
     package static func rows(_ address: PostgresAddress) throws -> MirroredRows {
         let store = try PostgresStore(address)
