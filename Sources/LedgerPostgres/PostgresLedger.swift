@@ -305,16 +305,24 @@ final class PostgresStore: Sendable {
     /// them (checked only when the mirror takes them in); no personal data.
     static func pull(_ session: PostgresSession, origin: String, from: Int, to end: Int) throws -> MirroredRows {
         var rows = MirroredRows()
-        for row in try session.run("SELECT seq, bytes, leaf_hash FROM entries WHERE origin = \(origin) AND seq >= \(from) AND seq < \(end) ORDER BY seq") {
-            let (seq, bytes, leaf) = try row.decode((Int, Data, Data).self)
-            guard let hash = Hash(bytes: leaf) else {
-                throw LedgerError(.ledgerTampered, "entry \(seq) in PostgreSQL has a leaf hash that is not 32 bytes")
+        // One statement, so one snapshot and one round trip: a group's entries and its checkpoint are committed together,
+        // so the checkpoints read cover exactly the entries read (no head read first to bound both queries).
+        let query: PostgresQuery = """
+            SELECT false, seq, bytes, leaf_hash, NULL::text, NULL::text FROM entries WHERE origin = \(origin) AND seq >= \(from) AND seq < \(end)
+            UNION ALL SELECT true, size, NULL::bytea, NULL::bytea, note, created FROM checkpoints WHERE origin = \(origin) AND size > \(from) AND size <= \(end)
+            ORDER BY 1, 2
+            """
+        for row in try session.run(query) {
+            let (isCheckpoint, n, bytes, leaf, note, created) = try row.decode((Bool, Int, Data?, Data?, String?, String?).self)
+            if isCheckpoint {
+                guard let note, let created else { throw LedgerError(.ledgerTampered, "the checkpoint of \(n) entries in PostgreSQL has no note") }
+                rows.checkpoints.append(MirroredCheckpoint(treeSize: n, note: note, created: created))
+                continue
             }
-            rows.entries.append(MirroredEntry(seq: seq, bytes: Array(bytes), leafHash: hash))
-        }
-        for row in try session.run("SELECT size, note, created FROM checkpoints WHERE origin = \(origin) AND size > \(from) AND size <= \(end) ORDER BY size") {
-            let (size, note, created) = try row.decode((Int, String, String).self)
-            rows.checkpoints.append(MirroredCheckpoint(treeSize: size, note: note, created: created))
+            guard let bytes, let leaf, let hash = Hash(bytes: leaf) else {
+                throw LedgerError(.ledgerTampered, "entry \(n) in PostgreSQL has a leaf hash that is not 32 bytes")
+            }
+            rows.entries.append(MirroredEntry(seq: n, bytes: Array(bytes), leafHash: hash))
         }
         return rows
     }
@@ -408,12 +416,11 @@ final class PostgresAuthority: AppendAuthority {
 
     func committed(after mirrorSize: Int) throws -> MirroredRows {
         // A daemon alone on its ledger found nothing new under the last lock: no round trip to look again.
-        guard othersAppended.withLock({ $0 }), open.withLock({ $0 }) == nil,
-              let head = try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin)").first.map({ try $0.decode(Int.self) }),
-              head > mirrorSize else { return MirroredRows() }
-        // Entries, checkpoints and the head move together in one transaction, so the rows below `head` are all
-        // there, the last covered by its checkpoint.
-        var rows = try PostgresStore.pull(session, origin: origin, from: mirrorSize, to: head)
+        guard othersAppended.withLock({ $0 }), open.withLock({ $0 }) == nil else { return MirroredRows() }
+        // Entries and checkpoints are committed together and read from one snapshot: the last entry read is covered by
+        // the last checkpoint read.
+        var rows = try PostgresStore.pull(session, origin: origin, from: mirrorSize, to: Int(Int64.max))
+        guard !rows.entries.isEmpty else { return MirroredRows() }
         // Personal data read without the lock: `taken` does not move (a row stored by a transaction still open
         // may come before one read here); `lock` reads them again, and a row taken twice is kept once.
         rows.people = try PostgresStore.people(session, origin: origin, storedAfter: peopleTaken.withLock { $0.taken }).rows
