@@ -214,10 +214,10 @@ final class PostgresStore: Sendable {
     }
 
     /// Stores a group commit's entries and its one checkpoint and moves the head to it, in one statement committed on
-    /// its own, only if the head is still at `expected` (nothing written otherwise); true when it was. One round trip
-    /// instead of four (BEGIN, the head lock, the rows, COMMIT) for a process alone on its ledger: the head row is
-    /// locked by the statement's UPDATE, so a process holding it (`SELECT ... FOR UPDATE`) is waited for, and a head
-    /// moved meanwhile leaves the UPDATE with no row, and the inserts, which read the rows it returns, with none either.
+    /// its own, only if the head is still at `expected` and no other process holds its lock (nothing written otherwise);
+    /// true when it was. One round trip instead of four (BEGIN, the head lock, the rows, COMMIT) for a process alone on
+    /// its ledger: a head moved or locked meanwhile leaves the UPDATE with no row, and the inserts, which read the rows
+    /// it returns, with none either.
     static func insertIfHead(_ session: PostgresSession, origin: String, expected: Int, _ rows: MirroredRows) throws -> Bool {
         guard let latest = rows.checkpoints.first, rows.checkpoints.count == 1, !rows.entries.isEmpty else {
             throw LedgerError(.storage, "a group commit carries its entries and one checkpoint; nothing was written")
@@ -238,7 +238,11 @@ final class PostgresStore: Sendable {
         binds.append(latest.created)
         try binds.append(headRoot(latest))
         binds.append(expected)
-        let sql = "WITH h AS (UPDATE ledgers SET head_size = $\(k), head_root = $\(k + 3), updated = now() WHERE origin = $1 AND head_size = $\(k + 4) RETURNING origin), "
+        // The head row is locked without waiting (SKIP LOCKED): the caller holds its mirror's SQLite write lock, and a
+        // process holding the head lock may be waiting for that file (two commands sharing a mirror take PostgreSQL's
+        // lock first, then the file's), so waiting here could deadlock; a head locked by another counts as moved.
+        let sql = "WITH l AS (SELECT origin FROM ledgers WHERE origin = $1 AND head_size = $\(k + 4) FOR UPDATE SKIP LOCKED), "
+            + "h AS (UPDATE ledgers SET head_size = $\(k), head_root = $\(k + 3), updated = now() FROM l WHERE ledgers.origin = l.origin RETURNING ledgers.origin), "
             + "e AS (INSERT INTO entries (origin, seq, bytes, leaf_hash) SELECT h.origin, v.seq, v.bytes, v.leaf_hash FROM h, (VALUES "
             + values.joined(separator: ", ") + ") AS v (seq, bytes, leaf_hash)), "
             + "c AS (INSERT INTO checkpoints (origin, size, note, created) SELECT h.origin, $\(k), $\(k + 1), $\(k + 2) FROM h) "
@@ -516,7 +520,9 @@ final class PostgresAuthority: AppendAuthority {
             // take it now; the head must still be where this append began.
             do {
                 try session.run("BEGIN")
-                guard try lockedHead() == head else { throw changed }
+                // Not waiting for a lock held by another process, as in `insertIfHead` (this file's write lock is held).
+                let locked = try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin) FOR UPDATE SKIP LOCKED").first.map { try $0.decode(Int.self) }
+                guard locked == head else { throw changed }
             } catch {
                 othersAppended.withLock { $0 = true }
                 open.withLock { $0 = nil }
