@@ -273,14 +273,24 @@ struct Benchmark {
         add("postgres.verify.peak", verify.peakMiB, "MiB")
         for daemons in options.postgresDaemons {
             say("postgres: \(daemons) csledgerd on loopback, one ledger, \(options.clients.map { String($0 * daemons) }.joined(separator: ", ")) clients")
-            let outcomes = try DaemonBench(workload: workload, ledgerPath: address, directory: directory, mirrors: (0..<daemons).map(mirrorPath))
-                .run(clientCounts: options.clients.map { $0 * daemons }, seconds: options.daemonSeconds, say: say)
+            var bench = DaemonBench(workload: workload, ledgerPath: address, directory: directory, mirrors: (0..<daemons).map(mirrorPath))
+            let pg = try PostgresAddress(address)
+            bench.checkpointCount = { try PostgresLedger.checkpointCount(pg) }
+            // PostgreSQL on this machine: the server process of a connection is a child of the postmaster.
+            bench.serverPID = (try? PostgresLedger.serverProcess(pg)).flatMap { ProcStatus.parent(of: $0) }
+            let outcomes = try bench.run(clientCounts: options.clients.map { $0 * daemons }, seconds: options.daemonSeconds, say: say)
             let name = daemons == 1 ? "postgres.daemon" : "postgres.daemons\(daemons)"
             for o in outcomes {
                 add("\(name).c\(o.clients).appends", o.rate, "appends/s", limit: daemons == 1 ? 3_000 : 5_000, limitIs: "target")
                 add("\(name).c\(o.clients).p50", o.latencies.percentile(50) * 1e3, "ms")
                 add("\(name).c\(o.clients).p99", o.latencies.percentile(99) * 1e3, "ms")
                 add("\(name).c\(o.clients).daemon_cpu", o.daemonCPUSeconds / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append")
+                if let server = o.serverCPUSeconds {
+                    add("\(name).c\(o.clients).postgres_cpu", server / Double(max(o.acknowledged, 1)) * 1e6, "us CPU/append (PostgreSQL's processes)")
+                }
+                if let groups = o.groups, groups > 0 {
+                    add("\(name).c\(o.clients).group", Double(o.acknowledged) / Double(groups), "entries per group commit (\(groups) groups)")
+                }
                 if o.refused > 0 { add("\(name).c\(o.clients).refused", Double(o.refused), "requests") }
             }
         }

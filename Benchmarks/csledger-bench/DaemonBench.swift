@@ -15,6 +15,11 @@ struct DaemonBench {
     var mirrors: [String] = []
     /// `--witness URL=NAME=PUB` arguments for csledgerd.
     var witnessArguments: [String] = []
+    /// The number of signed checkpoints the ledger holds (one per group commit), to give the mean group size.
+    var checkpointCount: (@Sendable () throws -> Int)?
+    /// The process id of the database server on this machine (PostgreSQL's postmaster), whose CPU, with its
+    /// children's, is counted during each load.
+    var serverPID: Int32?
 
     struct Outcome {
         let clients: Int
@@ -25,6 +30,10 @@ struct DaemonBench {
         /// CPU time the daemon and this process (the clients) used during the load.
         var daemonCPUSeconds = 0.0
         var clientCPUSeconds = 0.0
+        /// CPU time the database server used (PostgreSQL's processes), when it runs on this machine.
+        var serverCPUSeconds: Double?
+        /// Group commits (checkpoints signed) during the load, when counted.
+        var groups: Int?
         var rate: Double { Double(acknowledged) / seconds }
     }
 
@@ -86,11 +95,16 @@ struct DaemonBench {
             }
             say("  \(clients) clients: appending for \(Int(seconds)) s")
             func daemonsCPU() -> Double { daemons.reduce(0) { $0 + (ProcStatus.cpuSeconds(pid: $1.processIdentifier) ?? 0) } }
+            let groupsBefore = try checkpointCount?()
+            let serverBefore = serverPID.flatMap { ProcStatus.treeCPUSeconds(root: $0) }
             let daemonBefore = daemonsCPU()
             let clientBefore = ProcStatus.cpuSeconds()
             var outcome = try load(ports: ports, clients: clients, tokens: tokens, bodies: bodies, perClient: perClient, seconds: seconds)
             outcome.daemonCPUSeconds = daemonsCPU() - daemonBefore
             outcome.clientCPUSeconds = ProcStatus.cpuSeconds() - clientBefore
+            if let serverBefore, let pid = serverPID, let after = ProcStatus.treeCPUSeconds(root: pid) { outcome.serverCPUSeconds = after - serverBefore }
+            // Counted after the last acknowledgement: a group still in flight then is counted or not, one either way.
+            if let groupsBefore, let after = try checkpointCount?() { outcome.groups = after - groupsBefore }
             outcomes.append(outcome)
         }
         for daemon in daemons {

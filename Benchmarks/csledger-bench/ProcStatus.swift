@@ -33,6 +33,31 @@ enum ProcStatus {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// CPU seconds of a server and its children: `pid` (with the CPU of the children it has already reaped) and every
+    /// process whose parent it is (PostgreSQL's postmaster and its backends, WAL writer, checkpointer), or nil.
+    static func treeCPUSeconds(root pid: Int32) -> Double? {
+        guard let fields = statFields(pid), fields.count > 14, let cu = Double(fields[13]), let cs = Double(fields[14]),
+              let own = cpuSeconds(pid: pid) else { return nil }
+        var sum = own + (cu + cs) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let child = Int32(name), child != pid, let f = statFields(child), f.count > 1, Int32(f[1]) == pid else { continue }
+            sum += cpuSeconds(pid: child) ?? 0
+        }
+        return sum
+    }
+
+    /// The parent of process `pid` (`/proc/PID/stat` field 4), or nil.
+    static func parent(of pid: Int32) -> Int32? {
+        statFields(pid).flatMap { $0.count > 1 ? Int32($0[1]) : nil }
+    }
+
+    /// The fields of `/proc/PID/stat` after the command name (state first).
+    private static func statFields(_ pid: Int32) -> [Substring]? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        return text[text.index(after: close)...].split(separator: " ")
+    }
+
     /// CPU seconds the calling thread has used: unlike wall time, not inflated when other work shares the core.
     static func threadCPUSeconds() -> Double { seconds(of: CLOCK_THREAD_CPUTIME_ID) }
 

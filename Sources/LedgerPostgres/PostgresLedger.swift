@@ -85,6 +85,22 @@ package enum PostgresLedger {
         }
     }
 
+    /// The number of signed checkpoints PostgreSQL holds for the ledger (one per group commit; the benchmark's group size).
+    package static func checkpointCount(_ address: PostgresAddress) throws -> Int {
+        let store = try PostgresStore(address)
+        return try store.session.run("SELECT count(*) FROM checkpoints WHERE origin = \(try address.requireOrigin())").first.map { try $0.decode(Int.self) } ?? 0
+    }
+
+    /// The process id of the server process serving a new connection (on the server's machine; its parent is the
+    /// postmaster), for the benchmark's count of PostgreSQL's CPU.
+    package static func serverProcess(_ address: PostgresAddress) throws -> Int32 {
+        let store = try PostgresStore(address)
+        guard let pid = try store.session.run("SELECT pg_backend_pid()").first.map({ try $0.decode(Int32.self) }) else {
+            throw LedgerError(.storage, "PostgreSQL did not say which process serves the connection")
+        }
+        return pid
+    }
+
     /// Every entry and checkpoint of the ledger, as PostgreSQL holds them (one consistent snapshot).
     package static func rows(_ address: PostgresAddress) throws -> MirroredRows {
         let store = try PostgresStore(address)
@@ -197,6 +213,44 @@ final class PostgresStore: Sendable {
         }
     }
 
+    /// Stores a group commit's entries and its one checkpoint and moves the head to it, in one statement committed on
+    /// its own, only if the head is still at `expected` and no other process holds its lock (nothing written otherwise);
+    /// true when it was. One round trip instead of four (BEGIN, the head lock, the rows, COMMIT) for a process alone on
+    /// its ledger: a head moved or locked meanwhile leaves the UPDATE with no row, and the inserts, which read the rows
+    /// it returns, with none either.
+    static func insertIfHead(_ session: PostgresSession, origin: String, expected: Int, _ rows: MirroredRows) throws -> Bool {
+        guard let latest = rows.checkpoints.first, rows.checkpoints.count == 1, !rows.entries.isEmpty else {
+            throw LedgerError(.storage, "a group commit carries its entries and one checkpoint; nothing was written")
+        }
+        var binds = PostgresBindings(capacity: 6 + rows.entries.count * 3)
+        binds.append(origin)
+        var values: [String] = []
+        for (i, e) in rows.entries.enumerated() {
+            let at = 2 + i * 3
+            binds.append(e.seq)
+            try binds.append(Data(e.bytes))
+            try binds.append(Data(e.leafHash.bytes))
+            values.append("($\(at)::bigint, $\(at + 1)::bytea, $\(at + 2)::bytea)")
+        }
+        let k = 2 + rows.entries.count * 3
+        binds.append(latest.treeSize)
+        binds.append(latest.note)
+        binds.append(latest.created)
+        try binds.append(headRoot(latest))
+        binds.append(expected)
+        // The head row is locked without waiting (SKIP LOCKED): the caller holds its mirror's SQLite write lock, and a
+        // process holding the head lock may be waiting for that file (two commands sharing a mirror take PostgreSQL's
+        // lock first, then the file's), so waiting here could deadlock; a head locked by another counts as moved.
+        let sql = "WITH l AS (SELECT origin FROM ledgers WHERE origin = $1 AND head_size = $\(k + 4) FOR UPDATE SKIP LOCKED), "
+            + "h AS (UPDATE ledgers SET head_size = $\(k), head_root = $\(k + 3), updated = now() FROM l WHERE ledgers.origin = l.origin RETURNING ledgers.origin), "
+            + "e AS (INSERT INTO entries (origin, seq, bytes, leaf_hash) SELECT h.origin, v.seq, v.bytes, v.leaf_hash FROM h, (VALUES "
+            + values.joined(separator: ", ") + ") AS v (seq, bytes, leaf_hash)), "
+            + "c AS (INSERT INTO checkpoints (origin, size, note, created) SELECT h.origin, $\(k), $\(k + 1), $\(k + 2) FROM h) "
+            + "SELECT count(*) FROM h"
+        let moved = try session.run(PostgresQuery(unsafeSQL: sql, binds: binds)).first.map { try $0.decode(Int.self) } ?? 0
+        return moved == 1
+    }
+
     /// The VALUES list of `entries` (origin `$1`), their seq, bytes and leaf hash bound from `$first` on.
     private static func entryValues(_ entries: ArraySlice<MirroredEntry>, from first: Int, into binds: inout PostgresBindings) throws -> String {
         var values: [String] = []
@@ -255,16 +309,24 @@ final class PostgresStore: Sendable {
     /// them (checked only when the mirror takes them in); no personal data.
     static func pull(_ session: PostgresSession, origin: String, from: Int, to end: Int) throws -> MirroredRows {
         var rows = MirroredRows()
-        for row in try session.run("SELECT seq, bytes, leaf_hash FROM entries WHERE origin = \(origin) AND seq >= \(from) AND seq < \(end) ORDER BY seq") {
-            let (seq, bytes, leaf) = try row.decode((Int, Data, Data).self)
-            guard let hash = Hash(bytes: leaf) else {
-                throw LedgerError(.ledgerTampered, "entry \(seq) in PostgreSQL has a leaf hash that is not 32 bytes")
+        // One statement, so one snapshot and one round trip: a group's entries and its checkpoint are committed together,
+        // so the checkpoints read cover exactly the entries read (no head read first to bound both queries).
+        let query: PostgresQuery = """
+            SELECT false, seq, bytes, leaf_hash, NULL::text, NULL::text FROM entries WHERE origin = \(origin) AND seq >= \(from) AND seq < \(end)
+            UNION ALL SELECT true, size, NULL::bytea, NULL::bytea, note, created FROM checkpoints WHERE origin = \(origin) AND size > \(from) AND size <= \(end)
+            ORDER BY 1, 2
+            """
+        for row in try session.run(query) {
+            let (isCheckpoint, n, bytes, leaf, note, created) = try row.decode((Bool, Int, Data?, Data?, String?, String?).self)
+            if isCheckpoint {
+                guard let note, let created else { throw LedgerError(.ledgerTampered, "the checkpoint of \(n) entries in PostgreSQL has no note") }
+                rows.checkpoints.append(MirroredCheckpoint(treeSize: n, note: note, created: created))
+                continue
             }
-            rows.entries.append(MirroredEntry(seq: seq, bytes: Array(bytes), leafHash: hash))
-        }
-        for row in try session.run("SELECT size, note, created FROM checkpoints WHERE origin = \(origin) AND size > \(from) AND size <= \(end) ORDER BY size") {
-            let (size, note, created) = try row.decode((Int, String, String).self)
-            rows.checkpoints.append(MirroredCheckpoint(treeSize: size, note: note, created: created))
+            guard let bytes, let leaf, let hash = Hash(bytes: leaf) else {
+                throw LedgerError(.ledgerTampered, "entry \(n) in PostgreSQL has a leaf hash that is not 32 bytes")
+            }
+            rows.entries.append(MirroredEntry(seq: n, bytes: Array(bytes), leafHash: hash))
         }
         return rows
     }
@@ -326,8 +388,11 @@ final class PostgresAuthority: AppendAuthority {
     /// transaction pulled (taken as the new one once that transaction commits). 0: none yet, pull every row.
     private let peopleTaken = Mutex<(taken: Int64, pulled: Int64?)>((0, nil))
     /// Whether the last head lock found entries another process had appended since this mirror's last append
-    /// (`committed(after:)` looks for more only then).
+    /// (`committed(after:)` looks for more only then, and the next append takes the head lock only then).
     private let othersAppended = Mutex(true)
+    /// The open append took no head lock (`open` holds the head it expects): its commit moves the head only from
+    /// there, in one statement (`PostgresStore.insertIfHead`), or refuses as `ledger-changed`.
+    private let unlocked = Mutex(false)
 
     init(address: PostgresAddress, origin: String) {
         session = PostgresSession(address: address)
@@ -454,12 +519,11 @@ final class PostgresAuthority: AppendAuthority {
 
     func committed(after mirrorSize: Int) throws -> MirroredRows {
         // A daemon alone on its ledger found nothing new under the last lock: no round trip to look again.
-        guard othersAppended.withLock({ $0 }), open.withLock({ $0 }) == nil,
-              let head = try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin)").first.map({ try $0.decode(Int.self) }),
-              head > mirrorSize else { return MirroredRows() }
-        // Entries, checkpoints and the head move together in one transaction, so the rows below `head` are all
-        // there, the last covered by its checkpoint.
-        var rows = try PostgresStore.pull(session, origin: origin, from: mirrorSize, to: head)
+        guard othersAppended.withLock({ $0 }), open.withLock({ $0 }) == nil else { return MirroredRows() }
+        // Entries and checkpoints are committed together and read from one snapshot: the last entry read is covered by
+        // the last checkpoint read.
+        var rows = try PostgresStore.pull(session, origin: origin, from: mirrorSize, to: Int(Int64.max))
+        guard !rows.entries.isEmpty else { return MirroredRows() }
         // Personal data read without the lock: `taken` does not move (a row stored by a transaction still open
         // may come before one read here); `lock` reads them again, and a row taken twice is kept once.
         rows.people = try PostgresStore.people(session, origin: origin, storedAfter: peopleTaken.withLock { $0.taken }).rows
@@ -491,6 +555,15 @@ final class PostgresAuthority: AppendAuthority {
         // Held since `hold()`: the same transaction goes on (locking the row again is a no-op).
         if !held.withLock({ h in defer { h = false }; return h }) {
             abort()
+            // Alone on the ledger at the last look (the last append found nothing of others'): no lock, no round trip.
+            // The commit moves the head only from `mirrorSize` (which this mirror holds, checked), in the statement that
+            // stores the rows; if another process appended meanwhile, nothing is written and the append is tried again
+            // under the lock (`ledger-changed`), which also finds entries gone from PostgreSQL.
+            if !othersAppended.withLock({ $0 }) {
+                open.withLock { $0 = mirrorSize }
+                unlocked.withLock { $0 = true }
+                return MirroredRows()
+            }
             try session.run("BEGIN")
         }
         do {
@@ -520,10 +593,41 @@ final class PostgresAuthority: AppendAuthority {
         guard let head = open.withLock({ $0 }) else {
             throw LedgerError(.storage, "the PostgreSQL head lock was not held; nothing was written")
         }
+        let withoutLock = unlocked.withLock { u in defer { u = false }; return u }
         guard rows.entries.first?.seq == head else {
-            _ = try? session.run("ROLLBACK")
+            if !withoutLock { _ = try? session.run("ROLLBACK") }
             open.withLock { $0 = nil }
             throw LedgerError(.ledgerChanged, "the mirror's new entries do not start at PostgreSQL's head; nothing was written, try again")
+        }
+        if withoutLock {
+            let changed = LedgerError(.ledgerChanged, "another process appended to the ledger in PostgreSQL meanwhile; nothing was written, try again")
+            if rows.people.isEmpty, rows.checkpoints.count == 1, rows.entries.count <= 1000 {
+                defer { open.withLock { $0 = nil } }
+                let moved: Bool
+                do { moved = try PostgresStore.insertIfHead(session, origin: origin, expected: head, rows) } catch {
+                    // Perhaps committed all the same (the answer lost): the next append looks under the lock.
+                    othersAppended.withLock { $0 = true }
+                    throw error
+                }
+                guard moved else {
+                    othersAppended.withLock { $0 = true }
+                    throw changed
+                }
+                return
+            }
+            // Personal data rows are stored only under the head lock (their stored order is then the order of commits):
+            // take it now; the head must still be where this append began.
+            do {
+                try session.run("BEGIN")
+                // Not waiting for a lock held by another process, as in `insertIfHead` (this file's write lock is held).
+                let locked = try session.run("SELECT head_size FROM ledgers WHERE origin = \(origin) FOR UPDATE SKIP LOCKED").first.map { try $0.decode(Int.self) }
+                guard locked == head else { throw changed }
+            } catch {
+                othersAppended.withLock { $0 = true }
+                open.withLock { $0 = nil }
+                _ = try? session.run("ROLLBACK")
+                throw error
+            }
         }
         do {
             try PostgresStore.insert(session, origin: origin, rows)
@@ -543,7 +647,10 @@ final class PostgresAuthority: AppendAuthority {
     func abort() {
         peopleTaken.withLock { $0.pulled = nil }
         let wasHeld = held.withLock { h in defer { h = false }; return h }
+        let withoutLock = unlocked.withLock { u in defer { u = false }; return u }
         guard open.withLock({ o in defer { o = nil }; return o }) != nil || wasHeld else { return }
+        // No transaction was begun for an append that took no lock.
+        if withoutLock && !wasHeld { return }
         _ = try? session.run("ROLLBACK")
     }
 }

@@ -200,11 +200,19 @@ extension LedgerDatabase {
     static func handOver(_ db: Database, to authority: (any AppendAuthority)?, from start: Int, checkpoint: MirroredCheckpoint) throws {
         guard let authority else { return }
         var rows = MirroredRows(checkpoints: [checkpoint])
-        // Personal data added here since the last hand-over goes with it (before the entries that name it).
-        let marker = try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = ?", arguments: [peopleMarkerKey]) ?? ""
-        rows.people = try people(db, createdFrom: marker)
-        if let newest = rows.people.map(\.created).max(), newest > marker {
-            try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?)", arguments: [peopleMarkerKey, newest])
+        // Personal data added here since the last hand-over goes with it (before the entries that name it). Rows made
+        // at the marker's time are looked at again (another may have been made in the same millisecond), but those
+        // handed over already are not sent again: before, the newest row went with every group commit, one more
+        // statement while the head lock was held.
+        let meta = try db.cachedStatement(sql: "SELECT value FROM ledger_meta WHERE key = ?")
+        let marker = try String.fetchOne(meta, arguments: [peopleMarkerKey]) ?? ""
+        let atMarker = Set((try String.fetchOne(meta, arguments: [peopleAtMarkerKey]) ?? "").split(separator: "\n").map(String.init))
+        rows.people = try people(db, createdFrom: marker).filter { !($0.created == marker && atMarker.contains($0.ref)) }
+        if let newest = rows.people.map(\.created).max() {
+            let refs = rows.people.filter { $0.created == newest }.map(\.ref) + (newest == marker ? Array(atMarker) : [])
+            let store = try db.cachedStatement(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?)")
+            try store.execute(arguments: [peopleMarkerKey, newest])
+            try store.execute(arguments: [peopleAtMarkerKey, refs.sorted().joined(separator: "\n")])
         }
         let rowsFrom = try db.cachedStatement(sql: "SELECT seq, bytes, leaf_hash FROM entries WHERE seq >= ? ORDER BY seq")
         for row in try Row.fetchAll(rowsFrom, arguments: [start]) {
@@ -238,6 +246,8 @@ extension LedgerDatabase {
 
     /// The local setting (in `ledger_meta`) that remembers the newest personal data row handed over.
     static let peopleMarkerKey = "mirror_people_handed_over"
+    /// The local setting with the references of the rows made at that time that were handed over (one a line).
+    static let peopleAtMarkerKey = "mirror_people_handed_over_refs"
 
     /// The number of personal data rows this file holds (erased ones included).
     package func personalDataCount() throws -> Int {
@@ -255,6 +265,15 @@ extension LedgerDatabase {
 
     static func importRows(_ db: Database, _ rows: MirroredRows, projections: [any LedgerProjection]) throws {
         // Personal data first: entries name it. A reference this file holds is kept as it is (its own erasure stands).
+        // A file that held none has nothing of its own to hand over: every row it now holds came from the store, so
+        // the hand-over marker moves past them (else a new mirror's first append sent every patient back).
+        if !rows.people.isEmpty, try Int.fetchOne(db, sql: "SELECT count(*) FROM personal_data") == 0,
+           try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = ?", arguments: [peopleMarkerKey]) == nil,
+           let newest = rows.people.map(\.created).max() {
+            let refs = rows.people.filter { $0.created == newest }.map(\.ref).sorted()
+            try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?), (?, ?)",
+                           arguments: [peopleMarkerKey, newest, peopleAtMarkerKey, refs.joined(separator: "\n")])
+        }
         for p in rows.people {
             try db.execute(sql: "INSERT OR IGNORE INTO personal_data (ref, kind, commitment, salt, data, created, erased) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            arguments: [p.ref, p.kind, p.commitment, p.salt.map { Data($0) }, p.data.map { Data($0) }, p.created, p.erased])

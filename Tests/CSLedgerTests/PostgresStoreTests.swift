@@ -152,6 +152,34 @@ struct PostgresStoreTests {
         #expect(try site.entryRows().count == 6)
     }
 
+    @Test("a group commit stores in PostgreSQL only personal data rows it has not stored before: a mirror built from PostgreSQL sends none back, and appends after a patient was added send it once at most")
+    func personalDataHandedOverOnce() throws {
+        guard let server = TestPostgres.database("personal data once") else { return }
+        // A database of its own: the number PostgreSQL gives each stored row (even one refused as already there) is the test.
+        let database = try TestPostgres.newDatabase(server)
+        let site = try Site(database: database, label: "people")
+        try site.create(notes: 1)
+        try site.ok(["patient", "add", "--name", "Ann Example", "--address", "1 Elm St", "--dob", "1980-01-01"])
+        try site.ok(["patient", "add", "--name", "Bob Example", "--address", "2 Elm St", "--dob", "1981-02-02"])
+        func stored() throws -> Int {
+            let r = try TestPostgres.psql(database, "SELECT last_value FROM personal_data_stored_seq")
+            try #require(r.status == 0, "\(r.stderr)")
+            return try #require(Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        let people = try TestPostgres.psql(database, "SELECT count(*) FROM personal_data WHERE origin = \(TestPostgres.literal(site.origin))")
+        #expect(people.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "\(people.stdout)")
+        // The mirror that added them: its first append may send them again (refused there as already stored), no later one.
+        try site.ok(["append", "--type", "test.note", "--body", #"{"text":"one"}"#, "--key", "Keys/facility.pem"])
+        let afterFirst = try stored()
+        #expect(afterFirst <= 4)
+        try site.ok(["append", "--type", "test.note", "--body", #"{"text":"two"}"#, "--key", "Keys/facility.pem", "--repeat", "3"])
+        #expect(try stored() == afterFirst, "a later group commit sent personal data rows again")
+        // A mirror built from PostgreSQL (it takes both rows) sends none of them back.
+        try site.ok(["append", "--type", "test.note", "--body", #"{"text":"three"}"#, "--key", "Keys/facility.pem", "--repeat", "2"], cache: "fresh")
+        #expect(try stored() == afterFirst, "a new mirror's appends sent the rows it took from PostgreSQL back")
+        #expect(try site.verifyJSON(cache: "fresh-verify").status == 0)
+    }
+
     @Test("entries removed from the end of a PostgreSQL ledger (an older backup restored, or an attacker) are reported, and no append fills the gap")
     func truncatedLedgerIsFound() throws {
         guard let database = TestPostgres.database("truncated ledger") else { return }
