@@ -176,38 +176,12 @@ public enum Base64 {
         Array(text.utf8).withUnsafeBufferPointer { decode(utf8: $0) }
     }
 
-    /// Decodes base64 given as UTF-8 bytes (read in place).
+    /// Decodes base64 given as UTF-8 bytes (read in place): `decode(utf8:into:)`, into an array of the size it needs.
     static func decode(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard u.count % 4 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(u.count / 4 * 3)
-        var i = 0
-        while i < u.count {
-            let last = i + 4 == u.count
-            // The four sextets, accumulated into one number (no array per quad: signatures are decoded by the million).
-            var n: UInt32 = 0
-            var pad = 0
-            for j in 0..<4 {
-                let c = u[i + j]
-                n <<= 6
-                if c == 0x3d {
-                    guard last, j >= 2 else { return nil }
-                    pad += 1
-                    continue
-                }
-                guard pad == 0 else { return nil }
-                let v = reverse[Int(c)]
-                guard v != 0xff else { return nil }
-                n |= UInt32(v)
-            }
-            out.append(UInt8(n >> 16 & 0xff))
-            if pad < 2 { out.append(UInt8(n >> 8 & 0xff)) }
-            if pad < 1 { out.append(UInt8(n & 0xff)) }
-            // Canonical: the bits dropped by padding must be zero.
-            if pad == 1, n & 0xff != 0 { return nil }
-            if pad == 2, n & 0xffff != 0 { return nil }
-            i += 4
-        }
+        var out = [UInt8](repeating: 0, count: u.count / 4 * 3)
+        guard let written = out.withUnsafeMutableBytes({ decode(utf8: u, into: $0) }) else { return nil }
+        out.removeLast(out.count - written)
         return out
     }
 }
