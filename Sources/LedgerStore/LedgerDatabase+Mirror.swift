@@ -120,13 +120,21 @@ extension LedgerDatabase {
         appendAuthority.withLock { $0 = authority }
     }
 
+    /// `body`, a call to the store this file mirrors: its errors as one of ours (a store's own `LedgerError`s as they
+    /// are, any other as a storage error naming this file).
+    func authorityCall<T>(_ body: () throws -> T) throws -> T { try Self.authorityCall(path: path, body) }
+
+    static func authorityCall<T>(path: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+    }
+
     /// Runs `body` (a check of this file, then an append) with the authority's head lock held from the start: no other
     /// process appends to the ledger meanwhile, so none can commit to this file (when it shares this mirror) between
     /// the check and the append and have the append refused as `ledger-changed` once more. Without an authority, or
     /// once `body` has appended (which releases the lock), just `body`.
     package func holdingAppendAuthority<T>(_ body: () throws -> T) throws -> T {
         guard let authority = appendAuthority.withLock({ $0 }) else { return try body() }
-        do { try authority.hold() } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        try authorityCall { try authority.hold() }
         defer { authority.abort() }
         // The process that held the lock before commits to PostgreSQL first, then (at once) to this file when it shares
         // it: wait for that (an empty write transaction waits for SQLite's write lock), so that the check sees it.
@@ -142,7 +150,7 @@ extension LedgerDatabase {
     package func catchUpWithAuthority(projections: [any LedgerProjection]) throws {
         guard let authority = appendAuthority.withLock({ $0 }) else { return }
         let rows: MirroredRows
-        do { rows = try authority.committedSince(try size()) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        rows = try authorityCall { try authority.committedSince(try size()) }
         guard !rows.entries.isEmpty || !rows.people.isEmpty else { return }
         try importMirrored(rows, projections: projections)
     }
@@ -155,7 +163,7 @@ extension LedgerDatabase {
         let people = try read { db in
             try Self.people(db, createdFrom: "", ref: ref)
         }
-        do { try authority.store(people: people) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        try authorityCall { try authority.store(people: people) }
     }
 
     /// The authority's head lock and catch-up, before an append on the writer `db`; returns the authority to hand

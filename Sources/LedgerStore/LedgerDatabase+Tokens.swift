@@ -34,7 +34,7 @@ extension LedgerDatabase {
             try handOverTokens(to: authority)
             let row = MirroredToken(tokenID: id, hash: hash, keyID: keyID.hex, created: created.description, expires: expires?.description,
                                     revoked: nil, scope: scope)
-            do { try authority.store(tokens: [row]) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+            try authorityCall { try authority.store(tokens: [row]) }
         }
         try writeLocal { db in
             try db.execute(sql: "INSERT INTO api_tokens (token_id, token_hash, key_id, created, expires, scope) VALUES (?, ?, ?, ?, ?, ?)",
@@ -48,10 +48,7 @@ extension LedgerDatabase {
     package func revokeToken(id: String, now: Timestamp) throws -> Bool {
         if let authority = appendAuthority.withLock({ $0 }) {
             try handOverTokens(to: authority)
-            let revoked: Bool
-            do { revoked = try authority.revokeToken(id: id, at: now.description) } catch {
-                throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path)
-            }
+            let revoked = try authorityCall { try authority.revokeToken(id: id, at: now.description) }
             _ = try writeLocal { db in
                 try db.execute(sql: "UPDATE api_tokens SET revoked = ? WHERE token_id = ? AND revoked IS NULL", arguments: [now.description, id])
             }
@@ -93,7 +90,7 @@ extension LedgerDatabase {
         let after = try read { db in try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = ?", arguments: [Self.tokensPulledKey]) }
             .flatMap { Int64($0) } ?? 0
         let changes: (rows: [MirroredToken], last: Int64)
-        do { changes = try authority.tokenChanges(after: after) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        changes = try authorityCall { try authority.tokenChanges(after: after) }
         guard !changes.rows.isEmpty else { return false }
         var (changed, complete) = try takeTokens(changes.rows, last: changes.last)
         if !complete, let catchUp {
@@ -144,15 +141,15 @@ extension LedgerDatabase {
         let path: String
 
         package func store(_ session: MirroredSession, now: Timestamp) throws {
-            do { try authority.storeSession(session, now: now.description) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+            try LedgerDatabase.authorityCall(path: path) { try authority.storeSession(session, now: now.description) }
         }
 
         package func session(hash: String) throws -> MirroredSession? {
-            do { return try authority.session(hash: hash) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+            try LedgerDatabase.authorityCall(path: path) { try authority.session(hash: hash) }
         }
 
         package func end(hash: String, now: Timestamp) throws {
-            do { try authority.endSession(hash: hash, at: now.description) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+            try LedgerDatabase.authorityCall(path: path) { try authority.endSession(hash: hash, at: now.description) }
         }
     }
 
@@ -165,7 +162,7 @@ extension LedgerDatabase {
                 MirroredToken(tokenID: $0[0], hash: $0[1], keyID: $0[2], created: $0[3], expires: $0[4], revoked: $0[5], scope: $0[6])
             }
         }
-        do { try authority.store(tokens: rows) } catch { throw LedgerError(converting: error) ?? LedgerError.storage(error, path: path) }
+        try authorityCall { try authority.store(tokens: rows) }
         try writeLocal { db in
             try db.execute(sql: "INSERT OR REPLACE INTO ledger_meta (key, value) VALUES (?, ?)", arguments: [Self.tokensHandedOverKey, "1"])
         }
