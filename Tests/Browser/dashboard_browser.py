@@ -27,7 +27,7 @@ try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:
     print("MISSING selenium: install it with `pip install selenium`")
@@ -96,10 +96,19 @@ def shot(d, name):
 
 def click_and_load(d, element):
     """Clicks a link or submit button and waits until the next page has replaced this one (reading the URL right
-    after the click races the navigation on a loaded machine)."""
-    old = d.find_element(By.TAG_NAME, "html")
+    after the click races the navigation on a loaded machine). The old page is marked with a window property that a
+    new page does not have; Selenium's staleness_of is not used, since Chromium can answer a query about the old
+    page's node mid-navigation with an inspector error that staleness_of does not take for staleness."""
+    d.execute_script("window.__csledgerOldPage = true")
     element.click()
-    WebDriverWait(d, 60).until(expected_conditions.staleness_of(old))
+
+    def replaced(driver):
+        try:
+            return driver.execute_script(
+                "return window.__csledgerOldPage === undefined && document.readyState === 'complete'")
+        except WebDriverException:
+            return False  # mid-navigation: ask again
+    WebDriverWait(d, 60).until(replaced)
 
 
 def sign_in(d, token):
