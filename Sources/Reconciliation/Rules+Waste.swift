@@ -180,14 +180,16 @@ extension Run {
         let first = state.bounds == bounds ? dosesAppended(since: state.doses, lastSeq: state.lastSeq) : nil
         if first == nil { state = DrawToWaste(bounds: bounds) }
         let ds = facts.doses
-        var touched = Set<KeyID>()
+        var added: [KeyID: [DrawToWaste.Waste]] = [:]
         for d in ds[(first ?? 0)...] where d.wasted > 0 {
             let r = d.record
-            state.people[r.actor, default: DrawToWaste.Person()].insert(minutes: Double(r.logged.millisecondsSinceEpoch - r.time.millisecondsSinceEpoch) / 60_000,
-                                                                         seq: r.seq)
-            touched.insert(r.actor)
+            added[r.actor, default: []].append(DrawToWaste.Waste(minutes: Double(r.logged.millisecondsSinceEpoch - r.time.millisecondsSinceEpoch) / 60_000,
+                                                                 seq: r.seq))
         }
-        for key in touched { state.people[key]!.summarize(bounds: bounds) }
+        for (key, wastes) in added {
+            state.people[key, default: DrawToWaste.Person()].insert(contentsOf: wastes)
+            state.people[key]!.summarize(bounds: bounds)
+        }
         state.doses = ds.count
         state.lastSeq = ds.last?.record.seq ?? -1
         keep(value: state, as: "draw-to-waste")
@@ -245,19 +247,59 @@ struct DrawToWaste: Sendable {
 
     init(bounds: [Double] = []) { self.bounds = bounds }
 
+    /// One waste: minutes from the dose to its record, and the dose's seq (which tells equal minutes apart).
+    struct Waste: Sendable, Equatable {
+        let minutes: Double
+        let seq: Int
+
+        static func < (a: Waste, b: Waste) -> Bool { (a.minutes, a.seq) < (b.minutes, b.seq) }
+    }
+
     struct Person: Sendable {
-        var sorted: [(minutes: Double, seq: Int)] = []
+        var sorted: [Waste] = []
         var median = 0.0
         var counts: [Int] = []
 
-        /// Puts one waste in its place, in (minutes, seq) order.
-        mutating func insert(minutes: Double, seq: Int) {
+        /// Puts wastes in their places, in (minutes, seq) order. A few (the doses of one answer) go in one at a
+        /// time, each by a binary search and one move of the list's tail; more (a first build, or every dose taken
+        /// in again) are sorted among themselves and merged with the list in one pass. Put in one at a time, a
+        /// person's hundreds of thousands of wastes moved the list's tail for each: quadratic, minutes of
+        /// `memmove` at three million entries.
+        mutating func insert(contentsOf new: [Waste]) {
+            if new.count <= 16 {
+                for w in new { sorted.insert(w, at: position(of: w)) }
+                return
+            }
+            let added = new.sorted(by: <)
+            guard !sorted.isEmpty else {
+                sorted = added
+                return
+            }
+            var merged: [Waste] = []
+            merged.reserveCapacity(sorted.count + added.count)
+            var i = 0, j = 0
+            while i < sorted.count, j < added.count {
+                if added[j] < sorted[i] {
+                    merged.append(added[j])
+                    j += 1
+                } else {
+                    merged.append(sorted[i])
+                    i += 1
+                }
+            }
+            merged += sorted[i...]
+            merged += added[j...]
+            sorted = merged
+        }
+
+        /// Where `w` goes: the index of the first waste not before it.
+        private func position(of w: Waste) -> Int {
             var lo = 0, hi = sorted.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if (sorted[mid].minutes, sorted[mid].seq) < (minutes, seq) { lo = mid + 1 } else { hi = mid }
+                if sorted[mid] < w { lo = mid + 1 } else { hi = mid }
             }
-            sorted.insert((minutes, seq), at: lo)
+            return lo
         }
 
         mutating func summarize(bounds: [Double]) {

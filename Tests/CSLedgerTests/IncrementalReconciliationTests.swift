@@ -203,6 +203,26 @@ struct IncrementalReconciliationTests {
         #expect(state.counters.builds == 1, "the late dose was taken in by extending the kept state, not by building it again")
     }
 
+    @Test("a person's draw-to-waste list: wastes put in one at a time, in batches and all at once (merged) come out as sorting every one")
+    func drawToWasteInsertMatchesSort() {
+        var rng = SeededRandom(seed: 2412)
+        for round in 0..<40 {
+            var person = DrawToWaste.Person()
+            var all: [DrawToWaste.Waste] = []
+            var seq = 0
+            // Batches of 1 to 200 (one at a time up to 16, merged above), minutes with many ties between doses.
+            for _ in 0..<Int.random(in: 1...12, using: &rng) {
+                let batch = (0..<Int.random(in: 1...200, using: &rng)).map { _ -> DrawToWaste.Waste in
+                    seq += Int.random(in: 1...3, using: &rng)
+                    return DrawToWaste.Waste(minutes: Double(Int.random(in: 0...30, using: &rng)) / 2, seq: seq)
+                }.shuffled(using: &rng)
+                person.insert(contentsOf: batch)
+                all += batch
+                #expect(person.sorted == all.sorted(by: <), "round \(round): \(all.count) wastes in")
+            }
+        }
+    }
+
     @Test("csledgerd answers reconcile from its kept state, and the same as --full and as the file, before and after appends through it",
           arguments: Backend.allCases)
     func daemonKeptEqualsFull(_ backend: Backend) throws {
