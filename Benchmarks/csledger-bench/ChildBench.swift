@@ -130,6 +130,9 @@ enum ChildBench {
                 answers.add(t)
                 last = report
             }
+            // What the kept state holds once built and kept up: resident memory now (VmRSS), before the full pass
+            // below adds its own. A daemon holds about this much for its reconciliation.
+            let residentKept = ProcStatus.kibibytes("VmRSS") ?? 0
             // Each rule's time in the last answer after an append (0 for a rule whose kept output was used).
             let ruleSeconds = state.lastRuleSeconds
             // The last answer against a full recomputation as of the same time.
@@ -140,7 +143,7 @@ enum ChildBench {
             try ledger.seal(facilityKey: workload.facility)
             for (rule, seconds) in ruleSeconds { figures["rule_\(rule)_ms"] = seconds * 1e3 }
             figures.merge(["entries": Double(last.entries), "findings": Double(last.findings.count), "build_s": build, "still_ms": still * 1e3,
-                       "peak_after_build_kib": Double(afterBuild),
+                       "peak_after_build_kib": Double(afterBuild), "resident_kept_kib": Double(residentKept),
                        "after_append_mean_ms": answers.mean * 1e3, "after_append_p95_ms": answers.percentile(95) * 1e3,
                        "after_append_cpu_ms": cpu / 50 * 1e3, "same_as_full": same ? 1 : 0,
                        "builds": Double(state.counters.builds), "answers_kept": Double(state.counters.incremental),
