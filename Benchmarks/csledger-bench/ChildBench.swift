@@ -100,7 +100,7 @@ enum ChildBench {
             figures = ["lots": Double(inventory.lines.count)]
         case "inventory-as-of":
             // Half way through the simulated period: the balances replayed from the movements.
-            let asOf = ClinicBuild.start.adding(milliseconds: try midpoint(ledger))
+            let asOf = try simulationStart(ledger).adding(milliseconds: try midpoint(ledger))
             let inventory = try ledger.inventory(asOf: asOf)
             figures = ["lots": Double(inventory.lines.count)]
         case "reconcile", "reconcile-verified":
@@ -193,8 +193,20 @@ enum ChildBench {
     /// Milliseconds from the simulation's start to half way to the last entry's time.
     static func midpoint(_ ledger: Ledger) throws -> Int64 {
         let last = try ledger.database.size() - 1
-        guard let bytes = try ledger.database.entryBytes(last), let e = try? Entry(json: try JSONParser.parse(bytes)) else { return 0 }
-        return (e.statement.time.millisecondsSinceEpoch - ClinicBuild.start.millisecondsSinceEpoch) / 2
+        guard let e = try entry(ledger, last) else { return 0 }
+        return (e.statement.time.millisecondsSinceEpoch - (try simulationStart(ledger)).millisecondsSinceEpoch) / 2
+    }
+
+    /// The simulated period's first day, read from the ledger (its genesis entry is dated the day before), since
+    /// the period's start depends on the ledger's size (`ClinicBuild.start(entries:)`).
+    static func simulationStart(_ ledger: Ledger) throws -> Timestamp {
+        guard let genesis = try entry(ledger, 0) else { throw LedgerError(.ledgerCorrupt, "the benchmark ledger has no readable genesis entry") }
+        return genesis.statement.time.adding(milliseconds: 86_400_000)
+    }
+
+    private static func entry(_ ledger: Ledger, _ seq: Int) throws -> Entry? {
+        guard let bytes = try ledger.database.entryBytes(seq) else { return nil }
+        return try? Entry(json: try JSONParser.parse(bytes))
     }
 
     /// Runs `phase` in a child process and reads its one-line JSON report.
