@@ -13,13 +13,23 @@ struct AppendBench {
     /// the store's append alone (two writers in one process: each sees the other's commits as another
     /// process's, and would check the whole file again before each append).
     func oneByOne(_ ledger: Ledger, count: Int, seconds: Double, signer: Int = 0, tag: String = "-one", checked: Bool = true) throws -> Latencies {
+        var signing = 0.0
+        return try oneByOne(ledger, count: count, seconds: seconds, signer: signer, tag: tag, checked: checked, signingCPU: &signing)
+    }
+
+    /// `oneByOne`, adding to `signingCPU` the CPU seconds this thread spent signing the statements: the actor's
+    /// act, which the command line (or a terminal) does before the ledger's append; the rest is the append.
+    func oneByOne(_ ledger: Ledger, count: Int, seconds: Double, signer: Int = 0, tag: String = "-one", checked: Bool = true,
+                  signingCPU: inout Double) throws -> Latencies {
         var latencies = Latencies(reservingCapacity: min(count, 10_000))
         let watch = Stopwatch()
         let checkpointSigner = try ledger.checkpointSigner(facilityKey: workload.facility)
         var i = 0
         while i < count, watch.seconds < seconds {
             let (_, t) = try Stopwatch.time {
+                let before = ProcStatus.threadCPUSeconds()
                 let signed = try workload.signed(i, signer: signer, tag: tag)
+                signingCPU += ProcStatus.threadCPUSeconds() - before
                 if checked {
                     try ledger.append([signed], facilityKey: workload.facility)
                 } else {

@@ -173,12 +173,14 @@ enum ChildBench {
             try ledger.requireIntegrityForAppend(facilityKey: workload.facility)
             let cpuBefore = ProcStatus.cpuSeconds()
             let splitBefore = ProcStatus.userAndSystemSeconds()
+            var signing = 0.0
             let latencies = try AppendBench(workload: workload).oneByOne(ledger, count: 2_000, seconds: 60, tag: "-p\(getpid())",
-                                                                         checked: phase == "append")
+                                                                         checked: phase == "append", signingCPU: &signing)
             let splitAfter = ProcStatus.userAndSystemSeconds()
             let n = Double(latencies.count)
             figures = ["appends": n, "mean_ms": latencies.mean * 1e3,
                        "cpu_ms_per_append": (ProcStatus.cpuSeconds() - cpuBefore) / n * 1e3,
+                       "signing_us_per_append": signing / n * 1e6,
                        "user_us_per_append": (splitAfter.user - splitBefore.user) / n * 1e6,
                        "system_us_per_append": (splitAfter.system - splitBefore.system) / n * 1e6]
             // Sealed afterwards (as the command line does after its last append), so the next run's check reads
