@@ -160,11 +160,14 @@ struct Run {
     /// reconciliation the value is kept, with what computing it read, and given again while none of that
     /// changed; so a rule that reads the clock (and so runs at every answer) does its heavy part only when its
     /// inputs change. What the value was computed from counts as read by the rule.
-    func derived<T: Sendable>(_ name: String, _ compute: (Facts) -> T) -> T {
+    ///
+    /// `key`: what else the value depends on, besides the facts `compute` reads (a rule that depends on the time only
+    /// through its week passes the week, and does not read the time in `compute`); the value is kept for one key.
+    func derived<T: Sendable>(_ name: String, key: Int64 = 0, _ compute: (Facts) -> T) -> T {
         var plain = facts
         plain.reads = nil
         guard let kept else { return compute(plain) }
-        if let (value, seen): (T, FactsReads.Seen) = kept.derived(name, for: plain) {
+        if let (value, seen): (T, FactsReads.Seen) = kept.derived(name, key: key, for: plain) {
             facts.reads?.note(seen)
             return value
         }
@@ -172,7 +175,7 @@ struct Run {
         var watched = plain
         watched.reads = reads
         let value = compute(watched)
-        kept.keep(derived: name, value, reads: reads.seen, for: plain)
+        kept.keep(derived: name, value, key: key, reads: reads.seen, for: plain)
         facts.reads?.note(reads.seen)
         return value
     }

@@ -21,6 +21,8 @@ final class RuleOutputs: Sendable {
     private struct Derived: @unchecked Sendable {  // `value` is the Sendable value `Run.derived` was given
         let generation: Int
         let asOf: Timestamp
+        /// What the value was computed for besides the facts (the week of the answer's time, say); 0 for nothing.
+        let key: Int64
         let reads: FactsReads.Seen
         let value: Any
     }
@@ -70,18 +72,21 @@ final class RuleOutputs: Sendable {
         folds.withLock { $0 = [:] }
     }
 
-    /// The kept value named `name` with what computing it read, if still valid for `facts` (as a rule output is).
-    func derived<T: Sendable>(_ name: String, for facts: Facts) -> (value: T, reads: FactsReads.Seen)? {
-        guard let d = derivations.withLock({ $0[name] }), let value = d.value as? T,
+    /// The kept value named `name` with what computing it read, if still valid for `facts` (as a rule output is)
+    /// and computed for the same `key`.
+    func derived<T: Sendable>(_ name: String, key: Int64 = 0, for facts: Facts) -> (value: T, reads: FactsReads.Seen)? {
+        guard let d = derivations.withLock({ $0[name] }), d.key == key, let value = d.value as? T,
               Self.valid(generation: d.generation, asOf: d.asOf, reads: d.reads, for: facts) else { return nil }
         return (value, d.reads)
     }
 
     /// Keeps a derived value, unless one over newer facts was kept already.
-    func keep<T: Sendable>(derived name: String, _ value: T, reads: FactsReads.Seen, for facts: Facts) {
-        let kept = Derived(generation: facts.version.generation, asOf: facts.asOf, reads: reads, value: value)
+    func keep<T: Sendable>(derived name: String, _ value: T, key: Int64 = 0, reads: FactsReads.Seen, for facts: Facts) {
+        let kept = Derived(generation: facts.version.generation, asOf: facts.asOf, key: key, reads: reads, value: value)
         derivations.withLock { all in
-            if let old = all[name], old.generation > kept.generation { return }
+            // A value over older facts does not replace one over newer facts; for the same facts, the later key (a
+            // later week) wins, as answers move forward in time.
+            if let old = all[name], old.generation > kept.generation || (old.generation == kept.generation && old.key > kept.key) { return }
             all[name] = kept
         }
     }

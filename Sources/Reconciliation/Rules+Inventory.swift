@@ -345,15 +345,20 @@ extension Run {
         let stock = foldMovements("biennial-inventory.stock", from: [String: Int64]()) { $0[$1.lotID, default: 0] += $1.micros }
         // Each lot in stock, since when it was last counted (or held uncounted): derived from the stock and the
         // counts but not the time, so an answer that only the clock changed does not look at them again.
+        // Each lot's last count, derived from the counts alone: a dose (which changes the stock) does not read them again.
+        let lastCount: [String: (time: Timestamp, seq: Int)] = derived("biennial-inventory.last-count") { facts in
+            var last: [String: (time: Timestamp, seq: Int)] = [:]
+            for e in facts.live(DispensingType.countRecorded) {
+                guard let id = e.string(CountRecorded.Member.lotID) else { continue }
+                if let prev = last[id], prev.time > e.time { continue }
+                last[id] = (e.time, e.seq)
+            }
+            return last
+        }
         let inStock: [(lot: String, since: Timestamp, seq: Int?, counted: Bool)] = derived("biennial-inventory.in-stock") { facts in
             guard let created = facts.created else { return [] }
             _ = facts.movements  // what the stock above was summed from
-            var lastCount: [String: Record] = [:]
-            for e in facts.live(DispensingType.countRecorded) {
-                guard let id = e.string(CountRecorded.Member.lotID) else { continue }
-                if let prev = lastCount[id], prev.time > e.time { continue }
-                lastCount[id] = e
-            }
+            _ = facts.live(DispensingType.countRecorded)  // what the last counts above were read from
             return stock.filter { $0.value > 0 }.map { lot, _ in
                 if let c = lastCount[lot] { return (lot, c.time, c.seq, true) }
                 let receipt = facts.lots[lot]?.firstReceipt

@@ -63,10 +63,30 @@ extension Run {
     /// back the allowance; an alarm needs the running excess above the threshold and at least the minimum
     /// number of losses in the run.
     mutating func lotLossPatterns() {
+        // The series run to the week of the answer's time, and nothing else in them depends on the time: in the kept
+        // reconciliation the whole output is kept for that week while no count, loss report or lot changes (a dose
+        // changes none of them), instead of every lot's series being drawn again at every answer.
+        let endWeek = Self.week(asOf)
+        let (config, calendar, counterparts, ownDEA) = (self.config, self.calendar, self.counterparts, self.ownDEA)
+        let found: Output = derived("lot-loss-patterns", key: endWeek) { facts in
+            var run = Run(facts: facts, config: config, calendar: calendar, counterparts: counterparts, ownDEA: ownDEA)
+            run.lotLossPatterns(endWeek: endWeek)
+            return run.output
+        }
+        take(found)
+    }
+
+    /// `lotLossPatterns` up to the week `endWeek` (it reads no time but that).
+    private mutating func lotLossPatterns(endWeek: Int64) {
         var events: [String: [(time: Timestamp, seq: Int, micros: Int64)]] = [:]
         var countsByLot: [String: [CountRow]] = [:]
+        // The records a finding may cite, by seq (looked up here rather than in every entry, which every append changes).
+        var cited: [Int: Record] = [:]
         for e in facts.live(DispensingType.countRecorded) {
-            if let c = facts.counts[e.seq] { countsByLot[c.lotID, default: []].append(c) }
+            if let c = facts.counts[e.seq] {
+                countsByLot[c.lotID, default: []].append(c)
+                cited[e.seq] = e
+            }
         }
         for (lot, counts) in countsByLot {
             var prevShort: Int64 = 0
@@ -78,8 +98,8 @@ extension Run {
         }
         for e in facts.live(DispensingType.lossReported) where e.string(LossReported.Member.kind) != LossReported.Kind.inTransit.rawValue {
             for item in e.lotItems { events[item.lotID, default: []].append((e.time, e.seq, item.micros)) }
+            cited[e.seq] = e
         }
-        let endWeek = Self.week(asOf)
         for (lot, list) in events {
             guard let size = facts.lots[lot]?.unitsPerContainer, size > 0 else { continue }
             let sorted = list.sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }
@@ -116,7 +136,7 @@ extension Run {
                 guard let first = seqs.first else { continue }
                 let total = (ex.start...ex.alarm).reduce(0.0) { $0 + x[$1] }
                 let lostMicros = sorted.filter { seqs.contains($0.seq) }.reduce(Int64(0)) { $0 + $1.micros }
-                let entries = seqs.compactMap { facts[seq: $0] }
+                let entries = seqs.compactMap { cited[$0] }
                 let weeks = ex.alarm - ex.start + 1
                 add(rule: 8, check: "lot-loss-pattern", subject: "\(lot)|\(first)", severity: .critical,
                     title: "A pattern of small losses on lot \(lot): \(seqs.count) losses in \(weeks) week(s)",
@@ -156,7 +176,7 @@ extension Run {
         }
         var touched = Set<KeyID>()
         for d in new {
-            state.people[d.record.actor, default: WastePatterns.Person()].take(d, position: state.everyone.count)
+            state.people[d.record.actor, default: WastePatterns.Person()].take(d, position: state.everyone.count, baseline: config.wasteBaselineDoses)
             state.everyone.append(d.share ?? 0)
             touched.insert(d.record.actor)
         }
@@ -187,14 +207,13 @@ extension Run {
         let baseline = max(own, clinic)
         let x = Array(shares.dropFirst(b))
         let excursions = Stats.cusum(x, reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold)
-        let doseSeqs = p.records.dropFirst(b).map(\.seq)
         let series = CusumSeries(
-            check: "waste-pattern", subject: person.hex, labels: [], entries: doseSeqs.map { [$0] }, values: x,
+            check: "waste-pattern", subject: person.hex, labels: [], entries: p.entries, values: x,
             statistic: Stats.cusumPath(x, reference: baseline + config.wasteAllowance),
             reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold,
             alarms: excursions.map { ex in
-                CusumSeries.Alarm(index: ex.alarm, seq: doseSeqs[ex.alarm],
-                                  findingID: Finding.makeID(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(doseSeqs[ex.start])"))
+                CusumSeries.Alarm(index: ex.alarm, seq: p.records[b + ex.alarm].seq,
+                                  findingID: Finding.makeID(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(p.records[b + ex.start].seq)"))
             })
         for ex in excursions {
             let run = Array(p.records[(b + ex.start)...(b + ex.alarm)])
@@ -250,13 +269,19 @@ struct WastePatterns: Sendable {
         var positions: [Int] = []
         var shares: [Double] = []
         var records: [Record] = []
+        /// The series' entries: one list of one seq for each dose after the baseline. Kept, not made again at each
+        /// answer: a list per dose is an allocation per dose, which for a person with tens of thousands of doses
+        /// was most of the cost of an answer after one of their doses.
+        var entries: [[Int]] = []
         var series: CusumSeries?
         var findings: [Finding] = []
 
-        mutating func take(_ d: Dose, position: Int) {
+        /// Takes in the next dose in event-time order; `baseline`: how many first doses set the person's baseline.
+        mutating func take(_ d: Dose, position: Int, baseline: Int) {
             positions.append(position)
             shares.append(d.share ?? 0)
             records.append(d.record)
+            if records.count > baseline { entries.append([d.record.seq]) }
         }
     }
 }

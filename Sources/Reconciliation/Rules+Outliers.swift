@@ -81,14 +81,20 @@ extension Run {
     mutating func outliers() {
         // Only the entries appended since the last answer are taken in (`foldEntries`).
         var data = foldEntries("outliers", from: OutlierTally()) { $0.take($1) }.data
-        func note(_ metric: Int, _ t: Timestamp, _ p: KeyID, _ value: Double, _ seq: Int?) {
-            data[Slot(metric: metric, quarter: Self.quarterNumber(t), person: p), default: Activity()].add(value, seq)
+        // The counts' slots (metric 1), derived from the counts alone: an answer after a dose does not read every
+        // count again.
+        let counted: [Slot: Activity] = derived("outliers.counts") { facts in
+            var slots: [Slot: Activity] = [:]
+            for e in facts.live(DispensingType.countRecorded) {
+                guard let c = facts.counts[e.seq] else { continue }
+                let variance = c.counted != c.expected
+                for p in e.people {
+                    slots[Slot(metric: 1, quarter: Self.quarterNumber(e.time), person: p), default: Activity()].add(variance ? 1 : 0, variance ? e.seq : nil)
+                }
+            }
+            return slots
         }
-        for e in facts.live(DispensingType.countRecorded) {
-            guard let c = facts.counts[e.seq] else { continue }
-            let variance = c.counted != c.expected
-            for p in e.people { note(1, e.time, p, variance ? 1 : 0, variance ? e.seq : nil) }
-        }
+        data.merge(counted) { _, counts in counts }  // the entries' tally holds no slot of metric 1
         let metrics: [(key: String, minimum: Int, floor: Double, name: String, unit: String)] = [
             ("waste", config.outlierMinimumDoses, config.outlierWasteScaleFloor, "waste share per dose", "doses"),
             ("counts", config.outlierMinimumCounts, config.outlierCountScaleFloor, "share of counts with a variance", "counts"),

@@ -131,7 +131,17 @@ extension Run {
             /// For a returned parcel, whether it was quarantined.
             let quarantined: Bool
         }
-        let parcels: [Parcel] = derived("shipments.parcels") { facts in
+        /// The parcels whose findings depend on the time (in transit, quarantined after a return, lost without a
+        /// report), and the findings of every parcel that do not (how it was shipped, how it was delivered).
+        struct Checked: Sendable {
+            let open: [Parcel]
+            let found: Output
+        }
+        let carrierBasis = "21 CFR 1301.74(e) (carriers with adequate security against in-transit loss); carrier Adult Signature Required terms (signer 21 or older, government photo ID); state mail-order pharmacy rules"
+        let (config, calendar, counterparts, ownDEA) = (self.config, self.calendar, self.counterparts, self.ownDEA)
+        // Kept while no fill, parcel or loss report is appended: an answer after a dose, or one that only the clock
+        // changed, looks at the open parcels alone (a few), not at every parcel ever shipped.
+        let checked: Checked = derived("shipments.parcels") { facts in
             // Fills by (rx, fill number), for the patient of each parcel.
             struct Fill: Hashable { let rx: String; let number: Int }
             var fillPatient: [Fill: String] = [:]
@@ -146,7 +156,7 @@ extension Run {
             for e in facts.live(DispensingType.lossReported) where e.string(LossReported.Member.kind) == LossReported.Kind.inTransit.rawValue {
                 if let t = e.string(LossReported.Member.tracking) { inTransitReports[t, default: []].append(e) }
             }
-            return facts.live(DispensingType.shipmentSent).compactMap { s -> Parcel? in
+            let parcels = facts.live(DispensingType.shipmentSent).compactMap { s -> Parcel? in
                 guard let tracking = s.string(ShipmentSent.Member.tracking) else { return nil }
                 let patients = Set(s.body.objects(ShipmentSent.Member.fills).compactMap { f -> String? in
                     guard let rx = f.string(FillReference.Member.rxNumber), let n = f.integer(FillReference.Member.fillNumber) else { return nil }
@@ -166,12 +176,39 @@ extension Run {
                 return Parcel(sent: s, tracking: tracking, patient: patients.count == 1 ? patients.first : nil, adult: adult, close: close,
                               reportedInTransit: !reports.isEmpty, deliveryProblems: problems, quarantined: quarantined)
             }
+            var run = Run(facts: facts, config: config, calendar: calendar, counterparts: counterparts, ownDEA: ownDEA)
+            var open: [Parcel] = []
+            for p in parcels {
+                switch p.close?.type {
+                case nil:
+                    open.append(p)
+                    if !p.adult { run.shippedWithoutAdultSignature(p.sent, p.tracking, p.patient, delivered: nil, basis: carrierBasis) }
+                case DispensingType.shipmentDelivered?:
+                    let (s, d, tracking, problems) = (p.sent, p.close!, p.tracking, p.deliveryProblems)
+                    guard !problems.isEmpty else { break }
+                    run.add(rule: 6, check: "delivered-without-adult-check", subject: tracking, severity: .critical,
+                        title: "Parcel \(tracking) delivered without adult signature or ID check",
+                        detail: "Parcel \(tracking) (seq \(s.seq)) was delivered (seq \(d.seq), \((d.time(ShipmentDelivered.Member.delivered) ?? d.time).short)) but \(problems.joined(separator: "; ")). Signer reference: \(d.body.string(ShipmentDelivered.Member.signer, PersonalDataReference.Member.ref) ?? "none").",
+                        time: d.time(ShipmentDelivered.Member.delivered) ?? d.time, entries: [s.seq, d.seq], patient: p.patient, people: [s.actor, d.actor],
+                        expected: "Adult Signature Required, signer verified 21 or older, photo ID checked", found: problems.joined(separator: "; "),
+                        basis: carrierBasis,
+                        action: "Get the carrier's full proof of delivery; confirm with the patient that they received the parcel themselves. Review why it was shipped or accepted this way, and brief staff; if the patient did not receive it, treat it as an in-transit loss (Form 106).")
+                case DispensingType.shipmentReturned?:
+                    if !p.adult { run.shippedWithoutAdultSignature(p.sent, p.tracking, p.patient, delivered: nil, basis: carrierBasis) }
+                    if p.quarantined { open.append(p) }
+                default:  // lost (shipment.lost or an in-transit loss report)
+                    if !p.adult { run.shippedWithoutAdultSignature(p.sent, p.tracking, p.patient, delivered: nil, basis: carrierBasis) }
+                    if p.close!.type == DispensingType.shipmentLost, !p.reportedInTransit { open.append(p) }
+                }
+            }
+            return Checked(open: open, found: run.output)
         }
+        take(checked.found)
         // What each quarantined return took back into stock, by the return's seq (read only when one is overdue).
         var returnedMoves: [Int: [(String, Int64)]]?
-        let carrierBasis = "21 CFR 1301.74(e) (carriers with adequate security against in-transit loss); carrier Adult Signature Required terms (signer 21 or older, government photo ID); state mail-order pharmacy rules"
-        for p in parcels {
-            let (s, tracking, patient, adult) = (p.sent, p.tracking, p.patient, p.adult)
+        // The checks that depend on the time, over the open parcels only.
+        for p in checked.open {
+            let (s, tracking, patient) = (p.sent, p.tracking, p.patient)
             let sent = s.time
             switch p.close?.type {
             case nil:
@@ -186,22 +223,8 @@ extension Run {
                         basis: carrierBasis + "; 21 CFR 1301.76(b) (in-transit loss is the shipper's to report)",
                         action: "Ask the carrier for the parcel's status and proof of delivery, and record it (csledger deliver or csledger return). If the carrier cannot find it, record it lost (csledger lost-in-transit) and report it to DEA on Form 106 within one business day (csledger loss --kind in_transit).")
                 }
-                if !adult { shippedWithoutAdultSignature(s, tracking, patient, delivered: nil, basis: carrierBasis) }
-            case DispensingType.shipmentDelivered?:
-                let d = p.close!
-                let problems = p.deliveryProblems
-                if !problems.isEmpty {
-                    add(rule: 6, check: "delivered-without-adult-check", subject: tracking, severity: .critical,
-                        title: "Parcel \(tracking) delivered without adult signature or ID check",
-                        detail: "Parcel \(tracking) (seq \(s.seq)) was delivered (seq \(d.seq), \((d.time(ShipmentDelivered.Member.delivered) ?? d.time).short)) but \(problems.joined(separator: "; ")). Signer reference: \(d.body.string(ShipmentDelivered.Member.signer, PersonalDataReference.Member.ref) ?? "none").",
-                        time: d.time(ShipmentDelivered.Member.delivered) ?? d.time, entries: [s.seq, d.seq], patient: patient, people: [s.actor, d.actor],
-                        expected: "Adult Signature Required, signer verified 21 or older, photo ID checked", found: problems.joined(separator: "; "),
-                        basis: carrierBasis,
-                        action: "Get the carrier's full proof of delivery; confirm with the patient that they received the parcel themselves. Review why it was shipped or accepted this way, and brief staff; if the patient did not receive it, treat it as an in-transit loss (Form 106).")
-                }
             case DispensingType.shipmentReturned?:
                 let r = p.close!
-                if !adult { shippedWithoutAdultSignature(s, tracking, patient, delivered: nil, basis: carrierBasis) }
                 guard p.quarantined else { break }
                 let days = asOf.hours(since: r.time) / 24
                 guard days > config.quarantinedReturnDays else { break }
@@ -233,7 +256,6 @@ extension Run {
                     action: "Find the quarantined parcel and destroy its contents with two witnesses (csledger destroy), or, if it was put back into stock, record why; a quarantined return that cannot be found is a loss to report on Form 106.")
             default:  // lost (shipment.lost or an in-transit loss report)
                 let lost = p.close!
-                if !adult { shippedWithoutAdultSignature(s, tracking, patient, delivered: nil, basis: carrierBasis) }
                 guard lost.type == DispensingType.shipmentLost, !p.reportedInTransit else { break }
                 let deadline = calendar.deadline(after: lost.time, businessDays: config.lossReportBusinessDays)
                 add(rule: 6, check: "lost-without-loss-report", subject: tracking, severity: asOf > deadline ? .critical : .warning,
