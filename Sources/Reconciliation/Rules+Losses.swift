@@ -185,8 +185,12 @@ extension Run {
         if let last = new.last { state.lastKey = WastePatterns.key(last) }
         for person in touched {
             let before = findings.count
-            state.people[person]!.series = personWastePattern(person, state.people[person]!, everyone: state.everyone)
-            state.people[person]!.findings = Array(findings[before...])
+            // Taken out and put back, so that its lists are held once and grow in place.
+            var p = state.people.removeValue(forKey: person)!
+            p.series = nil
+            p.series = personWastePattern(person, &p, everyone: state.everyone)
+            p.findings = Array(findings[before...])
+            state.people[person] = p
         }
         keep(value: state, as: "waste-patterns")
         for (person, p) in state.people where !touched.contains(person) {
@@ -196,21 +200,32 @@ extension Run {
     }
 
     /// One person's CUSUM of waste share after their baseline doses, and a finding for each excursion over the
-    /// threshold (added to this run); nil when they have no more doses than the baseline.
-    private mutating func personWastePattern(_ person: KeyID, _ p: WastePatterns.Person, everyone: [Double]) -> CusumSeries? {
+    /// threshold (added to this run); nil when they have no more doses than the baseline. The CUSUM steps through
+    /// the doses taken in since it was last worked out (`p.cusum`), not through every dose of the person again.
+    private mutating func personWastePattern(_ person: KeyID, _ p: inout WastePatterns.Person, everyone: [Double]) -> CusumSeries? {
         let b = config.wasteBaselineDoses
         guard p.positions.count > b else { return nil }
-        let shares = p.shares
-        let own = Stats.median(Array(shares.prefix(b)))
-        // The clinic's median up to the person's last baseline dose: fixed once the baseline is set.
-        let clinic = Stats.median(Array(everyone[...p.positions[b - 1]]))
+        // Fixed once set: the person's first doses, and the clinic's median up to the last of them.
+        let (own, clinic) = p.baseline ?? (Stats.median(Array(p.shares.prefix(b))), Stats.median(Array(everyone[...p.positions[b - 1]])))
+        p.baseline = (own, clinic)
         let baseline = max(own, clinic)
-        let x = Array(shares.dropFirst(b))
-        let excursions = Stats.cusum(x, reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold)
+        let reference = baseline + config.wasteAllowance
+        if p.cusum.map({ $0.reference != reference || $0.threshold != config.wasteThreshold }) ?? true {
+            p.cusum = Stats.Cusum(reference: reference, threshold: config.wasteThreshold)
+            (p.values, p.statistic) = ([], [])
+        }
+        var cusum = p.cusum!
+        for v in p.shares[(b + cusum.count)...] {
+            cusum.step(v)
+            p.values.append(v)
+            p.statistic.append(cusum.statistic)
+        }
+        p.cusum = cusum
+        let x = p.values
+        let excursions = cusum.excursions
         let series = CusumSeries(
             check: "waste-pattern", subject: person.hex, labels: [], entries: p.entries, values: x,
-            statistic: Stats.cusumPath(x, reference: baseline + config.wasteAllowance),
-            reference: baseline + config.wasteAllowance, threshold: config.wasteThreshold,
+            statistic: p.statistic, reference: reference, threshold: config.wasteThreshold,
             alarms: excursions.map { ex in
                 CusumSeries.Alarm(index: ex.alarm, seq: p.records[b + ex.alarm].seq,
                                   findingID: Finding.makeID(rule: 8, check: "waste-pattern", subject: "\(person.hex)|\(p.records[b + ex.start].seq)"))
@@ -273,6 +288,12 @@ struct WastePatterns: Sendable {
         /// answer: a list per dose is an allocation per dose, which for a person with tens of thousands of doses
         /// was most of the cost of an answer after one of their doses.
         var entries: [[Int]] = []
+        /// The medians the baseline was set from (once the person has more doses than the baseline), the CUSUM over
+        /// the doses after it so far, and its observations and statistic (the series' values).
+        var baseline: (own: Double, clinic: Double)?
+        var cusum: Stats.Cusum?
+        var values: [Double] = []
+        var statistic: [Double] = []
         var series: CusumSeries?
         var findings: [Finding] = []
 

@@ -228,10 +228,9 @@ extension Run {
                 guard p.quarantined else { break }
                 let days = asOf.hours(since: r.time) / 24
                 guard days > config.quarantinedReturnDays else { break }
-                let moves = returnedMoves ?? derived("shipments.returned-moves") { facts in
-                    var moves: [Int: [(String, Int64)]] = [:]
-                    for m in facts.movements where m.kind == "returned" { moves[m.seq, default: []].append((m.lotID, m.micros)) }
-                    return moves
+                // Folded: only the movements appended since the last answer are looked at (a dose adds movements).
+                let moves = returnedMoves ?? foldMovements("shipments.returned-moves", from: [Int: [(String, Int64)]]()) { moves, m in
+                    if m.kind == "returned" { moves[m.seq, default: []].append((m.lotID, m.micros)) }
                 }
                 returnedMoves = moves
                 let destructions = facts.live(DispensingType.destructionRecorded)

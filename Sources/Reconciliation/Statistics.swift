@@ -93,28 +93,57 @@ package enum Stats {
     /// Returns each run that raised an alarm (a run lasts until S returns to zero).
     package static func cusum(_ x: [Double], events: [Int]? = nil, reference: Double, threshold: Double,
                              minimumEvents: Int = 1) -> [Excursion] {
-        var out: [Excursion] = []
-        var s = 0.0
-        var start: Int?
-        var alarm: Int?
-        var atAlarm = 0.0
-        var peak = 0.0
-        var count = 0
-        for (i, v) in x.enumerated() {
-            let next = max(0, s + v - reference)
-            if next > 0, s == 0 { start = i; peak = 0; alarm = nil; count = 0 }
-            s = next
-            if s > 0 { count += events?[i] ?? 1 }
-            peak = max(peak, s)
-            if alarm == nil, s > threshold, count >= minimumEvents { alarm = i; atAlarm = s }
-            if s == 0 {
-                if let a = alarm, let st = start { out.append(Excursion(start: st, alarm: a, end: i, peak: peak, atAlarm: atAlarm)) }
+        var run = Cusum(reference: reference, threshold: threshold, minimumEvents: minimumEvents)
+        for (i, v) in x.enumerated() { run.step(v, events: events?[i] ?? 1) }
+        return run.excursions
+    }
+
+    /// The one-sided CUSUM of `cusum`, one observation at a time: a series that grows (a person's doses) steps
+    /// through its new observations only, and its excursions and statistic are those of `cusum` over all of them.
+    package struct Cusum: Sendable, Equatable {
+        package let reference: Double
+        package let threshold: Double
+        package let minimumEvents: Int
+        /// Observations taken in so far.
+        package private(set) var count = 0
+        /// The statistic after the last observation (Sᵢ).
+        package private(set) var statistic = 0.0
+        /// The runs that raised an alarm and ended (the statistic back at zero).
+        package private(set) var closed: [Excursion] = []
+        private var start: Int?
+        private var alarm: Int?
+        private var atAlarm = 0.0
+        private var peak = 0.0
+        private var events = 0
+
+        package init(reference: Double, threshold: Double, minimumEvents: Int = 1) {
+            self.reference = reference
+            self.threshold = threshold
+            self.minimumEvents = minimumEvents
+        }
+
+        /// Takes in the next observation (`events`: how many events it holds, for `minimumEvents`).
+        package mutating func step(_ v: Double, events n: Int = 1) {
+            let i = count
+            count += 1
+            let next = max(0, statistic + v - reference)
+            if next > 0, statistic == 0 { start = i; peak = 0; alarm = nil; events = 0 }
+            statistic = next
+            if statistic > 0 { events += n }
+            peak = max(peak, statistic)
+            if alarm == nil, statistic > threshold, events >= minimumEvents { alarm = i; atAlarm = statistic }
+            if statistic == 0 {
+                if let a = alarm, let st = start { closed.append(Excursion(start: st, alarm: a, end: i, peak: peak, atAlarm: atAlarm)) }
                 start = nil
                 alarm = nil
             }
         }
-        if let a = alarm, let st = start { out.append(Excursion(start: st, alarm: a, end: x.count - 1, peak: peak, atAlarm: atAlarm)) }
-        return out
+
+        /// Every run that raised an alarm: the closed ones, and the one still going (ending at the last observation).
+        package var excursions: [Excursion] {
+            guard let a = alarm, let st = start else { return closed }
+            return closed + [Excursion(start: st, alarm: a, end: count - 1, peak: peak, atAlarm: atAlarm)]
+        }
     }
 }
 

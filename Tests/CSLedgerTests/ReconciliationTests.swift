@@ -402,6 +402,58 @@ struct ReconciliationUnitTests {
         #expect(Stats.cusum([0.125, 0.125, 0.125], reference: 0.25, threshold: 0.01).isEmpty)
     }
 
+    @Test("the CUSUM stepped one observation at a time, in any split, gives the same runs and statistic as over the whole series")
+    func cusumStepwise() {
+        var rng = SeededRandom(seed: 77)
+        for trial in 0..<200 {
+            let n = 1 + Int(rng.next() % 60)
+            // Observations around the reference, with bursts above it, and a few events each.
+            let x = (0..<n).map { _ in Double(rng.next() % 9) / 8.0 * (rng.next() % 4 == 0 ? 2 : 0.5) }
+            let events = (0..<n).map { _ in Int(rng.next() % 3) }
+            let (reference, threshold, minimum) = (0.3, Double(rng.next() % 4) / 2 + 0.25, 1 + Int(rng.next() % 3))
+            let whole = Self.cusumOverAll(x, events: events, reference: reference, threshold: threshold, minimumEvents: minimum)
+            #expect(Stats.cusum(x, events: events, reference: reference, threshold: threshold, minimumEvents: minimum) == whole, "trial \(trial): \(x)")
+            // Taken in a piece at a time, asking for the runs between the pieces (as the kept waste patterns do).
+            var stepped = Stats.Cusum(reference: reference, threshold: threshold, minimumEvents: minimum)
+            var path: [Double] = []
+            var i = 0
+            while i < n {
+                let piece = min(n - i, 1 + Int(rng.next() % 7))
+                for k in i..<(i + piece) {
+                    stepped.step(x[k], events: events[k])
+                    path.append(stepped.statistic)
+                }
+                i += piece
+                _ = stepped.excursions
+            }
+            #expect(stepped.excursions == whole, "trial \(trial): \(x)")
+            #expect(path == Stats.cusumPath(x, reference: reference), "trial \(trial)")
+            #expect(stepped.count == n)
+        }
+    }
+
+    /// The CUSUM's runs worked out over the whole series at once, written out apart from `Stats.Cusum` (the
+    /// definition as it stood before the CUSUM could be stepped), for the test above to compare with.
+    static func cusumOverAll(_ x: [Double], events: [Int], reference: Double, threshold: Double, minimumEvents: Int) -> [Stats.Excursion] {
+        var out: [Stats.Excursion] = []
+        var (s, peak, atAlarm, count) = (0.0, 0.0, 0.0, 0)
+        var start: Int?, alarm: Int?
+        for (i, v) in x.enumerated() {
+            let next = max(0, s + v - reference)
+            if next > 0, s == 0 { (start, peak, alarm, count) = (i, 0, nil, 0) }
+            s = next
+            if s > 0 { count += events[i] }
+            peak = max(peak, s)
+            if alarm == nil, s > threshold, count >= minimumEvents { (alarm, atAlarm) = (i, s) }
+            if s == 0 {
+                if let a = alarm, let st = start { out.append(Stats.Excursion(start: st, alarm: a, end: i, peak: peak, atAlarm: atAlarm)) }
+                (start, alarm) = (nil, nil)
+            }
+        }
+        if let a = alarm, let st = start { out.append(Stats.Excursion(start: st, alarm: a, end: x.count - 1, peak: peak, atAlarm: atAlarm)) }
+        return out
+    }
+
     @Test("business-day deadlines: the end of the next business day, skipping weekends and holidays")
     func calendar() {
         let c = BusinessCalendar(holidays: ["2025-01-20"])
