@@ -75,11 +75,16 @@ extension Run {
         // walked (in time, then seq) and no entry was corrected since; otherwise the lot is walked again.
         let excluded = corrected.count + corrections.count
         let before = keptValue("opened-containers.walks", as: LotWalks.self).flatMap { $0.excluded == excluded ? $0 : nil }
-        var now = LotWalks(excluded: excluded)
+        // The walks kept (taken out, so changed in place): a lot with no new outflow keeps its walk as it is.
+        var now = before ?? LotWalks(excluded: excluded)
         for (lot, all) in outflows where lotsWithDoses.contains(lot) {
-            guard let size = lots[lot]?.unitsPerContainer, size > 0 else { continue }
+            guard let size = lots[lot]?.unitsPerContainer, size > 0 else {
+                now.lots[lot] = nil
+                continue
+            }
+            if let w = now.lots[lot], w.walk.size == size, w.raw == all.count { continue }
             let counted = { (ev: (time: Timestamp, seq: Int, micros: Int64)) in !corrected.contains(ev.seq) && !corrections.contains(ev.seq) }
-            if var w = before?.lots[lot], w.walk.size == size, w.raw <= all.count {
+            if var w = now.lots[lot], w.walk.size == size, w.raw <= all.count {
                 let new = all[w.raw...].filter(counted).sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }
                 if let last = w.lastKey, let first = new.first, (first.time, first.seq) < last {
                     // A late outflow: walked again below.
@@ -96,7 +101,9 @@ extension Run {
             now.lots[lot] = w
         }
         keep(value: now, as: "opened-containers.walks")
-        let walks = now.lots.values.map { w -> Walk in
+        // The lots with a container to report: one left late by a later outflow, or the open one past its deadline.
+        let at = asOf
+        let walks = now.lots.values.filter { w in !w.walk.late.isEmpty || (w.open.map { at > $0.deadline } ?? false) }.map { w -> Walk in
             var walk = w.walk
             walk.last = w.open.map { ($0, w.cum) }
             return walk
