@@ -5,11 +5,20 @@ import LedgerStore
 /// Scans of the dispensing tables inside one read transaction, row by row in place (for the reconciliation,
 /// which reads every movement and count of a long ledger).
 extension LedgerSnapshot {
-    /// Each lot's unit (`lots`).
+    /// Each lot's unit (`lots`), read in place (the kept reconciliation reads them whenever a lot is received).
     package func lotUnits() throws -> [String: String] {
         var units: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT lot_id, unit FROM lots") { units[row["lot_id"]] = row["unit"] }
+        try RawRows.each(db, "SELECT lot_id, unit FROM lots", []) { row in
+            units[String(decoding: row.bytes(0), as: UTF8.self)] = String(decoding: row.bytes(1), as: UTF8.self)
+        }
         return units
+    }
+
+    /// How many lots the `lots` table holds.
+    package func lotCount() throws -> Int {
+        var n = 0
+        try RawRows.each(db, "SELECT count(*) FROM lots", []) { row in n = row.int(0) }
+        return n
     }
 
     /// The movements of entries with seq in `seqs` and event time up to `asOf` (its canonical text), in seq, lot, kind

@@ -144,9 +144,13 @@ package final class ReconciliationState: Sendable {
                     signers[signer.keyID] = SignerInfo(keyID: signer.keyID, name: signer.name, role: signer.role, enrolledSeq: signer.enrolledSeq,
                                                        revokedSeq: signer.revokedSeq)
                 }
-                let units = try s.lotUnits()
                 let decoder = RecordDecoder(keys: Array(signers.keys), types: types, origin: k.origin)
                 let chunk = try Facts.Chunk(s, seqs: k.size..<total, types: types, asOf: Self.noCutOff, decoder: decoder)
+                // A lot's row (with its unit) is written once, by its first receipt: the units are read again only when
+                // the new entries hold a receipt or the table holds another number of lots (reading every lot's unit at
+                // every answer was a fifth of an answer's time at 3M entries, 8,700 lots).
+                let received = try chunk.byType[DispensingType.lotReceived] != nil || s.lotCount() != k.units.count
+                let units = received ? try s.lotUnits() : k.units
                 k.facts.extend(chunk, totalEntries: total, signers: signers, units: units, unitsChanged: units != k.units,
                                generation: nextGeneration())
                 k.latest = max(k.latest, Self.latest(chunk))
