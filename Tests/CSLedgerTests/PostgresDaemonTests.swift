@@ -176,15 +176,28 @@ extension PostgresDaemonTests {
                            env: ["CSLEDGER_PG_PORT": String(port)])
     }
 
+    /// A throwaway PostgreSQL of a test's own (a test that stops it midway), started: its port and its address.
+    /// The port is above Linux's ephemeral range (32768-60999), which the other tests' daemons and connections
+    /// take theirs from: a port drawn inside it was once already taken (CI, "could not bind ... Address already in
+    /// use"). Another port is tried if one is taken anyway. The caller stops it (`cluster("stop", port:)`).
+    static func ownCluster() throws -> (port: Int, address: String) {
+        var failures: [String] = []
+        for _ in 0..<5 {
+            let port = 61_000 + Int.random(in: 0..<4_000)
+            let started = try cluster("start", port: port)
+            if started.status == 0 { return (port, started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            failures.append("port \(port): \(started.stderr.suffix(300))")
+            _ = try? cluster("stop", port: port)  // its folder
+        }
+        throw LedgerError(.storage, "no throwaway PostgreSQL could be started: \(failures.joined(separator: "; "))")
+    }
+
     @Test("PostgreSQL stopped and started during appends: the daemon answers 503 meanwhile, loses no acknowledged entry, and appends again without a restart")
     func postgresRestart() throws {
         // A server of this test's own, since it is stopped midway; needs the same tools as the shared one.
         guard TestPostgres.database("PostgreSQL restarted") != nil else { return }
-        let port = 56100 + Int.random(in: 0..<800)
-        let started = try Self.cluster("start", port: port)
-        try #require(started.status == 0, "\(started.stderr)")
+        let (port, database) = try Self.ownCluster()
         defer { _ = try? Self.cluster("stop", port: port) }
-        let database = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let site = try Site(database: database, label: "restart")
         let clients = try Self.setUp(site, clients: 3, daemons: 1)
         let daemon = try Self.startDaemon(site, 0)

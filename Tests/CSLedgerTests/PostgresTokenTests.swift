@@ -241,11 +241,9 @@ struct PostgresTokenTests {
     func staleTokensRefused() throws {
         // A server of this test's own, since it is stopped midway.
         guard TestPostgres.database("tokens while PostgreSQL is down") != nil else { return }
-        let port = 56100 + Int.random(in: 0..<800)
-        let started = try PostgresDaemonTests.cluster("start", port: port)
-        try #require(started.status == 0, "\(started.stderr)")
+        let (port, database) = try PostgresDaemonTests.ownCluster()
         defer { _ = try? PostgresDaemonTests.cluster("stop", port: port) }
-        let site = try Site(database: started.stdout.trimmingCharacters(in: .whitespacesAndNewlines), label: "tokdown")
+        let site = try Site(database: database, label: "tokdown")
         try site.create(notes: 0)
         let issued = try Self.issue(site, mirror: nil)
         let daemon = try PostgresDaemonTests.startDaemon(site, 0)
