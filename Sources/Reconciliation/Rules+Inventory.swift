@@ -343,8 +343,6 @@ extension Run {
     mutating func biennialInventory() {
         // Every lot's stock: only the movements appended since the last answer are added (`foldMovements`).
         let stock = foldMovements("biennial-inventory.stock", from: [String: Int64]()) { $0[$1.lotID, default: 0] += $1.micros }
-        // Each lot in stock, since when it was last counted (or held uncounted): derived from the stock and the
-        // counts but not the time, so an answer that only the clock changed does not look at them again.
         // Each lot's last count, derived from the counts alone: a dose (which changes the stock) does not read them again.
         let lastCount: [String: (time: Timestamp, seq: Int)] = derived("biennial-inventory.last-count") { facts in
             var last: [String: (time: Timestamp, seq: Int)] = [:]
@@ -355,6 +353,8 @@ extension Run {
             }
             return last
         }
+        // Each lot in stock, since when it was last counted (or held uncounted): derived from the stock and the
+        // counts but not the time, so an answer that only the clock changed does not look at them again.
         let inStock: [(lot: String, since: Timestamp, seq: Int?, counted: Bool)] = derived("biennial-inventory.in-stock") { facts in
             guard let created = facts.created else { return [] }
             _ = facts.movements  // what the stock above was summed from

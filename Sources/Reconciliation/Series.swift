@@ -50,12 +50,13 @@ package struct PeerActivity: Sendable {
 }
 
 extension Stats {
-    /// The path of the one-sided CUSUM `cusum` reports on: Sᵢ = max(0, Sᵢ₋₁ + xᵢ − reference), S₋₁ = 0.
+    /// The path of the one-sided CUSUM `cusum` reports on: Sᵢ = max(0, Sᵢ₋₁ + xᵢ − reference), S₋₁ = 0 (the
+    /// statistic of `Cusum`, observation by observation: one definition).
     package static func cusumPath(_ x: [Double], reference: Double) -> [Double] {
-        var s = 0.0
+        var run = Cusum(reference: reference, threshold: .infinity)
         return x.map { v in
-            s = max(0, s + v - reference)
-            return s
+            run.step(v)
+            return run.statistic
         }
     }
 }

@@ -427,7 +427,12 @@ struct ReconciliationUnitTests {
                 _ = stepped.excursions
             }
             #expect(stepped.excursions == whole, "trial \(trial): \(x)")
-            #expect(path == Stats.cusumPath(x, reference: reference), "trial \(trial)")
+            var sum = 0.0
+            let written = x.map { v in
+                sum = max(0, sum + v - reference)
+                return sum
+            }
+            #expect(path == written && Stats.cusumPath(x, reference: reference) == written, "trial \(trial)")
             #expect(stepped.count == n)
         }
     }
